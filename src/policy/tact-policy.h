@@ -1,0 +1,87 @@
+/* tact-policy.h: the compliance engine's public API.
+ *
+ * Pure C on GLib/GIO: no GTK, no network, no database. A TactProfile is loaded
+ * once (JSON, see docs/profile.md) and evaluated against every outgoing action.
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+#define TACT_POLICY_ERROR (tact_policy_error_quark ())
+GQuark tact_policy_error_quark (void);
+
+typedef enum {
+  TACT_POLICY_ERROR_PARSE,     /* not JSON at all */
+  TACT_POLICY_ERROR_INVALID,   /* JSON, but not a valid profile: message names the JSON path */
+  TACT_POLICY_ERROR_VERSION,   /* unsupported format version */
+} TactPolicyError;
+
+/* Ordered from least to most restrictive: a verdict is the maximum of its findings. */
+typedef enum {
+  TACT_ACTION_ALLOW,
+  TACT_ACTION_WARN,
+  TACT_ACTION_JUSTIFY,
+  TACT_ACTION_APPROVE,
+  TACT_ACTION_BLOCK,
+} TactAction;
+
+typedef enum {
+  TACT_ROOM_KIND_DM,
+  TACT_ROOM_KIND_GROUP,
+  TACT_ROOM_KIND_ANNOUNCEMENT,
+} TactRoomKind;
+
+const char *tact_action_to_string   (TactAction action);   /* "allow", "warn", … */
+gboolean    tact_action_from_string (const char *str, TactAction *out);
+const char *tact_room_kind_to_string (TactRoomKind kind);   /* "dm", "group", "announcement" */
+
+/* What is about to leave the device. */
+typedef struct {
+  const char   *text;            /* UTF-8, may be NULL */
+  guint         external_count;  /* members whose server is not the company's */
+  guint         member_count;
+  TactRoomKind  room_kind;
+} TactOutgoing;
+
+/* One thing that matched. Offsets are in characters (not bytes) of the original text. */
+typedef struct {
+  char       *rule_id;
+  char       *title;        /* in the user's language (en, zh_CN, zh_TW) */
+  char       *explanation;  /* in the user's language */
+  char      **clauses;      /* policy-digest ids, e.g. "PUB-1" */
+  TactAction  action;
+  char       *detector;     /* e.g. "terms" */
+  char       *matched;      /* the matched text, as written by the user */
+  glong       start;        /* character offset, inclusive */
+  glong       end;          /* character offset, exclusive */
+  char       *alternative;  /* what to do instead, in the user's language; may be NULL */
+} TactFinding;
+
+typedef struct {
+  TactAction  action;    /* the most restrictive finding's action, ALLOW when none */
+  GPtrArray  *findings;  /* element-type TactFinding, owned */
+} TactVerdict;
+
+void         tact_verdict_free (TactVerdict *verdict);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TactVerdict, tact_verdict_free)
+
+#define TACT_TYPE_PROFILE (tact_profile_get_type ())
+G_DECLARE_FINAL_TYPE (TactProfile, tact_profile, TACT, PROFILE, GObject)
+
+TactProfile *tact_profile_new_from_file  (const char  *path,
+                                          GError     **error);
+TactProfile *tact_profile_new_from_bytes (GBytes      *json,
+                                          GError     **error);
+/* The profile shipped with Tact (data/profiles/default.json, installed or in the source tree). */
+TactProfile *tact_profile_new_default    (GError     **error);
+const char  *tact_profile_get_id         (TactProfile *self);
+const char  *tact_profile_get_version    (TactProfile *self);
+guint        tact_profile_get_n_rules    (TactProfile *self);
+
+/* Never fails: every finding is kept; the verdict's action is the most restrictive. */
+TactVerdict *tact_profile_check          (TactProfile        *self,
+                                          const TactOutgoing *outgoing);
+
+G_END_DECLS

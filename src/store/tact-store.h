@@ -1,0 +1,198 @@
+/* tact-store.h: the encrypted history (SQLCipher) and the keyring (libsecret).
+ *
+ * The database belongs to one worker thread: every call below is queued to it and
+ * completes on the caller's thread-default main context. No GTK, no Matrix types:
+ * the session layer converts. Schema: docs/database.md.
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+#define TACT_STORE_ERROR (tact_store_error_quark ())
+GQuark tact_store_error_quark (void);
+
+typedef enum {
+  TACT_STORE_ERROR_WRONG_KEY,       /* the file exists but the key does not open it */
+  TACT_STORE_ERROR_CORRUPT,         /* not a database, or damaged */
+  TACT_STORE_ERROR_MIGRATION,       /* a migration step failed (rolled back) */
+  TACT_STORE_ERROR_TOO_NEW,         /* user_version newer than this build knows */
+  TACT_STORE_ERROR_SQL,             /* any other SQLite error */
+  TACT_STORE_ERROR_CLOSED,          /* the store was closed */
+  TACT_STORE_ERROR_NO_KEYRING,      /* no Secret Service on the session bus */
+  TACT_STORE_ERROR_KEYRING_LOCKED,  /* the keyring is locked and unlocking was cancelled */
+  TACT_STORE_ERROR_KEY_MISSING,     /* a database exists but its key is not in the keyring */
+} TactStoreError;
+
+/* ---- Rows ------------------------------------------------------------------ */
+
+typedef enum {
+  TACT_SEND_STATE_SENT,      /* came from the server (or was confirmed by it) */
+  TACT_SEND_STATE_PENDING,   /* in the outbox, not yet confirmed */
+  TACT_SEND_STATE_FAILED,    /* the server refused it; the user may retry or discard */
+} TactSendState;
+
+typedef struct {
+  char   *room_id;
+  char   *name;            /* may be NULL */
+  char   *topic;           /* may be NULL */
+  char   *membership;      /* "join", "invite", "leave" */
+  gboolean is_direct;
+  guint   member_count;
+  guint   external_count;  /* members from other servers */
+  char   *prev_batch;      /* for back-pagination, may be NULL */
+  gint64  last_ts;         /* ms of the newest event, 0 if none */
+} TactStoreRoom;
+
+typedef struct {
+  char          *room_id;
+  char          *event_id;     /* NULL for a pending local echo */
+  char          *txn_id;       /* set for our own sends, else NULL */
+  char          *sender;
+  char          *type;
+  char          *state_key;    /* NULL for non-state events */
+  gint64         ts;           /* origin_server_ts, or local time for local echoes */
+  char          *body;         /* content.body if any (indexed for search), else NULL */
+  char          *json;         /* the whole event, serialised */
+  TactSendState  send_state;
+} TactStoreEvent;
+
+typedef struct {
+  char          *txn_id;         /* chosen once, kept for ever */
+  char          *room_id;
+  char          *type;           /* event type, e.g. "m.room.message" */
+  char          *content_json;
+  char          *justification;  /* the user's reason when the guard asked for one, else NULL */
+  char          *verdict;        /* the guard's action ("allow", "justify", …) */
+  TactSendState  state;
+  char          *event_id;       /* once sent */
+  char          *error;          /* the server's reason when FAILED */
+  gint64         created;        /* ms, local clock */
+  guint          attempts;
+} TactOutboxEntry;
+
+TactStoreRoom   *tact_store_room_copy  (const TactStoreRoom *room);
+void             tact_store_room_free  (TactStoreRoom *room);
+TactStoreEvent  *tact_store_event_copy (const TactStoreEvent *event);
+void             tact_store_event_free (TactStoreEvent *event);
+TactOutboxEntry *tact_outbox_entry_copy (const TactOutboxEntry *entry);
+void             tact_outbox_entry_free (TactOutboxEntry *entry);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TactStoreRoom, tact_store_room_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TactStoreEvent, tact_store_event_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TactOutboxEntry, tact_outbox_entry_free)
+
+/* ---- The store -------------------------------------------------------------- */
+
+#define TACT_TYPE_STORE (tact_store_get_type ())
+G_DECLARE_FINAL_TYPE (TactStore, tact_store, TACT, STORE, GObject)
+
+/* Opens (creating if needed), keys with the raw 32-byte key and migrates, on the worker thread.
+ * A wrong key fails with TACT_STORE_ERROR_WRONG_KEY and leaves the file untouched. */
+void       tact_store_open_async  (const char *path, GBytes *key, GCancellable *cancellable,
+                                   GAsyncReadyCallback callback, gpointer user_data);
+TactStore *tact_store_open_finish (GAsyncResult *result, GError **error);
+/* The schema version this build migrates to. */
+guint      tact_store_get_schema_version (void);
+const char *tact_store_get_path (TactStore *self);
+/* Finishes queued work, closes the database and joins the worker. Idempotent. */
+void       tact_store_close (TactStore *self);
+
+/* Writes rooms and events and the new sync token in ONE transaction: the token is never saved
+ * without the events it covers. Events are de-duplicated by event id; an event whose txn_id
+ * matches an outbox entry reconciles that entry (state SENT, event_id set). */
+void     tact_store_save_sync_async  (TactStore *self, const char *next_batch,
+                                      GPtrArray *rooms /* TactStoreRoom */,
+                                      GPtrArray *events /* TactStoreEvent */,
+                                      GCancellable *cancellable,
+                                      GAsyncReadyCallback callback, gpointer user_data);
+gboolean tact_store_save_sync_finish (TactStore *self, GAsyncResult *result, GError **error);
+
+/* The saved sync token, or NULL (no error) before the first sync. */
+void  tact_store_get_sync_token_async  (TactStore *self, GCancellable *cancellable,
+                                        GAsyncReadyCallback callback, gpointer user_data);
+char *tact_store_get_sync_token_finish (TactStore *self, GAsyncResult *result, GError **error);
+
+/* All rooms, newest activity first. element-type TactStoreRoom */
+void       tact_store_list_rooms_async  (TactStore *self, GCancellable *cancellable,
+                                         GAsyncReadyCallback callback, gpointer user_data);
+GPtrArray *tact_store_list_rooms_finish (TactStore *self, GAsyncResult *result, GError **error);
+
+/* Up to limit events of a room older than before_ts (0 = newest), oldest first, including
+ * pending and failed local echoes from the outbox. element-type TactStoreEvent */
+void       tact_store_load_timeline_async  (TactStore *self, const char *room_id,
+                                            gint64 before_ts, guint limit,
+                                            GCancellable *cancellable,
+                                            GAsyncReadyCallback callback, gpointer user_data);
+GPtrArray *tact_store_load_timeline_finish (TactStore *self, GAsyncResult *result, GError **error);
+
+/* Adds a send to the outbox (state PENDING) before anything is sent. */
+void     tact_store_outbox_add_async  (TactStore *self, const TactOutboxEntry *entry,
+                                       GCancellable *cancellable,
+                                       GAsyncReadyCallback callback, gpointer user_data);
+gboolean tact_store_outbox_add_finish (TactStore *self, GAsyncResult *result, GError **error);
+
+/* Records the outcome of an attempt: SENT with event_id, FAILED with error, or PENDING
+ * (attempts incremented). */
+void     tact_store_outbox_update_async  (TactStore *self, const char *txn_id,
+                                          TactSendState state, const char *event_id,
+                                          const char *error_message,
+                                          GCancellable *cancellable,
+                                          GAsyncReadyCallback callback, gpointer user_data);
+gboolean tact_store_outbox_update_finish (TactStore *self, GAsyncResult *result, GError **error);
+
+/* The user discards a failed or pending send. */
+void     tact_store_outbox_remove_async  (TactStore *self, const char *txn_id,
+                                          GCancellable *cancellable,
+                                          GAsyncReadyCallback callback, gpointer user_data);
+gboolean tact_store_outbox_remove_finish (TactStore *self, GAsyncResult *result, GError **error);
+
+/* Entries not yet SENT, in creation order. element-type TactOutboxEntry */
+void       tact_store_outbox_list_async  (TactStore *self, GCancellable *cancellable,
+                                          GAsyncReadyCallback callback, gpointer user_data);
+GPtrArray *tact_store_outbox_list_finish (TactStore *self, GAsyncResult *result, GError **error);
+
+/* Small key/value settings of the account (filter id, …); value NULL deletes. */
+void     tact_store_set_meta_async  (TactStore *self, const char *key, const char *value,
+                                     GCancellable *cancellable,
+                                     GAsyncReadyCallback callback, gpointer user_data);
+gboolean tact_store_set_meta_finish (TactStore *self, GAsyncResult *result, GError **error);
+void     tact_store_get_meta_async  (TactStore *self, const char *key,
+                                     GCancellable *cancellable,
+                                     GAsyncReadyCallback callback, gpointer user_data);
+char    *tact_store_get_meta_finish (TactStore *self, GAsyncResult *result, GError **error);
+
+/* ---- The keyring (libsecret) ------------------------------------------------- */
+
+/* Never holds the password: only what a restored session needs. */
+typedef struct {
+  char *homeserver;    /* client API base URL */
+  char *user_id;
+  char *device_id;
+  char *access_token;
+} TactAccountSecret;
+
+void tact_account_secret_free (TactAccountSecret *secret);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TactAccountSecret, tact_account_secret_free)
+
+void     tact_secrets_store_account_async  (const TactAccountSecret *secret,
+                                            GCancellable *cancellable,
+                                            GAsyncReadyCallback callback, gpointer user_data);
+gboolean tact_secrets_store_account_finish (GAsyncResult *result, GError **error);
+/* The stored account, or NULL with no error when there is none. */
+void               tact_secrets_lookup_account_async  (GCancellable *cancellable,
+                                                       GAsyncReadyCallback callback, gpointer user_data);
+TactAccountSecret *tact_secrets_lookup_account_finish (GAsyncResult *result, GError **error);
+void     tact_secrets_clear_account_async  (const char *user_id, GCancellable *cancellable,
+                                            GAsyncReadyCallback callback, gpointer user_data);
+gboolean tact_secrets_clear_account_finish (GAsyncResult *result, GError **error);
+
+/* The raw 256-bit database key for db_path. When none is stored: if create is TRUE and the
+ * database file does not exist, a random key is made and stored; if the file exists, fails with
+ * TACT_STORE_ERROR_KEY_MISSING (nothing is deleted). */
+void    tact_secrets_get_db_key_async  (const char *db_path, gboolean create,
+                                        GCancellable *cancellable,
+                                        GAsyncReadyCallback callback, gpointer user_data);
+GBytes *tact_secrets_get_db_key_finish (GAsyncResult *result, GError **error);
+
+G_END_DECLS
