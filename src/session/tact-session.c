@@ -1,1 +1,1279 @@
-/* placeholder: being written */
+/* tact-session.c: the sync loop, the room models and the outbox.
+ *
+ * Data flow (docs/architecture.md):
+ *   sync:  /sync -> TactSyncResponse -> rooms/timelines updated -> store.save_sync (events and
+ *          the next_batch token in one transaction) -> next /sync with that token
+ *   send:  check_text (guard) -> outbox row with txnId (store) -> PUT send/{txnId} -> SENT,
+ *          retried with the same txnId on 429/5xx/network errors; reconciled with the /sync
+ *          echo through unsigned.transaction_id.
+ */
+#include <glib/gi18n-lib.h>
+
+#include "tact-session.h"
+
+#define SYNC_TIMEOUT_MS 30000
+#define TIMELINE_PAGE 100
+
+G_DEFINE_QUARK (tact-session-error-quark, tact_session_error)
+
+/* Backoff of the sync loop when offline, in seconds (issue 4). */
+static const guint sync_backoff_s[] = { 1, 5, 10, 20, 30 };
+/* Backoff of a send that failed transiently without a server-given delay, in seconds. */
+static const guint send_backoff_s[] = { 1, 2, 5, 10, 30 };
+
+typedef struct {
+  TactOutboxEntry *entry;     /* owned */
+  TactMessage     *echo;      /* owned ref, may be NULL */
+} OutboxItem;
+
+typedef struct {
+  char      *room_id;         /* owned */
+  GQueue     items;           /* OutboxItem*, in send order */
+  gboolean   busy;            /* a request (or a retry timer) is in flight */
+  guint      retry_source;
+  guint      attempts;
+} RoomQueue;
+
+struct _TactSession
+{
+  GObject parent_instance;
+
+  /* owned */
+  TactMatrixClient *client;
+  TactStore        *store;
+  TactProfile      *profile;
+  GListStore       *rooms;        /* TactRoom, joined and invited */
+  GHashTable       *room_index;   /* room id -> TactRoom (borrowed from rooms or left) */
+  GHashTable       *queues;       /* room id -> RoomQueue */
+  GCancellable     *cancellable;  /* cancelled by stop */
+  GPtrArray        *idle_waiters; /* GTask* waiting for an empty outbox */
+  char             *since;
+  char             *filter_id;
+
+  TactSyncState state;
+  guint sync_failures;
+  guint sync_retry_source;
+  gulong network_handler;
+  gboolean sync_in_flight;
+};
+
+G_DEFINE_FINAL_TYPE (TactSession, tact_session, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_SYNC_STATE,
+  PROP_PROFILE,
+  N_PROPS
+};
+
+enum {
+  SIGNAL_LOGGED_OUT,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+static void sync_once (TactSession *self);
+static void pump_queue (TactSession *self, RoomQueue *queue);
+
+static void
+outbox_item_free (OutboxItem *item)
+{
+  tact_outbox_entry_free (item->entry);
+  g_clear_object (&item->echo);
+  g_free (item);
+}
+
+static void
+room_queue_free (RoomQueue *queue)
+{
+  g_clear_handle_id (&queue->retry_source, g_source_remove);
+  g_queue_clear_full (&queue->items, (GDestroyNotify) outbox_item_free);
+  g_free (queue->room_id);
+  g_free (queue);
+}
+
+static void
+set_state (TactSession *self, TactSyncState state)
+{
+  if (self->state == state)
+    return;
+  self->state = state;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SYNC_STATE]);
+}
+
+static void
+tact_session_dispose (GObject *object)
+{
+  TactSession *self = TACT_SESSION (object);
+
+  tact_session_stop (self);
+  g_clear_pointer (&self->queues, g_hash_table_unref);
+  g_clear_pointer (&self->room_index, g_hash_table_unref);
+  g_clear_object (&self->rooms);
+  g_clear_object (&self->client);
+  g_clear_object (&self->store);
+  g_clear_object (&self->profile);
+  g_clear_pointer (&self->idle_waiters, g_ptr_array_unref);
+
+  G_OBJECT_CLASS (tact_session_parent_class)->dispose (object);
+}
+
+static void
+tact_session_finalize (GObject *object)
+{
+  TactSession *self = TACT_SESSION (object);
+
+  g_free (self->since);
+  g_free (self->filter_id);
+
+  G_OBJECT_CLASS (tact_session_parent_class)->finalize (object);
+}
+
+static void
+tact_session_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  TactSession *self = TACT_SESSION (object);
+
+  switch (prop_id)
+    {
+    case PROP_SYNC_STATE: g_value_set_int (value, self->state); break;
+    case PROP_PROFILE: g_value_set_object (value, self->profile); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+tact_session_class_init (TactSessionClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = tact_session_dispose;
+  object_class->finalize = tact_session_finalize;
+  object_class->get_property = tact_session_get_property;
+
+  properties[PROP_SYNC_STATE] =
+    g_param_spec_int ("sync-state", NULL, NULL, TACT_SYNC_STATE_STOPPED, TACT_SYNC_STATE_LOGGED_OUT,
+                      TACT_SYNC_STATE_STOPPED,
+                      G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_PROFILE] =
+    g_param_spec_object ("profile", NULL, NULL, TACT_TYPE_PROFILE,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * TactSession::logged-out:
+   * @soft: TRUE for a soft logout (the device may sign in again and keep its data)
+   *
+   * The server no longer accepts the access token.
+   */
+  signals[SIGNAL_LOGGED_OUT] =
+    g_signal_new ("logged-out", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 1, G_TYPE_BOOLEAN);
+}
+
+static void
+tact_session_init (TactSession *self)
+{
+  self->rooms = g_list_store_new (TACT_TYPE_ROOM);
+  self->room_index = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->queues = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) room_queue_free);
+  self->idle_waiters = g_ptr_array_new_with_free_func (g_object_unref);
+}
+
+TactSession *
+tact_session_new (TactMatrixClient *client, TactStore *store, TactProfile *profile)
+{
+  TactSession *self;
+
+  g_return_val_if_fail (TACT_IS_MATRIX_CLIENT (client), NULL);
+  g_return_val_if_fail (TACT_IS_STORE (store), NULL);
+  g_return_val_if_fail (TACT_IS_PROFILE (profile), NULL);
+
+  self = g_object_new (TACT_TYPE_SESSION, NULL);
+  self->client = g_object_ref (client);
+  self->store = g_object_ref (store);
+  self->profile = g_object_ref (profile);
+  return self;
+}
+
+TactMatrixClient *tact_session_get_client (TactSession *self) { return self->client; }
+TactStore *tact_session_get_store (TactSession *self) { return self->store; }
+TactProfile *tact_session_get_profile (TactSession *self) { return self->profile; }
+TactSyncState tact_session_get_sync_state (TactSession *self) { return self->state; }
+GListModel *tact_session_get_rooms (TactSession *self) { return G_LIST_MODEL (self->rooms); }
+
+const char *
+tact_session_get_user_id (TactSession *self)
+{
+  return tact_matrix_client_get_user_id (self->client);
+}
+
+void
+tact_session_set_profile (TactSession *self, TactProfile *profile)
+{
+  g_return_if_fail (TACT_IS_PROFILE (profile));
+  if (g_set_object (&self->profile, profile))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROFILE]);
+}
+
+TactRoom *
+tact_session_lookup_room (TactSession *self, const char *room_id)
+{
+  return room_id ? g_hash_table_lookup (self->room_index, room_id) : NULL;
+}
+
+/* ---- Rooms ------------------------------------------------------------------ */
+
+static gboolean
+find_room_position (TactSession *self, TactRoom *room, guint *position)
+{
+  return g_list_store_find (self->rooms, room, position);
+}
+
+static TactRoom *
+ensure_room (TactSession *self, const char *room_id, gboolean *created)
+{
+  TactRoom *room = g_hash_table_lookup (self->room_index, room_id);
+
+  if (created)
+    *created = room == NULL;
+  if (!room)
+    {
+      room = tact_room_new (room_id, tact_session_get_user_id (self));
+      g_hash_table_insert (self->room_index, g_strdup (room_id), room);
+    }
+  return room;
+}
+
+/* Keeps the list model in step with membership: joined and invited rooms are listed. */
+static void
+sync_room_listing (TactSession *self, TactRoom *room)
+{
+  const char *membership = tact_room_get_membership (room);
+  gboolean listed = g_strcmp0 (membership, "join") == 0 || g_strcmp0 (membership, "invite") == 0;
+  guint position;
+  gboolean present = find_room_position (self, room, &position);
+
+  if (listed && !present)
+    g_list_store_append (self->rooms, room);
+  else if (!listed && present)
+    g_list_store_remove (self->rooms, position);
+}
+
+static TactStoreEvent *
+store_event_from (const TactEvent *event)
+{
+  TactStoreEvent *row = g_new0 (TactStoreEvent, 1);
+  const char *body = tact_event_get_body (event);
+
+  row->room_id = g_strdup (event->room_id);
+  row->event_id = g_strdup (event->event_id);
+  row->txn_id = g_strdup (event->transaction_id);
+  row->sender = g_strdup (event->sender);
+  row->type = g_strdup (event->type);
+  row->state_key = g_strdup (event->state_key);
+  row->ts = event->origin_server_ts;
+  row->body = g_strdup (body);
+  row->json = tact_event_to_json (event);
+  row->send_state = TACT_SEND_STATE_SENT;
+  return row;
+}
+
+static gboolean
+event_is_storable (const TactEvent *event)
+{
+  return event->event_id != NULL && event->room_id != NULL && event->sender != NULL && event->type != NULL;
+}
+
+/* ---- Outbox ------------------------------------------------------------------ */
+
+static RoomQueue *
+ensure_queue (TactSession *self, const char *room_id)
+{
+  RoomQueue *queue = g_hash_table_lookup (self->queues, room_id);
+
+  if (!queue)
+    {
+      queue = g_new0 (RoomQueue, 1);
+      queue->room_id = g_strdup (room_id);
+      g_queue_init (&queue->items);
+      g_hash_table_insert (self->queues, queue->room_id, queue);
+    }
+  return queue;
+}
+
+static gboolean
+outbox_is_idle (TactSession *self)
+{
+  GHashTableIter iter;
+  RoomQueue *queue;
+
+  g_hash_table_iter_init (&iter, self->queues);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &queue))
+    if (!g_queue_is_empty (&queue->items))
+      return FALSE;
+  return TRUE;
+}
+
+static void
+notify_idle_waiters (TactSession *self)
+{
+  g_autoptr(GPtrArray) waiters = NULL;
+
+  if (!outbox_is_idle (self) || self->idle_waiters->len == 0)
+    return;
+  waiters = g_steal_pointer (&self->idle_waiters);
+  self->idle_waiters = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < waiters->len; i++)
+    g_task_return_boolean (g_ptr_array_index (waiters, i), TRUE);
+}
+
+void
+tact_session_wait_outbox_idle_async (TactSession *self, GCancellable *cancellable,
+                                     GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, tact_session_wait_outbox_idle_async);
+  if (outbox_is_idle (self))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_ptr_array_add (self->idle_waiters, g_steal_pointer (&task));
+}
+
+gboolean
+tact_session_wait_outbox_idle_finish (TactSession *self, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+log_store_error (const char *what, GError *error)
+{
+  if (error && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_warning ("%s: %s", what, error->message);
+}
+
+static void
+outbox_updated_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!tact_store_outbox_update_finish (TACT_STORE (source), result, &error))
+    log_store_error ("Could not record a send's outcome", error);
+}
+
+typedef struct {
+  TactSession *session;   /* owned ref */
+  RoomQueue   *queue;     /* borrowed: lives as long as the session's queues table */
+  OutboxItem  *item;      /* borrowed: the queue's head while busy */
+} SendState;
+
+static void
+send_state_free (SendState *state)
+{
+  g_clear_object (&state->session);
+  g_free (state);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SendState, send_state_free)
+
+static gboolean
+retry_send_cb (gpointer user_data)
+{
+  SendState *state = user_data;
+
+  state->queue->retry_source = 0;
+  state->queue->busy = FALSE;
+  pump_queue (state->session, state->queue);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+send_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(SendState) state = user_data;
+  TactSession *self = state->session;
+  RoomQueue *queue = state->queue;
+  OutboxItem *item = state->item;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *event_id = NULL;
+
+  event_id = tact_matrix_client_send_finish (TACT_MATRIX_CLIENT (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;   /* stopped: the outbox row stays PENDING and resumes next time */
+
+  if (event_id)
+    {
+      g_debug ("Send confirmed");
+      tact_store_outbox_update_async (self->store, item->entry->txn_id, TACT_SEND_STATE_SENT,
+                                      event_id, NULL, NULL, outbox_updated_cb, NULL);
+      if (item->echo)
+        tact_message_mark_sent (item->echo, event_id);
+      else
+        {
+          /* A resumed send (no echo object): mark the timeline's copy, if it is loaded. */
+          TactRoom *room = tact_session_lookup_room (self, queue->room_id);
+          TactMessage *echo = room ? tact_room_find_by_txn (room, item->entry->txn_id) : NULL;
+          if (echo)
+            tact_message_mark_sent (echo, event_id);
+        }
+    }
+  else if (error->domain == TACT_MATRIX_ERROR
+           && (error->code == TACT_MATRIX_ERROR_UNKNOWN_TOKEN || error->code == TACT_MATRIX_ERROR_MISSING_TOKEN))
+    {
+      /* Keep the entry: it goes out after the user signs in again. */
+      queue->busy = FALSE;
+      set_state (self, TACT_SYNC_STATE_LOGGED_OUT);
+      g_signal_emit (self, signals[SIGNAL_LOGGED_OUT], 0, tact_matrix_error_is_soft_logout (error));
+      return;
+    }
+  else if (tact_matrix_error_is_transient (error))
+    {
+      gint64 retry_ms = tact_matrix_error_get_retry_after_ms (error);
+      guint step = MIN (queue->attempts, G_N_ELEMENTS (send_backoff_s) - 1);
+
+      if (retry_ms < 0)
+        retry_ms = send_backoff_s[step] * 1000;
+      queue->attempts++;
+      g_debug ("Send failed transiently (%s); retrying in %" G_GINT64_FORMAT " ms", error->message, retry_ms);
+      tact_store_outbox_update_async (self->store, item->entry->txn_id, TACT_SEND_STATE_PENDING,
+                                      NULL, NULL, NULL, outbox_updated_cb, NULL);
+      queue->retry_source = g_timeout_add_full (G_PRIORITY_DEFAULT, (guint) MIN (retry_ms, 60000),
+                                                retry_send_cb, g_steal_pointer (&state),
+                                                (GDestroyNotify) send_state_free);
+      return;
+    }
+  else
+    {
+      /* The server refused it: the user decides whether to retry or discard. */
+      tact_store_outbox_update_async (self->store, item->entry->txn_id, TACT_SEND_STATE_FAILED,
+                                      NULL, error->message, NULL, outbox_updated_cb, NULL);
+      if (item->echo)
+        tact_message_mark_failed (item->echo, error->message);
+    }
+
+  g_queue_pop_head (&queue->items);
+  outbox_item_free (item);
+  queue->attempts = 0;
+  queue->busy = FALSE;
+  pump_queue (self, queue);
+  notify_idle_waiters (self);
+}
+
+static void
+pump_queue (TactSession *self, RoomQueue *queue)
+{
+  OutboxItem *item;
+  g_autoptr(JsonNode) content = NULL;
+  SendState *state;
+
+  if (queue->busy || self->cancellable == NULL || self->state == TACT_SYNC_STATE_LOGGED_OUT)
+    return;
+  item = g_queue_peek_head (&queue->items);
+  if (!item)
+    return;
+
+  content = json_from_string (item->entry->content_json, NULL);
+  if (!content || !JSON_NODE_HOLDS_OBJECT (content))
+    {
+      g_warning ("Dropping an outbox entry whose content is not a JSON object");
+      tact_store_outbox_update_async (self->store, item->entry->txn_id, TACT_SEND_STATE_FAILED, NULL,
+                                      _("The message could not be read back from the outbox."),
+                                      NULL, outbox_updated_cb, NULL);
+      g_queue_pop_head (&queue->items);
+      outbox_item_free (item);
+      pump_queue (self, queue);
+      return;
+    }
+
+  queue->busy = TRUE;
+  state = g_new0 (SendState, 1);
+  state->session = g_object_ref (self);
+  state->queue = queue;
+  state->item = item;
+  tact_matrix_client_send_async (self->client, item->entry->room_id, item->entry->type,
+                                 item->entry->txn_id, json_node_get_object (content),
+                                 self->cancellable, send_done_cb, state);
+}
+
+static void
+enqueue (TactSession *self, TactOutboxEntry *entry, TactMessage *echo)
+{
+  OutboxItem *item = g_new0 (OutboxItem, 1);
+  RoomQueue *queue = ensure_queue (self, entry->room_id);
+
+  item->entry = entry;
+  item->echo = echo ? g_object_ref (echo) : NULL;
+  g_queue_push_tail (&queue->items, item);
+  pump_queue (self, queue);
+}
+
+typedef struct {
+  TactSession     *session;  /* owned ref */
+  TactOutboxEntry *entry;    /* owned */
+  TactMessage     *echo;     /* owned ref */
+} AddState;
+
+static void
+add_state_free (AddState *state)
+{
+  g_clear_object (&state->session);
+  g_clear_pointer (&state->entry, tact_outbox_entry_free);
+  g_clear_object (&state->echo);
+  g_free (state);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AddState, add_state_free)
+
+static void
+outbox_added_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(AddState) state = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!tact_store_outbox_add_finish (TACT_STORE (source), result, &error))
+    {
+      /* Not stored, so not sent: the text stays visible as failed and nothing left the device. */
+      log_store_error ("Could not write a message to the outbox", error);
+      tact_message_mark_failed (state->echo, error->message);
+      return;
+    }
+  enqueue (state->session, g_steal_pointer (&state->entry), state->echo);
+}
+
+TactVerdict *
+tact_session_check_text (TactSession *self, TactRoom *room, const char *text)
+{
+  TactOutgoing outgoing = { 0 };
+
+  outgoing.text = text;
+  tact_room_describe_audience (room, &outgoing);
+  return tact_profile_check (self->profile, &outgoing);
+}
+
+static char *
+new_txn_id (void)
+{
+  g_autofree char *uuid = g_uuid_string_random ();
+  return g_strdup_printf ("tact-%s", uuid);
+}
+
+TactMessage *
+tact_session_send_text (TactSession *self, TactRoom *room, const char *text,
+                        const char *justification, GError **error)
+{
+  g_autoptr(TactVerdict) verdict = NULL;
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(JsonNode) content = NULL;
+  g_autofree char *stripped = NULL;
+  g_autofree char *reason = NULL;
+  TactOutboxEntry *entry;
+  TactMessage *echo;
+  AddState *state;
+
+  g_return_val_if_fail (TACT_IS_SESSION (self), NULL);
+  g_return_val_if_fail (TACT_IS_ROOM (room), NULL);
+
+  stripped = g_strstrip (g_strdup (text ? text : ""));
+  if (*stripped == '\0')
+    {
+      g_set_error_literal (error, TACT_SESSION_ERROR, TACT_SESSION_ERROR_EMPTY, _("The message is empty."));
+      return NULL;
+    }
+  if (g_strcmp0 (tact_room_get_membership (room), "join") != 0)
+    {
+      g_set_error_literal (error, TACT_SESSION_ERROR, TACT_SESSION_ERROR_NOT_JOINED,
+                           _("Join the room before sending to it."));
+      return NULL;
+    }
+
+  /* The guard decides again here: the view's earlier verdict is not trusted. */
+  verdict = tact_session_check_text (self, room, text);
+  reason = justification ? g_strstrip (g_strdup (justification)) : NULL;
+  switch (verdict->action)
+    {
+    case TACT_ACTION_BLOCK:
+      g_set_error_literal (error, TACT_SESSION_ERROR, TACT_SESSION_ERROR_BLOCKED,
+                           _("Company policy does not allow this message to be sent here."));
+      return NULL;
+    case TACT_ACTION_APPROVE:
+      g_set_error_literal (error, TACT_SESSION_ERROR, TACT_SESSION_ERROR_NEEDS_APPROVAL,
+                           _("This message needs your department head's approval before it can be sent."));
+      return NULL;
+    case TACT_ACTION_JUSTIFY:
+      if (!reason || *reason == '\0')
+        {
+          g_set_error_literal (error, TACT_SESSION_ERROR, TACT_SESSION_ERROR_NEEDS_JUSTIFICATION,
+                               _("Company policy asks for a reason before this message is sent."));
+          return NULL;
+        }
+      break;
+    case TACT_ACTION_WARN:
+    case TACT_ACTION_ALLOW:
+    default:
+      break;
+    }
+
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "msgtype");
+  json_builder_add_string_value (builder, "m.text");
+  json_builder_set_member_name (builder, "body");
+  json_builder_add_string_value (builder, text);
+  json_builder_end_object (builder);
+  content = json_builder_get_root (builder);
+
+  entry = g_new0 (TactOutboxEntry, 1);
+  entry->txn_id = new_txn_id ();
+  entry->room_id = g_strdup (tact_room_get_id (room));
+  entry->type = g_strdup ("m.room.message");
+  entry->content_json = json_to_string (content, FALSE);
+  entry->justification = (reason && *reason) ? g_steal_pointer (&reason) : NULL;
+  entry->verdict = g_strdup (tact_action_to_string (verdict->action));
+  entry->state = TACT_SEND_STATE_PENDING;
+  entry->created = g_get_real_time () / 1000;
+
+  echo = tact_message_new (NULL, entry->txn_id, tact_session_get_user_id (self),
+                           tact_room_get_member_name (room, tact_session_get_user_id (self)),
+                           text, entry->created, TACT_SEND_STATE_PENDING);
+  tact_room_append_message (room, echo);
+
+  /* Written (with its txnId) before anything is sent; the send starts in the callback. */
+  state = g_new0 (AddState, 1);
+  state->session = g_object_ref (self);
+  state->entry = entry;
+  state->echo = g_object_ref (echo);
+  tact_store_outbox_add_async (self->store, entry, NULL, outbox_added_cb, state);
+  return echo;
+}
+
+void
+tact_session_retry_message (TactSession *self, TactRoom *room, TactMessage *message)
+{
+  TactOutboxEntry *entry;
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(JsonNode) content = NULL;
+
+  if (tact_message_get_send_state (message) != TACT_SEND_STATE_FAILED || !tact_message_get_txn_id (message))
+    return;
+
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "msgtype");
+  json_builder_add_string_value (builder, "m.text");
+  json_builder_set_member_name (builder, "body");
+  json_builder_add_string_value (builder, tact_message_get_body (message));
+  json_builder_end_object (builder);
+  content = json_builder_get_root (builder);
+
+  entry = g_new0 (TactOutboxEntry, 1);
+  entry->txn_id = g_strdup (tact_message_get_txn_id (message));   /* the same txnId, for ever */
+  entry->room_id = g_strdup (tact_room_get_id (room));
+  entry->type = g_strdup ("m.room.message");
+  entry->content_json = json_to_string (content, FALSE);
+  entry->state = TACT_SEND_STATE_PENDING;
+  tact_message_mark_pending (message);
+  tact_store_outbox_update_async (self->store, entry->txn_id, TACT_SEND_STATE_PENDING, NULL, NULL,
+                                  NULL, outbox_updated_cb, NULL);
+  enqueue (self, entry, message);
+}
+
+static void
+outbox_removed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!tact_store_outbox_remove_finish (TACT_STORE (source), result, &error))
+    log_store_error ("Could not discard a message", error);
+}
+
+void
+tact_session_discard_message (TactSession *self, TactRoom *room, TactMessage *message)
+{
+  GListModel *timeline = tact_room_get_timeline (room);
+  guint position;
+
+  if (tact_message_get_send_state (message) != TACT_SEND_STATE_FAILED || !tact_message_get_txn_id (message))
+    return;
+  tact_store_outbox_remove_async (self->store, tact_message_get_txn_id (message), NULL,
+                                  outbox_removed_cb, NULL);
+  if (g_list_store_find (G_LIST_STORE (timeline), message, &position))
+    g_list_store_remove (G_LIST_STORE (timeline), position);
+}
+
+/* ---- Timeline loading -------------------------------------------------------- */
+
+typedef struct {
+  TactSession *session;  /* owned ref */
+  TactRoom    *room;     /* owned ref */
+} RoomOp;
+
+static void
+room_op_free (RoomOp *op)
+{
+  g_clear_object (&op->session);
+  g_clear_object (&op->room);
+  g_free (op);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RoomOp, room_op_free)
+
+static RoomOp *
+room_op_new (TactSession *self, TactRoom *room)
+{
+  RoomOp *op = g_new0 (RoomOp, 1);
+  op->session = g_object_ref (self);
+  op->room = g_object_ref (room);
+  return op;
+}
+
+static void
+timeline_loaded_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(RoomOp) op = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(GPtrArray) newer = NULL;
+  GListStore *timeline = G_LIST_STORE (tact_room_get_timeline (op->room));
+  guint n;
+
+  rows = tact_store_load_timeline_finish (TACT_STORE (source), result, &error);
+  if (!rows)
+    {
+      log_store_error ("Could not load a room's history", error);
+      return;
+    }
+
+  /* Messages that arrived from /sync while loading go after the stored history. */
+  n = g_list_model_get_n_items (G_LIST_MODEL (timeline));
+  newer = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add (newer, g_list_model_get_item (G_LIST_MODEL (timeline), i));
+  g_list_store_remove_all (timeline);
+
+  for (guint i = 0; i < rows->len; i++)
+    tact_room_add_stored (op->room, g_ptr_array_index (rows, i));
+  for (guint i = 0; i < newer->len; i++)
+    {
+      TactMessage *message = g_ptr_array_index (newer, i);
+      const char *event_id = tact_message_get_event_id (message);
+      gboolean duplicate = FALSE;
+
+      for (guint j = 0; j < rows->len && !duplicate; j++)
+        {
+          TactStoreEvent *row = g_ptr_array_index (rows, j);
+          duplicate = (event_id && g_strcmp0 (row->event_id, event_id) == 0)
+                      || (tact_message_get_txn_id (message) && g_strcmp0 (row->txn_id, tact_message_get_txn_id (message)) == 0);
+        }
+      if (!duplicate)
+        tact_room_append_message (op->room, message);
+    }
+}
+
+void
+tact_session_load_timeline (TactSession *self, TactRoom *room)
+{
+  if (tact_room_get_timeline_loaded (room))
+    return;
+  tact_room_set_timeline_loaded (room, TRUE);
+  tact_store_load_timeline_async (self->store, tact_room_get_id (room), 0, TIMELINE_PAGE, NULL,
+                                  timeline_loaded_cb, room_op_new (self, room));
+}
+
+/* ---- Sync ------------------------------------------------------------------- */
+
+static void
+full_state_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(RoomOp) op = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) state = NULL;
+
+  state = tact_matrix_client_get_state_finish (TACT_MATRIX_CLIENT (source), result, &error);
+  if (!state)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("Could not load a room's members: %s", error->message);
+      return;
+    }
+  for (guint i = 0; i < state->len; i++)
+    tact_room_apply_state (op->room, g_ptr_array_index (state, i));
+}
+
+static void
+apply_direct_rooms (TactSession *self, GPtrArray *account_data)
+{
+  for (guint i = 0; account_data && i < account_data->len; i++)
+    {
+      TactEvent *event = g_ptr_array_index (account_data, i);
+      JsonObjectIter iter;
+      const char *user_id;
+      JsonNode *rooms;
+
+      if (g_strcmp0 (event->type, "m.direct") != 0 || !event->content)
+        continue;
+      json_object_iter_init (&iter, event->content);
+      while (json_object_iter_next (&iter, &user_id, &rooms))
+        {
+          if (!JSON_NODE_HOLDS_ARRAY (rooms))
+            continue;
+          for (guint j = 0; j < json_array_get_length (json_node_get_array (rooms)); j++)
+            {
+              JsonNode *id = json_array_get_element (json_node_get_array (rooms), j);
+              TactRoom *room;
+              if (JSON_NODE_HOLDS_VALUE (id) && json_node_get_value_type (id) == G_TYPE_STRING
+                  && (room = tact_session_lookup_room (self, json_node_get_string (id))))
+                tact_room_set_direct (room, TRUE);
+            }
+        }
+    }
+}
+
+typedef struct {
+  TactSession *session;   /* owned ref */
+  char        *next_batch;
+} SaveState;
+
+static void
+save_state_free (SaveState *state)
+{
+  g_clear_object (&state->session);
+  g_free (state->next_batch);
+  g_free (state);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SaveState, save_state_free)
+
+static gboolean
+retry_sync_cb (gpointer user_data)
+{
+  TactSession *self = user_data;
+
+  self->sync_retry_source = 0;
+  sync_once (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_sync (TactSession *self, guint delay_s)
+{
+  g_clear_handle_id (&self->sync_retry_source, g_source_remove);
+  if (delay_s == 0)
+    self->sync_retry_source = g_idle_add (retry_sync_cb, self);
+  else
+    self->sync_retry_source = g_timeout_add_seconds (delay_s, retry_sync_cb, self);
+}
+
+static void
+sync_saved_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(SaveState) state = user_data;
+  TactSession *self = state->session;
+  g_autoptr(GError) error = NULL;
+
+  self->sync_in_flight = FALSE;
+  if (!tact_store_save_sync_finish (TACT_STORE (source), result, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->cancellable == NULL)
+        return;
+      /* The token was not saved either: the same batch is fetched again. */
+      log_store_error ("Could not save the latest messages", error);
+      schedule_sync (self, sync_backoff_s[MIN (self->sync_failures++, G_N_ELEMENTS (sync_backoff_s) - 1)]);
+      return;
+    }
+
+  g_free (self->since);
+  self->since = g_steal_pointer (&state->next_batch);
+  self->sync_failures = 0;
+  set_state (self, TACT_SYNC_STATE_READY);
+  if (self->cancellable)
+    sync_once (self);
+}
+
+static void
+process_sync (TactSession *self, TactSyncResponse *response)
+{
+  g_autoptr(GPtrArray) rooms = g_ptr_array_new_with_free_func ((GDestroyNotify) tact_store_room_free);
+  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) tact_store_event_free);
+  SaveState *state;
+
+  for (guint i = 0; i < response->joined->len; i++)
+    {
+      TactSyncRoom *sync_room = g_ptr_array_index (response->joined, i);
+      gboolean created;
+      TactRoom *room = ensure_room (self, sync_room->room_id, &created);
+
+      tact_room_set_membership (room, "join");
+      for (guint j = 0; j < sync_room->state->len; j++)
+        {
+          TactEvent *event = g_ptr_array_index (sync_room->state, j);
+          tact_room_apply_state (room, event);
+          if (event_is_storable (event))
+            g_ptr_array_add (events, store_event_from (event));
+        }
+      tact_room_set_joined_count (room, sync_room->joined_member_count);
+      for (guint j = 0; j < sync_room->timeline->len; j++)
+        {
+          TactEvent *event = g_ptr_array_index (sync_room->timeline, j);
+          tact_room_add_event (room, event);
+          if (event_is_storable (event))
+            g_ptr_array_add (events, store_event_from (event));
+        }
+      if (created || sync_room->limited)
+        tact_room_set_prev_batch (room, sync_room->prev_batch);
+      if (created)
+        {
+          /* Lazy loading shows only the members who spoke: learn the audience once in full,
+           * since the guard needs to know whether outsiders are present. */
+          tact_matrix_client_get_state_async (self->client, sync_room->room_id, self->cancellable,
+                                              full_state_cb, room_op_new (self, room));
+          tact_room_set_timeline_loaded (room, FALSE);
+        }
+      sync_room_listing (self, room);
+    }
+
+  for (guint i = 0; i < response->invited->len; i++)
+    {
+      TactSyncInvite *invite = g_ptr_array_index (response->invited, i);
+      TactRoom *room = ensure_room (self, invite->room_id, NULL);
+
+      for (guint j = 0; j < invite->invite_state->len; j++)
+        tact_room_apply_state (room, g_ptr_array_index (invite->invite_state, j));
+      tact_room_set_membership (room, "invite");
+      tact_room_set_timeline_loaded (room, TRUE);
+      sync_room_listing (self, room);
+    }
+
+  for (guint i = 0; i < response->left->len; i++)
+    {
+      TactSyncRoom *sync_room = g_ptr_array_index (response->left, i);
+      TactRoom *room = ensure_room (self, sync_room->room_id, NULL);
+
+      tact_room_set_membership (room, "leave");
+      for (guint j = 0; j < sync_room->timeline->len; j++)
+        {
+          TactEvent *event = g_ptr_array_index (sync_room->timeline, j);
+          tact_room_add_event (room, event);
+          if (event_is_storable (event))
+            g_ptr_array_add (events, store_event_from (event));
+        }
+      sync_room_listing (self, room);
+    }
+
+  apply_direct_rooms (self, response->account_data);
+
+  /* Rooms touched by this batch are written with it. */
+  {
+    GHashTable *seen = g_hash_table_new (g_str_hash, g_str_equal);
+    GPtrArray *groups[] = { response->joined, response->left };
+
+    for (guint g = 0; g < G_N_ELEMENTS (groups); g++)
+      for (guint i = 0; i < groups[g]->len; i++)
+        {
+          TactSyncRoom *sync_room = g_ptr_array_index (groups[g], i);
+          if (g_hash_table_add (seen, sync_room->room_id))
+            g_ptr_array_add (rooms, tact_room_to_store_row (tact_session_lookup_room (self, sync_room->room_id)));
+        }
+    for (guint i = 0; i < response->invited->len; i++)
+      {
+        TactSyncInvite *invite = g_ptr_array_index (response->invited, i);
+        if (g_hash_table_add (seen, invite->room_id))
+          g_ptr_array_add (rooms, tact_room_to_store_row (tact_session_lookup_room (self, invite->room_id)));
+      }
+    g_hash_table_unref (seen);
+  }
+
+  state = g_new0 (SaveState, 1);
+  state->session = g_object_ref (self);
+  state->next_batch = g_strdup (response->next_batch);
+  tact_store_save_sync_async (self->store, response->next_batch, rooms, events, self->cancellable,
+                              sync_saved_cb, state);
+}
+
+static void
+sync_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(TactSession) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TactSyncResponse) response = NULL;
+
+  response = tact_matrix_client_sync_finish (TACT_MATRIX_CLIENT (source), result, &error);
+  if (!response)
+    {
+      self->sync_in_flight = FALSE;
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->cancellable == NULL)
+        return;
+      if (error->domain == TACT_MATRIX_ERROR
+          && (error->code == TACT_MATRIX_ERROR_UNKNOWN_TOKEN || error->code == TACT_MATRIX_ERROR_MISSING_TOKEN))
+        {
+          set_state (self, TACT_SYNC_STATE_LOGGED_OUT);
+          g_signal_emit (self, signals[SIGNAL_LOGGED_OUT], 0, tact_matrix_error_is_soft_logout (error));
+          return;
+        }
+      g_message ("Sync failed: %s", error->message);
+      set_state (self, TACT_SYNC_STATE_OFFLINE);
+      schedule_sync (self, sync_backoff_s[MIN (self->sync_failures++, G_N_ELEMENTS (sync_backoff_s) - 1)]);
+      return;
+    }
+
+  if (response->n_skipped > 0)
+    g_message ("Skipped %u malformed events in a sync response", response->n_skipped);
+  process_sync (self, response);
+}
+
+static void
+sync_once (TactSession *self)
+{
+  if (self->cancellable == NULL || self->sync_in_flight || self->state == TACT_SYNC_STATE_LOGGED_OUT)
+    return;
+  if (self->since == NULL)
+    set_state (self, TACT_SYNC_STATE_INITIAL_SYNC);
+  self->sync_in_flight = TRUE;
+  tact_matrix_client_sync_async (self->client, self->since, self->filter_id,
+                                 self->since ? SYNC_TIMEOUT_MS : 0, self->cancellable,
+                                 sync_done_cb, g_object_ref (self));
+}
+
+static void
+network_changed_cb (GNetworkMonitor *monitor, gboolean available, gpointer user_data)
+{
+  TactSession *self = user_data;
+
+  /* Back online: retry now rather than at the end of the backoff. */
+  if (available && self->state == TACT_SYNC_STATE_OFFLINE && self->sync_retry_source != 0)
+    schedule_sync (self, 0);
+}
+
+/* ---- Start-up: store -> models -> outbox -> filter -> sync ----------------------- */
+
+static void
+filter_saved_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!tact_store_set_meta_finish (TACT_STORE (source), result, &error))
+    log_store_error ("Could not save the sync filter", error);
+}
+
+static void
+filter_uploaded_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(TactSession) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *filter_id = NULL;
+
+  filter_id = tact_matrix_client_upload_filter_finish (TACT_MATRIX_CLIENT (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (filter_id)
+    {
+      self->filter_id = g_strdup (filter_id);
+      tact_store_set_meta_async (self->store, "filter_id", filter_id, NULL, filter_saved_cb, NULL);
+    }
+  else
+    g_message ("Could not upload the sync filter (%s); syncing without it", error->message);
+  sync_once (self);
+}
+
+static JsonObject *
+build_filter (void)
+{
+  g_autoptr(JsonNode) node = json_from_string (
+    "{\"room\": {\"state\": {\"lazy_load_members\": true},"
+    "            \"timeline\": {\"limit\": 30, \"lazy_load_members\": true}},"
+    " \"presence\": {\"not_types\": [\"*\"]}}", NULL);
+  return json_object_ref (json_node_get_object (node));
+}
+
+static void
+filter_loaded_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(TactSession) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *filter_id = NULL;
+  g_autoptr(JsonObject) filter = NULL;
+
+  filter_id = tact_store_get_meta_finish (TACT_STORE (source), result, &error);
+  if (self->cancellable == NULL)
+    return;
+  if (filter_id)
+    {
+      self->filter_id = g_steal_pointer (&filter_id);
+      sync_once (self);
+      return;
+    }
+  filter = build_filter ();
+  tact_matrix_client_upload_filter_async (self->client, filter, self->cancellable,
+                                          filter_uploaded_cb, g_object_ref (self));
+}
+
+static void
+outbox_loaded_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(TactSession) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) entries = NULL;
+
+  entries = tact_store_outbox_list_finish (TACT_STORE (source), result, &error);
+  if (self->cancellable == NULL)
+    return;
+  if (!entries)
+    log_store_error ("Could not read the outbox", error);
+
+  /* Unfinished sends resume with their original txnIds, in order. Failed ones wait for the user. */
+  for (guint i = 0; entries && i < entries->len; i++)
+    {
+      TactOutboxEntry *entry = g_ptr_array_index (entries, i);
+      if (entry->state == TACT_SEND_STATE_PENDING)
+        enqueue (self, tact_outbox_entry_copy (entry), NULL);
+    }
+
+  tact_store_get_meta_async (self->store, "filter_id", self->cancellable, filter_loaded_cb,
+                             g_object_ref (self));
+}
+
+static void
+token_loaded_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(TactSession) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  self->since = tact_store_get_sync_token_finish (TACT_STORE (source), result, &error);
+  if (error)
+    log_store_error ("Could not read the sync token", error);
+  if (self->cancellable == NULL)
+    return;
+  tact_store_outbox_list_async (self->store, self->cancellable, outbox_loaded_cb, g_object_ref (self));
+}
+
+static void
+rooms_loaded_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(TactSession) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+
+  rows = tact_store_list_rooms_finish (TACT_STORE (source), result, &error);
+  if (self->cancellable == NULL)
+    return;
+  if (!rows)
+    log_store_error ("Could not read the room list", error);
+  for (guint i = 0; rows && i < rows->len; i++)
+    {
+      TactStoreRoom *row = g_ptr_array_index (rows, i);
+      TactRoom *room = ensure_room (self, row->room_id, NULL);
+      tact_room_apply_store_row (room, row);
+      sync_room_listing (self, room);
+    }
+  tact_store_get_sync_token_async (self->store, self->cancellable, token_loaded_cb, g_object_ref (self));
+}
+
+void
+tact_session_start (TactSession *self)
+{
+  g_return_if_fail (TACT_IS_SESSION (self));
+
+  if (self->cancellable)
+    return;
+  self->cancellable = g_cancellable_new ();
+  self->network_handler = g_signal_connect_object (g_network_monitor_get_default (), "network-changed",
+                                                   G_CALLBACK (network_changed_cb), self, 0);
+  set_state (self, TACT_SYNC_STATE_INITIAL_SYNC);
+  tact_store_list_rooms_async (self->store, self->cancellable, rooms_loaded_cb, g_object_ref (self));
+}
+
+void
+tact_session_stop (TactSession *self)
+{
+  GHashTableIter iter;
+  RoomQueue *queue;
+
+  if (!self->cancellable)
+    return;
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_clear_signal_handler (&self->network_handler, g_network_monitor_get_default ());
+  g_clear_handle_id (&self->sync_retry_source, g_source_remove);
+  self->sync_in_flight = FALSE;
+  if (self->queues)
+    {
+      g_hash_table_iter_init (&iter, self->queues);
+      while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &queue))
+        {
+          g_clear_handle_id (&queue->retry_source, g_source_remove);
+          queue->busy = FALSE;
+        }
+    }
+  if (self->state != TACT_SYNC_STATE_LOGGED_OUT)
+    set_state (self, TACT_SYNC_STATE_STOPPED);
+}
+
+/* ---- Room workflows --------------------------------------------------------- */
+
+static void
+room_created_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  char *room_id = tact_matrix_client_create_room_finish (TACT_MATRIX_CLIENT (source), result, &error);
+
+  if (room_id)
+    g_task_return_pointer (task, room_id, g_free);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+tact_session_create_room_async (TactSession *self, const char *name, const char * const *invite,
+                                GCancellable *cancellable, GAsyncReadyCallback callback,
+                                gpointer user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr(JsonObject) body = json_object_new ();
+  JsonArray *invitees = json_array_new ();
+
+  g_task_set_source_tag (task, tact_session_create_room_async);
+  if (name)
+    json_object_set_string_member (body, "name", name);
+  json_object_set_string_member (body, "preset", "private_chat");
+  for (guint i = 0; invite && invite[i]; i++)
+    json_array_add_string_element (invitees, invite[i]);
+  json_object_set_array_member (body, "invite", invitees);
+  tact_matrix_client_create_room_async (self->client, body, cancellable, room_created_cb,
+                                        g_steal_pointer (&task));
+}
+
+char *
+tact_session_create_room_finish (TactSession *self, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+room_joined_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  g_autofree char *room_id = tact_matrix_client_join_finish (TACT_MATRIX_CLIENT (source), result, &error);
+
+  if (room_id)
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+tact_session_join_room_async (TactSession *self, const char *room_id, GCancellable *cancellable,
+                              GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, tact_session_join_room_async);
+  tact_matrix_client_join_async (self->client, room_id, cancellable, room_joined_cb,
+                                 g_steal_pointer (&task));
+}
+
+gboolean
+tact_session_join_room_finish (TactSession *self, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}

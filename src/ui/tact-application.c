@@ -1,1 +1,184 @@
-/* placeholder */
+/* tact-application.c: start-up: the built-in sandbox homeserver (unless disabled), then the
+ * stored account (keyring) or the sign-in page. */
+#include <glib/gi18n-lib.h>
+
+#include "sandbox/tact-sandbox.h"
+#include "session/tact-account.h"
+#include "tact-application.h"
+#include "tact-window.h"
+
+struct _TactApplication
+{
+  AdwApplication parent_instance;
+
+  /* owned */
+  TactSandboxServer *sandbox;      /* NULL when disabled or it failed to start */
+  char              *sandbox_url;
+};
+
+G_DEFINE_FINAL_TYPE (TactApplication, tact_application, ADW_TYPE_APPLICATION)
+
+static void
+start_sandbox (TactApplication *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *state_file = NULL;
+  const char *port_env = g_getenv ("TACT_SANDBOX_PORT");
+  guint64 port = 0;
+
+  if (g_strcmp0 (g_getenv ("TACT_NO_SANDBOX"), "1") == 0)
+    return;
+  if (port_env && !g_ascii_string_to_unsigned (port_env, 10, 0, G_MAXUINT16, &port, &error))
+    {
+      g_printerr (_("Ignoring TACT_SANDBOX_PORT: %s\n"), error->message);
+      g_clear_error (&error);
+      port = 0;
+    }
+
+  self->sandbox = tact_sandbox_server_new (TACT_SANDBOX_SERVER_NAME);
+  state_file = g_build_filename (g_get_user_data_dir (), "tact", "sandbox-state.json", NULL);
+  if (!tact_sandbox_server_set_state_file (self->sandbox, state_file, &error))
+    {
+      /* A damaged practice world is not worth refusing to start over: say so and start fresh. */
+      g_printerr (_("The sandbox’s saved state could not be read (%s); starting a fresh sandbox.\n"),
+                  error->message);
+      g_clear_error (&error);
+    }
+  tact_sandbox_server_seed_demo (self->sandbox);
+  if (!tact_sandbox_server_listen (self->sandbox, (guint16) port, &error))
+    {
+      g_printerr (_("The built-in sandbox could not start: %s\n"), error->message);
+      g_clear_object (&self->sandbox);
+      return;
+    }
+  self->sandbox_url = tact_sandbox_server_dup_base_url (self->sandbox);
+}
+
+static void
+restored_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(TactWindow) window = user_data;
+  TactApplication *self = TACT_APPLICATION (gtk_window_get_application (GTK_WINDOW (window)));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TactSession) session = tact_account_restore_finish (result, &error);
+
+  if (session)
+    tact_window_set_session (window, session);
+  else
+    tact_window_show_login (window, self ? self->sandbox_url : NULL, error ? error->message : NULL);
+}
+
+static void
+tact_application_activate (GApplication *app)
+{
+  TactApplication *self = TACT_APPLICATION (app);
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
+
+  if (window)
+    {
+      gtk_window_present (window);
+      return;
+    }
+  window = GTK_WINDOW (tact_window_new (GTK_APPLICATION (app)));
+  tact_window_show_loading (TACT_WINDOW (window));
+  gtk_window_present (window);
+  tact_account_restore_async (self->sandbox_url, NULL, restored_cb, g_object_ref (window));
+}
+
+static void
+about_action (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  GtkApplication *app = user_data;
+  const char *developers[] = { "The Tact developers", NULL };
+
+  adw_show_about_window (gtk_application_get_active_window (app),
+                         "application-name", _("Tact"),
+                         "application-icon", TACT_APP_ID,
+                         "version", TACT_VERSION,
+                         "developers", developers,
+                         "comments", _("Chat at work with the company’s messaging policy checked on your computer."),
+                         "website", "https://github.com/tactchat/tact",
+                         "license-type", GTK_LICENSE_GPL_3_0,
+                         "translator-credits", _("translator-credits"),
+                         NULL);
+}
+
+static void
+help_action (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  GtkApplication *app = user_data;
+
+  gtk_show_uri (gtk_application_get_active_window (app), "help:tact", GDK_CURRENT_TIME);
+}
+
+static void
+quit_action (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  g_application_quit (G_APPLICATION (user_data));
+}
+
+static void
+tact_application_startup (GApplication *app)
+{
+  static const GActionEntry entries[] = {
+    { "about", about_action },
+    { "help", help_action },
+    { "quit", quit_action },
+  };
+  static const char *quit_accels[] = { "<Control>q", NULL };
+  static const char *help_accels[] = { "F1", NULL };
+
+  G_APPLICATION_CLASS (tact_application_parent_class)->startup (app);
+
+  g_action_map_add_action_entries (G_ACTION_MAP (app), entries, G_N_ELEMENTS (entries), app);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.help", help_accels);
+  start_sandbox (TACT_APPLICATION (app));
+}
+
+static void
+tact_application_shutdown (GApplication *app)
+{
+  TactApplication *self = TACT_APPLICATION (app);
+
+  if (self->sandbox)
+    tact_sandbox_server_stop (self->sandbox);
+  G_APPLICATION_CLASS (tact_application_parent_class)->shutdown (app);
+}
+
+static void
+tact_application_finalize (GObject *object)
+{
+  TactApplication *self = TACT_APPLICATION (object);
+
+  g_clear_object (&self->sandbox);
+  g_free (self->sandbox_url);
+  G_OBJECT_CLASS (tact_application_parent_class)->finalize (object);
+}
+
+static void
+tact_application_class_init (TactApplicationClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  object_class->finalize = tact_application_finalize;
+  app_class->activate = tact_application_activate;
+  app_class->startup = tact_application_startup;
+  app_class->shutdown = tact_application_shutdown;
+}
+
+static void
+tact_application_init (TactApplication *self)
+{
+}
+
+TactApplication *
+tact_application_new (void)
+{
+  return g_object_new (TACT_TYPE_APPLICATION,
+                       "application-id", TACT_APP_ID,
+                       "flags", G_APPLICATION_DEFAULT_FLAGS,
+                       "resource-base-path", "/io/github/tactchat/Tact",
+                       NULL);
+}

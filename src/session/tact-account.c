@@ -1,0 +1,325 @@
+/* tact-account.c: the sign-in and restore chains.
+ *
+ *   login:   discover -> /login -> keyring (token, never the password) -> db key -> open db
+ *            -> profile -> TactSession
+ *   restore: keyring lookup -> db key -> open db -> profile -> TactSession
+ */
+#include <glib/gi18n-lib.h>
+
+#include "tact-account.h"
+
+#include <string.h>
+
+typedef struct {
+  char             *server;
+  char             *user;
+  char             *password;    /* wiped and freed as soon as the login request is made */
+  char             *sandbox_url;
+  gboolean          is_sandbox;
+  TactMatrixClient *client;
+  TactStore        *store;
+  char             *db_path;
+} AccountState;
+
+static void
+account_state_free (AccountState *state)
+{
+  g_free (state->server);
+  g_free (state->user);
+  if (state->password)
+    {
+      memset (state->password, 0, strlen (state->password));
+      g_free (state->password);
+    }
+  g_free (state->sandbox_url);
+  g_clear_object (&state->client);
+  g_clear_object (&state->store);
+  g_free (state->db_path);
+  g_free (state);
+}
+
+char *
+tact_account_dup_db_path (const char *user_id)
+{
+  g_autofree char *digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, user_id, -1);
+
+  digest[16] = '\0';   /* the directory name does not reveal the user id */
+  return g_build_filename (g_get_user_data_dir (), "tact", digest, "history.db", NULL);
+}
+
+/* ---- Common tail: db key -> open -> profile -> session ---------------------------- */
+
+static void
+profile_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  GError *error = NULL;
+  TactProfile *profile = tact_profile_new_default (&error);
+
+  if (profile)
+    g_task_return_pointer (task, profile, g_object_unref);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+profile_loaded_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  AccountState *state = g_task_get_task_data (task);
+  GError *error = NULL;
+  g_autoptr(TactProfile) profile = g_task_propagate_pointer (G_TASK (result), &error);
+
+  if (!profile)
+    {
+      g_prefix_error (&error, _("The company policy profile could not be loaded: "));
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_return_pointer (task, tact_session_new (state->client, state->store, profile), g_object_unref);
+}
+
+static void
+store_opened_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  AccountState *state = g_task_get_task_data (task);
+  g_autoptr(GTask) profile_task = NULL;
+  GError *error = NULL;
+
+  state->store = tact_store_open_finish (result, &error);
+  if (!state->store)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  profile_task = g_task_new (NULL, g_task_get_cancellable (task), profile_loaded_cb, g_object_ref (task));
+  g_task_set_source_tag (profile_task, profile_thread);
+  g_task_run_in_thread (profile_task, profile_thread);
+}
+
+static void
+db_key_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  AccountState *state = g_task_get_task_data (task);
+  g_autoptr(GBytes) key = NULL;
+  GError *error = NULL;
+
+  key = tact_secrets_get_db_key_finish (result, &error);
+  if (!key)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  tact_store_open_async (state->db_path, key, g_task_get_cancellable (task), store_opened_cb,
+                         g_steal_pointer (&task));
+}
+
+static void
+open_local_data (GTask *task)
+{
+  AccountState *state = g_task_get_task_data (task);
+
+  state->db_path = tact_account_dup_db_path (tact_matrix_client_get_user_id (state->client));
+  tact_secrets_get_db_key_async (state->db_path, TRUE, g_task_get_cancellable (task), db_key_cb, task);
+}
+
+/* ---- Login ---------------------------------------------------------------------- */
+
+static void
+account_stored_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  GError *error = NULL;
+
+  if (!tact_secrets_store_account_finish (result, &error))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  open_local_data (task);
+}
+
+static void
+logged_in_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  AccountState *state = g_task_get_task_data (task);
+  TactAccountSecret secret = { 0 };
+  GError *error = NULL;
+
+  if (!tact_matrix_client_login_finish (state->client, result, &error))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  secret.homeserver = state->is_sandbox ? (char *) TACT_ACCOUNT_SANDBOX_HOMESERVER
+                                        : (char *) tact_matrix_client_get_homeserver (state->client);
+  secret.user_id = (char *) tact_matrix_client_get_user_id (state->client);
+  secret.device_id = (char *) tact_matrix_client_get_device_id (state->client);
+  secret.access_token = (char *) tact_matrix_client_get_access_token (state->client);
+  tact_secrets_store_account_async (&secret, g_task_get_cancellable (task), account_stored_cb, task);
+}
+
+static void
+start_login (GTask *task, const char *homeserver)
+{
+  AccountState *state = g_task_get_task_data (task);
+
+  state->client = tact_matrix_client_new (homeserver);
+  tact_matrix_client_login_async (state->client, state->user, state->password, NULL,
+                                  _("Tact desktop"), g_task_get_cancellable (task), logged_in_cb, task);
+  memset (state->password, 0, strlen (state->password));
+  g_clear_pointer (&state->password, g_free);
+}
+
+static void
+discovered_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  GError *error = NULL;
+  g_autofree char *homeserver = tact_matrix_discover_finish (result, &error);
+
+  if (!homeserver)
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  start_login (task, homeserver);
+}
+
+void
+tact_account_login_async (const char *server, const char *user, const char *password,
+                          gboolean is_sandbox, GCancellable *cancellable,
+                          GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+  AccountState *state = g_new0 (AccountState, 1);
+
+  g_task_set_source_tag (task, tact_account_login_async);
+  state->server = g_strstrip (g_strdup (server));
+  state->user = g_strstrip (g_strdup (user));
+  state->password = g_strdup (password);
+  state->is_sandbox = is_sandbox;
+  g_task_set_task_data (task, state, (GDestroyNotify) account_state_free);
+
+  if (is_sandbox)
+    start_login (task, state->server);
+  else
+    tact_matrix_discover_async (state->server, cancellable, discovered_cb, task);
+}
+
+TactSession *
+tact_account_login_finish (GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ---- Restore ---------------------------------------------------------------------- */
+
+static void
+looked_up_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  AccountState *state = g_task_get_task_data (task);
+  g_autoptr(TactAccountSecret) secret = NULL;
+  const char *homeserver;
+  GError *error = NULL;
+
+  secret = tact_secrets_lookup_account_finish (result, &error);
+  if (error)
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  if (!secret)
+    {
+      g_task_return_pointer (task, NULL, NULL);
+      g_object_unref (task);
+      return;
+    }
+
+  homeserver = secret->homeserver;
+  if (g_strcmp0 (homeserver, TACT_ACCOUNT_SANDBOX_HOMESERVER) == 0)
+    {
+      if (!state->sandbox_url)
+        {
+          g_task_return_pointer (task, NULL, NULL);   /* a sandbox account, but no sandbox now */
+          g_object_unref (task);
+          return;
+        }
+      homeserver = state->sandbox_url;
+    }
+  state->client = tact_matrix_client_new (homeserver);
+  tact_matrix_client_set_credentials (state->client, secret->user_id, secret->device_id,
+                                      secret->access_token);
+  open_local_data (task);
+}
+
+void
+tact_account_restore_async (const char *sandbox_url, GCancellable *cancellable,
+                            GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+  AccountState *state = g_new0 (AccountState, 1);
+
+  g_task_set_source_tag (task, tact_account_restore_async);
+  state->sandbox_url = g_strdup (sandbox_url);
+  g_task_set_task_data (task, state, (GDestroyNotify) account_state_free);
+  tact_secrets_lookup_account_async (cancellable, looked_up_cb, task);
+}
+
+TactSession *
+tact_account_restore_finish (GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ---- Logout ----------------------------------------------------------------------- */
+
+static void
+secret_cleared_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  if (tact_secrets_clear_account_finish (result, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+server_logout_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  TactSession *session = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+
+  /* Best effort: a dead network or an already invalid token must not keep the user signed in. */
+  if (!tact_matrix_client_logout_finish (TACT_MATRIX_CLIENT (source), result, &error))
+    g_message ("Server-side logout failed: %s", error->message);
+  tact_secrets_clear_account_async (tact_session_get_user_id (session), NULL, secret_cleared_cb, task);
+}
+
+void
+tact_account_logout_async (TactSession *session, GCancellable *cancellable,
+                           GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, tact_account_logout_async);
+  g_task_set_task_data (task, g_object_ref (session), g_object_unref);
+  tact_session_stop (session);
+  tact_matrix_client_logout_async (tact_session_get_client (session), cancellable, server_logout_cb, task);
+}
+
+gboolean
+tact_account_logout_finish (GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}

@@ -1,0 +1,165 @@
+/* tact-message.c: a timeline entry: a received event, or a local echo of our own send. */
+#include "tact-message.h"
+
+struct _TactMessage
+{
+  GObject parent_instance;
+
+  /* owned */
+  char *event_id;     /* NULL until the server has it */
+  char *txn_id;       /* our own sends only */
+  char *sender;
+  char *sender_name;
+  char *body;
+  char *error;        /* the server's reason when FAILED */
+
+  gint64 timestamp;
+  TactSendState send_state;
+  gboolean own;
+};
+
+G_DEFINE_FINAL_TYPE (TactMessage, tact_message, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_EVENT_ID,
+  PROP_SENDER,
+  PROP_SENDER_NAME,
+  PROP_BODY,
+  PROP_TIMESTAMP,
+  PROP_SEND_STATE,
+  PROP_ERROR,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+tact_message_finalize (GObject *object)
+{
+  TactMessage *self = TACT_MESSAGE (object);
+
+  g_free (self->event_id);
+  g_free (self->txn_id);
+  g_free (self->sender);
+  g_free (self->sender_name);
+  g_free (self->body);
+  g_free (self->error);
+
+  G_OBJECT_CLASS (tact_message_parent_class)->finalize (object);
+}
+
+static void
+tact_message_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  TactMessage *self = TACT_MESSAGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_EVENT_ID: g_value_set_string (value, self->event_id); break;
+    case PROP_SENDER: g_value_set_string (value, self->sender); break;
+    case PROP_SENDER_NAME: g_value_set_string (value, self->sender_name); break;
+    case PROP_BODY: g_value_set_string (value, self->body); break;
+    case PROP_TIMESTAMP: g_value_set_int64 (value, self->timestamp); break;
+    case PROP_SEND_STATE: g_value_set_int (value, self->send_state); break;
+    case PROP_ERROR: g_value_set_string (value, self->error); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+tact_message_class_init (TactMessageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GParamFlags flags = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY;
+
+  object_class->finalize = tact_message_finalize;
+  object_class->get_property = tact_message_get_property;
+
+  properties[PROP_EVENT_ID] = g_param_spec_string ("event-id", NULL, NULL, NULL, flags);
+  properties[PROP_SENDER] = g_param_spec_string ("sender", NULL, NULL, NULL, flags);
+  properties[PROP_SENDER_NAME] = g_param_spec_string ("sender-name", NULL, NULL, NULL, flags);
+  properties[PROP_BODY] = g_param_spec_string ("body", NULL, NULL, NULL, flags);
+  properties[PROP_TIMESTAMP] = g_param_spec_int64 ("timestamp", NULL, NULL, 0, G_MAXINT64, 0, flags);
+  properties[PROP_SEND_STATE] = g_param_spec_int ("send-state", NULL, NULL,
+                                                  TACT_SEND_STATE_SENT, TACT_SEND_STATE_FAILED,
+                                                  TACT_SEND_STATE_SENT, flags);
+  properties[PROP_ERROR] = g_param_spec_string ("error", NULL, NULL, NULL, flags);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+tact_message_init (TactMessage *self)
+{
+}
+
+TactMessage *
+tact_message_new (const char *event_id, const char *txn_id, const char *sender,
+                  const char *sender_name, const char *body, gint64 timestamp_ms,
+                  TactSendState send_state)
+{
+  TactMessage *self = g_object_new (TACT_TYPE_MESSAGE, NULL);
+
+  self->event_id = g_strdup (event_id);
+  self->txn_id = g_strdup (txn_id);
+  self->sender = g_strdup (sender);
+  self->sender_name = g_strdup (sender_name ? sender_name : sender);
+  self->body = g_strdup (body ? body : "");
+  self->timestamp = timestamp_ms;
+  self->send_state = send_state;
+  return self;
+}
+
+const char *tact_message_get_event_id (TactMessage *self) { return self->event_id; }
+const char *tact_message_get_txn_id (TactMessage *self) { return self->txn_id; }
+const char *tact_message_get_sender (TactMessage *self) { return self->sender; }
+const char *tact_message_get_sender_name (TactMessage *self) { return self->sender_name; }
+const char *tact_message_get_body (TactMessage *self) { return self->body; }
+gint64 tact_message_get_timestamp (TactMessage *self) { return self->timestamp; }
+TactSendState tact_message_get_send_state (TactMessage *self) { return self->send_state; }
+const char *tact_message_get_error (TactMessage *self) { return self->error; }
+gboolean tact_message_is_own (TactMessage *self) { return self->own; }
+
+void
+tact_message_set_own (TactMessage *self, gboolean own)
+{
+  self->own = !!own;
+}
+
+static void
+set_state (TactMessage *self, TactSendState state)
+{
+  if (self->send_state == state)
+    return;
+  self->send_state = state;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SEND_STATE]);
+}
+
+void
+tact_message_mark_sent (TactMessage *self, const char *event_id)
+{
+  if (event_id && g_strcmp0 (self->event_id, event_id) != 0)
+    {
+      g_free (self->event_id);
+      self->event_id = g_strdup (event_id);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_EVENT_ID]);
+    }
+  g_clear_pointer (&self->error, g_free);
+  set_state (self, TACT_SEND_STATE_SENT);
+}
+
+void
+tact_message_mark_failed (TactMessage *self, const char *error_message)
+{
+  g_free (self->error);
+  self->error = g_strdup (error_message);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR]);
+  set_state (self, TACT_SEND_STATE_FAILED);
+}
+
+void
+tact_message_mark_pending (TactMessage *self)
+{
+  g_clear_pointer (&self->error, g_free);
+  set_state (self, TACT_SEND_STATE_PENDING);
+}

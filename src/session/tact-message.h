@@ -1,0 +1,32 @@
+/* tact-message.h: one message in a room's timeline (a model object; no GTK). */
+#pragma once
+
+#include <gio/gio.h>
+#include "store/tact-store.h"
+
+G_BEGIN_DECLS
+
+#define TACT_TYPE_MESSAGE (tact_message_get_type ())
+G_DECLARE_FINAL_TYPE (TactMessage, tact_message, TACT, MESSAGE, GObject)
+
+TactMessage  *tact_message_new            (const char *event_id, const char *txn_id,
+                                           const char *sender, const char *sender_name,
+                                           const char *body, gint64 timestamp_ms,
+                                           TactSendState send_state);
+const char   *tact_message_get_event_id   (TactMessage *self);
+const char   *tact_message_get_txn_id     (TactMessage *self);
+const char   *tact_message_get_sender     (TactMessage *self);
+const char   *tact_message_get_sender_name (TactMessage *self);
+const char   *tact_message_get_body       (TactMessage *self);
+gint64        tact_message_get_timestamp  (TactMessage *self);
+TactSendState tact_message_get_send_state (TactMessage *self);
+const char   *tact_message_get_error      (TactMessage *self);
+gboolean      tact_message_is_own         (TactMessage *self);
+
+/* Session-internal updates; each notifies its property. */
+void tact_message_set_own        (TactMessage *self, gboolean own);
+void tact_message_mark_sent      (TactMessage *self, const char *event_id);
+void tact_message_mark_failed    (TactMessage *self, const char *error_message);
+void tact_message_mark_pending   (TactMessage *self);
+
+G_END_DECLS

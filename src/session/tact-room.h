@@ -1,0 +1,53 @@
+/* tact-room.h: a room the account is in or invited to; its timeline is a GListModel of TactMessage. */
+#pragma once
+
+#include <gio/gio.h>
+#include "matrix/tact-matrix.h"
+#include "policy/tact-policy.h"
+#include "store/tact-store.h"
+#include "tact-message.h"
+
+G_BEGIN_DECLS
+
+#define TACT_TYPE_ROOM (tact_room_get_type ())
+G_DECLARE_FINAL_TYPE (TactRoom, tact_room, TACT, ROOM, GObject)
+
+TactRoom     *tact_room_new               (const char *room_id, const char *own_user_id);
+const char   *tact_room_get_id            (TactRoom *self);
+/* The name to show: m.room.name, else the other members' names, else the id. */
+const char   *tact_room_get_display_name  (TactRoom *self);
+const char   *tact_room_get_topic         (TactRoom *self);
+const char   *tact_room_get_membership    (TactRoom *self);   /* "join", "invite", "leave" */
+gboolean      tact_room_is_direct         (TactRoom *self);
+guint         tact_room_get_member_count  (TactRoom *self);
+/* Joined or invited members whose server differs from ours. */
+guint         tact_room_get_external_count (TactRoom *self);
+gint64        tact_room_get_last_ts       (TactRoom *self);
+TactRoomKind  tact_room_get_kind          (TactRoom *self);
+/* Element type TactMessage, oldest first. */
+GListModel   *tact_room_get_timeline      (TactRoom *self);
+/* A display name for a member (falls back to the user id). */
+const char   *tact_room_get_member_name   (TactRoom *self, const char *user_id);
+/* What the guard needs to know about the audience of this room. */
+void          tact_room_describe_audience (TactRoom *self, TactOutgoing *outgoing);
+
+/* ---- Session-internal ---- */
+void          tact_room_set_timeline_loaded (TactRoom *self, gboolean loaded);
+gboolean      tact_room_get_timeline_loaded (TactRoom *self);
+void          tact_room_apply_store_row   (TactRoom *self, const TactStoreRoom *row);
+TactStoreRoom *tact_room_to_store_row     (TactRoom *self);
+void          tact_room_set_membership    (TactRoom *self, const char *membership);
+void          tact_room_set_direct        (TactRoom *self, gboolean is_direct);
+void          tact_room_set_prev_batch    (TactRoom *self, const char *prev_batch);
+void          tact_room_set_joined_count  (TactRoom *self, gint joined);
+/* Folds a state event (m.room.name, m.room.topic, m.room.member) into the room. */
+void          tact_room_apply_state       (TactRoom *self, const TactEvent *event);
+/* Adds a timeline event: state is folded in, messages are appended (de-duplicated by event id,
+ * and reconciled with a pending local echo by transaction id). Returns TRUE if the timeline changed. */
+gboolean      tact_room_add_event         (TactRoom *self, const TactEvent *event);
+/* Adds a stored row (history or an outbox echo) to the end of the timeline. */
+void          tact_room_add_stored        (TactRoom *self, const TactStoreEvent *row);
+void          tact_room_append_message    (TactRoom *self, TactMessage *message);
+TactMessage  *tact_room_find_by_txn       (TactRoom *self, const char *txn_id);
+
+G_END_DECLS

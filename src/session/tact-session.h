@@ -1,0 +1,88 @@
+/* tact-session.h: an account's live state and workflows, GIO only (no GTK).
+ *
+ * A TactSession ties the Matrix client, the encrypted store and the policy profile together:
+ * it runs the sync loop, keeps rooms and timelines as GListModels, and owns the outbox, the
+ * only path by which a message leaves: guard verdict -> outbox row (with its txnId) -> PUT.
+ */
+#pragma once
+
+#include <gio/gio.h>
+#include "matrix/tact-matrix.h"
+#include "policy/tact-policy.h"
+#include "store/tact-store.h"
+#include "tact-message.h"
+#include "tact-room.h"
+
+G_BEGIN_DECLS
+
+#define TACT_SESSION_ERROR (tact_session_error_quark ())
+GQuark tact_session_error_quark (void);
+
+typedef enum {
+  TACT_SESSION_ERROR_BLOCKED,              /* the guard blocks this message */
+  TACT_SESSION_ERROR_NEEDS_JUSTIFICATION,  /* the guard wants a written reason */
+  TACT_SESSION_ERROR_NEEDS_APPROVAL,       /* the guard wants the department head's approval */
+  TACT_SESSION_ERROR_NOT_JOINED,           /* the room is not joined */
+  TACT_SESSION_ERROR_EMPTY,                /* nothing to send */
+} TactSessionError;
+
+typedef enum {
+  TACT_SYNC_STATE_STOPPED,
+  TACT_SYNC_STATE_INITIAL_SYNC,
+  TACT_SYNC_STATE_READY,
+  TACT_SYNC_STATE_OFFLINE,
+  TACT_SYNC_STATE_LOGGED_OUT,
+} TactSyncState;
+
+#define TACT_TYPE_SESSION (tact_session_get_type ())
+G_DECLARE_FINAL_TYPE (TactSession, tact_session, TACT, SESSION, GObject)
+
+TactSession      *tact_session_new            (TactMatrixClient *client,
+                                               TactStore        *store,
+                                               TactProfile      *profile);
+/* Loads rooms and the outbox from the store, resumes unfinished sends, starts syncing. */
+void              tact_session_start          (TactSession *self);
+/* Stops syncing and sending (nothing is lost: the outbox is in the store). */
+void              tact_session_stop           (TactSession *self);
+
+TactMatrixClient *tact_session_get_client     (TactSession *self);
+TactStore        *tact_session_get_store      (TactSession *self);
+TactProfile      *tact_session_get_profile    (TactSession *self);
+void              tact_session_set_profile    (TactSession *self, TactProfile *profile);
+const char       *tact_session_get_user_id    (TactSession *self);
+TactSyncState     tact_session_get_sync_state (TactSession *self);
+/* Element type TactRoom: joined and invited rooms. */
+GListModel       *tact_session_get_rooms      (TactSession *self);
+TactRoom         *tact_session_lookup_room    (TactSession *self, const char *room_id);
+/* Loads a room's stored history into its timeline once (async; the model fills in). */
+void              tact_session_load_timeline  (TactSession *self, TactRoom *room);
+
+/* The guard's verdict on text about to be sent to room. Pure and fast: call it on every keystroke. */
+TactVerdict      *tact_session_check_text     (TactSession *self, TactRoom *room, const char *text);
+
+/* Sends text through the guard and the outbox. The verdict is computed again here; the message
+ * is refused (and nothing is written or sent) when it is blocked, needs approval, or needs a
+ * justification that is missing. Otherwise it is written to the outbox with its txnId (and the
+ * justification is recorded) before the first request. Returns the local echo. */
+TactMessage      *tact_session_send_text      (TactSession *self, TactRoom *room, const char *text,
+                                               const char *justification, GError **error);
+/* A failed send: try again with the same txnId, or discard it. */
+void              tact_session_retry_message   (TactSession *self, TactRoom *room, TactMessage *message);
+void              tact_session_discard_message (TactSession *self, TactRoom *room, TactMessage *message);
+
+/* Creates a room (name, invitees). Returns the room id. */
+void  tact_session_create_room_async  (TactSession *self, const char *name, const char * const *invite,
+                                       GCancellable *cancellable, GAsyncReadyCallback callback,
+                                       gpointer user_data);
+char *tact_session_create_room_finish (TactSession *self, GAsyncResult *result, GError **error);
+/* Accepts an invite. */
+void     tact_session_join_room_async  (TactSession *self, const char *room_id, GCancellable *cancellable,
+                                        GAsyncReadyCallback callback, gpointer user_data);
+gboolean tact_session_join_room_finish (TactSession *self, GAsyncResult *result, GError **error);
+
+/* For tests: resolves when the outbox is empty (all sends confirmed or failed). */
+void     tact_session_wait_outbox_idle_async  (TactSession *self, GCancellable *cancellable,
+                                               GAsyncReadyCallback callback, gpointer user_data);
+gboolean tact_session_wait_outbox_idle_finish (TactSession *self, GAsyncResult *result, GError **error);
+
+G_END_DECLS

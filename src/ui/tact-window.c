@@ -1,0 +1,696 @@
+/* tact-window.c: the main window. A view: it shows session models and calls session
+ * workflows; it never touches the network or the database itself. */
+#include <glib/gi18n-lib.h>
+
+#include "sandbox/tact-sandbox.h"
+#include "session/tact-account.h"
+#include "tact-guard-dialog.h"
+#include "tact-window.h"
+
+struct _TactWindow
+{
+  AdwApplicationWindow parent_instance;
+
+  /* template children (borrowed) */
+  GtkStack       *stack;
+  AdwToastOverlay *login_toasts;
+  GtkSwitch      *sandbox_switch;
+  AdwEntryRow    *server_row;
+  AdwEntryRow    *user_row;
+  AdwEntryRow    *password_row;
+  GtkLabel       *sandbox_hint;
+  GtkButton      *sign_in_button;
+  AdwLeaflet     *leaflet;
+  AdwWindowTitle *account_title;
+  GtkLabel       *sync_label;
+  GtkListBox     *room_list;
+  AdwWindowTitle *room_title;
+  GtkRevealer    *external_banner;
+  GtkLabel       *external_label;
+  GtkStack       *room_stack;
+  AdwStatusPage  *invite_page;
+  GtkListView    *timeline_view;
+  GtkScrolledWindow *timeline_scroll;
+  GtkEntry       *composer;
+  GtkButton      *send_button;
+  GtkLabel       *guard_hint;
+
+  /* owned */
+  TactSession    *session;
+  TactRoom       *room;          /* the selected room */
+  char           *sandbox_url;
+  GCancellable   *cancellable;
+  GSignalGroup   *room_signals;  /* follows the selected room */
+  gulong          state_handler;
+  gulong          logout_handler;
+};
+
+G_DEFINE_FINAL_TYPE (TactWindow, tact_window, ADW_TYPE_APPLICATION_WINDOW)
+
+static void select_room (TactWindow *self, TactRoom *room);
+
+/* ---- Timeline rows ------------------------------------------------------------ */
+
+static const char *
+send_state_label (TactMessage *message)
+{
+  switch (tact_message_get_send_state (message))
+    {
+    case TACT_SEND_STATE_PENDING:
+      return _("Sending…");
+    case TACT_SEND_STATE_FAILED:
+      return _("Not sent");
+    case TACT_SEND_STATE_SENT:
+    default:
+      return tact_message_is_own (message) ? _("Sent") : "";
+    }
+}
+
+static void
+update_status (GtkLabel *status, TactMessage *message)
+{
+  const char *error = tact_message_get_error (message);
+  g_autofree char *text = NULL;
+
+  if (tact_message_get_send_state (message) == TACT_SEND_STATE_FAILED && error)
+    text = g_strdup_printf ("%s: %s", send_state_label (message), error);
+  else
+    text = g_strdup (send_state_label (message));
+  gtk_label_set_text (status, text);
+  gtk_widget_set_visible (GTK_WIDGET (status), *text != '\0');
+}
+
+static void
+message_state_changed_cb (TactMessage *message, GParamSpec *pspec, GtkLabel *status)
+{
+  update_status (status, message);
+}
+
+static void
+timeline_setup_cb (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer user_data)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  GtkWidget *header = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *sender = gtk_label_new (NULL);
+  GtkWidget *time = gtk_label_new (NULL);
+  GtkWidget *body = gtk_label_new (NULL);
+  GtkWidget *status = gtk_label_new (NULL);
+
+  gtk_widget_set_margin_start (box, 12);
+  gtk_widget_set_margin_end (box, 12);
+  gtk_widget_set_margin_top (box, 6);
+  gtk_widget_set_margin_bottom (box, 6);
+  gtk_widget_add_css_class (sender, "heading");
+  gtk_widget_add_css_class (time, "dim-label");
+  gtk_widget_add_css_class (time, "caption");
+  gtk_label_set_xalign (GTK_LABEL (body), 0);
+  gtk_label_set_wrap (GTK_LABEL (body), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (body), PANGO_WRAP_WORD_CHAR);
+  gtk_label_set_selectable (GTK_LABEL (body), TRUE);
+  gtk_label_set_xalign (GTK_LABEL (status), 0);
+  gtk_widget_add_css_class (status, "dim-label");
+  gtk_widget_add_css_class (status, "caption");
+  gtk_box_append (GTK_BOX (header), sender);
+  gtk_box_append (GTK_BOX (header), time);
+  gtk_box_append (GTK_BOX (box), header);
+  gtk_box_append (GTK_BOX (box), body);
+  gtk_box_append (GTK_BOX (box), status);
+  g_object_set_data (G_OBJECT (box), "sender", sender);
+  g_object_set_data (G_OBJECT (box), "time", time);
+  g_object_set_data (G_OBJECT (box), "body", body);
+  g_object_set_data (G_OBJECT (box), "status", status);
+  gtk_list_item_set_child (item, box);
+  gtk_list_item_set_activatable (item, FALSE);
+}
+
+static void
+timeline_bind_cb (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer user_data)
+{
+  TactMessage *message = gtk_list_item_get_item (item);
+  GtkWidget *box = gtk_list_item_get_child (item);
+  GtkLabel *status = g_object_get_data (G_OBJECT (box), "status");
+  g_autoptr(GDateTime) when = g_date_time_new_from_unix_local (tact_message_get_timestamp (message) / 1000);
+  g_autofree char *time = when ? g_date_time_format (when, "%H:%M") : g_strdup ("");
+
+  gtk_label_set_text (g_object_get_data (G_OBJECT (box), "sender"), tact_message_get_sender_name (message));
+  gtk_label_set_text (g_object_get_data (G_OBJECT (box), "time"), time);
+  gtk_label_set_text (g_object_get_data (G_OBJECT (box), "body"), tact_message_get_body (message));
+  update_status (status, message);
+  g_signal_connect_object (message, "notify::send-state", G_CALLBACK (message_state_changed_cb), status, 0);
+}
+
+static void
+timeline_unbind_cb (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer user_data)
+{
+  TactMessage *message = gtk_list_item_get_item (item);
+  GtkWidget *box = gtk_list_item_get_child (item);
+
+  if (message)
+    g_signal_handlers_disconnect_by_func (message, message_state_changed_cb,
+                                          g_object_get_data (G_OBJECT (box), "status"));
+}
+
+/* ---- Room list ---------------------------------------------------------------- */
+
+static GtkWidget *
+create_room_row (gpointer item, gpointer user_data)
+{
+  TactRoom *room = item;
+  GtkWidget *row = gtk_list_box_row_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *label = gtk_label_new (NULL);
+  GtkWidget *external = gtk_image_new_from_icon_name ("network-workgroup-symbolic");
+  GtkWidget *invite = gtk_image_new_from_icon_name ("mail-unread-symbolic");
+
+  g_object_bind_property (room, "display-name", label, "label", G_BINDING_SYNC_CREATE);
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  gtk_widget_set_hexpand (label, TRUE);
+  gtk_widget_set_tooltip_text (external, _("People from outside the company are in this room"));
+  gtk_widget_set_visible (external, tact_room_get_external_count (room) > 0);
+  gtk_widget_set_tooltip_text (invite, _("Invitation"));
+  gtk_widget_set_visible (invite, g_strcmp0 (tact_room_get_membership (room), "invite") == 0);
+  gtk_box_append (GTK_BOX (box), label);
+  gtk_box_append (GTK_BOX (box), external);
+  gtk_box_append (GTK_BOX (box), invite);
+  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
+  g_object_set_data_full (G_OBJECT (row), "room", g_object_ref (room), g_object_unref);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  tact_room_get_display_name (room), -1);
+  return row;
+}
+
+static void
+on_room_selected (TactWindow *self, GtkListBoxRow *row)
+{
+  TactRoom *room = row ? g_object_get_data (G_OBJECT (row), "room") : NULL;
+
+  select_room (self, room);
+  if (room)
+    adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_FORWARD);
+}
+
+static void
+on_back (TactWindow *self)
+{
+  adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
+}
+
+static void
+update_room_header (TactWindow *self)
+{
+  guint external;
+  g_autofree char *subtitle = NULL;
+  g_autofree char *banner = NULL;
+
+  if (!self->room)
+    {
+      adw_window_title_set_title (self->room_title, "");
+      adw_window_title_set_subtitle (self->room_title, "");
+      gtk_revealer_set_reveal_child (self->external_banner, FALSE);
+      return;
+    }
+  external = tact_room_get_external_count (self->room);
+  subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u member", "%u members",
+                                           tact_room_get_member_count (self->room)),
+                              tact_room_get_member_count (self->room));
+  adw_window_title_set_title (self->room_title, tact_room_get_display_name (self->room));
+  adw_window_title_set_subtitle (self->room_title, subtitle);
+  if (external > 0)
+    {
+      banner = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                             "%u person from outside the company is in this room. Share nothing confidential (EXT-1).",
+                                             "%u people from outside the company are in this room. Share nothing confidential (EXT-1).",
+                                             external), external);
+      gtk_label_set_text (self->external_label, banner);
+    }
+  gtk_revealer_set_reveal_child (self->external_banner, external > 0);
+}
+
+static void
+room_changed_cb (TactWindow *self)
+{
+  update_room_header (self);
+}
+
+static void
+scroll_to_end (TactWindow *self)
+{
+  GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (self->timeline_scroll);
+
+  gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment));
+}
+
+static void
+timeline_items_changed_cb (GListModel *model, guint position, guint removed, guint added, TactWindow *self)
+{
+  if (added > 0)
+    scroll_to_end (self);
+}
+
+static void
+select_room (TactWindow *self, TactRoom *room)
+{
+  GListModel *timeline;
+  GtkNoSelection *selection;
+
+  if (self->room == room)
+    return;
+  if (self->room)
+    g_signal_handlers_disconnect_by_func (tact_room_get_timeline (self->room), timeline_items_changed_cb, self);
+  g_set_object (&self->room, room);
+  g_signal_group_set_target (self->room_signals, room);
+  update_room_header (self);
+  gtk_label_set_text (self->guard_hint, "");
+  gtk_widget_set_visible (GTK_WIDGET (self->guard_hint), FALSE);
+
+  if (!room)
+    {
+      gtk_stack_set_visible_child_name (self->room_stack, "empty");
+      gtk_list_view_set_model (self->timeline_view, NULL);
+      return;
+    }
+  if (g_strcmp0 (tact_room_get_membership (room), "invite") == 0)
+    {
+      adw_status_page_set_description (self->invite_page, tact_room_get_display_name (room));
+      gtk_stack_set_visible_child_name (self->room_stack, "invite");
+      return;
+    }
+
+  tact_session_load_timeline (self->session, room);
+  timeline = tact_room_get_timeline (room);
+  selection = gtk_no_selection_new (g_object_ref (timeline));
+  gtk_list_view_set_model (self->timeline_view, GTK_SELECTION_MODEL (selection));
+  g_object_unref (selection);
+  g_signal_connect_object (timeline, "items-changed", G_CALLBACK (timeline_items_changed_cb), self, 0);
+  gtk_stack_set_visible_child_name (self->room_stack, "room");
+  gtk_widget_grab_focus (GTK_WIDGET (self->composer));
+}
+
+/* ---- Composer and guard -------------------------------------------------------- */
+
+static void
+on_composer_changed (TactWindow *self)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->composer));
+  g_autoptr(TactVerdict) verdict = NULL;
+  g_autofree char *hint = NULL;
+
+  if (!self->session || !self->room || !text || !*text)
+    {
+      gtk_widget_set_visible (GTK_WIDGET (self->guard_hint), FALSE);
+      return;
+    }
+  /* The guard is cheap enough to run on every keystroke: tell the user early. */
+  verdict = tact_session_check_text (self->session, self->room, text);
+  if (verdict->action == TACT_ACTION_ALLOW || verdict->findings->len == 0)
+    {
+      gtk_widget_set_visible (GTK_WIDGET (self->guard_hint), FALSE);
+      return;
+    }
+  {
+    const TactFinding *first = g_ptr_array_index (verdict->findings, 0);
+    hint = g_strdup_printf (_("Policy: %s (“%s”)"), first->title, first->matched);
+  }
+  gtk_label_set_text (self->guard_hint, hint);
+  gtk_widget_set_visible (GTK_WIDGET (self->guard_hint), TRUE);
+}
+
+static void
+show_send_error (TactWindow *self, const GError *error)
+{
+  AdwMessageDialog *dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self),
+                                                                         _("Message Not Sent"),
+                                                                         error->message));
+  adw_message_dialog_add_response (dialog, "close", _("_Close"));
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+send_now (TactWindow *self, const char *justification)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->composer)));
+
+  if (!tact_session_send_text (self->session, self->room, text, justification, &error))
+    {
+      show_send_error (self, error);
+      return;
+    }
+  gtk_editable_set_text (GTK_EDITABLE (self->composer), "");
+  gtk_widget_grab_focus (GTK_WIDGET (self->composer));
+}
+
+typedef struct {
+  TactWindow  *window;   /* owned ref */
+  TactVerdict *verdict;  /* owned */
+} GuardState;
+
+static void
+guard_state_free (GuardState *state)
+{
+  g_clear_object (&state->window);
+  g_clear_pointer (&state->verdict, tact_verdict_free);
+  g_free (state);
+}
+
+static void
+guard_state_closure_free (gpointer data, GClosure *closure)
+{
+  guard_state_free (data);
+}
+
+static void
+guard_response_cb (AdwMessageDialog *dialog, const char *response, GuardState *state)
+{
+  TactWindow *self = state->window;
+
+  if (g_strcmp0 (response, TACT_GUARD_RESPONSE_JUSTIFY) == 0)
+    {
+      g_autofree char *reason = tact_guard_dialog_dup_justification (TACT_GUARD_DIALOG (dialog));
+      if (reason)
+        send_now (self, reason);
+    }
+  else if (g_strcmp0 (response, TACT_GUARD_RESPONSE_SEND) == 0)
+    send_now (self, NULL);
+  else if (g_strcmp0 (response, TACT_GUARD_RESPONSE_EDIT) == 0 && state->verdict->findings->len > 0)
+    {
+      /* Put the cursor on what matched so it can be rewritten. */
+      const TactFinding *first = g_ptr_array_index (state->verdict->findings, 0);
+      gtk_widget_grab_focus (GTK_WIDGET (self->composer));
+      gtk_editable_select_region (GTK_EDITABLE (self->composer), (int) first->start, (int) first->end);
+    }
+  /* cancel: the text stays in the composer, nothing is sent */
+}
+
+static void
+on_send (TactWindow *self)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->composer));
+  TactVerdict *verdict;
+  GtkWidget *dialog;
+  GuardState *state;
+
+  if (!self->session || !self->room || !text || !*text)
+    return;
+
+  verdict = tact_session_check_text (self->session, self->room, text);
+  if (verdict->action == TACT_ACTION_ALLOW)
+    {
+      tact_verdict_free (verdict);
+      send_now (self, NULL);
+      return;
+    }
+
+  dialog = tact_guard_dialog_new (GTK_WINDOW (self), verdict);
+  state = g_new0 (GuardState, 1);
+  state->window = g_object_ref (self);
+  state->verdict = verdict;
+  g_signal_connect_data (dialog, "response", G_CALLBACK (guard_response_cb), state,
+                         guard_state_closure_free, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* ---- Invites ------------------------------------------------------------------ */
+
+static void
+joined_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(TactWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!tact_session_join_room_finish (TACT_SESSION (source), result, &error))
+    show_send_error (self, error);
+}
+
+static void
+on_join (TactWindow *self)
+{
+  if (self->session && self->room)
+    tact_session_join_room_async (self->session, tact_room_get_id (self->room), self->cancellable,
+                                  joined_cb, g_object_ref (self));
+}
+
+/* ---- Sign-in ------------------------------------------------------------------ */
+
+static void
+set_login_busy (TactWindow *self, gboolean busy)
+{
+  gtk_widget_set_sensitive (GTK_WIDGET (self->sign_in_button), !busy);
+  gtk_button_set_label (self->sign_in_button, busy ? _("Signing In…") : _("_Sign In"));
+}
+
+static void
+logged_in_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(TactWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TactSession) session = tact_account_login_finish (result, &error);
+
+  set_login_busy (self, FALSE);
+  if (!session)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        adw_toast_overlay_add_toast (self->login_toasts, adw_toast_new (error->message));
+      return;
+    }
+  gtk_editable_set_text (GTK_EDITABLE (self->password_row), "");
+  tact_window_set_session (self, session);
+}
+
+static void
+on_sign_in (TactWindow *self)
+{
+  gboolean sandbox = gtk_switch_get_active (self->sandbox_switch) && self->sandbox_url;
+  const char *server = sandbox ? self->sandbox_url : gtk_editable_get_text (GTK_EDITABLE (self->server_row));
+  const char *user = gtk_editable_get_text (GTK_EDITABLE (self->user_row));
+  const char *password = gtk_editable_get_text (GTK_EDITABLE (self->password_row));
+
+  if (!server || !*server || !*user || !*password)
+    {
+      adw_toast_overlay_add_toast (self->login_toasts,
+                                   adw_toast_new (_("Enter the homeserver, your username and your password.")));
+      return;
+    }
+  set_login_busy (self, TRUE);
+  tact_account_login_async (server, user, password, sandbox, self->cancellable, logged_in_cb,
+                            g_object_ref (self));
+}
+
+/* ---- Session ------------------------------------------------------------------ */
+
+static void
+sync_state_cb (TactWindow *self)
+{
+  const char *text = NULL;
+
+  switch (tact_session_get_sync_state (self->session))
+    {
+    case TACT_SYNC_STATE_INITIAL_SYNC:
+      text = _("Connecting…");
+      break;
+    case TACT_SYNC_STATE_OFFLINE:
+      text = _("Offline — messages wait in the outbox and are sent when the connection is back");
+      break;
+    case TACT_SYNC_STATE_LOGGED_OUT:
+      text = _("Signed out by the server");
+      break;
+    case TACT_SYNC_STATE_READY:
+    case TACT_SYNC_STATE_STOPPED:
+    default:
+      break;
+    }
+  gtk_label_set_text (self->sync_label, text ? text : "");
+  gtk_label_set_wrap (self->sync_label, TRUE);
+  gtk_widget_set_visible (GTK_WIDGET (self->sync_label), text != NULL);
+}
+
+static void
+logged_out_cb (TactWindow *self, gboolean soft)
+{
+  g_autofree char *message = g_strdup (_("The server ended this session. Sign in again; unsent messages are kept."));
+
+  tact_window_show_login (self, self->sandbox_url, message);
+}
+
+void
+tact_window_set_session (TactWindow *self, TactSession *session)
+{
+  if (self->session)
+    {
+      g_clear_signal_handler (&self->state_handler, self->session);
+      g_clear_signal_handler (&self->logout_handler, self->session);
+      tact_session_stop (self->session);
+    }
+  select_room (self, NULL);
+  g_set_object (&self->session, session);
+  if (!session)
+    return;
+
+  adw_window_title_set_title (self->account_title, tact_session_get_user_id (session));
+  gtk_list_box_bind_model (self->room_list, tact_session_get_rooms (session), create_room_row, self, NULL);
+  self->state_handler = g_signal_connect_swapped (session, "notify::sync-state", G_CALLBACK (sync_state_cb), self);
+  self->logout_handler = g_signal_connect_swapped (session, "logged-out", G_CALLBACK (logged_out_cb), self);
+  tact_session_start (session);
+  sync_state_cb (self);
+  gtk_stack_set_visible_child_name (self->stack, "chat");
+}
+
+TactSession *
+tact_window_get_session (TactWindow *self)
+{
+  return self->session;
+}
+
+void
+tact_window_show_loading (TactWindow *self)
+{
+  gtk_stack_set_visible_child_name (self->stack, "loading");
+}
+
+void
+tact_window_show_login (TactWindow *self, const char *sandbox_url, const char *message)
+{
+  g_free (self->sandbox_url);
+  self->sandbox_url = g_strdup (sandbox_url);
+  gtk_widget_set_visible (gtk_widget_get_parent (gtk_widget_get_parent (GTK_WIDGET (self->sandbox_switch))),
+                          sandbox_url != NULL);
+  gtk_switch_set_active (self->sandbox_switch, sandbox_url != NULL);
+  if (sandbox_url)
+    {
+      g_autofree char *hint = g_strdup_printf (_("In the sandbox, sign in as “%s” with the password “%s”."),
+                                               TACT_SANDBOX_USER, TACT_SANDBOX_PASSWORD);
+      gtk_label_set_text (self->sandbox_hint, hint);
+      if (!*gtk_editable_get_text (GTK_EDITABLE (self->user_row)))
+        gtk_editable_set_text (GTK_EDITABLE (self->user_row), TACT_SANDBOX_USER);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->sandbox_hint), sandbox_url != NULL);
+  if (message)
+    adw_toast_overlay_add_toast (self->login_toasts, adw_toast_new (message));
+  gtk_stack_set_visible_child_name (self->stack, "login");
+  gtk_widget_grab_focus (GTK_WIDGET (self->password_row));
+}
+
+/* ---- Actions ------------------------------------------------------------------ */
+
+static void
+signed_out_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(TactWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!tact_account_logout_finish (result, &error))
+    g_warning ("Sign-out did not complete: %s", error->message);
+  tact_window_set_session (self, NULL);
+  tact_window_show_login (self, self->sandbox_url, NULL);
+}
+
+static void
+sign_out_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  TactWindow *self = TACT_WINDOW (widget);
+
+  if (self->session)
+    tact_account_logout_async (self->session, NULL, signed_out_cb, g_object_ref (self));
+}
+
+static void
+focus_composer_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  TactWindow *self = TACT_WINDOW (widget);
+
+  if (self->room)
+    gtk_widget_grab_focus (GTK_WIDGET (self->composer));
+}
+
+/* ---- GObject ------------------------------------------------------------------ */
+
+static void
+tact_window_dispose (GObject *object)
+{
+  TactWindow *self = TACT_WINDOW (object);
+
+  g_cancellable_cancel (self->cancellable);
+  if (self->session)
+    {
+      g_clear_signal_handler (&self->state_handler, self->session);
+      g_clear_signal_handler (&self->logout_handler, self->session);
+      tact_session_stop (self->session);
+    }
+  g_clear_object (&self->session);
+  g_clear_object (&self->room);
+  g_clear_object (&self->room_signals);
+  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->sandbox_url, g_free);
+  gtk_widget_dispose_template (GTK_WIDGET (self), TACT_TYPE_WINDOW);
+
+  G_OBJECT_CLASS (tact_window_parent_class)->dispose (object);
+}
+
+static void
+tact_window_class_init (TactWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = tact_window_dispose;
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/tactchat/Tact/tact-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, TactWindow, stack);
+  gtk_widget_class_bind_template_child (widget_class, TactWindow, login_toasts);
+  gtk_widget_class_bind_template_child (widget_class, TactWindow, sandbox_switch);
+  gtk_widget_class_bind_template_child (widget_class, TactWindow, server_row);
+  gtk_widget_class_bind_template_child (widget_class, TactWindow, user_row);
+  gtk_widget_class_bind_template_child (widget_class, TactWindow, password_row);
+  gtk_widget_class_bind_template_child (widget_class, TactWindow, sandbox_hint);
+  gtk_widget_class_bind_template_child (widget_class, TactWindow, sign_in_button);
+  gtk_widget_class_bind_template_child (widget_class, TactWindow, leaflet);
+  gtk_widget_class_bind_template_child (widget_class, TactWindow, account_title);
+  gtk_widget_class_bind_template_child (widget_class, TactWindow, sync_label);
+  gtk_widget_class_bind_template_child (widget_class, TactWindow, room_list);
+  gtk_widget_class_bind_template_child (widget_class, TactWindow, room_title);
+  gtk_widget_class_bind_template_child (widget_class, TactWindow, external_banner);
+  gtk_widget_class_bind_template_child (widget_class, TactWindow, external_label);
+  gtk_widget_class_bind_template_child (widget_class, TactWindow, room_stack);
+  gtk_widget_class_bind_template_child (widget_class, TactWindow, invite_page);
+  gtk_widget_class_bind_template_child (widget_class, TactWindow, timeline_view);
+  gtk_widget_class_bind_template_child (widget_class, TactWindow, timeline_scroll);
+  gtk_widget_class_bind_template_child (widget_class, TactWindow, composer);
+  gtk_widget_class_bind_template_child (widget_class, TactWindow, send_button);
+  gtk_widget_class_bind_template_child (widget_class, TactWindow, guard_hint);
+  gtk_widget_class_bind_template_callback (widget_class, on_sign_in);
+  gtk_widget_class_bind_template_callback (widget_class, on_room_selected);
+  gtk_widget_class_bind_template_callback (widget_class, on_back);
+  gtk_widget_class_bind_template_callback (widget_class, on_send);
+  gtk_widget_class_bind_template_callback (widget_class, on_composer_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_join);
+
+  gtk_widget_class_install_action (widget_class, "win.sign-out", NULL, sign_out_action);
+  gtk_widget_class_install_action (widget_class, "composer.focus", NULL, focus_composer_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, GDK_CONTROL_MASK, "composer.focus", NULL);
+}
+
+static void
+tact_window_init (TactWindow *self)
+{
+  g_autoptr(GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->cancellable = g_cancellable_new ();
+  self->room_signals = g_signal_group_new (TACT_TYPE_ROOM);
+  g_signal_group_connect_swapped (self->room_signals, "notify::display-name", G_CALLBACK (room_changed_cb), self);
+  g_signal_group_connect_swapped (self->room_signals, "notify::member-count", G_CALLBACK (room_changed_cb), self);
+  g_signal_group_connect_swapped (self->room_signals, "notify::external-count", G_CALLBACK (room_changed_cb), self);
+
+  g_signal_connect (factory, "setup", G_CALLBACK (timeline_setup_cb), self);
+  g_signal_connect (factory, "bind", G_CALLBACK (timeline_bind_cb), self);
+  g_signal_connect (factory, "unbind", G_CALLBACK (timeline_unbind_cb), self);
+  gtk_list_view_set_factory (self->timeline_view, factory);
+}
+
+TactWindow *
+tact_window_new (GtkApplication *application)
+{
+  return g_object_new (TACT_TYPE_WINDOW, "application", application, NULL);
+}

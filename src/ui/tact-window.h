@@ -1,0 +1,19 @@
+/* tact-window.h: the main window: sign-in, room list, timeline and composer. */
+#pragma once
+
+#include <adwaita.h>
+#include "session/tact-session.h"
+
+G_BEGIN_DECLS
+
+#define TACT_TYPE_WINDOW (tact_window_get_type ())
+G_DECLARE_FINAL_TYPE (TactWindow, tact_window, TACT, WINDOW, AdwApplicationWindow)
+
+TactWindow  *tact_window_new          (GtkApplication *application);
+void         tact_window_show_loading (TactWindow *self);
+/* sandbox_url: the built-in sandbox, or NULL when it is not running. message: an error to show. */
+void         tact_window_show_login   (TactWindow *self, const char *sandbox_url, const char *message);
+void         tact_window_set_session  (TactWindow *self, TactSession *session);
+TactSession *tact_window_get_session  (TactWindow *self);
+
+G_END_DECLS
