@@ -46,6 +46,8 @@ gint64      tact_matrix_error_get_retry_after_ms (const GError *error);
 gboolean    tact_matrix_error_is_soft_logout (const GError *error);
 /* 5xx, network failures and 429: worth retrying with the same request. */
 gboolean    tact_matrix_error_is_transient (const GError *error);
+/* Added: the HTTP status of the response that caused the error, or 0 (network, client-side). */
+guint       tact_matrix_error_get_http_status (const GError *error);
 
 /* ---- Events ---------------------------------------------------------------- */
 
@@ -101,6 +103,9 @@ typedef struct {
 /* Parses a /sync body. Malformed events are skipped and counted, not fatal;
  * only a body without next_batch is an error (TACT_MATRIX_ERROR_BAD_RESPONSE). */
 TactSyncResponse *tact_sync_response_parse (JsonNode *root, GError **error);
+/* Added: parses a raw /sync body (depth-limited JSON parse + tact_sync_response_parse).
+ * Thread-safe; this is what tact_matrix_client_sync_async runs in a worker thread. */
+TactSyncResponse *tact_sync_response_parse_bytes (GBytes *body, GError **error);
 void              tact_sync_response_free  (TactSyncResponse *response);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TactSyncResponse, tact_sync_response_free)
 
@@ -113,6 +118,8 @@ typedef struct {
   char      *end;     /* NULL when there is nothing further in that direction */
 } TactMessagesPage;
 
+/* Added: parses a /messages body (chunk required; start/end optional). */
+TactMessagesPage *tact_messages_page_parse (JsonNode *root, GError **error);
 void tact_messages_page_free (TactMessagesPage *page);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TactMessagesPage, tact_messages_page_free)
 
@@ -133,6 +140,10 @@ void              tact_matrix_client_set_credentials  (TactMatrixClient *self,
                                                        const char *access_token);
 /* The token, for storing in the keyring only. Never log it. */
 const char       *tact_matrix_client_get_access_token (TactMatrixClient *self);
+/* Added: the versions cached by the last successful versions_async (or discovery), or NULL. */
+const char * const *tact_matrix_client_get_versions (TactMatrixClient *self);
+/* Added: TRUE when the cached /versions lists @version ("v1.11") or a later v1.x/vN. */
+gboolean          tact_matrix_client_supports_version (TactMatrixClient *self, const char *version);
 /* Server name of the user id ("corp.test" for "@me:corp.test"). */
 const char       *tact_matrix_client_get_server_name  (TactMatrixClient *self);
 
