@@ -162,6 +162,14 @@ void     tact_store_get_meta_async  (TactStore *self, const char *key,
                                      GAsyncReadyCallback callback, gpointer user_data);
 char    *tact_store_get_meta_finish (TactStore *self, GAsyncResult *result, GError **error);
 
+/* Full-text search over event bodies (Latin words and CJK substrings, see docs/database.md):
+ * up to limit matching events, newest first. An empty query or one without searchable
+ * characters gives an empty array. element-type TactStoreEvent */
+void       tact_store_search_async  (TactStore *self, const char *query, guint limit,
+                                     GCancellable *cancellable,
+                                     GAsyncReadyCallback callback, gpointer user_data);
+GPtrArray *tact_store_search_finish (TactStore *self, GAsyncResult *result, GError **error);
+
 /* ---- The keyring (libsecret) ------------------------------------------------- */
 
 /* Never holds the password: only what a restored session needs. */
@@ -189,7 +197,8 @@ gboolean tact_secrets_clear_account_finish (GAsyncResult *result, GError **error
 
 /* The raw 256-bit database key for db_path. When none is stored: if create is TRUE and the
  * database file does not exist, a random key is made and stored; if the file exists, fails with
- * TACT_STORE_ERROR_KEY_MISSING (nothing is deleted). */
+ * TACT_STORE_ERROR_KEY_MISSING (nothing is deleted). If create is FALSE and neither a key nor
+ * the file exists, returns NULL without an error. */
 void    tact_secrets_get_db_key_async  (const char *db_path, gboolean create,
                                         GCancellable *cancellable,
                                         GAsyncReadyCallback callback, gpointer user_data);

@@ -1,0 +1,231 @@
+/* tact-store-migrations.c: the schema, one migration step per version (docs/database.md).
+ *
+ * Rules:
+ *   - PRAGMA user_version is the schema version; 0 is an empty (new) database.
+ *   - Step N takes the database from version N-1 to N. It runs inside ONE transaction
+ *     (BEGIN IMMEDIATE … PRAGMA user_version = N … COMMIT); any failure rolls the whole
+ *     step back, so the database stays at N-1, exactly as it was.
+ *   - A released step is never edited: a fix is a new step.
+ *   - SQL must work on SQLCipher 3.4 (SQLite 3.15: FTS4, no FTS5, no JSON1, no UPSERT,
+ *     no ALTER TABLE RENAME COLUMN) as well as on SQLCipher 4.
+ */
+#include "tact-store-private.h"
+#include <glib/gi18n-lib.h>
+
+typedef struct {
+  guint version;
+  const char *description;
+  gboolean (*apply) (sqlite3 *db, GError **error);
+} MigrationStep;
+
+static guint failing_migration;  /* test hook, read with g_atomic_int_get */
+
+void
+tact_store_set_sql_error (GError **error, sqlite3 *db, const char *what)
+{
+  g_set_error (error, TACT_STORE_ERROR, TACT_STORE_ERROR_SQL, "%s: %s",
+               what, db ? sqlite3_errmsg (db) : "no database");
+}
+
+gboolean
+tact_store_exec (sqlite3 *db, const char *sql, GError **error)
+{
+  char *message = NULL;
+
+  if (sqlite3_exec (db, sql, NULL, NULL, &message) != SQLITE_OK)
+    {
+      g_set_error (error, TACT_STORE_ERROR, TACT_STORE_ERROR_SQL, "%s",
+                   message ? message : sqlite3_errmsg (db));
+      sqlite3_free (message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+tact_store_get_user_version (sqlite3 *db, guint *version, GError **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  if (sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL) != SQLITE_OK ||
+      sqlite3_step (stmt) != SQLITE_ROW)
+    {
+      tact_store_set_sql_error (error, db, "Could not read the schema version");
+      return FALSE;
+    }
+  *version = (guint) sqlite3_column_int (stmt, 0);
+  return TRUE;
+}
+
+/* ---- Version 1: rooms, events, outbox, meta, audit ---------------------------- */
+
+static gboolean
+migrate_to_1 (sqlite3 *db, GError **error)
+{
+  static const char sql[] =
+    "CREATE TABLE rooms ("
+    "  room_id        TEXT PRIMARY KEY NOT NULL,"
+    "  name           TEXT,"
+    "  topic          TEXT,"
+    "  membership     TEXT NOT NULL DEFAULT 'join',"
+    "  is_direct      INTEGER NOT NULL DEFAULT 0,"
+    "  member_count   INTEGER NOT NULL DEFAULT 0,"
+    "  external_count INTEGER NOT NULL DEFAULT 0,"
+    "  prev_batch     TEXT,"
+    "  last_ts        INTEGER NOT NULL DEFAULT 0"
+    ");"
+    /* id is INTEGER PRIMARY KEY so the rowid is stable across VACUUM (events_fts uses it). */
+    "CREATE TABLE events ("
+    "  id        INTEGER PRIMARY KEY,"
+    "  room_id   TEXT NOT NULL,"
+    "  event_id  TEXT NOT NULL UNIQUE,"
+    "  txn_id    TEXT,"
+    "  sender    TEXT NOT NULL,"
+    "  type      TEXT NOT NULL,"
+    "  state_key TEXT,"
+    "  ts        INTEGER NOT NULL,"
+    "  body      TEXT,"
+    "  json      TEXT NOT NULL"
+    ");"
+    "CREATE INDEX events_room_ts ON events (room_id, ts);"
+    "CREATE TABLE outbox ("
+    "  txn_id        TEXT PRIMARY KEY NOT NULL,"
+    "  room_id       TEXT NOT NULL,"
+    "  type          TEXT NOT NULL,"
+    "  content_json  TEXT NOT NULL,"
+    "  justification TEXT,"
+    "  verdict       TEXT,"
+    "  state         TEXT NOT NULL DEFAULT 'pending'"
+    "                CHECK (state IN ('pending', 'sent', 'failed')),"
+    "  event_id      TEXT,"
+    "  error         TEXT,"
+    "  created       INTEGER NOT NULL,"
+    "  attempts      INTEGER NOT NULL DEFAULT 0"
+    ");"
+    "CREATE INDEX outbox_state_created ON outbox (state, created);"
+    "CREATE TABLE meta ("
+    "  key   TEXT PRIMARY KEY NOT NULL,"
+    "  value TEXT"
+    ");"
+    "CREATE TABLE audit ("
+    "  id            INTEGER PRIMARY KEY,"
+    "  ts            INTEGER NOT NULL,"
+    "  kind          TEXT NOT NULL,"
+    "  room_id       TEXT,"
+    "  txn_id        TEXT,"
+    "  rule_ids      TEXT,"
+    "  action        TEXT,"
+    "  justification TEXT"
+    ");";
+
+  return tact_store_exec (db, sql, error);
+}
+
+/* ---- Version 2: full-text search over event bodies ----------------------------- */
+
+static gboolean
+migrate_to_2 (sqlite3 *db, GError **error)
+{
+  /* docid = events.id; tokens = tact_fts_tokens(body) (tact-store-fts.c). The insert path is in
+   * C (save_sync) because the tokenizer is ours; deletion is plain SQL so that it also works
+   * from tools that do not have our function. */
+  static const char sql[] =
+    "CREATE VIRTUAL TABLE events_fts USING fts4 (tokens);"
+    "INSERT INTO events_fts (docid, tokens)"
+    "  SELECT id, tact_fts_tokens (body) FROM events WHERE body IS NOT NULL;"
+    "CREATE TRIGGER events_fts_delete AFTER DELETE ON events BEGIN"
+    "  DELETE FROM events_fts WHERE docid = old.id;"
+    "END;";
+
+  return tact_store_exec (db, sql, error);
+}
+
+static const MigrationStep steps[] = {
+  { 1, "rooms, events, outbox, meta, audit", migrate_to_1 },
+  { 2, "full-text search (FTS4, CJK bigrams)", migrate_to_2 },
+};
+
+guint
+tact_store_get_schema_version (void)
+{
+  return G_N_ELEMENTS (steps);
+}
+
+void
+tact_store_test_set_failing_migration (guint version)
+{
+  g_atomic_int_set (&failing_migration, version);
+}
+
+static gboolean
+run_step (sqlite3 *db, const MigrationStep *step, GError **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *set_version = NULL;
+
+  if (!tact_store_exec (db, "BEGIN IMMEDIATE", &local_error))
+    goto failed;
+
+  if (!step->apply (db, &local_error))
+    goto rollback;
+
+  if ((guint) g_atomic_int_get (&failing_migration) == step->version)
+    {
+      g_set_error_literal (&local_error, TACT_STORE_ERROR, TACT_STORE_ERROR_SQL,
+                           "failure injected by a test");
+      goto rollback;
+    }
+
+  set_version = g_strdup_printf ("PRAGMA user_version = %u", step->version);
+  if (!tact_store_exec (db, set_version, &local_error) ||
+      !tact_store_exec (db, "COMMIT", &local_error))
+    goto rollback;
+
+  g_debug ("Migrated the history database to version %u (%s)", step->version,
+           step->description);
+  return TRUE;
+
+rollback:
+  /* A failed COMMIT may already have ended the transaction: ignore ROLLBACK's own error. */
+  if (!sqlite3_get_autocommit (db))
+    tact_store_exec (db, "ROLLBACK", NULL);
+failed:
+  g_set_error (error, TACT_STORE_ERROR, TACT_STORE_ERROR_MIGRATION,
+               _("Could not upgrade the history database to version %u (%s); nothing was "
+                 "changed: %s"), step->version, step->description, local_error->message);
+  return FALSE;
+}
+
+gboolean
+tact_store_check_version (sqlite3 *db, guint *version, GError **error)
+{
+  if (!tact_store_get_user_version (db, version, error))
+    return FALSE;
+
+  if (*version > tact_store_get_schema_version ())
+    {
+      g_set_error (error, TACT_STORE_ERROR, TACT_STORE_ERROR_TOO_NEW,
+                   _("The history database was written by a newer version of Tact (schema "
+                     "version %u; this version understands up to %u). It was left unchanged."),
+                   *version, tact_store_get_schema_version ());
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+tact_store_migrate (sqlite3 *db, GError **error)
+{
+  guint version = 0;
+
+  if (!tact_store_check_version (db, &version, error))
+    return FALSE;
+
+  for (guint i = version; i < G_N_ELEMENTS (steps); i++)
+    {
+      g_assert (steps[i].version == i + 1);
+      if (!run_step (db, &steps[i], error))
+        return FALSE;
+    }
+  return TRUE;
+}

@@ -1,0 +1,56 @@
+/* tact-store-private.h: intra-module API of src/store (worker-side helpers, migrations,
+ * full-text tokenisation) and hooks for tests. Nothing outside src/store and tests/store
+ * includes this.
+ *
+ * Everything taking a sqlite3 * runs on the store's worker thread only.
+ */
+#pragma once
+
+#include <sqlite3.h>
+
+#include "tact-store.h"
+
+G_BEGIN_DECLS
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
+
+/* ---- SQL helpers (tact-store-migrations.c) ----------------------------------- */
+
+/* Sets a TACT_STORE_ERROR_SQL error "what: <sqlite message>". The SQLite message never
+ * contains bound values (bodies, tokens), only table and column names. */
+void     tact_store_set_sql_error (GError **error, sqlite3 *db, const char *what);
+/* Runs one or more statements without results. */
+gboolean tact_store_exec (sqlite3 *db, const char *sql, GError **error);
+/* Reads PRAGMA user_version. */
+gboolean tact_store_get_user_version (sqlite3 *db, guint *version, GError **error);
+
+/* ---- Migrations (tact-store-migrations.c) ------------------------------------ */
+
+/* Reads user_version; fails with TACT_STORE_ERROR_TOO_NEW when it is newer than this build. */
+gboolean tact_store_check_version (sqlite3 *db, guint *version, GError **error);
+/* Brings the database from its user_version to tact_store_get_schema_version(), one
+ * transaction per step. A failing step is rolled back (TACT_STORE_ERROR_MIGRATION) and
+ * leaves the database at the previous version. A newer database fails with
+ * TACT_STORE_ERROR_TOO_NEW without writing. */
+gboolean tact_store_migrate (sqlite3 *db, GError **error);
+
+/* Test hook: make migration step @version fail after its SQL ran but before it commits
+ * (0 = off). Used to prove that a failing step leaves no trace. */
+void     tact_store_test_set_failing_migration (guint version);
+
+/* ---- Full-text search (tact-store-fts.c) ------------------------------------ */
+
+/* The token string stored in events_fts for @text: NFKC-normalised and case-folded words for
+ * alphabetic scripts, overlapping character bigrams for CJK runs (plus the run's last
+ * character alone, so that every single character can be found by prefix), separated by
+ * spaces. Returns "" for text without tokens. */
+char    *tact_store_fts_tokens (const char *text);
+/* The FTS4 MATCH expression for a user's @query, tokenised the same way: every word must
+ * occur, every CJK run must occur as a contiguous phrase of bigrams. NULL when the query has
+ * no searchable token. */
+char    *tact_store_fts_query (const char *query);
+/* Registers the SQL function tact_fts_tokens(text) on @db (used by migration 2 and by
+ * event inserts). */
+gboolean tact_store_fts_register (sqlite3 *db, GError **error);
+
+G_END_DECLS

@@ -1,0 +1,1118 @@
+/* test-store.c: the encrypted history database (src/store).
+ *
+ * Each test gets its own temporary folder. The store is driven through its async API and the
+ * default main context, exactly as the app does; a few checks open the file directly with
+ * SQLCipher (same raw key) to look at what is really on disk.
+ */
+#define _GNU_SOURCE  /* memmem */
+
+#include "store/tact-store.h"
+#include "store/tact-store-private.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* A message that must never appear in clear on disk (Latin, Chinese, hex). */
+#define CANARY "CANARY-金丝雀-7f3a"
+
+typedef struct {
+  char *dir;     /* the test's temporary folder */
+  char *path;    /* a database path inside it (its parent folder does not exist yet) */
+  GBytes *key;   /* 32 bytes */
+} Fixture;
+
+static GBytes *
+make_key (guint8 seed)
+{
+  guint8 key[32];
+
+  for (guint i = 0; i < sizeof key; i++)
+    key[i] = (guint8) (seed + i * 7);
+  return g_bytes_new (key, sizeof key);
+}
+
+static void
+fixture_setup (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->dir = g_dir_make_tmp ("tact-store-XXXXXX", &error);
+  g_assert_no_error (error);
+  f->path = g_build_filename (f->dir, "data", "history.db", NULL);
+  f->key = make_key (1);
+}
+
+static void
+remove_tree (const char *path)
+{
+  if (g_file_test (path, G_FILE_TEST_IS_DIR))
+    {
+      g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+      const char *name;
+
+      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+          remove_tree (child);
+        }
+    }
+  g_remove (path);
+}
+
+static void
+fixture_teardown (Fixture *f, gconstpointer data)
+{
+  tact_store_test_set_failing_migration (0);
+  remove_tree (f->dir);
+  g_free (f->dir);
+  g_free (f->path);
+  g_bytes_unref (f->key);
+}
+
+/* ---- Waiting for async results ------------------------------------------------- */
+
+static void
+store_result (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GAsyncResult **slot = user_data;
+  *slot = g_object_ref (result);
+}
+
+static GAsyncResult *
+wait_for (GAsyncResult **slot)
+{
+  while (*slot == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return *slot;
+}
+
+static TactStore *
+open_store (const char *path, GBytes *key, GError **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  tact_store_open_async (path, key, NULL, store_result, &result);
+  return tact_store_open_finish (wait_for (&result), error);
+}
+
+static gboolean
+save_sync (TactStore *store, const char *token, GPtrArray *rooms, GPtrArray *events,
+           GError **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  tact_store_save_sync_async (store, token, rooms, events, NULL, store_result, &result);
+  return tact_store_save_sync_finish (store, wait_for (&result), error);
+}
+
+static char *
+get_token (TactStore *store)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  char *token;
+
+  tact_store_get_sync_token_async (store, NULL, store_result, &result);
+  token = tact_store_get_sync_token_finish (store, wait_for (&result), &error);
+  g_assert_no_error (error);
+  return token;
+}
+
+static GPtrArray *
+load_timeline (TactStore *store, const char *room_id, gint64 before_ts, guint limit)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GPtrArray *events;
+
+  tact_store_load_timeline_async (store, room_id, before_ts, limit, NULL, store_result, &result);
+  events = tact_store_load_timeline_finish (store, wait_for (&result), &error);
+  g_assert_no_error (error);
+  return events;
+}
+
+static GPtrArray *
+search (TactStore *store, const char *query)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GPtrArray *events;
+
+  tact_store_search_async (store, query, 50, NULL, store_result, &result);
+  events = tact_store_search_finish (store, wait_for (&result), &error);
+  g_assert_no_error (error);
+  return events;
+}
+
+static GPtrArray *
+list_rooms (TactStore *store)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GPtrArray *rooms;
+
+  tact_store_list_rooms_async (store, NULL, store_result, &result);
+  rooms = tact_store_list_rooms_finish (store, wait_for (&result), &error);
+  g_assert_no_error (error);
+  return rooms;
+}
+
+static void
+outbox_add (TactStore *store, const char *txn_id, const char *room_id, const char *body,
+            const char *justification, gint64 created)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *content = g_strdup_printf ("{\"msgtype\":\"m.text\",\"body\":\"%s\"}", body);
+  TactOutboxEntry entry = {
+    .txn_id = (char *) txn_id,
+    .room_id = (char *) room_id,
+    .type = "m.room.message",
+    .content_json = content,
+    .justification = (char *) justification,
+    .verdict = justification ? "justify" : "allow",
+    .state = TACT_SEND_STATE_PENDING,
+    .created = created,
+  };
+
+  tact_store_outbox_add_async (store, &entry, NULL, store_result, &result);
+  tact_store_outbox_add_finish (store, wait_for (&result), &error);
+  g_assert_no_error (error);
+}
+
+static gboolean
+outbox_update (TactStore *store, const char *txn_id, TactSendState state,
+               const char *event_id, const char *message, GError **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  tact_store_outbox_update_async (store, txn_id, state, event_id, message, NULL,
+                                  store_result, &result);
+  return tact_store_outbox_update_finish (store, wait_for (&result), error);
+}
+
+static void
+outbox_remove (TactStore *store, const char *txn_id)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  tact_store_outbox_remove_async (store, txn_id, NULL, store_result, &result);
+  tact_store_outbox_remove_finish (store, wait_for (&result), &error);
+  g_assert_no_error (error);
+}
+
+static GPtrArray *
+outbox_list (TactStore *store)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GPtrArray *entries;
+
+  tact_store_outbox_list_async (store, NULL, store_result, &result);
+  entries = tact_store_outbox_list_finish (store, wait_for (&result), &error);
+  g_assert_no_error (error);
+  return entries;
+}
+
+static gboolean
+set_meta (TactStore *store, const char *key, const char *value, GError **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  tact_store_set_meta_async (store, key, value, NULL, store_result, &result);
+  return tact_store_set_meta_finish (store, wait_for (&result), error);
+}
+
+static char *
+get_meta (TactStore *store, const char *key)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  char *value;
+
+  tact_store_get_meta_async (store, key, NULL, store_result, &result);
+  value = tact_store_get_meta_finish (store, wait_for (&result), &error);
+  g_assert_no_error (error);
+  return value;
+}
+
+/* ---- Rows ---------------------------------------------------------------------- */
+
+static TactStoreEvent *
+message_event (const char *room_id, const char *event_id, const char *txn_id, gint64 ts,
+               const char *body)
+{
+  TactStoreEvent *event = g_new0 (TactStoreEvent, 1);
+
+  event->room_id = g_strdup (room_id);
+  event->event_id = g_strdup (event_id);
+  event->txn_id = g_strdup (txn_id);
+  event->sender = g_strdup ("@alice:example.org");
+  event->type = g_strdup ("m.room.message");
+  event->ts = ts;
+  event->body = g_strdup (body);
+  /* The JSON column is not searched; keep the body out of it so that the test of the index
+   * does not pass by accident. */
+  event->json = g_strdup_printf ("{\"event_id\":\"%s\",\"type\":\"m.room.message\"}",
+                                 event_id ? event_id : "");
+  return event;
+}
+
+static TactStoreRoom *
+room_row (const char *room_id, const char *name)
+{
+  TactStoreRoom *room = g_new0 (TactStoreRoom, 1);
+
+  room->room_id = g_strdup (room_id);
+  room->name = g_strdup (name);
+  room->membership = g_strdup ("join");
+  room->member_count = 3;
+  room->external_count = 1;
+  return room;
+}
+
+static GPtrArray *
+events_array (void)
+{
+  return g_ptr_array_new_with_free_func ((GDestroyNotify) tact_store_event_free);
+}
+
+static GPtrArray *
+rooms_array (void)
+{
+  return g_ptr_array_new_with_free_func ((GDestroyNotify) tact_store_room_free);
+}
+
+/* ---- Looking at the file directly -------------------------------------------------- */
+
+static sqlite3 *
+raw_open (const char *path, GBytes *key)
+{
+  sqlite3 *db = NULL;
+  GString *pragma = g_string_new ("PRAGMA key = \"x'");
+  gsize len = 0;
+  const guint8 *bytes = g_bytes_get_data (key, &len);
+
+  for (gsize i = 0; i < len; i++)
+    g_string_append_printf (pragma, "%02x", bytes[i]);
+  g_string_append (pragma, "'\"; PRAGMA cipher_page_size = 4096;");
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, pragma->str, NULL, NULL, NULL), ==, SQLITE_OK);
+  g_string_free (pragma, TRUE);
+  return db;
+}
+
+static void
+raw_exec (sqlite3 *db, const char *sql)
+{
+  char *message = NULL;
+  int rc = sqlite3_exec (db, sql, NULL, NULL, &message);
+
+  if (rc != SQLITE_OK)
+    g_error ("%s: %s", sql, message);
+}
+
+static gint64
+raw_int (sqlite3 *db, const char *sql)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  return sqlite3_column_int64 (stmt, 0);
+}
+
+static char *
+file_sha256 (const char *path, gsize *size)
+{
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_file_get_contents (path, &contents, size, &error);
+  g_assert_no_error (error);
+  return g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) contents, *size);
+}
+
+/* The version-1 schema exactly as a build of that version wrote it: the fixture for the
+ * migration tests. Never change it (the real step lives in tact-store-migrations.c). */
+static const char v1_schema[] =
+  "CREATE TABLE rooms (room_id TEXT PRIMARY KEY NOT NULL, name TEXT, topic TEXT,"
+  "  membership TEXT NOT NULL DEFAULT 'join', is_direct INTEGER NOT NULL DEFAULT 0,"
+  "  member_count INTEGER NOT NULL DEFAULT 0, external_count INTEGER NOT NULL DEFAULT 0,"
+  "  prev_batch TEXT, last_ts INTEGER NOT NULL DEFAULT 0);"
+  "CREATE TABLE events (id INTEGER PRIMARY KEY, room_id TEXT NOT NULL,"
+  "  event_id TEXT NOT NULL UNIQUE, txn_id TEXT, sender TEXT NOT NULL, type TEXT NOT NULL,"
+  "  state_key TEXT, ts INTEGER NOT NULL, body TEXT, json TEXT NOT NULL);"
+  "CREATE INDEX events_room_ts ON events (room_id, ts);"
+  "CREATE TABLE outbox (txn_id TEXT PRIMARY KEY NOT NULL, room_id TEXT NOT NULL,"
+  "  type TEXT NOT NULL, content_json TEXT NOT NULL, justification TEXT, verdict TEXT,"
+  "  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent', 'failed')),"
+  "  event_id TEXT, error TEXT, created INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0);"
+  "CREATE INDEX outbox_state_created ON outbox (state, created);"
+  "CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value TEXT);"
+  "CREATE TABLE audit (id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, kind TEXT NOT NULL,"
+  "  room_id TEXT, txn_id TEXT, rule_ids TEXT, action TEXT, justification TEXT);"
+  "PRAGMA user_version = 1;";
+
+static const char v1_rows[] =
+  "INSERT INTO rooms (room_id, name, membership, last_ts) VALUES ('!r:x', 'Legal', 'join', 20);"
+  "INSERT INTO events (room_id, event_id, sender, type, ts, body, json) VALUES"
+  "  ('!r:x', '$a', '@bob:x', 'm.room.message', 10, '这是一个机密文件', '{}'),"
+  "  ('!r:x', '$b', '@bob:x', 'm.room.message', 20, 'The quarterly budget', '{}');"
+  "INSERT INTO outbox (txn_id, room_id, type, content_json, created)"
+  "  VALUES ('t-old', '!r:x', 'm.room.message', '{\"body\":\"queued before the upgrade\"}', 30);"
+  "INSERT INTO meta (key, value) VALUES ('sync_token', 's-v1');";
+
+/* Writes a version-1 database with some rows at path (its folder must exist). */
+static void
+write_v1_fixture (Fixture *f)
+{
+  g_autofree char *dir = g_path_get_dirname (f->path);
+  sqlite3 *db;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  db = raw_open (f->path, f->key);
+  raw_exec (db, v1_schema);
+  raw_exec (db, v1_rows);
+  sqlite3_close (db);
+}
+
+/* ---- Tests ------------------------------------------------------------------------ */
+
+static void
+test_fts_tokens (void)
+{
+  static const struct { const char *text; const char *tokens; } cases[] = {
+    { "这是一个机密文件", "这是 是一 一个 个机 机密 密文 文件 件" },
+    { "Hello, World!", "hello world" },
+    { "abc机密def", "abc 机密 密 def" },
+    { "机", "机" },
+    { "ＢＵＤＧＥＴ ２０２４", "budget 2024" },   /* full-width: NFKC */
+    { "Straße", "strasse" },                      /* case folding */
+    { "!!! ... ", "" },
+    { "", "" },
+  };
+  static const struct { const char *query; const char *match; } queries[] = {
+    { "机密", "\"机密\"" },
+    { "机密文件", "\"机密 密文 文件\"" },
+    { "Hello 机", "\"hello\" 机*" },
+    { "budget \"OR\" x*", "\"budget\" \"or\" \"x\"" },  /* no operator can be injected */
+    { "", NULL },
+    { "!!!", NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *tokens = tact_store_fts_tokens (cases[i].text);
+      g_assert_cmpstr (tokens, ==, cases[i].tokens);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (queries); i++)
+    {
+      g_autofree char *match = tact_store_fts_query (queries[i].query);
+      g_assert_cmpstr (match, ==, queries[i].match);
+    }
+}
+
+static void
+test_open_create_reopen (Fixture *f, gconstpointer data)
+{
+  g_autoptr(TactStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_path_get_dirname (f->path);
+  g_autofree char *value = NULL;
+  GStatBuf st;
+  sqlite3 *db;
+
+  store = open_store (f->path, f->key, &error);
+  g_assert_no_error (error);
+  g_assert_true (TACT_IS_STORE (store));
+  g_assert_cmpstr (tact_store_get_path (store), ==, f->path);
+
+  /* Created private: the folder 0700, the file 0600. */
+  g_assert_cmpint (g_stat (dir, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0700);
+  g_assert_cmpint (g_stat (f->path, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+
+  g_assert_true (set_meta (store, "filter_id", "42", &error));
+  g_assert_no_error (error);
+  tact_store_close (store);
+  tact_store_close (store);  /* idempotent */
+  g_clear_object (&store);
+
+  /* Fully migrated, in WAL mode. */
+  db = raw_open (f->path, f->key);
+  g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, tact_store_get_schema_version ());
+  g_assert_cmpint (tact_store_get_schema_version (), ==, 2);
+  g_assert_cmpint (raw_int (db, "SELECT count(*) FROM sqlite_master WHERE name = 'events_fts'"),
+                   ==, 1);
+  sqlite3_close (db);
+
+  store = open_store (f->path, f->key, &error);
+  g_assert_no_error (error);
+  value = get_meta (store, "filter_id");
+  g_assert_cmpstr (value, ==, "42");
+  g_clear_pointer (&value, g_free);
+
+  g_assert_true (set_meta (store, "filter_id", NULL, &error));
+  g_assert_no_error (error);
+  value = get_meta (store, "filter_id");
+  g_assert_null (value);
+}
+
+static void
+test_closed (Fixture *f, gconstpointer data)
+{
+  g_autoptr(TactStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+
+  store = open_store (f->path, f->key, &error);
+  g_assert_no_error (error);
+  tact_store_close (store);
+
+  g_assert_false (set_meta (store, "k", "v", &error));
+  g_assert_error (error, TACT_STORE_ERROR, TACT_STORE_ERROR_CLOSED);
+}
+
+static void
+test_bad_key_length (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GBytes) short_key = g_bytes_new ("short", 5);
+  g_autoptr(TactStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+
+  store = open_store (f->path, short_key, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_assert_null (store);
+  g_assert_false (g_file_test (f->path, G_FILE_TEST_EXISTS));
+}
+
+static void
+test_migration_from_v1 (Fixture *f, gconstpointer data)
+{
+  g_autoptr(TactStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) found = NULL;
+  g_autoptr(GPtrArray) timeline = NULL;
+  g_autofree char *token = NULL;
+  sqlite3 *db;
+
+  write_v1_fixture (f);
+
+  store = open_store (f->path, f->key, &error);
+  g_assert_no_error (error);
+
+  /* Version 2 indexed the existing rows. */
+  found = search (store, "机密");
+  g_assert_cmpuint (found->len, ==, 1);
+  g_assert_cmpstr (((TactStoreEvent *) found->pdata[0])->event_id, ==, "$a");
+  g_clear_pointer (&found, g_ptr_array_unref);
+  found = search (store, "budget");
+  g_assert_cmpuint (found->len, ==, 1);
+  g_assert_cmpstr (((TactStoreEvent *) found->pdata[0])->event_id, ==, "$b");
+
+  /* Nothing else was lost. */
+  token = get_token (store);
+  g_assert_cmpstr (token, ==, "s-v1");
+  timeline = load_timeline (store, "!r:x", 0, 10);
+  g_assert_cmpuint (timeline->len, ==, 3);
+  g_assert_cmpstr (((TactStoreEvent *) timeline->pdata[2])->txn_id, ==, "t-old");
+  g_assert_cmpstr (((TactStoreEvent *) timeline->pdata[2])->body, ==, "queued before the upgrade");
+
+  tact_store_close (store);
+  db = raw_open (f->path, f->key);
+  g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, 2);
+  sqlite3_close (db);
+}
+
+static void
+test_migration_failure_rolls_back (Fixture *f, gconstpointer data)
+{
+  g_autoptr(TactStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) found = NULL;
+  sqlite3 *db;
+
+  write_v1_fixture (f);
+
+  /* Step 2 runs completely (table created, rows indexed), then fails before COMMIT. */
+  tact_store_test_set_failing_migration (2);
+  store = open_store (f->path, f->key, &error);
+  g_assert_error (error, TACT_STORE_ERROR, TACT_STORE_ERROR_MIGRATION);
+  g_assert_nonnull (strstr (error->message, "nothing was changed"));
+  g_assert_null (store);
+  tact_store_test_set_failing_migration (0);
+  g_clear_error (&error);
+
+  db = raw_open (f->path, f->key);
+  g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, 1);
+  g_assert_cmpint (raw_int (db, "SELECT count(*) FROM sqlite_master WHERE name LIKE 'events_fts%'"),
+                   ==, 0);
+  g_assert_cmpint (raw_int (db, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger'"),
+                   ==, 0);
+  g_assert_cmpint (raw_int (db, "SELECT count(*) FROM events"), ==, 2);
+  g_assert_cmpint (raw_int (db, "SELECT count(*) FROM outbox"), ==, 1);
+  g_assert_cmpint (raw_int (db, "SELECT count(*) FROM meta WHERE value = 's-v1'"), ==, 1);
+  sqlite3_close (db);
+
+  /* The next start migrates normally. */
+  store = open_store (f->path, f->key, &error);
+  g_assert_no_error (error);
+  found = search (store, "机密");
+  g_assert_cmpuint (found->len, ==, 1);
+}
+
+static void
+test_too_new (Fixture *f, gconstpointer data)
+{
+  g_autoptr(TactStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_path_get_dirname (f->path);
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  gsize size_before = 0, size_after = 0;
+  sqlite3 *db;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  db = raw_open (f->path, f->key);
+  raw_exec (db, "CREATE TABLE future (x); PRAGMA user_version = 99;");
+  sqlite3_close (db);
+  before = file_sha256 (f->path, &size_before);
+
+  store = open_store (f->path, f->key, &error);
+  g_assert_error (error, TACT_STORE_ERROR, TACT_STORE_ERROR_TOO_NEW);
+  g_assert_null (store);
+
+  after = file_sha256 (f->path, &size_after);
+  g_assert_cmpstr (before, ==, after);
+  g_assert_cmpuint (size_before, ==, size_after);
+}
+
+/* Looks for needle in a file, if the file exists. */
+static gboolean
+file_contains (const char *path, const void *needle, gsize needle_len)
+{
+  g_autofree char *contents = NULL;
+  gsize len = 0;
+
+  if (!g_file_get_contents (path, &contents, &len, NULL))
+    return FALSE;
+  return memmem (contents, len, needle, needle_len) != NULL;
+}
+
+static void
+assert_no_plaintext (const char *path)
+{
+  static const char *const suffixes[] = { "", "-wal", "-journal", "-shm" };
+  g_autofree gunichar2 *utf16 = NULL;
+  g_autofree guint8 *utf16be = NULL;
+  glong utf16_len = 0;
+  const char *needles[] = { CANARY, "金丝雀", "金丝" /* a stored bigram */, "CANARY-" };
+  guint checked = 0;
+
+  utf16 = g_utf8_to_utf16 (CANARY, -1, NULL, &utf16_len, NULL);
+  g_assert_nonnull (utf16);
+  utf16be = g_malloc (utf16_len * 2);
+  for (glong i = 0; i < utf16_len; i++)
+    {
+      /* Host order is little-endian here; build the other order by hand. */
+      utf16be[2 * i] = utf16[i] >> 8;
+      utf16be[2 * i + 1] = utf16[i] & 0xff;
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *file = g_strconcat (path, suffixes[i], NULL);
+
+      if (!g_file_test (file, G_FILE_TEST_EXISTS))
+        continue;
+      checked++;
+      for (guint j = 0; j < G_N_ELEMENTS (needles); j++)
+        g_assert_false (file_contains (file, needles[j], strlen (needles[j])));
+      g_assert_false (file_contains (file, utf16, utf16_len * 2));
+      g_assert_false (file_contains (file, utf16be, utf16_len * 2));
+      /* And lower-case, as the search index stores Latin words. */
+      g_assert_false (file_contains (file, "canary", 6));
+    }
+  g_assert_cmpuint (checked, >=, 1);
+}
+
+static void
+test_no_plaintext_on_disk (Fixture *f, gconstpointer data)
+{
+  g_autoptr(TactStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) rooms = rooms_array ();
+  g_autoptr(GPtrArray) events = events_array ();
+  g_autoptr(GPtrArray) found = NULL;
+  g_autoptr(GPtrArray) timeline = NULL;
+  g_autofree char *wal = g_strconcat (f->path, "-wal", NULL);
+  TactStoreRoom *room;
+
+  store = open_store (f->path, f->key, &error);
+  g_assert_no_error (error);
+
+  room = room_row ("!canary:x", "Room " CANARY);
+  room->topic = g_strdup ("Topic " CANARY);
+  g_ptr_array_add (rooms, room);
+  g_ptr_array_add (events, message_event ("!canary:x", "$c1", NULL, 1000,
+                                          "secret: " CANARY " end"));
+  g_assert_true (save_sync (store, "s1", rooms, events, &error));
+  g_assert_no_error (error);
+  outbox_add (store, "txn-canary", "!canary:x", "outgoing " CANARY, "because " CANARY, 2000);
+  g_assert_true (set_meta (store, "note", CANARY, &error));
+  g_assert_no_error (error);
+
+  /* While open, the data sits in the WAL: encrypted too. */
+  g_assert_true (g_file_test (wal, G_FILE_TEST_EXISTS));
+  assert_no_plaintext (f->path);
+
+  tact_store_close (store);
+  g_clear_object (&store);
+  assert_no_plaintext (f->path);
+
+  /* But it is all there for the key holder. */
+  store = open_store (f->path, f->key, &error);
+  g_assert_no_error (error);
+  found = search (store, "金丝雀");
+  g_assert_cmpuint (found->len, ==, 1);
+  g_assert_cmpstr (((TactStoreEvent *) found->pdata[0])->body, ==, "secret: " CANARY " end");
+  g_clear_pointer (&found, g_ptr_array_unref);
+  found = search (store, "canary");
+  g_assert_cmpuint (found->len, ==, 1);
+
+  timeline = load_timeline (store, "!canary:x", 0, 10);
+  g_assert_cmpuint (timeline->len, ==, 2);
+  g_assert_cmpstr (((TactStoreEvent *) timeline->pdata[0])->body, ==, "secret: " CANARY " end");
+  g_assert_cmpstr (((TactStoreEvent *) timeline->pdata[1])->body, ==, "outgoing " CANARY);
+}
+
+static void
+test_wrong_key (Fixture *f, gconstpointer data)
+{
+  g_autoptr(TactStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) other_key = make_key (99);
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  g_autofree char *wal = g_strconcat (f->path, "-wal", NULL);
+  g_autofree char *token = NULL;
+  gsize size_before = 0, size_after = 0;
+
+  store = open_store (f->path, f->key, &error);
+  g_assert_no_error (error);
+  g_assert_true (set_meta (store, "sync_token", "s1", &error));
+  g_assert_no_error (error);
+  tact_store_close (store);
+  g_clear_object (&store);
+  g_assert_false (g_file_test (wal, G_FILE_TEST_EXISTS));  /* checkpointed on close */
+
+  before = file_sha256 (f->path, &size_before);
+  store = open_store (f->path, other_key, &error);
+  g_assert_error (error, TACT_STORE_ERROR, TACT_STORE_ERROR_WRONG_KEY);
+  g_assert_nonnull (strstr (error->message, "key"));
+  g_assert_null (store);
+  g_clear_error (&error);
+
+  after = file_sha256 (f->path, &size_after);
+  g_assert_cmpstr (before, ==, after);
+  g_assert_cmpuint (size_before, ==, size_after);
+  g_assert_false (g_file_test (wal, G_FILE_TEST_EXISTS));
+
+  /* The right key still opens it. */
+  store = open_store (f->path, f->key, &error);
+  g_assert_no_error (error);
+  token = get_token (store);
+  g_assert_cmpstr (token, ==, "s1");
+}
+
+static void
+test_not_a_database (Fixture *f, gconstpointer data)
+{
+  g_autoptr(TactStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) junk = g_string_new (NULL);
+  g_autofree char *dir = g_path_get_dirname (f->path);
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  gsize size_before = 0, size_after = 0;
+
+  for (guint i = 0; i < 1000; i++)
+    g_string_append (junk, "this is a text file, not a database\n");
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (f->path, junk->str, junk->len, NULL));
+  before = file_sha256 (f->path, &size_before);
+
+  store = open_store (f->path, f->key, &error);
+  g_assert_true (g_error_matches (error, TACT_STORE_ERROR, TACT_STORE_ERROR_WRONG_KEY) ||
+                 g_error_matches (error, TACT_STORE_ERROR, TACT_STORE_ERROR_CORRUPT));
+  g_assert_null (store);
+
+  after = file_sha256 (f->path, &size_after);
+  g_assert_cmpstr (before, ==, after);
+  g_assert_cmpuint (size_before, ==, size_after);
+}
+
+static void
+test_reconcile_by_txn_id (Fixture *f, gconstpointer data)
+{
+  g_autoptr(TactStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) timeline = NULL;
+  g_autoptr(GPtrArray) outbox = NULL;
+  g_autoptr(GPtrArray) events = events_array ();
+  TactStoreEvent *event;
+
+  store = open_store (f->path, f->key, &error);
+  g_assert_no_error (error);
+  g_assert_true (set_meta (store, "user_id", "@me:example.org", &error));
+
+  /* A pending local echo: no event id, body parsed from the content. */
+  outbox_add (store, "t1", "!r:x", "hello", NULL, 100);
+  timeline = load_timeline (store, "!r:x", 0, 10);
+  g_assert_cmpuint (timeline->len, ==, 1);
+  event = timeline->pdata[0];
+  g_assert_cmpint (event->send_state, ==, TACT_SEND_STATE_PENDING);
+  g_assert_null (event->event_id);
+  g_assert_cmpstr (event->txn_id, ==, "t1");
+  g_assert_cmpstr (event->body, ==, "hello");
+  g_assert_cmpstr (event->sender, ==, "@me:example.org");
+  g_assert_cmpint (event->ts, ==, 100);
+  g_assert_nonnull (strstr (event->json, "\"transaction_id\":\"t1\""));
+  g_clear_pointer (&timeline, g_ptr_array_unref);
+
+  /* The server echoes it back through /sync with our transaction id. */
+  g_ptr_array_add (events, message_event ("!r:x", "$e1", "t1", 150, "hello"));
+  g_assert_true (save_sync (store, "s1", NULL, events, &error));
+  g_assert_no_error (error);
+
+  outbox = outbox_list (store);
+  g_assert_cmpuint (outbox->len, ==, 0);
+  timeline = load_timeline (store, "!r:x", 0, 10);
+  g_assert_cmpuint (timeline->len, ==, 1);  /* one message, not two */
+  event = timeline->pdata[0];
+  g_assert_cmpint (event->send_state, ==, TACT_SEND_STATE_SENT);
+  g_assert_cmpstr (event->event_id, ==, "$e1");
+  g_clear_pointer (&timeline, g_ptr_array_unref);
+
+  /* Sent but not yet back through /sync: still shown (SENT, with its event id). */
+  outbox_add (store, "t2", "!r:x", "second", NULL, 200);
+  g_assert_true (outbox_update (store, "t2", TACT_SEND_STATE_SENT, "$e2", NULL, &error));
+  g_assert_no_error (error);
+  timeline = load_timeline (store, "!r:x", 0, 10);
+  g_assert_cmpuint (timeline->len, ==, 2);
+  event = timeline->pdata[1];
+  g_assert_cmpint (event->send_state, ==, TACT_SEND_STATE_SENT);
+  g_assert_cmpstr (event->event_id, ==, "$e2");
+  g_assert_cmpstr (event->body, ==, "second");
+  g_clear_pointer (&timeline, g_ptr_array_unref);
+
+  g_ptr_array_set_size (events, 0);
+  g_ptr_array_add (events, message_event ("!r:x", "$e2", "t2", 250, "second"));
+  g_assert_true (save_sync (store, "s2", NULL, events, &error));
+  g_assert_no_error (error);
+  timeline = load_timeline (store, "!r:x", 0, 10);
+  g_assert_cmpuint (timeline->len, ==, 2);
+  g_assert_cmpstr (((TactStoreEvent *) timeline->pdata[1])->event_id, ==, "$e2");
+  g_assert_cmpint (((TactStoreEvent *) timeline->pdata[1])->ts, ==, 250);
+}
+
+static void
+test_sync_token_atomic (Fixture *f, gconstpointer data)
+{
+  g_autoptr(TactStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) rooms = rooms_array ();
+  g_autoptr(GPtrArray) events = events_array ();
+  g_autoptr(GPtrArray) timeline = NULL;
+  g_autoptr(GPtrArray) listed = NULL;
+  g_autofree char *token = NULL;
+
+  store = open_store (f->path, f->key, &error);
+  g_assert_no_error (error);
+
+  token = get_token (store);
+  g_assert_null (token);
+
+  g_ptr_array_add (rooms, room_row ("!r:x", "Room"));
+  g_ptr_array_add (events, message_event ("!r:x", "$e1", NULL, 100, "first"));
+  g_assert_true (save_sync (store, "s1", rooms, events, &error));
+  g_assert_no_error (error);
+  token = get_token (store);
+  g_assert_cmpstr (token, ==, "s1");
+  g_clear_pointer (&token, g_free);
+
+  /* A batch with a bad event (no room id) is refused as a whole: no room, no event,
+   * and the token stays where it was. */
+  g_ptr_array_set_size (rooms, 0);
+  g_ptr_array_set_size (events, 0);
+  g_ptr_array_add (rooms, room_row ("!new:x", "New room"));
+  g_ptr_array_add (events, message_event ("!r:x", "$e2", NULL, 200, "second"));
+  g_ptr_array_add (events, message_event (NULL, "$bad", NULL, 300, "broken"));
+  g_assert_false (save_sync (store, "s2", rooms, events, &error));
+  g_assert_error (error, TACT_STORE_ERROR, TACT_STORE_ERROR_SQL);
+  g_clear_error (&error);
+
+  token = get_token (store);
+  g_assert_cmpstr (token, ==, "s1");
+  timeline = load_timeline (store, "!r:x", 0, 10);
+  g_assert_cmpuint (timeline->len, ==, 1);
+  listed = list_rooms (store);
+  g_assert_cmpuint (listed->len, ==, 1);
+  g_assert_cmpstr (((TactStoreRoom *) listed->pdata[0])->room_id, ==, "!r:x");
+  g_assert_cmpint (((TactStoreRoom *) listed->pdata[0])->last_ts, ==, 100);
+  g_assert_cmpuint (((TactStoreRoom *) listed->pdata[0])->member_count, ==, 3);
+
+  /* Without a token (back-pagination), the saved token is left alone. */
+  g_ptr_array_set_size (events, 0);
+  g_ptr_array_add (events, message_event ("!r:x", "$e0", NULL, 50, "older"));
+  g_assert_true (save_sync (store, NULL, NULL, events, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&token, g_free);
+  token = get_token (store);
+  g_assert_cmpstr (token, ==, "s1");
+}
+
+static void
+test_dedup_by_event_id (Fixture *f, gconstpointer data)
+{
+  g_autoptr(TactStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) events = events_array ();
+  g_autoptr(GPtrArray) timeline = NULL;
+  g_autoptr(GPtrArray) found = NULL;
+
+  store = open_store (f->path, f->key, &error);
+  g_assert_no_error (error);
+
+  g_ptr_array_add (events, message_event ("!r:x", "$e1", NULL, 100, "duplicate me"));
+  g_ptr_array_add (events, message_event ("!r:x", "$e1", NULL, 100, "duplicate me"));
+  g_assert_true (save_sync (store, "s1", NULL, events, &error));
+  g_assert_no_error (error);
+  g_assert_true (save_sync (store, "s2", NULL, events, &error));
+  g_assert_no_error (error);
+
+  timeline = load_timeline (store, "!r:x", 0, 10);
+  g_assert_cmpuint (timeline->len, ==, 1);
+  found = search (store, "duplicate");
+  g_assert_cmpuint (found->len, ==, 1);
+}
+
+static void
+test_timeline_paging (Fixture *f, gconstpointer data)
+{
+  g_autoptr(TactStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) events = events_array ();
+  g_autoptr(GPtrArray) page = NULL;
+
+  store = open_store (f->path, f->key, &error);
+  g_assert_no_error (error);
+
+  for (guint i = 1; i <= 5; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("$e%u", i);
+      g_ptr_array_add (events, message_event ("!r:x", id, NULL, i * 10, "m"));
+    }
+  g_ptr_array_add (events, message_event ("!other:x", "$o", NULL, 45, "m"));
+  g_assert_true (save_sync (store, "s1", NULL, events, &error));
+  g_assert_no_error (error);
+
+  page = load_timeline (store, "!r:x", 0, 2);
+  g_assert_cmpuint (page->len, ==, 2);
+  g_assert_cmpint (((TactStoreEvent *) page->pdata[0])->ts, ==, 40);
+  g_assert_cmpint (((TactStoreEvent *) page->pdata[1])->ts, ==, 50);
+  g_clear_pointer (&page, g_ptr_array_unref);
+
+  page = load_timeline (store, "!r:x", 40, 2);
+  g_assert_cmpuint (page->len, ==, 2);
+  g_assert_cmpint (((TactStoreEvent *) page->pdata[0])->ts, ==, 20);
+  g_assert_cmpint (((TactStoreEvent *) page->pdata[1])->ts, ==, 30);
+}
+
+static void
+test_search (Fixture *f, gconstpointer data)
+{
+  static const struct { const char *query; const char *event_ids; } cases[] = {
+    { "机密", "$c1" },                 /* a two-character word inside a sentence */
+    { "机密文件", "$c1" },
+    { "密件", "" },                    /* not contiguous */
+    { "机", "$c1" },                   /* one character: start of a bigram */
+    { "件", "$c3 $c1" },               /* one character at the end of a run */
+    { "天气", "$c2" },
+    { "budget", "$l1" },               /* a whole word, any case */
+    { "BUDGET review", "$l1" },
+    { "ＢＵＤＧＥＴ", "$l1" },          /* full-width */
+    { "budgets", "$l2" },
+    { "review 机密", "" },             /* every term must match */
+    { "fine", "$l2 $c3" },             /* newest first */
+    { "", "" },
+    { "!!", "" },
+  };
+  g_autoptr(TactStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) events = events_array ();
+
+  store = open_store (f->path, f->key, &error);
+  g_assert_no_error (error);
+
+  g_ptr_array_add (events, message_event ("!r:x", "$c1", NULL, 10, "这是一个机密文件"));
+  g_ptr_array_add (events, message_event ("!r:x", "$c2", NULL, 20, "今天天气很好。"));
+  g_ptr_array_add (events, message_event ("!r:x", "$l1", NULL, 30, "Quarterly BUDGET review"));
+  g_ptr_array_add (events, message_event ("!r:x", "$l2", NULL, 50, "the budgets are fine"));
+  g_ptr_array_add (events, message_event ("!r:x", "$c3", NULL, 40, "文件 fine"));
+  g_assert_true (save_sync (store, "s1", NULL, events, &error));
+  g_assert_no_error (error);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GPtrArray) found = search (store, cases[i].query);
+      g_autoptr(GString) ids = g_string_new (NULL);
+
+      for (guint j = 0; j < found->len; j++)
+        g_string_append_printf (ids, "%s%s", j ? " " : "",
+                                ((TactStoreEvent *) found->pdata[j])->event_id);
+      g_test_message ("query %u", i);
+      g_assert_cmpstr (ids->str, ==, cases[i].event_ids);
+    }
+}
+
+static void
+test_outbox (Fixture *f, gconstpointer data)
+{
+  g_autoptr(TactStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+  TactOutboxEntry *entry;
+  sqlite3 *db;
+
+  store = open_store (f->path, f->key, &error);
+  g_assert_no_error (error);
+
+  /* Listed in creation order, whatever the order of insertion. */
+  outbox_add (store, "t3", "!r:x", "three", NULL, 300);
+  outbox_add (store, "t1", "!r:x", "one", "It is for the client", 100);
+  outbox_add (store, "t2", "!r:x", "two", NULL, 200);
+  list = outbox_list (store);
+  g_assert_cmpuint (list->len, ==, 3);
+  g_assert_cmpstr (((TactOutboxEntry *) list->pdata[0])->txn_id, ==, "t1");
+  g_assert_cmpstr (((TactOutboxEntry *) list->pdata[1])->txn_id, ==, "t2");
+  g_assert_cmpstr (((TactOutboxEntry *) list->pdata[2])->txn_id, ==, "t3");
+  entry = list->pdata[0];
+  g_assert_cmpstr (entry->justification, ==, "It is for the client");
+  g_assert_cmpstr (entry->verdict, ==, "justify");
+  g_assert_cmpint (entry->state, ==, TACT_SEND_STATE_PENDING);
+  g_assert_cmpuint (entry->attempts, ==, 0);
+  g_assert_nonnull (strstr (entry->content_json, "\"one\""));
+  g_clear_pointer (&list, g_ptr_array_unref);
+
+  /* A transaction id is kept for ever: adding it twice fails. */
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+    TactOutboxEntry dup = { .txn_id = "t1", .room_id = "!r:x", .type = "m.room.message",
+                            .content_json = "{}" };
+    tact_store_outbox_add_async (store, &dup, NULL, store_result, &result);
+    g_assert_false (tact_store_outbox_add_finish (store, wait_for (&result), &error));
+    g_assert_error (error, TACT_STORE_ERROR, TACT_STORE_ERROR_SQL);
+    g_clear_error (&error);
+  }
+
+  g_assert_true (outbox_update (store, "t2", TACT_SEND_STATE_FAILED, NULL, "M_FORBIDDEN", &error));
+  g_assert_true (outbox_update (store, "t1", TACT_SEND_STATE_PENDING, NULL, "timeout", &error));
+  g_assert_true (outbox_update (store, "t3", TACT_SEND_STATE_SENT, "$e3", NULL, &error));
+  g_assert_no_error (error);
+  g_assert_false (outbox_update (store, "nope", TACT_SEND_STATE_SENT, "$x", NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  list = outbox_list (store);
+  g_assert_cmpuint (list->len, ==, 2);
+  entry = list->pdata[0];
+  g_assert_cmpstr (entry->txn_id, ==, "t1");
+  g_assert_cmpint (entry->state, ==, TACT_SEND_STATE_PENDING);
+  g_assert_cmpuint (entry->attempts, ==, 1);
+  entry = list->pdata[1];
+  g_assert_cmpstr (entry->txn_id, ==, "t2");
+  g_assert_cmpint (entry->state, ==, TACT_SEND_STATE_FAILED);
+  g_assert_cmpstr (entry->error, ==, "M_FORBIDDEN");
+  g_clear_pointer (&list, g_ptr_array_unref);
+
+  /* A confirmed send is never downgraded by a late failure report. */
+  g_assert_true (outbox_update (store, "t3", TACT_SEND_STATE_FAILED, NULL, "late", &error));
+  g_assert_no_error (error);
+
+  outbox_remove (store, "t2");
+  outbox_remove (store, "t2");  /* idempotent */
+  list = outbox_list (store);
+  g_assert_cmpuint (list->len, ==, 1);
+  g_assert_cmpstr (((TactOutboxEntry *) list->pdata[0])->txn_id, ==, "t1");
+
+  tact_store_close (store);
+
+  /* The justified send left exactly one audit record. */
+  db = raw_open (f->path, f->key);
+  g_assert_cmpint (raw_int (db, "SELECT count(*) FROM audit"), ==, 1);
+  g_assert_cmpint (raw_int (db, "SELECT count(*) FROM audit WHERE txn_id = 't1'"
+                                "  AND kind = 'justified-send' AND action = 'justify'"
+                                "  AND justification = 'It is for the client' AND ts = 100"),
+                   ==, 1);
+  g_assert_cmpint (raw_int (db, "SELECT count(*) FROM outbox WHERE txn_id = 't3'"
+                                "  AND state = 'sent' AND event_id = '$e3'"), ==, 1);
+  sqlite3_close (db);
+}
+
+/* Dropping the last reference while jobs are queued runs them, then stops the worker. */
+static void
+test_unref_with_queued_jobs (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(TactStore) reopened = NULL;
+  g_autofree char *value = NULL;
+  TactStore *store;
+
+  store = open_store (f->path, f->key, &error);
+  g_assert_no_error (error);
+  tact_store_set_meta_async (store, "k", "v", NULL, store_result, &result);
+  g_object_unref (store);  /* the task still holds it */
+  wait_for (&result);
+  tact_store_set_meta_finish (g_task_get_source_object (G_TASK (result)), result, &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);  /* the last reference: closes the store */
+
+  reopened = open_store (f->path, f->key, &error);
+  g_assert_no_error (error);
+  value = get_meta (reopened, "k");
+  g_assert_cmpstr (value, ==, "v");
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(name, func) g_test_add (name, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  g_test_add_func ("/store/fts/tokens", test_fts_tokens);
+  ADD ("/store/open/create-reopen", test_open_create_reopen);
+  ADD ("/store/open/closed", test_closed);
+  ADD ("/store/open/bad-key-length", test_bad_key_length);
+  ADD ("/store/open/unref-with-queued-jobs", test_unref_with_queued_jobs);
+  ADD ("/store/migrations/from-v1-fixture", test_migration_from_v1);
+  ADD ("/store/migrations/failure-rolls-back", test_migration_failure_rolls_back);
+  ADD ("/store/migrations/too-new", test_too_new);
+  ADD ("/store/security/no-plaintext-on-disk", test_no_plaintext_on_disk);
+  ADD ("/store/security/wrong-key", test_wrong_key);
+  ADD ("/store/security/not-a-database", test_not_a_database);
+  ADD ("/store/sync/reconcile-by-txn-id", test_reconcile_by_txn_id);
+  ADD ("/store/sync/token-atomic", test_sync_token_atomic);
+  ADD ("/store/sync/dedup-by-event-id", test_dedup_by_event_id);
+  ADD ("/store/timeline/paging", test_timeline_paging);
+  ADD ("/store/search/chinese-and-latin", test_search);
+  ADD ("/store/outbox/order-update-remove", test_outbox);
+#undef ADD
+
+  return g_test_run ();
+}
