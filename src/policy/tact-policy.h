@@ -36,6 +36,14 @@ typedef enum {
 const char *tact_action_to_string   (TactAction action);   /* "allow", "warn", … */
 gboolean    tact_action_from_string (const char *str, TactAction *out);
 const char *tact_room_kind_to_string (TactRoomKind kind);   /* "dm", "group", "announcement" */
+/* Added: the inverse of tact_room_kind_to_string(). */
+gboolean    tact_room_kind_from_string (const char *str, TactRoomKind *out);
+
+/* Added: GTypes of the enums, for GObject properties (e.g. TactLesson). */
+#define TACT_TYPE_ACTION    (tact_action_get_type ())
+#define TACT_TYPE_ROOM_KIND (tact_room_kind_get_type ())
+GType tact_action_get_type    (void) G_GNUC_CONST;
+GType tact_room_kind_get_type (void) G_GNUC_CONST;
 
 /* What is about to leave the device. */
 typedef struct {
@@ -79,6 +87,34 @@ TactProfile *tact_profile_new_default    (GError     **error);
 const char  *tact_profile_get_id         (TactProfile *self);
 const char  *tact_profile_get_version    (TactProfile *self);
 guint        tact_profile_get_n_rules    (TactProfile *self);
+
+/* Added: the profile's display name in the user's language. */
+const char  *tact_profile_get_name       (TactProfile *self);
+
+/* Added: read-only access to the rules, in profile order. A TactRule is owned
+ * by its profile and valid as long as the profile is. Localised getters pick
+ * the user's language (en, zh_CN, zh_TW) like TactFinding does. */
+typedef struct _TactRule TactRule;
+
+const TactRule     *tact_profile_get_rule          (TactProfile *self,
+                                                    guint        index);
+const char         *tact_rule_get_id               (const TactRule *rule);
+const char         *tact_rule_get_title            (const TactRule *rule);
+const char         *tact_rule_get_explanation      (const TactRule *rule);
+const char         *tact_rule_get_alternative      (const TactRule *rule); /* may be NULL */
+const char * const *tact_rule_get_clauses          (const TactRule *rule);
+TactAction          tact_rule_get_action           (const TactRule *rule);
+TactAction          tact_rule_get_action_if_external (const TactRule *rule); /* == action if unset */
+/* The terms of all "terms" detectors, as written in the profile (newly allocated). */
+GStrv               tact_rule_dup_terms            (const TactRule *rule);
+/* The rule's own example sentence ("example" key), or NULL. */
+const char         *tact_rule_get_example          (const TactRule *rule);
+/* TRUE if the rule's conditions hold for @outgoing (its text is ignored). */
+gboolean            tact_rule_applies              (const TactRule     *rule,
+                                                    const TactOutgoing *outgoing);
+/* Fills @outgoing (except text) with the smallest room the rule applies to. */
+void                tact_rule_get_sample_outgoing  (const TactRule *rule,
+                                                    TactOutgoing   *outgoing);
 
 /* Never fails: every finding is kept; the verdict's action is the most restrictive. */
 TactVerdict *tact_profile_check          (TactProfile        *self,

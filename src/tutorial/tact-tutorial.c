@@ -1,1 +1,147 @@
-/* placeholder: being written */
+/* tact-tutorial.c: the policy tutorial model — one lesson per profile rule. */
+#include "tutorial/tact-tutorial.h"
+#include "tutorial/tact-lesson-private.h"
+
+struct _TactTutorial
+{
+  GObject      parent_instance;
+
+  /* owned */
+  TactProfile *profile;
+  GListStore  *lessons;  /* element-type TactLesson */
+};
+
+G_DEFINE_FINAL_TYPE (TactTutorial, tact_tutorial, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_PROFILE,
+  PROP_LESSONS,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+tact_tutorial_build (TactTutorial *self)
+{
+  guint n = tact_profile_get_n_rules (self->profile);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(TactLesson) lesson =
+        tact_lesson_new_for_rule (self->profile, tact_profile_get_rule (self->profile, i));
+
+      g_list_store_append (self->lessons, lesson);
+    }
+}
+
+static void
+tact_tutorial_constructed (GObject *object)
+{
+  TactTutorial *self = TACT_TUTORIAL (object);
+
+  G_OBJECT_CLASS (tact_tutorial_parent_class)->constructed (object);
+
+  g_return_if_fail (TACT_IS_PROFILE (self->profile));
+  tact_tutorial_build (self);
+}
+
+static void
+tact_tutorial_dispose (GObject *object)
+{
+  TactTutorial *self = TACT_TUTORIAL (object);
+
+  g_clear_object (&self->lessons);
+  g_clear_object (&self->profile);
+
+  G_OBJECT_CLASS (tact_tutorial_parent_class)->dispose (object);
+}
+
+static void
+tact_tutorial_get_property (GObject    *object,
+                            guint       prop_id,
+                            GValue     *value,
+                            GParamSpec *pspec)
+{
+  TactTutorial *self = TACT_TUTORIAL (object);
+
+  switch (prop_id)
+    {
+    case PROP_PROFILE:
+      g_value_set_object (value, self->profile);
+      break;
+    case PROP_LESSONS:
+      g_value_set_object (value, self->lessons);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+tact_tutorial_set_property (GObject      *object,
+                            guint         prop_id,
+                            const GValue *value,
+                            GParamSpec   *pspec)
+{
+  TactTutorial *self = TACT_TUTORIAL (object);
+
+  switch (prop_id)
+    {
+    case PROP_PROFILE:
+      g_set_object (&self->profile, g_value_get_object (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+tact_tutorial_class_init (TactTutorialClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->constructed = tact_tutorial_constructed;
+  object_class->dispose = tact_tutorial_dispose;
+  object_class->get_property = tact_tutorial_get_property;
+  object_class->set_property = tact_tutorial_set_property;
+
+  properties[PROP_PROFILE] =
+    g_param_spec_object ("profile", NULL, NULL, TACT_TYPE_PROFILE,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
+                         G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_LESSONS] =
+    g_param_spec_object ("lessons", NULL, NULL, G_TYPE_LIST_MODEL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+tact_tutorial_init (TactTutorial *self)
+{
+  self->lessons = g_list_store_new (TACT_TYPE_LESSON);
+}
+
+TactTutorial *
+tact_tutorial_new (TactProfile *profile)
+{
+  g_return_val_if_fail (TACT_IS_PROFILE (profile), NULL);
+
+  return g_object_new (TACT_TYPE_TUTORIAL, "profile", profile, NULL);
+}
+
+TactProfile *
+tact_tutorial_get_profile (TactTutorial *self)
+{
+  g_return_val_if_fail (TACT_IS_TUTORIAL (self), NULL);
+  return self->profile;
+}
+
+GListModel *
+tact_tutorial_get_lessons (TactTutorial *self)
+{
+  g_return_val_if_fail (TACT_IS_TUTORIAL (self), NULL);
+  return G_LIST_MODEL (self->lessons);
+}

@@ -1,0 +1,427 @@
+/* tact-matcher.c: all detectors of a profile compiled into vectorscan databases.
+ *
+ * One literal database holds every term of every rule (with its OpenCC
+ * simplified/traditional variants) and the profile's allow terms, all
+ * normalised like the text will be; one regex database holds the regex
+ * detectors. Both are compiled once at profile load and scanned in block
+ * mode over the normalised text of each message.
+ *
+ * Scratch space: hs_scan() needs one scratch per concurrent caller. The
+ * matcher keeps a small pool behind a mutex, so tact_profile_check() can run
+ * on any thread and the common case (one caller) never allocates.
+ */
+#include "tact-policy-private.h"
+
+#include <hs.h>
+#include <string.h>
+
+/* What a vectorscan pattern id stands for. */
+typedef struct {
+  int   rule;          /* index in rules, or -1 for an allow term */
+  guint detector;      /* index in the rule's detectors */
+  guint item;          /* index in the detector's items (for error paths) */
+  guint check_left  : 1;  /* Latin term: must start at a word boundary */
+  guint check_right : 1;  /* Latin term: must end at a word boundary */
+} PatternInfo;
+
+struct _TactMatcher {
+  /* owned */
+  hs_database_t *literal_db;   /* NULL when the profile has no terms */
+  hs_database_t *regex_db;     /* NULL when the profile has no regexes */
+  GArray        *patterns;     /* element-type PatternInfo, indexed by pattern id */
+
+  /* scratch pool, protected by lock */
+  GMutex         lock;
+  hs_scratch_t  *prototype;    /* owned: sized for both databases, cloned on demand */
+  GPtrArray     *idle;         /* owned, element-type hs_scratch_t* not in use */
+};
+
+typedef struct {
+  guint id;
+  gsize from;
+  gsize to;
+} RawMatch;
+
+gboolean
+tact_regex_check (const char  *pattern,
+                  char       **message)
+{
+  hs_expr_info_t *info = NULL;
+  hs_compile_error_t *compile_error = NULL;
+  hs_database_t *db = NULL;
+  unsigned flags = HS_FLAG_UTF8 | HS_FLAG_UCP | HS_FLAG_CASELESS | HS_FLAG_SOM_LEFTMOST;
+
+  /* Compiling alone also catches patterns too complex for leftmost start
+   * reporting, which hs_expression_info() does not. */
+  if (hs_compile (pattern, flags, HS_MODE_BLOCK, NULL, &db, &compile_error) != HS_SUCCESS)
+    {
+      if (message != NULL)
+        *message = g_strdup (compile_error->message);
+      hs_free_compile_error (compile_error);
+      return FALSE;
+    }
+  hs_free_database (db);
+
+  if (hs_expression_info (pattern, flags, &info, &compile_error) == HS_SUCCESS)
+    {
+      gboolean empty = info->min_width == 0;
+
+      free (info);
+      if (empty)
+        {
+          if (message != NULL)
+            *message = g_strdup ("the pattern can match an empty string");
+          return FALSE;
+        }
+    }
+  else
+    hs_free_compile_error (compile_error);
+
+  return TRUE;
+}
+
+/* TRUE if the first/last character of @term needs a word boundary. */
+static void
+term_boundaries (const char *term,
+                 PatternInfo *info)
+{
+  const char *last = g_utf8_find_prev_char (term, term + strlen (term));
+
+  info->check_left = tact_unichar_is_word (g_utf8_get_char (term));
+  info->check_right = last != NULL && tact_unichar_is_word (g_utf8_get_char (last));
+}
+
+static void
+set_compile_error (GError             **error,
+                   hs_compile_error_t  *compile_error,
+                   const char          *path)
+{
+  g_set_error (error, TACT_POLICY_ERROR, TACT_POLICY_ERROR_INVALID,
+               "%s: cannot compile: %s", path, compile_error->message);
+}
+
+TactMatcher *
+tact_matcher_new (GPtrArray          *rules,
+                  const char * const *allow_terms,
+                  GError            **error)
+{
+  g_autoptr(TactMatcher) self = g_new0 (TactMatcher, 1);
+  /* Literal patterns: normalised strings, owned */
+  g_autoptr(GPtrArray) literals = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GArray) literal_ids = g_array_new (FALSE, FALSE, sizeof (unsigned));
+  /* Regex patterns: borrowed from the rules */
+  g_autoptr(GPtrArray) regexes = g_ptr_array_new ();
+  g_autoptr(GArray) regex_ids = g_array_new (FALSE, FALSE, sizeof (unsigned));
+  /* "rule\x1fterm" already added, so a term and its variants are added once per rule */
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  hs_compile_error_t *compile_error = NULL;
+
+  g_mutex_init (&self->lock);
+  self->patterns = g_array_new (FALSE, TRUE, sizeof (PatternInfo));
+  self->idle = g_ptr_array_new ();
+
+  for (guint r = 0; r < rules->len; r++)
+    {
+      const TactRule *rule = g_ptr_array_index (rules, r);
+
+      for (guint d = 0; d < rule->detectors->len; d++)
+        {
+          const TactDetector *detector = g_ptr_array_index (rule->detectors, d);
+
+          for (guint k = 0; detector->items[k] != NULL; k++)
+            {
+              PatternInfo info = { (int) r, d, k, 0, 0 };
+              unsigned id;
+
+              if (detector->type == TACT_DETECTOR_REGEX)
+                {
+                  id = self->patterns->len;
+                  g_array_append_val (self->patterns, info);
+                  g_ptr_array_add (regexes, detector->items[k]);
+                  g_array_append_val (regex_ids, id);
+                  continue;
+                }
+
+              g_autoptr(GPtrArray) variants = tact_term_variants (detector->items[k]);
+              for (guint v = 0; v < variants->len; v++)
+                {
+                  const char *variant = g_ptr_array_index (variants, v);
+                  char *key = g_strdup_printf ("%u\x1f%s", r, variant);
+
+                  if (!g_hash_table_add (seen, key))
+                    continue;
+                  term_boundaries (variant, &info);
+                  id = self->patterns->len;
+                  g_array_append_val (self->patterns, info);
+                  g_ptr_array_add (literals, g_strdup (variant));
+                  g_array_append_val (literal_ids, id);
+                }
+            }
+        }
+    }
+
+  for (guint k = 0; allow_terms != NULL && allow_terms[k] != NULL; k++)
+    {
+      g_autoptr(GPtrArray) variants = tact_term_variants (allow_terms[k]);
+
+      for (guint v = 0; v < variants->len; v++)
+        {
+          PatternInfo info = { -1, 0, k, 0, 0 };
+          unsigned id = self->patterns->len;
+          char *key = g_strdup_printf ("-\x1f%s", (char *) g_ptr_array_index (variants, v));
+
+          if (!g_hash_table_add (seen, key))
+            continue;
+          g_array_append_val (self->patterns, info);
+          g_ptr_array_add (literals, g_strdup (g_ptr_array_index (variants, v)));
+          g_array_append_val (literal_ids, id);
+        }
+    }
+
+  if (literals->len > 0)
+    {
+      g_autofree unsigned *flags = g_new (unsigned, literals->len);
+      g_autofree size_t *lens = g_new (size_t, literals->len);
+
+      for (guint i = 0; i < literals->len; i++)
+        {
+          /* The text is already case-folded: no HS_FLAG_CASELESS needed. */
+          flags[i] = HS_FLAG_SOM_LEFTMOST;
+          lens[i] = strlen (g_ptr_array_index (literals, i));
+        }
+
+      if (hs_compile_lit_multi ((const char * const *) literals->pdata, flags,
+                                (const unsigned *) literal_ids->data, lens, literals->len,
+                                HS_MODE_BLOCK, NULL, &self->literal_db,
+                                &compile_error) != HS_SUCCESS)
+        {
+          set_compile_error (error, compile_error, "$.rules");
+          hs_free_compile_error (compile_error);
+          return NULL;
+        }
+    }
+
+  if (regexes->len > 0)
+    {
+      g_autofree unsigned *flags = g_new (unsigned, regexes->len);
+
+      for (guint i = 0; i < regexes->len; i++)
+        flags[i] = HS_FLAG_UTF8 | HS_FLAG_UCP | HS_FLAG_CASELESS | HS_FLAG_SOM_LEFTMOST;
+
+      if (hs_compile_multi ((const char * const *) regexes->pdata, flags,
+                            (const unsigned *) regex_ids->data, regexes->len,
+                            HS_MODE_BLOCK, NULL, &self->regex_db,
+                            &compile_error) != HS_SUCCESS)
+        {
+          g_autofree char *path = NULL;
+
+          if (compile_error->expression >= 0 && (guint) compile_error->expression < regexes->len)
+            {
+              unsigned id = g_array_index (regex_ids, unsigned, compile_error->expression);
+              const PatternInfo *info = &g_array_index (self->patterns, PatternInfo, id);
+
+              path = g_strdup_printf ("$.rules[%d].detectors[%u].patterns[%u]",
+                                      info->rule, info->detector, info->item);
+            }
+          set_compile_error (error, compile_error, path != NULL ? path : "$.rules");
+          hs_free_compile_error (compile_error);
+          return NULL;
+        }
+    }
+
+  /* One scratch serves both databases. */
+  if ((self->literal_db != NULL &&
+       hs_alloc_scratch (self->literal_db, &self->prototype) != HS_SUCCESS) ||
+      (self->regex_db != NULL &&
+       hs_alloc_scratch (self->regex_db, &self->prototype) != HS_SUCCESS))
+    {
+      g_set_error_literal (error, TACT_POLICY_ERROR, TACT_POLICY_ERROR_INVALID,
+                           "$: cannot allocate matcher scratch space");
+      return NULL;
+    }
+
+  return g_steal_pointer (&self);
+}
+
+void
+tact_matcher_free (TactMatcher *self)
+{
+  if (self == NULL)
+    return;
+
+  g_clear_pointer (&self->literal_db, hs_free_database);
+  g_clear_pointer (&self->regex_db, hs_free_database);
+  g_clear_pointer (&self->patterns, g_array_unref);
+  if (self->idle != NULL)
+    {
+      for (guint i = 0; i < self->idle->len; i++)
+        hs_free_scratch (g_ptr_array_index (self->idle, i));
+      g_ptr_array_unref (self->idle);
+    }
+  g_clear_pointer (&self->prototype, hs_free_scratch);
+  g_mutex_clear (&self->lock);
+  g_free (self);
+}
+
+static hs_scratch_t *
+acquire_scratch (TactMatcher *self)
+{
+  hs_scratch_t *scratch = NULL;
+
+  g_mutex_lock (&self->lock);
+  if (self->idle->len > 0)
+    scratch = g_ptr_array_steal_index_fast (self->idle, self->idle->len - 1);
+  else if (hs_clone_scratch (self->prototype, &scratch) != HS_SUCCESS)
+    scratch = NULL;
+  g_mutex_unlock (&self->lock);
+
+  return scratch;
+}
+
+static void
+release_scratch (TactMatcher  *self,
+                 hs_scratch_t *scratch)
+{
+  g_mutex_lock (&self->lock);
+  g_ptr_array_add (self->idle, scratch);
+  g_mutex_unlock (&self->lock);
+}
+
+static int
+on_match (unsigned int       id,
+          unsigned long long from,
+          unsigned long long to,
+          unsigned int       flags,
+          void              *user_data)
+{
+  GArray *raw = user_data;
+  RawMatch match = { id, (gsize) from, (gsize) to };
+
+  g_array_append_val (raw, match);
+  return 0;  /* keep scanning: every match counts */
+}
+
+static gboolean
+at_word_boundary_left (const char *text,
+                       gsize       from)
+{
+  const char *prev;
+
+  if (from == 0)
+    return TRUE;
+  prev = g_utf8_find_prev_char (text, text + from);
+  return prev == NULL || !tact_unichar_is_word (g_utf8_get_char (prev));
+}
+
+static gboolean
+at_word_boundary_right (const char *text,
+                        gsize       len,
+                        gsize       to)
+{
+  return to >= len || !tact_unichar_is_word (g_utf8_get_char (text + to));
+}
+
+static int
+compare_hits (gconstpointer a,
+              gconstpointer b)
+{
+  const TactHit *ha = a, *hb = b;
+
+  if (ha->rule != hb->rule)
+    return ha->rule < hb->rule ? -1 : 1;
+  if (ha->from != hb->from)
+    return ha->from < hb->from ? -1 : 1;
+  /* Longest first, so nested matches follow the match containing them. */
+  if (ha->to != hb->to)
+    return ha->to > hb->to ? -1 : 1;
+  return 0;
+}
+
+GArray *
+tact_matcher_scan (TactMatcher *self,
+                   const char  *text,
+                   gsize        len)
+{
+  g_autoptr(GArray) raw = g_array_new (FALSE, FALSE, sizeof (RawMatch));
+  g_autoptr(GArray) allowed = g_array_new (FALSE, FALSE, sizeof (RawMatch));
+  g_autoptr(GArray) hits = g_array_new (FALSE, FALSE, sizeof (TactHit));
+  GArray *result;
+  hs_scratch_t *scratch;
+  gsize max_to = 0;
+  guint current_rule = G_MAXUINT;
+
+  if (len == 0 || (self->literal_db == NULL && self->regex_db == NULL))
+    return g_steal_pointer (&hits);
+
+  scratch = acquire_scratch (self);
+  if (scratch == NULL)
+    {
+      /* Out of memory: fail closed would block every message; we cannot
+       * report it through this API, so at least say so (no text logged). */
+      g_critical ("Cannot allocate vectorscan scratch space");
+      return g_steal_pointer (&hits);
+    }
+  if ((self->literal_db != NULL &&
+       hs_scan (self->literal_db, text, len, 0, scratch, on_match, raw) != HS_SUCCESS) ||
+      (self->regex_db != NULL &&
+       hs_scan (self->regex_db, text, len, 0, scratch, on_match, raw) != HS_SUCCESS))
+    g_critical ("vectorscan scan failed; findings may be incomplete");
+  release_scratch (self, scratch);
+
+  /* Resolve ids; keep allow matches apart; apply word boundaries. */
+  for (guint i = 0; i < raw->len; i++)
+    {
+      const RawMatch *m = &g_array_index (raw, RawMatch, i);
+      const PatternInfo *info = &g_array_index (self->patterns, PatternInfo, m->id);
+      TactHit hit;
+
+      if (m->from >= m->to)
+        continue;
+      if (info->check_left && !at_word_boundary_left (text, m->from))
+        continue;
+      if (info->check_right && !at_word_boundary_right (text, len, m->to))
+        continue;
+      if (info->rule < 0)
+        {
+          g_array_append_val (allowed, *m);
+          continue;
+        }
+
+      hit.rule = (guint) info->rule;
+      hit.detector = info->detector;
+      hit.from = m->from;
+      hit.to = m->to;
+      g_array_append_val (hits, hit);
+    }
+
+  g_array_sort (hits, compare_hits);
+
+  /* Drop hits inside an allow-term match, and hits nested inside another hit
+   * of the same rule (商业秘密 also contains 秘密: one occurrence, one finding;
+   * a regex reporting several ends for one start: keep the longest). */
+  result = g_array_sized_new (FALSE, FALSE, sizeof (TactHit), hits->len);
+  for (guint i = 0; i < hits->len; i++)
+    {
+      const TactHit *hit = &g_array_index (hits, TactHit, i);
+      gboolean suppressed = FALSE;
+
+      if (hit->rule != current_rule)
+        {
+          current_rule = hit->rule;
+          max_to = 0;
+        }
+      else if (hit->to <= max_to)
+        continue;  /* nested in an earlier hit (which starts at or before it) */
+      max_to = MAX (max_to, hit->to);
+
+      for (guint a = 0; a < allowed->len && !suppressed; a++)
+        {
+          const RawMatch *allow = &g_array_index (allowed, RawMatch, a);
+          suppressed = allow->from <= hit->from && hit->to <= allow->to;
+        }
+      if (!suppressed)
+        g_array_append_val (result, *hit);
+    }
+
+  return result;
+}

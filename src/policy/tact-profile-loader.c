@@ -1,0 +1,692 @@
+/* tact-profile-loader.c: parsing and validating profile JSON (format 1).
+ *
+ * Validation is strict (unknown keys are errors: a typo in a policy must not
+ * silently disable a rule) and exhaustive: the loader keeps going after an
+ * error so `tact-policy validate` can list every problem at once, each with
+ * the JSON path it concerns. See docs/profile.md for the format.
+ */
+#include "tact-policy-private.h"
+
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+#define TACT_PROFILE_FORMAT 1
+#define MAX_ERRORS 50
+
+typedef struct {
+  GPtrArray *errors;  /* owned, element-type char*: "path: message" */
+} Ctx;
+
+G_GNUC_PRINTF (3, 4)
+static void
+ctx_error (Ctx        *ctx,
+           const char *path,
+           const char *format,
+           ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  if (ctx->errors->len >= MAX_ERRORS)
+    return;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  g_ptr_array_add (ctx->errors, g_strdup_printf ("%s: %s", path, message));
+}
+
+/* A word for the node's JSON type, for "expected X, got Y" messages. */
+static const char *
+node_kind (JsonNode *node)
+{
+  switch (json_node_get_node_type (node))
+    {
+    case JSON_NODE_OBJECT: return "an object";
+    case JSON_NODE_ARRAY:  return "an array";
+    case JSON_NODE_NULL:   return "null";
+    case JSON_NODE_VALUE:
+    default:
+      break;
+    }
+
+  switch (json_node_get_value_type (node))
+    {
+    case G_TYPE_STRING:  return "a string";
+    case G_TYPE_BOOLEAN: return "a boolean";
+    case G_TYPE_INT64:   return "an integer";
+    case G_TYPE_DOUBLE:  return "a number";
+    default:             return "a value";
+    }
+}
+
+static gboolean
+node_is_string (JsonNode *node)
+{
+  return JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING;
+}
+
+/* Rejects keys not in @allowed (NULL-terminated). */
+static void
+check_keys (Ctx                *ctx,
+            const char         *path,
+            JsonObject         *object,
+            const char * const *allowed)
+{
+  JsonObjectIter iter;
+  const char *key;
+
+  json_object_iter_init (&iter, object);
+  while (json_object_iter_next (&iter, &key, NULL))
+    {
+      if (!g_strv_contains (allowed, key))
+        {
+          g_autofree char *list = g_strjoinv (", ", (char **) allowed);
+          ctx_error (ctx, path, "unknown key \"%s\" (expected one of: %s)", key, list);
+        }
+    }
+}
+
+/* Returns the member, or NULL (with an error if @required). */
+static JsonNode *
+get_member (Ctx        *ctx,
+            const char *path,
+            JsonObject *object,
+            const char *key,
+            gboolean    required)
+{
+  JsonNode *node = json_object_get_member (object, key);
+
+  if (node == NULL && required)
+    ctx_error (ctx, path, "missing required key \"%s\"", key);
+  return node;
+}
+
+/* A non-empty string. */
+static char *
+parse_string (Ctx        *ctx,
+              const char *path,
+              JsonNode   *node)
+{
+  const char *str;
+
+  if (!node_is_string (node))
+    {
+      ctx_error (ctx, path, "expected a string, got %s", node_kind (node));
+      return NULL;
+    }
+  str = json_node_get_string (node);
+  if (str == NULL || str[0] == '\0')
+    {
+      ctx_error (ctx, path, "expected a non-empty string");
+      return NULL;
+    }
+  return g_strdup (str);
+}
+
+/* An identifier: [A-Za-z0-9._-]+ */
+static char *
+parse_identifier (Ctx        *ctx,
+                  const char *path,
+                  JsonNode   *node)
+{
+  g_autofree char *str = parse_string (ctx, path, node);
+
+  if (str == NULL)
+    return NULL;
+  for (const char *p = str; *p; p++)
+    if (!g_ascii_isalnum (*p) && *p != '.' && *p != '_' && *p != '-')
+      {
+        ctx_error (ctx, path, "expected an identifier of letters, digits, '.', '_' or '-'");
+        return NULL;
+      }
+  return g_steal_pointer (&str);
+}
+
+static void
+parse_localized (Ctx           *ctx,
+                 const char    *path,
+                 JsonNode      *node,
+                 TactLocalized *out)
+{
+  JsonObject *object;
+  gboolean ok = TRUE;
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      ctx_error (ctx, path, "expected an object with keys en, zh_CN, zh_TW, got %s",
+                 node_kind (node));
+      return;
+    }
+  object = json_node_get_object (node);
+  check_keys (ctx, path, object, tact_lang_keys);
+
+  for (guint i = 0; i < TACT_N_LANGS; i++)
+    {
+      g_autofree char *sub = g_strdup_printf ("%s.%s", path, tact_lang_keys[i]);
+      JsonNode *member = get_member (ctx, path, object, tact_lang_keys[i], TRUE);
+
+      if (member == NULL || (out->text[i] = parse_string (ctx, sub, member)) == NULL)
+        ok = FALSE;
+    }
+
+  /* All or nothing, so tact_localized_get() never returns NULL for a set field. */
+  if (!ok)
+    tact_localized_clear (out);
+}
+
+typedef gboolean (*ItemValidator) (Ctx *ctx, const char *path, const char *item);
+
+/* A non-empty array of non-empty strings, each checked by @validate. */
+static GStrv
+parse_string_array (Ctx           *ctx,
+                    const char    *path,
+                    JsonNode      *node,
+                    gboolean       allow_empty,
+                    ItemValidator  validate)
+{
+  g_autoptr(GStrvBuilder) builder = NULL;
+  JsonArray *array;
+  guint n;
+  gboolean ok = TRUE;
+
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    {
+      ctx_error (ctx, path, "expected an array of strings, got %s", node_kind (node));
+      return NULL;
+    }
+  array = json_node_get_array (node);
+  n = json_array_get_length (array);
+  if (n == 0 && !allow_empty)
+    {
+      ctx_error (ctx, path, "expected a non-empty array of strings");
+      return NULL;
+    }
+
+  builder = g_strv_builder_new ();
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *sub = g_strdup_printf ("%s[%u]", path, i);
+      g_autofree char *item = parse_string (ctx, sub, json_array_get_element (array, i));
+
+      if (item == NULL || (validate != NULL && !validate (ctx, sub, item)))
+        {
+          ok = FALSE;
+          continue;
+        }
+      g_strv_builder_add (builder, item);
+    }
+
+  return ok ? g_strv_builder_end (builder) : NULL;
+}
+
+static gboolean
+parse_uint (Ctx        *ctx,
+            const char *path,
+            JsonNode   *node,
+            guint      *out)
+{
+  gint64 value;
+
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+    {
+      ctx_error (ctx, path, "expected a non-negative integer, got %s", node_kind (node));
+      return FALSE;
+    }
+  value = json_node_get_int (node);
+  if (value < 0 || value > G_MAXINT)
+    {
+      ctx_error (ctx, path, "expected a non-negative integer, got %" G_GINT64_FORMAT, value);
+      return FALSE;
+    }
+  *out = (guint) value;
+  return TRUE;
+}
+
+static gboolean
+parse_action (Ctx        *ctx,
+              const char *path,
+              JsonNode   *node,
+              TactAction *out)
+{
+  g_autofree char *str = parse_string (ctx, path, node);
+
+  if (str == NULL)
+    return FALSE;
+  if (!tact_action_from_string (str, out))
+    {
+      ctx_error (ctx, path, "expected one of allow, warn, justify, approve, block, got \"%s\"", str);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Policy-digest clause id: ^[A-Z]{3,4}-[0-9]+$. The brief said {3}, but the
+ * digest has FILE-1 (four letters), so four-letter prefixes are accepted. */
+static gboolean
+validate_clause (Ctx        *ctx,
+                 const char *path,
+                 const char *item)
+{
+  const char *p = item;
+  gsize letters = 0, digits = 0;
+
+  for (; g_ascii_isupper (*p); p++)
+    letters++;
+  if (*p == '-')
+    for (p++; g_ascii_isdigit (*p); p++)
+      digits++;
+
+  if (letters < 3 || letters > 4 || digits == 0 || *p != '\0')
+    {
+      ctx_error (ctx, path, "expected a policy clause id like \"PUB-1\" (^[A-Z]{3,4}-[0-9]+$), got \"%s\"", item);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* A term must still say something once normalised ("  ·  " does not). */
+static gboolean
+validate_term (Ctx        *ctx,
+               const char *path,
+               const char *item)
+{
+  g_autofree char *norm = tact_normalize_string (item);
+  gboolean has_word = FALSE;
+
+  for (const char *p = norm; *p && !has_word; p = g_utf8_next_char (p))
+    has_word = g_unichar_isalnum (g_utf8_get_char (p));
+
+  if (!has_word)
+    {
+      ctx_error (ctx, path, "expected a term with at least one letter, digit or ideograph");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+validate_regex (Ctx        *ctx,
+                const char *path,
+                const char *item)
+{
+  g_autofree char *message = NULL;
+
+  if (!tact_regex_check (item, &message))
+    {
+      ctx_error (ctx, path, "invalid regular expression: %s", message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+tact_detector_free (TactDetector *detector)
+{
+  g_strfreev (detector->items);
+  g_free (detector);
+}
+
+static TactDetector *
+parse_detector (Ctx        *ctx,
+                const char *path,
+                JsonNode   *node)
+{
+  static const char * const terms_keys[] = { "type", "terms", NULL };
+  static const char * const regex_keys[] = { "type", "patterns", NULL };
+  g_autofree char *type = NULL;
+  g_autofree char *sub = NULL;
+  TactDetector *detector;
+  JsonObject *object;
+  JsonNode *member;
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      ctx_error (ctx, path, "expected a detector object, got %s", node_kind (node));
+      return NULL;
+    }
+  object = json_node_get_object (node);
+
+  sub = g_strdup_printf ("%s.type", path);
+  if ((member = get_member (ctx, path, object, "type", TRUE)) == NULL ||
+      (type = parse_string (ctx, sub, member)) == NULL)
+    return NULL;
+
+  detector = g_new0 (TactDetector, 1);
+
+  /* New detector types (identifiers, attachments, …) are added here. */
+  if (g_str_equal (type, "terms"))
+    {
+      detector->type = TACT_DETECTOR_TERMS;
+      check_keys (ctx, path, object, terms_keys);
+      g_free (sub);
+      sub = g_strdup_printf ("%s.terms", path);
+      if ((member = get_member (ctx, path, object, "terms", TRUE)) != NULL)
+        detector->items = parse_string_array (ctx, sub, member, FALSE, validate_term);
+    }
+  else if (g_str_equal (type, "regex"))
+    {
+      detector->type = TACT_DETECTOR_REGEX;
+      check_keys (ctx, path, object, regex_keys);
+      g_free (sub);
+      sub = g_strdup_printf ("%s.patterns", path);
+      if ((member = get_member (ctx, path, object, "patterns", TRUE)) != NULL)
+        detector->items = parse_string_array (ctx, sub, member, FALSE, validate_regex);
+    }
+  else
+    {
+      ctx_error (ctx, sub, "unknown detector type \"%s\" (expected terms or regex)", type);
+      g_clear_pointer (&detector, tact_detector_free);
+      return NULL;
+    }
+
+  if (detector->items == NULL)
+    g_clear_pointer (&detector, tact_detector_free);
+  return detector;
+}
+
+static void
+parse_conditions (Ctx        *ctx,
+                  const char *path,
+                  JsonNode   *node,
+                  TactRule   *rule)
+{
+  static const char * const keys[] = { "min_external", "min_members", "room_kinds", NULL };
+  JsonObject *object;
+  JsonNode *member;
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      ctx_error (ctx, path, "expected an object, got %s", node_kind (node));
+      return;
+    }
+  object = json_node_get_object (node);
+  check_keys (ctx, path, object, keys);
+
+  if ((member = get_member (ctx, path, object, "min_external", FALSE)) != NULL)
+    {
+      g_autofree char *sub = g_strdup_printf ("%s.min_external", path);
+      parse_uint (ctx, sub, member, &rule->min_external);
+    }
+  if ((member = get_member (ctx, path, object, "min_members", FALSE)) != NULL)
+    {
+      g_autofree char *sub = g_strdup_printf ("%s.min_members", path);
+      parse_uint (ctx, sub, member, &rule->min_members);
+    }
+  if ((member = get_member (ctx, path, object, "room_kinds", FALSE)) != NULL)
+    {
+      g_autofree char *sub = g_strdup_printf ("%s.room_kinds", path);
+      g_auto(GStrv) kinds = parse_string_array (ctx, sub, member, FALSE, NULL);
+
+      if (kinds != NULL)
+        {
+          rule->room_kinds = 0;
+          for (guint i = 0; kinds[i] != NULL; i++)
+            {
+              TactRoomKind kind;
+
+              if (tact_room_kind_from_string (kinds[i], &kind))
+                rule->room_kinds |= 1u << kind;
+              else
+                {
+                  g_autofree char *item = g_strdup_printf ("%s[%u]", sub, i);
+                  ctx_error (ctx, item, "expected one of dm, group, announcement, got \"%s\"",
+                             kinds[i]);
+                }
+            }
+        }
+    }
+}
+
+void
+tact_rule_free (TactRule *rule)
+{
+  if (rule == NULL)
+    return;
+  g_free (rule->id);
+  tact_localized_clear (&rule->title);
+  tact_localized_clear (&rule->explanation);
+  tact_localized_clear (&rule->alternative);
+  g_strfreev (rule->clauses);
+  g_clear_pointer (&rule->detectors, g_ptr_array_unref);
+  g_free (rule->example);
+  g_free (rule);
+}
+
+static TactRule *
+parse_rule (Ctx        *ctx,
+            const char *path,
+            JsonNode   *node)
+{
+  static const char * const keys[] = {
+    "id", "title", "explanation", "clauses", "detectors", "conditions",
+    "action", "action_if_external", "alternative", "example", NULL
+  };
+  TactRule *rule;
+  JsonObject *object;
+  JsonNode *member;
+  gboolean has_action = FALSE;
+  gboolean has_if_external = FALSE;
+
+#define SUB(key) g_autofree char *sub_##key = g_strdup_printf ("%s." #key, path)
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      ctx_error (ctx, path, "expected a rule object, got %s", node_kind (node));
+      return NULL;
+    }
+  object = json_node_get_object (node);
+  check_keys (ctx, path, object, keys);
+
+  rule = g_new0 (TactRule, 1);
+  rule->room_kinds = (1u << TACT_ROOM_KIND_DM) | (1u << TACT_ROOM_KIND_GROUP) |
+                     (1u << TACT_ROOM_KIND_ANNOUNCEMENT);
+
+  SUB (id);
+  SUB (title);
+  SUB (explanation);
+  SUB (clauses);
+  SUB (detectors);
+  SUB (conditions);
+  SUB (action);
+  SUB (action_if_external);
+  SUB (alternative);
+  SUB (example);
+
+  if ((member = get_member (ctx, path, object, "id", TRUE)) != NULL)
+    rule->id = parse_identifier (ctx, sub_id, member);
+  if ((member = get_member (ctx, path, object, "title", TRUE)) != NULL)
+    parse_localized (ctx, sub_title, member, &rule->title);
+  if ((member = get_member (ctx, path, object, "explanation", TRUE)) != NULL)
+    parse_localized (ctx, sub_explanation, member, &rule->explanation);
+  if ((member = get_member (ctx, path, object, "clauses", TRUE)) != NULL)
+    rule->clauses = parse_string_array (ctx, sub_clauses, member, FALSE, validate_clause);
+
+  rule->detectors = g_ptr_array_new_with_free_func ((GDestroyNotify) tact_detector_free);
+  if ((member = get_member (ctx, path, object, "detectors", TRUE)) != NULL)
+    {
+      if (!JSON_NODE_HOLDS_ARRAY (member) ||
+          json_array_get_length (json_node_get_array (member)) == 0)
+        ctx_error (ctx, sub_detectors, "expected a non-empty array of detectors, got %s",
+                   node_kind (member));
+      else
+        {
+          JsonArray *array = json_node_get_array (member);
+
+          for (guint i = 0; i < json_array_get_length (array); i++)
+            {
+              g_autofree char *sub = g_strdup_printf ("%s[%u]", sub_detectors, i);
+              TactDetector *detector = parse_detector (ctx, sub, json_array_get_element (array, i));
+
+              if (detector != NULL)
+                g_ptr_array_add (rule->detectors, detector);
+            }
+        }
+    }
+
+  if ((member = get_member (ctx, path, object, "conditions", FALSE)) != NULL)
+    parse_conditions (ctx, sub_conditions, member, rule);
+
+  if ((member = get_member (ctx, path, object, "action", TRUE)) != NULL)
+    has_action = parse_action (ctx, sub_action, member, &rule->action);
+  rule->action_if_external = rule->action;
+  if ((member = get_member (ctx, path, object, "action_if_external", FALSE)) != NULL)
+    {
+      has_if_external = parse_action (ctx, sub_action_if_external, member,
+                                      &rule->action_if_external);
+      if (has_if_external && has_action && rule->action_if_external <= rule->action)
+        ctx_error (ctx, sub_action_if_external,
+                   "expected an action stricter than \"%s\", got \"%s\"",
+                   tact_action_to_string (rule->action),
+                   tact_action_to_string (rule->action_if_external));
+    }
+
+  if ((member = get_member (ctx, path, object, "alternative", FALSE)) != NULL)
+    parse_localized (ctx, sub_alternative, member, &rule->alternative);
+  else if ((has_action && rule->action == TACT_ACTION_BLOCK) ||
+           (has_if_external && rule->action_if_external == TACT_ACTION_BLOCK))
+    ctx_error (ctx, path, "missing required key \"alternative\" (a rule that can block "
+               "must say what to do instead)");
+
+  if ((member = get_member (ctx, path, object, "example", FALSE)) != NULL)
+    rule->example = parse_string (ctx, sub_example, member);
+
+#undef SUB
+
+  return rule;
+}
+
+void
+tact_profile_data_free (TactProfileData *data)
+{
+  if (data == NULL)
+    return;
+  g_free (data->id);
+  g_free (data->version);
+  tact_localized_clear (&data->name);
+  g_clear_pointer (&data->rules, g_ptr_array_unref);
+  g_strfreev (data->allow_terms);
+  g_free (data);
+}
+
+TactProfileData *
+tact_profile_data_parse (GBytes  *json,
+                         GError **error)
+{
+  static const char * const keys[] = {
+    "format", "id", "version", "name", "rules", "allow_terms", NULL
+  };
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr(TactProfileData) data = NULL;
+  g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) local_error = NULL;
+  Ctx ctx = { errors };
+  const char *bytes;
+  gsize len;
+  JsonNode *root;
+  JsonObject *object;
+  JsonNode *member;
+
+  bytes = g_bytes_get_data (json, &len);
+  if (!g_utf8_validate (bytes, len, NULL))
+    {
+      g_set_error_literal (error, TACT_POLICY_ERROR, TACT_POLICY_ERROR_PARSE,
+                           "$: the profile is not valid UTF-8");
+      return NULL;
+    }
+  if (!json_parser_load_from_data (parser, bytes, len, &local_error))
+    {
+      g_set_error (error, TACT_POLICY_ERROR, TACT_POLICY_ERROR_PARSE,
+                   "$: not valid JSON: %s", local_error->message);
+      return NULL;
+    }
+
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_set_error (error, TACT_POLICY_ERROR, TACT_POLICY_ERROR_INVALID,
+                   "$: expected a profile object, got %s",
+                   root != NULL ? node_kind (root) : "nothing");
+      return NULL;
+    }
+  object = json_node_get_object (root);
+
+  /* The format comes first: a newer format may have other keys. */
+  member = json_object_get_member (object, "format");
+  if (member == NULL)
+    {
+      g_set_error (error, TACT_POLICY_ERROR, TACT_POLICY_ERROR_INVALID,
+                   "$: missing required key \"format\" (expected %d)", TACT_PROFILE_FORMAT);
+      return NULL;
+    }
+  if (!JSON_NODE_HOLDS_VALUE (member) || json_node_get_value_type (member) != G_TYPE_INT64)
+    {
+      g_set_error (error, TACT_POLICY_ERROR, TACT_POLICY_ERROR_INVALID,
+                   "$.format: expected the integer %d, got %s", TACT_PROFILE_FORMAT,
+                   node_kind (member));
+      return NULL;
+    }
+  if (json_node_get_int (member) != TACT_PROFILE_FORMAT)
+    {
+      g_set_error (error, TACT_POLICY_ERROR, TACT_POLICY_ERROR_VERSION,
+                   "$.format: unsupported profile format %" G_GINT64_FORMAT " (this Tact reads format %d)",
+                   json_node_get_int (member), TACT_PROFILE_FORMAT);
+      return NULL;
+    }
+
+  check_keys (&ctx, "$", object, keys);
+
+  data = g_new0 (TactProfileData, 1);
+  data->rules = g_ptr_array_new_with_free_func ((GDestroyNotify) tact_rule_free);
+
+  if ((member = get_member (&ctx, "$", object, "id", TRUE)) != NULL)
+    data->id = parse_identifier (&ctx, "$.id", member);
+  if ((member = get_member (&ctx, "$", object, "version", TRUE)) != NULL)
+    data->version = parse_string (&ctx, "$.version", member);
+  if ((member = get_member (&ctx, "$", object, "name", TRUE)) != NULL)
+    parse_localized (&ctx, "$.name", member, &data->name);
+
+  if ((member = get_member (&ctx, "$", object, "rules", TRUE)) != NULL)
+    {
+      if (!JSON_NODE_HOLDS_ARRAY (member))
+        ctx_error (&ctx, "$.rules", "expected an array of rules, got %s", node_kind (member));
+      else
+        {
+          JsonArray *array = json_node_get_array (member);
+          g_autoptr(GHashTable) ids = g_hash_table_new (g_str_hash, g_str_equal);
+
+          for (guint i = 0; i < json_array_get_length (array); i++)
+            {
+              g_autofree char *path = g_strdup_printf ("$.rules[%u]", i);
+              TactRule *rule = parse_rule (&ctx, path, json_array_get_element (array, i));
+
+              if (rule == NULL)
+                continue;
+              if (rule->id != NULL && !g_hash_table_add (ids, rule->id))
+                {
+                  g_autofree char *sub = g_strdup_printf ("%s.id", path);
+                  ctx_error (&ctx, sub, "duplicate rule id \"%s\"", rule->id);
+                }
+              g_ptr_array_add (data->rules, rule);
+            }
+        }
+    }
+
+  if ((member = get_member (&ctx, "$", object, "allow_terms", FALSE)) != NULL)
+    data->allow_terms = parse_string_array (&ctx, "$.allow_terms", member, TRUE, validate_term);
+  if (data->allow_terms == NULL)
+    data->allow_terms = g_new0 (char *, 1);
+
+  if (errors->len > 0)
+    {
+      g_autofree char *joined = NULL;
+
+      g_ptr_array_add (errors, NULL);
+      joined = g_strjoinv ("\n", (char **) errors->pdata);
+      g_set_error_literal (error, TACT_POLICY_ERROR, TACT_POLICY_ERROR_INVALID, joined);
+      return NULL;
+    }
+
+  return g_steal_pointer (&data);
+}
