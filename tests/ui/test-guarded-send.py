@@ -25,7 +25,7 @@ TACT = os.environ.get("TACT_BIN", "_build/src/tact")
 DEADLINE = float(os.environ.get("TACT_UI_DEADLINE", "30"))
 MESSAGE = "这份机密报价单请查收 UI-CANARY-" + os.urandom(4).hex()
 REASON = "客户已签保密协议 (NDA signed)"
-ROOM = "Project Falcon"
+ROOM = "Sales team"   # internal: PUB-1 asks for a justification (with outsiders it blocks)
 PASSWORD = "tact-sandbox"
 
 
@@ -162,7 +162,7 @@ def main():
 
         # Sign in to the sandbox (the sandbox switch is on and the user name filled in).
         password = poll("the password field", lambda: find(
-            app, lambda n: role(n) == "password text"))
+            app, lambda n: role(n) in ("password text", "text") and n.name == "Password"))
         set_text(password, PASSWORD)
         click(poll("the Sign In button", lambda: button_named(app, ["Sign", "In"])))
 
