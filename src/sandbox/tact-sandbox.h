@@ -46,7 +46,39 @@ guint     tact_sandbox_server_count_events (TactSandboxServer *self, const char 
                                             const char *sender, const char *type);
 /* For tests and fault injection: the bodies of m.room.message events in a room, in order. */
 GPtrArray *tact_sandbox_server_dup_bodies  (TactSandboxServer *self, const char *room_id);
+/* For tests: how many /sync requests are being held (long-polling) right now. */
+guint      tact_sandbox_server_get_pending_syncs (TactSandboxServer *self);
 /* Room id of a seeded room by its name, or NULL. */
 char      *tact_sandbox_server_dup_room_id (TactSandboxServer *self, const char *room_name);
+
+/* Which versions GET /_matrix/client/versions advertises (NULL-terminated). The default is
+ * Synapse 1.67's list, r0.0.1 … r0.6.1, v1.1, v1.2, so the client meets an old server. */
+void      tact_sandbox_server_set_versions (TactSandboxServer *self,
+                                            const char *const *versions);
+
+/* Fault injection, for reliability tests. Applies to PUT /rooms/{id}/send/… and
+ * POST /_matrix/media/v3/upload: every every_n-th such request (1 = all, 0 = none) fails. */
+typedef enum {
+  TACT_SANDBOX_FAULT_NONE,
+  TACT_SANDBOX_FAULT_RATE_LIMIT,   /* 429 M_LIMIT_EXCEEDED, retry_after_ms + Retry-After */
+  TACT_SANDBOX_FAULT_SERVER_ERROR, /* 500 M_UNKNOWN "Internal server error" */
+  TACT_SANDBOX_FAULT_DROP,         /* the connection is closed without any response */
+  TACT_SANDBOX_FAULT_DELAY,        /* the request is answered normally after fault_ms */
+} TactSandboxFault;
+
+void      tact_sandbox_server_set_fault    (TactSandboxServer *self, TactSandboxFault kind,
+                                            guint every_n);
+/* DELAY: how long to hold the request; RATE_LIMIT: retry_after_ms. Default 1000. */
+void      tact_sandbox_server_set_fault_ms (TactSandboxServer *self, guint ms);
+/* How many faults have been injected since the last set_fault. */
+guint     tact_sandbox_server_get_faults_injected (TactSandboxServer *self);
+
+/* Writes the state file now (no-op without one). Also done on stop and finalize. */
+gboolean  tact_sandbox_server_save         (TactSandboxServer *self, GError **error);
+
+/* `tact --sandbox-server PORT`: seeds (or loads state_file, may be NULL), listens on
+ * 127.0.0.1:port, prints "Sandbox homeserver listening on http://127.0.0.1:PORT" and runs
+ * until SIGINT or SIGTERM. Returns the process exit status. */
+int       tact_sandbox_run_standalone      (guint16 port, const char *state_file);
 
 G_END_DECLS
