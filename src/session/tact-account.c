@@ -103,6 +103,7 @@ db_key_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GTask) task = user_data;
   AccountState *state = g_task_get_task_data (task);
   g_autoptr(GBytes) key = NULL;
+  GCancellable *cancellable;
   GError *error = NULL;
 
   key = tact_secrets_get_db_key_finish (result, &error);
@@ -111,8 +112,8 @@ db_key_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       g_task_return_error (task, error);
       return;
     }
-  tact_store_open_async (state->db_path, key, g_task_get_cancellable (task), store_opened_cb,
-                         g_steal_pointer (&task));
+  cancellable = g_task_get_cancellable (task);   /* before the task is handed on */
+  tact_store_open_async (state->db_path, key, cancellable, store_opened_cb, g_steal_pointer (&task));
 }
 
 static void
