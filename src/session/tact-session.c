@@ -1051,7 +1051,7 @@ filter_saved_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GError) error = NULL;
 
   if (!tact_store_set_meta_finish (TACT_STORE (source), result, &error))
-    log_store_error ("Could not save the sync filter", error);
+    log_store_error ("Could not save account settings", error);
 }
 
 static void
@@ -1178,6 +1178,9 @@ tact_session_start (TactSession *self)
   self->network_handler = g_signal_connect_object (g_network_monitor_get_default (), "network-changed",
                                                    G_CALLBACK (network_changed_cb), self, 0);
   set_state (self, TACT_SYNC_STATE_INITIAL_SYNC);
+  /* The store names the sender of local echoes it reads back from the outbox with this. */
+  tact_store_set_meta_async (self->store, "user_id", tact_session_get_user_id (self), NULL,
+                             filter_saved_cb, NULL);
   tact_store_list_rooms_async (self->store, self->cancellable, rooms_loaded_cb, g_object_ref (self));
 }
 

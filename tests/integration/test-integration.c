@@ -6,6 +6,7 @@
  * guarded one (with a justification); B receives both; A "restarts" (session and store closed and
  * reopened with the same key) and finds the history in the encrypted store. */
 #include <glib/gstdio.h>
+#include <sqlite3.h>
 
 #include "sandbox/tact-sandbox.h"
 #include "session/tact-session.h"
@@ -134,6 +135,34 @@ random_key (void)
   for (guint i = 0; i < sizeof key; i++)
     key[i] = (guint8) g_random_int_range (0, 256);
   return g_bytes_new (key, sizeof key);
+}
+
+
+/* Reads one text value straight from the encrypted database (the store must be closed). */
+static char *
+query_text (const char *path, GBytes *key, const char *sql)
+{
+  g_autofree char *hex = NULL;
+  g_autofree char *pragma = NULL;
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  char *value = NULL;
+  gsize len;
+  const guint8 *bytes = g_bytes_get_data (key, &len);
+  GString *h = g_string_new (NULL);
+
+  for (gsize i = 0; i < len; i++)
+    g_string_append_printf (h, "%02x", bytes[i]);
+  hex = g_string_free (h, FALSE);
+  pragma = g_strdup_printf ("PRAGMA key = \"x'%s'\"; PRAGMA cipher_page_size = 4096;", hex);
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, pragma, NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_text (stmt, 0))
+    value = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return value;
 }
 
 typedef struct {
@@ -337,6 +366,14 @@ test_send_receive_restart (Fixture *fixture, gconstpointer data)
   g_clear_object (&session);
   tact_store_close (store);
   g_clear_object (&store);
+
+  /* The justification is on record, with the guard's verdict. */
+  {
+    g_autofree char *reason = query_text (db_path, key, "SELECT justification FROM audit ORDER BY id DESC LIMIT 1");
+    g_autofree char *verdict = query_text (db_path, key, "SELECT verdict FROM outbox WHERE justification IS NOT NULL");
+    g_assert_cmpstr (reason, ==, "客户已签保密协议 (NDA signed)");
+    g_assert_cmpstr (verdict, ==, "justify");
+  }
 
   store = open_store (db_path, key);
   session = tact_session_new (alice, store, profile);
