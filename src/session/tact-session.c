@@ -552,6 +552,21 @@ tact_session_check_text (TactSession *self, TactRoom *room, const char *text)
   return tact_profile_check (self->profile, &outgoing);
 }
 
+/* The content of a plain text message. */
+static JsonNode *
+text_content (const char *text)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "msgtype");
+  json_builder_add_string_value (builder, "m.text");
+  json_builder_set_member_name (builder, "body");
+  json_builder_add_string_value (builder, text);
+  json_builder_end_object (builder);
+  return json_builder_get_root (builder);
+}
+
 static char *
 new_txn_id (void)
 {
@@ -564,7 +579,6 @@ tact_session_send_text (TactSession *self, TactRoom *room, const char *text,
                         const char *justification, GError **error)
 {
   g_autoptr(TactVerdict) verdict = NULL;
-  g_autoptr(JsonBuilder) builder = NULL;
   g_autoptr(JsonNode) content = NULL;
   g_autofree char *stripped = NULL;
   g_autofree char *reason = NULL;
@@ -615,14 +629,7 @@ tact_session_send_text (TactSession *self, TactRoom *room, const char *text,
       break;
     }
 
-  builder = json_builder_new ();
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "msgtype");
-  json_builder_add_string_value (builder, "m.text");
-  json_builder_set_member_name (builder, "body");
-  json_builder_add_string_value (builder, text);
-  json_builder_end_object (builder);
-  content = json_builder_get_root (builder);
+  content = text_content (text);
 
   entry = g_new0 (TactOutboxEntry, 1);
   entry->txn_id = new_txn_id ();
@@ -652,20 +659,12 @@ void
 tact_session_retry_message (TactSession *self, TactRoom *room, TactMessage *message)
 {
   TactOutboxEntry *entry;
-  g_autoptr(JsonBuilder) builder = NULL;
   g_autoptr(JsonNode) content = NULL;
 
   if (tact_message_get_send_state (message) != TACT_SEND_STATE_FAILED || !tact_message_get_txn_id (message))
     return;
 
-  builder = json_builder_new ();
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "msgtype");
-  json_builder_add_string_value (builder, "m.text");
-  json_builder_set_member_name (builder, "body");
-  json_builder_add_string_value (builder, tact_message_get_body (message));
-  json_builder_end_object (builder);
-  content = json_builder_get_root (builder);
+  content = text_content (tact_message_get_body (message));
 
   entry = g_new0 (TactOutboxEntry, 1);
   entry->txn_id = g_strdup (tact_message_get_txn_id (message));   /* the same txnId, for ever */

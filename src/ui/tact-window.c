@@ -5,6 +5,7 @@
 #include "sandbox/tact-sandbox.h"
 #include "session/tact-account.h"
 #include "tact-guard-dialog.h"
+#include "tact-message-row.h"
 #include "tact-window.h"
 
 struct _TactWindow
@@ -51,103 +52,24 @@ static void select_room (TactWindow *self, TactRoom *room);
 
 /* ---- Timeline rows ------------------------------------------------------------ */
 
-static const char *
-send_state_label (TactMessage *message)
-{
-  switch (tact_message_get_send_state (message))
-    {
-    case TACT_SEND_STATE_PENDING:
-      return _("Sending…");
-    case TACT_SEND_STATE_FAILED:
-      return _("Not sent");
-    case TACT_SEND_STATE_SENT:
-    default:
-      return tact_message_is_own (message) ? _("Sent") : "";
-    }
-}
-
-static void
-update_status (GtkLabel *status, TactMessage *message)
-{
-  const char *error = tact_message_get_error (message);
-  g_autofree char *text = NULL;
-
-  if (tact_message_get_send_state (message) == TACT_SEND_STATE_FAILED && error)
-    text = g_strdup_printf ("%s: %s", send_state_label (message), error);
-  else
-    text = g_strdup (send_state_label (message));
-  gtk_label_set_text (status, text);
-  gtk_widget_set_visible (GTK_WIDGET (status), *text != '\0');
-}
-
-static void
-message_state_changed_cb (TactMessage *message, GParamSpec *pspec, GtkLabel *status)
-{
-  update_status (status, message);
-}
-
 static void
 timeline_setup_cb (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer user_data)
 {
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
-  GtkWidget *header = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  GtkWidget *sender = gtk_label_new (NULL);
-  GtkWidget *time = gtk_label_new (NULL);
-  GtkWidget *body = gtk_label_new (NULL);
-  GtkWidget *status = gtk_label_new (NULL);
-
-  gtk_widget_set_margin_start (box, 12);
-  gtk_widget_set_margin_end (box, 12);
-  gtk_widget_set_margin_top (box, 6);
-  gtk_widget_set_margin_bottom (box, 6);
-  gtk_widget_add_css_class (sender, "heading");
-  gtk_widget_add_css_class (time, "dim-label");
-  gtk_widget_add_css_class (time, "caption");
-  gtk_label_set_xalign (GTK_LABEL (body), 0);
-  gtk_label_set_wrap (GTK_LABEL (body), TRUE);
-  gtk_label_set_wrap_mode (GTK_LABEL (body), PANGO_WRAP_WORD_CHAR);
-  gtk_label_set_selectable (GTK_LABEL (body), TRUE);
-  gtk_label_set_xalign (GTK_LABEL (status), 0);
-  gtk_widget_add_css_class (status, "dim-label");
-  gtk_widget_add_css_class (status, "caption");
-  gtk_box_append (GTK_BOX (header), sender);
-  gtk_box_append (GTK_BOX (header), time);
-  gtk_box_append (GTK_BOX (box), header);
-  gtk_box_append (GTK_BOX (box), body);
-  gtk_box_append (GTK_BOX (box), status);
-  g_object_set_data (G_OBJECT (box), "sender", sender);
-  g_object_set_data (G_OBJECT (box), "time", time);
-  g_object_set_data (G_OBJECT (box), "body", body);
-  g_object_set_data (G_OBJECT (box), "status", status);
-  gtk_list_item_set_child (item, box);
+  gtk_list_item_set_child (item, tact_message_row_new ());
   gtk_list_item_set_activatable (item, FALSE);
 }
 
 static void
 timeline_bind_cb (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer user_data)
 {
-  TactMessage *message = gtk_list_item_get_item (item);
-  GtkWidget *box = gtk_list_item_get_child (item);
-  GtkLabel *status = g_object_get_data (G_OBJECT (box), "status");
-  g_autoptr(GDateTime) when = g_date_time_new_from_unix_local (tact_message_get_timestamp (message) / 1000);
-  g_autofree char *time = when ? g_date_time_format (when, "%H:%M") : g_strdup ("");
-
-  gtk_label_set_text (g_object_get_data (G_OBJECT (box), "sender"), tact_message_get_sender_name (message));
-  gtk_label_set_text (g_object_get_data (G_OBJECT (box), "time"), time);
-  gtk_label_set_text (g_object_get_data (G_OBJECT (box), "body"), tact_message_get_body (message));
-  update_status (status, message);
-  g_signal_connect_object (message, "notify::send-state", G_CALLBACK (message_state_changed_cb), status, 0);
+  tact_message_row_set_message (TACT_MESSAGE_ROW (gtk_list_item_get_child (item)),
+                                gtk_list_item_get_item (item));
 }
 
 static void
 timeline_unbind_cb (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer user_data)
 {
-  TactMessage *message = gtk_list_item_get_item (item);
-  GtkWidget *box = gtk_list_item_get_child (item);
-
-  if (message)
-    g_signal_handlers_disconnect_by_func (message, message_state_changed_cb,
-                                          g_object_get_data (G_OBJECT (box), "status"));
+  tact_message_row_set_message (TACT_MESSAGE_ROW (gtk_list_item_get_child (item)), NULL);
 }
 
 /* ---- Room list ---------------------------------------------------------------- */
@@ -174,7 +96,6 @@ create_room_row (gpointer item, gpointer user_data)
   gtk_box_append (GTK_BOX (box), external);
   gtk_box_append (GTK_BOX (box), invite);
   gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
-  g_object_set_data_full (G_OBJECT (row), "room", g_object_ref (room), g_object_unref);
   gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   tact_room_get_display_name (room), -1);
   return row;
@@ -183,8 +104,11 @@ create_room_row (gpointer item, gpointer user_data)
 static void
 on_room_selected (TactWindow *self, GtkListBoxRow *row)
 {
-  TactRoom *room = row ? g_object_get_data (G_OBJECT (row), "room") : NULL;
+  g_autoptr(TactRoom) room = NULL;
 
+  /* Rows are bound to the session's room model: the row's index is the room's position. */
+  if (row && self->session)
+    room = g_list_model_get_item (tact_session_get_rooms (self->session), gtk_list_box_row_get_index (row));
   select_room (self, room);
   if (room)
     adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_FORWARD);

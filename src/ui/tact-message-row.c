@@ -1,0 +1,121 @@
+/* tact-message-row.c: a timeline row that follows its message's send state. */
+#include <glib/gi18n-lib.h>
+
+#include "tact-message-row.h"
+
+struct _TactMessageRow
+{
+  GtkWidget parent_instance;
+
+  /* template children (borrowed) */
+  GtkWidget *box;
+  GtkLabel  *sender_label;
+  GtkLabel  *time_label;
+  GtkLabel  *body_label;
+  GtkLabel  *status_label;
+
+  /* owned */
+  TactMessage  *message;
+  GSignalGroup *message_signals;
+};
+
+G_DEFINE_FINAL_TYPE (TactMessageRow, tact_message_row, GTK_TYPE_WIDGET)
+
+static const char *
+send_state_label (TactMessage *message)
+{
+  switch (tact_message_get_send_state (message))
+    {
+    case TACT_SEND_STATE_PENDING:
+      return _("Sending…");
+    case TACT_SEND_STATE_FAILED:
+      return _("Not sent");
+    case TACT_SEND_STATE_SENT:
+    default:
+      return tact_message_is_own (message) ? _("Sent") : "";
+    }
+}
+
+static void
+update_status (TactMessageRow *self)
+{
+  const char *error;
+  g_autofree char *text = NULL;
+
+  if (!self->message)
+    return;
+  error = tact_message_get_error (self->message);
+  if (tact_message_get_send_state (self->message) == TACT_SEND_STATE_FAILED && error)
+    text = g_strdup_printf ("%s: %s", send_state_label (self->message), error);
+  else
+    text = g_strdup (send_state_label (self->message));
+  gtk_label_set_text (self->status_label, text);
+  gtk_widget_set_visible (GTK_WIDGET (self->status_label), *text != '\0');
+}
+
+void
+tact_message_row_set_message (TactMessageRow *self, TactMessage *message)
+{
+  g_autoptr(GDateTime) when = NULL;
+  g_autofree char *time = NULL;
+
+  g_return_if_fail (TACT_IS_MESSAGE_ROW (self));
+
+  if (!g_set_object (&self->message, message))
+    return;
+  g_signal_group_set_target (self->message_signals, message);
+  if (!message)
+    return;
+
+  when = g_date_time_new_from_unix_local (tact_message_get_timestamp (message) / 1000);
+  time = when ? g_date_time_format (when, "%H:%M") : g_strdup ("");
+  gtk_label_set_text (self->sender_label, tact_message_get_sender_name (message));
+  gtk_label_set_text (self->time_label, time);
+  gtk_label_set_text (self->body_label, tact_message_get_body (message));
+  update_status (self);
+}
+
+static void
+tact_message_row_dispose (GObject *object)
+{
+  TactMessageRow *self = TACT_MESSAGE_ROW (object);
+
+  g_clear_object (&self->message_signals);
+  g_clear_object (&self->message);
+  gtk_widget_dispose_template (GTK_WIDGET (self), TACT_TYPE_MESSAGE_ROW);
+
+  G_OBJECT_CLASS (tact_message_row_parent_class)->dispose (object);
+}
+
+static void
+tact_message_row_class_init (TactMessageRowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = tact_message_row_dispose;
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/tactchat/Tact/tact-message-row.ui");
+  gtk_widget_class_bind_template_child (widget_class, TactMessageRow, box);
+  gtk_widget_class_bind_template_child (widget_class, TactMessageRow, sender_label);
+  gtk_widget_class_bind_template_child (widget_class, TactMessageRow, time_label);
+  gtk_widget_class_bind_template_child (widget_class, TactMessageRow, body_label);
+  gtk_widget_class_bind_template_child (widget_class, TactMessageRow, status_label);
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+}
+
+static void
+tact_message_row_init (TactMessageRow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->message_signals = g_signal_group_new (TACT_TYPE_MESSAGE);
+  g_signal_group_connect_swapped (self->message_signals, "notify::send-state", G_CALLBACK (update_status), self);
+  g_signal_group_connect_swapped (self->message_signals, "notify::error", G_CALLBACK (update_status), self);
+}
+
+GtkWidget *
+tact_message_row_new (void)
+{
+  return g_object_new (TACT_TYPE_MESSAGE_ROW, NULL);
+}
