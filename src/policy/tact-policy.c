@@ -156,7 +156,20 @@ tact_finding_free (TactFinding *finding)
   g_free (finding->detector);
   g_free (finding->matched);
   g_free (finding->alternative);
+  g_free (finding->attachment);
   g_free (finding);
+}
+
+const char *
+tact_confidence_to_string (TactConfidence confidence)
+{
+  switch (confidence)
+    {
+    case TACT_CONFIDENCE_LOW: return "low";
+    case TACT_CONFIDENCE_HIGH: return "high";
+    case TACT_CONFIDENCE_MEDIUM:
+    default: return "medium";
+    }
 }
 
 void
@@ -532,6 +545,7 @@ tact_profile_check (TactProfile        *self,
       tact_normalized_map_span (norm, hit->from, hit->to, &finding->start, &finding->end);
       finding->matched = g_utf8_substring (text, finding->start, finding->end);
       finding->alternative = g_strdup (tact_localized_get (&rule->alternative, lang));
+      finding->confidence = TACT_CONFIDENCE_MEDIUM;
 
       verdict->action = MAX (verdict->action, finding->action);
       g_ptr_array_add (verdict->findings, finding);

@@ -45,12 +45,29 @@ gboolean    tact_room_kind_from_string (const char *str, TactRoomKind *out);
 GType tact_action_get_type    (void) G_GNUC_CONST;
 GType tact_room_kind_get_type (void) G_GNUC_CONST;
 
+typedef enum {
+  TACT_CONFIDENCE_LOW,
+  TACT_CONFIDENCE_MEDIUM,
+  TACT_CONFIDENCE_HIGH,
+} TactConfidence;
+
+const char *tact_confidence_to_string (TactConfidence confidence);   /* "low", "medium", "high" */
+
+/* A file about to be sent. Exactly one of path and data is set. */
+typedef struct {
+  const char *name;   /* the name the recipient will see (its extension is checked) */
+  const char *path;   /* a local file, or NULL */
+  GBytes     *data;   /* the content, or NULL */
+} TactAttachment;
+
 /* What is about to leave the device. */
 typedef struct {
-  const char   *text;            /* UTF-8, may be NULL */
-  guint         external_count;  /* members whose server is not the company's */
-  guint         member_count;
-  TactRoomKind  room_kind;
+  const char           *text;              /* UTF-8, may be NULL */
+  guint                 external_count;    /* members whose server is not the company's */
+  guint                 member_count;
+  TactRoomKind          room_kind;
+  const TactAttachment *attachments;       /* may be NULL */
+  guint                 n_attachments;
 } TactOutgoing;
 
 /* One thing that matched. Offsets are in characters (not bytes) of the original text. */
@@ -65,6 +82,9 @@ typedef struct {
   glong       start;        /* character offset, inclusive */
   glong       end;          /* character offset, exclusive */
   char       *alternative;  /* what to do instead, in the user's language; may be NULL */
+  TactConfidence confidence;
+  char       *attachment;   /* the attachment's name when the finding is in a file, else NULL
+                             * (then start and end are -1) */
 } TactFinding;
 
 typedef struct {
