@@ -13,6 +13,8 @@ struct _TactMessageRow
   GtkLabel  *time_label;
   GtkLabel  *body_label;
   GtkLabel  *status_label;
+  GtkWidget *retry_button;
+  GtkWidget *discard_button;
 
   /* owned */
   TactMessage  *message;
@@ -36,6 +38,23 @@ send_state_label (TactMessage *message)
     }
 }
 
+/* A failed send offers Retry (same txnId) and Discard; the window's room.* actions do the work. */
+static void
+update_actions (TactMessageRow *self)
+{
+  gboolean failed = tact_message_get_send_state (self->message) == TACT_SEND_STATE_FAILED
+                    && tact_message_get_txn_id (self->message) != NULL;
+
+  if (failed)
+    {
+      GVariant *target = g_variant_new_string (tact_message_get_txn_id (self->message));
+      gtk_actionable_set_action_target_value (GTK_ACTIONABLE (self->retry_button), target);
+      gtk_actionable_set_action_target_value (GTK_ACTIONABLE (self->discard_button), target);
+    }
+  gtk_widget_set_visible (self->retry_button, failed);
+  gtk_widget_set_visible (self->discard_button, failed);
+}
+
 static void
 update_status (TactMessageRow *self)
 {
@@ -51,6 +70,7 @@ update_status (TactMessageRow *self)
     text = g_strdup (send_state_label (self->message));
   gtk_label_set_text (self->status_label, text);
   gtk_widget_set_visible (GTK_WIDGET (self->status_label), *text != '\0');
+  update_actions (self);
 }
 
 void
@@ -101,6 +121,8 @@ tact_message_row_class_init (TactMessageRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TactMessageRow, time_label);
   gtk_widget_class_bind_template_child (widget_class, TactMessageRow, body_label);
   gtk_widget_class_bind_template_child (widget_class, TactMessageRow, status_label);
+  gtk_widget_class_bind_template_child (widget_class, TactMessageRow, retry_button);
+  gtk_widget_class_bind_template_child (widget_class, TactMessageRow, discard_button);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 }
 

@@ -518,6 +518,34 @@ sign_out_action (GtkWidget *widget, const char *action_name, GVariant *parameter
     tact_account_logout_async (self->session, NULL, signed_out_cb, g_object_ref (self));
 }
 
+static TactMessage *
+find_pending_message (TactWindow *self, GVariant *parameter)
+{
+  const char *txn_id = g_variant_get_string (parameter, NULL);
+
+  return self->room ? tact_room_find_by_txn (self->room, txn_id) : NULL;
+}
+
+static void
+retry_message_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  TactWindow *self = TACT_WINDOW (widget);
+  TactMessage *message = find_pending_message (self, parameter);
+
+  if (message)
+    tact_session_retry_message (self->session, self->room, message);
+}
+
+static void
+discard_message_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  TactWindow *self = TACT_WINDOW (widget);
+  TactMessage *message = find_pending_message (self, parameter);
+
+  if (message)
+    tact_session_discard_message (self->session, self->room, message);
+}
+
 static void
 focus_composer_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
@@ -591,6 +619,8 @@ tact_window_class_init (TactWindowClass *klass)
 
   gtk_widget_class_install_action (widget_class, "win.sign-out", NULL, sign_out_action);
   gtk_widget_class_install_action (widget_class, "composer.focus", NULL, focus_composer_action);
+  gtk_widget_class_install_action (widget_class, "room.retry-message", "s", retry_message_action);
+  gtk_widget_class_install_action (widget_class, "room.discard-message", "s", discard_message_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, GDK_CONTROL_MASK, "composer.focus", NULL);
 }
 
