@@ -1,13 +1,14 @@
 /* tact-matrix-client.c: TactMatrixClient, the HTTP layer and the client-server endpoints.
  *
- * One SoupSession per client. Every request goes through send_async(), which:
+ * One SoupSession per client. Every request is a Request (method, path of escaped
+ * segments, query, body, auth flag, timeout) sent by send_request(), which:
  *  - adds "Authorization: Bearer" (the token never appears in a URL or a log line);
  *  - runs its own timeout (the session's socket timeout is off, so /sync can long-poll
  *    longer than any fixed I/O timeout), and reports it as TACT_MATRIX_ERROR_NETWORK;
  *  - maps transport failures to TACT_MATRIX_ERROR_NETWORK and keeps cancellation as
  *    G_IO_ERROR_CANCELLED.
- * Endpoints that return one small JSON object go through call_json() with a result
- * function; /sync parses its (possibly large) body in a worker thread.
+ * Endpoints that return one small JSON value go through call_json() with a ResultSpec
+ * that extracts the result; /sync parses its (possibly large) body in a worker thread.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -324,31 +325,73 @@ tact_matrix_client_set_credentials (TactMatrixClient *self,
 
 /* ---- The HTTP layer ---------------------------------------------------------------- */
 
-/* Builds a request; @path starts with "/_matrix/" (segments already escaped), @query is
- * already encoded. With @auth, fails with NOT_LOGGED_IN when there is no token. */
+/* One request to the homeserver. Written with designated initialisers; what is left out
+ * is zero: no query, no body, no token, DEFAULT_TIMEOUT_S. */
+typedef struct {
+  /* all borrowed */
+  const char *method;
+  const char *path;          /* starts with "/_matrix/" (segments escaped, see build_path) */
+  const char *query;         /* already encoded, or NULL */
+  JsonObject *json;          /* body sent as application/json, or NULL */
+  GBytes     *bytes;         /* raw body when there is no @json, or NULL */
+  const char *content_type;  /* of @bytes; NULL means application/octet-stream */
+  /* flags */
+  gboolean    auth;          /* send the token; fails with NOT_LOGGED_IN when there is none */
+  guint       timeout_s;     /* 0 means DEFAULT_TIMEOUT_S */
+} Request;
+
+/* Expands @template, where each "%s" stands for the next (const char *) argument escaped
+ * as one path segment, so an id holding "/" or "?" cannot change the URL's shape. */
+static char *
+build_path (const char *template,
+            ...)
+{
+  GString *path = g_string_new (NULL);
+  va_list args;
+
+  va_start (args, template);
+  for (const char *p = template; *p != '\0'; p++)
+    {
+      if (p[0] == '%' && p[1] == 's')
+        {
+          g_autofree char *segment = tact_matrix_escape_path_segment (va_arg (args, const char *));
+
+          g_string_append (path, segment);
+          p++;
+        }
+      else
+        g_string_append_c (path, *p);
+    }
+  va_end (args);
+
+  return g_string_free (path, FALSE);
+}
+
+static GError *
+not_logged_in_error (void)
+{
+  return g_error_new_literal (TACT_MATRIX_ERROR, TACT_MATRIX_ERROR_NOT_LOGGED_IN,
+                              _("Not logged in"));
+}
+
 static SoupMessage *
 build_message (TactMatrixClient  *self,
-               const char        *method,
-               const char        *path,
-               const char        *query,
-               JsonNode          *json_body,
-               gboolean           auth,
+               const Request     *req,
                GError           **error)
 {
   g_autoptr(SoupMessage) msg = NULL;
   g_autofree char *url = NULL;
 
-  if (auth && self->access_token == NULL)
+  if (req->auth && self->access_token == NULL)
     {
-      g_set_error_literal (error, TACT_MATRIX_ERROR, TACT_MATRIX_ERROR_NOT_LOGGED_IN,
-                           _("Not logged in"));
+      g_propagate_error (error, not_logged_in_error ());
       return NULL;
     }
 
-  url = g_strconcat (self->homeserver, path,
-                     query != NULL && *query != '\0' ? "?" : "",
-                     query != NULL ? query : "", NULL);
-  msg = soup_message_new (method, url);
+  url = g_strconcat (self->homeserver, req->path,
+                     req->query != NULL && *req->query != '\0' ? "?" : "",
+                     req->query != NULL ? req->query : "", NULL);
+  msg = soup_message_new (req->method, url);
   if (msg == NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
@@ -356,23 +399,33 @@ build_message (TactMatrixClient  *self,
       return NULL;
     }
 
-  if (auth)
+  if (req->auth)
     {
       g_autofree char *value = g_strconcat ("Bearer ", self->access_token, NULL);
       soup_message_headers_replace (soup_message_get_request_headers (msg),
                                     "Authorization", value);
     }
 
-  if (json_body != NULL)
+  if (req->json != NULL)
     {
-      g_autofree char *text = json_to_string (json_body, FALSE);
-      g_autoptr(GBytes) bytes = g_bytes_new_take (g_steal_pointer (&text), strlen (text));
+      g_autoptr(JsonNode) node = node_from_object (req->json);
+      char *text = json_to_string (node, FALSE);
+      gsize len = strlen (text);
+      g_autoptr(GBytes) bytes = g_bytes_new_take (text, len);
 
       soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+    }
+  else if (req->bytes != NULL)
+    {
+      soup_message_set_request_body_from_bytes (msg,
+                                                req->content_type != NULL ? req->content_type
+                                                                          : "application/octet-stream",
+                                                req->bytes);
     }
 
   return g_steal_pointer (&msg);
 }
+
 
 typedef struct {
   /* owned */
@@ -509,23 +562,55 @@ status_ok (SoupMessage *msg)
   return status >= 200 && status < 300;
 }
 
-/* A 2xx body as JSON, or the Matrix/HTTP error for any other status. */
-static JsonNode *
-response_to_json (SoupMessage  *msg,
-                  GBytes       *body,
-                  gboolean      want_object,
-                  GError      **error)
+/* The Matrix/HTTP error for a non-2xx response. */
+static GError *
+error_from_response (SoupMessage *msg,
+                     GBytes      *body)
 {
-  if (!status_ok (msg))
+  return tact_matrix_error_new_from_response (soup_message_get_status (msg),
+                                              soup_message_get_response_headers (msg),
+                                              body);
+}
+
+/* Like send_finish(), but only a 2xx body is returned; any other status gives its error. */
+static GBytes *
+send_finish_ok (TactMatrixClient  *self,
+                GAsyncResult      *result,
+                SoupMessage      **msg_out,
+                GError           **error)
+{
+  g_autoptr(GBytes) body = send_finish (self, result, msg_out, error);
+
+  if (body != NULL && !status_ok (*msg_out))
     {
-      g_propagate_error (error,
-                         tact_matrix_error_new_from_response (soup_message_get_status (msg),
-                                                              soup_message_get_response_headers (msg),
-                                                              body));
+      g_propagate_error (error, error_from_response (*msg_out, body));
       return NULL;
     }
 
-  return tact_matrix_json_parse_bytes (body, want_object, error);
+  return g_steal_pointer (&body);
+}
+
+/* Sends @req on behalf of @task (transfer full); @callback gets send_async()'s result
+ * with @task as its user data. A request that cannot be built completes @task at once. */
+static void
+send_request (TactMatrixClient    *self,
+              const Request       *req,
+              GTask               *task,
+              GAsyncReadyCallback  callback)
+{
+  g_autoptr(GError) error = NULL;
+  SoupMessage *msg;
+
+  msg = build_message (self, req, &error);
+  if (msg == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      g_object_unref (task);
+      return;
+    }
+
+  send_async (self, msg, req->timeout_s != 0 ? req->timeout_s : DEFAULT_TIMEOUT_S,
+              g_task_get_cancellable (task), callback, task);
 }
 
 /* ---- Simple JSON calls ---------------------------------------------------------- */
@@ -536,18 +621,13 @@ typedef gpointer (*ResultFunc) (TactMatrixClient  *self,
                                 const char        *member,
                                 GError           **error);
 
+/* What an endpoint makes of its response; one static const instance per kind. */
 typedef struct {
   ResultFunc      func;
+  const char     *member;       /* static string for @func, or NULL */
   GDestroyNotify  result_free;
-  const char     *member;       /* static string for the result function, or NULL */
-  gboolean        want_object;
-} CallData;
-
-static void
-call_data_free (CallData *data)
-{
-  g_free (data);
-}
+  gboolean        want_object;  /* the body must be a JSON object */
+} ResultSpec;
 
 static void
 call_json_cb (GObject      *source,
@@ -556,58 +636,40 @@ call_json_cb (GObject      *source,
 {
   TactMatrixClient *self = TACT_MATRIX_CLIENT (source);
   g_autoptr(GTask) task = user_data;
-  CallData *data = g_task_get_task_data (task);
+  const ResultSpec *spec = g_task_get_task_data (task);
   g_autoptr(GBytes) body = NULL;
   g_autoptr(JsonNode) root = NULL;
   g_autoptr(GError) error = NULL;
   SoupMessage *msg;
   gpointer value;
 
-  body = send_finish (self, result, &msg, &error);
+  body = send_finish_ok (self, result, &msg, &error);
   if (body != NULL)
-    root = response_to_json (msg, body, data->want_object, &error);
+    root = tact_matrix_json_parse_bytes (body, spec->want_object, &error);
   if (root == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
 
-  value = data->func (self, root, data->member, &error);
+  value = spec->func (self, root, spec->member, &error);
   if (value == NULL)
     g_task_return_error (task, g_steal_pointer (&error));
   else
-    g_task_return_pointer (task, value, data->result_free);
+    g_task_return_pointer (task, value, spec->result_free);
 }
 
-/* Runs @msg (transfer full; NULL means @build_error is the result) for @task (transfer
- * full, source tag already set) and completes it with @func's result. */
+/* Sends @req for @task (transfer full, source tag already set) and completes it with
+ * what @spec makes of the 2xx JSON body. */
 static void
 call_json (TactMatrixClient *self,
            GTask            *task,
-           SoupMessage      *msg,
-           GError           *build_error,
-           ResultFunc        func,
-           const char       *member,
-           GDestroyNotify    result_free,
-           gboolean          want_object)
+           const Request    *req,
+           const ResultSpec *spec)
 {
-  CallData *data;
-
-  if (msg == NULL)
-    {
-      g_task_return_error (task, build_error);
-      g_object_unref (task);
-      return;
-    }
-
-  data = g_new0 (CallData, 1);
-  data->func = func;
-  data->member = member;
-  data->result_free = result_free;
-  data->want_object = want_object;
-  g_task_set_task_data (task, data, (GDestroyNotify) call_data_free);
-
-  send_async (self, msg, DEFAULT_TIMEOUT_S, g_task_get_cancellable (task), call_json_cb, task);
+  /* static const: borrowed, nothing to free */
+  g_task_set_task_data (task, (gpointer) spec, NULL);
+  send_request (self, req, task, call_json_cb);
 }
 
 /* Result functions */
@@ -629,6 +691,14 @@ result_string_member (TactMatrixClient  *self,
   return g_strdup (value);
 }
 
+#define STRING_MEMBER_RESULT(member) { result_string_member, member, g_free, TRUE }
+
+static const ResultSpec user_id_result = STRING_MEMBER_RESULT ("user_id");
+static const ResultSpec filter_id_result = STRING_MEMBER_RESULT ("filter_id");
+static const ResultSpec room_id_result = STRING_MEMBER_RESULT ("room_id");
+static const ResultSpec event_id_result = STRING_MEMBER_RESULT ("event_id");
+static const ResultSpec content_uri_result = STRING_MEMBER_RESULT ("content_uri");
+
 static gpointer
 result_true (TactMatrixClient  *self,
              JsonNode          *root,
@@ -637,6 +707,8 @@ result_true (TactMatrixClient  *self,
 {
   return GINT_TO_POINTER (TRUE);
 }
+
+static const ResultSpec success_result = { result_true, NULL, NULL, TRUE };
 
 /* For boolean operations: call_json results are non-NULL on success. */
 static gboolean
@@ -726,6 +798,10 @@ result_versions (TactMatrixClient  *self,
   return g_ptr_array_free (g_steal_pointer (&versions), FALSE);
 }
 
+static const ResultSpec versions_result = {
+  result_versions, NULL, (GDestroyNotify) g_strfreev, TRUE
+};
+
 void
 tact_matrix_client_versions_async (TactMatrixClient    *self,
                                    GCancellable        *cancellable,
@@ -733,16 +809,15 @@ tact_matrix_client_versions_async (TactMatrixClient    *self,
                                    gpointer             user_data)
 {
   GTask *task;
-  SoupMessage *msg;
-  GError *error = NULL;
 
   g_return_if_fail (TACT_IS_MATRIX_CLIENT (self));
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, tact_matrix_client_versions_async);
 
-  msg = build_message (self, "GET", "/_matrix/client/versions", NULL, NULL, FALSE, &error);
-  call_json (self, task, msg, error, result_versions, NULL, (GDestroyNotify) g_strfreev, TRUE);
+  call_json (self, task,
+             &(Request) { .method = "GET", .path = "/_matrix/client/versions" },
+             &versions_result);
 }
 
 char **
@@ -765,6 +840,8 @@ result_login (TactMatrixClient  *self,
   return take_credentials (self, json_node_get_object (root), error) ? GINT_TO_POINTER (TRUE) : NULL;
 }
 
+static const ResultSpec login_result = { result_login, NULL, NULL, TRUE };
+
 void
 tact_matrix_client_login_async (TactMatrixClient    *self,
                                 const char          *user,
@@ -775,12 +852,9 @@ tact_matrix_client_login_async (TactMatrixClient    *self,
                                 GAsyncReadyCallback  callback,
                                 gpointer             user_data)
 {
-  g_autoptr(JsonObject) body = json_object_new ();
-  g_autoptr(JsonNode) node = NULL;
-  JsonObject *identifier = json_object_new ();
+  g_autoptr(JsonObject) body = NULL;
+  JsonObject *identifier;
   GTask *task;
-  SoupMessage *msg;
-  GError *error = NULL;
 
   g_return_if_fail (TACT_IS_MATRIX_CLIENT (self));
   g_return_if_fail (user != NULL && password != NULL);
@@ -788,6 +862,8 @@ tact_matrix_client_login_async (TactMatrixClient    *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, tact_matrix_client_login_async);
 
+  body = json_object_new ();
+  identifier = json_object_new ();
   json_object_set_string_member (body, "type", "m.login.password");
   json_object_set_string_member (identifier, "type", "m.id.user");
   json_object_set_string_member (identifier, "user", user);
@@ -798,9 +874,9 @@ tact_matrix_client_login_async (TactMatrixClient    *self,
   if (device_display_name != NULL)
     json_object_set_string_member (body, "initial_device_display_name", device_display_name);
 
-  node = node_from_object (body);
-  msg = build_message (self, "POST", CLIENT_API "/login", NULL, node, FALSE, &error);
-  call_json (self, task, msg, error, result_login, NULL, NULL, TRUE);
+  call_json (self, task,
+             &(Request) { .method = "POST", .path = CLIENT_API "/login", .json = body },
+             &login_result);
 }
 
 gboolean
@@ -819,16 +895,15 @@ tact_matrix_client_whoami_async (TactMatrixClient    *self,
                                  gpointer             user_data)
 {
   GTask *task;
-  SoupMessage *msg;
-  GError *error = NULL;
 
   g_return_if_fail (TACT_IS_MATRIX_CLIENT (self));
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, tact_matrix_client_whoami_async);
 
-  msg = build_message (self, "GET", CLIENT_API "/account/whoami", NULL, NULL, TRUE, &error);
-  call_json (self, task, msg, error, result_string_member, "user_id", g_free, TRUE);
+  call_json (self, task,
+             &(Request) { .method = "GET", .path = CLIENT_API "/account/whoami", .auth = TRUE },
+             &user_id_result);
 }
 
 char *
@@ -851,25 +926,26 @@ result_logout (TactMatrixClient  *self,
   return GINT_TO_POINTER (TRUE);
 }
 
+static const ResultSpec logout_result = { result_logout, NULL, NULL, TRUE };
+
 void
 tact_matrix_client_logout_async (TactMatrixClient    *self,
                                  GCancellable        *cancellable,
                                  GAsyncReadyCallback  callback,
                                  gpointer             user_data)
 {
-  g_autoptr(JsonObject) body = json_object_new ();
-  g_autoptr(JsonNode) node = node_from_object (body);
+  g_autoptr(JsonObject) body = NULL;
   GTask *task;
-  SoupMessage *msg;
-  GError *error = NULL;
 
   g_return_if_fail (TACT_IS_MATRIX_CLIENT (self));
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, tact_matrix_client_logout_async);
 
-  msg = build_message (self, "POST", CLIENT_API "/logout", NULL, node, TRUE, &error);
-  call_json (self, task, msg, error, result_logout, NULL, NULL, TRUE);
+  body = json_object_new ();
+  call_json (self, task,
+             &(Request) { .method = "POST", .path = CLIENT_API "/logout", .json = body, .auth = TRUE },
+             &logout_result);
 }
 
 gboolean
@@ -901,14 +977,19 @@ register_data_free (RegisterData *data)
   g_free (data);
 }
 
-static SoupMessage *
-register_message (TactMatrixClient  *self,
-                  RegisterData      *data,
-                  const char        *session,
-                  GError           **error)
+static void register_cb (GObject      *source,
+                         GAsyncResult *result,
+                         gpointer      user_data);
+
+/* Sends the registration request of @task (transfer full); once data->sent_auth is set,
+ * with the m.login.dummy stage for @session. */
+static void
+register_send (TactMatrixClient *self,
+               GTask            *task,
+               const char       *session)
 {
+  RegisterData *data = g_task_get_task_data (task);
   g_autoptr(JsonObject) body = json_object_new ();
-  g_autoptr(JsonNode) node = NULL;
 
   json_object_set_string_member (body, "username", data->username);
   json_object_set_string_member (body, "password", data->password);
@@ -922,8 +1003,9 @@ register_message (TactMatrixClient  *self,
       json_object_set_object_member (body, "auth", auth);
     }
 
-  node = node_from_object (body);
-  return build_message (self, "POST", CLIENT_API "/register", NULL, node, FALSE, error);
+  send_request (self,
+                &(Request) { .method = "POST", .path = CLIENT_API "/register", .json = body },
+                task, register_cb);
 }
 
 /* TRUE when a UIA 401 body offers a flow made of m.login.dummy alone. */
@@ -967,10 +1049,7 @@ register_cb (GObject      *source,
   g_autoptr(JsonNode) root = NULL;
   g_autoptr(GError) error = NULL;
   SoupMessage *msg;
-  SoupMessage *next;
-  GCancellable *cancellable;
   JsonObject *obj;
-  const char *session;
 
   body = send_finish (self, result, &msg, &error);
   if (body == NULL)
@@ -997,10 +1076,7 @@ register_cb (GObject      *source,
   if (obj == NULL || json_object_has_member (obj, "errcode") ||
       !json_object_has_member (obj, "flows"))
     {
-      g_task_return_error (task,
-                           tact_matrix_error_new_from_response (soup_message_get_status (msg),
-                                                                soup_message_get_response_headers (msg),
-                                                                body));
+      g_task_return_error (task, error_from_response (msg, body));
       return;
     }
 
@@ -1011,17 +1087,8 @@ register_cb (GObject      *source,
       return;
     }
 
-  session = tact_json_get_string (obj, "session");
   data->sent_auth = TRUE;
-  next = register_message (self, data, session, &error);
-  if (next == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  cancellable = g_task_get_cancellable (task);
-  send_async (self, next, DEFAULT_TIMEOUT_S, cancellable, register_cb, g_steal_pointer (&task));
+  register_send (self, g_steal_pointer (&task), tact_json_get_string (obj, "session"));
 }
 
 void
@@ -1032,10 +1099,8 @@ tact_matrix_client_register_async (TactMatrixClient    *self,
                                    GAsyncReadyCallback  callback,
                                    gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
-  g_autoptr(GError) error = NULL;
+  GTask *task;
   RegisterData *data;
-  SoupMessage *msg;
 
   g_return_if_fail (TACT_IS_MATRIX_CLIENT (self));
   g_return_if_fail (username != NULL && password != NULL);
@@ -1049,14 +1114,7 @@ tact_matrix_client_register_async (TactMatrixClient    *self,
   g_task_set_task_data (task, data, (GDestroyNotify) register_data_free);
 
   /* First without auth: a server may register at once, or answer with a UIA 401. */
-  msg = register_message (self, data, NULL, &error);
-  if (msg == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  send_async (self, msg, DEFAULT_TIMEOUT_S, cancellable, register_cb, g_steal_pointer (&task));
+  register_send (self, task, NULL);
 }
 
 gboolean
@@ -1077,11 +1135,7 @@ tact_matrix_client_upload_filter_async (TactMatrixClient    *self,
                                         GAsyncReadyCallback  callback,
                                         gpointer             user_data)
 {
-  g_autoptr(JsonNode) node = NULL;
-  g_autofree char *user = NULL;
   g_autofree char *path = NULL;
-  SoupMessage *msg = NULL;
-  GError *error = NULL;
   GTask *task;
 
   g_return_if_fail (TACT_IS_MATRIX_CLIENT (self));
@@ -1091,17 +1145,16 @@ tact_matrix_client_upload_filter_async (TactMatrixClient    *self,
   g_task_set_source_tag (task, tact_matrix_client_upload_filter_async);
 
   if (self->user_id == NULL)
-    g_set_error_literal (&error, TACT_MATRIX_ERROR, TACT_MATRIX_ERROR_NOT_LOGGED_IN,
-                         _("Not logged in"));
-  else
     {
-      user = tact_matrix_escape_path_segment (self->user_id);
-      path = g_strdup_printf (CLIENT_API "/user/%s/filter", user);
-      node = node_from_object (filter);
-      msg = build_message (self, "POST", path, NULL, node, TRUE, &error);
+      g_task_return_error (task, not_logged_in_error ());
+      g_object_unref (task);
+      return;
     }
 
-  call_json (self, task, msg, error, result_string_member, "filter_id", g_free, TRUE);
+  path = build_path (CLIENT_API "/user/%s/filter", self->user_id);
+  call_json (self, task,
+             &(Request) { .method = "POST", .path = path, .json = filter, .auth = TRUE },
+             &filter_id_result);
 }
 
 char *
@@ -1120,10 +1173,7 @@ tact_matrix_client_create_room_async (TactMatrixClient    *self,
                                       GAsyncReadyCallback  callback,
                                       gpointer             user_data)
 {
-  g_autoptr(JsonObject) empty = json_object_new ();
-  g_autoptr(JsonNode) node = NULL;
-  SoupMessage *msg;
-  GError *error = NULL;
+  g_autoptr(JsonObject) empty = NULL;
   GTask *task;
 
   g_return_if_fail (TACT_IS_MATRIX_CLIENT (self));
@@ -1131,9 +1181,11 @@ tact_matrix_client_create_room_async (TactMatrixClient    *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, tact_matrix_client_create_room_async);
 
-  node = node_from_object (body != NULL ? body : empty);
-  msg = build_message (self, "POST", CLIENT_API "/createRoom", NULL, node, TRUE, &error);
-  call_json (self, task, msg, error, result_string_member, "room_id", g_free, TRUE);
+  if (body == NULL)
+    body = empty = json_object_new ();
+  call_json (self, task,
+             &(Request) { .method = "POST", .path = CLIENT_API "/createRoom", .json = body, .auth = TRUE },
+             &room_id_result);
 }
 
 char *
@@ -1152,12 +1204,8 @@ tact_matrix_client_join_async (TactMatrixClient    *self,
                                GAsyncReadyCallback  callback,
                                gpointer             user_data)
 {
-  g_autoptr(JsonObject) body = json_object_new ();
-  g_autoptr(JsonNode) node = node_from_object (body);
-  g_autofree char *room = NULL;
+  g_autoptr(JsonObject) body = NULL;
   g_autofree char *path = NULL;
-  SoupMessage *msg;
-  GError *error = NULL;
   GTask *task;
 
   g_return_if_fail (TACT_IS_MATRIX_CLIENT (self));
@@ -1166,10 +1214,11 @@ tact_matrix_client_join_async (TactMatrixClient    *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, tact_matrix_client_join_async);
 
-  room = tact_matrix_escape_path_segment (room_id_or_alias);
-  path = g_strdup_printf (CLIENT_API "/join/%s", room);
-  msg = build_message (self, "POST", path, NULL, node, TRUE, &error);
-  call_json (self, task, msg, error, result_string_member, "room_id", g_free, TRUE);
+  body = json_object_new ();
+  path = build_path (CLIENT_API "/join/%s", room_id_or_alias);
+  call_json (self, task,
+             &(Request) { .method = "POST", .path = path, .json = body, .auth = TRUE },
+             &room_id_result);
 }
 
 char *
@@ -1189,12 +1238,8 @@ tact_matrix_client_invite_async (TactMatrixClient    *self,
                                  GAsyncReadyCallback  callback,
                                  gpointer             user_data)
 {
-  g_autoptr(JsonObject) body = json_object_new ();
-  g_autoptr(JsonNode) node = NULL;
-  g_autofree char *room = NULL;
+  g_autoptr(JsonObject) body = NULL;
   g_autofree char *path = NULL;
-  SoupMessage *msg;
-  GError *error = NULL;
   GTask *task;
 
   g_return_if_fail (TACT_IS_MATRIX_CLIENT (self));
@@ -1203,12 +1248,12 @@ tact_matrix_client_invite_async (TactMatrixClient    *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, tact_matrix_client_invite_async);
 
+  body = json_object_new ();
   json_object_set_string_member (body, "user_id", user_id);
-  node = node_from_object (body);
-  room = tact_matrix_escape_path_segment (room_id);
-  path = g_strdup_printf (CLIENT_API "/rooms/%s/invite", room);
-  msg = build_message (self, "POST", path, NULL, node, TRUE, &error);
-  call_json (self, task, msg, error, result_true, NULL, NULL, TRUE);
+  path = build_path (CLIENT_API "/rooms/%s/invite", room_id);
+  call_json (self, task,
+             &(Request) { .method = "POST", .path = path, .json = body, .auth = TRUE },
+             &success_result);
 }
 
 gboolean
@@ -1230,13 +1275,7 @@ tact_matrix_client_send_async (TactMatrixClient    *self,
                                GAsyncReadyCallback  callback,
                                gpointer             user_data)
 {
-  g_autoptr(JsonNode) node = NULL;
-  g_autofree char *room = NULL;
-  g_autofree char *type = NULL;
-  g_autofree char *txn = NULL;
   g_autofree char *path = NULL;
-  SoupMessage *msg;
-  GError *error = NULL;
   GTask *task;
 
   g_return_if_fail (TACT_IS_MATRIX_CLIENT (self));
@@ -1245,13 +1284,10 @@ tact_matrix_client_send_async (TactMatrixClient    *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, tact_matrix_client_send_async);
 
-  room = tact_matrix_escape_path_segment (room_id);
-  type = tact_matrix_escape_path_segment (event_type);
-  txn = tact_matrix_escape_path_segment (txn_id);
-  path = g_strdup_printf (CLIENT_API "/rooms/%s/send/%s/%s", room, type, txn);
-  node = node_from_object (content);
-  msg = build_message (self, "PUT", path, NULL, node, TRUE, &error);
-  call_json (self, task, msg, error, result_string_member, "event_id", g_free, TRUE);
+  path = build_path (CLIENT_API "/rooms/%s/send/%s/%s", room_id, event_type, txn_id);
+  call_json (self, task,
+             &(Request) { .method = "PUT", .path = path, .json = content, .auth = TRUE },
+             &event_id_result);
 }
 
 char *
@@ -1268,7 +1304,7 @@ tact_matrix_client_send_finish (TactMatrixClient  *self,
 static gpointer
 result_state (TactMatrixClient  *self,
               JsonNode          *root,
-              const char        *room_id,
+              const char        *member,
               GError           **error)
 {
   guint n_skipped = 0;
@@ -1287,6 +1323,11 @@ result_state (TactMatrixClient  *self,
   return events;
 }
 
+/* The state is a JSON array, not an object. */
+static const ResultSpec state_result = {
+  result_state, NULL, (GDestroyNotify) g_ptr_array_unref, FALSE
+};
+
 void
 tact_matrix_client_get_state_async (TactMatrixClient    *self,
                                     const char          *room_id,
@@ -1294,10 +1335,7 @@ tact_matrix_client_get_state_async (TactMatrixClient    *self,
                                     GAsyncReadyCallback  callback,
                                     gpointer             user_data)
 {
-  g_autofree char *room = NULL;
   g_autofree char *path = NULL;
-  SoupMessage *msg;
-  GError *error = NULL;
   GTask *task;
 
   g_return_if_fail (TACT_IS_MATRIX_CLIENT (self));
@@ -1306,11 +1344,10 @@ tact_matrix_client_get_state_async (TactMatrixClient    *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, tact_matrix_client_get_state_async);
 
-  room = tact_matrix_escape_path_segment (room_id);
-  path = g_strdup_printf (CLIENT_API "/rooms/%s/state", room);
-  msg = build_message (self, "GET", path, NULL, NULL, TRUE, &error);
-  call_json (self, task, msg, error, result_state, NULL,
-             (GDestroyNotify) g_ptr_array_unref, FALSE);
+  path = build_path (CLIENT_API "/rooms/%s/state", room_id);
+  call_json (self, task,
+             &(Request) { .method = "GET", .path = path, .auth = TRUE },
+             &state_result);
 }
 
 GPtrArray *
@@ -1331,6 +1368,10 @@ result_messages (TactMatrixClient  *self,
   return tact_messages_page_parse (root, error);
 }
 
+static const ResultSpec messages_result = {
+  result_messages, NULL, (GDestroyNotify) tact_messages_page_free, TRUE
+};
+
 void
 tact_matrix_client_get_messages_async (TactMatrixClient    *self,
                                        const char          *room_id,
@@ -1342,12 +1383,9 @@ tact_matrix_client_get_messages_async (TactMatrixClient    *self,
                                        gpointer             user_data)
 {
   g_autoptr(GString) query = g_string_new (NULL);
-  g_autofree char *room = NULL;
   g_autofree char *path = NULL;
   g_autofree char *limit_str = NULL;
   const char dir_str[2] = { dir == 'f' ? 'f' : 'b', '\0' };
-  SoupMessage *msg;
-  GError *error = NULL;
   GTask *task;
 
   g_return_if_fail (TACT_IS_MATRIX_CLIENT (self));
@@ -1365,11 +1403,10 @@ tact_matrix_client_get_messages_async (TactMatrixClient    *self,
       append_query (query, "limit", limit_str);
     }
 
-  room = tact_matrix_escape_path_segment (room_id);
-  path = g_strdup_printf (CLIENT_API "/rooms/%s/messages", room);
-  msg = build_message (self, "GET", path, query->str, NULL, TRUE, &error);
-  call_json (self, task, msg, error, result_messages, NULL,
-             (GDestroyNotify) tact_messages_page_free, TRUE);
+  path = build_path (CLIENT_API "/rooms/%s/messages", room_id);
+  call_json (self, task,
+             &(Request) { .method = "GET", .path = path, .query = query->str, .auth = TRUE },
+             &messages_result);
 }
 
 TactMessagesPage *
@@ -1426,19 +1463,10 @@ sync_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   SoupMessage *msg;
 
-  body = send_finish (self, result, &msg, &error);
+  body = send_finish_ok (self, result, &msg, &error);
   if (body == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  if (!status_ok (msg))
-    {
-      g_task_return_error (task,
-                           tact_matrix_error_new_from_response (soup_message_get_status (msg),
-                                                                soup_message_get_response_headers (msg),
-                                                                body));
       return;
     }
 
@@ -1455,11 +1483,9 @@ tact_matrix_client_sync_async (TactMatrixClient    *self,
                                GAsyncReadyCallback  callback,
                                gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
   g_autoptr(GString) query = g_string_new (NULL);
-  g_autoptr(GError) error = NULL;
   g_autofree char *timeout_str = g_strdup_printf ("%u", timeout_ms);
-  SoupMessage *msg;
+  GTask *task;
 
   g_return_if_fail (TACT_IS_MATRIX_CLIENT (self));
 
@@ -1471,16 +1497,11 @@ tact_matrix_client_sync_async (TactMatrixClient    *self,
   append_query (query, "since", since);
   append_query (query, "timeout", timeout_str);
 
-  msg = build_message (self, "GET", CLIENT_API "/sync", query->str, NULL, TRUE, &error);
-  if (msg == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
   /* The HTTP timeout must outlast the server's long-poll. */
-  send_async (self, msg, timeout_ms / 1000 + SYNC_GRACE_S, cancellable,
-              sync_cb, g_steal_pointer (&task));
+  send_request (self,
+                &(Request) { .method = "GET", .path = CLIENT_API "/sync", .query = query->str,
+                             .auth = TRUE, .timeout_s = timeout_ms / 1000 + SYNC_GRACE_S },
+                task, sync_cb);
 }
 
 TactSyncResponse *
@@ -1504,10 +1525,7 @@ tact_matrix_client_upload_async (TactMatrixClient    *self,
                                  gpointer             user_data)
 {
   g_autoptr(GString) query = g_string_new (NULL);
-  SoupMessage *msg;
-  GError *error = NULL;
   GTask *task;
-  CallData *call;
 
   g_return_if_fail (TACT_IS_MATRIX_CLIENT (self));
   g_return_if_fail (data != NULL);
@@ -1516,27 +1534,11 @@ tact_matrix_client_upload_async (TactMatrixClient    *self,
   g_task_set_source_tag (task, tact_matrix_client_upload_async);
 
   append_query (query, "filename", filename);
-  msg = build_message (self, "POST", "/_matrix/media/v3/upload", query->str, NULL, TRUE, &error);
-  if (msg == NULL)
-    {
-      g_task_return_error (task, error);
-      g_object_unref (task);
-      return;
-    }
-
-  soup_message_set_request_body_from_bytes (msg,
-                                            content_type != NULL ? content_type
-                                                                 : "application/octet-stream",
-                                            data);
-
-  call = g_new0 (CallData, 1);
-  call->func = result_string_member;
-  call->member = "content_uri";
-  call->result_free = g_free;
-  call->want_object = TRUE;
-  g_task_set_task_data (task, call, (GDestroyNotify) call_data_free);
-
-  send_async (self, msg, MEDIA_TIMEOUT_S, cancellable, call_json_cb, task);
+  call_json (self, task,
+             &(Request) { .method = "POST", .path = "/_matrix/media/v3/upload", .query = query->str,
+                          .bytes = data, .content_type = content_type, .auth = TRUE,
+                          .timeout_s = MEDIA_TIMEOUT_S },
+             &content_uri_result);
 }
 
 char *
@@ -1576,19 +1578,10 @@ download_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   SoupMessage *msg;
 
-  body = send_finish (self, result, &msg, &error);
+  body = send_finish_ok (self, result, &msg, &error);
   if (body == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  if (!status_ok (msg))
-    {
-      g_task_return_error (task,
-                           tact_matrix_error_new_from_response (soup_message_get_status (msg),
-                                                                soup_message_get_response_headers (msg),
-                                                                body));
       return;
     }
 
@@ -1603,9 +1596,7 @@ download_start (TactMatrixClient *self,
 {
   DownloadData *data = g_task_get_task_data (task);
   g_autofree char *path = NULL;
-  g_autoptr(GError) error = NULL;
   gboolean authenticated;
-  SoupMessage *msg;
 
   /* Authenticated media (client v1, with the token) from Matrix 1.11 on; the
    * unauthenticated media v3 endpoint otherwise (Synapse 1.67 has no v1 media). */
@@ -1615,15 +1606,10 @@ download_start (TactMatrixClient *self,
   else
     path = g_strdup_printf ("/_matrix/media/v3/download/%s/%s", data->server, data->media_id);
 
-  msg = build_message (self, "GET", path, NULL, NULL, authenticated, &error);
-  if (msg == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      g_object_unref (task);
-      return;
-    }
-
-  send_async (self, msg, MEDIA_TIMEOUT_S, g_task_get_cancellable (task), download_cb, task);
+  send_request (self,
+                &(Request) { .method = "GET", .path = path, .auth = authenticated,
+                             .timeout_s = MEDIA_TIMEOUT_S },
+                task, download_cb);
 }
 
 static void
@@ -1853,10 +1839,8 @@ tact_matrix_discover_async (const char          *server,
 {
   g_autoptr(GTask) task = NULL;
   g_autoptr(GUri) uri = NULL;
-  g_autoptr(GError) error = NULL;
   g_autofree char *origin = NULL;
   DiscoverData *data;
-  SoupMessage *msg;
 
   g_return_if_fail (server != NULL);
 
@@ -1886,15 +1870,10 @@ tact_matrix_discover_async (const char          *server,
                        g_uri_get_host (uri), g_uri_get_port (uri), "", NULL, NULL);
   data->probe = tact_matrix_client_new (origin);
 
-  msg = build_message (data->probe, "GET", "/.well-known/matrix/client", NULL, NULL, FALSE, &error);
-  if (msg == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  send_async (data->probe, msg, DEFAULT_TIMEOUT_S / 4, cancellable,
-              discover_well_known_cb, g_steal_pointer (&task));
+  send_request (data->probe,
+                &(Request) { .method = "GET", .path = "/.well-known/matrix/client",
+                             .timeout_s = DEFAULT_TIMEOUT_S / 4 },
+                g_steal_pointer (&task), discover_well_known_cb);
 }
 
 char *
