@@ -4,6 +4,7 @@
  *   tact-policy check   [--profile P] [--external N] [--members N]
  *                       [--room-kind dm|group|announcement] [--json] [TEXT | -]
  *   tact-policy explain [same options as check] [TEXT | -]
+ *   tact-policy hash    --salt HEX [VALUE… | -]
  *
  * Exit status: 0 when the command ran (whatever the verdict), 2 on usage
  * errors and invalid profiles. Matched text is never printed in full: the
@@ -26,6 +27,8 @@ typedef struct {
   char     *room_kind;  /* owned, may be NULL */
   gboolean  json;
   GStrv     rest;       /* owned: positional arguments */
+  GStrv           attach;       /* owned: --attach FILE… */
+  TactAttachment *attachments;  /* owned array, one per attach; names borrowed from it */
 } CheckOptions;
 
 static void
@@ -34,6 +37,8 @@ check_options_clear (CheckOptions *opts)
   g_clear_pointer (&opts->profile, g_free);
   g_clear_pointer (&opts->room_kind, g_free);
   g_clear_pointer (&opts->rest, g_strfreev);
+  g_clear_pointer (&opts->attach, g_strfreev);
+  g_clear_pointer (&opts->attachments, g_free);
 }
 
 static void
@@ -59,15 +64,6 @@ load_profile (const char *path)
   if (profile == NULL)
     g_printerr ("%s:\n%s\n", path != NULL ? path : "default profile", error->message);
   return profile;
-}
-
-/* The first character followed by •••: enough to recognise, not to leak. */
-static char *
-mask_excerpt (const char *matched)
-{
-  const char *second = g_utf8_next_char (matched);
-
-  return g_strdup_printf ("%.*s•••", (int) (second - matched), matched);
 }
 
 /* Reads the text from the last positional argument, or stdin for "-" or none. */
@@ -147,6 +143,8 @@ parse_check_options (int           argc,
       N_("Kind of room: dm, group or announcement"), N_("KIND") },
     { "json", 'j', 0, G_OPTION_ARG_NONE, &opts->json,
       N_("Print the verdict as JSON"), NULL },
+    { "attach", 'a', 0, G_OPTION_ARG_FILENAME_ARRAY, &opts->attach,
+      N_("File sent with the message (repeatable)"), N_("FILE") },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &opts->rest,
       NULL, NULL },
     G_OPTION_ENTRY_NULL
@@ -177,6 +175,20 @@ parse_check_options (int           argc,
       usage_error (context, _("expected one TEXT argument (quote it)"));
       return FALSE;
     }
+  /* --attach: each file is sent under its base name. */
+  opts->attachments = g_new0 (TactAttachment, opts->attach != NULL ? g_strv_length (opts->attach) : 0);
+  for (guint i = 0; opts->attach != NULL && opts->attach[i] != NULL; i++)
+    {
+      const char *slash = strrchr (opts->attach[i], '/');
+
+      if (!g_file_test (opts->attach[i], G_FILE_TEST_IS_REGULAR))
+        {
+          usage_error (context, _("--attach expects a regular file"));
+          return FALSE;
+        }
+      opts->attachments[i].path = opts->attach[i];
+      opts->attachments[i].name = slash != NULL ? slash + 1 : opts->attach[i];
+    }
   return TRUE;
 }
 
@@ -186,6 +198,8 @@ fill_outgoing (const CheckOptions *opts,
                TactOutgoing       *outgoing)
 {
   outgoing->text = text;
+  outgoing->attachments = opts->attachments;
+  outgoing->n_attachments = opts->attach != NULL ? g_strv_length (opts->attach) : 0;
   outgoing->external_count = (guint) opts->external;
   outgoing->member_count = opts->members > 0 ? (guint) opts->members
                                              : MAX (2, (guint) opts->external + 1);
@@ -212,7 +226,7 @@ print_json (TactProfile       *profile,
   for (guint i = 0; i < verdict->findings->len; i++)
     {
       const TactFinding *finding = g_ptr_array_index (verdict->findings, i);
-      g_autofree char *excerpt = mask_excerpt (finding->matched);
+      g_autofree char *excerpt = tact_finding_dup_excerpt (finding);
 
       json_builder_begin_object (builder);
       json_builder_set_member_name (builder, "rule");
@@ -226,15 +240,24 @@ print_json (TactProfile       *profile,
       json_builder_add_string_value (builder, tact_action_to_string (finding->action));
       json_builder_set_member_name (builder, "detector");
       json_builder_add_string_value (builder, finding->detector);
-      /* Every current detector is a plain term or pattern match. */
       json_builder_set_member_name (builder, "confidence");
-      json_builder_add_string_value (builder, "medium");
+      json_builder_add_string_value (builder, tact_confidence_to_string (finding->confidence));
+      /* No span (attachments, a check that could not run): null. */
       json_builder_set_member_name (builder, "start");
-      json_builder_add_int_value (builder, finding->start);
+      if (finding->start >= 0)
+        json_builder_add_int_value (builder, finding->start);
+      else
+        json_builder_add_null_value (builder);
       json_builder_set_member_name (builder, "end");
-      json_builder_add_int_value (builder, finding->end);
+      if (finding->end >= 0)
+        json_builder_add_int_value (builder, finding->end);
+      else
+        json_builder_add_null_value (builder);
       json_builder_set_member_name (builder, "attachment");
-      json_builder_add_null_value (builder);
+      if (finding->attachment != NULL)
+        json_builder_add_string_value (builder, finding->attachment);
+      else
+        json_builder_add_null_value (builder);
       json_builder_set_member_name (builder, "excerpt");
       json_builder_add_string_value (builder, excerpt);
       json_builder_end_object (builder);
@@ -273,6 +296,34 @@ action_label (TactAction action)
     }
 }
 
+static const char *
+confidence_label (TactConfidence confidence)
+{
+  switch (confidence)
+    {
+    /* Translators: how sure the policy check is about a finding. */
+    case TACT_CONFIDENCE_LOW:    return _("low");
+    case TACT_CONFIDENCE_MEDIUM: return _("medium");
+    case TACT_CONFIDENCE_HIGH:   return _("high");
+    default:                     return "?";
+    }
+}
+
+/* Well-known approver roles in the user's language; others as written. */
+static const char *
+approver_label (const char *role)
+{
+  if (g_str_equal (role, "department_head"))
+    return _("your department head");
+  if (g_str_equal (role, "marketing"))
+    return _("the marketing department");
+  if (g_str_equal (role, "legal"))
+    return _("the legal department");
+  if (g_str_equal (role, "security"))
+    return _("the information security team");
+  return role;
+}
+
 static void
 print_explanation (TactProfile       *profile,
                    const TactVerdict *verdict)
@@ -292,13 +343,23 @@ print_explanation (TactProfile       *profile,
     {
       const TactFinding *finding = g_ptr_array_index (verdict->findings, i);
       g_autofree char *clauses = g_strjoinv (", ", finding->clauses);
-      g_autofree char *excerpt = mask_excerpt (finding->matched);
+      g_autofree char *excerpt = tact_finding_dup_excerpt (finding);
 
       g_print ("\n%u. %s — %s\n", i + 1, finding->title, action_label (finding->action));
-      /* Translators: %s is a masked excerpt, then character offsets. */
-      g_print (_("   Found: “%s” at characters %ld–%ld\n"), excerpt, finding->start, finding->end);
-      g_print (_("   Policy: %s\n"), clauses);
+      if (finding->attachment != NULL)
+        /* Translators: %s is a masked excerpt, then a file name. */
+        g_print (_("   Found: “%s” in the attachment “%s”\n"), excerpt, finding->attachment);
+      else if (finding->start >= 0)
+        /* Translators: %s is a masked excerpt, then character offsets. */
+        g_print (_("   Found: “%s” at characters %ld–%ld\n"), excerpt, finding->start, finding->end);
+      /* Translators: %s is how sure the check is: low, medium or high. */
+      g_print (_("   Confidence: %s\n"), confidence_label (finding->confidence));
+      if (finding->clauses[0] != NULL)
+        g_print (_("   Policy: %s\n"), clauses);
       g_print ("   %s\n", finding->explanation);
+      if (finding->approver != NULL)
+        /* Translators: %s is an approver role such as department_head. */
+        g_print (_("   Approved by: %s\n"), approver_label (finding->approver));
       if (finding->alternative != NULL)
         g_print (_("   Instead: %s\n"), finding->alternative);
     }
@@ -356,6 +417,75 @@ out:
   return status;
 }
 
+/* tact-policy hash --salt HEX VALUE…: the hashes for an "exact" detector,
+ * one a line, in the order of the values (standard input: one value a line). */
+static int
+cmd_hash (int    argc,
+          char **argv)
+{
+  g_autofree char *salt_hex = NULL;
+  g_auto(GStrv) values = NULL;
+  GOptionEntry entries[] = {
+    { "salt", 's', 0, G_OPTION_ARG_STRING, &salt_hex,
+      N_("The profile's salt, in hexadecimal (at least 16 digits)"), N_("HEX") },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &values, NULL, NULL },
+    G_OPTION_ENTRY_NULL
+  };
+  g_autoptr(GOptionContext) context =
+    g_option_context_new (_("[VALUE… | -] — hash values for an exact-match list"));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) salt = NULL;
+  g_autoptr(GPtrArray) inputs = g_ptr_array_new_with_free_func (g_free);
+
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_set_summary (context,
+    _("Prints SHA-256(salt || normalised value) for each VALUE (or each line of standard "
+      "input), for the \"hashes\" of an \"exact\" detector. The values are never stored."));
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      usage_error (context, error->message);
+      return EXIT_USAGE;
+    }
+  salt = salt_hex != NULL ? tact_policy_hex_decode (salt_hex) : NULL;
+  if (salt == NULL || g_bytes_get_size (salt) < 8)
+    {
+      usage_error (context, _("--salt must be at least 16 hexadecimal digits"));
+      return EXIT_USAGE;
+    }
+
+  if (values == NULL || (values[0] != NULL && g_str_equal (values[0], "-") && values[1] == NULL))
+    {
+      g_autoptr(GIOChannel) channel = g_io_channel_unix_new (0);
+      char *line = NULL;
+      gsize terminator = 0;
+
+      while (g_io_channel_read_line (channel, &line, NULL, &terminator, &error) == G_IO_STATUS_NORMAL)
+        {
+          line[terminator] = '\0';
+          g_strstrip (line);
+          if (line[0] != '\0')
+            g_ptr_array_add (inputs, line);
+          else
+            g_free (line);
+        }
+      if (error != NULL)
+        {
+          g_printerr ("tact-policy: %s\n", error->message);
+          return EXIT_USAGE;
+        }
+    }
+  else
+    for (guint i = 0; values[i] != NULL; i++)
+      g_ptr_array_add (inputs, g_strdup (values[i]));
+
+  for (guint i = 0; i < inputs->len; i++)
+    {
+      g_autofree char *hash = tact_policy_hash_value (salt, g_ptr_array_index (inputs, i));
+      g_print ("%s\n", hash);
+    }
+  return 0;
+}
+
 static void
 print_usage (void)
 {
@@ -363,6 +493,7 @@ print_usage (void)
               "  tact-policy check [--profile P] [--external N] [--members N] "
               "[--room-kind dm|group|announcement] [--json] [TEXT | -]\n"
               "  tact-policy explain [same options as check] [TEXT | -]\n"
+              "  tact-policy hash --salt HEX [VALUE... | -]\n"
               "%s\n",
               _("Usage:"),
               _("Run “tact-policy COMMAND --help” for a command's options."));
@@ -399,6 +530,8 @@ main (int    argc,
     return cmd_check (argc - 1, argv + 1, FALSE);
   if (g_str_equal (command, "explain"))
     return cmd_check (argc - 1, argv + 1, TRUE);
+  if (g_str_equal (command, "hash"))
+    return cmd_hash (argc - 1, argv + 1);
   if (g_str_equal (command, "--help") || g_str_equal (command, "-h") ||
       g_str_equal (command, "help"))
     {

@@ -128,6 +128,10 @@ tact_matcher_new (GPtrArray          *rules,
         {
           const TactDetector *detector = g_ptr_array_index (rule->detectors, d);
 
+          /* Identifier and exact detectors are scanned in C (tact-identifiers.c, tact-exact.c). */
+          if (detector->type != TACT_DETECTOR_TERMS && detector->type != TACT_DETECTOR_REGEX)
+            continue;
+
           for (guint k = 0; detector->items[k] != NULL; k++)
             {
               PatternInfo info = { (int) r, d, k, 0, 0 };
@@ -338,9 +342,10 @@ compare_hits (gconstpointer a,
 }
 
 GArray *
-tact_matcher_scan (TactMatcher *self,
-                   const char  *text,
-                   gsize        len)
+tact_matcher_scan_checked (TactMatcher *self,
+                           const char  *text,
+                           gsize        len,
+                           GError     **error)
 {
   g_autoptr(GArray) raw = g_array_new (FALSE, FALSE, sizeof (RawMatch));
   g_autoptr(GArray) allowed = g_array_new (FALSE, FALSE, sizeof (RawMatch));
@@ -349,6 +354,7 @@ tact_matcher_scan (TactMatcher *self,
   hs_scratch_t *scratch;
   gsize max_to = 0;
   guint current_rule = G_MAXUINT;
+  hs_error_t err = HS_SUCCESS;
 
   if (len == 0 || (self->literal_db == NULL && self->regex_db == NULL))
     return g_steal_pointer (&hits);
@@ -356,16 +362,19 @@ tact_matcher_scan (TactMatcher *self,
   scratch = acquire_scratch (self);
   if (scratch == NULL)
     {
-      /* Out of memory: fail closed would block every message; we cannot
-       * report it through this API, so at least say so (no text logged). */
-      g_critical ("Cannot allocate vectorscan scratch space");
-      return g_steal_pointer (&hits);
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
+                           "cannot allocate vectorscan scratch space");
+      return NULL;
     }
   if ((self->literal_db != NULL &&
-       hs_scan (self->literal_db, text, len, 0, scratch, on_match, raw) != HS_SUCCESS) ||
+       (err = hs_scan (self->literal_db, text, len, 0, scratch, on_match, raw)) != HS_SUCCESS) ||
       (self->regex_db != NULL &&
-       hs_scan (self->regex_db, text, len, 0, scratch, on_match, raw) != HS_SUCCESS))
-    g_critical ("vectorscan scan failed; findings may be incomplete");
+       (err = hs_scan (self->regex_db, text, len, 0, scratch, on_match, raw)) != HS_SUCCESS))
+    {
+      release_scratch (self, scratch);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "vectorscan scan failed (%d)", err);
+      return NULL;
+    }
   release_scratch (self, scratch);
 
   /* Resolve ids; keep allow matches apart; apply word boundaries. */
@@ -424,4 +433,22 @@ tact_matcher_scan (TactMatcher *self,
     }
 
   return result;
+}
+
+/* Kept for callers that cannot fail closed (benchmarks): on failure an empty
+ * array, and a warning without any text. */
+GArray *
+tact_matcher_scan (TactMatcher *self,
+                   const char  *text,
+                   gsize        len)
+{
+  g_autoptr(GError) error = NULL;
+  GArray *hits = tact_matcher_scan_checked (self, text, len, &error);
+
+  if (hits == NULL)
+    {
+      g_warning ("Scan failed: %s", error->message);
+      hits = g_array_new (FALSE, FALSE, sizeof (TactHit));
+    }
+  return hits;
 }

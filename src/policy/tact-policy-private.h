@@ -62,6 +62,12 @@ void tact_normalized_map_span (const TactNormalized *norm,
 
 /* Normalises a term (or any short string) without the offset map. */
 char    *tact_normalize_string (const char *text);
+/* Replaces the content of @out with the normalisation of @len bytes of
+ * valid UTF-8 at @text, without the offset map; reuses @out's allocation
+ * (bulk scanning, tact-scan.c). */
+void     tact_normalize_into   (GString    *out,
+                                const char *text,
+                                gsize       len);
 
 /* Han, Kana, Hangul, Bopomofo: scripts written without spaces between words. */
 gboolean tact_unichar_is_cjk   (gunichar c);
@@ -80,13 +86,70 @@ GPtrArray *tact_term_variants (const char *term);
 typedef enum {
   TACT_DETECTOR_TERMS,
   TACT_DETECTOR_REGEX,
+  TACT_DETECTOR_IDENTIFIER,  /* validated identifiers (tact-identifiers.c) */
+  TACT_DETECTOR_EXACT,       /* salted SHA-256 exact data match (tact-exact.c) */
+  /* Attachment detectors (tact-attachment.c): items is an empty array, so the
+   * matcher has nothing to compile for them. */
+  TACT_DETECTOR_CLASSIFICATION,  /* a label or marking of one of the levels */
+  TACT_DETECTOR_FILE_TYPE,       /* executables and scripts, content/extension mismatch */
+  TACT_DETECTOR_UNINSPECTABLE,   /* encrypted, too deep, too large, zip bombs */
 } TactDetectorType;
 
 const char *tact_detector_type_to_string (TactDetectorType type);
 
+/* Kinds of the "identifier" detector. */
+typedef enum {
+  TACT_ID_PRC_ID,       /* PRC resident id, GB 11643 */
+  TACT_ID_USCC,         /* Unified Social Credit Code, GB 32100 */
+  TACT_ID_BANK_CARD,    /* Luhn */
+  TACT_ID_CN_MOBILE,
+  TACT_ID_EMAIL,
+  TACT_ID_IBAN,         /* ISO 13616, mod 97 */
+  TACT_ID_HK_ID,
+  TACT_ID_TW_ID,
+  TACT_ID_PRIVATE_KEY,  /* PEM private key blocks */
+  TACT_ID_API_TOKEN,    /* AWS, GitHub, Slack, sk-…, JWT */
+  TACT_ID_PASSWORD,     /* 密码：…, password=… */
+  TACT_ID_URL,          /* links; hosts in known_hosts are not reported */
+  TACT_N_ID_KINDS
+} TactIdKind;
+
+const char *tact_id_kind_to_string   (TactIdKind kind);
+gboolean    tact_id_kind_from_string (const char *str, TactIdKind *out);
+
+/* Token kinds of the "exact" detector. */
+typedef enum {
+  TACT_TOKEN_NAME,   /* CJK runs of 2–4 characters, Latin words and word pairs */
+  TACT_TOKEN_PHONE,  /* digit runs (separators dropped) */
+  TACT_TOKEN_ID,     /* digit runs with an optional final x, letter+digit tokens */
+  TACT_TOKEN_EMAIL,
+  TACT_N_TOKEN_KINDS
+} TactTokenKind;
+
+const char *tact_token_kind_to_string   (TactTokenKind kind);
+gboolean    tact_token_kind_from_string (const char *str, TactTokenKind *out);
+
+#define TACT_SUPPORT_WINDOW_DEFAULT 300
+
 typedef struct {
   TactDetectorType  type;
-  GStrv             items;  /* owned: terms (as written) or regex patterns */
+  GStrv             items;          /* owned: terms (as written) or regex patterns; NULL for
+                                     * identifier and exact detectors */
+  /* identifier */
+  guint             kinds;          /* bit mask of 1 << TactIdKind */
+  GStrv             known_hosts;    /* owned, may be NULL: url hosts not reported */
+  /* exact */
+  GBytes           *salt;           /* owned */
+  GHashTable       *hashes;         /* owned: set of lower-case hex SHA-256 strings */
+  guint             token_kinds;    /* bit mask of 1 << TactTokenKind */
+  /* support: keywords near a finding raise its confidence one level */
+  GStrv             support;        /* owned, may be NULL: keywords as written */
+  GPtrArray        *support_norm;   /* owned, may be NULL: normalised keywords and variants */
+  guint             support_window; /* characters on each side */
+  /* attachments (tact-attachment.c) */
+  GStrv             levels;         /* owned, classification: normalised levels, else NULL */
+  gboolean          executable;     /* file_type: executables and scripts */
+  gboolean          mismatch;       /* file_type: content type differs from the extension's */
 } TactDetector;
 
 struct _TactRule {
@@ -103,6 +166,10 @@ struct _TactRule {
   TactAction     action;
   TactAction     action_if_external;  /* == action when not given */
   char          *example;             /* owned, may be NULL */
+  TactConfidence min_confidence;      /* findings below are dropped; default low */
+  guint          min_instances;       /* distinct matched values needed; default 1 */
+  char          *approver_role;       /* owned; set iff the rule can approve */
+  GStrv          approver_users;      /* owned, may be NULL: Matrix ids */
 };
 
 void tact_rule_free (TactRule *rule);
@@ -150,8 +217,106 @@ GArray      *tact_matcher_scan (TactMatcher *matcher,
                                 const char  *norm_text,
                                 gsize        len);
 
+/* Like tact_matcher_scan(), but returns NULL and sets @error when vectorscan
+ * cannot scan (no scratch, scan error): the caller must fail closed. */
+GArray      *tact_matcher_scan_checked (TactMatcher *matcher,
+                                        const char  *norm_text,
+                                        gsize        len,
+                                        GError     **error);
+
+/* Scans a UTF-8 text stream through the message path (normalise, match) in
+ * chunks split at line breaks, and sets *@n_hits to the number of hits
+ * (tact-scan.c). Invalid UTF-8 is replaced. FALSE with @error on a read or
+ * scan failure. */
+gboolean     tact_matcher_scan_stream (TactMatcher   *matcher,
+                                       GInputStream  *stream,
+                                       guint64       *n_hits,
+                                       GCancellable  *cancellable,
+                                       GError       **error);
+
 /* Checks a single regex pattern's syntax; sets a message on failure. */
 gboolean     tact_regex_check  (const char  *pattern,
                                 char       **message);
+
+/* ------------------------------------------------------------------------- */
+/* Identifiers and exact data match (tact-identifiers.c, tact-exact.c)       */
+/* ------------------------------------------------------------------------- */
+
+/* A candidate found in normalised text. */
+typedef struct {
+  guint          kind;        /* TactIdKind or TactTokenKind */
+  gsize          from;        /* normalised byte offsets, [from, to) */
+  gsize          to;
+  TactConfidence confidence;
+  char          *value;       /* owned: canonical value (distinct-instance counting);
+                               * never logged */
+} TactCandidate;
+
+void    tact_candidate_clear   (TactCandidate *candidate);
+
+/* All identifiers of the kinds in @kinds (bit mask of 1 << TactIdKind) in
+ * normalised @text. Returns element-type TactCandidate (with a clear func),
+ * in text order. Validation (check digits, dates, lengths) is done here. */
+GArray *tact_identifiers_scan  (const char *text,
+                                gsize       len,
+                                guint       kinds);
+
+/* Validators, on upper- or lower-case input without separators. */
+gboolean tact_prc_id_is_valid    (const char *id);   /* 18 characters */
+gboolean tact_uscc_is_valid      (const char *code); /* 18 characters */
+gboolean tact_luhn_is_valid      (const char *digits);
+gboolean tact_bank_card_is_test_number (const char *digits);
+gboolean tact_iban_is_valid      (const char *iban); /* country length and mod 97 */
+gboolean tact_hk_id_is_valid     (const char *id);   /* e.g. "A123456(3)" or "A1234563" */
+gboolean tact_tw_id_is_valid     (const char *id);   /* 10 characters */
+/* TRUE if @host is @known or a subdomain of it. */
+gboolean tact_host_matches       (const char *host, const char *known);
+
+/* The canonical form of a value to hash: normalised like message text; a
+ * phone number or id (digits and separators) reduced to its digits (and a
+ * final x). */
+char    *tact_exact_canonical    (const char *value);
+/* Lower-case hex SHA-256 of @salt || @canonical. */
+char    *tact_exact_hash         (GBytes     *salt,
+                                  const char *canonical);
+/* Decodes lower- or upper-case hex; NULL if @hex is not even-length hex. */
+GBytes  *tact_hex_decode         (const char *hex);
+/* Candidate tokens of @detector's token kinds in normalised @text whose hash
+ * is in the detector's list. Returns element-type TactCandidate. */
+GArray  *tact_exact_scan         (const TactDetector *detector,
+                                  const char         *text,
+                                  gsize               len);
+
+/* ------------------------------------------------------------------------- */
+/* Verdict building (tact-policy.c), also used by the attachment inspector  */
+/* ------------------------------------------------------------------------- */
+
+/* Scans @text (one message, or the text extracted from an attachment) with
+ * every rule of @self whose conditions hold for @outgoing and appends the
+ * findings to @verdict, raising its action. With @attachment set, findings
+ * carry that name and no span (start = end = -1). */
+void     tact_profile_scan_text  (TactProfile        *self,
+                                  const TactOutgoing *outgoing,
+                                  const char         *text,
+                                  const char         *attachment,
+                                  TactVerdict        *verdict);
+
+/* Appends one finding of @rule (taking its strings in the user's language and
+ * the action for @outgoing) and raises the verdict's action. @matched is the
+ * original text (may be NULL for ""). Returns the finding, owned by @verdict. */
+TactFinding *tact_verdict_add_finding (TactVerdict        *verdict,
+                                       const TactRule     *rule,
+                                       const TactOutgoing *outgoing,
+                                       const char         *detector,
+                                       glong               start,
+                                       glong               end,
+                                       const char         *matched,
+                                       TactConfidence      confidence,
+                                       const char         *attachment);
+
+/* Tests only: makes every vectorscan scan of @self fail, to test that the
+ * check fails closed. */
+void     tact_profile_set_scan_failure_for_testing (TactProfile *self,
+                                                    gboolean     fail);
 
 G_END_DECLS

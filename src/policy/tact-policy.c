@@ -9,6 +9,7 @@
  * Nothing here logs message text or matched text.
  */
 #include "tact-policy-private.h"
+#include "tact-attachment.h"
 
 #include <string.h>
 
@@ -93,6 +94,11 @@ tact_detector_type_to_string (TactDetectorType type)
     {
     case TACT_DETECTOR_TERMS: return "terms";
     case TACT_DETECTOR_REGEX: return "regex";
+    case TACT_DETECTOR_IDENTIFIER: return "identifier";
+    case TACT_DETECTOR_EXACT: return "exact";
+    case TACT_DETECTOR_CLASSIFICATION: return "classification";
+    case TACT_DETECTOR_FILE_TYPE:      return "file_type";
+    case TACT_DETECTOR_UNINSPECTABLE:  return "uninspectable";
     default:                  return "unknown";
     }
 }
@@ -157,7 +163,58 @@ tact_finding_free (TactFinding *finding)
   g_free (finding->matched);
   g_free (finding->alternative);
   g_free (finding->attachment);
+  g_free (finding->approver);
   g_free (finding);
+}
+
+gboolean
+tact_confidence_from_string (const char     *str,
+                             TactConfidence *out)
+{
+  static const char * const names[] = { "low", "medium", "high" };
+
+  for (guint i = 0; str != NULL && i < G_N_ELEMENTS (names); i++)
+    if (g_str_equal (str, names[i]))
+      {
+        if (out != NULL)
+          *out = (TactConfidence) i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+char *
+tact_finding_dup_excerpt (const TactFinding *finding)
+{
+  const char *matched;
+  glong n;
+
+  g_return_val_if_fail (finding != NULL, NULL);
+
+  matched = finding->matched != NULL ? finding->matched : "";
+  n = g_utf8_strlen (matched, -1);
+  if (n == 0)
+    return g_strdup ("");
+
+  if (finding->detector != NULL &&
+      (g_str_equal (finding->detector, "terms") || g_str_equal (finding->detector, "regex")))
+    {
+      /* The first character followed by •••: enough to recognise, not to leak. */
+      const char *second = g_utf8_next_char (matched);
+      return g_strdup_printf ("%.*s•••", (int) (second - matched), matched);
+    }
+
+  if (finding->detector != NULL &&
+      (g_str_has_prefix (finding->detector, "identifier") ||
+       g_str_has_prefix (finding->detector, "exact")) && n >= 8)
+    {
+      /* An identifier: its first and last two characters, never the rest. */
+      const char *head_end = g_utf8_offset_to_pointer (matched, 2);
+      const char *tail = g_utf8_offset_to_pointer (matched, n - 2);
+      return g_strdup_printf ("%.*s•••%s", (int) (head_end - matched), matched, tail);
+    }
+
+  return g_strdup ("•••");
 }
 
 const char *
@@ -211,6 +268,13 @@ tact_rule_get_alternative (const TactRule *rule)
 {
   g_return_val_if_fail (rule != NULL, NULL);
   return tact_localized_get (&rule->alternative, tact_lang_current ());
+}
+
+const char *
+tact_rule_get_approver_role (const TactRule *rule)
+{
+  g_return_val_if_fail (rule != NULL, NULL);
+  return rule->approver_role;
 }
 
 const char * const *
@@ -311,6 +375,9 @@ struct _TactProfile
   /* owned */
   TactProfileData *data;     /* parsed content: id, version, name, rules, allow terms */
   TactMatcher     *matcher;  /* compiled detectors; thread-safe */
+
+  guint            id_kinds;       /* union of all identifier detectors' kinds */
+  gboolean         fail_scan;      /* tests only: every vectorscan scan fails */
 };
 
 G_DEFINE_FINAL_TYPE (TactProfile, tact_profile, G_TYPE_OBJECT)
@@ -409,6 +476,19 @@ tact_profile_new_from_bytes (GBytes  *json,
   self->data = g_steal_pointer (&data);
   self->matcher = matcher;
 
+  for (guint r = 0; r < self->data->rules->len; r++)
+    {
+      const TactRule *rule = g_ptr_array_index (self->data->rules, r);
+
+      for (guint d = 0; d < rule->detectors->len; d++)
+        {
+          const TactDetector *detector = g_ptr_array_index (rule->detectors, d);
+
+          if (detector->type == TACT_DETECTOR_IDENTIFIER)
+            self->id_kinds |= detector->kinds;
+        }
+    }
+
   g_debug ("Loaded profile %s version %s: %u rules",
            self->data->id, self->data->version, self->data->rules->len);
 
@@ -496,16 +576,364 @@ compare_findings (gconstpointer a,
   return 0;  /* stable sort keeps profile order between rules */
 }
 
+void
+tact_profile_set_scan_failure_for_testing (TactProfile *self,
+                                           gboolean     fail)
+{
+  g_return_if_fail (TACT_IS_PROFILE (self));
+  self->fail_scan = fail;
+}
+
+TactFinding *
+tact_verdict_add_finding (TactVerdict        *verdict,
+                          const TactRule     *rule,
+                          const TactOutgoing *outgoing,
+                          const char         *detector,
+                          glong               start,
+                          glong               end,
+                          const char         *matched,
+                          TactConfidence      confidence,
+                          const char         *attachment)
+{
+  TactLang lang = tact_lang_current ();
+  TactFinding *finding = g_new0 (TactFinding, 1);
+
+  finding->rule_id = g_strdup (rule->id);
+  finding->title = g_strdup (tact_localized_get (&rule->title, lang));
+  finding->explanation = g_strdup (tact_localized_get (&rule->explanation, lang));
+  finding->clauses = g_strdupv (rule->clauses);
+  finding->action = rule_effective_action (rule, outgoing);
+  finding->detector = g_strdup (detector);
+  finding->matched = g_strdup (matched != NULL ? matched : "");
+  finding->start = attachment != NULL ? -1 : start;
+  finding->end = attachment != NULL ? -1 : end;
+  finding->alternative = g_strdup (tact_localized_get (&rule->alternative, lang));
+  finding->confidence = confidence;
+  finding->attachment = g_strdup (attachment);
+  if (finding->action == TACT_ACTION_APPROVE)
+    finding->approver = g_strdup (rule->approver_role);
+
+  verdict->action = MAX (verdict->action, finding->action);
+  g_ptr_array_add (verdict->findings, finding);
+  return finding;
+}
+
+/* Fail closed: when the scanner cannot run, the message must not go out as if
+ * it had been checked. No text is logged. */
+static void
+add_check_failed (TactVerdict *verdict,
+                  const char  *attachment,
+                  const char  *reason)
+{
+  static const TactLocalized title = { {
+    "The policy check could not run",
+    "无法完成合规检查",
+    "無法完成合規檢查",
+  } };
+  static const TactLocalized explanation = { {
+    "Tact could not scan this message against the company policy, so it cannot be sent as if it had been checked.",
+    "Tact 无法按公司规范检查此消息，因此不能当作已检查的消息发送。",
+    "Tact 無法依公司規範檢查此訊息，因此不能當作已檢查的訊息傳送。",
+  } };
+  static const TactLocalized alternative = { {
+    "Try again; if this keeps happening, restart Tact or contact IT support.",
+    "请重试；如果反复出现，请重启 Tact 或联系 IT 支持。",
+    "請重試；如果反覆出現，請重新啟動 Tact 或聯絡 IT 支援。",
+  } };
+  static const char * const no_clauses[] = { NULL };
+  static const TactRule failed_rule = {
+    .id = (char *) "tact-check-failed",
+    .title = title,
+    .explanation = explanation,
+    .alternative = alternative,
+    .clauses = (GStrv) no_clauses,
+    .action = TACT_ACTION_BLOCK,
+    .action_if_external = TACT_ACTION_BLOCK,
+  };
+  static const TactOutgoing nobody = { 0 };
+
+  g_warning ("Policy check failed closed: %s", reason);
+  tact_verdict_add_finding (verdict, &failed_rule, &nobody, "engine", -1, -1, "",
+                            TACT_CONFIDENCE_HIGH, attachment);
+}
+
+/* A candidate match of one rule, before confidence and instance filtering. */
+typedef struct {
+  guint          detector;    /* index in the rule's detectors */
+  const char    *kind;        /* identifier or token kind, or NULL */
+  gsize          from;        /* normalised bytes */
+  gsize          to;
+  TactConfidence confidence;
+  char          *value;       /* owned: for distinct-instance counting */
+} RuleMatch;
+
+static void
+rule_match_clear (RuleMatch *match)
+{
+  g_clear_pointer (&match->value, g_free);
+}
+
+static gboolean
+keyword_at_boundaries (const char *text,
+                       gsize       len,
+                       gsize       from,
+                       gsize       to,
+                       const char *keyword)
+{
+  const char *last = g_utf8_find_prev_char (keyword, keyword + strlen (keyword));
+
+  if (tact_unichar_is_word (g_utf8_get_char (keyword)) && from > 0)
+    {
+      const char *prev = g_utf8_find_prev_char (text, text + from);
+      if (prev != NULL && tact_unichar_is_word (g_utf8_get_char (prev)))
+        return FALSE;
+    }
+  if (last != NULL && tact_unichar_is_word (g_utf8_get_char (last)) && to < len &&
+      tact_unichar_is_word (g_utf8_get_char (text + to)))
+    return FALSE;
+  return TRUE;
+}
+
+/* TRUE if one of @detector's support keywords is within its window (in
+ * characters of the normalised text) of [from, to). */
+static gboolean
+has_support (const TactDetector *detector,
+             const char         *text,
+             gsize               len,
+             gsize               from,
+             gsize               to)
+{
+  const char *start = text + from;
+  const char *end = text + to;
+
+  if (detector->support_norm == NULL || detector->support_norm->len == 0)
+    return FALSE;
+
+  for (guint i = 0; i < detector->support_window && start > text; i++)
+    start = g_utf8_find_prev_char (text, start);
+  for (guint i = 0; i < detector->support_window && end < text + len; i++)
+    end = g_utf8_next_char (end);
+  if (start == NULL)
+    start = text;
+  if (end > text + len)
+    end = text + len;
+
+  for (guint k = 0; k < detector->support_norm->len; k++)
+    {
+      const char *keyword = g_ptr_array_index (detector->support_norm, k);
+      gsize klen = strlen (keyword);
+
+      for (const char *p = g_strstr_len (start, end - start, keyword); p != NULL;
+           p = g_strstr_len (p + 1, end - (p + 1), keyword))
+        {
+          gsize kfrom = p - text;
+
+          /* The keyword must not be the finding itself. */
+          if (kfrom < to && kfrom + klen > from)
+            continue;
+          if (keyword_at_boundaries (text, len, kfrom, kfrom + klen, keyword))
+            return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+static int
+compare_rule_matches (gconstpointer a,
+                      gconstpointer b)
+{
+  const RuleMatch *ma = a, *mb = b;
+
+  if (ma->from != mb->from)
+    return ma->from < mb->from ? -1 : 1;
+  if (ma->to != mb->to)
+    return ma->to > mb->to ? -1 : 1;
+  return ma->confidence > mb->confidence ? -1 : ma->confidence < mb->confidence;
+}
+
+/* Collects the matches of rule @r: term/regex hits (from the vectorscan scan),
+ * identifiers (from one shared C scan) and exact-match tokens. */
+static void
+collect_rule_matches (TactProfile *self,
+                      guint        r,
+                      const char  *norm,
+                      gsize        len,
+                      GArray      *hits,
+                      guint       *hit_index,
+                      GArray      *ids,
+                      GArray      *matches)
+{
+  const TactRule *rule = g_ptr_array_index (self->data->rules, r);
+
+  for (; *hit_index < hits->len; (*hit_index)++)
+    {
+      const TactHit *hit = &g_array_index (hits, TactHit, *hit_index);
+      RuleMatch match = { hit->detector, NULL, hit->from, hit->to, TACT_CONFIDENCE_MEDIUM, NULL };
+
+      if (hit->rule != r)
+        break;
+      match.value = g_strndup (norm + hit->from, hit->to - hit->from);
+      g_array_append_val (matches, match);
+    }
+
+  for (guint d = 0; d < rule->detectors->len; d++)
+    {
+      const TactDetector *detector = g_ptr_array_index (rule->detectors, d);
+
+      if (detector->type == TACT_DETECTOR_IDENTIFIER && ids != NULL)
+        {
+          for (guint i = 0; i < ids->len; i++)
+            {
+              const TactCandidate *c = &g_array_index (ids, TactCandidate, i);
+              RuleMatch match = { d, tact_id_kind_to_string (c->kind), c->from, c->to,
+                                  c->confidence, NULL };
+              gboolean known = FALSE;
+
+              if (!(detector->kinds & (1u << c->kind)))
+                continue;
+              for (guint h = 0; c->kind == TACT_ID_URL && detector->known_hosts != NULL &&
+                                detector->known_hosts[h] != NULL && !known; h++)
+                known = tact_host_matches (c->value, detector->known_hosts[h]);
+              if (known)
+                continue;
+              match.value = g_strdup (c->value);
+              g_array_append_val (matches, match);
+            }
+        }
+      else if (detector->type == TACT_DETECTOR_EXACT)
+        {
+          g_autoptr(GArray) tokens = tact_exact_scan (detector, norm, len);
+
+          for (guint i = 0; i < tokens->len; i++)
+            {
+              TactCandidate *c = &g_array_index (tokens, TactCandidate, i);
+              RuleMatch match = { d, tact_token_kind_to_string (c->kind), c->from, c->to,
+                                  c->confidence, g_steal_pointer (&c->value) };
+
+              g_array_append_val (matches, match);
+            }
+        }
+    }
+}
+
+void
+tact_profile_scan_text (TactProfile        *self,
+                        const TactOutgoing *outgoing,
+                        const char         *text,
+                        const char         *attachment,
+                        TactVerdict        *verdict)
+{
+  g_autoptr(TactNormalized) norm = NULL;
+  g_autoptr(GArray) hits = NULL;
+  g_autoptr(GArray) ids = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *valid_text = NULL;
+  const char *ntext;
+  gsize nlen;
+  guint hit_index = 0;
+
+  g_return_if_fail (TACT_IS_PROFILE (self));
+  g_return_if_fail (outgoing != NULL && verdict != NULL);
+
+  if (text == NULL || text[0] == '\0')
+    return;
+
+  /* Offsets refer to the text as the user sees it; invalid bytes show as U+FFFD. */
+  if (!g_utf8_validate (text, -1, NULL))
+    text = valid_text = g_utf8_make_valid (text, -1);
+
+  norm = tact_normalized_new (text, -1);
+  ntext = norm->text->str;
+  nlen = norm->text->len;
+
+  if (self->fail_scan)
+    g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_FAILED, "scan failure injected by a test");
+  else
+    hits = tact_matcher_scan_checked (self->matcher, ntext, nlen, &error);
+  if (hits == NULL)
+    {
+      add_check_failed (verdict, attachment, error->message);
+      hits = g_array_new (FALSE, FALSE, sizeof (TactHit));
+    }
+
+  if (self->id_kinds != 0)
+    ids = tact_identifiers_scan (ntext, nlen, self->id_kinds);
+
+  for (guint r = 0; r < self->data->rules->len; r++)
+    {
+      const TactRule *rule = g_ptr_array_index (self->data->rules, r);
+      g_autoptr(GArray) matches = NULL;
+      g_autoptr(GHashTable) values = NULL;
+      gsize last_from = G_MAXSIZE, last_to = 0;
+
+      if (!tact_rule_applies (rule, outgoing))
+        {
+          while (hit_index < hits->len && g_array_index (hits, TactHit, hit_index).rule <= r)
+            hit_index++;
+          continue;
+        }
+
+      matches = g_array_new (FALSE, FALSE, sizeof (RuleMatch));
+      g_array_set_clear_func (matches, (GDestroyNotify) rule_match_clear);
+      collect_rule_matches (self, r, ntext, nlen, hits, &hit_index, ids, matches);
+      if (matches->len == 0)
+        continue;
+
+      /* Confidence: supporting keywords nearby raise it one level; then drop
+       * what is below the rule's minimum. */
+      values = g_hash_table_new (g_str_hash, g_str_equal);
+      for (guint i = 0; i < matches->len; i++)
+        {
+          RuleMatch *m = &g_array_index (matches, RuleMatch, i);
+          const TactDetector *detector = g_ptr_array_index (rule->detectors, m->detector);
+
+          if (m->confidence < TACT_CONFIDENCE_HIGH &&
+              has_support (detector, ntext, nlen, m->from, m->to))
+            m->confidence++;
+        }
+      g_array_sort (matches, compare_rule_matches);
+      for (guint i = 0; i < matches->len; i++)
+        {
+          RuleMatch *m = &g_array_index (matches, RuleMatch, i);
+
+          if (m->confidence >= rule->min_confidence)
+            g_hash_table_add (values, m->value);
+        }
+      if (g_hash_table_size (values) < rule->min_instances)
+        continue;
+
+      for (guint i = 0; i < matches->len; i++)
+        {
+          const RuleMatch *m = &g_array_index (matches, RuleMatch, i);
+          const TactDetector *detector = g_ptr_array_index (rule->detectors, m->detector);
+          g_autofree char *detector_name = NULL;
+          g_autofree char *matched = NULL;
+          glong start, end;
+
+          if (m->confidence < rule->min_confidence)
+            continue;
+          /* One finding per span and rule (sorted: the most confident first). */
+          if (m->from == last_from && m->to == last_to)
+            continue;
+          last_from = m->from;
+          last_to = m->to;
+
+          detector_name = m->kind != NULL && detector->type == TACT_DETECTOR_IDENTIFIER
+            ? g_strdup_printf ("identifier:%s", m->kind)
+            : g_strdup (tact_detector_type_to_string (detector->type));
+          tact_normalized_map_span (norm, m->from, m->to, &start, &end);
+          matched = g_utf8_substring (text, start, end);
+          tact_verdict_add_finding (verdict, rule, outgoing, detector_name, start, end,
+                                    matched, m->confidence, attachment);
+        }
+    }
+}
+
 TactVerdict *
 tact_profile_check (TactProfile        *self,
                     const TactOutgoing *outgoing)
 {
   g_autoptr(TactVerdict) verdict = g_new0 (TactVerdict, 1);
-  g_autoptr(TactNormalized) norm = NULL;
-  g_autoptr(GArray) hits = NULL;
-  g_autofree char *valid_text = NULL;
-  const char *text;
-  TactLang lang;
 
   verdict->action = TACT_ACTION_ALLOW;
   verdict->findings = g_ptr_array_new_with_free_func ((GDestroyNotify) tact_finding_free);
@@ -513,43 +941,12 @@ tact_profile_check (TactProfile        *self,
   g_return_val_if_fail (TACT_IS_PROFILE (self), g_steal_pointer (&verdict));
   g_return_val_if_fail (outgoing != NULL, g_steal_pointer (&verdict));
 
-  text = outgoing->text;
-  if (text == NULL || text[0] == '\0')
-    return g_steal_pointer (&verdict);
+  tact_profile_scan_text (self, outgoing, outgoing->text, NULL, verdict);
 
-  /* Offsets refer to the text as the user sees it; invalid bytes show as U+FFFD. */
-  if (!g_utf8_validate (text, -1, NULL))
-    text = valid_text = g_utf8_make_valid (text, -1);
-
-  norm = tact_normalized_new (text, -1);
-  hits = tact_matcher_scan (self->matcher, norm->text->str, norm->text->len);
-  lang = tact_lang_current ();
-
-  for (guint i = 0; i < hits->len; i++)
-    {
-      const TactHit *hit = &g_array_index (hits, TactHit, i);
-      const TactRule *rule = g_ptr_array_index (self->data->rules, hit->rule);
-      const TactDetector *detector = g_ptr_array_index (rule->detectors, hit->detector);
-      TactFinding *finding;
-
-      if (!tact_rule_applies (rule, outgoing))
-        continue;
-
-      finding = g_new0 (TactFinding, 1);
-      finding->rule_id = g_strdup (rule->id);
-      finding->title = g_strdup (tact_localized_get (&rule->title, lang));
-      finding->explanation = g_strdup (tact_localized_get (&rule->explanation, lang));
-      finding->clauses = g_strdupv (rule->clauses);
-      finding->action = rule_effective_action (rule, outgoing);
-      finding->detector = g_strdup (tact_detector_type_to_string (detector->type));
-      tact_normalized_map_span (norm, hit->from, hit->to, &finding->start, &finding->end);
-      finding->matched = g_utf8_substring (text, finding->start, finding->end);
-      finding->alternative = g_strdup (tact_localized_get (&rule->alternative, lang));
-      finding->confidence = TACT_CONFIDENCE_MEDIUM;
-
-      verdict->action = MAX (verdict->action, finding->action);
-      g_ptr_array_add (verdict->findings, finding);
-    }
+  /* Attachments (tact-attachment*.c) append their findings here, with
+   * finding->attachment set, through tact_profile_scan_text() for the text
+   * they extract and tact_verdict_add_finding() for everything else. */
+  tact_attachment_check (self, outgoing, verdict);
 
   g_ptr_array_sort (verdict->findings, compare_findings);
 

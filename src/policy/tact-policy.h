@@ -51,7 +51,9 @@ typedef enum {
   TACT_CONFIDENCE_HIGH,
 } TactConfidence;
 
-const char *tact_confidence_to_string (TactConfidence confidence);   /* "low", "medium", "high" */
+const char *tact_confidence_to_string   (TactConfidence confidence);   /* "low", "medium", "high" */
+/* Added: the inverse of tact_confidence_to_string(). */
+gboolean    tact_confidence_from_string (const char *str, TactConfidence *out);
 
 /* A file about to be sent. Exactly one of path and data is set. */
 typedef struct {
@@ -85,7 +87,14 @@ typedef struct {
   TactConfidence confidence;
   char       *attachment;   /* the attachment's name when the finding is in a file, else NULL
                              * (then start and end are -1) */
+  char       *approver;     /* added: the approver role ("department_head", …) when action
+                             * is approve, else NULL */
 } TactFinding;
+
+/* Added: a masked excerpt of finding->matched that is safe to print or log:
+ * terms show their first character, identifiers (detector "identifier:…" or
+ * "exact") their first and last two characters, everything else "•••". */
+char        *tact_finding_dup_excerpt (const TactFinding *finding);
 
 typedef struct {
   TactAction  action;    /* the most restrictive finding's action, ALLOW when none */
@@ -125,6 +134,8 @@ const char         *tact_rule_get_alternative      (const TactRule *rule); /* ma
 const char * const *tact_rule_get_clauses          (const TactRule *rule);
 TactAction          tact_rule_get_action           (const TactRule *rule);
 TactAction          tact_rule_get_action_if_external (const TactRule *rule); /* == action if unset */
+/* Added: the approver role of a rule that can approve ("approver" key), or NULL. */
+const char         *tact_rule_get_approver_role    (const TactRule *rule);
 /* The terms of all "terms" detectors, as written in the profile (newly allocated). */
 GStrv               tact_rule_dup_terms            (const TactRule *rule);
 /* The rule's own example sentence ("example" key), or NULL. */
@@ -135,6 +146,15 @@ gboolean            tact_rule_applies              (const TactRule     *rule,
 /* Fills @outgoing (except text) with the smallest room the rule applies to. */
 void                tact_rule_get_sample_outgoing  (const TactRule *rule,
                                                     TactOutgoing   *outgoing);
+
+/* Added: exact data match lists ("exact" detectors, `tact-policy hash`).
+ * tact_policy_hash_value() returns the lower-case hex SHA-256 of @salt
+ * followed by @value's canonical form (normalised; phone numbers and ids
+ * reduced to their digits), as the engine computes it for message tokens.
+ * tact_policy_hex_decode() returns NULL unless @hex is even-length hex. */
+GBytes      *tact_policy_hex_decode      (const char *hex);
+char        *tact_policy_hash_value      (GBytes     *salt,
+                                          const char *value);
 
 /* Never fails: every finding is kept; the verdict's action is the most restrictive. */
 TactVerdict *tact_profile_check          (TactProfile        *self,

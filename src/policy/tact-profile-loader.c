@@ -325,7 +325,236 @@ static void
 tact_detector_free (TactDetector *detector)
 {
   g_strfreev (detector->items);
+  g_strfreev (detector->known_hosts);
+  g_clear_pointer (&detector->salt, g_bytes_unref);
+  g_clear_pointer (&detector->hashes, g_hash_table_unref);
+  g_strfreev (detector->support);
+  g_clear_pointer (&detector->support_norm, g_ptr_array_unref);
+  g_strfreev (detector->levels);
   g_free (detector);
+}
+
+static gboolean
+validate_id_kind (Ctx        *ctx,
+                  const char *path,
+                  const char *item)
+{
+  if (tact_id_kind_from_string (item, NULL))
+    return TRUE;
+  ctx_error (ctx, path, "expected one of prc_id, uscc, bank_card, cn_mobile, email, iban, "
+             "hk_id, tw_id, private_key, api_token, password, url, got \"%s\"", item);
+  return FALSE;
+}
+
+static gboolean
+validate_token_kind (Ctx        *ctx,
+                     const char *path,
+                     const char *item)
+{
+  if (tact_token_kind_from_string (item, NULL))
+    return TRUE;
+  ctx_error (ctx, path, "expected one of name, phone, id, email, got \"%s\"", item);
+  return FALSE;
+}
+
+static gboolean
+validate_hash (Ctx        *ctx,
+               const char *path,
+               const char *item)
+{
+  gboolean ok = strlen (item) == 64;
+
+  for (const char *p = item; ok && *p; p++)
+    ok = g_ascii_isxdigit (*p);
+  if (!ok)
+    ctx_error (ctx, path, "expected a SHA-256 hash of 64 hexadecimal digits");
+  return ok;
+}
+
+static gboolean
+validate_host (Ctx        *ctx,
+               const char *path,
+               const char *item)
+{
+  gboolean ok = strchr (item, '.') != NULL && item[0] != '.';
+
+  for (const char *p = item; ok && *p; p++)
+    ok = g_ascii_isalnum (*p) || *p == '.' || *p == '-';
+  if (!ok)
+    ctx_error (ctx, path, "expected a host name like \"example.com\", got \"%s\"", item);
+  return ok;
+}
+
+/* "support": {"keywords": [...], "window": N} */
+static void
+parse_support (Ctx          *ctx,
+               const char   *path,
+               JsonNode     *node,
+               TactDetector *detector)
+{
+  static const char * const keys[] = { "keywords", "window", NULL };
+  JsonObject *object;
+  JsonNode *member;
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      ctx_error (ctx, path, "expected an object with keys keywords and window, got %s",
+                 node_kind (node));
+      return;
+    }
+  object = json_node_get_object (node);
+  check_keys (ctx, path, object, keys);
+
+  if ((member = get_member (ctx, path, object, "keywords", TRUE)) != NULL)
+    {
+      g_autofree char *sub = g_strdup_printf ("%s.keywords", path);
+      detector->support = parse_string_array (ctx, sub, member, FALSE, validate_term);
+    }
+  if ((member = get_member (ctx, path, object, "window", FALSE)) != NULL)
+    {
+      g_autofree char *sub = g_strdup_printf ("%s.window", path);
+
+      if (parse_uint (ctx, sub, member, &detector->support_window) &&
+          (detector->support_window < 1 || detector->support_window > 10000))
+        ctx_error (ctx, sub, "expected a window of 1 to 10000 characters, got %u",
+                   detector->support_window);
+    }
+
+  if (detector->support != NULL)
+    {
+      g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+
+      detector->support_norm = g_ptr_array_new_with_free_func (g_free);
+      for (guint i = 0; detector->support[i] != NULL; i++)
+        {
+          g_autoptr(GPtrArray) variants = tact_term_variants (detector->support[i]);
+
+          for (guint v = 0; v < variants->len; v++)
+            {
+              char *variant = g_ptr_array_index (variants, v);
+
+              if (g_hash_table_add (seen, variant))
+                g_ptr_array_add (detector->support_norm, g_strdup (variant));
+            }
+        }
+    }
+}
+
+static void
+parse_exact (Ctx          *ctx,
+             const char   *path,
+             JsonObject   *object,
+             TactDetector *detector)
+{
+  JsonNode *member;
+
+  if ((member = get_member (ctx, path, object, "salt", TRUE)) != NULL)
+    {
+      g_autofree char *sub = g_strdup_printf ("%s.salt", path);
+      g_autofree char *salt = parse_string (ctx, sub, member);
+
+      if (salt != NULL)
+        {
+          detector->salt = tact_hex_decode (salt);
+          if (detector->salt == NULL || g_bytes_get_size (detector->salt) < 8)
+            {
+              ctx_error (ctx, sub, "expected at least 16 hexadecimal digits (8 bytes) of salt");
+              g_clear_pointer (&detector->salt, g_bytes_unref);
+            }
+        }
+    }
+  if ((member = get_member (ctx, path, object, "hashes", TRUE)) != NULL)
+    {
+      g_autofree char *sub = g_strdup_printf ("%s.hashes", path);
+      g_auto(GStrv) hashes = parse_string_array (ctx, sub, member, FALSE, validate_hash);
+
+      if (hashes != NULL)
+        {
+          detector->hashes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+          for (guint i = 0; hashes[i] != NULL; i++)
+            g_hash_table_add (detector->hashes, g_ascii_strdown (hashes[i], -1));
+        }
+    }
+  if ((member = get_member (ctx, path, object, "token_kinds", TRUE)) != NULL)
+    {
+      g_autofree char *sub = g_strdup_printf ("%s.token_kinds", path);
+      g_auto(GStrv) kinds = parse_string_array (ctx, sub, member, FALSE, validate_token_kind);
+
+      for (guint i = 0; kinds != NULL && kinds[i] != NULL; i++)
+        {
+          TactTokenKind kind;
+
+          tact_token_kind_from_string (kinds[i], &kind);
+          detector->token_kinds |= 1u << kind;
+        }
+    }
+}
+
+/* Attachment detectors (tact-attachment.c, docs/attachments.md):
+ *   {"type": "classification", "levels": ["机密", "confidential", …]}
+ *   {"type": "file_type", "executable": true, "mismatch": true}
+ *   {"type": "uninspectable"}
+ * Their items are empty: nothing of them is matched against message text. */
+static gboolean
+parse_attachment_detector (Ctx          *ctx,
+                           const char   *path,
+                           JsonObject   *object,
+                           const char   *type,
+                           TactDetector *detector)
+{
+  static const char * const classification_keys[] = { "type", "levels", NULL };
+  static const char * const file_type_keys[] = { "type", "executable", "mismatch", NULL };
+  static const char * const uninspectable_keys[] = { "type", NULL };
+  JsonNode *member;
+
+  detector->items = g_new0 (char *, 1);
+
+  if (g_str_equal (type, "classification"))
+    {
+      g_autofree char *sub = g_strdup_printf ("%s.levels", path);
+
+      detector->type = TACT_DETECTOR_CLASSIFICATION;
+      check_keys (ctx, path, object, classification_keys);
+      if ((member = get_member (ctx, path, object, "levels", TRUE)) != NULL)
+        detector->levels = parse_string_array (ctx, sub, member, FALSE, validate_term);
+      for (guint i = 0; detector->levels != NULL && detector->levels[i] != NULL; i++)
+        {
+          char *norm = tact_normalize_string (detector->levels[i]);
+          g_free (detector->levels[i]);
+          detector->levels[i] = norm;
+        }
+      return detector->levels != NULL;
+    }
+
+  if (g_str_equal (type, "file_type"))
+    {
+      static const char * const flags[] = { "executable", "mismatch" };
+      gboolean *values[] = { &detector->executable, &detector->mismatch };
+
+      detector->type = TACT_DETECTOR_FILE_TYPE;
+      check_keys (ctx, path, object, file_type_keys);
+      for (guint i = 0; i < G_N_ELEMENTS (flags); i++)
+        if ((member = get_member (ctx, path, object, flags[i], FALSE)) != NULL)
+          {
+            g_autofree char *sub = g_strdup_printf ("%s.%s", path, flags[i]);
+
+            if (!JSON_NODE_HOLDS_VALUE (member) ||
+                json_node_get_value_type (member) != G_TYPE_BOOLEAN)
+              ctx_error (ctx, sub, "expected a boolean, got %s", node_kind (member));
+            else
+              *values[i] = json_node_get_boolean (member);
+          }
+      if (!detector->executable && !detector->mismatch)
+        {
+          ctx_error (ctx, path, "expected \"executable\" or \"mismatch\" to be true");
+          return FALSE;
+        }
+      return TRUE;
+    }
+
+  detector->type = TACT_DETECTOR_UNINSPECTABLE;
+  check_keys (ctx, path, object, uninspectable_keys);
+  return TRUE;
 }
 
 static TactDetector *
@@ -333,13 +562,17 @@ parse_detector (Ctx        *ctx,
                 const char *path,
                 JsonNode   *node)
 {
-  static const char * const terms_keys[] = { "type", "terms", NULL };
-  static const char * const regex_keys[] = { "type", "patterns", NULL };
+  static const char * const terms_keys[] = { "type", "terms", "support", NULL };
+  static const char * const regex_keys[] = { "type", "patterns", "support", NULL };
+  static const char * const identifier_keys[] = { "type", "kinds", "known_hosts", "support", NULL };
+  static const char * const exact_keys[] = { "type", "salt", "hashes", "token_kinds", "support", NULL };
   g_autofree char *type = NULL;
   g_autofree char *sub = NULL;
   TactDetector *detector;
   JsonObject *object;
   JsonNode *member;
+  gboolean ok = FALSE;
+  guint errors_before = ctx->errors->len;
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
@@ -354,8 +587,8 @@ parse_detector (Ctx        *ctx,
     return NULL;
 
   detector = g_new0 (TactDetector, 1);
+  detector->support_window = TACT_SUPPORT_WINDOW_DEFAULT;
 
-  /* New detector types (identifiers, attachments, …) are added here. */
   if (g_str_equal (type, "terms"))
     {
       detector->type = TACT_DETECTOR_TERMS;
@@ -364,6 +597,7 @@ parse_detector (Ctx        *ctx,
       sub = g_strdup_printf ("%s.terms", path);
       if ((member = get_member (ctx, path, object, "terms", TRUE)) != NULL)
         detector->items = parse_string_array (ctx, sub, member, FALSE, validate_term);
+      ok = detector->items != NULL;
     }
   else if (g_str_equal (type, "regex"))
     {
@@ -373,17 +607,114 @@ parse_detector (Ctx        *ctx,
       sub = g_strdup_printf ("%s.patterns", path);
       if ((member = get_member (ctx, path, object, "patterns", TRUE)) != NULL)
         detector->items = parse_string_array (ctx, sub, member, FALSE, validate_regex);
+      ok = detector->items != NULL;
     }
+  else if (g_str_equal (type, "identifier"))
+    {
+      detector->type = TACT_DETECTOR_IDENTIFIER;
+      check_keys (ctx, path, object, identifier_keys);
+      g_free (sub);
+      sub = g_strdup_printf ("%s.kinds", path);
+      if ((member = get_member (ctx, path, object, "kinds", TRUE)) != NULL)
+        {
+          g_auto(GStrv) kinds = parse_string_array (ctx, sub, member, FALSE, validate_id_kind);
+
+          for (guint i = 0; kinds != NULL && kinds[i] != NULL; i++)
+            {
+              TactIdKind kind;
+
+              tact_id_kind_from_string (kinds[i], &kind);
+              detector->kinds |= 1u << kind;
+            }
+        }
+      if ((member = get_member (ctx, path, object, "known_hosts", FALSE)) != NULL)
+        {
+          g_autofree char *hosts_path = g_strdup_printf ("%s.known_hosts", path);
+
+          detector->known_hosts = parse_string_array (ctx, hosts_path, member, TRUE, validate_host);
+          for (guint i = 0; detector->known_hosts != NULL && detector->known_hosts[i] != NULL; i++)
+            {
+              char *lower = g_ascii_strdown (detector->known_hosts[i], -1);
+              g_free (detector->known_hosts[i]);
+              detector->known_hosts[i] = lower;
+            }
+          if (!(detector->kinds & (1u << TACT_ID_URL)))
+            ctx_error (ctx, hosts_path, "known_hosts only applies to the \"url\" kind");
+        }
+      ok = detector->kinds != 0;
+    }
+  else if (g_str_equal (type, "exact"))
+    {
+      detector->type = TACT_DETECTOR_EXACT;
+      check_keys (ctx, path, object, exact_keys);
+      parse_exact (ctx, path, object, detector);
+      ok = detector->salt != NULL && detector->hashes != NULL && detector->token_kinds != 0;
+    }
+  else if (g_str_equal (type, "classification") || g_str_equal (type, "file_type") ||
+           g_str_equal (type, "uninspectable"))
+    ok = parse_attachment_detector (ctx, path, object, type, detector);
   else
     {
-      ctx_error (ctx, sub, "unknown detector type \"%s\" (expected terms or regex)", type);
+      ctx_error (ctx, sub, "unknown detector type \"%s\" (expected terms, regex, identifier "
+                 "or exact)", type);
       g_clear_pointer (&detector, tact_detector_free);
       return NULL;
     }
 
-  if (detector->items == NULL)
+  if ((member = get_member (ctx, path, object, "support", FALSE)) != NULL)
+    {
+      g_autofree char *support_path = g_strdup_printf ("%s.support", path);
+      parse_support (ctx, support_path, member, detector);
+    }
+
+  if (!ok || ctx->errors->len > errors_before)
     g_clear_pointer (&detector, tact_detector_free);
   return detector;
+}
+
+/* "approver": {"role": "department_head", "users": ["@alice:example.com"]} */
+static void
+parse_approver (Ctx        *ctx,
+                const char *path,
+                JsonNode   *node,
+                TactRule   *rule)
+{
+  static const char * const keys[] = { "role", "users", NULL };
+  JsonObject *object;
+  JsonNode *member;
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      ctx_error (ctx, path, "expected an object with keys role and users, got %s",
+                 node_kind (node));
+      return;
+    }
+  object = json_node_get_object (node);
+  check_keys (ctx, path, object, keys);
+
+  if ((member = get_member (ctx, path, object, "role", TRUE)) != NULL)
+    {
+      g_autofree char *sub = g_strdup_printf ("%s.role", path);
+      rule->approver_role = parse_identifier (ctx, sub, member);
+    }
+  if ((member = get_member (ctx, path, object, "users", FALSE)) != NULL)
+    {
+      g_autofree char *sub = g_strdup_printf ("%s.users", path);
+
+      rule->approver_users = parse_string_array (ctx, sub, member, FALSE, NULL);
+      for (guint i = 0; rule->approver_users != NULL && rule->approver_users[i] != NULL; i++)
+        {
+          const char *user = rule->approver_users[i];
+          const char *colon = strchr (user, ':');
+
+          if (user[0] != '@' || colon == NULL || colon == user + 1 || colon[1] == '\0')
+            {
+              g_autofree char *item = g_strdup_printf ("%s[%u]", sub, i);
+              ctx_error (ctx, item, "expected a Matrix user id like \"@alice:example.com\", "
+                         "got \"%s\"", user);
+            }
+        }
+    }
 }
 
 static void
@@ -451,6 +782,8 @@ tact_rule_free (TactRule *rule)
   g_strfreev (rule->clauses);
   g_clear_pointer (&rule->detectors, g_ptr_array_unref);
   g_free (rule->example);
+  g_free (rule->approver_role);
+  g_strfreev (rule->approver_users);
   g_free (rule);
 }
 
@@ -461,7 +794,8 @@ parse_rule (Ctx        *ctx,
 {
   static const char * const keys[] = {
     "id", "title", "explanation", "clauses", "detectors", "conditions",
-    "action", "action_if_external", "alternative", "example", NULL
+    "action", "action_if_external", "alternative", "example",
+    "min_confidence", "min_instances", "approver", NULL
   };
   TactRule *rule;
   JsonObject *object;
@@ -480,6 +814,8 @@ parse_rule (Ctx        *ctx,
   check_keys (ctx, path, object, keys);
 
   rule = g_new0 (TactRule, 1);
+  rule->min_confidence = TACT_CONFIDENCE_LOW;
+  rule->min_instances = 1;
   rule->room_kinds = (1u << TACT_ROOM_KIND_DM) | (1u << TACT_ROOM_KIND_GROUP) |
                      (1u << TACT_ROOM_KIND_ANNOUNCEMENT);
 
@@ -493,6 +829,9 @@ parse_rule (Ctx        *ctx,
   SUB (action_if_external);
   SUB (alternative);
   SUB (example);
+  SUB (min_confidence);
+  SUB (min_instances);
+  SUB (approver);
 
   if ((member = get_member (ctx, path, object, "id", TRUE)) != NULL)
     rule->id = parse_identifier (ctx, sub_id, member);
@@ -551,6 +890,32 @@ parse_rule (Ctx        *ctx,
 
   if ((member = get_member (ctx, path, object, "example", FALSE)) != NULL)
     rule->example = parse_string (ctx, sub_example, member);
+
+  if ((member = get_member (ctx, path, object, "min_confidence", FALSE)) != NULL)
+    {
+      g_autofree char *str = parse_string (ctx, sub_min_confidence, member);
+
+      if (str != NULL && !tact_confidence_from_string (str, &rule->min_confidence))
+        ctx_error (ctx, sub_min_confidence, "expected one of low, medium, high, got \"%s\"", str);
+    }
+  if ((member = get_member (ctx, path, object, "min_instances", FALSE)) != NULL &&
+      parse_uint (ctx, sub_min_instances, member, &rule->min_instances) &&
+      rule->min_instances < 1)
+    ctx_error (ctx, sub_min_instances, "expected a positive integer, got 0");
+
+  /* An approval needs someone to approve it; an approver without one is a mistake. */
+  if ((member = get_member (ctx, path, object, "approver", FALSE)) != NULL)
+    {
+      parse_approver (ctx, sub_approver, member, rule);
+      if (has_action && rule->action != TACT_ACTION_APPROVE &&
+          !(has_if_external && rule->action_if_external == TACT_ACTION_APPROVE))
+        ctx_error (ctx, sub_approver, "an approver is only used when action or "
+                   "action_if_external is \"approve\"");
+    }
+  else if ((has_action && rule->action == TACT_ACTION_APPROVE) ||
+           (has_if_external && rule->action_if_external == TACT_ACTION_APPROVE))
+    ctx_error (ctx, path, "missing required key \"approver\" (a rule that can ask for "
+               "approval must say who approves)");
 
 #undef SUB
 

@@ -73,8 +73,8 @@ test_default_loads (void)
   g_autoptr(TactProfile) profile = load_default ();
 
   g_assert_cmpstr (tact_profile_get_id (profile), ==, "tact-default");
-  g_assert_cmpstr (tact_profile_get_version (profile), ==, "1");
-  g_assert_cmpuint (tact_profile_get_n_rules (profile), ==, 6);
+  g_assert_cmpstr (tact_profile_get_version (profile), ==, "2");
+  g_assert_cmpuint (tact_profile_get_n_rules (profile), >=, 19);
 
   /* Every rule traces to the digest. */
   for (guint i = 0; i < tact_profile_get_n_rules (profile); i++)
@@ -278,7 +278,7 @@ static const struct {
   { "这是机密", 1, TACT_ACTION_BLOCK, "pub1-secrets", TACT_ACTION_BLOCK, TRUE },
   { "我们保证准时交付", 0, TACT_ACTION_WARN, "pub10-promises", TACT_ACTION_WARN, FALSE },
   { "我们保证准时交付", 3, TACT_ACTION_JUSTIFY, "pub10-promises", TACT_ACTION_JUSTIFY, FALSE },
-  { "你真是个白痴", 2, TACT_ACTION_WARN, "pub6-civility", TACT_ACTION_WARN, FALSE },
+  { "你真是个白痴", 2, TACT_ACTION_JUSTIFY, "pub6-civility", TACT_ACTION_JUSTIFY, FALSE },
   { "听说公司下个月要裁员", 0, TACT_ACTION_WARN, "pub5-rumours", TACT_ACTION_WARN, FALSE },
   { "服务器密码：hunter2", 0, TACT_ACTION_BLOCK, "pub1-credentials", TACT_ACTION_BLOCK, FALSE },
   { "password = hunter2", 0, TACT_ACTION_BLOCK, "pub1-credentials", TACT_ACTION_BLOCK, FALSE },
@@ -522,7 +522,8 @@ static void
 test_check_conditions (void)
 {
   g_autofree char *json = replace (PROFILE (RULE), "\"action\":\"warn\"",
-                                   "\"action\":\"approve\",\"conditions\":{\"min_external\":1,"
+                                   "\"action\":\"approve\",\"approver\":{\"role\":\"department_head\"},"
+                                   "\"conditions\":{\"min_external\":1,"
                                    "\"min_members\":5,\"room_kinds\":[\"group\",\"announcement\"]}");
   g_autoptr(GError) error = NULL;
   g_autoptr(TactProfile) profile = profile_from_string (json, &error);
@@ -579,6 +580,8 @@ test_check_localized (void)
     g_unsetenv ("LANGUAGE");
 }
 
+static guint expected_thread_findings;
+
 static gpointer
 check_in_thread (gpointer data)
 {
@@ -586,9 +589,9 @@ check_in_thread (gpointer data)
 
   for (guint i = 0; i < 300; i++)
     {
-      g_autoptr(TactVerdict) verdict = check_text (profile, "机密、報價單和 trade secret", 1);
+      g_autoptr(TactVerdict) verdict = check_text (profile, "机密、報價單和 trade secret，卡号 6225880123456783", 1);
 
-      if (verdict->findings->len != 4 || verdict->action != TACT_ACTION_BLOCK)
+      if (verdict->findings->len != expected_thread_findings || verdict->action != TACT_ACTION_BLOCK)
         return GINT_TO_POINTER (FALSE);
     }
   return GINT_TO_POINTER (TRUE);
@@ -599,7 +602,13 @@ static void
 test_check_threads (void)
 {
   g_autoptr(TactProfile) profile = load_default ();
+  g_autoptr(TactVerdict) reference =
+    check_text (profile, "机密、報價單和 trade secret，卡号 6225880123456783", 1);
   GThread *threads[4];
+
+  /* pub1-secrets ×3, ext1 (机密), ext2 (報價), the card number. */
+  expected_thread_findings = reference->findings->len;
+  g_assert_cmpuint (expected_thread_findings, ==, 6);
 
   for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
     threads[i] = g_thread_new ("check", check_in_thread, profile);
@@ -747,7 +756,7 @@ test_cli_check_json (void)
 
   profile = json_object_get_object_member (root, "profile");
   g_assert_cmpstr (json_object_get_string_member (profile, "id"), ==, "tact-default");
-  g_assert_cmpstr (json_object_get_string_member (profile, "version"), ==, "1");
+  g_assert_cmpstr (json_object_get_string_member (profile, "version"), ==, "2");
 
   /* Exit 0 whatever the verdict. */
   run_cli ((const char *[]) { "check", "明天开会", NULL }, &clean);
@@ -817,6 +826,12 @@ test_tutorial_lessons (void)
 
       g_test_message ("lesson %u", i);
       g_assert_cmpstr (tact_lesson_get_rule_id (lesson), ==, tact_rule_get_id (rule));
+      {
+        /* Attachment-only rules (no terms, no example) have no text example. */
+        g_auto(GStrv) terms = tact_rule_dup_terms (rule);
+        if (terms[0] == NULL && tact_rule_get_example (rule) == NULL)
+          continue;
+      }
       g_assert_cmpstr (tact_lesson_get_title (lesson), ==, tact_rule_get_title (rule));
       g_assert_nonnull (tact_lesson_get_clauses (lesson)[0]);
       g_assert_nonnull (tact_lesson_get_example (lesson));
@@ -839,6 +854,668 @@ test_tutorial_generated_example (void)
 
   g_assert_cmpstr (tact_lesson_get_example (lesson), ==, "这份机密请不要外传");
   g_assert_cmpint (tact_lesson_get_expected_action (lesson), ==, TACT_ACTION_JUSTIFY);
+}
+
+/* ------------------------------------------------------------------------- */
+/* §3 Identifiers                                                            */
+/* ------------------------------------------------------------------------- */
+
+#define ALL_ID_KINDS ((1u << TACT_N_ID_KINDS) - 1)
+#define NONE (-1)
+
+/* Each identifier: valid, invalid check digit, near misses. @count is the
+ * number of candidates of @kind; @confidence that of the first (NONE: any). */
+static const struct {
+  const char *text;
+  TactIdKind  kind;
+  guint       count;
+  int         confidence;
+} identifier_cases[] = {
+  /* PRC resident id (GB 11643) */
+  { "身份证 11010519491231002X", TACT_ID_PRC_ID, 1, TACT_CONFIDENCE_HIGH },
+  { "身份证 11010519491231002x", TACT_ID_PRC_ID, 1, TACT_CONFIDENCE_HIGH },     /* lower-case X */
+  { "身份证 １１０１０５１９４９１２３１００２Ｘ", TACT_ID_PRC_ID, 1, NONE },       /* full-width */
+  { "身份证 110105194912310021", TACT_ID_PRC_ID, 0, NONE },                     /* bad check digit */
+  { "身份证 110105194913310021", TACT_ID_PRC_ID, 0, NONE },                     /* month 13, check ok */
+  { "身份证 440304200102291233", TACT_ID_PRC_ID, 0, NONE },                     /* 29 Feb 2001, check ok */
+  { "身份证 990105194912310023", TACT_ID_PRC_ID, 0, NONE },                     /* region 99, check ok */
+  { "编号 911010519491231002X", TACT_ID_PRC_ID, 0, NONE },                      /* 19 characters */
+  { "a11010519491231002X", TACT_ID_PRC_ID, 0, NONE },                           /* glued to a letter */
+  /* USCC (GB 32100): shape low, valid check high */
+  { "信用代码 91350100M000100Y43", TACT_ID_USCC, 1, TACT_CONFIDENCE_HIGH },
+  { "信用代码 91350100M000100Y44", TACT_ID_USCC, 1, TACT_CONFIDENCE_LOW },
+  { "代码 91440300708461136T", TACT_ID_USCC, 1, TACT_CONFIDENCE_HIGH },
+  { "代码 91350100I000100Y43", TACT_ID_USCC, 0, NONE },                         /* I is not in the alphabet */
+  /* Bank cards (Luhn, brand, test numbers) */
+  { "卡号 6225880123456783", TACT_ID_BANK_CARD, 1, TACT_CONFIDENCE_HIGH },       /* UnionPay 62 */
+  { "卡号 6225 8801 2345 6783", TACT_ID_BANK_CARD, 1, TACT_CONFIDENCE_HIGH },    /* grouped */
+  { "卡号 6225-8801-2345-6783", TACT_ID_BANK_CARD, 1, TACT_CONFIDENCE_HIGH },
+  { "card 4539578763621486", TACT_ID_BANK_CARD, 1, TACT_CONFIDENCE_MEDIUM },     /* Visa */
+  { "no 9999123456789019", TACT_ID_BANK_CARD, 1, TACT_CONFIDENCE_LOW },          /* unknown IIN */
+  { "卡号 6225880123456784", TACT_ID_BANK_CARD, 0, NONE },                       /* Luhn fails */
+  { "test 4111111111111111", TACT_ID_BANK_CARD, 0, NONE },
+  { "test 4242 4242 4242 4242", TACT_ID_BANK_CARD, 0, NONE },
+  { "test 5555555555554444", TACT_ID_BANK_CARD, 0, NONE },
+  { "test 6222021234567890", TACT_ID_BANK_CARD, 0, NONE },
+  { "pi 3.14159265358979323", TACT_ID_BANK_CARD, 0, NONE },                      /* decimals */
+  /* CN mobile */
+  { "电话13800138000", TACT_ID_CN_MOBILE, 1, TACT_CONFIDENCE_MEDIUM },
+  { "call +86 138-0013-8000", TACT_ID_CN_MOBILE, 1, NONE },
+  { "call 0086 13800138000", TACT_ID_CN_MOBILE, 1, NONE },
+  { "13800138000 13912345678", TACT_ID_CN_MOBILE, 2, NONE },                     /* two, space-separated */
+  { "电话 12800138000", TACT_ID_CN_MOBILE, 0, NONE },                            /* 12x is not mobile */
+  { "订单 138001380001", TACT_ID_CN_MOBILE, 0, NONE },                           /* 12 digits */
+  /* E-mail */
+  { "邮箱zhang.san@example.com。", TACT_ID_EMAIL, 1, TACT_CONFIDENCE_MEDIUM },
+  { "ping @alice:matrix.org", TACT_ID_EMAIL, 0, NONE },                          /* Matrix id */
+  { "a@b", TACT_ID_EMAIL, 0, NONE },
+  /* IBAN */
+  { "IBAN GB82 WEST 1234 5698 7654 32", TACT_ID_IBAN, 1, TACT_CONFIDENCE_HIGH },
+  { "iban DE89370400440532013000", TACT_ID_IBAN, 1, TACT_CONFIDENCE_HIGH },
+  { "IBAN GB82 WEST 1234 5698 7654 33", TACT_ID_IBAN, 0, NONE },                 /* mod 97 fails */
+  { "IBAN DE8937040044053201300", TACT_ID_IBAN, 0, NONE },                       /* too short for DE */
+  /* Hong Kong id */
+  { "身份證 A123456(3)", TACT_ID_HK_ID, 1, TACT_CONFIDENCE_MEDIUM },
+  { "身份證 A123456（3）", TACT_ID_HK_ID, 1, NONE },                              /* full-width brackets */
+  { "身份證 A123456(4)", TACT_ID_HK_ID, 0, NONE },
+  /* Taiwan id */
+  { "身分證 A123456789", TACT_ID_TW_ID, 1, TACT_CONFIDENCE_MEDIUM },
+  { "身分證 A123456788", TACT_ID_TW_ID, 0, NONE },
+  { "身分證 A323456789", TACT_ID_TW_ID, 0, NONE },                               /* second digit 3 */
+  /* Private keys and tokens */
+  { "-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----", TACT_ID_PRIVATE_KEY, 1, TACT_CONFIDENCE_HIGH },
+  { "-----BEGIN OPENSSH PRIVATE KEY-----", TACT_ID_PRIVATE_KEY, 1, NONE },
+  { "-----BEGIN PUBLIC KEY-----", TACT_ID_PRIVATE_KEY, 0, NONE },
+  { "key AKIAIOSFODNN7EXAMPLE", TACT_ID_API_TOKEN, 1, TACT_CONFIDENCE_HIGH },
+  { "key AKIAIOSFODNN7EXAMPL", TACT_ID_API_TOKEN, 0, NONE },                     /* 19 characters */
+  { "ghp_0123456789abcdefghijABCDEFGHIJ012345", TACT_ID_API_TOKEN, 1, TACT_CONFIDENCE_HIGH },
+  { "github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz", TACT_ID_API_TOKEN, 1, NONE },
+  { "xoxb-123456789012-abcdefghijkl", TACT_ID_API_TOKEN, 1, TACT_CONFIDENCE_HIGH },
+  { "sk-proj-abc123def456ghi789jkl012", TACT_ID_API_TOKEN, 1, TACT_CONFIDENCE_MEDIUM },
+  { "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U", TACT_ID_API_TOKEN, 1, TACT_CONFIDENCE_HIGH },
+  { "ghp_short", TACT_ID_API_TOKEN, 0, NONE },
+  { "task-list-of-things-to-do-today", TACT_ID_API_TOKEN, 0, NONE },
+  /* Passwords written out */
+  { "服务器密码：Abc12345", TACT_ID_PASSWORD, 1, TACT_CONFIDENCE_HIGH },
+  { "密码是 hunter2", TACT_ID_PASSWORD, 1, NONE },
+  { "口令:Xy9!pq", TACT_ID_PASSWORD, 1, NONE },
+  { "password=hunter2", TACT_ID_PASSWORD, 1, NONE },
+  { "PWD: s3cret!", TACT_ID_PASSWORD, 1, NONE },
+  { "密码：******", TACT_ID_PASSWORD, 0, NONE },                                 /* masked */
+  { "密码：忘了怎么办", TACT_ID_PASSWORD, 0, NONE },                               /* no value */
+  { "我的手机，密码忘了", TACT_ID_PASSWORD, 0, NONE },
+  { "passwords are stored hashed", TACT_ID_PASSWORD, 0, NONE },
+  /* URLs */
+  { "see https://files.example.net/a.zip", TACT_ID_URL, 1, NONE },
+  { "see www.example.net", TACT_ID_URL, 1, NONE },
+};
+
+static void
+test_identifier_table (void)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (identifier_cases); i++)
+    {
+      g_autoptr(TactNormalized) norm = tact_normalized_new (identifier_cases[i].text, -1);
+      g_autoptr(GArray) found = tact_identifiers_scan (norm->text->str, norm->text->len, ALL_ID_KINDS);
+      const TactCandidate *first = NULL;
+      guint count = 0;
+
+      for (guint k = 0; k < found->len; k++)
+        {
+          const TactCandidate *c = &g_array_index (found, TactCandidate, k);
+          if (c->kind == identifier_cases[i].kind)
+            {
+              count++;
+              first = first != NULL ? first : c;
+            }
+        }
+      g_test_message ("case %u (%s)", i, tact_id_kind_to_string (identifier_cases[i].kind));
+      g_assert_cmpuint (count, ==, identifier_cases[i].count);
+      if (identifier_cases[i].confidence != NONE)
+        g_assert_cmpint (first->confidence, ==, identifier_cases[i].confidence);
+    }
+}
+
+static void
+test_identifier_validators (void)
+{
+  g_assert_true (tact_prc_id_is_valid ("11010519491231002X"));
+  g_assert_false (tact_prc_id_is_valid ("110105194912310021"));
+  g_assert_false (tact_prc_id_is_valid ("11010519491231002"));
+  g_assert_true (tact_uscc_is_valid ("91350100M000100Y43"));
+  g_assert_false (tact_uscc_is_valid ("91350100M000100Y44"));
+  g_assert_true (tact_luhn_is_valid ("6225880123456783"));
+  g_assert_false (tact_luhn_is_valid ("6225880123456784"));
+  g_assert_true (tact_bank_card_is_test_number ("4111111111111111"));
+  g_assert_true (tact_iban_is_valid ("GB82WEST12345698765432"));
+  g_assert_true (tact_iban_is_valid ("NL91ABNA0417164300"));
+  g_assert_false (tact_iban_is_valid ("NL91ABNA0417164301"));
+  g_assert_false (tact_iban_is_valid ("XX91ABNA0417164300"));     /* unknown country */
+  g_assert_true (tact_hk_id_is_valid ("A123456(3)"));
+  g_assert_false (tact_hk_id_is_valid ("A123456(4)"));
+  g_assert_true (tact_tw_id_is_valid ("A123456789"));
+  g_assert_false (tact_tw_id_is_valid ("A123456780"));
+  g_assert_true (tact_host_matches ("docs.github.com", "github.com"));
+  g_assert_false (tact_host_matches ("evilgithub.com", "github.com"));
+}
+
+/* Offsets of identifier findings are in the original text, like terms. */
+static void
+test_identifier_offsets (void)
+{
+  g_autoptr(TactProfile) profile = load_default ();
+  g_autoptr(TactVerdict) verdict = check_text (profile, "😀卡号：６２２５ ８８０１ ２３４５ ６７８３。", 0);
+  const TactFinding *finding = find_rule (verdict, "pub1-financial-accounts");
+
+  g_assert_nonnull (finding);
+  g_assert_cmpint (finding->start, ==, 4);
+  g_assert_cmpint (finding->end, ==, 23);
+  g_assert_cmpstr (finding->matched, ==, "６２２５ ８８０１ ２３４５ ６７８３");
+  g_assert_cmpstr (finding->detector, ==, "identifier:bank_card");
+}
+
+/* ------------------------------------------------------------------------- */
+/* §4 Confidence                                                             */
+/* ------------------------------------------------------------------------- */
+
+#define CARD_RULE(extra) \
+  "{\"id\":\"cards\",\"title\":{\"en\":\"T\",\"zh_CN\":\"T\",\"zh_TW\":\"T\"}," \
+  "\"explanation\":{\"en\":\"E\",\"zh_CN\":\"E\",\"zh_TW\":\"E\"},\"clauses\":[\"PUB-1\"]," \
+  "\"detectors\":[{\"type\":\"identifier\",\"kinds\":[\"bank_card\",\"cn_mobile\"]," \
+  "\"support\":{\"keywords\":[\"卡号\",\"card\"],\"window\":20}}]" extra ",\"action\":\"warn\"}"
+
+static const struct {
+  const char *text;
+  int         confidence;   /* NONE: no finding */
+} proximity_cases[] = {
+  { "4539578763621486", TACT_CONFIDENCE_MEDIUM },
+  { "卡号 4539578763621486", TACT_CONFIDENCE_HIGH },                   /* keyword before */
+  { "4539578763621486 is my card", TACT_CONFIDENCE_HIGH },             /* keyword after */
+  { "卡號 4539578763621486", TACT_CONFIDENCE_HIGH },                   /* traditional keyword */
+  { "卡号 ........................ 4539578763621486", TACT_CONFIDENCE_MEDIUM },  /* outside the window */
+  { "cardboard 4539578763621486", TACT_CONFIDENCE_MEDIUM },            /* not the word card */
+  { "9999123456789019", TACT_CONFIDENCE_LOW },
+  { "card 9999123456789019", TACT_CONFIDENCE_MEDIUM },
+};
+
+static void
+test_confidence_proximity (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TactProfile) profile = profile_from_string (PROFILE (CARD_RULE ("")), &error);
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (proximity_cases); i++)
+    {
+      g_autoptr(TactVerdict) verdict = check_text (profile, proximity_cases[i].text, 0);
+
+      g_test_message ("case %u", i);
+      g_assert_cmpuint (verdict->findings->len, ==, 1);
+      g_assert_cmpint (((TactFinding *) verdict->findings->pdata[0])->confidence, ==,
+                       proximity_cases[i].confidence);
+    }
+}
+
+static void
+test_confidence_minimum (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TactProfile) profile =
+    profile_from_string (PROFILE (CARD_RULE (",\"min_confidence\":\"high\"")), &error);
+  g_autoptr(TactVerdict) plain = NULL;
+  g_autoptr(TactVerdict) supported = NULL;
+
+  g_assert_no_error (error);
+  plain = check_text (profile, "4539578763621486", 0);
+  supported = check_text (profile, "card 4539578763621486", 0);
+  g_assert_cmpuint (plain->findings->len, ==, 0);
+  g_assert_cmpint (plain->action, ==, TACT_ACTION_ALLOW);
+  g_assert_cmpuint (supported->findings->len, ==, 1);
+  g_assert_cmpint (supported->action, ==, TACT_ACTION_WARN);
+}
+
+/* min_instances counts distinct values: the same number twice is one. */
+static const struct {
+  const char *text;
+  guint       findings;
+} instance_cases[] = {
+  { "13800138000", 0 },
+  { "13800138000 and again 13800138000", 0 },
+  { "13800138000 and 13912345678", 2 },
+  { "13800138000, +86 139-1234-5678, 13700001111", 3 },
+};
+
+static void
+test_confidence_min_instances (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TactProfile) profile =
+    profile_from_string (PROFILE (CARD_RULE (",\"min_instances\":2")), &error);
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (instance_cases); i++)
+    {
+      g_autoptr(TactVerdict) verdict = check_text (profile, instance_cases[i].text, 0);
+
+      g_test_message ("case %u", i);
+      g_assert_cmpuint (verdict->findings->len, ==, instance_cases[i].findings);
+    }
+}
+
+/* ------------------------------------------------------------------------- */
+/* §5 Exact data match                                                       */
+/* ------------------------------------------------------------------------- */
+
+#define SALT "00112233445566778899aabbccddeeff"
+
+static TactProfile *
+exact_profile (void)
+{
+  g_autoptr(GBytes) salt = tact_policy_hex_decode (SALT);
+  const char *values[] = { "张三", "+86 138-0013-8000", "John Smith", "11010519491231002X" };
+  g_autoptr(GString) hashes = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *rule = NULL;
+  g_autofree char *json = NULL;
+  TactProfile *profile;
+
+  for (guint i = 0; i < G_N_ELEMENTS (values); i++)
+    {
+      g_autofree char *hash = tact_policy_hash_value (salt, values[i]);
+      g_string_append_printf (hashes, "%s\"%s\"", i > 0 ? "," : "", hash);
+    }
+  rule = replace (RULE, "{\"type\":\"terms\",\"terms\":[\"机密\"]}", "@");
+  {
+    g_autofree char *detector = g_strdup_printf (
+      "{\"type\":\"exact\",\"salt\":\"" SALT "\",\"hashes\":[%s],"
+      "\"token_kinds\":[\"name\",\"phone\",\"id\"]}", hashes->str);
+    g_autofree char *with_detector = replace (rule, "@", detector);
+    g_autofree char *wrapped = g_strdup_printf ("{\"format\":1,\"id\":\"t\",\"version\":\"1\","
+                                                "\"name\":{\"en\":\"N\",\"zh_CN\":\"N\",\"zh_TW\":\"N\"},"
+                                                "\"rules\":[%s]}", with_detector);
+    json = g_steal_pointer (&wrapped);
+  }
+  profile = profile_from_string (json, &error);
+  g_assert_no_error (error);
+  return profile;
+}
+
+static const struct {
+  const char *text;
+  guint       findings;
+  const char *matched;   /* of the first finding */
+} exact_cases[] = {
+  { "请联系张三", 1, "张三" },
+  { "请联系張三", 0, NULL },                              /* the hash is of the simplified name */
+  { "请联系张 三", 1, "张 三" },                            /* normalised like terms */
+  { "张四和李三", 0, NULL },
+  { "电话 13800138000", 1, "13800138000" },                /* +86 in the list, not in the text */
+  { "电话 138 0013 8000", 1, "138 0013 8000" },
+  { "电话 13800138001", 0, NULL },
+  { "电话 +86 13800138000", 1, "86 13800138000" },
+  { "Dear JOHN  SMITH,", 1, "JOHN  SMITH" },
+  { "Dear John Smithson", 0, NULL },
+  { "证件 11010519491231002x", 1, "11010519491231002x" },
+};
+
+static void
+test_exact_match (void)
+{
+  g_autoptr(TactProfile) profile = exact_profile ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (exact_cases); i++)
+    {
+      g_autoptr(TactVerdict) verdict = check_text (profile, exact_cases[i].text, 0);
+
+      g_test_message ("case %u", i);
+      g_assert_cmpuint (verdict->findings->len, ==, exact_cases[i].findings);
+      if (exact_cases[i].matched != NULL)
+        {
+          const TactFinding *finding = g_ptr_array_index (verdict->findings, 0);
+          g_assert_cmpstr (finding->matched, ==, exact_cases[i].matched);
+          g_assert_cmpstr (finding->detector, ==, "exact");
+          g_assert_cmpint (finding->confidence, ==, TACT_CONFIDENCE_HIGH);
+        }
+    }
+}
+
+static void
+test_exact_canonical (void)
+{
+  g_autoptr(GBytes) salt = tact_policy_hex_decode (SALT);
+  g_autofree char *a = tact_policy_hash_value (salt, "138-0013-8000");
+  g_autofree char *b = tact_policy_hash_value (salt, " 13800138000 ");
+  g_autofree char *c = tact_policy_hash_value (salt, "张三");
+  g_autoptr(GBytes) other_salt = tact_policy_hex_decode ("ffeeddccbbaa99887766");
+  g_autofree char *d = tact_policy_hash_value (other_salt, "张三");
+  g_autofree char *canonical = tact_exact_canonical ("ＪＯＨＮ　Smith");
+
+  g_assert_cmpstr (a, ==, b);
+  g_assert_cmpuint (strlen (c), ==, 64);
+  g_assert_cmpstr (c, !=, d);   /* salted */
+  g_assert_cmpstr (canonical, ==, "john smith");
+  g_assert_null (tact_policy_hex_decode ("abc"));
+  g_assert_null (tact_policy_hex_decode ("zz"));
+}
+
+/* ------------------------------------------------------------------------- */
+/* Security regressions                                                      */
+/* ------------------------------------------------------------------------- */
+
+/* When vectorscan cannot scan, the verdict blocks and says why. */
+static void
+test_security_fail_closed (void)
+{
+  g_autoptr(TactProfile) profile = load_default ();
+  g_autoptr(TactVerdict) verdict = NULL;
+  const TactFinding *finding;
+
+  tact_profile_set_scan_failure_for_testing (profile, TRUE);
+  g_test_expect_message ("Tact-Policy", G_LOG_LEVEL_WARNING, "Policy check failed closed*");
+  verdict = check_text (profile, "明天开会", 0);
+  g_test_assert_expected_messages ();
+  tact_profile_set_scan_failure_for_testing (profile, FALSE);
+
+  g_assert_cmpint (verdict->action, ==, TACT_ACTION_BLOCK);
+  finding = find_rule (verdict, "tact-check-failed");
+  g_assert_nonnull (finding);
+  g_assert_cmpint (finding->action, ==, TACT_ACTION_BLOCK);
+  g_assert_cmpint (finding->start, ==, -1);
+  g_assert_nonnull (finding->explanation);
+  g_assert_nonnull (finding->alternative);
+}
+
+/* Excerpts never contain an identifier: first and last two characters only. */
+static const struct {
+  const char *text;
+  const char *rule;
+  const char *secret;     /* must not appear in the excerpt */
+  const char *excerpt;
+} excerpt_cases[] = {
+  { "身份证 11010519491231002X", "pub1-personal-ids", "0105194912310", "11•••2X" },
+  { "卡号 6225880123456783", "pub1-financial-accounts", "58801234567", "62•••83" },
+  { "服务器密码：Abc12345", "pub1-credentials", "Abc123", "密码•••45" },
+};
+
+static void
+test_security_masked_excerpts (void)
+{
+  g_autoptr(TactProfile) profile = load_default ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (excerpt_cases); i++)
+    {
+      g_autoptr(TactVerdict) verdict = check_text (profile, excerpt_cases[i].text, 0);
+      const TactFinding *finding = find_rule (verdict, excerpt_cases[i].rule);
+      g_autofree char *excerpt = NULL;
+
+      g_test_message ("case %u", i);
+      g_assert_nonnull (finding);
+      excerpt = tact_finding_dup_excerpt (finding);
+      g_assert_null (strstr (excerpt, excerpt_cases[i].secret));
+      g_assert_cmpstr (excerpt, ==, excerpt_cases[i].excerpt);
+    }
+}
+
+/* Well-known test card numbers are not findings (they are not leaks). */
+static void
+test_security_test_cards (void)
+{
+  g_autoptr(TactProfile) profile = load_default ();
+  g_autoptr(TactVerdict) verdict = check_text (profile, "测试卡号 4111111111111111 和 4242424242424242", 1);
+
+  g_assert_null (find_rule (verdict, "pub1-financial-accounts"));
+}
+
+/* ------------------------------------------------------------------------- */
+/* Profile format: new keys                                                  */
+/* ------------------------------------------------------------------------- */
+
+static const struct {
+  const char *from;
+  const char *to;
+  const char *message;
+} new_key_errors[] = {
+  { "{\"type\":\"terms\",\"terms\":[\"机密\"]}", "{\"type\":\"identifier\",\"kinds\":[\"ssn\"]}",
+    "$.rules[0].detectors[0].kinds[0]: expected one of prc_id" },
+  { "{\"type\":\"terms\",\"terms\":[\"机密\"]}", "{\"type\":\"identifier\"}",
+    "$.rules[0].detectors[0]: missing required key \"kinds\"" },
+  { "{\"type\":\"terms\",\"terms\":[\"机密\"]}",
+    "{\"type\":\"identifier\",\"kinds\":[\"email\"],\"known_hosts\":[\"a.com\"]}",
+    "$.rules[0].detectors[0].known_hosts: known_hosts only applies" },
+  { "{\"type\":\"terms\",\"terms\":[\"机密\"]}",
+    "{\"type\":\"terms\",\"terms\":[\"机密\"],\"support\":{\"keywords\":[\"x\"],\"window\":0}}",
+    "$.rules[0].detectors[0].support.window: expected a window" },
+  { "{\"type\":\"terms\",\"terms\":[\"机密\"]}",
+    "{\"type\":\"terms\",\"terms\":[\"机密\"],\"support\":{\"words\":[\"x\"]}}",
+    "$.rules[0].detectors[0].support: unknown key \"words\"" },
+  { "{\"type\":\"terms\",\"terms\":[\"机密\"]}",
+    "{\"type\":\"exact\",\"salt\":\"00\",\"hashes\":[\"ab\"],\"token_kinds\":[\"name\"]}",
+    "$.rules[0].detectors[0].salt: expected at least 16" },
+  { "{\"type\":\"terms\",\"terms\":[\"机密\"]}",
+    "{\"type\":\"exact\",\"salt\":\"0011223344556677\",\"hashes\":[\"ab\"],\"token_kinds\":[\"name\"]}",
+    "$.rules[0].detectors[0].hashes[0]: expected a SHA-256 hash" },
+  { "{\"type\":\"terms\",\"terms\":[\"机密\"]}",
+    "{\"type\":\"exact\",\"salt\":\"0011223344556677\",\"hashes\":[\"" \
+    "0000000000000000000000000000000000000000000000000000000000000000\"],\"token_kinds\":[\"dna\"]}",
+    "$.rules[0].detectors[0].token_kinds[0]: expected one of name" },
+  { "\"action\":\"warn\"", "\"action\":\"approve\"",
+    "$.rules[0]: missing required key \"approver\"" },
+  { "\"action\":\"warn\"", "\"action\":\"warn\",\"action_if_external\":\"approve\"",
+    "$.rules[0]: missing required key \"approver\"" },
+  { "\"action\":\"warn\"", "\"action\":\"warn\",\"approver\":{\"role\":\"department_head\"}",
+    "$.rules[0].approver: an approver is only used" },
+  { "\"action\":\"warn\"", "\"action\":\"approve\",\"approver\":{}",
+    "$.rules[0].approver: missing required key \"role\"" },
+  { "\"action\":\"warn\"", "\"action\":\"approve\",\"approver\":{\"role\":\"x\",\"users\":[\"bob\"]}",
+    "$.rules[0].approver.users[0]: expected a Matrix user id" },
+  { "\"action\":\"warn\"", "\"action\":\"warn\",\"min_confidence\":\"certain\"",
+    "$.rules[0].min_confidence: expected one of low, medium, high" },
+  { "\"action\":\"warn\"", "\"action\":\"warn\",\"min_instances\":0",
+    "$.rules[0].min_instances: expected a positive integer" },
+};
+
+static void
+test_profile_new_key_errors (void)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (new_key_errors); i++)
+    {
+      g_autofree char *json = replace (PROFILE (RULE), new_key_errors[i].from, new_key_errors[i].to);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(TactProfile) profile = profile_from_string (json, &error);
+
+      g_test_message ("case %u: %s", i, error != NULL ? error->message : "(no error)");
+      g_assert_null (profile);
+      g_assert_error (error, TACT_POLICY_ERROR, TACT_POLICY_ERROR_INVALID);
+      g_assert_nonnull (strstr (error->message, new_key_errors[i].message));
+    }
+}
+
+static void
+test_profile_approver (void)
+{
+  g_autoptr(TactProfile) profile = load_default ();
+  g_autoptr(TactVerdict) verdict = NULL;
+  TactOutgoing outgoing = { "通知：即日起新品发布会延期", 0, 30, TACT_ROOM_KIND_ANNOUNCEMENT };
+  const TactFinding *finding;
+
+  verdict = tact_profile_check (profile, &outgoing);
+  finding = find_rule (verdict, "pub3-business-release");
+  g_assert_nonnull (finding);
+  g_assert_cmpint (finding->action, ==, TACT_ACTION_APPROVE);
+  g_assert_cmpstr (finding->approver, ==, "department_head");
+}
+
+/* ------------------------------------------------------------------------- */
+/* The default profile: each clause it claims, without and with externals    */
+/* ------------------------------------------------------------------------- */
+
+static const struct {
+  const char  *clause;
+  const char  *rule;
+  const char  *text;
+  TactRoomKind kind;
+  guint        members;
+  TactAction   internal;   /* ALLOW: the rule does not fire */
+  TactAction   external;
+} clause_cases[] = {
+  { "PUB-1", "pub1-secrets", "这份报价单不要外传", TACT_ROOM_KIND_GROUP, 3, TACT_ACTION_JUSTIFY, TACT_ACTION_BLOCK },
+  { "PUB-1", "pub1-credentials", "服务器密码：Abc12345", TACT_ROOM_KIND_DM, 2, TACT_ACTION_BLOCK, TACT_ACTION_BLOCK },
+  { "PUB-1", "pub1-credentials", "token ghp_0123456789abcdefghijABCDEFGHIJ012345", TACT_ROOM_KIND_DM, 2, TACT_ACTION_BLOCK, TACT_ACTION_BLOCK },
+  { "PUB-2", "pub1-personal-ids", "身份证 11010519491231002X", TACT_ROOM_KIND_GROUP, 3, TACT_ACTION_JUSTIFY, TACT_ACTION_BLOCK },
+  { "PUB-2", "pub1-financial-accounts", "银行卡号 6225880123456783", TACT_ROOM_KIND_GROUP, 3, TACT_ACTION_JUSTIFY, TACT_ACTION_BLOCK },
+  { "PUB-3", "pub3-business-release", "通知：即日起新品发布会延期", TACT_ROOM_KIND_ANNOUNCEMENT, 30, TACT_ACTION_APPROVE, TACT_ACTION_APPROVE },
+  { "PUB-4", "pub4-important-group", "重要通知：明天全员开会", TACT_ROOM_KIND_GROUP, 25, TACT_ACTION_APPROVE, TACT_ACTION_APPROVE },
+  { "PUB-4", "pub4-important-group", "重要通知：明天全员开会", TACT_ROOM_KIND_GROUP, 5, TACT_ACTION_ALLOW, TACT_ACTION_ALLOW },
+  { "PUB-5", "pub5-rumours", "听说公司要裁员了", TACT_ROOM_KIND_GROUP, 3, TACT_ACTION_WARN, TACT_ACTION_JUSTIFY },
+  { "PUB-6", "pub6-civility", "你真是个白痴", TACT_ROOM_KIND_DM, 2, TACT_ACTION_WARN, TACT_ACTION_JUSTIFY },
+  { "PUB-7", "pub7-off-topic", "帮忙砍一刀，谢谢", TACT_ROOM_KIND_GROUP, 5, TACT_ACTION_WARN, TACT_ACTION_WARN },
+  { "PUB-7", "pub7-off-topic", "帮忙砍一刀，谢谢", TACT_ROOM_KIND_DM, 2, TACT_ACTION_ALLOW, TACT_ACTION_ALLOW },
+  { "PUB-8", "pub8-contact-list", "13800138000、13912345678、13700001111", TACT_ROOM_KIND_GROUP, 3, TACT_ACTION_WARN, TACT_ACTION_BLOCK },
+  { "PUB-8", "pub8-forwarded-records", "我把他的聊天记录发你", TACT_ROOM_KIND_DM, 2, TACT_ACTION_WARN, TACT_ACTION_JUSTIFY },
+  { "PUB-10", "pub10-promises", "我们保证准时交付", TACT_ROOM_KIND_DM, 2, TACT_ACTION_WARN, TACT_ACTION_JUSTIFY },
+  { "PUB-11", "pub11-marketing-claims", "我们的产品全网最低价", TACT_ROOM_KIND_GROUP, 3, TACT_ACTION_WARN, TACT_ACTION_APPROVE },
+  { "EXT-1", "ext1-confidential-external", "这是机密", TACT_ROOM_KIND_GROUP, 3, TACT_ACTION_ALLOW, TACT_ACTION_BLOCK },
+  { "EXT-2", "ext2-important-external", "这是我们的报价，请查收", TACT_ROOM_KIND_GROUP, 3, TACT_ACTION_ALLOW, TACT_ACTION_APPROVE },
+  { "EXT-3", "ext3-customer-contacts", "客户王总的电话是 13912345678", TACT_ROOM_KIND_GROUP, 3, TACT_ACTION_ALLOW, TACT_ACTION_BLOCK },
+  { "EXT-3", "ext3-customer-contacts", "我的电话是 13912345678", TACT_ROOM_KIND_GROUP, 3, TACT_ACTION_ALLOW, TACT_ACTION_ALLOW },
+  { "EXT-4", "ext4-unknown-links", "资料在这里 http://files.unknown-share.net/x.zip", TACT_ROOM_KIND_GROUP, 3, TACT_ACTION_ALLOW, TACT_ACTION_WARN },
+  { "EXT-4", "ext4-unknown-links", "代码在 https://github.com/tact/tact", TACT_ROOM_KIND_GROUP, 3, TACT_ACTION_ALLOW, TACT_ACTION_ALLOW },
+  { "FILE-1", "file1-classified-text", "这份机密文件我发你", TACT_ROOM_KIND_DM, 2, TACT_ACTION_JUSTIFY, TACT_ACTION_BLOCK },
+  { "FILE-2", "file2-archive-password", "解压密码稍后单独发你", TACT_ROOM_KIND_DM, 2, TACT_ACTION_WARN, TACT_ACTION_JUSTIFY },
+  { "FILE-3", "file1-classified-text", "密级：秘密级", TACT_ROOM_KIND_DM, 2, TACT_ACTION_JUSTIFY, TACT_ACTION_BLOCK },
+};
+
+static void
+test_default_clauses (void)
+{
+  g_autoptr(TactProfile) profile = load_default ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (clause_cases); i++)
+    for (guint external = 0; external <= 1; external++)
+      {
+        TactOutgoing outgoing = {
+          .text = clause_cases[i].text,
+          .external_count = external,
+          .member_count = MAX (clause_cases[i].members, external + 2),
+          .room_kind = clause_cases[i].kind,
+        };
+        g_autoptr(TactVerdict) verdict = tact_profile_check (profile, &outgoing);
+        const TactFinding *finding = find_rule (verdict, clause_cases[i].rule);
+        TactAction expected = external ? clause_cases[i].external : clause_cases[i].internal;
+
+        g_test_message ("case %u (%s), external %u", i, clause_cases[i].clause, external);
+        if (expected == TACT_ACTION_ALLOW)
+          {
+            g_assert_null (finding);
+            continue;
+          }
+        g_assert_nonnull (finding);
+        g_assert_true (g_strv_contains ((const char * const *) finding->clauses, clause_cases[i].clause));
+        g_assert_cmpint (finding->action, ==, expected);
+        g_assert_cmpint (verdict->action, >=, expected);
+        if (expected == TACT_ACTION_BLOCK)
+          g_assert_nonnull (finding->alternative);
+        if (expected == TACT_ACTION_APPROVE)
+          g_assert_nonnull (finding->approver);
+      }
+}
+
+/* Every PUB and EXT clause a detector can serve is claimed by a rule. */
+static void
+test_default_clause_coverage (void)
+{
+  static const char * const clauses[] = {
+    "PUB-1", "PUB-2", "PUB-3", "PUB-4", "PUB-5", "PUB-6", "PUB-7", "PUB-8", "PUB-10", "PUB-11",
+    "EXT-1", "EXT-2", "EXT-3", "EXT-4", "FILE-1", "FILE-2", "FILE-3",
+  };
+  g_autoptr(TactProfile) profile = load_default ();
+
+  for (guint c = 0; c < G_N_ELEMENTS (clauses); c++)
+    {
+      gboolean claimed = FALSE;
+
+      for (guint r = 0; r < tact_profile_get_n_rules (profile) && !claimed; r++)
+        claimed = g_strv_contains (tact_rule_get_clauses (tact_profile_get_rule (profile, r)),
+                                   clauses[c]);
+      g_test_message ("%s", clauses[c]);
+      g_assert_true (claimed);
+    }
+}
+
+/* ------------------------------------------------------------------------- */
+/* CLI                                                                       */
+/* ------------------------------------------------------------------------- */
+
+/* The --json object has exactly the keys of the issue, with real values. */
+static void
+test_cli_json_shape (void)
+{
+  static const char * const keys[] = {
+    "rule", "clauses", "action", "detector", "confidence", "start", "end", "attachment", "excerpt"
+  };
+  g_auto(CliResult) result = { 0 };
+  g_autoptr(JsonObject) root = NULL;
+  JsonArray *findings;
+  JsonObject *finding;
+
+  run_cli ((const char *[]) { "check", "--json", "卡号 6225880123456783", NULL }, &result);
+  if (result.out == NULL)
+    return;  /* skipped */
+  g_assert_cmpint (result.status, ==, 0);
+  /* Security regression: no identifier in the output. */
+  g_assert_null (strstr (result.out, "6225880123456783"));
+  g_assert_null (strstr (result.out, "58801234"));
+
+  root = parse_object (result.out);
+  g_assert_cmpuint (json_object_get_size (root), ==, 3);
+  g_assert_cmpstr (json_object_get_string_member (root, "action"), ==, "justify");
+  findings = json_object_get_array_member (root, "findings");
+  g_assert_cmpuint (json_array_get_length (findings), ==, 1);
+  finding = json_array_get_object_element (findings, 0);
+  g_assert_cmpuint (json_object_get_size (finding), ==, G_N_ELEMENTS (keys));
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    g_assert_true (json_object_has_member (finding, keys[i]));
+  g_assert_cmpstr (json_object_get_string_member (finding, "rule"), ==, "pub1-financial-accounts");
+  g_assert_cmpstr (json_object_get_string_member (finding, "detector"), ==, "identifier:bank_card");
+  g_assert_cmpstr (json_object_get_string_member (finding, "confidence"), ==, "high");
+  g_assert_cmpint (json_object_get_int_member (finding, "start"), ==, 3);
+  g_assert_cmpint (json_object_get_int_member (finding, "end"), ==, 19);
+  g_assert_true (json_object_get_null_member (finding, "attachment"));
+  g_assert_cmpstr (json_object_get_string_member (finding, "excerpt"), ==, "62•••83");
+}
+
+static void
+test_cli_hash (void)
+{
+  g_auto(CliResult) result = { 0 };
+  g_auto(CliResult) bad = { 0 };
+  g_autoptr(GBytes) salt = tact_policy_hex_decode (SALT);
+  g_autofree char *a = tact_policy_hash_value (salt, "张三");
+  g_autofree char *b = tact_policy_hash_value (salt, "13800138000");
+  g_autofree char *expected = g_strdup_printf ("%s\n%s\n", a, b);
+
+  run_cli ((const char *[]) { "hash", "--salt", SALT, "张三", "138 0013 8000", NULL }, &result);
+  if (result.out == NULL)
+    return;  /* skipped */
+  g_assert_cmpint (result.status, ==, 0);
+  g_assert_cmpstr (result.out, ==, expected);
+
+  run_cli ((const char *[]) { "hash", "--salt", "xyz", "张三", NULL }, &bad);
+  g_assert_cmpint (bad.status, ==, 2);
+}
+
+static void
+test_cli_explain_identifier (void)
+{
+  g_auto(CliResult) result = { 0 };
+
+  run_cli ((const char *[]) { "explain", "--external", "1", "身份证 11010519491231002X", NULL }, &result);
+  if (result.out == NULL)
+    return;  /* skipped */
+  g_assert_cmpint (result.status, ==, 0);
+  g_assert_nonnull (strstr (result.out, "PUB-1"));
+  g_assert_nonnull (strstr (result.out, "11•••2X"));
+  g_assert_null (strstr (result.out, "0105194912310"));
 }
 
 int
@@ -871,6 +1548,25 @@ main (int    argc,
   g_test_add_func ("/policy/cli/explain", test_cli_explain);
   g_test_add_func ("/policy/tutorial/lessons", test_tutorial_lessons);
   g_test_add_func ("/policy/tutorial/generated-example", test_tutorial_generated_example);
+
+  g_test_add_func ("/policy/identifiers/table", test_identifier_table);
+  g_test_add_func ("/policy/identifiers/validators", test_identifier_validators);
+  g_test_add_func ("/policy/identifiers/offsets", test_identifier_offsets);
+  g_test_add_func ("/policy/confidence/proximity", test_confidence_proximity);
+  g_test_add_func ("/policy/confidence/minimum", test_confidence_minimum);
+  g_test_add_func ("/policy/confidence/min-instances", test_confidence_min_instances);
+  g_test_add_func ("/policy/exact/match", test_exact_match);
+  g_test_add_func ("/policy/exact/canonical", test_exact_canonical);
+  g_test_add_func ("/policy/security/fail-closed", test_security_fail_closed);
+  g_test_add_func ("/policy/security/masked-excerpts", test_security_masked_excerpts);
+  g_test_add_func ("/policy/security/test-cards-not-findings", test_security_test_cards);
+  g_test_add_func ("/policy/profile/new-key-errors", test_profile_new_key_errors);
+  g_test_add_func ("/policy/profile/approver", test_profile_approver);
+  g_test_add_func ("/policy/default/clauses", test_default_clauses);
+  g_test_add_func ("/policy/default/clause-coverage", test_default_clause_coverage);
+  g_test_add_func ("/policy/cli/json-shape", test_cli_json_shape);
+  g_test_add_func ("/policy/cli/hash", test_cli_hash);
+  g_test_add_func ("/policy/cli/explain-identifier", test_cli_explain_identifier);
 
   return g_test_run ();
 }

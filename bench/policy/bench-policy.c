@@ -1,0 +1,417 @@
+/* bench-policy.c: the Performance figures of the policy engine (issue 3).
+ *
+ *   - compile time and memory of synthetic profiles of 1k, 10k, 100k terms;
+ *   - p50/p99 of a full tact_profile_check() of 200-byte and 2 KB messages;
+ *   - throughput of a 200 MB text file through the same normalise-and-match
+ *     path (tact_matcher_scan_stream) against the 10k-term profile, next to
+ *     `grep -c -F -f TERMS` on the same file in the same run.
+ *
+ * Everything is generated from a fixed seed in a temporary directory that is
+ * removed afterwards. Each figure is printed on one line with its goal;
+ * a missed goal says MISSED. Machines are noisy: compare ratios.
+ *
+ * Environment: TACT_BENCH_MB overrides the file size (default 200).
+ */
+#include <glib/gstdio.h>
+#include <malloc.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "policy/tact-policy.h"
+#include "policy/tact-policy-private.h"
+
+#define SEED 20240501
+
+static const guint profile_sizes[] = { 1000, 10000, 100000 };
+
+static double
+now_s (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double
+rss_mb (void)
+{
+  g_autofree char *statm = NULL;
+  unsigned long size = 0, resident = 0;
+
+  malloc_trim (0);  /* count what is kept, not what the parser freed */
+  if (!g_file_get_contents ("/proc/self/statm", &statm, NULL, NULL) ||
+      sscanf (statm, "%lu %lu", &size, &resident) != 2)
+    return 0;
+  return resident * (double) sysconf (_SC_PAGESIZE) / (1024.0 * 1024.0);
+}
+
+/* Common Han characters: the first 3500 of the unified block in use are
+ * rare, so draw from a list of everyday characters instead. */
+static const char common_han[] =
+  "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动"
+  "同工也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自"
+  "二理起小物现实加量都两体制机当使点从业本去把性好应开它合还因由其些然前外天政四日"
+  "那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比或但质气第向道命此变"
+  "条只没结解问意建月公无系军很情者最立代想已通并提直题党程展五果料象员革位入常文总"
+  "次品式活设及管特件长求老头基资边流路级少图山统接知较将组见计别她手角期根论运农指"
+  "几九区强放决西被干做必战先回则任取据处队南给色光门即保治北造百规热领七海口东导器"
+  "压志世金增争济阶油思术极交受联什认六共权收证改清己美再采转更单风切打白教速花带安"
+  "场身车例真务具万每目至达走积示议声报斗完类八离华名确才科张信马节话米整空元况今集"
+  "温传土许步群广石记需段研界拉林律叫且究观越织装影算低持音众书布复容儿须际商非验连"
+  "断深难近矿千周委素技备半办青省列习响约支般史感劳便团往酸历市克何除消构府称太准精"
+  "值号率族维划选标写存候毛亲快效斯院查江型眼王按格养易置派层片始却专状育厂京识适属"
+  "圆包火住调满县局照参红细引听该铁价严龙飞密码秘客户财务报合同源代价格薪员工";
+
+static gunichar
+random_han (GRand *rand)
+{
+  static gunichar *chars;
+  static glong n;
+
+  if (chars == NULL)
+    chars = g_utf8_to_ucs4_fast (common_han, -1, &n);
+  return chars[g_rand_int_range (rand, 0, n)];
+}
+
+static void
+append_han (GString *s,
+            GRand   *rand,
+            guint    n)
+{
+  for (guint i = 0; i < n; i++)
+    g_string_append_unichar (s, random_han (rand));
+}
+
+static void
+append_latin_word (GString *s,
+                   GRand   *rand,
+                   guint    min,
+                   guint    max)
+{
+  guint n = g_rand_int_range (rand, min, max + 1);
+
+  for (guint i = 0; i < n; i++)
+    g_string_append_c (s, 'a' + g_rand_int_range (rand, 0, 26));
+}
+
+/* @n distinct terms: 70% CJK of 2–6 characters, 30% Latin words of 6–12
+ * letters (random words: a real word list would match the text more). */
+static GPtrArray *
+make_terms (guint n)
+{
+  GRand *rand = g_rand_new_with_seed (SEED + n);
+  GPtrArray *terms = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+
+  while (terms->len < n)
+    {
+      GString *term = g_string_new (NULL);
+
+      if (g_rand_int_range (rand, 0, 10) < 7)
+        append_han (term, rand, g_rand_int_range (rand, 2, 7));
+      else
+        append_latin_word (term, rand, 6, 12);
+
+      if (g_hash_table_contains (seen, term->str))
+        {
+          g_string_free (term, TRUE);
+          continue;
+        }
+      g_hash_table_add (seen, term->str);
+      g_ptr_array_add (terms, g_string_free (term, FALSE));
+    }
+  g_rand_free (rand);
+  return terms;
+}
+
+static char *
+write_profile (const char *dir,
+               GPtrArray  *terms)
+{
+  g_autoptr(GString) json = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  char *path = g_strdup_printf ("%s/profile-%u.json", dir, terms->len);
+
+  g_string_append (json,
+    "{\"format\": 1, \"id\": \"bench\", \"version\": \"1\","
+    " \"name\": {\"en\": \"b\", \"zh_CN\": \"b\", \"zh_TW\": \"b\"},"
+    " \"rules\": [{\"id\": \"terms\","
+    "  \"title\": {\"en\": \"t\", \"zh_CN\": \"t\", \"zh_TW\": \"t\"},"
+    "  \"explanation\": {\"en\": \"e\", \"zh_CN\": \"e\", \"zh_TW\": \"e\"},"
+    "  \"clauses\": [\"PUB-1\"], \"action\": \"warn\","
+    "  \"detectors\": [{\"type\": \"terms\", \"terms\": [");
+  for (guint i = 0; i < terms->len; i++)
+    g_string_append_printf (json, "%s\"%s\"", i ? "," : "", (char *) g_ptr_array_index (terms, i));
+  g_string_append (json, "]}]}]}");
+
+  if (!g_file_set_contents (path, json->str, json->len, &error))
+    g_error ("Cannot write %s: %s", path, error->message);
+  return path;
+}
+
+/* Mixed text of about @bytes bytes: Chinese runs, Latin words, punctuation,
+ * and now and then one of @terms. */
+static void
+append_mixed (GString   *s,
+              GRand     *rand,
+              GPtrArray *terms,
+              gsize      bytes,
+              guint      term_per_mille)
+{
+  gsize target = s->len + bytes;
+
+  while (s->len < target)
+    {
+      guint r = g_rand_int_range (rand, 0, 1000);
+
+      if (r < term_per_mille)
+        g_string_append (s, g_ptr_array_index (terms, g_rand_int_range (rand, 0, terms->len)));
+      else if (r < 600)
+        append_han (s, rand, g_rand_int_range (rand, 2, 12));
+      else if (r < 900)
+        {
+          g_string_append_c (s, ' ');
+          append_latin_word (s, rand, 2, 9);
+          g_string_append_c (s, ' ');
+        }
+      else
+        g_string_append (s, r < 950 ? "，" : r < 980 ? "。" : ", ");
+    }
+}
+
+static int
+compare_double (gconstpointer a,
+                gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+  return x < y ? -1 : x > y;
+}
+
+static gboolean all_met = TRUE;
+
+static void
+report (const char *what,
+        double      value,
+        const char *unit,
+        const char *goal,
+        gboolean    met)
+{
+  if (!met)
+    all_met = FALSE;
+  printf ("%-48s %10.3f %-5s goal: %-16s %s\n", what, value, unit,
+          goal != NULL ? goal : "-", goal == NULL ? "" : met ? "ok" : "MISSED");
+  fflush (stdout);
+}
+
+static void
+bench_checks (TactProfile *profile,
+              GPtrArray   *terms,
+              gsize        size)
+{
+  const guint n_messages = 500, rounds = 6;
+  GRand *rand = g_rand_new_with_seed (SEED + size);
+  g_autoptr(GPtrArray) messages = g_ptr_array_new_with_free_func (g_free);
+  g_autofree double *times = g_new (double, n_messages * rounds);
+  guint n = 0, flagged = 0;
+  char what[96];
+
+  for (guint i = 0; i < n_messages; i++)
+    {
+      GString *s = g_string_new (NULL);
+      /* About a third of 200-byte messages contain a term. */
+      append_mixed (s, rand, terms, size, size < 1000 ? 40 : 4);
+      g_ptr_array_add (messages, g_string_free (s, FALSE));
+    }
+
+  for (guint round = 0; round < rounds; round++)
+    for (guint i = 0; i < n_messages; i++)
+      {
+        TactOutgoing outgoing = {
+          .text = g_ptr_array_index (messages, i),
+          .member_count = 5,
+          .room_kind = TACT_ROOM_KIND_GROUP,
+        };
+        double t0 = now_s ();
+        TactVerdict *verdict = tact_profile_check (profile, &outgoing);
+
+        times[n++] = (now_s () - t0) * 1e6;
+        flagged += round == 0 && verdict->findings->len > 0;
+        tact_verdict_free (verdict);
+      }
+
+  qsort (times, n, sizeof (double), compare_double);
+  g_snprintf (what, sizeof what, "check %5zu B, %6u terms: p50", size, terms->len);
+  report (what, times[n / 2], "µs", NULL, TRUE);
+  g_snprintf (what, sizeof what, "check %5zu B, %6u terms: p99", size, terms->len);
+  report (what, times[n * 99 / 100], "µs",
+          terms->len >= 100000 ? "p99 < 1000 µs" : NULL, times[n * 99 / 100] < 1000);
+  printf ("  (%u of %u messages had findings)\n", flagged, n_messages);
+  g_rand_free (rand);
+}
+
+static double
+write_text_file (const char *path,
+                 GPtrArray  *terms,
+                 gsize       megabytes)
+{
+  GRand *rand = g_rand_new_with_seed (SEED);
+  g_autoptr(GString) line = g_string_new (NULL);
+  FILE *file = fopen (path, "w");
+  gsize total = 0, target = megabytes * 1024 * 1024;
+  double t0 = now_s ();
+
+  g_assert (file != NULL);
+  while (total < target)
+    {
+      g_string_truncate (line, 0);
+      append_mixed (line, rand, terms, g_rand_int_range (rand, 20, 200), 2);
+      g_string_append_c (line, '\n');
+      fwrite (line->str, 1, line->len, file);
+      total += line->len;
+    }
+  fclose (file);
+  g_rand_free (rand);
+  return now_s () - t0;
+}
+
+static void
+bench_throughput (const char *dir,
+                  const char *profile_path,
+                  GPtrArray  *terms)
+{
+  g_autofree char *text_path = g_build_filename (dir, "text.txt", NULL);
+  g_autofree char *terms_path = g_build_filename (dir, "terms.txt", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) json = NULL;
+  g_autoptr(TactProfileData) data = NULL;
+  g_autoptr(TactMatcher) matcher = NULL;
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GFileInputStream) stream = NULL;
+  g_autofree char *grep_out = NULL;
+  const char *mb_env = g_getenv ("TACT_BENCH_MB");
+  gsize megabytes = mb_env != NULL ? g_ascii_strtoull (mb_env, NULL, 10) : 200;
+  guint64 n_hits = 0;
+  GStatBuf st;
+  double mb, t0, tact_s, grep_s, tact_rate, grep_rate;
+  int status = 0;
+  const char *grep_argv[] = { "grep", "-c", "-F", "-f", terms_path, text_path, NULL };
+
+  {
+    g_autoptr(GString) list = g_string_new (NULL);
+
+    for (guint i = 0; i < terms->len; i++)
+      g_string_append_printf (list, "%s\n", (char *) g_ptr_array_index (terms, i));
+    g_assert_true (g_file_set_contents (terms_path, list->str, list->len, NULL));
+  }
+
+  printf ("generating %zu MB of mixed text... ", megabytes);
+  fflush (stdout);
+  printf ("%.1f s\n", write_text_file (text_path, terms, megabytes));
+  g_assert_true (g_stat (text_path, &st) == 0);
+  mb = st.st_size / (1024.0 * 1024.0);
+
+  {
+    char *contents = NULL;
+    gsize len = 0;
+
+    g_assert_true (g_file_get_contents (profile_path, &contents, &len, NULL));
+    json = g_bytes_new_take (contents, len);
+  }
+  data = tact_profile_data_parse (json, &error);
+  g_assert_no_error (error);
+  matcher = tact_matcher_new (data->rules, (const char * const *) data->allow_terms, &error);
+  g_assert_no_error (error);
+
+  /* Warm the page cache for both. */
+  {
+    g_autofree char *all = NULL;
+    gsize len;
+    g_file_get_contents (text_path, &all, &len, NULL);
+  }
+
+  file = g_file_new_for_path (text_path);
+  stream = g_file_read (file, NULL, &error);
+  g_assert_no_error (error);
+  t0 = now_s ();
+  g_assert_true (tact_matcher_scan_stream (matcher, G_INPUT_STREAM (stream), &n_hits, NULL, &error));
+  tact_s = now_s () - t0;
+  g_assert_no_error (error);
+
+  t0 = now_s ();
+  if (!g_spawn_sync (NULL, (char **) grep_argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                     &grep_out, NULL, &status, &error))
+    g_error ("grep: %s", error->message);
+  grep_s = now_s () - t0;
+
+  tact_rate = mb / tact_s;
+  grep_rate = mb / grep_s;
+  printf ("  file %.0f MB; tact: %" G_GUINT64_FORMAT " findings in %.2f s; "
+          "grep -c -F -f: %s matching lines in %.2f s (LC_ALL=%s)\n",
+          mb, n_hits, tact_s, g_strstrip (grep_out), grep_s,
+          g_getenv ("LC_ALL") != NULL ? g_getenv ("LC_ALL") : "unset");
+  report ("scan 10k terms: tact", tact_rate, "MB/s", NULL, TRUE);
+  report ("scan 10k terms: grep -c -F -f", grep_rate, "MB/s", NULL, TRUE);
+  report ("scan 10k terms: ratio tact/grep", tact_rate / grep_rate, "x", ">= 1", tact_rate >= grep_rate);
+
+  g_unlink (text_path);
+  g_unlink (terms_path);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("tact-bench-policy-XXXXXX", &error);
+  g_autofree char *profile_10k = NULL;
+  g_autoptr(GPtrArray) terms_10k = NULL;
+  double t0 = now_s ();
+
+  g_assert_no_error (error);
+  printf ("# Tact policy benchmarks (seed %d)\n", SEED);
+
+  /* The normaliser's fold table and OpenCC are built once per process:
+   * not part of any profile's figure. */
+  g_free (tact_normalize_string ("warm-up ＡＢＣ"));
+  g_ptr_array_unref (tact_term_variants ("机密"));
+
+  for (guint s = 0; s < G_N_ELEMENTS (profile_sizes); s++)
+    {
+      g_autoptr(GPtrArray) terms = make_terms (profile_sizes[s]);
+      g_autofree char *path = write_profile (dir, terms);
+      g_autoptr(TactProfile) profile = NULL;
+      double rss0 = rss_mb (), t_load;
+      char what[96];
+
+      t_load = now_s ();
+      profile = tact_profile_new_from_file (path, &error);
+      t_load = now_s () - t_load;
+      g_assert_no_error (error);
+
+      g_snprintf (what, sizeof what, "load+compile %6u terms", terms->len);
+      report (what, t_load, "s", NULL, TRUE);
+      g_snprintf (what, sizeof what, "RSS growth   %6u terms", terms->len);
+      report (what, rss_mb () - rss0, "MB", NULL, TRUE);
+
+      bench_checks (profile, terms, 200);
+      bench_checks (profile, terms, 2048);
+
+      if (profile_sizes[s] == 10000)
+        {
+          profile_10k = g_steal_pointer (&path);
+          terms_10k = g_steal_pointer (&terms);
+        }
+      else
+        g_unlink (path);
+    }
+
+  bench_throughput (dir, profile_10k, terms_10k);
+  g_unlink (profile_10k);
+  g_rmdir (dir);
+
+  printf ("# total %.1f s; %s\n", now_s () - t0, all_met ? "all goals met" : "some goals MISSED");
+  return 0;
+}

@@ -1,0 +1,773 @@
+/* test-attachments.c: attachment inspection (FILE-1..4, EXT-4).
+ *
+ * Every fixture is generated here, at test time, into a temporary directory:
+ * Office and OpenDocument files and archives with libarchive's writer, a PDF
+ * by hand, an ELF program copied from /bin/true.
+ */
+#include <archive.h>
+#include <archive_entry.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "policy/tact-attachment.h"
+
+static char *tmp_dir;
+
+/* ------------------------------------------------------------------------- */
+/* Fixture writers                                                           */
+/* ------------------------------------------------------------------------- */
+
+typedef struct {
+  const char *name;
+  const char *data;   /* NUL-terminated, unless len is set */
+  gsize       len;
+} Entry;
+
+static void
+add_entry (struct archive *a,
+           const char     *name,
+           const void     *data,
+           gsize           len)
+{
+  struct archive_entry *entry = archive_entry_new ();
+
+  archive_entry_set_pathname (entry, name);
+  archive_entry_set_filetype (entry, AE_IFREG);
+  archive_entry_set_perm (entry, 0644);
+  archive_entry_set_size (entry, len);
+  g_assert_cmpint (archive_write_header (a, entry), ==, ARCHIVE_OK);
+  if (len > 0)
+    g_assert_cmpint (archive_write_data (a, data, len), ==, (la_ssize_t) len);
+  archive_entry_free (entry);
+}
+
+/* A zip (or, with @format "tar.gz", a gzipped tar) in memory. Returns NULL
+ * when @options are not supported by this libarchive. */
+static GBytes *
+make_archive (const Entry *entries,
+              guint        n,
+              const char  *format,
+              const char  *options)
+{
+  struct archive *a = archive_write_new ();
+  gsize size = 16 * 1024 * 1024, used = 0;
+  guint8 *buf = g_malloc (size);
+
+  if (g_strcmp0 (format, "tar.gz") == 0)
+    {
+      archive_write_set_format_pax_restricted (a);
+      archive_write_add_filter_gzip (a);
+    }
+  else
+    archive_write_set_format_zip (a);
+  if (options != NULL && archive_write_set_options (a, options) != ARCHIVE_OK)
+    {
+      archive_write_free (a);
+      g_free (buf);
+      return NULL;
+    }
+  if (options != NULL)
+    archive_write_set_passphrase (a, "tact-test-passphrase");
+  g_assert_cmpint (archive_write_open_memory (a, buf, size, &used), ==, ARCHIVE_OK);
+  for (guint i = 0; i < n; i++)
+    add_entry (a, entries[i].name, entries[i].data,
+               entries[i].len ? entries[i].len : strlen (entries[i].data));
+  g_assert_cmpint (archive_write_close (a), ==, ARCHIVE_OK);
+  archive_write_free (a);
+  return g_bytes_new_take (g_realloc (buf, MAX (used, 1)), used);
+}
+
+static char *
+write_fixture (const char *name,
+               GBytes     *bytes)
+{
+  char *path = g_build_filename (tmp_dir, name, NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_file_set_contents (path, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), &error);
+  g_assert_no_error (error);
+  return path;
+}
+
+#define CT_DOCX "<?xml version=\"1.0\"?><Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"/>"
+#define W_NS "xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\""
+
+static GBytes *
+make_docx (const char *body,
+           const char *custom_xml,
+           const char *header_text)
+{
+  g_autofree char *document = g_strdup_printf (
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?><w:document " W_NS "><w:body>"
+    "<w:p><w:r><w:t>%s</w:t></w:r></w:p></w:body></w:document>", body);
+  g_autofree char *header = g_strdup_printf (
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?><w:hdr " W_NS ">"
+    "<w:p><w:r><w:t>%s</w:t></w:r></w:p></w:hdr>", header_text ? header_text : "");
+  Entry entries[5];
+  guint n = 0;
+
+  entries[n++] = (Entry) { "[Content_Types].xml", CT_DOCX, 0 };
+  entries[n++] = (Entry) { "word/document.xml", document, 0 };
+  if (custom_xml != NULL)
+    entries[n++] = (Entry) { "docProps/custom.xml", custom_xml, 0 };
+  if (header_text != NULL)
+    entries[n++] = (Entry) { "word/header1.xml", header, 0 };
+  return make_archive (entries, n, NULL, NULL);
+}
+
+static TactAttachmentReport *
+inspect_path (const char *path,
+              const char *name)
+{
+  TactAttachment attachment = { name, path, NULL };
+  return tact_attachment_inspect (&attachment, NULL, NULL);
+}
+
+static TactAttachmentReport *
+inspect_bytes (GBytes     *bytes,
+               const char *name)
+{
+  TactAttachment attachment = { name, NULL, bytes };
+  return tact_attachment_inspect (&attachment, NULL, NULL);
+}
+
+static TactProfile *
+load_default (void)
+{
+  g_autoptr(GError) error = NULL;
+  const char *root = g_getenv ("TACT_SOURCE_ROOT");
+  g_autofree char *path = g_build_filename (root ? root : ".", "data", "profiles", "default.json", NULL);
+  TactProfile *profile = tact_profile_new_from_file (path, &error);
+
+  g_assert_no_error (error);
+  return profile;
+}
+
+/* The verdict for one attachment (and no text) in a DM, or with externals. */
+static TactVerdict *
+check_one (const char *path,
+           const char *name,
+           guint       external)
+{
+  g_autoptr(TactProfile) profile = load_default ();
+  TactAttachment attachment = { name, path, NULL };
+  TactOutgoing outgoing = { NULL, external, external + 1, TACT_ROOM_KIND_DM, &attachment, 1 };
+
+  return tact_profile_check (profile, &outgoing);
+}
+
+static const TactFinding *
+find_rule (const TactVerdict *verdict,
+           const char        *rule_id)
+{
+  for (guint i = 0; i < verdict->findings->len; i++)
+    {
+      const TactFinding *finding = g_ptr_array_index (verdict->findings, i);
+      if (g_str_equal (finding->rule_id, rule_id))
+        return finding;
+    }
+  return NULL;
+}
+
+static gboolean
+has_label (const TactAttachmentReport *report,
+           const char                 *text,
+           const char                 *where_prefix)
+{
+  for (guint i = 0; i < report->labels->len; i++)
+    {
+      const TactAttachmentLabel *label = g_ptr_array_index (report->labels, i);
+      if (g_str_equal (label->text, text) && g_str_has_prefix (label->where, where_prefix))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* Depth first: any report in the tree uninspectable. */
+static const TactAttachmentReport *
+find_uninspectable (const TactAttachmentReport *report)
+{
+  if (report->uninspectable != NULL)
+    return report;
+  for (guint i = 0; i < report->children->len; i++)
+    {
+      const TactAttachmentReport *found = find_uninspectable (g_ptr_array_index (report->children, i));
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* ------------------------------------------------------------------------- */
+/* Office and OpenDocument                                                   */
+/* ------------------------------------------------------------------------- */
+
+static void
+test_docx_msip_label (void)
+{
+  const char *custom =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+    "<Properties xmlns=\"http://schemas.openxmlformats.org/officeDocument/2006/custom-properties\" "
+    "xmlns:vt=\"http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes\">"
+    "<property fmtid=\"{D5CDD505-2E9C-101B-9397-08002B2CF9AE}\" pid=\"2\" "
+    "name=\"MSIP_Label_0f1e2d3c-aaaa-bbbb-cccc-1234567890ab_Enabled\"><vt:lpwstr>true</vt:lpwstr></property>"
+    "<property fmtid=\"{D5CDD505-2E9C-101B-9397-08002B2CF9AE}\" pid=\"3\" "
+    "name=\"MSIP_Label_0f1e2d3c-aaaa-bbbb-cccc-1234567890ab_Name\"><vt:lpwstr>Confidential</vt:lpwstr></property>"
+    "</Properties>";
+  g_autoptr(GBytes) bytes = make_docx ("Quarterly plan", custom, NULL);
+  g_autofree char *path = write_fixture ("plan.docx", bytes);
+  g_autoptr(TactAttachmentReport) report = inspect_path (path, "plan.docx");
+  g_autoptr(TactVerdict) verdict = check_one (path, "plan.docx", 0);
+  const TactFinding *finding;
+
+  g_assert_null (report->uninspectable);
+  g_assert_false (report->mismatch);
+  g_assert_false (report->executable);
+  g_assert_true (g_str_has_suffix (report->content_type, "wordprocessingml.document"));
+  g_assert_true (has_label (report, "Confidential", "docProps/custom.xml"));
+  g_assert_nonnull (strstr (report->text->str, "Quarterly plan"));
+
+  g_assert_cmpint (verdict->action, ==, TACT_ACTION_BLOCK);
+  finding = find_rule (verdict, "file1-classified-attachment");
+  g_assert_nonnull (finding);
+  g_assert_cmpstr (finding->attachment, ==, "plan.docx");
+  g_assert_cmpint (finding->start, ==, -1);
+  g_assert_cmpint (finding->end, ==, -1);
+  g_assert_cmpstr (finding->detector, ==, "classification");
+  g_assert_nonnull (finding->alternative);
+  g_assert_true (g_strv_contains ((const char * const *) finding->clauses, "FILE-1"));
+}
+
+static void
+test_docx_header_marking (void)
+{
+  g_autoptr(GBytes) bytes = make_docx ("会议纪要", NULL, "机密 ★ 内部使用");
+  g_autofree char *path = write_fixture ("minutes.docx", bytes);
+  g_autoptr(TactAttachmentReport) report = inspect_path (path, "minutes.docx");
+  g_autoptr(TactVerdict) verdict = check_one (path, "minutes.docx", 0);
+
+  g_assert_null (report->uninspectable);
+  g_assert_true (has_label (report, "机密", "word/header1.xml"));
+  g_assert_cmpint (verdict->action, ==, TACT_ACTION_BLOCK);
+  g_assert_nonnull (find_rule (verdict, "file1-classified-attachment"));
+}
+
+static void
+test_docx_clean (void)
+{
+  g_autoptr(GBytes) bytes = make_docx ("Lunch menu for Friday", NULL, "Page header");
+  g_autofree char *path = write_fixture ("menu.docx", bytes);
+  g_autoptr(TactAttachmentReport) report = inspect_path (path, "menu.docx");
+  g_autoptr(TactVerdict) verdict = check_one (path, "menu.docx", 0);
+
+  g_assert_null (report->uninspectable);
+  g_assert_cmpuint (report->labels->len, ==, 0);
+  g_assert_false (report->mismatch);
+  g_assert_false (report->executable);
+  g_assert_cmpint (verdict->action, ==, TACT_ACTION_ALLOW);
+  g_assert_cmpuint (verdict->findings->len, ==, 0);
+}
+
+static void
+test_xlsx_customer_list (void)
+{
+  const Entry entries[] = {
+    { "[Content_Types].xml", CT_DOCX, 0 },
+    { "xl/workbook.xml", "<?xml version=\"1.0\"?><workbook xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"/>", 0 },
+    { "xl/sharedStrings.xml",
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+      "<sst xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\">"
+      "<si><t>客户名单</t></si><si><t>张三</t></si><si><t>13800138000</t></si></sst>", 0 },
+    { "xl/worksheets/sheet1.xml",
+      "<?xml version=\"1.0\"?><worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\">"
+      "<sheetData/></worksheet>", 0 },
+  };
+  g_autoptr(GBytes) bytes = make_archive (entries, G_N_ELEMENTS (entries), NULL, NULL);
+  g_autofree char *path = write_fixture ("customers.xlsx", bytes);
+  g_autoptr(TactAttachmentReport) report = inspect_path (path, "customers.xlsx");
+  g_autoptr(TactVerdict) internal = check_one (path, "customers.xlsx", 0);
+  g_autoptr(TactVerdict) external = check_one (path, "customers.xlsx", 1);
+  const TactFinding *finding;
+
+  g_assert_null (report->uninspectable);
+  g_assert_true (g_str_has_suffix (report->content_type, "spreadsheetml.sheet"));
+  g_assert_nonnull (strstr (report->text->str, "客户名单"));
+  g_assert_false (report->mismatch);
+
+  /* The text rules apply to the file's text, tagged with its name. */
+  finding = find_rule (internal, "pub1-secrets");
+  g_assert_nonnull (finding);
+  g_assert_cmpstr (finding->attachment, ==, "customers.xlsx");
+  g_assert_cmpint (finding->start, ==, -1);
+  g_assert_cmpint (internal->action, ==, TACT_ACTION_JUSTIFY);
+  g_assert_cmpint (external->action, ==, TACT_ACTION_BLOCK);
+}
+
+static void
+test_odt_user_defined (void)
+{
+  const Entry entries[] = {
+    { "mimetype", "application/vnd.oasis.opendocument.text", 0 },
+    { "meta.xml",
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+      "<office:document-meta xmlns:office=\"urn:oasis:names:tc:opendocument:xmlns:office:1.0\" "
+      "xmlns:meta=\"urn:oasis:names:tc:opendocument:xmlns:meta:1.0\"><office:meta>"
+      "<meta:user-defined meta:name=\"密级\">秘密</meta:user-defined>"
+      "</office:meta></office:document-meta>", 0 },
+    { "content.xml",
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+      "<office:document-content xmlns:office=\"urn:oasis:names:tc:opendocument:xmlns:office:1.0\" "
+      "xmlns:text=\"urn:oasis:names:tc:opendocument:xmlns:text:1.0\"><office:body><office:text>"
+      "<text:p>项目进度</text:p></office:text></office:body></office:document-content>", 0 },
+  };
+  g_autoptr(GBytes) bytes = make_archive (entries, G_N_ELEMENTS (entries), NULL, NULL);
+  g_autofree char *path = write_fixture ("进度.odt", bytes);
+  g_autoptr(TactAttachmentReport) report = inspect_path (path, "进度.odt");
+  g_autoptr(TactVerdict) verdict = check_one (path, "进度.odt", 0);
+
+  g_assert_null (report->uninspectable);
+  g_assert_cmpstr (report->content_type, ==, "application/vnd.oasis.opendocument.text");
+  g_assert_true (has_label (report, "秘密", "meta.xml 密级"));
+  g_assert_nonnull (strstr (report->text->str, "项目进度"));
+  g_assert_cmpint (verdict->action, ==, TACT_ACTION_BLOCK);
+}
+
+static void
+test_encrypted_package (void)
+{
+  /* An OLE2 container as Office writes for a password-protected .docx. */
+  static const char cfb[] = "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" "\0\0\0\0"
+                            "E\0n\0c\0r\0y\0p\0t\0e\0d\0P\0a\0c\0k\0a\0g\0e\0";
+  g_autoptr(GBytes) bytes = g_bytes_new_static (cfb, sizeof cfb);
+  g_autoptr(TactAttachmentReport) report = inspect_bytes (bytes, "salaries.xlsx");
+
+  g_assert_nonnull (report->uninspectable);
+  g_assert_false (report->mismatch);
+}
+
+/* ------------------------------------------------------------------------- */
+/* PDF                                                                       */
+/* ------------------------------------------------------------------------- */
+
+static void
+test_pdf_info_classification (void)
+{
+  const char *pdf =
+    "%PDF-1.4\n"
+    "1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
+    "2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\n"
+    "3 0 obj << /Title (Budget 2025) /Classification (Confidential) >> endobj\n"
+    "trailer << /Root 1 0 R /Info 3 0 R >>\n%%EOF\n";
+  const char *encrypted =
+    "%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n"
+    "trailer << /Root 1 0 R /Encrypt 5 0 R >>\n%%EOF\n";
+  g_autoptr(GBytes) bytes = g_bytes_new_static (pdf, strlen (pdf));
+  g_autoptr(GBytes) enc_bytes = g_bytes_new_static (encrypted, strlen (encrypted));
+  g_autofree char *path = write_fixture ("budget.pdf", bytes);
+  g_autoptr(TactAttachmentReport) report = inspect_path (path, "budget.pdf");
+  g_autoptr(TactAttachmentReport) enc_report = inspect_bytes (enc_bytes, "locked.pdf");
+  g_autoptr(TactVerdict) verdict = check_one (path, "budget.pdf", 0);
+
+  g_assert_cmpstr (report->content_type, ==, "application/pdf");
+  g_assert_null (report->uninspectable);
+  g_assert_false (report->mismatch);
+  g_assert_true (has_label (report, "Confidential", "PDF Info /Classification"));
+  g_assert_nonnull (strstr (report->text->str, "Budget 2025"));
+  g_assert_cmpint (verdict->action, ==, TACT_ACTION_BLOCK);
+
+  g_assert_nonnull (enc_report->uninspectable);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Archives                                                                  */
+/* ------------------------------------------------------------------------- */
+
+static void
+test_encrypted_zip (void)
+{
+  const Entry entries[] = { { "secret.txt", "nothing to see", 0 } };
+  g_autoptr(GBytes) bytes = make_archive (entries, 1, NULL, "zip:encryption=zipcrypt");
+  g_autofree char *path = NULL;
+  g_autoptr(TactAttachmentReport) report = NULL;
+  g_autoptr(TactVerdict) verdict = NULL;
+
+  if (bytes == NULL)
+    {
+      g_test_skip ("libarchive was built without zip encryption");
+      return;
+    }
+  path = write_fixture ("locked.zip", bytes);
+  report = inspect_path (path, "locked.zip");
+  verdict = check_one (path, "locked.zip", 0);
+
+  g_assert_nonnull (report->uninspectable);
+  g_assert_nonnull (strstr (report->uninspectable, "encrypted"));
+  g_assert_cmpint (verdict->action, ==, TACT_ACTION_JUSTIFY);
+  g_assert_nonnull (find_rule (verdict, "file2-uninspectable-attachment"));
+}
+
+static void
+test_nested_zip_too_deep (void)
+{
+  g_autoptr(GBytes) level = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(TactAttachmentReport) report = NULL;
+  g_autoptr(TactVerdict) verdict = NULL;
+  const TactAttachmentReport *deep;
+
+  /* d.zip ⊂ c.zip ⊂ b.zip ⊂ a.zip: four archives deep, one more than allowed. */
+  {
+    const Entry inner[] = { { "note.txt", "hello", 0 } };
+    level = make_archive (inner, 1, NULL, NULL);
+  }
+  for (guint i = 0; i < 3; i++)
+    {
+      const char *names[] = { "d.zip", "c.zip", "b.zip" };
+      Entry e = { names[i], g_bytes_get_data (level, NULL), g_bytes_get_size (level) };
+      GBytes *outer = make_archive (&e, 1, NULL, NULL);
+
+      g_bytes_unref (level);
+      level = outer;
+    }
+  path = write_fixture ("a.zip", level);
+  report = inspect_path (path, "a.zip");
+  verdict = check_one (path, "a.zip", 0);
+
+  deep = find_uninspectable (report);
+  g_assert_nonnull (deep);
+  g_assert_cmpstr (deep->path, ==, "a.zip/b.zip/c.zip/d.zip");
+  g_assert_nonnull (strstr (deep->uninspectable, "nested"));
+  g_assert_cmpint (verdict->action, ==, TACT_ACTION_JUSTIFY);
+}
+
+static void
+test_tar_gz_nested_label (void)
+{
+  g_autoptr(GBytes) docx = make_docx ("x", NULL, "TOP SECRET");
+  const Entry entries[] = {
+    { "docs/report.docx", g_bytes_get_data (docx, NULL), g_bytes_get_size (docx) },
+    { "readme.txt", "see report", 0 },
+  };
+  g_autoptr(GBytes) bytes = make_archive (entries, G_N_ELEMENTS (entries), "tar.gz", NULL);
+  g_autofree char *path = write_fixture ("bundle.tar.gz", bytes);
+  g_autoptr(TactAttachmentReport) report = inspect_path (path, "bundle.tar.gz");
+  g_autoptr(TactVerdict) verdict = check_one (path, "bundle.tar.gz", 0);
+  const TactAttachmentReport *child;
+  const TactFinding *finding;
+
+  g_assert_null (report->uninspectable);
+  g_assert_false (report->mismatch);
+  g_assert_cmpuint (report->children->len, ==, 2);
+  child = g_ptr_array_index (report->children, 0);
+  g_assert_cmpstr (child->path, ==, "bundle.tar.gz/docs/report.docx");
+  g_assert_true (has_label (child, "top secret", "word/header1.xml"));
+
+  finding = find_rule (verdict, "file1-classified-attachment");
+  g_assert_nonnull (finding);
+  g_assert_cmpstr (finding->attachment, ==, "bundle.tar.gz/docs/report.docx");
+  g_assert_cmpint (verdict->action, ==, TACT_ACTION_BLOCK);
+}
+
+static gsize
+peak_rss_kb (void)
+{
+  g_autofree char *status = NULL;
+  const char *line;
+
+  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL) ||
+      (line = strstr (status, "VmHWM:")) == NULL)
+    return 0;
+  return g_ascii_strtoull (line + 6, NULL, 10);
+}
+
+static void
+reset_peak_rss (void)
+{
+  /* "5" resets VmHWM to the current RSS (Linux ≥ 4.0); harmless elsewhere. */
+  g_file_set_contents ("/proc/self/clear_refs", "5", 1, NULL);
+}
+
+static void
+test_zip_bomb_one_entry (void)
+{
+  struct archive *a = archive_write_new ();
+  struct archive_entry *entry = archive_entry_new ();
+  g_autofree char *path = g_build_filename (tmp_dir, "zeros.zip", NULL);
+  g_autofree guint8 *zeros = g_malloc0 (1024 * 1024);
+  g_autoptr(TactAttachmentReport) report = NULL;
+  g_autoptr(TactVerdict) verdict = NULL;
+  gint64 start;
+  gsize rss_before, rss_after;
+  double seconds;
+
+  /* 200 MB of zeros in one deflated entry (about 200 KB on disk). */
+  archive_write_set_format_zip (a);
+  g_assert_cmpint (archive_write_open_filename (a, path), ==, ARCHIVE_OK);
+  archive_entry_set_pathname (entry, "zeros.bin");
+  archive_entry_set_filetype (entry, AE_IFREG);
+  archive_entry_set_perm (entry, 0644);
+  archive_entry_set_size (entry, 200 * 1024 * 1024);
+  g_assert_cmpint (archive_write_header (a, entry), ==, ARCHIVE_OK);
+  for (guint i = 0; i < 200; i++)
+    g_assert_cmpint (archive_write_data (a, zeros, 1024 * 1024), ==, 1024 * 1024);
+  archive_entry_free (entry);
+  g_assert_cmpint (archive_write_close (a), ==, ARCHIVE_OK);
+  archive_write_free (a);
+  g_clear_pointer (&zeros, g_free);
+
+  reset_peak_rss ();
+  rss_before = peak_rss_kb ();
+  start = g_get_monotonic_time ();
+  report = inspect_path (path, "zeros.zip");
+  seconds = (g_get_monotonic_time () - start) / 1e6;
+  rss_after = peak_rss_kb ();
+  g_test_message ("zip bomb (200 MB zeros, one entry): %.3f s, peak RSS %" G_GSIZE_FORMAT
+                  " kB (+%" G_GSIZE_FORMAT " kB)", seconds, rss_after,
+                  rss_after - MIN (rss_before, rss_after));
+
+  g_assert_nonnull (report->uninspectable);
+  g_assert_cmpfloat (seconds, <, 5.0);
+  if (rss_before > 0)
+    g_assert_cmpuint (rss_after - MIN (rss_before, rss_after), <, 64 * 1024);
+
+  verdict = check_one (path, "zeros.zip", 0);
+  g_assert_cmpint (verdict->action, ==, TACT_ACTION_JUSTIFY);
+}
+
+static void
+test_zip_bomb_many_entries (void)
+{
+  struct archive *a = archive_write_new ();
+  g_autofree char *path = g_build_filename (tmp_dir, "many.zip", NULL);
+  g_autoptr(TactAttachmentReport) report = NULL;
+  gint64 start;
+  double seconds;
+
+  archive_write_set_format_zip (a);
+  g_assert_cmpint (archive_write_open_filename (a, path), ==, ARCHIVE_OK);
+  for (guint i = 0; i < 10000; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("f%05u.txt", i);
+      add_entry (a, name, "x", 1);
+    }
+  g_assert_cmpint (archive_write_close (a), ==, ARCHIVE_OK);
+  archive_write_free (a);
+
+  start = g_get_monotonic_time ();
+  report = inspect_path (path, "many.zip");
+  seconds = (g_get_monotonic_time () - start) / 1e6;
+  g_test_message ("10,000 entries: %.3f s", seconds);
+
+  g_assert_nonnull (report->uninspectable);
+  g_assert_nonnull (strstr (report->uninspectable, "entries"));
+  g_assert_cmpuint (report->children->len, <=, TACT_ATTACHMENT_DEFAULT_MAX_ENTRIES);
+  g_assert_cmpfloat (seconds, <, 5.0);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Programs, scripts, text                                                   */
+/* ------------------------------------------------------------------------- */
+
+static void
+test_elf_renamed_pdf (void)
+{
+  g_autofree char *data = NULL;
+  gsize len;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(TactAttachmentReport) report = NULL;
+  g_autoptr(TactVerdict) internal = NULL;
+  g_autoptr(TactVerdict) external = NULL;
+  const TactFinding *finding;
+
+  if (!g_file_get_contents ("/bin/true", &data, &len, NULL))
+    {
+      g_test_skip ("no /bin/true");
+      return;
+    }
+  bytes = g_bytes_new_take (g_steal_pointer (&data), len);
+  path = write_fixture ("invoice.pdf", bytes);
+  report = inspect_path (path, "invoice.pdf");
+  internal = check_one (path, "invoice.pdf", 0);
+  external = check_one (path, "invoice.pdf", 2);
+
+  g_assert_true (report->executable);
+  g_assert_true (report->mismatch);
+  g_assert_cmpstr (report->extension_type, ==, "application/pdf");
+  g_assert_cmpstr (report->content_type, !=, "application/pdf");
+
+  g_assert_nonnull (find_rule (internal, "file4-type-mismatch"));
+  finding = find_rule (internal, "ext4-executable-attachment");
+  g_assert_nonnull (finding);
+  g_assert_cmpint (finding->action, ==, TACT_ACTION_WARN);
+  g_assert_cmpint (internal->action, ==, TACT_ACTION_WARN);
+  g_assert_cmpint (external->action, ==, TACT_ACTION_BLOCK);
+}
+
+static void
+test_shell_script (void)
+{
+  const char *script = "#!/bin/sh\necho hello\n";
+  g_autoptr(GBytes) bytes = g_bytes_new_static (script, strlen (script));
+  g_autofree char *path = write_fixture ("setup.sh", bytes);
+  g_autoptr(TactAttachmentReport) report = inspect_path (path, "setup.sh");
+  g_autoptr(TactVerdict) verdict = check_one (path, "setup.sh", 0);
+
+  g_assert_true (report->executable);
+  g_assert_false (report->mismatch);
+  g_assert_cmpint (verdict->action, ==, TACT_ACTION_WARN);
+  g_assert_nonnull (find_rule (verdict, "ext4-executable-attachment"));
+}
+
+static void
+test_csv_ids (void)
+{
+  const char *csv = "name,id,city\n"
+                    "Li Lei,11010519491231002X,Beijing\n"
+                    "Han Meimei,440524188001010014,Shantou\n";
+  g_autoptr(GBytes) bytes = g_bytes_new_static (csv, strlen (csv));
+  g_autofree char *path = write_fixture ("people.csv", bytes);
+  g_autoptr(TactAttachmentReport) report = inspect_path (path, "people.csv");
+
+  g_assert_null (report->uninspectable);
+  g_assert_false (report->mismatch);
+  g_assert_false (report->executable);
+  g_assert_true (g_content_type_is_a (report->content_type, "text/plain"));
+  g_assert_nonnull (strstr (report->text->str, "11010519491231002X"));
+}
+
+static void
+test_gb18030_text (void)
+{
+  g_autofree char *gb = NULL;
+  gsize len = 0;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(TactAttachmentReport) report = NULL;
+  g_autoptr(TactVerdict) verdict = NULL;
+  const TactFinding *finding;
+
+  gb = g_convert ("本文件为机密资料，请勿外传。\n", -1, "GB18030", "UTF-8", NULL, &len, NULL);
+  g_assert_nonnull (gb);
+  g_assert_false (g_utf8_validate (gb, len, NULL));
+  bytes = g_bytes_new (gb, len);
+  path = write_fixture ("notice.txt", bytes);
+  report = inspect_path (path, "notice.txt");
+  verdict = check_one (path, "notice.txt", 0);
+
+  g_assert_null (report->uninspectable);
+  g_assert_nonnull (strstr (report->text->str, "机密资料"));
+  finding = find_rule (verdict, "pub1-secrets");
+  g_assert_nonnull (finding);
+  g_assert_cmpstr (finding->attachment, ==, "notice.txt");
+}
+
+static void
+test_profile_errors (void)
+{
+  static const struct {
+    const char *detector;
+    const char *error;   /* NULL: valid */
+  } cases[] = {
+    { "{\"type\": \"classification\", \"levels\": [\"机密\"]}", NULL },
+    { "{\"type\": \"classification\"}", "levels" },
+    { "{\"type\": \"classification\", \"levels\": []}", "levels" },
+    { "{\"type\": \"file_type\", \"executable\": true}", NULL },
+    { "{\"type\": \"file_type\"}", "executable" },
+    { "{\"type\": \"file_type\", \"mismatch\": \"yes\"}", "mismatch" },
+    { "{\"type\": \"uninspectable\"}", NULL },
+    { "{\"type\": \"uninspectable\", \"levels\": [\"x\"]}", "levels" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *json = g_strdup_printf (
+        "{\"format\": 1, \"id\": \"t\", \"version\": \"1\","
+        " \"name\": {\"en\": \"t\", \"zh_CN\": \"t\", \"zh_TW\": \"t\"},"
+        " \"rules\": [{\"id\": \"r\", \"clauses\": [\"FILE-1\"],"
+        " \"title\": {\"en\": \"t\", \"zh_CN\": \"t\", \"zh_TW\": \"t\"},"
+        " \"explanation\": {\"en\": \"t\", \"zh_CN\": \"t\", \"zh_TW\": \"t\"},"
+        " \"detectors\": [%s], \"action\": \"warn\"}]}", cases[i].detector);
+      g_autoptr(GBytes) bytes = g_bytes_new (json, strlen (json));
+      g_autoptr(GError) error = NULL;
+      g_autoptr(TactProfile) profile = tact_profile_new_from_bytes (bytes, &error);
+
+      if (cases[i].error == NULL)
+        {
+          g_assert_no_error (error);
+          g_assert_nonnull (profile);
+        }
+      else
+        {
+          g_assert_null (profile);
+          g_assert_nonnull (error);
+          g_assert_nonnull (strstr (error->message, "detectors[0]"));
+          g_assert_nonnull (strstr (error->message, cases[i].error));
+        }
+    }
+}
+
+/* Attachment detectors never fire on message text. */
+static void
+test_text_unaffected (void)
+{
+  g_autoptr(TactProfile) profile = load_default ();
+  TactOutgoing outgoing = { "This file is confidential.exe", 0, 2, TACT_ROOM_KIND_DM, NULL, 0 };
+  g_autoptr(TactVerdict) verdict = tact_profile_check (profile, &outgoing);
+
+  g_assert_null (find_rule (verdict, "file1-classified-attachment"));
+  g_assert_null (find_rule (verdict, "ext4-executable-attachment"));
+  g_assert_null (find_rule (verdict, "file2-uninspectable-attachment"));
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+      g_remove (child);
+    }
+  g_rmdir (path);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GError) error = NULL;
+  int ret;
+
+  g_setenv ("LANGUAGE", "en", TRUE);
+  g_test_init (&argc, &argv, NULL);
+
+  tmp_dir = g_dir_make_tmp ("tact-attach-XXXXXX", &error);
+  g_assert_no_error (error);
+
+  g_test_add_func ("/attachments/docx/msip-label", test_docx_msip_label);
+  g_test_add_func ("/attachments/docx/header-marking", test_docx_header_marking);
+  g_test_add_func ("/attachments/docx/clean", test_docx_clean);
+  g_test_add_func ("/attachments/xlsx/customer-list", test_xlsx_customer_list);
+  g_test_add_func ("/attachments/odt/user-defined", test_odt_user_defined);
+  g_test_add_func ("/attachments/ooxml/encrypted-package", test_encrypted_package);
+  g_test_add_func ("/attachments/pdf/info-classification", test_pdf_info_classification);
+  g_test_add_func ("/attachments/zip/encrypted", test_encrypted_zip);
+  g_test_add_func ("/attachments/zip/nested-too-deep", test_nested_zip_too_deep);
+  g_test_add_func ("/attachments/tar-gz/nested-label", test_tar_gz_nested_label);
+  g_test_add_func ("/attachments/security/zip-bomb-one-entry", test_zip_bomb_one_entry);
+  g_test_add_func ("/attachments/security/zip-bomb-many-entries", test_zip_bomb_many_entries);
+  g_test_add_func ("/attachments/exec/elf-renamed-pdf", test_elf_renamed_pdf);
+  g_test_add_func ("/attachments/exec/shell-script", test_shell_script);
+  g_test_add_func ("/attachments/text/csv-ids", test_csv_ids);
+  g_test_add_func ("/attachments/text/gb18030", test_gb18030_text);
+  g_test_add_func ("/attachments/profile/errors", test_profile_errors);
+  g_test_add_func ("/attachments/profile/text-unaffected", test_text_unaffected);
+
+  ret = g_test_run ();
+  remove_tree (tmp_dir);
+  g_free (tmp_dir);
+  return ret;
+}
