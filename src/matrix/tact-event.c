@@ -452,7 +452,21 @@ tact_sync_room_free (TactSyncRoom *room)
   g_clear_pointer (&room->heroes, g_ptr_array_unref);
   g_clear_pointer (&room->typing, g_ptr_array_unref);
   g_clear_pointer (&room->account_data, g_ptr_array_unref);
+  g_clear_pointer (&room->receipts, g_ptr_array_unref);
   g_free (room);
+}
+
+static void
+tact_sync_receipt_free (TactSyncReceipt *receipt)
+{
+  if (receipt == NULL)
+    return;
+
+  g_free (receipt->event_id);
+  g_free (receipt->user_id);
+  g_free (receipt->receipt_type);
+  g_free (receipt->thread_id);
+  g_free (receipt);
 }
 
 static void
@@ -511,6 +525,83 @@ parse_summary (TactSyncRoom *room,
     room->invited_member_count = (gint) value;
 }
 
+/* m.receipt content: {event_id: {receipt_type: {user_id: {ts, thread_id?}}}}.
+ * Every level is checked; a wrongly typed entry is skipped and counted. */
+static void
+parse_receipt_content (TactSyncRoom *room,
+                       JsonObject   *content,
+                       guint        *n_skipped)
+{
+  JsonObjectIter event_iter;
+  const char *event_id;
+  JsonNode *by_type_node;
+
+  json_object_iter_init (&event_iter, content);
+  while (json_object_iter_next (&event_iter, &event_id, &by_type_node))
+    {
+      JsonObjectIter type_iter;
+      const char *receipt_type;
+      JsonNode *by_user_node;
+
+      if (*event_id == '\0' || !JSON_NODE_HOLDS_OBJECT (by_type_node))
+        {
+          (*n_skipped)++;
+          continue;
+        }
+
+      json_object_iter_init (&type_iter, json_node_get_object (by_type_node));
+      while (json_object_iter_next (&type_iter, &receipt_type, &by_user_node))
+        {
+          JsonObjectIter user_iter;
+          const char *user_id;
+          JsonNode *info_node;
+
+          if (*receipt_type == '\0' || !JSON_NODE_HOLDS_OBJECT (by_user_node))
+            {
+              (*n_skipped)++;
+              continue;
+            }
+
+          json_object_iter_init (&user_iter, json_node_get_object (by_user_node));
+          while (json_object_iter_next (&user_iter, &user_id, &info_node))
+            {
+              TactSyncReceipt *receipt;
+              JsonObject *info;
+              gint64 ts = 0;
+
+              if (*user_id == '\0' || !JSON_NODE_HOLDS_OBJECT (info_node))
+                {
+                  (*n_skipped)++;
+                  continue;
+                }
+
+              info = json_node_get_object (info_node);
+              receipt = g_new0 (TactSyncReceipt, 1);
+              receipt->event_id = g_strdup (event_id);
+              receipt->user_id = g_strdup (user_id);
+              receipt->receipt_type = g_strdup (receipt_type);
+              receipt->thread_id = g_strdup (tact_json_get_string (info, "thread_id"));
+              if (tact_json_get_int (info, "ts", &ts) && ts >= 0)
+                receipt->ts = ts;
+              g_ptr_array_add (room->receipts, receipt);
+            }
+        }
+    }
+}
+
+static void
+parse_unread (TactSyncRoom *room,
+              JsonObject   *room_obj)
+{
+  JsonObject *unread = tact_json_get_object (room_obj, "unread_notifications");
+  gint64 value;
+
+  if (tact_json_get_int (unread, "notification_count", &value) && value >= 0 && value <= G_MAXINT)
+    room->notification_count = (gint) value;
+  if (tact_json_get_int (unread, "highlight_count", &value) && value >= 0 && value <= G_MAXINT)
+    room->highlight_count = (gint) value;
+}
+
 static void
 parse_ephemeral (TactSyncRoom *room,
                  JsonObject   *room_obj,
@@ -531,7 +622,18 @@ parse_ephemeral (TactSyncRoom *room,
           continue;
         }
 
-      /* Receipts and other ephemeral types are not part of TactSyncRoom yet. */
+      if (g_str_equal (tact_json_get_string (obj, "type"), "m.receipt"))
+        {
+          JsonObject *content = tact_json_get_object (obj, "content");
+
+          if (content == NULL)
+            (*n_skipped)++;
+          else
+            parse_receipt_content (room, content, n_skipped);
+          continue;
+        }
+
+      /* Other ephemeral types are not part of TactSyncRoom. */
       if (!g_str_equal (tact_json_get_string (obj, "type"), "m.typing"))
         continue;
 
@@ -564,6 +666,9 @@ parse_room (const char *room_id,
   room->joined_member_count = -1;
   room->invited_member_count = -1;
   room->heroes = g_ptr_array_new_with_free_func (g_free);
+  room->receipts = g_ptr_array_new_with_free_func ((GDestroyNotify) tact_sync_receipt_free);
+  room->notification_count = -1;
+  room->highlight_count = -1;
 
   room->state = tact_matrix_parse_event_array (get_events_section (room_obj, "state", n_skipped),
                                                room_id, TRUE, TRUE, n_skipped);
@@ -585,6 +690,7 @@ parse_room (const char *room_id,
     }
 
   parse_ephemeral (room, room_obj, n_skipped);
+  parse_unread (room, room_obj);
 
   return room;
 }

@@ -17,11 +17,13 @@
 #include <glib/gi18n-lib.h>
 
 #include "tact-matrix-private.h"
+#include "tact-media-cache.h"
 
 #define CLIENT_API          "/_matrix/client/v3"
 #define DEFAULT_TIMEOUT_S   60u
 #define MEDIA_TIMEOUT_S     300u
 #define SYNC_GRACE_S        30u    /* on top of the long-poll timeout */
+#define READ_CHUNK          (64 * 1024)
 
 struct _TactMatrixClient
 {
@@ -35,6 +37,9 @@ struct _TactMatrixClient
   char        *access_token;   /* never logged */
   char        *server_name;    /* derived from user_id */
   GStrv        versions;       /* cached /versions, or NULL */
+  TactMediaCache *media_cache; /* or NULL */
+  /* settings */
+  guint        request_timeout_ms;   /* ordinary requests; 0: DEFAULT_TIMEOUT_S */
 };
 
 G_DEFINE_FINAL_TYPE (TactMatrixClient, tact_matrix_client, G_TYPE_OBJECT)
@@ -155,6 +160,7 @@ tact_matrix_client_finalize (GObject *object)
   g_clear_pointer (&self->access_token, g_free);
   g_clear_pointer (&self->server_name, g_free);
   g_clear_pointer (&self->versions, g_strfreev);
+  g_clear_object (&self->media_cache);
 
   G_OBJECT_CLASS (tact_matrix_client_parent_class)->finalize (object);
 }
@@ -295,6 +301,25 @@ tact_matrix_client_supports_version (TactMatrixClient *self,
 }
 
 void
+tact_matrix_client_set_media_cache (TactMatrixClient *self,
+                                    TactMediaCache   *cache)
+{
+  g_return_if_fail (TACT_IS_MATRIX_CLIENT (self));
+  g_return_if_fail (cache == NULL || TACT_IS_MEDIA_CACHE (cache));
+
+  g_set_object (&self->media_cache, cache);
+}
+
+void
+tact_matrix_client_set_request_timeout (TactMatrixClient *self,
+                                        guint             timeout_ms)
+{
+  g_return_if_fail (TACT_IS_MATRIX_CLIENT (self));
+
+  self->request_timeout_ms = timeout_ms;
+}
+
+void
 tact_matrix_client_set_credentials (TactMatrixClient *self,
                                     const char       *user_id,
                                     const char       *device_id,
@@ -325,6 +350,73 @@ tact_matrix_client_set_credentials (TactMatrixClient *self,
 
 /* ---- The HTTP layer ---------------------------------------------------------------- */
 
+/* A transfer's progress reporting. */
+typedef struct {
+  /* owned */
+  TactMatrixProgressFunc func;
+  gpointer               data;      /* released with @destroy */
+  GDestroyNotify         destroy;
+  /* state */
+  goffset                done;
+  goffset                total;     /* -1: unknown */
+} Progress;
+
+static Progress *
+progress_new (TactMatrixProgressFunc func,
+              gpointer               data,
+              GDestroyNotify         destroy)
+{
+  Progress *progress;
+
+  if (func == NULL)
+    {
+      if (destroy != NULL)
+        destroy (data);
+      return NULL;
+    }
+
+  progress = g_new0 (Progress, 1);
+  progress->func = func;
+  progress->data = data;
+  progress->destroy = destroy;
+  progress->total = -1;
+  return progress;
+}
+
+static void
+progress_free (Progress *progress)
+{
+  if (progress == NULL)
+    return;
+  if (progress->destroy != NULL)
+    progress->destroy (progress->data);
+  g_free (progress);
+}
+
+static void
+progress_report (Progress *progress,
+                 gsize     n_bytes)
+{
+  progress->done += n_bytes;
+  progress->func (progress->done, progress->total, progress->data);
+}
+
+static void
+progress_closure_notify (gpointer  data,
+                         GClosure *closure)
+{
+  progress_free (data);
+}
+
+/* SoupMessage::wrote-body-data, emitted on the session's (the caller's) context. */
+static void
+upload_wrote_body_data_cb (SoupMessage *msg,
+                           guint        chunk_size,
+                           Progress    *progress)
+{
+  progress_report (progress, chunk_size);
+}
+
 /* One request to the homeserver. Written with designated initialisers; what is left out
  * is zero: no query, no body, no token, DEFAULT_TIMEOUT_S. */
 typedef struct {
@@ -337,7 +429,10 @@ typedef struct {
   const char *content_type;  /* of @bytes; NULL means application/octet-stream */
   /* flags */
   gboolean    auth;          /* send the token; fails with NOT_LOGGED_IN when there is none */
-  guint       timeout_s;     /* 0 means DEFAULT_TIMEOUT_S */
+  guint       timeout_s;     /* 0 means the client's request timeout */
+  /* owned: taken by send_request() (even when it fails), or NULL */
+  Progress   *upload_progress;
+  Progress   *download_progress;
 } Request;
 
 /* Expands @template, where each "%s" stands for the next (const char *) argument escaped
@@ -372,6 +467,45 @@ not_logged_in_error (void)
 {
   return g_error_new_literal (TACT_MATRIX_ERROR, TACT_MATRIX_ERROR_NOT_LOGGED_IN,
                               _("Not logged in"));
+}
+
+
+/* A request body that survives libsoup restarting the message. libsoup 3.2 re-sends an
+ * idempotent request (PUT) by itself when a kept-alive connection closes under it, but the
+ * body stream it made from our bytes has been read by then, so the second attempt went out
+ * EMPTY: a send arrived as an event with no content. Setting the body again on "restarted"
+ * makes every attempt carry the same bytes. */
+typedef struct {
+  char   *content_type;
+  GBytes *bytes;
+} RequestBody;
+
+static void
+request_body_free (gpointer data, GClosure *closure)
+{
+  RequestBody *body = data;
+
+  g_free (body->content_type);
+  g_bytes_unref (body->bytes);
+  g_free (body);
+}
+
+static void
+request_restarted_cb (SoupMessage *msg, RequestBody *body)
+{
+  soup_message_set_request_body_from_bytes (msg, body->content_type, body->bytes);
+}
+
+static void
+set_request_body (SoupMessage *msg, const char *content_type, GBytes *bytes)
+{
+  RequestBody *body = g_new0 (RequestBody, 1);
+
+  body->content_type = g_strdup (content_type);
+  body->bytes = g_bytes_ref (bytes);
+  soup_message_set_request_body_from_bytes (msg, content_type, bytes);
+  g_signal_connect_data (msg, "restarted", G_CALLBACK (request_restarted_cb), body,
+                         request_body_free, 0);
 }
 
 static SoupMessage *
@@ -413,14 +547,12 @@ build_message (TactMatrixClient  *self,
       gsize len = strlen (text);
       g_autoptr(GBytes) bytes = g_bytes_new_take (text, len);
 
-      soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+      set_request_body (msg, "application/json", bytes);
     }
   else if (req->bytes != NULL)
     {
-      soup_message_set_request_body_from_bytes (msg,
-                                                req->content_type != NULL ? req->content_type
-                                                                          : "application/octet-stream",
-                                                req->bytes);
+      set_request_body (msg, req->content_type != NULL ? req->content_type : "application/octet-stream",
+                        req->bytes);
     }
 
   return g_steal_pointer (&msg);
@@ -433,6 +565,9 @@ typedef struct {
   GCancellable *inner;          /* cancelled by the caller's cancellable or the timer */
   GCancellable *outer;          /* the caller's, or NULL */
   GSource      *timer;
+  GInputStream *stream;         /* the response body, while it is read */
+  GByteArray   *buffer;         /* the body read so far */
+  Progress     *progress;       /* download progress, or NULL */
   /* state */
   gulong        outer_handler;
   gboolean      timed_out;
@@ -447,6 +582,9 @@ send_data_free (SendData *data)
   if (data->timer != NULL)
     g_source_destroy (data->timer);
   g_clear_pointer (&data->timer, g_source_unref);
+  g_clear_object (&data->stream);
+  g_clear_pointer (&data->buffer, g_byte_array_unref);
+  g_clear_pointer (&data->progress, progress_free);
   g_clear_object (&data->inner);
   g_clear_object (&data->msg);
   g_free (data);
@@ -469,50 +607,122 @@ send_timeout_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* Completes @task (transfer full) with the transport failure @error. */
 static void
-send_ready_cb (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
+send_fail (GTask  *task,
+           GError *error)
 {
-  g_autoptr(GTask) task = user_data;
   SendData *data = g_task_get_task_data (task);
-  g_autoptr(GError) error = NULL;
-  GBytes *body;
 
-  body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
   if (data->timer != NULL)
     g_source_destroy (data->timer);
 
-  if (body == NULL)
+  if (data->timed_out)
     {
-      if (data->timed_out)
-        {
-          g_autoptr(GError) cause = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                                                         _("The request timed out"));
-          g_task_return_error (task, tact_matrix_error_new_network (g_steal_pointer (&cause)));
-        }
-      else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_task_return_error (task, g_steal_pointer (&error));
-      else
-        g_task_return_error (task, tact_matrix_error_new_network (g_steal_pointer (&error)));
+      g_autoptr(GError) cause = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                                                     _("The request timed out"));
+      g_task_return_error (task, tact_matrix_error_new_network (g_steal_pointer (&cause)));
+      g_clear_error (&error);
+    }
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_task_return_error (task, error);
+  else
+    g_task_return_error (task, tact_matrix_error_new_network (error));
+  g_object_unref (task);
+}
+
+static void send_read_cb (GObject      *source,
+                          GAsyncResult *result,
+                          gpointer      user_data);
+
+static void
+send_read_next (GTask *task)
+{
+  SendData *data = g_task_get_task_data (task);
+
+  g_input_stream_read_bytes_async (data->stream, READ_CHUNK, G_PRIORITY_DEFAULT,
+                                   data->inner, send_read_cb, task);
+}
+
+static void
+send_read_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  GTask *task = user_data;
+  SendData *data = g_task_get_task_data (task);
+  g_autoptr(GBytes) chunk = NULL;
+  GError *error = NULL;
+  gsize len;
+
+  chunk = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
+  if (chunk == NULL)
+    {
+      send_fail (task, error);
       return;
     }
 
+  len = g_bytes_get_size (chunk);
+  if (len > 0)
+    {
+      g_byte_array_append (data->buffer, g_bytes_get_data (chunk, NULL), len);
+      if (data->progress != NULL)
+        progress_report (data->progress, len);
+      send_read_next (task);
+      return;
+    }
+
+  /* End of the body. */
+  if (data->timer != NULL)
+    g_source_destroy (data->timer);
+  g_input_stream_close (data->stream, NULL, NULL);
   g_debug ("%s → HTTP %u", soup_message_get_method (data->msg),
            soup_message_get_status (data->msg));
-  g_task_return_pointer (task, body, (GDestroyNotify) g_bytes_unref);
+  g_task_return_pointer (task, g_byte_array_free_to_bytes (g_steal_pointer (&data->buffer)),
+                         (GDestroyNotify) g_bytes_unref);
+  g_object_unref (task);
 }
 
-/* Sends @msg (transfer full) and reads the whole body, whatever the HTTP status. */
+static void
+send_sent_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  GTask *task = user_data;
+  SendData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  data->stream = soup_session_send_finish (SOUP_SESSION (source), result, &error);
+  if (data->stream == NULL)
+    {
+      send_fail (task, error);
+      return;
+    }
+
+  if (data->progress != NULL)
+    {
+      SoupMessageHeaders *headers = soup_message_get_response_headers (data->msg);
+
+      if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH)
+        data->progress->total = soup_message_headers_get_content_length (headers);
+    }
+
+  data->buffer = g_byte_array_new ();
+  send_read_next (task);
+}
+
+/* Sends @msg (transfer full) and reads the whole body, whatever the HTTP status, in
+ * chunks (reporting them to @progress, transfer full, when there is one). */
 static void
 send_async (TactMatrixClient    *self,
             SoupMessage         *msg,
-            guint                timeout_s,
+            guint                timeout_ms,
+            Progress            *progress,
             GCancellable        *cancellable,
             GAsyncReadyCallback  callback,
             gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
+  GTask *task;
   SendData *data;
 
   task = g_task_new (self, cancellable, callback, user_data);
@@ -521,6 +731,7 @@ send_async (TactMatrixClient    *self,
   data = g_new0 (SendData, 1);
   data->msg = msg;
   data->inner = g_cancellable_new ();
+  data->progress = progress;
   g_task_set_task_data (task, data, (GDestroyNotify) send_data_free);
 
   if (cancellable != NULL)
@@ -532,12 +743,12 @@ send_async (TactMatrixClient    *self,
                                                    g_object_unref);
     }
 
-  data->timer = g_timeout_source_new_seconds (timeout_s);
+  data->timer = g_timeout_source_new (timeout_ms);
   g_source_set_callback (data->timer, send_timeout_cb, data, NULL);
   g_source_attach (data->timer, g_main_context_get_thread_default ());
 
-  soup_session_send_and_read_async (self->session, msg, G_PRIORITY_DEFAULT, data->inner,
-                                    send_ready_cb, g_steal_pointer (&task));
+  soup_session_send_async (self->session, msg, G_PRIORITY_DEFAULT, data->inner,
+                           send_sent_cb, task);
 }
 
 /* Returns the body (maybe empty) of any HTTP response; *msg_out borrows the message. */
@@ -600,16 +811,34 @@ send_request (TactMatrixClient    *self,
 {
   g_autoptr(GError) error = NULL;
   SoupMessage *msg;
+  guint timeout_ms;
 
   msg = build_message (self, req, &error);
   if (msg == NULL)
     {
+      progress_free (req->upload_progress);
+      progress_free (req->download_progress);
       g_task_return_error (task, g_steal_pointer (&error));
       g_object_unref (task);
       return;
     }
 
-  send_async (self, msg, req->timeout_s != 0 ? req->timeout_s : DEFAULT_TIMEOUT_S,
+  if (req->upload_progress != NULL)
+    {
+      /* The handler owns the progress: released with the message. */
+      req->upload_progress->total = req->bytes != NULL ? (goffset) g_bytes_get_size (req->bytes) : -1;
+      g_signal_connect_data (msg, "wrote-body-data", G_CALLBACK (upload_wrote_body_data_cb),
+                             req->upload_progress, progress_closure_notify, 0);
+    }
+
+  if (req->timeout_s != 0)
+    timeout_ms = req->timeout_s * 1000;
+  else if (self->request_timeout_ms != 0)
+    timeout_ms = self->request_timeout_ms;
+  else
+    timeout_ms = DEFAULT_TIMEOUT_S * 1000;
+
+  send_async (self, msg, timeout_ms, req->download_progress,
               g_task_get_cancellable (task), callback, task);
 }
 
@@ -1516,13 +1745,16 @@ tact_matrix_client_sync_finish (TactMatrixClient  *self,
 /* ---- Media ---------------------------------------------------------------------- */
 
 void
-tact_matrix_client_upload_async (TactMatrixClient    *self,
-                                 GBytes              *data,
-                                 const char          *content_type,
-                                 const char          *filename,
-                                 GCancellable        *cancellable,
-                                 GAsyncReadyCallback  callback,
-                                 gpointer             user_data)
+tact_matrix_client_upload_with_progress_async (TactMatrixClient      *self,
+                                               GBytes                *data,
+                                               const char            *content_type,
+                                               const char            *filename,
+                                               TactMatrixProgressFunc progress,
+                                               gpointer               progress_data,
+                                               GDestroyNotify         progress_destroy,
+                                               GCancellable          *cancellable,
+                                               GAsyncReadyCallback    callback,
+                                               gpointer               user_data)
 {
   g_autoptr(GString) query = g_string_new (NULL);
   GTask *task;
@@ -1531,14 +1763,30 @@ tact_matrix_client_upload_async (TactMatrixClient    *self,
   g_return_if_fail (data != NULL);
 
   task = g_task_new (self, cancellable, callback, user_data);
+  /* one finish function for both flavours */
   g_task_set_source_tag (task, tact_matrix_client_upload_async);
 
   append_query (query, "filename", filename);
   call_json (self, task,
              &(Request) { .method = "POST", .path = "/_matrix/media/v3/upload", .query = query->str,
                           .bytes = data, .content_type = content_type, .auth = TRUE,
-                          .timeout_s = MEDIA_TIMEOUT_S },
+                          .timeout_s = MEDIA_TIMEOUT_S,
+                          .upload_progress = progress_new (progress, progress_data, progress_destroy) },
              &content_uri_result);
+}
+
+void
+tact_matrix_client_upload_async (TactMatrixClient    *self,
+                                 GBytes              *data,
+                                 const char          *content_type,
+                                 const char          *filename,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  tact_matrix_client_upload_with_progress_async (self, data, content_type, filename,
+                                                 NULL, NULL, NULL,
+                                                 cancellable, callback, user_data);
 }
 
 char *
@@ -1552,18 +1800,96 @@ tact_matrix_client_upload_finish (TactMatrixClient  *self,
 
 typedef struct {
   /* owned */
-  char *server;         /* escaped server name */
-  char *media_id;       /* escaped media id */
-  char *content_type;   /* of the response */
+  char     *mxc_uri;        /* as given: the cache key */
+  char     *server;         /* escaped server name */
+  char     *media_id;       /* escaped media id */
+  char     *content_type;   /* of the response (or the cache entry) */
+  GBytes   *body;           /* the downloaded bytes, while they are being cached */
+  Progress *progress;       /* until the request takes it, or NULL */
 } DownloadData;
 
 static void
 download_data_free (DownloadData *data)
 {
+  g_free (data->mxc_uri);
   g_free (data->server);
   g_free (data->media_id);
   g_free (data->content_type);
+  g_clear_pointer (&data->body, g_bytes_unref);
+  g_clear_pointer (&data->progress, progress_free);
   g_free (data);
+}
+
+/* Cache work runs in a worker thread: a helper task whose source object is the cache. */
+typedef struct {
+  /* owned */
+  char   *mxc_uri;
+  char   *content_type;
+  GBytes *body;
+} CacheJob;
+
+static void
+cache_job_free (CacheJob *job)
+{
+  g_free (job->mxc_uri);
+  g_free (job->content_type);
+  g_clear_pointer (&job->body, g_bytes_unref);
+  g_free (job);
+}
+
+static void
+cache_lookup_thread (GTask        *task,
+                     gpointer      source_object,
+                     gpointer      task_data,
+                     GCancellable *cancellable)
+{
+  CacheJob *job = task_data;
+
+  job->body = tact_media_cache_lookup (TACT_MEDIA_CACHE (source_object), job->mxc_uri,
+                                       &job->content_type);
+  g_task_return_boolean (task, job->body != NULL);
+}
+
+static void
+cache_store_thread (GTask        *task,
+                    gpointer      source_object,
+                    gpointer      task_data,
+                    GCancellable *cancellable)
+{
+  CacheJob *job = task_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!tact_media_cache_store (TACT_MEDIA_CACHE (source_object), job->mxc_uri,
+                               job->content_type, job->body, &error))
+    g_message ("Could not cache downloaded media: %s", error->message);
+  g_task_return_boolean (task, TRUE);
+}
+
+static GTask *
+cache_job_new (TactMediaCache      *cache,
+               DownloadData        *data,
+               GAsyncReadyCallback  callback,
+               GTask               *task)
+{
+  GTask *job_task = g_task_new (cache, NULL, callback, task);
+  CacheJob *job = g_new0 (CacheJob, 1);
+
+  job->mxc_uri = g_strdup (data->mxc_uri);
+  job->content_type = g_strdup (data->content_type);
+  job->body = data->body != NULL ? g_bytes_ref (data->body) : NULL;
+  g_task_set_task_data (job_task, job, (GDestroyNotify) cache_job_free);
+  return job_task;
+}
+
+static void
+download_stored_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  DownloadData *data = g_task_get_task_data (task);
+
+  g_task_return_pointer (task, g_steal_pointer (&data->body), (GDestroyNotify) g_bytes_unref);
 }
 
 static void
@@ -1587,7 +1913,20 @@ download_cb (GObject      *source,
 
   data->content_type = g_strdup (soup_message_headers_get_one (soup_message_get_response_headers (msg),
                                                                "Content-Type"));
-  g_task_return_pointer (task, g_steal_pointer (&body), (GDestroyNotify) g_bytes_unref);
+
+  if (self->media_cache == NULL)
+    {
+      g_task_return_pointer (task, g_steal_pointer (&body), (GDestroyNotify) g_bytes_unref);
+      return;
+    }
+
+  /* Stored before the result is returned, so a second download is a hit. */
+  data->body = g_steal_pointer (&body);
+  {
+    g_autoptr(GTask) job = cache_job_new (self->media_cache, data, download_stored_cb,
+                                          g_steal_pointer (&task));
+    g_task_run_in_thread (job, cache_store_thread);
+  }
 }
 
 static void
@@ -1608,7 +1947,8 @@ download_start (TactMatrixClient *self,
 
   send_request (self,
                 &(Request) { .method = "GET", .path = path, .auth = authenticated,
-                             .timeout_s = MEDIA_TIMEOUT_S },
+                             .timeout_s = MEDIA_TIMEOUT_S,
+                             .download_progress = g_steal_pointer (&data->progress) },
                 task, download_cb);
 }
 
@@ -1631,6 +1971,47 @@ download_versions_cb (GObject      *source,
     }
 
   download_start (self, task);
+}
+
+/* Goes to the network: which endpoint depends on /versions, fetched once if not cached. */
+static void
+download_fetch (TactMatrixClient *self,
+                GTask            *task)
+{
+  if (self->versions == NULL)
+    tact_matrix_client_versions_async (self, g_task_get_cancellable (task),
+                                       download_versions_cb, task);
+  else
+    download_start (self, task);
+}
+
+static void
+download_looked_up_cb (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  GTask *task = user_data;
+  TactMatrixClient *self = g_task_get_source_object (task);
+  DownloadData *data = g_task_get_task_data (task);
+  CacheJob *job = g_task_get_task_data (G_TASK (result));
+
+  if (g_task_return_error_if_cancelled (task))
+    {
+      g_object_unref (task);
+      return;
+    }
+
+  if (g_task_propagate_boolean (G_TASK (result), NULL) && job->body != NULL)
+    {
+      g_debug ("Media cache hit");
+      g_free (data->content_type);
+      data->content_type = g_steal_pointer (&job->content_type);
+      g_task_return_pointer (task, g_steal_pointer (&job->body), (GDestroyNotify) g_bytes_unref);
+      g_object_unref (task);
+      return;
+    }
+
+  download_fetch (self, task);
 }
 
 /* Splits "mxc://server/id" into escaped segments. */
@@ -1659,11 +2040,14 @@ parse_mxc (const char  *uri,
 }
 
 void
-tact_matrix_client_download_async (TactMatrixClient    *self,
-                                   const char          *mxc_uri,
-                                   GCancellable        *cancellable,
-                                   GAsyncReadyCallback  callback,
-                                   gpointer             user_data)
+tact_matrix_client_download_with_progress_async (TactMatrixClient      *self,
+                                                 const char            *mxc_uri,
+                                                 TactMatrixProgressFunc progress,
+                                                 gpointer               progress_data,
+                                                 GDestroyNotify         progress_destroy,
+                                                 GCancellable          *cancellable,
+                                                 GAsyncReadyCallback    callback,
+                                                 gpointer               user_data)
 {
   GTask *task;
   DownloadData *data;
@@ -1672,9 +2056,12 @@ tact_matrix_client_download_async (TactMatrixClient    *self,
   g_return_if_fail (mxc_uri != NULL);
 
   task = g_task_new (self, cancellable, callback, user_data);
+  /* one finish function for both flavours */
   g_task_set_source_tag (task, tact_matrix_client_download_async);
 
   data = g_new0 (DownloadData, 1);
+  data->mxc_uri = g_strdup (mxc_uri);
+  data->progress = progress_new (progress, progress_data, progress_destroy);
   g_task_set_task_data (task, data, (GDestroyNotify) download_data_free);
 
   if (!parse_mxc (mxc_uri, &data->server, &data->media_id))
@@ -1685,11 +2072,25 @@ tact_matrix_client_download_async (TactMatrixClient    *self,
       return;
     }
 
-  /* Which endpoint to use depends on /versions; fetch it once if not cached. */
-  if (self->versions == NULL)
-    tact_matrix_client_versions_async (self, cancellable, download_versions_cb, task);
-  else
-    download_start (self, task);
+  if (self->media_cache != NULL)
+    {
+      g_autoptr(GTask) job = cache_job_new (self->media_cache, data, download_looked_up_cb, task);
+      g_task_run_in_thread (job, cache_lookup_thread);
+      return;
+    }
+
+  download_fetch (self, task);
+}
+
+void
+tact_matrix_client_download_async (TactMatrixClient    *self,
+                                   const char          *mxc_uri,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  tact_matrix_client_download_with_progress_async (self, mxc_uri, NULL, NULL, NULL,
+                                                   cancellable, callback, user_data);
 }
 
 GBytes *

@@ -36,6 +36,33 @@ typedef enum {
   TACT_MATRIX_ERROR_HTTP,                    /* HTTP error without a Matrix body */
   TACT_MATRIX_ERROR_NETWORK,                 /* could not reach the server */
   TACT_MATRIX_ERROR_NOT_LOGGED_IN,           /* a call that needs a token was made without one */
+  /* Appended later: the rest of the spec's error codes. Only append; never reorder. */
+  TACT_MATRIX_ERROR_UNAUTHORIZED,            /* M_UNAUTHORIZED */
+  TACT_MATRIX_ERROR_USER_LOCKED,             /* M_USER_LOCKED */
+  TACT_MATRIX_ERROR_USER_SUSPENDED,          /* M_USER_SUSPENDED */
+  TACT_MATRIX_ERROR_BAD_STATE,               /* M_BAD_STATE */
+  TACT_MATRIX_ERROR_INVALID_ROOM_STATE,      /* M_INVALID_ROOM_STATE */
+  TACT_MATRIX_ERROR_THREEPID_IN_USE,         /* M_THREEPID_IN_USE */
+  TACT_MATRIX_ERROR_THREEPID_NOT_FOUND,      /* M_THREEPID_NOT_FOUND */
+  TACT_MATRIX_ERROR_THREEPID_AUTH_FAILED,    /* M_THREEPID_AUTH_FAILED */
+  TACT_MATRIX_ERROR_THREEPID_DENIED,         /* M_THREEPID_DENIED */
+  TACT_MATRIX_ERROR_THREEPID_MEDIUM_NOT_SUPPORTED, /* M_THREEPID_MEDIUM_NOT_SUPPORTED */
+  TACT_MATRIX_ERROR_SERVER_NOT_TRUSTED,      /* M_SERVER_NOT_TRUSTED */
+  TACT_MATRIX_ERROR_INCOMPATIBLE_ROOM_VERSION, /* M_INCOMPATIBLE_ROOM_VERSION */
+  TACT_MATRIX_ERROR_BAD_PAGINATION,          /* M_BAD_PAGINATION */
+  TACT_MATRIX_ERROR_EXCLUSIVE,               /* M_EXCLUSIVE */
+  TACT_MATRIX_ERROR_RESOURCE_LIMIT_EXCEEDED, /* M_RESOURCE_LIMIT_EXCEEDED */
+  TACT_MATRIX_ERROR_CANNOT_LEAVE_SERVER_NOTICE_ROOM, /* M_CANNOT_LEAVE_SERVER_NOTICE_ROOM */
+  TACT_MATRIX_ERROR_WEAK_PASSWORD,           /* M_WEAK_PASSWORD */
+  TACT_MATRIX_ERROR_CAPTCHA_NEEDED,          /* M_CAPTCHA_NEEDED */
+  TACT_MATRIX_ERROR_CAPTCHA_INVALID,         /* M_CAPTCHA_INVALID */
+  TACT_MATRIX_ERROR_MISSING_PARAM,           /* M_MISSING_PARAM */
+  TACT_MATRIX_ERROR_NOT_YET_UPLOADED,        /* M_NOT_YET_UPLOADED */
+  TACT_MATRIX_ERROR_CANNOT_OVERWRITE_MEDIA,  /* M_CANNOT_OVERWRITE_MEDIA */
+  TACT_MATRIX_ERROR_CONSENT_NOT_GIVEN,       /* M_CONSENT_NOT_GIVEN (Synapse) */
+  TACT_MATRIX_ERROR_DUPLICATE_ANNOTATION,    /* M_DUPLICATE_ANNOTATION */
+  TACT_MATRIX_ERROR_WRONG_ROOM_KEYS_VERSION, /* M_WRONG_ROOM_KEYS_VERSION */
+  TACT_MATRIX_ERROR_UNACTIONABLE,            /* M_UNACTIONABLE */
 } TactMatrixError;
 
 /* The errcode string the server sent with this error ("M_FORBIDDEN"), or NULL. */
@@ -84,7 +111,20 @@ typedef struct {
   GPtrArray *heroes;         /* char*, from summary, may be empty */
   GPtrArray *typing;         /* char* user ids, NULL when no m.typing event came */
   GPtrArray *account_data;   /* TactEvent (room_id set, no event_id) */
+  /* Appended later (only append, never reorder): */
+  GPtrArray *receipts;       /* TactSyncReceipt, from m.receipt; never NULL (maybe empty) */
+  gint       notification_count;    /* unread_notifications, -1 if absent */
+  gint       highlight_count;       /* unread_notifications, -1 if absent */
 } TactSyncRoom;
+
+/* One receipt from an m.receipt ephemeral event: @user_id has read up to @event_id. */
+typedef struct {
+  char   *event_id;
+  char   *user_id;
+  char   *receipt_type;   /* "m.read", "m.read.private", … */
+  char   *thread_id;      /* "main", a thread root event id, or NULL (unthreaded) */
+  gint64  ts;             /* ms since the epoch, 0 when the server gave none */
+} TactSyncReceipt;
 
 typedef struct {
   char      *room_id;
@@ -246,6 +286,47 @@ void    tact_matrix_client_download_async  (TactMatrixClient *self, const char *
                                             GAsyncReadyCallback callback, gpointer user_data);
 GBytes *tact_matrix_client_download_finish (TactMatrixClient *self, GAsyncResult *result,
                                             char **content_type, GError **error);
+
+/* Progress of a transfer, called on the thread-default main context of the call.
+ * @bytes_total is -1 when the size is unknown (a download without Content-Length). */
+typedef void (*TactMatrixProgressFunc) (goffset  bytes_done,
+                                        goffset  bytes_total,
+                                        gpointer user_data);
+
+/* Like tact_matrix_client_upload_async(), reporting progress as the body is written.
+ * @progress_data is released with @progress_destroy once the request is over.
+ * Finish with tact_matrix_client_upload_finish(). */
+void tact_matrix_client_upload_with_progress_async (TactMatrixClient      *self,
+                                                    GBytes                *data,
+                                                    const char            *content_type,
+                                                    const char            *filename,
+                                                    TactMatrixProgressFunc progress,
+                                                    gpointer               progress_data,
+                                                    GDestroyNotify         progress_destroy,
+                                                    GCancellable          *cancellable,
+                                                    GAsyncReadyCallback    callback,
+                                                    gpointer               user_data);
+
+/* Like tact_matrix_client_download_async(), reporting progress as the body arrives
+ * (not called for a cache hit). Finish with tact_matrix_client_download_finish(). */
+void tact_matrix_client_download_with_progress_async (TactMatrixClient      *self,
+                                                      const char            *mxc_uri,
+                                                      TactMatrixProgressFunc progress,
+                                                      gpointer               progress_data,
+                                                      GDestroyNotify         progress_destroy,
+                                                      GCancellable          *cancellable,
+                                                      GAsyncReadyCallback    callback,
+                                                      gpointer               user_data);
+
+/* Downloads look in @cache first and store what they fetch (NULL: no cache). */
+typedef struct _TactMediaCache TactMediaCache;
+void tact_matrix_client_set_media_cache (TactMatrixClient *self,
+                                         TactMediaCache   *cache);
+
+/* The timeout of ordinary requests (not /sync long-polls, not media), in ms; 0 restores
+ * the default (60 s). Mostly for tests of the timeout path. */
+void tact_matrix_client_set_request_timeout (TactMatrixClient *self,
+                                             guint             timeout_ms);
 
 /* Percent-escapes one path segment (room ids, event ids, user ids, txn ids). */
 char *tact_matrix_escape_path_segment (const char *segment);

@@ -48,6 +48,8 @@ typedef struct {
   GPtrArray  *events;          /* owned, of owned SbEvent*, in stream order */
   GHashTable *state;           /* "type\x1fstate_key" -> SbEvent* (borrowed from events) */
   GHashTable *receipts;        /* user_id -> owned SbReceipt* (m.read) */
+  GHashTable *typing;          /* set of owned user ids typing now (not persisted) */
+  guint64     typing_stream;   /* when the typing set last changed, 0 = never */
 } SbRoom;
 
 typedef struct {

@@ -39,6 +39,9 @@ struct _TactSandboxServer
   guint            fault_ms;
   guint            fault_counter;
   guint            faults_injected;
+
+  /* Tokens expired by tact_sandbox_server_expire_tokens (soft): answered with soft_logout true. */
+  GHashTable      *soft_expired;   /* set of owned token strings */
 };
 
 G_DEFINE_FINAL_TYPE (TactSandboxServer, tact_sandbox_server, G_TYPE_OBJECT)
@@ -161,6 +164,24 @@ respond_not_in_room (Req *req, const char *room_id)
 
 /* The request body as a JSON object; an empty body counts as {}. On failure responds with
  * Synapse's error (M_NOT_JSON / M_BAD_JSON) and returns NULL. */
+static JsonObject *req_body_object (Req *req);
+
+/* For endpoints whose body is the event content: an empty body is not JSON (Synapse answers
+ * 400 M_NOT_JSON), unlike /join or /logout where an empty body stands for {}. */
+static JsonObject *
+req_body_object_required (Req *req)
+{
+  SoupMessageBody *body = soup_server_message_get_request_body (req->msg);
+  g_autoptr(GBytes) bytes = soup_message_body_flatten (body);
+
+  if (req->body == NULL && g_bytes_get_size (bytes) == 0)
+    {
+      respond_error (req->msg, 400, "M_NOT_JSON", "Content not JSON.");
+      return NULL;
+    }
+  return req_body_object (req);
+}
+
 static JsonObject *
 req_body_object (Req *req)
 {
@@ -365,8 +386,12 @@ wake_pending_syncs (TactSandboxServer *self)
         {
           /* Logged out while waiting. */
           SoupServerMessage *msg = g_object_ref (p->msg);
+          JsonNode *node = error_node ("M_UNKNOWN_TOKEN", "Invalid access token passed.");
+
+          json_object_set_boolean_member (json_node_get_object (node), "soft_logout",
+                                          g_hash_table_contains (self->soft_expired, p->token));
           g_ptr_array_remove (self->pending_syncs, p);
-          respond_json (msg, 401, error_node ("M_UNKNOWN_TOKEN", "Invalid access token passed."));
+          respond_json (msg, 401, node);
           soup_server_message_unpause (msg);
           g_object_unref (msg);
           continue;
@@ -1332,7 +1357,7 @@ h_send (Req *req)
       respond_event_id (req, existing);
       return;
     }
-  if (req_body_object (req) == NULL || (room = req_joined_room (req)) == NULL)
+  if (req_body_object_required (req) == NULL || (room = req_joined_room (req)) == NULL)
     return;
   if (!check_power (req, room, type, FALSE))
     return;
@@ -1672,9 +1697,32 @@ h_read_markers (Req *req)
 static void
 h_typing (Req *req)
 {
-  /* Accepted and ignored: the sandbox does not model typing notifications. */
-  if (req_body_object (req) == NULL || req_joined_room (req) == NULL)
+  JsonObject *body;
+  SbRoom *room;
+  JsonNode *typing;
+  gboolean changed;
+
+  if ((body = req_body_object (req)) == NULL || (room = req_joined_room (req)) == NULL)
     return;
+  if (!check_own_user (req, req_arg (req, 1), "set typing for"))
+    return;
+  typing = json_object_get_member (body, "typing");
+  if (typing == NULL || !JSON_NODE_HOLDS_VALUE (typing)
+      || json_node_get_value_type (typing) != G_TYPE_BOOLEAN)
+    {
+      respond_error (req->msg, 400, "M_BAD_JSON", "typing must be a boolean");
+      return;
+    }
+  /* The set is kept until the user stops typing; the timeout is not modelled. */
+  if (json_node_get_boolean (typing))
+    changed = g_hash_table_add (room->typing, g_strdup (req->user->user_id));
+  else
+    changed = g_hash_table_remove (room->typing, req->user->user_id);
+  if (changed)
+    {
+      room->typing_stream = sb_state_next_stream (req->self->state);
+      sb_state_changed (req->self->state, NULL);
+    }
   respond_empty (req->msg);
 }
 
@@ -1857,7 +1905,8 @@ run_route (Req *req)
       if (req->user == NULL)
         {
           JsonNode *node = error_node ("M_UNKNOWN_TOKEN", "Invalid access token passed.");
-          json_object_set_boolean_member (json_node_get_object (node), "soft_logout", FALSE);
+          json_object_set_boolean_member (json_node_get_object (node), "soft_logout",
+                                          g_hash_table_contains (self->soft_expired, token));
           respond_json (req->msg, 401, node);
           return;
         }
@@ -1949,6 +1998,7 @@ tact_sandbox_server_finalize (GObject *object)
   g_clear_pointer (&self->state, sb_state_free);
   g_clear_pointer (&self->state_file, g_free);
   g_clear_pointer (&self->versions, g_strfreev);
+  g_clear_pointer (&self->soft_expired, g_hash_table_unref);
 
   G_OBJECT_CLASS (tact_sandbox_server_parent_class)->finalize (object);
 }
@@ -1969,6 +2019,7 @@ tact_sandbox_server_init (TactSandboxServer *self)
   self->delayed = g_ptr_array_new_with_free_func ((GDestroyNotify) delayed_free);
   self->versions = g_strdupv ((char **) synapse_versions);
   self->fault_ms = 1000;
+  self->soft_expired = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->actors = sb_actors_new (&self->state);
 }
 
@@ -2193,4 +2244,23 @@ tact_sandbox_server_get_pending_syncs (TactSandboxServer *self)
 {
   g_return_val_if_fail (TACT_IS_SANDBOX_SERVER (self), 0);
   return self->pending_syncs->len;
+}
+
+void
+tact_sandbox_server_expire_tokens (TactSandboxServer *self, gboolean soft)
+{
+  GList *tokens;
+
+  g_return_if_fail (TACT_IS_SANDBOX_SERVER (self));
+  tokens = g_hash_table_get_keys (self->state->tokens);
+  for (GList *l = tokens; l != NULL; l = l->next)
+    {
+      g_autofree char *token = g_strdup (l->data);
+
+      if (soft)
+        g_hash_table_add (self->soft_expired, g_strdup (token));
+      sb_state_remove_token (self->state, token);
+    }
+  g_list_free (tokens);
+  sb_state_changed (self->state, NULL);   /* answers held syncs with M_UNKNOWN_TOKEN */
 }

@@ -126,6 +126,7 @@ sb_room_free (SbRoom *room)
   g_free (room->room_id);
   g_hash_table_unref (room->state);
   g_hash_table_unref (room->receipts);
+  g_hash_table_unref (room->typing);
   g_ptr_array_unref (room->events);
   g_free (room);
 }
@@ -332,6 +333,7 @@ room_new (const char *room_id)
   room->state = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   room->receipts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                           (GDestroyNotify) sb_receipt_free);
+  room->typing = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   return room;
 }
 

@@ -134,6 +134,24 @@ ephemeral_events (SbRoom *room, gboolean has_since, guint64 since)
     }
   else
     json_object_unref (content);
+
+  /* m.typing carries the whole current set whenever it changed since the token. */
+  if (room->typing_stream > 0 && (!has_since || room->typing_stream > since))
+    {
+      JsonObject *ev = json_object_new ();
+      JsonObject *typing = json_object_new ();
+      JsonArray *user_ids = json_array_new ();
+      GHashTableIter t_iter;
+      gpointer user_id;
+
+      g_hash_table_iter_init (&t_iter, room->typing);
+      while (g_hash_table_iter_next (&t_iter, &user_id, NULL))
+        json_array_add_string_element (user_ids, user_id);
+      json_object_set_array_member (typing, "user_ids", user_ids);
+      json_object_set_string_member (ev, "type", "m.typing");
+      json_object_set_object_member (ev, "content", typing);
+      json_array_add_object_element (events, ev);
+    }
   return events;
 }
 

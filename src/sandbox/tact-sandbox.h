@@ -73,6 +73,10 @@ void      tact_sandbox_server_set_fault_ms (TactSandboxServer *self, guint ms);
 /* How many faults have been injected since the last set_fault. */
 guint     tact_sandbox_server_get_faults_injected (TactSandboxServer *self);
 
+/* For tests: every access token stops working (401 M_UNKNOWN_TOKEN). soft: the answers carry
+ * soft_logout true, so the client may log in again with the same device id and keep its data. */
+void      tact_sandbox_server_expire_tokens (TactSandboxServer *self, gboolean soft);
+
 /* Writes the state file now (no-op without one). Also done on stop and finalize. */
 gboolean  tact_sandbox_server_save         (TactSandboxServer *self, GError **error);
 

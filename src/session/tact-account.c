@@ -324,3 +324,115 @@ tact_account_logout_finish (GAsyncResult *result, GError **error)
 {
   return g_task_propagate_boolean (G_TASK (result), error);
 }
+
+/* ---- Re-login after a soft logout ---------------------------------------------------- */
+
+typedef struct {
+  TactSession       *session;     /* owned ref */
+  char              *homeserver;  /* what the keyring holds (the sandbox marker stays), owned */
+  char              *password;    /* owned; wiped and freed once the login request is made */
+} ReloginState;
+
+static void
+wipe_password (char **password)
+{
+  if (*password)
+    memset (*password, 0, strlen (*password));
+  g_clear_pointer (password, g_free);
+}
+
+static void
+relogin_state_free (ReloginState *state)
+{
+  wipe_password (&state->password);
+  g_clear_object (&state->session);
+  g_free (state->homeserver);
+  g_free (state);
+}
+
+static void
+relogin_stored_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ReloginState *state = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!tact_secrets_store_account_finish (result, &error))
+    {
+      /* The new token works but is not kept: the session still resumes for this run. */
+      g_prefix_error (&error, _("Signed in again, but the keyring could not keep the sign-in: "));
+    }
+  /* Restart: the outbox is read again from the store and resumes with the same txnIds. */
+  tact_session_stop (state->session);
+  tact_session_start (state->session);
+  if (error)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+relogged_in_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ReloginState *state = g_task_get_task_data (task);
+  TactMatrixClient *client = TACT_MATRIX_CLIENT (source);
+  TactAccountSecret secret = { 0 };
+  GCancellable *cancellable;
+  GError *error = NULL;
+
+  if (!tact_matrix_client_login_finish (client, result, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  secret.homeserver = state->homeserver ? state->homeserver : (char *) tact_matrix_client_get_homeserver (client);
+  secret.user_id = (char *) tact_matrix_client_get_user_id (client);
+  secret.device_id = (char *) tact_matrix_client_get_device_id (client);
+  secret.access_token = (char *) tact_matrix_client_get_access_token (client);
+  cancellable = g_task_get_cancellable (task);   /* before the task is handed on */
+  tact_secrets_store_account_async (&secret, cancellable, relogin_stored_cb, g_steal_pointer (&task));
+}
+
+static void
+relogin_looked_up_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ReloginState *state = g_task_get_task_data (task);
+  TactMatrixClient *client = tact_session_get_client (state->session);
+  g_autoptr(TactAccountSecret) secret = NULL;
+  g_autoptr(GError) error = NULL;
+  GCancellable *cancellable;
+
+  /* Without a keyring entry the client's own URL is stored. */
+  secret = tact_secrets_lookup_account_finish (result, &error);
+  if (secret && g_strcmp0 (secret->user_id, tact_matrix_client_get_user_id (client)) == 0)
+    state->homeserver = g_strdup (secret->homeserver);
+  cancellable = g_task_get_cancellable (task);   /* before the task is handed on */
+  tact_matrix_client_login_async (client, tact_matrix_client_get_user_id (client), state->password,
+                                  tact_matrix_client_get_device_id (client), NULL,
+                                  cancellable, relogged_in_cb, g_steal_pointer (&task));
+  wipe_password (&state->password);
+}
+
+void
+tact_account_relogin_async (TactSession *session, const char *password, GCancellable *cancellable,
+                            GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  ReloginState *state = g_new0 (ReloginState, 1);
+
+  g_return_if_fail (TACT_IS_SESSION (session));
+  g_return_if_fail (password != NULL);
+  g_task_set_source_tag (task, tact_account_relogin_async);
+  state->session = g_object_ref (session);
+  g_task_set_task_data (task, state, (GDestroyNotify) relogin_state_free);
+  state->password = g_strdup (password);
+  tact_secrets_lookup_account_async (cancellable, relogin_looked_up_cb, g_steal_pointer (&task));
+}
+
+gboolean
+tact_account_relogin_finish (GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}

@@ -33,4 +33,12 @@ void         tact_account_logout_async   (TactSession *session, GCancellable *ca
                                           GAsyncReadyCallback callback, gpointer user_data);
 gboolean     tact_account_logout_finish  (GAsyncResult *result, GError **error);
 
+/* After a soft logout (TactSession::logged-out with soft TRUE): logs in again with the password
+ * and the same device id, keeps the new token in the keyring and restarts the session; the local
+ * history and the outbox are kept, and unfinished sends resume with their txnIds. */
+void         tact_account_relogin_async  (TactSession *session, const char *password,
+                                          GCancellable *cancellable,
+                                          GAsyncReadyCallback callback, gpointer user_data);
+gboolean     tact_account_relogin_finish (GAsyncResult *result, GError **error);
+
 G_END_DECLS

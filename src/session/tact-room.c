@@ -1,5 +1,6 @@
 /* tact-room.c: room state folded from events, and the room's timeline model. */
 #include "tact-room.h"
+#include "tact-member.h"
 
 #include <string.h>
 
@@ -16,9 +17,15 @@ struct _TactRoom
   char *membership;
   char *prev_batch;
   char *display_name;  /* computed */
-  GHashTable *members; /* user id -> TactMember */
+  GHashTable *members; /* user id -> TactMember (ref; the same objects as member_list) */
+  GListStore *member_list; /* TactMember, in the order they were first seen */
   GHashTable *event_ids; /* set of event ids in the timeline */
   GListStore *timeline;  /* TactMessage */
+  JsonObject *power_users; /* m.room.power_levels "users", or NULL */
+  GStrv typing;          /* user ids typing now (never NULL) */
+
+  gint64 users_default;  /* m.room.power_levels users_default */
+  gboolean at_start;     /* the timeline model holds the room's very first event */
 
   gboolean is_direct;
   gboolean timeline_loaded;
@@ -27,19 +34,6 @@ struct _TactRoom
   guint stored_external_count;
   gint64 last_ts;
 };
-
-typedef struct {
-  char *display_name;
-  char *membership;
-} TactMember;
-
-static void
-tact_member_free (TactMember *member)
-{
-  g_free (member->display_name);
-  g_free (member->membership);
-  g_free (member);
-}
 
 G_DEFINE_FINAL_TYPE (TactRoom, tact_room, G_TYPE_OBJECT)
 
@@ -50,6 +44,8 @@ enum {
   PROP_MEMBER_COUNT,
   PROP_EXTERNAL_COUNT,
   PROP_LAST_TS,
+  PROP_TYPING,
+  PROP_AT_START,
   N_PROPS
 };
 
@@ -76,6 +72,9 @@ tact_room_finalize (GObject *object)
   g_free (self->prev_batch);
   g_free (self->display_name);
   g_clear_pointer (&self->members, g_hash_table_unref);
+  g_clear_object (&self->member_list);
+  g_clear_pointer (&self->power_users, json_object_unref);
+  g_clear_pointer (&self->typing, g_strfreev);
   g_clear_pointer (&self->event_ids, g_hash_table_unref);
   g_clear_object (&self->timeline);
 
@@ -94,6 +93,8 @@ tact_room_get_property (GObject *object, guint prop_id, GValue *value, GParamSpe
     case PROP_MEMBER_COUNT: g_value_set_uint (value, tact_room_get_member_count (self)); break;
     case PROP_EXTERNAL_COUNT: g_value_set_uint (value, tact_room_get_external_count (self)); break;
     case PROP_LAST_TS: g_value_set_int64 (value, self->last_ts); break;
+    case PROP_TYPING: g_value_set_boxed (value, self->typing); break;
+    case PROP_AT_START: g_value_set_boolean (value, self->at_start); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -112,14 +113,19 @@ tact_room_class_init (TactRoomClass *klass)
   properties[PROP_MEMBER_COUNT] = g_param_spec_uint ("member-count", NULL, NULL, 0, G_MAXUINT, 0, flags);
   properties[PROP_EXTERNAL_COUNT] = g_param_spec_uint ("external-count", NULL, NULL, 0, G_MAXUINT, 0, flags);
   properties[PROP_LAST_TS] = g_param_spec_int64 ("last-ts", NULL, NULL, 0, G_MAXINT64, 0, flags);
+  /* The other members typing now (m.typing), never including ourselves. */
+  properties[PROP_TYPING] = g_param_spec_boxed ("typing", NULL, NULL, G_TYPE_STRV, flags);
+  /* TRUE once the timeline holds the room's first event: nothing older to load. */
+  properties[PROP_AT_START] = g_param_spec_boolean ("at-start", NULL, NULL, FALSE, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
 static void
 tact_room_init (TactRoom *self)
 {
-  self->members = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                         (GDestroyNotify) tact_member_free);
+  self->members = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->member_list = g_list_store_new (TACT_TYPE_MEMBER);
+  self->typing = g_new0 (char *, 1);
   self->event_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->timeline = g_list_store_new (TACT_TYPE_MESSAGE);
   self->membership = g_strdup ("join");
@@ -147,9 +153,63 @@ void tact_room_set_timeline_loaded (TactRoom *self, gboolean loaded) { self->tim
 gboolean tact_room_get_timeline_loaded (TactRoom *self) { return self->timeline_loaded; }
 
 static gboolean
-member_is_present (const TactMember *member)
+member_is_present (TactMember *member)
 {
-  return g_strcmp0 (member->membership, "join") == 0 || g_strcmp0 (member->membership, "invite") == 0;
+  const char *membership = tact_member_get_membership (member);
+  return g_strcmp0 (membership, "join") == 0 || g_strcmp0 (membership, "invite") == 0;
+}
+
+GListModel *tact_room_get_members (TactRoom *self) { return G_LIST_MODEL (self->member_list); }
+const char * const *tact_room_get_typing (TactRoom *self) { return (const char * const *) self->typing; }
+gboolean tact_room_get_at_start (TactRoom *self) { return self->at_start; }
+const char *tact_room_get_prev_batch (TactRoom *self) { return self->prev_batch; }
+
+gint64
+tact_room_get_power_level (TactRoom *self, const char *user_id)
+{
+  JsonNode *node = (self->power_users && user_id) ? json_object_get_member (self->power_users, user_id) : NULL;
+
+  if (node && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_INT64)
+    return json_node_get_int (node);
+  return self->users_default;
+}
+
+TactMember *
+tact_room_lookup_member (TactRoom *self, const char *user_id)
+{
+  return user_id ? g_hash_table_lookup (self->members, user_id) : NULL;
+}
+
+void
+tact_room_set_at_start (TactRoom *self, gboolean at_start)
+{
+  if (self->at_start == !!at_start)
+    return;
+  self->at_start = !!at_start;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_AT_START]);
+}
+
+void
+tact_room_clear_prev_batch (TactRoom *self)
+{
+  g_clear_pointer (&self->prev_batch, g_free);
+}
+
+void
+tact_room_set_typing (TactRoom *self, const char * const *user_ids)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) typing = NULL;
+
+  for (guint i = 0; user_ids && user_ids[i]; i++)
+    if (g_strcmp0 (user_ids[i], self->own_user_id) != 0)
+      g_strv_builder_add (builder, user_ids[i]);
+  typing = g_strv_builder_end (builder);
+  if (g_strv_equal ((const char * const *) typing, (const char * const *) self->typing))
+    return;
+  g_strfreev (self->typing);
+  self->typing = g_steal_pointer (&typing);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TYPING]);
 }
 
 guint
@@ -201,8 +261,10 @@ tact_room_get_member_name (TactRoom *self, const char *user_id)
 {
   TactMember *member = user_id ? g_hash_table_lookup (self->members, user_id) : NULL;
 
-  if (member && member->display_name && *member->display_name)
-    return member->display_name;
+  const char *name = member ? tact_member_get_display_name (member) : NULL;
+
+  if (name && *name)
+    return name;
   return user_id;
 }
 
@@ -225,7 +287,7 @@ tact_room_get_display_name (TactRoom *self)
         continue;
       if (names->len > 0)
         g_string_append (names, ", ");
-      g_string_append (names, member->display_name && *member->display_name ? member->display_name : user_id);
+      g_string_append (names, tact_room_get_member_name (self, user_id));
     }
 
   g_free (self->display_name);
@@ -339,21 +401,45 @@ tact_room_apply_state (TactRoom *self, const TactEvent *event)
       g_free (self->topic);
       self->topic = g_strdup (content_string (event, "topic"));
     }
+  else if (g_str_equal (event->type, "m.room.power_levels"))
+    {
+      JsonNode *users = event->content ? json_object_get_member (event->content, "users") : NULL;
+      JsonNode *fallback = event->content ? json_object_get_member (event->content, "users_default") : NULL;
+      GHashTableIter iter;
+      gpointer member;
+
+      g_clear_pointer (&self->power_users, json_object_unref);
+      if (users && JSON_NODE_HOLDS_OBJECT (users))
+        self->power_users = json_object_ref (json_node_get_object (users));
+      self->users_default = (fallback && JSON_NODE_HOLDS_VALUE (fallback)
+                             && json_node_get_value_type (fallback) == G_TYPE_INT64)
+                            ? json_node_get_int (fallback) : 0;
+      g_hash_table_iter_init (&iter, self->members);
+      while (g_hash_table_iter_next (&iter, NULL, &member))
+        tact_member_set_power_level (member, tact_room_get_power_level (self, tact_member_get_user_id (member)));
+    }
   else if (g_str_equal (event->type, "m.room.member") && event->state_key[0] == '@')
     {
-      TactMember *member = g_new0 (TactMember, 1);
+      TactMember *member = g_hash_table_lookup (self->members, event->state_key);
       JsonNode *direct = event->content ? json_object_get_member (event->content, "is_direct") : NULL;
+      const char *membership = content_string (event, "membership");
 
-      member->display_name = g_strdup (content_string (event, "displayname"));
-      member->membership = g_strdup (content_string (event, "membership"));
-      g_hash_table_replace (self->members, g_strdup (event->state_key), member);
+      if (!member)
+        {
+          member = tact_member_new (event->state_key);
+          g_hash_table_insert (self->members, g_strdup (event->state_key), member);
+          g_list_store_append (self->member_list, member);
+        }
+      tact_member_set_display_name (member, content_string (event, "displayname"));
+      tact_member_set_membership (member, membership);
+      tact_member_set_power_level (member, tact_room_get_power_level (self, event->state_key));
 
       if (direct && JSON_NODE_HOLDS_VALUE (direct) && json_node_get_value_type (direct) == G_TYPE_BOOLEAN
           && json_node_get_boolean (direct))
         self->is_direct = TRUE;
-      if (g_strcmp0 (event->state_key, self->own_user_id) == 0 && member->membership)
-        tact_room_set_membership (self, g_str_equal (member->membership, "join") ? "join"
-                                        : g_str_equal (member->membership, "invite") ? "invite" : "leave");
+      if (g_strcmp0 (event->state_key, self->own_user_id) == 0 && membership)
+        tact_room_set_membership (self, g_str_equal (membership, "join") ? "join"
+                                        : g_str_equal (membership, "invite") ? "invite" : "leave");
       /* Counts are recomputed from the member table from now on. */
       self->stored_member_count = 0;
       self->stored_external_count = 0;
@@ -429,6 +515,117 @@ tact_room_add_event (TactRoom *self, const TactEvent *event)
                               body ? body : "", event->origin_server_ts, TACT_SEND_STATE_SENT);
   tact_room_append_message (self, message);
   return TRUE;
+}
+
+/* A timeline entry for an event, or NULL when it is not shown or already shown. */
+static TactMessage *
+message_for_event (TactRoom *self, const TactEvent *event)
+{
+  const char *body;
+
+  if (g_strcmp0 (event->type, "m.room.message") != 0 || !event->event_id)
+    return NULL;
+  if (g_hash_table_contains (self->event_ids, event->event_id))
+    return NULL;
+  if (event->transaction_id && tact_room_find_by_txn (self, event->transaction_id))
+    return NULL;
+  body = tact_event_get_body (event);
+  return tact_message_new (event->event_id, event->transaction_id, event->sender,
+                           tact_room_get_member_name (self, event->sender),
+                           body ? body : "", event->origin_server_ts, TACT_SEND_STATE_SENT);
+}
+
+static guint
+insert_messages (TactRoom *self, guint position, GPtrArray *messages)
+{
+  for (guint i = 0; i < messages->len; i++)
+    {
+      TactMessage *message = g_ptr_array_index (messages, i);
+      const char *event_id = tact_message_get_event_id (message);
+
+      if (event_id)
+        g_hash_table_add (self->event_ids, g_strdup (event_id));
+      tact_message_set_own (message, g_strcmp0 (tact_message_get_sender (message), self->own_user_id) == 0);
+      touch (self, tact_message_get_timestamp (message));
+    }
+  g_list_store_splice (self->timeline, position, 0, messages->pdata, messages->len);
+  return messages->len;
+}
+
+guint
+tact_room_insert_events (TactRoom *self, const char *before_event_id, GPtrArray *events)
+{
+  g_autoptr(GPtrArray) messages = g_ptr_array_new_with_free_func (g_object_unref);
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->timeline));
+  guint position = n;
+
+  for (guint i = 0; i < events->len; i++)
+    {
+      TactMessage *message = message_for_event (self, g_ptr_array_index (events, i));
+      if (message)
+        g_ptr_array_add (messages, message);
+    }
+  for (guint i = 0; before_event_id && i < n; i++)
+    {
+      g_autoptr(TactMessage) message = g_list_model_get_item (G_LIST_MODEL (self->timeline), i);
+      if (g_strcmp0 (tact_message_get_event_id (message), before_event_id) == 0)
+        {
+          position = i;
+          break;
+        }
+    }
+  return insert_messages (self, position, messages);
+}
+
+guint
+tact_room_prepend_events (TactRoom *self, GPtrArray *events)
+{
+  g_autoptr(GPtrArray) messages = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < events->len; i++)
+    {
+      TactMessage *message = message_for_event (self, g_ptr_array_index (events, i));
+      if (message)
+        g_ptr_array_add (messages, message);
+    }
+  return insert_messages (self, 0, messages);
+}
+
+guint
+tact_room_prepend_stored (TactRoom *self, GPtrArray *rows)
+{
+  g_autoptr(GPtrArray) messages = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < rows->len; i++)
+    {
+      const TactStoreEvent *row = g_ptr_array_index (rows, i);
+
+      if (g_strcmp0 (row->type, "m.room.message") != 0)
+        continue;
+      if (row->event_id && g_hash_table_contains (self->event_ids, row->event_id))
+        continue;
+      if (row->txn_id && tact_room_find_by_txn (self, row->txn_id))
+        continue;
+      g_ptr_array_add (messages, tact_message_new (row->event_id, row->txn_id, row->sender,
+                                                   tact_room_get_member_name (self, row->sender),
+                                                   row->body, row->ts, row->send_state));
+    }
+  return insert_messages (self, 0, messages);
+}
+
+gboolean
+tact_room_has_event (TactRoom *self, const char *event_id)
+{
+  return event_id && g_hash_table_contains (self->event_ids, event_id);
+}
+
+/* The timestamp of the oldest entry in the timeline model, or 0 when it is empty. */
+gint64
+tact_room_get_oldest_ts (TactRoom *self)
+{
+  g_autoptr(TactMessage) first = g_list_model_get_item (G_LIST_MODEL (self->timeline), 0);
+
+  return first ? tact_message_get_timestamp (first) : 0;
 }
 
 void

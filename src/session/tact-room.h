@@ -5,6 +5,7 @@
 #include "matrix/tact-matrix.h"
 #include "policy/tact-policy.h"
 #include "store/tact-store.h"
+#include "tact-member.h"
 #include "tact-message.h"
 
 G_BEGIN_DECLS
@@ -28,6 +29,16 @@ TactRoomKind  tact_room_get_kind          (TactRoom *self);
 GListModel   *tact_room_get_timeline      (TactRoom *self);
 /* A display name for a member (falls back to the user id). */
 const char   *tact_room_get_member_name   (TactRoom *self, const char *user_id);
+/* Element type TactMember: everyone with a known m.room.member event (any membership). With
+ * lazy-loaded members this fills in as people speak and when the full state is fetched. */
+GListModel   *tact_room_get_members       (TactRoom *self);
+TactMember   *tact_room_lookup_member     (TactRoom *self, const char *user_id);
+/* m.room.power_levels: users[user_id], else users_default (0 without the event). */
+gint64        tact_room_get_power_level   (TactRoom *self, const char *user_id);
+/* The other members typing now ("typing" property); never NULL. */
+const char * const *tact_room_get_typing  (TactRoom *self);
+/* TRUE once the timeline model holds the room's first event ("at-start" property). */
+gboolean      tact_room_get_at_start      (TactRoom *self);
 /* What the guard needs to know about the audience of this room. */
 void          tact_room_describe_audience (TactRoom *self, TactOutgoing *outgoing);
 
@@ -49,5 +60,17 @@ gboolean      tact_room_add_event         (TactRoom *self, const TactEvent *even
 void          tact_room_add_stored        (TactRoom *self, const TactStoreEvent *row);
 void          tact_room_append_message    (TactRoom *self, TactMessage *message);
 TactMessage  *tact_room_find_by_txn       (TactRoom *self, const char *txn_id);
+const char   *tact_room_get_prev_batch    (TactRoom *self);
+void          tact_room_clear_prev_batch  (TactRoom *self);
+void          tact_room_set_at_start      (TactRoom *self, gboolean at_start);
+void          tact_room_set_typing        (TactRoom *self, const char * const *user_ids);
+gboolean      tact_room_has_event         (TactRoom *self, const char *event_id);
+gint64        tact_room_get_oldest_ts     (TactRoom *self);
+/* Inserts events (oldest first) before the message with before_event_id (at the end if NULL or
+ * absent); messages only, de-duplicated. Returns how many entries were added. */
+guint         tact_room_insert_events     (TactRoom *self, const char *before_event_id, GPtrArray *events);
+/* Prepends events / stored rows (oldest first) to the timeline. Returns how many were added. */
+guint         tact_room_prepend_events    (TactRoom *self, GPtrArray *events /* TactEvent */);
+guint         tact_room_prepend_stored    (TactRoom *self, GPtrArray *rows /* TactStoreEvent */);
 
 G_END_DECLS

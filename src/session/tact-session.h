@@ -57,6 +57,13 @@ TactRoom         *tact_session_lookup_room    (TactSession *self, const char *ro
 /* Loads a room's stored history into its timeline once (async; the model fills in). */
 void              tact_session_load_timeline  (TactSession *self, TactRoom *room);
 
+/* Loads older history into the room's timeline (prepended, in order): from the store first, then
+ * /messages from the room's pagination token, storing what it fetches, until the room's start
+ * (then the room's "at-start" turns TRUE). Returns how many messages were added (0 at the start). */
+void   tact_session_load_older_async  (TactSession *self, TactRoom *room, GCancellable *cancellable,
+                                       GAsyncReadyCallback callback, gpointer user_data);
+gssize tact_session_load_older_finish (TactSession *self, GAsyncResult *result, GError **error);
+
 /* The guard's verdict on text about to be sent to room. Pure and fast: call it on every keystroke. */
 TactVerdict      *tact_session_check_text     (TactSession *self, TactRoom *room, const char *text);
 
@@ -65,6 +72,13 @@ TactVerdict      *tact_session_check_text     (TactSession *self, TactRoom *room
  * justification that is missing. Otherwise it is written to the outbox with its txnId (and the
  * justification is recorded) before the first request. Returns the local echo. */
 TactMessage      *tact_session_send_text      (TactSession *self, TactRoom *room, const char *text,
+                                               const char *justification, GError **error);
+/* Sends a file (from path, or data with name) through the guard (attachment inspection) and the
+ * same outbox: a private copy goes to $XDG_DATA_HOME/tact/outbox-media/<txnId>, the queue uploads
+ * it and then sends m.image (image/ types) or m.file with the mxc URI and the same txnId.
+ * Refused like send_text. Returns the local echo (its body is the file name). */
+TactMessage      *tact_session_send_file      (TactSession *self, TactRoom *room, const char *path,
+                                               GBytes *data, const char *name, const char *mime_type,
                                                const char *justification, GError **error);
 /* A failed send: try again with the same txnId, or discard it. */
 void              tact_session_retry_message   (TactSession *self, TactRoom *room, TactMessage *message);

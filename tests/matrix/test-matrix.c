@@ -7,11 +7,15 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <string.h>
+#include <unistd.h>
+#include <utime.h>
 
+#include <glib/gstdio.h>
 #include <libsoup/soup.h>
 
 #include "tact-matrix.h"
 #include "tact-matrix-private.h"
+#include "tact-media-cache.h"
 
 /* ---- Fixtures -------------------------------------------------------------------- */
 
@@ -389,11 +393,64 @@ test_error_errcode_table (void)
     { "M_TOO_LARGE", TACT_MATRIX_ERROR_TOO_LARGE },
     { "M_USER_DEACTIVATED", TACT_MATRIX_ERROR_USER_DEACTIVATED },
     { "M_GUEST_ACCESS_FORBIDDEN", TACT_MATRIX_ERROR_GUEST_ACCESS_FORBIDDEN },
+    { "M_UNAUTHORIZED", TACT_MATRIX_ERROR_UNAUTHORIZED },
+    { "M_USER_LOCKED", TACT_MATRIX_ERROR_USER_LOCKED },
+    { "M_USER_SUSPENDED", TACT_MATRIX_ERROR_USER_SUSPENDED },
+    { "M_BAD_STATE", TACT_MATRIX_ERROR_BAD_STATE },
+    { "M_INVALID_ROOM_STATE", TACT_MATRIX_ERROR_INVALID_ROOM_STATE },
+    { "M_THREEPID_IN_USE", TACT_MATRIX_ERROR_THREEPID_IN_USE },
+    { "M_THREEPID_NOT_FOUND", TACT_MATRIX_ERROR_THREEPID_NOT_FOUND },
+    { "M_THREEPID_AUTH_FAILED", TACT_MATRIX_ERROR_THREEPID_AUTH_FAILED },
+    { "M_THREEPID_DENIED", TACT_MATRIX_ERROR_THREEPID_DENIED },
+    { "M_THREEPID_MEDIUM_NOT_SUPPORTED", TACT_MATRIX_ERROR_THREEPID_MEDIUM_NOT_SUPPORTED },
+    { "M_SERVER_NOT_TRUSTED", TACT_MATRIX_ERROR_SERVER_NOT_TRUSTED },
+    { "M_INCOMPATIBLE_ROOM_VERSION", TACT_MATRIX_ERROR_INCOMPATIBLE_ROOM_VERSION },
+    { "M_BAD_PAGINATION", TACT_MATRIX_ERROR_BAD_PAGINATION },
+    { "M_EXCLUSIVE", TACT_MATRIX_ERROR_EXCLUSIVE },
+    { "M_RESOURCE_LIMIT_EXCEEDED", TACT_MATRIX_ERROR_RESOURCE_LIMIT_EXCEEDED },
+    { "M_CANNOT_LEAVE_SERVER_NOTICE_ROOM", TACT_MATRIX_ERROR_CANNOT_LEAVE_SERVER_NOTICE_ROOM },
+    { "M_WEAK_PASSWORD", TACT_MATRIX_ERROR_WEAK_PASSWORD },
+    { "M_CAPTCHA_NEEDED", TACT_MATRIX_ERROR_CAPTCHA_NEEDED },
+    { "M_CAPTCHA_INVALID", TACT_MATRIX_ERROR_CAPTCHA_INVALID },
+    { "M_MISSING_PARAM", TACT_MATRIX_ERROR_MISSING_PARAM },
+    { "M_NOT_YET_UPLOADED", TACT_MATRIX_ERROR_NOT_YET_UPLOADED },
+    { "M_CANNOT_OVERWRITE_MEDIA", TACT_MATRIX_ERROR_CANNOT_OVERWRITE_MEDIA },
+    { "M_CONSENT_NOT_GIVEN", TACT_MATRIX_ERROR_CONSENT_NOT_GIVEN },
+    { "M_DUPLICATE_ANNOTATION", TACT_MATRIX_ERROR_DUPLICATE_ANNOTATION },
+    { "M_WRONG_ROOM_KEYS_VERSION", TACT_MATRIX_ERROR_WRONG_ROOM_KEYS_VERSION },
+    { "M_UNACTIONABLE", TACT_MATRIX_ERROR_UNACTIONABLE },
     { "M_SOMETHING_NEW", TACT_MATRIX_ERROR_UNKNOWN },
+    { "m_forbidden", TACT_MATRIX_ERROR_UNKNOWN },
   };
+  g_autoptr(GHashTable) seen = g_hash_table_new (NULL, NULL);
+
+  /* The public values must never shift (other layers store and switch on them). */
+  g_assert_cmpint (TACT_MATRIX_ERROR_GUEST_ACCESS_FORBIDDEN, ==, 16);
+  g_assert_cmpint (TACT_MATRIX_ERROR_NOT_LOGGED_IN, ==, 21);
+  g_assert_cmpint (TACT_MATRIX_ERROR_UNAUTHORIZED, ==, 22);
 
   for (gsize i = 0; i < G_N_ELEMENTS (table); i++)
-    g_assert_cmpint (tact_matrix_error_code_from_errcode (table[i].errcode), ==, table[i].code);
+    {
+      g_autofree char *body_text = g_strdup_printf ("{\"errcode\":\"%s\",\"error\":\"why %zu\"}",
+                                                    table[i].errcode, i);
+      g_autoptr(GBytes) body = g_bytes_new (body_text, strlen (body_text));
+      g_autoptr(GError) error = tact_matrix_error_new_from_response (400, NULL, body);
+      g_autofree char *message = g_strdup_printf ("why %zu", i);
+
+      g_test_message ("%s", table[i].errcode);
+      g_assert_cmpint (tact_matrix_error_code_from_errcode (table[i].errcode), ==, table[i].code);
+      g_assert_error (error, TACT_MATRIX_ERROR, (gint) table[i].code);
+      g_assert_cmpstr (tact_matrix_error_get_errcode (error), ==, table[i].errcode);
+      g_assert_cmpstr (error->message, ==, message);
+      g_assert_cmpuint (tact_matrix_error_get_http_status (error), ==, 400);
+
+      /* every spec errcode has its own code */
+      if (table[i].code != TACT_MATRIX_ERROR_UNKNOWN)
+        {
+          g_assert_false (g_hash_table_contains (seen, GINT_TO_POINTER (table[i].code)));
+          g_hash_table_add (seen, GINT_TO_POINTER (table[i].code));
+        }
+    }
 }
 
 static void
@@ -837,7 +894,9 @@ server_callback (SoupServer        *server,
       g_autofree char *decoded = g_uri_unescape_string (r->path, NULL);
 
       /* SoupServer hands us the decoded path; the wire path is checked client-side. */
-      if (g_str_equal (r->method, rec->method) && g_str_equal (decoded, rec->path))
+      /* "*" as method and path: a catch-all route */
+      if ((g_str_equal (r->method, "*") && g_str_equal (r->path, "*")) ||
+          (g_str_equal (r->method, rec->method) && g_str_equal (decoded, rec->path)))
         {
           route = r;
           break;
@@ -1726,13 +1785,628 @@ test_media_download_v1 (void)
   g_assert_error (bad_error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
 }
 
+
+/* ---- Receipts and unread counts ------------------------------------------------------ */
+
+static void
+test_sync_receipts_unread (void)
+{
+  g_autoptr(TactSyncResponse) sync = parse_sync_fixture ("28-sync-initial-alice.json");
+  TactSyncRoom *falcon = find_room (sync->joined, "!pwWcVPpBbVwAaQrcNA:corp.test");
+  TactSyncRoom *dm = find_room (sync->joined, "!ITSIDHCvduewQcIBmy:corp.test");
+  TactSyncReceipt *receipt;
+
+  g_assert_cmpuint (falcon->receipts->len, ==, 1);
+  receipt = g_ptr_array_index (falcon->receipts, 0);
+  g_assert_cmpstr (receipt->event_id, ==, "$1VQzoDMD_OSNquBaErz-kLcOCUyEz-D3fj2l1PUiWOo");
+  g_assert_cmpstr (receipt->user_id, ==, "@bob:corp.test");
+  g_assert_cmpstr (receipt->receipt_type, ==, "m.read");
+  g_assert_null (receipt->thread_id);
+  g_assert_cmpint (receipt->ts, ==, G_GINT64_CONSTANT (1795331181468));
+  g_assert_cmpint (falcon->notification_count, ==, 5);
+  g_assert_cmpint (falcon->highlight_count, ==, 1);
+
+  g_assert_cmpuint (dm->receipts->len, ==, 0);
+  g_assert_cmpint (dm->notification_count, ==, 1);
+  g_assert_cmpint (dm->highlight_count, ==, 0);
+
+  /* rooms.leave uses the same parser: fields initialised even when absent */
+  {
+    g_autoptr(TactSyncResponse) inc = parse_sync_fixture ("30-sync-incremental.json");
+
+    for (guint i = 0; i < inc->left->len; i++)
+      {
+        TactSyncRoom *room = g_ptr_array_index (inc->left, i);
+        g_assert_nonnull (room->receipts);
+      }
+  }
+}
+
+static void
+test_sync_receipts_hostile (void)
+{
+  const char *text =
+    "{\"next_batch\":\"s1\",\"rooms\":{\"join\":{"
+    "\"!a:x\":{\"ephemeral\":{\"events\":["
+    "  {\"type\":\"m.receipt\",\"content\":{"
+    "     \"$good\":{\"m.read\":{\"@u:x\":{\"ts\":42,\"thread_id\":\"main\"},\"@v:x\":{}},"
+    "                \"m.read.private\":{\"@me:x\":{\"ts\":\"soon\"}},\"m.bad\":7},"
+    "     \"$bad\":[1],\"\":{}}},"
+    "  {\"type\":\"m.receipt\",\"content\":\"x\"}]},"
+    " \"unread_notifications\":{\"notification_count\":-3,\"highlight_count\":\"7\"}},"
+    "\"!b:x\":{\"unread_notifications\":[]}}}}";
+  g_autoptr(GBytes) body = g_bytes_new_static (text, strlen (text));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TactSyncResponse) sync = tact_sync_response_parse_bytes (body, &error);
+  TactSyncRoom *a, *b;
+  guint n_read = 0;
+
+  g_assert_no_error (error);
+  a = find_room (sync->joined, "!a:x");
+  b = find_room (sync->joined, "!b:x");
+  g_assert_cmpuint (a->receipts->len, ==, 3);
+  for (guint i = 0; i < a->receipts->len; i++)
+    {
+      TactSyncReceipt *r = g_ptr_array_index (a->receipts, i);
+
+      g_assert_cmpstr (r->event_id, ==, "$good");
+      if (g_str_equal (r->receipt_type, "m.read"))
+        n_read++;
+      if (g_str_equal (r->user_id, "@u:x"))
+        {
+          g_assert_cmpint (r->ts, ==, 42);
+          g_assert_cmpstr (r->thread_id, ==, "main");
+        }
+      else
+        g_assert_cmpint (r->ts, ==, 0);
+    }
+  g_assert_cmpuint (n_read, ==, 2);
+  /* m.bad (not an object), $bad (not an object), "" (empty id), content "x" */
+  g_assert_cmpuint (sync->n_skipped, >=, 4);
+  g_assert_cmpint (a->notification_count, ==, -1);
+  g_assert_cmpint (a->highlight_count, ==, -1);
+  g_assert_cmpint (b->notification_count, ==, -1);
+  g_assert_cmpuint (b->receipts->len, ==, 0);
+}
+
+/* ---- Every endpoint ------------------------------------------------------------------- */
+
+#define SECRET_TOKEN    "syt_U2VjcmV0VG9rZW4_SECRETTOKEN"
+#define SECRET_PASSWORD "pw-correct-horse-SECRETPASS"
+#define SECRET_BODY     "SECRETBODY 机密 message text"
+
+/* Captured log output: everything, debug included, while @capturing. */
+static GString *log_capture;
+static gboolean log_capturing;
+
+static GLogWriterOutput
+capture_writer (GLogLevelFlags   log_level,
+                const GLogField *fields,
+                gsize            n_fields,
+                gpointer         user_data)
+{
+  if (log_capturing)
+    {
+      for (gsize i = 0; i < n_fields; i++)
+        {
+          g_string_append (log_capture, fields[i].key);
+          g_string_append_c (log_capture, '=');
+          if (fields[i].length < 0)
+            g_string_append (log_capture, fields[i].value);
+          else
+            g_string_append_len (log_capture, fields[i].value, fields[i].length);
+          g_string_append_c (log_capture, ' ');
+        }
+      g_string_append_c (log_capture, '\n');
+    }
+  /* debug output (on for the capture) is not printed */
+  if (log_level & G_LOG_LEVEL_DEBUG)
+    return G_LOG_WRITER_HANDLED;
+  return g_log_writer_default (log_level, fields, n_fields, user_data);
+}
+
+static void
+error_free0 (gpointer error)
+{
+  if (error != NULL)
+    g_error_free (error);
+}
+
+/* Runs every endpoint of @client once and collects their errors (if any). */
+static void
+run_every_endpoint (TactMatrixClient *client,
+                    const char       *room_id,
+                    GPtrArray        *errors)
+{
+  g_autoptr(JsonObject) content = parse_object ("{\"msgtype\":\"m.text\",\"body\":\"" SECRET_BODY "\"}");
+  g_autoptr(JsonObject) filter = parse_object ("{\"room\":{\"timeline\":{\"limit\":10}}}");
+  g_autoptr(JsonObject) create = parse_object ("{\"name\":\"" SECRET_BODY "\"}");
+  g_autoptr(GBytes) media = g_bytes_new_static (SECRET_BODY, strlen (SECRET_BODY));
+  GAsyncResult *r[13] = { NULL, };
+  GError *e[13] = { NULL, };
+  gpointer value;
+
+  tact_matrix_client_whoami_async (client, NULL, store_result_cb, &r[0]);
+  value = tact_matrix_client_whoami_finish (client, wait_for (&r[0]), &e[0]); g_free (value);
+  tact_matrix_client_upload_filter_async (client, filter, NULL, store_result_cb, &r[1]);
+  value = tact_matrix_client_upload_filter_finish (client, wait_for (&r[1]), &e[1]); g_free (value);
+  tact_matrix_client_sync_async (client, "s72_1/2?&", "0", 0, NULL, store_result_cb, &r[2]);
+  value = tact_matrix_client_sync_finish (client, wait_for (&r[2]), &e[2]);
+  g_clear_pointer ((TactSyncResponse **) &value, tact_sync_response_free);
+  tact_matrix_client_create_room_async (client, create, NULL, store_result_cb, &r[3]);
+  value = tact_matrix_client_create_room_finish (client, wait_for (&r[3]), &e[3]); g_free (value);
+  tact_matrix_client_join_async (client, room_id, NULL, store_result_cb, &r[4]);
+  value = tact_matrix_client_join_finish (client, wait_for (&r[4]), &e[4]); g_free (value);
+  tact_matrix_client_invite_async (client, room_id, "@bob/..?#:corp.test", NULL, store_result_cb, &r[5]);
+  tact_matrix_client_invite_finish (client, wait_for (&r[5]), &e[5]);
+  tact_matrix_client_send_async (client, room_id, "m.room.message", "txn/1?#", content, NULL,
+                                 store_result_cb, &r[6]);
+  value = tact_matrix_client_send_finish (client, wait_for (&r[6]), &e[6]); g_free (value);
+  tact_matrix_client_get_state_async (client, room_id, NULL, store_result_cb, &r[7]);
+  value = tact_matrix_client_get_state_finish (client, wait_for (&r[7]), &e[7]);
+  g_clear_pointer ((GPtrArray **) &value, g_ptr_array_unref);
+  tact_matrix_client_get_messages_async (client, room_id, "t1/2&x=y", 'b', 20, NULL,
+                                         store_result_cb, &r[8]);
+  value = tact_matrix_client_get_messages_finish (client, wait_for (&r[8]), &e[8]);
+  g_clear_pointer ((TactMessagesPage **) &value, tact_messages_page_free);
+  tact_matrix_client_upload_async (client, media, "text/plain", "a b/c?.txt", NULL, store_result_cb, &r[9]);
+  value = tact_matrix_client_upload_finish (client, wait_for (&r[9]), &e[9]); g_free (value);
+  tact_matrix_client_download_async (client, "mxc://corp.test/tinQsXmyTfeUPOyCqVfSauJq", NULL,
+                                     store_result_cb, &r[10]);
+  value = tact_matrix_client_download_finish (client, wait_for (&r[10]), NULL, &e[10]);
+  g_clear_pointer ((GBytes **) &value, g_bytes_unref);
+  tact_matrix_client_logout_async (client, NULL, store_result_cb, &r[11]);
+  tact_matrix_client_logout_finish (client, wait_for (&r[11]), &e[11]);
+
+  for (guint i = 0; i < 12; i++)
+    {
+      g_ptr_array_add (errors, e[i]);
+      g_clear_object (&r[i]);
+    }
+}
+
+static void
+test_client_soft_logout_every_endpoint (void)
+{
+  g_autoptr(TestServer) ts = test_server_new ();
+  g_autoptr(TactMatrixClient) client = logged_in_client (ts);
+  g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func (error_free0);
+
+  /* /versions answers (for the download); everything else is a soft logout */
+  add_route (ts, "GET", "/_matrix/client/versions", 200, "{\"versions\":[\"v1.1\",\"v1.11\"]}");
+  add_route (ts, "*", "*", 401,
+             "{\"errcode\":\"M_UNKNOWN_TOKEN\",\"error\":\"Token expired\",\"soft_logout\":true}");
+
+  run_every_endpoint (client, "!kIExwjFEsreioDSpMy:corp.test", errors);
+
+  g_assert_cmpuint (errors->len, ==, 12);
+  for (guint i = 0; i < errors->len; i++)
+    {
+      GError *error = g_ptr_array_index (errors, i);
+
+      g_test_message ("endpoint %u", i);
+      g_assert_error (error, TACT_MATRIX_ERROR, TACT_MATRIX_ERROR_UNKNOWN_TOKEN);
+      g_assert_true (tact_matrix_error_is_soft_logout (error));
+      g_assert_false (tact_matrix_error_is_transient (error));
+      g_assert_cmpuint (tact_matrix_error_get_http_status (error), ==, 401);
+    }
+  /* A soft logout keeps the session: token, user and device stay for the re-login. */
+  g_assert_cmpstr (tact_matrix_client_get_access_token (client), ==, "<access_token>");
+  g_assert_cmpstr (tact_matrix_client_get_device_id (client), ==, "XPHKVUJRZT");
+}
+
+static void
+test_client_no_secrets_in_urls_or_logs (void)
+{
+  g_autoptr(TestServer) ts = test_server_new ();
+  g_autoptr(TactMatrixClient) client = watched_client (ts, NULL);
+  g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func (error_free0);
+  g_autoptr(GAsyncResult) login = NULL;
+  g_autoptr(GAsyncResult) reg = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *room_id = "!room/with ?#&=+$,;@:corp.test";
+  g_autofree char *escaped_room = tact_matrix_escape_path_segment (room_id);
+  g_autofree char *hostile_sync = NULL;
+
+  add_route (ts, "GET", "/_matrix/client/versions", 200, "{\"versions\":[\"v1.1\",\"v1.11\"]}");
+  add_route (ts, "POST", "/_matrix/client/v3/login", 200,
+             "{\"user_id\":\"@alice:corp.test\",\"access_token\":\"" SECRET_TOKEN "\","
+             "\"device_id\":\"XPHKVUJRZT\"}");
+  add_fixture_route (ts, "04-register-uia-401.json")->once = TRUE;
+  add_route (ts, "POST", "/_matrix/client/v3/register", 400,
+             "{\"errcode\":\"M_USER_IN_USE\",\"error\":\"User ID already taken.\"}");
+  /* a /sync whose events are malformed (so they get skipped and logged) and hold secrets */
+  hostile_sync = g_strdup_printf ("{\"next_batch\":\"s2\",\"rooms\":{\"join\":{\"%s\":{\"timeline\":{\"events\":["
+                                  "{\"type\":\"m.room.message\",\"content\":{\"body\":\"%s\"}},"
+                                  "{\"type\":7,\"content\":{\"body\":\"%s\"}},"
+                                  "{\"type\":\"m.room.message\",\"event_id\":\"$e\",\"sender\":\"@a:b\",\"content\":\"%s\"}]}}}}}",
+                                  "!r:x", SECRET_BODY, SECRET_BODY, SECRET_BODY);
+  add_route (ts, "GET", "/_matrix/client/v3/sync", 200, hostile_sync);
+  /* everything else: an error that echoes nothing */
+  add_route (ts, "*", "*", 400, "{\"errcode\":\"M_UNKNOWN\",\"error\":\"Bad request\"}");
+
+  log_capturing = TRUE;
+  g_string_truncate (log_capture, 0);
+
+  tact_matrix_client_register_async (client, "alice", SECRET_PASSWORD, NULL, store_result_cb, &reg);
+  g_assert_false (tact_matrix_client_register_finish (client, wait_for (&reg), &error));
+  g_clear_error (&error);
+  tact_matrix_client_login_async (client, "alice", SECRET_PASSWORD, "XPHKVUJRZT", NULL, NULL,
+                                  store_result_cb, &login);
+  g_assert_true (tact_matrix_client_login_finish (client, wait_for (&login), &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (tact_matrix_client_get_access_token (client), ==, SECRET_TOKEN);
+
+  run_every_endpoint (client, room_id, errors);
+  log_capturing = FALSE;
+
+  /* something was logged (debug included), and none of it is secret */
+  g_assert_cmpuint (log_capture->len, >, 0);
+  g_assert_nonnull (strstr (log_capture->str, "Skipping malformed event"));
+  g_assert_null (strstr (log_capture->str, SECRET_TOKEN));
+  g_assert_null (strstr (log_capture->str, "SECRETTOKEN"));
+  g_assert_null (strstr (log_capture->str, "SECRETPASS"));
+  g_assert_null (strstr (log_capture->str, "SECRETBODY"));
+  /* nor are they in any error message */
+  for (guint i = 0; i < errors->len; i++)
+    {
+      GError *e = g_ptr_array_index (errors, i);
+
+      if (e != NULL)
+        {
+          g_assert_null (strstr (e->message, "SECRETTOKEN"));
+          g_assert_null (strstr (e->message, "SECRETBODY"));
+        }
+    }
+
+  /* 2 register + login + 12 endpoint calls + /versions for the download */
+  g_assert_cmpuint (ts->wire->len, >=, 15);
+  assert_token_not_in_urls (ts, SECRET_TOKEN);
+  for (guint i = 0; i < ts->wire->len; i++)
+    {
+      const char *url = g_ptr_array_index (ts->wire, i);
+
+      g_test_message ("%s", url);
+      g_assert_null (strstr (url, "SECRETPASS"));
+      g_assert_null (strstr (url, "SECRETBODY"));
+      /* the room id travels as one escaped segment, never raw */
+      if (strstr (url, "/rooms/") != NULL || strstr (url, "/join/") != NULL)
+        g_assert_nonnull (strstr (url, escaped_room));
+      g_assert_null (strstr (url, "/with "));
+    }
+  for (guint i = 0; i < ts->requests->len; i++)
+    {
+      Recorded *rec = request_at (ts, i);
+
+      g_assert_null (rec->query != NULL ? strstr (rec->query, "SECRETPASS") : NULL);
+      if (rec->authorization != NULL)
+        g_assert_cmpstr (rec->authorization, ==, "Bearer " SECRET_TOKEN);
+    }
+}
+
+static void
+test_client_paths_escaped_every_endpoint (void)
+{
+  g_autoptr(TestServer) ts = test_server_new ();
+  g_autoptr(TactMatrixClient) client = logged_in_client (ts);
+  g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func (error_free0);
+  const char *room = "!a/b?c#d&e=f+g$h,i;j@k:corp.test";
+  const char *esc = "%21a%2Fb%3Fc%23d%26e%3Df%2Bg%24h%2Ci%3Bj%40k%3Acorp.test";
+  static const char * const expected[] = {
+    "/_matrix/client/v3/account/whoami",
+    "/_matrix/client/v3/user/%40alice%3Acorp.test/filter",
+    NULL, /* sync: query checked below */
+    "/_matrix/client/v3/createRoom",
+    "/_matrix/client/v3/join/%s",
+    "/_matrix/client/v3/rooms/%s/invite",
+    "/_matrix/client/v3/rooms/%s/send/m.room.message/txn%2F1%3F%23",
+    "/_matrix/client/v3/rooms/%s/state",
+    "/_matrix/client/v3/rooms/%s/messages?dir=b&from=t1%2F2%26x%3Dy&limit=20",
+    "/_matrix/media/v3/upload?filename=a%20b%2Fc%3F.txt",
+    "/_matrix/client/versions",
+    "/_matrix/client/v1/media/download/corp.test/tinQsXmyTfeUPOyCqVfSauJq",
+    "/_matrix/client/v3/logout",
+  };
+
+  add_route (ts, "GET", "/_matrix/client/versions", 200, "{\"versions\":[\"v1.11\"]}");
+  add_route (ts, "*", "*", 404, "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"nope\"}");
+  run_every_endpoint (client, room, errors);
+
+  g_assert_cmpuint (ts->wire->len, ==, G_N_ELEMENTS (expected));
+  for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
+    {
+      g_autoptr(GString) want = NULL;
+
+      if (expected[i] == NULL)
+        {
+          g_assert_cmpstr (wire_at (ts, i), ==,
+                           "/_matrix/client/v3/sync?filter=0&since=s72_1%2F2%3F%26&timeout=0");
+          continue;
+        }
+      want = g_string_new (expected[i]);
+      g_string_replace (want, "%s", esc, 0);
+      g_assert_cmpstr (wire_at (ts, i), ==, want->str);
+    }
+  /* invite's user id is in the body, unchanged */
+  g_assert_nonnull (strstr (request_at (ts, 5)->body, "@bob/..?#:corp.test"));
+}
+
+static void
+test_client_timeout (void)
+{
+  g_autoptr(TestServer) ts = test_server_new ();
+  g_autoptr(TactMatrixClient) client = logged_in_client (ts);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *user = NULL;
+  gint64 start, elapsed;
+
+  add_route (ts, "GET", "/_matrix/client/v3/account/whoami", 200, "{}")->hang = TRUE;
+  tact_matrix_client_set_request_timeout (client, 200);
+
+  start = g_get_monotonic_time ();
+  tact_matrix_client_whoami_async (client, NULL, store_result_cb, &result);
+  user = tact_matrix_client_whoami_finish (client, wait_for (&result), &error);
+  elapsed = g_get_monotonic_time () - start;
+
+  g_assert_null (user);
+  g_assert_error (error, TACT_MATRIX_ERROR, TACT_MATRIX_ERROR_NETWORK);
+  g_assert_true (tact_matrix_error_is_transient (error));
+  g_assert_cmpint (elapsed, >=, 190 * 1000);
+  g_assert_cmpint (elapsed, <, 5 * G_USEC_PER_SEC);
+  g_assert_nonnull (strstr (error->message, "timed out"));
+}
+
+/* ---- Media progress and cache -------------------------------------------------------- */
+
+typedef struct {
+  goffset  last_done;
+  goffset  total;
+  guint    calls;
+  gboolean monotonic;
+  gboolean destroyed;
+} ProgressLog;
+
+static void
+progress_cb (goffset  done,
+             goffset  total,
+             gpointer user_data)
+{
+  ProgressLog *log = user_data;
+
+  if (done < log->last_done)
+    log->monotonic = FALSE;
+  log->last_done = done;
+  log->total = total;
+  log->calls++;
+}
+
+static void
+progress_destroyed (gpointer user_data)
+{
+  ((ProgressLog *) user_data)->destroyed = TRUE;
+}
+
+static char *
+big_text (gsize size)
+{
+  char *text = g_malloc (size + 1);
+
+  for (gsize i = 0; i < size; i++)
+    text[i] = 'a' + (i * 7) % 26;
+  text[size] = '\0';
+  return text;
+}
+
+static void
+test_media_upload_progress (void)
+{
+  g_autoptr(TestServer) ts = test_server_new ();
+  g_autoptr(TactMatrixClient) client = logged_in_client (ts);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize size = 3 * 1024 * 1024 + 17;
+  g_autoptr(GBytes) data = g_bytes_new_take (big_text (size), size);
+  g_autofree char *uri = NULL;
+  ProgressLog log = { .monotonic = TRUE, .total = -2 };
+
+  add_route (ts, "POST", "/_matrix/media/v3/upload", 200, "{\"content_uri\":\"mxc://corp.test/big\"}");
+  tact_matrix_client_upload_with_progress_async (client, data, "text/plain", "big.txt",
+                                                 progress_cb, &log, progress_destroyed,
+                                                 NULL, store_result_cb, &result);
+  uri = tact_matrix_client_upload_finish (client, wait_for (&result), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (uri, ==, "mxc://corp.test/big");
+  g_assert_cmpuint (log.calls, >=, 2);
+  g_assert_true (log.monotonic);
+  g_assert_cmpint (log.last_done, ==, (goffset) size);
+  g_assert_cmpint (log.total, ==, (goffset) size);
+  g_assert_cmpuint (strlen (request_at (ts, 0)->body), ==, size);
+  g_clear_object (&client);   /* the message goes with the client's session */
+  while (g_main_context_iteration (NULL, FALSE));
+  g_assert_true (log.destroyed);
+}
+
+static void
+test_media_download_progress_and_cache (void)
+{
+  g_autoptr(TestServer) ts = test_server_new ();
+  g_autoptr(TactMatrixClient) client = logged_in_client (ts);
+  g_autofree char *dir = g_dir_make_tmp ("tact-media-XXXXXX", NULL);
+  g_autoptr(TactMediaCache) cache = tact_media_cache_new (dir, 64 * 1024 * 1024);
+  g_autoptr(GAsyncResult) r1 = NULL;
+  g_autoptr(GAsyncResult) r2 = NULL;
+  g_autoptr(GAsyncResult) r3 = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) b1 = NULL;
+  g_autoptr(GBytes) b2 = NULL;
+  g_autoptr(GBytes) b3 = NULL;
+  g_autofree char *type = NULL;
+  g_autofree char *type2 = NULL;
+  g_autofree char *entry = NULL;
+  gsize size = 2 * 1024 * 1024 + 5;
+  g_autofree char *text = big_text (size);
+  ProgressLog log = { .monotonic = TRUE, .total = -2 };
+  Route *route;
+
+  add_fixture_route (ts, "01-versions.json");   /* v1.1/v1.2: media v3 */
+  route = add_route (ts, "GET", "/_matrix/media/v3/download/corp.test/big", 200, text);
+  set_content_type (route, "application/pdf");
+  tact_matrix_client_set_media_cache (client, cache);
+
+  tact_matrix_client_download_with_progress_async (client, "mxc://corp.test/big",
+                                                   progress_cb, &log, progress_destroyed,
+                                                   NULL, store_result_cb, &r1);
+  b1 = tact_matrix_client_download_finish (client, wait_for (&r1), &type, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_bytes_get_size (b1), ==, size);
+  g_assert_cmpstr (type, ==, "application/pdf");
+  g_assert_cmpuint (log.calls, >=, 2);
+  g_assert_true (log.monotonic);
+  g_assert_cmpint (log.last_done, ==, (goffset) size);
+  g_assert_cmpint (log.total, ==, (goffset) size);
+  g_assert_true (log.destroyed);
+  g_assert_cmpuint (ts->requests->len, ==, 2);
+
+  /* second time: from the cache, no request */
+  tact_matrix_client_download_async (client, "mxc://corp.test/big", NULL, store_result_cb, &r2);
+  b2 = tact_matrix_client_download_finish (client, wait_for (&r2), &type2, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_bytes_equal (b1, b2));
+  g_assert_cmpstr (type2, ==, "application/pdf");
+  g_assert_cmpuint (ts->requests->len, ==, 2);
+
+  /* a damaged entry is never served: it is fetched again */
+  entry = tact_media_cache_get_entry_path (cache, "mxc://corp.test/big");
+  g_assert_true (g_file_test (entry, G_FILE_TEST_IS_REGULAR));
+  g_assert_cmpint (truncate (entry, 1000), ==, 0);
+  tact_matrix_client_download_async (client, "mxc://corp.test/big", NULL, store_result_cb, &r3);
+  b3 = tact_matrix_client_download_finish (client, wait_for (&r3), NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_bytes_equal (b1, b3));
+  g_assert_cmpuint (ts->requests->len, ==, 3);
+  g_assert_cmpuint (tact_media_cache_get_size (cache), >, size);
+
+  g_assert_cmpint (g_unlink (entry), ==, 0);
+  g_assert_cmpint (g_rmdir (dir), ==, 0);
+}
+
+static void
+set_age (TactMediaCache *cache,
+         const char     *uri,
+         gint64          seconds_ago)
+{
+  g_autofree char *path = tact_media_cache_get_entry_path (cache, uri);
+  struct utimbuf times;
+
+  times.actime = times.modtime = (time_t) (g_get_real_time () / G_USEC_PER_SEC - seconds_ago);
+  g_assert_cmpint (g_utime (path, &times), ==, 0);
+}
+
+static void
+test_media_cache_lru (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("tact-media-XXXXXX", NULL);
+  g_autoptr(TactMediaCache) cache = tact_media_cache_new (dir, 3 * 1100);
+  g_autoptr(GBytes) kb = g_bytes_new_take (big_text (1000), 1000);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) hit = NULL;
+  g_autofree char *type = NULL;
+  g_autofree char *junk = g_build_filename (dir, "stray.tmp", NULL);
+  const char *uris[] = { "mxc://a/1", "mxc://a/2", "mxc://a/3", "mxc://a/4" };
+
+  for (guint i = 0; i < 3; i++)
+    {
+      g_assert_true (tact_media_cache_store (cache, uris[i], "image/png", kb, &error));
+      g_assert_no_error (error);
+      set_age (cache, uris[i], 300 - i * 100);   /* 1 oldest, 3 newest */
+    }
+
+  /* reading 1 makes it the most recently used; storing 4 then evicts 2 */
+  hit = tact_media_cache_lookup (cache, uris[0], &type);
+  g_assert_nonnull (hit);
+  g_assert_cmpstr (type, ==, "image/png");
+  g_assert_true (tact_media_cache_store (cache, uris[3], NULL, kb, &error));
+
+  for (guint i = 0; i < 4; i++)
+    {
+      g_autoptr(GBytes) b = tact_media_cache_lookup (cache, uris[i], NULL);
+      g_test_message ("%s", uris[i]);
+      if (i == 1)
+        g_assert_null (b);
+      else
+        g_assert_true (b != NULL && g_bytes_equal (b, kb));
+    }
+  g_assert_cmpuint (tact_media_cache_get_size (cache), <=, 3 * 1100);
+
+  /* too big for the cap: not stored, not an error */
+  {
+    g_autoptr(GBytes) huge = g_bytes_new_take (big_text (5000), 5000);
+    g_assert_true (tact_media_cache_store (cache, "mxc://a/huge", NULL, huge, &error));
+    g_assert_null (tact_media_cache_lookup (cache, "mxc://a/huge", NULL));
+  }
+
+  /* a corrupted byte (same size) is caught by the checksum */
+  {
+    g_autofree char *path = tact_media_cache_get_entry_path (cache, uris[0]);
+    g_autofree char *contents = NULL;
+    gsize len;
+
+    g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
+    contents[len - 1] ^= 0x20;
+    g_assert_true (g_file_set_contents (path, contents, len, NULL));
+    g_assert_null (tact_media_cache_lookup (cache, uris[0], NULL));
+    g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  }
+
+  /* temporary files are not entries and never counted or served */
+  g_assert_true (g_file_set_contents (junk, "x", 1, NULL));
+  {
+    guint64 size = tact_media_cache_get_size (cache);
+    g_assert_cmpuint (size % 1000, !=, 1);
+  }
+
+  /* the default directory is under the user cache dir */
+  {
+    g_autoptr(TactMediaCache) def = tact_media_cache_new (NULL, 0);
+    g_autofree char *want = g_build_filename (g_get_user_cache_dir (), "tact", "media", NULL);
+    g_assert_cmpstr (tact_media_cache_get_directory (def), ==, want);
+  }
+
+  /* clean up */
+  {
+    g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+    const char *name;
+    while ((name = g_dir_read_name (d)) != NULL)
+      {
+        g_autofree char *p = g_build_filename (dir, name, NULL);
+        g_unlink (p);
+      }
+    g_rmdir (dir);
+  }
+}
+
 /* ---- main ----------------------------------------------------------------------------- */
 
 int
 main (int   argc,
       char *argv[])
 {
+  /* Everything is logged (debug too), so the no-secrets test sees all output. */
+  g_setenv ("G_MESSAGES_DEBUG", "all", TRUE);
   g_test_init (&argc, &argv, NULL);
+  log_capture = g_string_new (NULL);
+  g_log_set_writer_func (capture_writer, NULL, NULL);
+
+  g_test_add_func ("/matrix/sync/receipts-unread", test_sync_receipts_unread);
+  g_test_add_func ("/matrix/hostile/receipts-unread", test_sync_receipts_hostile);
+  g_test_add_func ("/matrix/client/soft-logout-every-endpoint", test_client_soft_logout_every_endpoint);
+  g_test_add_func ("/matrix/security/no-secrets-in-urls-or-logs", test_client_no_secrets_in_urls_or_logs);
+  g_test_add_func ("/matrix/security/paths-escaped-every-endpoint", test_client_paths_escaped_every_endpoint);
+  g_test_add_func ("/matrix/client/timeout", test_client_timeout);
+  g_test_add_func ("/matrix/media/upload-progress", test_media_upload_progress);
+  g_test_add_func ("/matrix/media/download-progress-and-cache", test_media_download_progress_and_cache);
+  g_test_add_func ("/matrix/media/cache-lru", test_media_cache_lru);
 
   g_test_add_func ("/matrix/sync/initial", test_sync_initial);
   g_test_add_func ("/matrix/sync/incremental-leave", test_sync_incremental_leave);

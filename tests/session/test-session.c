@@ -1,0 +1,679 @@
+/* test-session.c: the session layer against the sandbox homeserver over loopback: outbox
+ * reliability (faults, 4xx + retry, media, SIGKILL and restart), sync (offline and network back,
+ * limited timelines, back-pagination, members and power levels, typing) and soft logout. */
+#include <signal.h>
+#include <sys/wait.h>
+#include <glib/gstdio.h>
+#include <libsoup/soup.h>
+
+#include "sandbox/tact-sandbox.h"
+#include "session/tact-account.h"
+#include "session/tact-session.h"
+#include "session/tact-session-private.h"
+
+#define DEADLINE_S 30
+
+typedef struct {
+  TactSandboxServer *sandbox;
+  char              *homeserver;
+  char              *tmpdir;
+  TactMatrixClient  *alice, *bob;
+  TactStore         *store;
+  GBytes            *key;
+  char              *db_path;
+  TactProfile       *profile;
+  TactSession       *session;
+} Fixture;
+
+static gboolean deadline_cb (gpointer data) { *(gboolean *) data = TRUE; return G_SOURCE_REMOVE; }
+typedef gboolean (*Condition) (gpointer data);
+
+static void
+wait_until_s (Condition condition, gpointer data, guint seconds, const char *what)
+{
+  gboolean expired = FALSE;
+  guint source = g_timeout_add_seconds (seconds, deadline_cb, &expired);
+
+  while (!condition (data) && !expired)
+    g_main_context_iteration (NULL, TRUE);
+  if (expired)
+    g_error ("Timed out waiting for %s", what);
+  g_source_remove (source);
+}
+#define wait_until(c, d, w) wait_until_s (c, d, DEADLINE_S, w)
+
+static gboolean result_ready (gpointer data) { return *(GAsyncResult **) data != NULL; }
+static void store_result_cb (GObject *s, GAsyncResult *r, gpointer d) { *(GAsyncResult **) d = g_object_ref (r); }
+static GAsyncResult *wait_result (GAsyncResult **slot, const char *what) { wait_until (result_ready, slot, what); return *slot; }
+
+static TactMatrixClient *
+register_user (Fixture *f, const char *prefix)
+{
+  g_autoptr(TactMatrixClient) client = tact_matrix_client_new (f->homeserver);
+  g_autofree char *username = g_strdup_printf ("%s%08x", prefix, g_random_int ());
+  GAsyncResult *result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  tact_matrix_client_register_async (client, username, "correct horse battery staple", NULL, store_result_cb, &result);
+  g_assert_true (tact_matrix_client_register_finish (client, wait_result (&result, "register"), &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  return g_steal_pointer (&client);
+}
+
+static TactStore *
+open_store (const char *path, GBytes *key)
+{
+  GAsyncResult *result = NULL;
+  g_autoptr(GError) error = NULL;
+  TactStore *store;
+
+  tact_store_open_async (path, key, NULL, store_result_cb, &result);
+  store = tact_store_open_finish (wait_result (&result, "store open"), &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  return store;
+}
+
+static GBytes *
+random_key (void)
+{
+  guint8 key[32];
+  for (guint i = 0; i < sizeof key; i++)
+    key[i] = (guint8) g_random_int_range (0, 256);
+  return g_bytes_new (key, sizeof key);
+}
+
+static void
+fixture_setup (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->tmpdir = g_dir_make_tmp ("tact-session-XXXXXX", &error);
+  g_assert_no_error (error);
+  f->sandbox = tact_sandbox_server_new (TACT_SANDBOX_SERVER_NAME);
+  tact_sandbox_server_set_reply_delay (f->sandbox, 0);
+  g_assert_true (tact_sandbox_server_listen (f->sandbox, 0, &error));
+  f->homeserver = tact_sandbox_server_dup_base_url (f->sandbox);
+  f->alice = register_user (f, "alice");
+  f->bob = register_user (f, "bob");
+  f->key = random_key ();
+  f->db_path = g_build_filename (f->tmpdir, "history.db", NULL);
+  f->store = open_store (f->db_path, f->key);
+  f->profile = tact_profile_new_default (&error);
+  g_assert_no_error (error);
+  f->session = tact_session_new (f->alice, f->store, f->profile);
+  tact_session_set_retry_scale (f->session, 0.02);
+}
+
+static void
+fixture_teardown (Fixture *f, gconstpointer data)
+{
+  tact_session_stop (f->session);
+  g_clear_object (&f->session);
+  tact_store_close (f->store);
+  g_clear_object (&f->store);
+  g_clear_object (&f->profile);
+  tact_sandbox_server_stop (f->sandbox);
+  g_clear_object (&f->sandbox);
+  g_clear_object (&f->alice);
+  g_clear_object (&f->bob);
+  g_clear_pointer (&f->key, g_bytes_unref);
+  g_free (f->db_path);
+  g_free (f->homeserver);
+  g_free (f->tmpdir);
+}
+
+/* A raw client-server request, for the few calls the client library does not offer. */
+static guint
+raw_request (Fixture *f, TactMatrixClient *who, const char *method, const char *path, const char *body)
+{
+  g_autoptr(SoupSession) soup = soup_session_new ();
+  g_autofree char *url = g_strconcat (f->homeserver, path, NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new (method, url);
+  g_autofree char *auth = g_strdup_printf ("Bearer %s", tact_matrix_client_get_access_token (who));
+  g_autoptr(GBytes) reply = NULL;
+  GAsyncResult *result = NULL;
+
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
+  if (body)
+    {
+      g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
+      soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+    }
+  soup_session_send_and_read_async (soup, msg, G_PRIORITY_DEFAULT, NULL, store_result_cb, &result);
+  reply = soup_session_send_and_read_finish (soup, wait_result (&result, "raw request"), NULL);
+  g_clear_object (&result);
+  return soup_message_get_status (msg);
+}
+
+typedef struct { TactSession *session; const char *room_id; } RoomWait;
+
+static gboolean
+room_joined (gpointer data)
+{
+  RoomWait *w = data;
+  TactRoom *room = tact_session_lookup_room (w->session, w->room_id);
+  return room && g_strcmp0 (tact_room_get_membership (room), "join") == 0;
+}
+
+static char *
+create_room (TactMatrixClient *client, const char *json)
+{
+  g_autoptr(JsonNode) node = json_from_string (json, NULL);
+  GAsyncResult *result = NULL;
+  g_autoptr(GError) error = NULL;
+  char *room_id;
+
+  tact_matrix_client_create_room_async (client, json_node_get_object (node), NULL, store_result_cb, &result);
+  room_id = tact_matrix_client_create_room_finish (client, wait_result (&result, "createRoom"), &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  return room_id;
+}
+
+static void
+join (TactMatrixClient *client, const char *room_id)
+{
+  GAsyncResult *result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *joined = NULL;
+
+  tact_matrix_client_join_async (client, room_id, NULL, store_result_cb, &result);
+  joined = tact_matrix_client_join_finish (client, wait_result (&result, "join"), &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+}
+
+static void
+client_send (TactMatrixClient *client, const char *room_id, const char *text)
+{
+  g_autoptr(JsonObject) content = json_object_new ();
+  g_autofree char *txn = g_uuid_string_random ();
+  GAsyncResult *result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *event_id = NULL;
+
+  json_object_set_string_member (content, "msgtype", "m.text");
+  json_object_set_string_member (content, "body", text);
+  tact_matrix_client_send_async (client, room_id, "m.room.message", txn, content, NULL, store_result_cb, &result);
+  event_id = tact_matrix_client_send_finish (client, wait_result (&result, "send"), &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+}
+
+/* Alice's session in a room she created (bob invited and joined). */
+static TactRoom *
+start_in_room (Fixture *f, char **room_id_out)
+{
+  g_autofree char *json = g_strdup_printf ("{\"name\":\"T\",\"preset\":\"private_chat\",\"invite\":[\"%s\"]}",
+                                           tact_matrix_client_get_user_id (f->bob));
+  char *room_id = create_room (f->alice, json);
+  RoomWait w = { f->session, room_id };
+
+  join (f->bob, room_id);
+  tact_session_start (f->session);
+  wait_until (room_joined, &w, "the room in the session");
+  *room_id_out = room_id;
+  return tact_session_lookup_room (f->session, room_id);
+}
+
+static gboolean flag_set (gpointer data) { return *(gboolean *) data; }
+
+
+typedef struct { TactMessage *message; TactSendState state; } StateWait;
+static gboolean message_in_state (gpointer d) { StateWait *w = d; return tact_message_get_send_state (w->message) == w->state; }
+
+static void
+assert_bodies (Fixture *f, const char *room_id, GPtrArray *expected)
+{
+  g_autoptr(GPtrArray) bodies = tact_sandbox_server_dup_bodies (f->sandbox, room_id);
+
+  g_assert_cmpuint (bodies->len, ==, expected->len);
+  for (guint i = 0; i < bodies->len; i++)
+    g_assert_cmpstr (g_ptr_array_index (bodies, i), ==, g_ptr_array_index (expected, i));
+}
+
+/* ---- (12) Faults during 50 sends --------------------------------------------------- */
+
+static void
+test_outbox_faults (Fixture *f, gconstpointer data)
+{
+  g_autofree char *room_id = NULL;
+  TactRoom *room = start_in_room (f, &room_id);
+  g_autoptr(GPtrArray) expected = g_ptr_array_new_with_free_func (g_free);
+  struct { TactSandboxFault kind; guint every; guint ms; } phases[] = {
+    { TACT_SANDBOX_FAULT_RATE_LIMIT, 2, 40 },
+    { TACT_SANDBOX_FAULT_SERVER_ERROR, 3, 0 },
+    { TACT_SANDBOX_FAULT_DROP, 2, 0 },
+    { TACT_SANDBOX_FAULT_DELAY, 3, 300 },
+  };
+  guint n = 0;
+
+  for (guint p = 0; p < G_N_ELEMENTS (phases); p++)
+    {
+      tact_sandbox_server_set_fault (f->sandbox, phases[p].kind, phases[p].every);
+      if (phases[p].ms)
+        tact_sandbox_server_set_fault_ms (f->sandbox, phases[p].ms);
+      TactMessage *last = NULL;
+      for (guint i = 0; i < (p == 0 ? 14 : 12); i++)
+        {
+          g_autoptr(GError) error = NULL;
+          char *body = g_strdup_printf ("fault %u msg %02u", phases[p].kind, ++n);
+          last = tact_session_send_text (f->session, room, body, NULL, &error);
+          g_assert_nonnull (last);
+          g_assert_no_error (error);
+          g_ptr_array_add (expected, body);
+        }
+      {
+        StateWait sw = { last, TACT_SEND_STATE_SENT };   /* per-room order: the last one goes last */
+        wait_until (message_in_state, &sw, "the phase's sends");
+      }
+      g_assert_cmpuint (tact_sandbox_server_get_faults_injected (f->sandbox), >=, 3);
+    }
+  g_assert_cmpuint (n, ==, 50);
+  tact_sandbox_server_set_fault (f->sandbox, TACT_SANDBOX_FAULT_NONE, 0);
+  /* Every message once, in order, counted on the server. */
+  assert_bodies (f, room_id, expected);
+}
+
+/* ---- 4xx: FAILED with the server's reason; retry after rejoining, same txnId -------- */
+
+static void
+test_outbox_forbidden_retry (Fixture *f, gconstpointer data)
+{
+  g_autofree char *room_id = NULL;
+  TactRoom *room = start_in_room (f, &room_id);
+  g_autofree char *escaped = tact_matrix_escape_path_segment (room_id);
+  g_autofree char *leave = g_strdup_printf ("/_matrix/client/v3/rooms/%s/leave", escaped);
+  g_autoptr(GError) error = NULL;
+  TactMessage *echo;
+  g_autofree char *txn = NULL;
+  StateWait w;
+
+  g_assert_cmpuint (raw_request (f, f->alice, "POST", leave, "{}"), ==, 200);
+  /* The room model may not have seen the leave yet: the server must refuse. */
+  if (g_strcmp0 (tact_room_get_membership (room), "join") != 0)
+    tact_room_set_membership (room, "join");
+  echo = tact_session_send_text (f->session, room, "after leaving", NULL, &error);
+  g_assert_no_error (error);
+  txn = g_strdup (tact_message_get_txn_id (echo));
+  w.message = echo; w.state = TACT_SEND_STATE_FAILED;
+  wait_until (message_in_state, &w, "the send to fail");
+  g_assert_nonnull (tact_message_get_error (echo));
+  g_assert_nonnull (strstr (tact_message_get_error (echo), "not in room"));
+  g_assert_cmpuint (tact_sandbox_server_count_events (f->sandbox, room_id, NULL, "m.room.message"), ==, 0);
+
+  /* Alice was not invited again; the room is private_chat, so bob invites her back. */
+  {
+    GAsyncResult *result = NULL;
+    tact_matrix_client_invite_async (f->bob, room_id, tact_matrix_client_get_user_id (f->alice), NULL, store_result_cb, &result);
+    g_assert_true (tact_matrix_client_invite_finish (f->bob, wait_result (&result, "invite"), &error));
+    g_assert_no_error (error);
+    g_clear_object (&result);
+  }
+  join (f->alice, room_id);
+  tact_room_set_membership (room, "join");
+  tact_session_retry_message (f->session, room, echo);
+  w.state = TACT_SEND_STATE_SENT;
+  wait_until (message_in_state, &w, "the retried send");
+  g_assert_cmpstr (tact_message_get_txn_id (echo), ==, txn);
+  g_assert_cmpuint (tact_sandbox_server_count_events (f->sandbox, room_id, NULL, "m.room.message"), ==, 1);
+}
+
+/* ---- Media through the queue ------------------------------------------------------- */
+
+static void
+test_outbox_media (Fixture *f, gconstpointer data)
+{
+  g_autofree char *room_id = NULL;
+  TactRoom *room = start_in_room (f, &room_id);
+  static const guint8 png[] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 0 };
+  g_autoptr(GBytes) bytes = g_bytes_new_static (png, sizeof png);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *copy = NULL;
+  TactMessage *echo;
+  StateWait w;
+
+  tact_sandbox_server_set_fault (f->sandbox, TACT_SANDBOX_FAULT_SERVER_ERROR, 2);  /* the upload fails once */
+  echo = tact_session_send_file (f->session, room, NULL, bytes, "pixel.png", "image/png", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (echo);
+  copy = tact_session_dup_outbox_media_path (tact_message_get_txn_id (echo));
+  w.message = echo; w.state = TACT_SEND_STATE_SENT;
+  wait_until (message_in_state, &w, "the file to be sent");
+  g_assert_false (g_file_test (copy, G_FILE_TEST_EXISTS));
+  g_assert_cmpuint (tact_sandbox_server_count_events (f->sandbox, room_id, NULL, "m.room.message"), ==, 1);
+  {
+    g_autoptr(GPtrArray) bodies = tact_sandbox_server_dup_bodies (f->sandbox, room_id);
+    g_assert_cmpstr (g_ptr_array_index (bodies, 0), ==, "pixel.png");
+  }
+}
+
+/* ---- (11) SIGKILL and restart during 100 sends --------------------------------------- */
+
+typedef struct { GPid pid; gboolean exited; gint status; } Child;
+static void child_exited_cb (GPid pid, gint status, gpointer d) { Child *c = d; c->exited = TRUE; c->status = status; g_spawn_close_pid (pid); }
+
+static void
+test_outbox_kill_restart (Fixture *f, gconstpointer data)
+{
+  g_autofree char *room_id = NULL;
+  g_autofree char *worker_dir = g_build_filename (f->tmpdir, "worker", NULL);
+  g_autofree char *worker = g_test_build_filename (G_TEST_BUILT, "tact-send-worker", NULL);
+  g_autoptr(GPtrArray) expected = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) error = NULL;
+  guint32 seed = g_test_rand_int ();
+  g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
+  guint kills = 0, runs = 0;
+  gint64 start = g_get_monotonic_time ();
+
+  tact_session_start (f->session);   /* only for the room; the worker is the client under test */
+  {
+    g_autofree char *json = g_strdup_printf ("{\"name\":\"K\",\"preset\":\"private_chat\",\"invite\":[\"%s\"]}",
+                                             tact_matrix_client_get_user_id (f->bob));
+    room_id = create_room (f->alice, json);
+  }
+  tact_session_stop (f->session);
+  g_mkdir_with_parents (worker_dir, 0700);
+  {
+    g_autofree char *key_path = g_build_filename (worker_dir, "key", NULL);
+    g_autofree char *creds_path = g_build_filename (worker_dir, "creds", NULL);
+    g_autofree char *creds = g_strdup_printf ("%s\n%s\n%s\n", tact_matrix_client_get_user_id (f->alice),
+                                              tact_matrix_client_get_device_id (f->alice),
+                                              tact_matrix_client_get_access_token (f->alice));
+    g_autoptr(GBytes) key = random_key ();
+    g_assert_true (g_file_set_contents_full (key_path, g_bytes_get_data (key, NULL), 32, G_FILE_SET_CONTENTS_NONE, 0600, &error));
+    g_assert_true (g_file_set_contents_full (creds_path, creds, -1, G_FILE_SET_CONTENTS_NONE, 0600, &error));
+  }
+  g_test_message ("kill-restart seed %u", seed);
+  /* Every other send is held 40 ms, so a run takes seconds and the kills land mid-stream. */
+  tact_sandbox_server_set_fault (f->sandbox, TACT_SANDBOX_FAULT_DELAY, 2);
+  tact_sandbox_server_set_fault_ms (f->sandbox, 40);
+
+  for (;;)
+    {
+      const char *argv[] = { worker, f->homeserver, worker_dir, room_id, "100", NULL };
+      Child child = { 0 };
+      gboolean killed = FALSE;
+
+      g_assert_true (g_spawn_async (NULL, (char **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &child.pid, &error));
+      g_assert_no_error (error);
+      runs++;
+      g_child_watch_add (child.pid, child_exited_cb, &child);
+      if (kills < 9)
+        {
+          gint64 until = g_get_monotonic_time () + g_rand_int_range (rand, 100, 700) * 1000;
+          while (!child.exited && g_get_monotonic_time () < until)
+            {
+              gboolean fired = FALSE;   /* deadline_cb removes its source when it fires */
+              guint source = g_timeout_add (10, deadline_cb, &fired);
+              g_main_context_iteration (NULL, TRUE);
+              if (!fired)
+                g_source_remove (source);
+            }
+          if (!child.exited)
+            {
+              kill (child.pid, SIGKILL);
+              killed = TRUE;
+              kills++;
+            }
+        }
+      wait_until (flag_set, &child.exited, "the worker to exit");
+      if (!killed)
+        {
+          g_assert_true (WIFEXITED (child.status));
+          g_assert_cmpint (WEXITSTATUS (child.status), ==, 0);
+          break;
+        }
+      g_assert_cmpuint (runs, <, 20);
+    }
+  g_test_message ("%u runs, %u kills, %.1f s", runs, kills, (g_get_monotonic_time () - start) / 1e6);
+  g_assert_cmpuint (kills, >=, 3);
+  for (guint i = 1; i <= 100; i++)
+    g_ptr_array_add (expected, g_strdup_printf ("msg %03u", i));
+  tact_sandbox_server_set_fault (f->sandbox, TACT_SANDBOX_FAULT_NONE, 0);
+  assert_bodies (f, room_id, expected);
+}
+
+/* ---- Sync ------------------------------------------------------------------------- */
+
+typedef struct { TactSession *session; TactSyncState state; } SyncWait;
+static gboolean in_state (gpointer d) { SyncWait *w = d; return tact_session_get_sync_state (w->session) == w->state; }
+
+static void
+test_sync_offline_network_back (Fixture *f, gconstpointer data)
+{
+  g_autofree char *room_id = NULL;
+  g_autoptr(GError) error = NULL;
+  SyncWait w = { f->session, TACT_SYNC_STATE_READY };
+  guint16 port = tact_sandbox_server_get_port (f->sandbox);
+  gint64 t0;
+
+  start_in_room (f, &room_id);
+  wait_until (in_state, &w, "ready");
+  tact_session_set_retry_scale (f->session, 10);   /* backoff 10 s, 50 s …: only "network back" is quick */
+  tact_sandbox_server_stop (f->sandbox);
+  w.state = TACT_SYNC_STATE_OFFLINE;
+  wait_until (in_state, &w, "offline");
+  g_assert_true (tact_sandbox_server_listen (f->sandbox, port, &error));
+  g_assert_no_error (error);
+  t0 = g_get_monotonic_time ();
+  g_signal_emit_by_name (g_network_monitor_get_default (), "network-changed", TRUE);
+  w.state = TACT_SYNC_STATE_READY;
+  wait_until_s (in_state, &w, 5, "ready again after the network came back");
+  g_assert_cmpint (g_get_monotonic_time () - t0, <, 5 * G_USEC_PER_SEC);
+}
+
+static gboolean sync_idle (gpointer d) { Fixture *f = d; return tact_sandbox_server_get_pending_syncs (f->sandbox) > 0 && tact_session_get_sync_state (f->session) == TACT_SYNC_STATE_READY; }
+
+static GPtrArray *
+stored_bodies (TactStore *store, const char *room_id)
+{
+  GAsyncResult *result = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+  GPtrArray *bodies = g_ptr_array_new_with_free_func (g_free);
+
+  tact_store_load_timeline_async (store, room_id, 0, 1000, NULL, store_result_cb, &result);
+  rows = tact_store_load_timeline_finish (store, wait_result (&result, "timeline"), NULL);
+  g_clear_object (&result);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      TactStoreEvent *row = g_ptr_array_index (rows, i);
+      if (row->body && g_str_has_prefix (row->body, "bob "))
+        g_ptr_array_add (bodies, g_strdup (row->body));
+    }
+  return bodies;
+}
+
+static void
+test_sync_limited_gap (Fixture *f, gconstpointer data)
+{
+  g_autofree char *room_id = NULL;
+  g_autoptr(GPtrArray) bodies = NULL;
+
+  start_in_room (f, &room_id);
+  wait_until (sync_idle, f, "a settled sync");
+  tact_session_stop (f->session);
+  for (guint i = 1; i <= 75; i++)   /* more than the filter's timeline limit of 30 */
+    {
+      g_autofree char *body = g_strdup_printf ("bob %02u", i);
+      client_send (f->bob, room_id, body);
+    }
+  tact_session_start (f->session);
+  wait_until (sync_idle, f, "the limited sync to be saved");
+  bodies = stored_bodies (f->store, room_id);
+  g_assert_cmpuint (bodies->len, ==, 75);
+  for (guint i = 0; i < 75; i++)
+    {
+      g_autofree char *body = g_strdup_printf ("bob %02u", i + 1);
+      g_assert_cmpstr (g_ptr_array_index (bodies, i), ==, body);
+    }
+}
+
+static gboolean loaded (gpointer d) { return *(GAsyncResult **) d != NULL; }
+
+static void
+test_timeline_back_pagination (Fixture *f, gconstpointer data)
+{
+  g_autofree char *json = g_strdup_printf ("{\"name\":\"B\",\"preset\":\"private_chat\",\"invite\":[\"%s\"]}",
+                                           tact_matrix_client_get_user_id (f->alice));
+  g_autofree char *room_id = create_room (f->bob, json);
+  RoomWait rw = { f->session, room_id };
+  TactRoom *room;
+  GListModel *timeline;
+  guint calls = 0;
+
+  join (f->alice, room_id);
+  for (guint i = 1; i <= 120; i++)
+    {
+      g_autofree char *body = g_strdup_printf ("bob %03u", i);
+      client_send (f->bob, room_id, body);
+    }
+  tact_session_start (f->session);
+  wait_until (room_joined, &rw, "the room");
+  wait_until (sync_idle, f, "the initial sync to be saved");
+  room = tact_session_lookup_room (f->session, room_id);
+  timeline = tact_room_get_timeline (room);
+  while (!tact_room_get_at_start (room))
+    {
+      GAsyncResult *result = NULL;
+      g_autoptr(GError) error = NULL;
+
+      tact_session_load_older_async (f->session, room, NULL, store_result_cb, &result);
+      wait_until (loaded, &result, "older messages");
+      tact_session_load_older_finish (f->session, result, &error);
+      g_assert_no_error (error);
+      g_clear_object (&result);
+      g_assert_cmpuint (++calls, <, 20);
+    }
+  g_assert_cmpuint (g_list_model_get_n_items (timeline), ==, 120);
+  for (guint i = 0; i < 120; i++)
+    {
+      g_autoptr(TactMessage) message = g_list_model_get_item (timeline, i);
+      g_autofree char *body = g_strdup_printf ("bob %03u", i + 1);
+      g_assert_cmpstr (tact_message_get_body (message), ==, body);
+    }
+  /* What was fetched is stored: a restart finds it without the network. */
+  {
+    g_autoptr(GPtrArray) bodies = stored_bodies (f->store, room_id);
+    g_assert_cmpuint (bodies->len, ==, 120);
+  }
+}
+
+typedef struct { TactRoom *room; const char *user_id; gint64 level; } MemberWait;
+static gboolean
+member_has_level (gpointer d)
+{
+  MemberWait *w = d;
+  TactMember *member = tact_room_lookup_member (w->room, w->user_id);
+  return member && g_strcmp0 (tact_member_get_membership (member), "join") == 0
+         && tact_member_get_power_level (member) == w->level;
+}
+
+typedef struct { TactRoom *room; const char *user_id; gboolean typing; } TypingWait;
+static gboolean
+typing_is (gpointer d)
+{
+  TypingWait *w = d;
+  return g_strv_contains (tact_room_get_typing (w->room), w->user_id) == w->typing;
+}
+
+static void
+test_room_members_typing (Fixture *f, gconstpointer data)
+{
+  const char *alice = tact_matrix_client_get_user_id (f->alice);
+  const char *bob = tact_matrix_client_get_user_id (f->bob);
+  g_autofree char *json = g_strdup_printf ("{\"name\":\"M\",\"preset\":\"private_chat\",\"invite\":[\"%s\"],"
+                                           "\"power_level_content_override\":{\"users_default\":5,\"users\":{\"%s\":100,\"%s\":50}}}",
+                                           alice, bob, alice);
+  g_autofree char *room_id = create_room (f->bob, json);
+  g_autofree char *escaped_room = tact_matrix_escape_path_segment (room_id);
+  g_autofree char *escaped_bob = tact_matrix_escape_path_segment (bob);
+  g_autofree char *typing = g_strdup_printf ("/_matrix/client/v3/rooms/%s/typing/%s", escaped_room, escaped_bob);
+  RoomWait rw = { f->session, room_id };
+  TactRoom *room;
+  MemberWait mw;
+  TypingWait tw;
+
+  join (f->alice, room_id);
+  tact_session_start (f->session);
+  wait_until (room_joined, &rw, "the room");
+  room = tact_session_lookup_room (f->session, room_id);
+  mw = (MemberWait) { room, bob, 100 };
+  wait_until (member_has_level, &mw, "bob at power 100");
+  mw = (MemberWait) { room, alice, 50 };
+  wait_until (member_has_level, &mw, "alice at power 50");
+  g_assert_cmpint (tact_room_get_power_level (room, "@nobody:corp.test"), ==, 5);
+  g_assert_cmpuint (g_list_model_get_n_items (tact_room_get_members (room)), >=, 2);
+
+  g_assert_cmpuint (raw_request (f, f->bob, "PUT", typing, "{\"typing\":true,\"timeout\":30000}"), ==, 200);
+  tw = (TypingWait) { room, bob, TRUE };
+  wait_until (typing_is, &tw, "bob typing");
+  g_assert_cmpuint (raw_request (f, f->bob, "PUT", typing, "{\"typing\":false}"), ==, 200);
+  tw.typing = FALSE;
+  wait_until (typing_is, &tw, "bob no longer typing");
+}
+
+/* ---- Soft logout ------------------------------------------------------------------- */
+
+static void logged_out_cb (TactSession *s, gboolean soft, gpointer d) { *(gint *) d = soft ? 1 : 0; }
+static gboolean got_signal (gpointer d) { return *(gint *) d >= 0; }
+
+static void
+test_soft_logout_relogin (Fixture *f, gconstpointer data)
+{
+  g_autofree char *room_id = NULL;
+  g_autofree char *device = g_strdup (tact_matrix_client_get_device_id (f->alice));
+  TactRoom *room = start_in_room (f, &room_id);
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *result = NULL;
+  gint soft = -1;
+  TactMessage *echo;
+  StateWait w;
+
+  g_signal_connect (f->session, "logged-out", G_CALLBACK (logged_out_cb), &soft);
+  tact_sandbox_server_expire_tokens (f->sandbox, TRUE);
+  wait_until (got_signal, &soft, "logged-out");
+  g_assert_cmpint (soft, ==, 1);
+  g_assert_cmpint (tact_session_get_sync_state (f->session), ==, TACT_SYNC_STATE_LOGGED_OUT);
+
+  /* Written while signed out: kept, and sent after signing in again. */
+  echo = tact_session_send_text (f->session, room, "while signed out", NULL, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < 50; i++)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_cmpint (tact_message_get_send_state (echo), ==, TACT_SEND_STATE_PENDING);
+
+  tact_account_relogin_async (f->session, "correct horse battery staple", NULL, store_result_cb, &result);
+  if (!tact_account_relogin_finish (wait_result (&result, "relogin"), &error))
+    {
+      /* Only the keyring may be missing here (the suite runs it under with-keyring.sh). */
+      g_assert_true (error->domain == TACT_STORE_ERROR);
+      g_clear_error (&error);
+    }
+  g_clear_object (&result);
+  g_assert_cmpstr (tact_matrix_client_get_device_id (f->alice), ==, device);
+  w.message = tact_room_find_by_txn (tact_session_lookup_room (f->session, room_id), tact_message_get_txn_id (echo));
+  g_assert_nonnull (w.message);
+  w.state = TACT_SEND_STATE_SENT;
+  wait_until (message_in_state, &w, "the kept message to be sent");
+  g_assert_cmpuint (tact_sandbox_server_count_events (f->sandbox, room_id, NULL, "m.room.message"), ==, 1);
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+#define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+  ADD ("/session/outbox/faults", test_outbox_faults);
+  ADD ("/session/outbox/forbidden-retry", test_outbox_forbidden_retry);
+  ADD ("/session/outbox/media", test_outbox_media);
+  ADD ("/session/outbox/kill-restart", test_outbox_kill_restart);
+  ADD ("/session/sync/offline-network-back", test_sync_offline_network_back);
+  ADD ("/session/sync/limited-gap", test_sync_limited_gap);
+  ADD ("/session/timeline/back-pagination", test_timeline_back_pagination);
+  ADD ("/session/room/members-typing", test_room_members_typing);
+  ADD ("/session/account/soft-logout-relogin", test_soft_logout_relogin);
+  return g_test_run ();
+}
