@@ -26,6 +26,12 @@
 #define KIND_DB_KEY    "db-key"
 #define DB_KEY_LENGTH  32
 
+/* What the user can do about each keyring problem (docs/database.md, "Keyring"). */
+#define LOCKED_MESSAGE \
+  _("The keyring is locked and was not unlocked, so Tact cannot read your session or the key " \
+    "of your history. Unlock the keyring (for example in Passwords and Keys, or by logging out " \
+    "and in again) and try again. Nothing was changed or deleted.")
+
 static const SecretSchema *
 tact_secrets_get_schema (void)
 {
@@ -89,7 +95,7 @@ propagate_keyring_error (GError **error, GError *source, GCancellable *cancellab
       else
         {
           g_set_error_literal (error, TACT_STORE_ERROR, TACT_STORE_ERROR_KEYRING_LOCKED,
-                               _("The keyring is locked and was not unlocked."));
+                               LOCKED_MESSAGE);
           g_error_free (source);
         }
       return;
@@ -98,7 +104,7 @@ propagate_keyring_error (GError **error, GError *source, GCancellable *cancellab
   if (g_error_matches (source, SECRET_ERROR, SECRET_ERROR_IS_LOCKED))
     {
       g_set_error_literal (error, TACT_STORE_ERROR, TACT_STORE_ERROR_KEYRING_LOCKED,
-                           _("The keyring is locked and was not unlocked."));
+                           LOCKED_MESSAGE);
       g_error_free (source);
       return;
     }
@@ -111,13 +117,20 @@ propagate_keyring_error (GError **error, GError *source, GCancellable *cancellab
     {
       g_set_error (error, TACT_STORE_ERROR, TACT_STORE_ERROR_NO_KEYRING,
                    _("No keyring (Secret Service) is available, so Tact cannot keep your "
-                     "session and the key of its history database. Install and start a "
-                     "keyring such as GNOME Keyring or KeePassXC. (%s)"), source->message);
+                     "session and the key of its history database. Start a keyring (install "
+                     "GNOME Keyring, or enable the Secret Service integration of KeePassXC) "
+                     "and try again; your history was not changed. (%s)"), source->message);
       g_error_free (source);
       return;
     }
 
   g_propagate_prefixed_error (error, source, "Keyring error: ");
+}
+
+void
+tact_secrets_test_map_error (GError **error, GError *source, GCancellable *cancellable)
+{
+  propagate_keyring_error (error, source, cancellable);
 }
 
 static SecretService *
@@ -178,7 +191,7 @@ lookup_secret (SecretService *service, GHashTable *attributes, GHashTable **item
     }
   else if (saw_locked)
     g_set_error_literal (error, TACT_STORE_ERROR, TACT_STORE_ERROR_KEYRING_LOCKED,
-                         _("The keyring is locked and was not unlocked."));
+                         LOCKED_MESSAGE);
 
   g_list_free_full (items, g_object_unref);
   return value;
@@ -576,7 +589,10 @@ get_db_key_thread (GTask *task, gpointer source, gpointer task_data,
       if (key == NULL)
         g_task_return_new_error (task, TACT_STORE_ERROR, TACT_STORE_ERROR_KEY_MISSING,
                                  _("The keyring holds a malformed key for the history "
-                                   "database %s. Nothing was deleted."), data->db_path);
+                                   "database %s, so it cannot be opened. Nothing was deleted: "
+                                   "the history is kept as it is. You may start a new history; "
+                                   "the old file is then moved aside, not deleted."),
+                                 data->db_path);
       else
         g_task_return_pointer (task, key_bytes_take (key), (GDestroyNotify) g_bytes_unref);
       return;
@@ -587,7 +603,10 @@ get_db_key_thread (GTask *task, gpointer source, gpointer task_data,
     {
       g_task_return_new_error (task, TACT_STORE_ERROR, TACT_STORE_ERROR_KEY_MISSING,
                                _("The history database %s exists but its key is not in the "
-                                 "keyring, so it cannot be opened. Nothing was deleted."),
+                                 "keyring, so it cannot be opened. Nothing was deleted: the "
+                                 "history is kept as it is, and opens again if its key comes "
+                                 "back (for example from a restored keyring). You may start a "
+                                 "new history; the old file is then moved aside, not deleted."),
                                data->db_path);
       return;
     }

@@ -14,6 +14,28 @@ G_BEGIN_DECLS
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
 
+/* ---- Opening and worker calls (tact-store.c) --------------------------------- */
+
+typedef enum {
+  TACT_STORE_OPEN_DEFAULT     = 0,
+  /* Benchmarks only: no key and no encryption (plain SQLite through the same code path), so
+   * that the cost of SQLCipher can be measured. Requires key == NULL. */
+  TACT_STORE_OPEN_UNENCRYPTED = 1 << 0,
+} TactStoreOpenFlags;
+
+/* tact_store_open_async() with options; complete with tact_store_open_finish(). */
+void     tact_store_open_full_async (const char *path, GBytes *key, TactStoreOpenFlags flags,
+                                     GCancellable *cancellable,
+                                     GAsyncReadyCallback callback, gpointer user_data);
+
+/* Runs @func on the worker thread, in queue order, with the open handle (tests read pragmas
+ * with it; benchmarks time internals). @func_data is borrowed until the task completes. */
+typedef gboolean (*TactStoreWorkerFunc) (sqlite3 *db, gpointer func_data, GError **error);
+void     tact_store_call_async  (TactStore *self, TactStoreWorkerFunc func, gpointer func_data,
+                                 GCancellable *cancellable,
+                                 GAsyncReadyCallback callback, gpointer user_data);
+gboolean tact_store_call_finish (TactStore *self, GAsyncResult *result, GError **error);
+
 /* ---- SQL helpers (tact-store-migrations.c) ----------------------------------- */
 
 /* Sets a TACT_STORE_ERROR_SQL error "what: <sqlite message>". The SQLite message never
@@ -52,5 +74,11 @@ char    *tact_store_fts_query (const char *query);
 /* Registers the SQL function tact_fts_tokens(text) on @db (used by migration 2 and by
  * event inserts). */
 gboolean tact_store_fts_register (sqlite3 *db, GError **error);
+
+/* ---- Keyring (tact-secrets.c) ------------------------------------------------ */
+
+/* Test hook: maps a libsecret/D-Bus error (taking @source) to the TACT_STORE_ERROR the store
+ * reports, as every keyring call does. */
+void     tact_secrets_test_map_error (GError **error, GError *source, GCancellable *cancellable);
 
 G_END_DECLS

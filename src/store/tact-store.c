@@ -144,6 +144,7 @@ typedef enum {
   JOB_OUTBOX_REMOVE,
   JOB_OUTBOX_LIST,
   JOB_SEARCH,
+  JOB_CALL,
   JOB_QUIT,
 } JobKind;
 
@@ -162,7 +163,8 @@ job_free (Job *job)
 
 typedef struct {
   char *path;
-  GBytes *key;  /* the raw key; wiped by its free function (see open_async) */
+  GBytes *key;  /* the raw key, wiped by its free function (see open_async); NULL unencrypted */
+  TactStoreOpenFlags flags;
 } OpenData;
 
 static void
@@ -172,6 +174,12 @@ open_data_free (OpenData *data)
   g_clear_pointer (&data->key, g_bytes_unref);
   g_free (data);
 }
+
+/* JOB_CALL: a worker-side function from inside src/store, tests or benchmarks. */
+typedef struct {
+  TactStoreWorkerFunc func;
+  gpointer user_data;  /* borrowed: the caller keeps it alive until the task completes */
+} CallData;
 
 typedef struct {
   char *next_batch;    /* NULL: leave the token as it is */
@@ -319,9 +327,6 @@ worker_open (Worker *worker, OpenData *data, GError **error)
   g_autofree char *dir = g_path_get_dirname (data->path);
   g_autoptr(sqlite3_stmt) stmt = NULL;
   sqlite3 *db = NULL;
-  gsize key_len = 0;
-  const guint8 *key = g_bytes_get_data (data->key, &key_len);
-  char *key_pragma;
   int rc;
   guint version = 0;
 
@@ -346,22 +351,33 @@ worker_open (Worker *worker, OpenData *data, GError **error)
     }
 
   /* A raw key ("x'…'") skips key derivation. The page size must follow the key, before the
-   * first access. The pragma text holds the key: wipe it right away. */
-  {
-    GString *pragma = g_string_sized_new (16 + 2 * key_len);
-    g_string_append (pragma, "PRAGMA key = \"x'");
-    for (gsize i = 0; i < key_len; i++)
-      g_string_append_printf (pragma, "%02x", key[i]);
-    g_string_append (pragma, "'\";");
-    key_pragma = g_string_free (pragma, FALSE);
-  }
-  rc = sqlite3_exec (db, key_pragma, NULL, NULL, NULL);
-  wipe_string (key_pragma);
-  g_free (key_pragma);
-  if (rc != SQLITE_OK || !tact_store_exec (db, "PRAGMA cipher_page_size = 4096;", error))
+   * first access. The pragma text holds the key: wipe it right away. Benchmarks may open an
+   * unencrypted database through the same path (TACT_STORE_OPEN_UNENCRYPTED, no key). */
+  if (data->key != NULL)
     {
-      if (rc != SQLITE_OK)
-        tact_store_set_sql_error (error, db, "Could not key the history database");
+      gsize key_len = 0;
+      const guint8 *key = g_bytes_get_data (data->key, &key_len);
+      GString *pragma = g_string_sized_new (16 + 2 * key_len);
+      char *key_pragma;
+
+      g_string_append (pragma, "PRAGMA key = \"x'");
+      for (gsize i = 0; i < key_len; i++)
+        g_string_append_printf (pragma, "%02x", key[i]);
+      g_string_append (pragma, "'\";");
+      key_pragma = g_string_free (pragma, FALSE);
+      rc = sqlite3_exec (db, key_pragma, NULL, NULL, NULL);
+      wipe_string (key_pragma);
+      g_free (key_pragma);
+      if (rc != SQLITE_OK || !tact_store_exec (db, "PRAGMA cipher_page_size = 4096;", error))
+        {
+          if (rc != SQLITE_OK)
+            tact_store_set_sql_error (error, db, "Could not key the history database");
+          sqlite3_close (db);
+          return FALSE;
+        }
+    }
+  else if (!tact_store_exec (db, "PRAGMA page_size = 4096;", error))
+    {
       sqlite3_close (db);
       return FALSE;
     }
@@ -926,48 +942,122 @@ worker_outbox_list (Worker *worker, GError **error)
   return g_steal_pointer (&entries);
 }
 
+/* Above this many matches, search walks the time index instead of sorting the matches. */
+#define SEARCH_SORT_MAX 1000
+
+static TactStoreEvent *
+search_row (sqlite3_stmt *stmt)
+{
+  TactStoreEvent *event = g_new0 (TactStoreEvent, 1);
+
+  event->room_id = column_dup (stmt, 0);
+  event->event_id = column_dup (stmt, 1);
+  event->txn_id = column_dup (stmt, 2);
+  event->sender = column_dup (stmt, 3);
+  event->type = column_dup (stmt, 4);
+  event->state_key = column_dup (stmt, 5);
+  event->ts = sqlite3_column_int64 (stmt, 6);
+  event->body = column_dup (stmt, 7);
+  event->json = column_dup (stmt, 8);
+  event->send_state = TACT_SEND_STATE_SENT;
+  return event;
+}
+
+#define SEARCH_COLUMNS \
+  "room_id, event_id, txn_id, sender, type, state_key, ts, body, json"
+
+/* Full-text search, newest first, in two steps:
+ *   1. the ids of all matching events, from the FTS4 doclists only (SELECT docid reads no
+ *      content rows);
+ *   2. few matches: fetch and sort them by time. Many matches (a common word in a big
+ *      history): walk events_ts newest first and keep the first @limit ids that matched,
+ *      which stops after about limit × (events / matches) index entries instead of fetching
+ *      and sorting every match. */
 static GPtrArray *
 worker_search (Worker *worker, SearchData *data, GError **error)
 {
+  sqlite3 *db = worker->db;
   g_autoptr(sqlite3_stmt) stmt = NULL;
   g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) tact_store_event_free);
+  g_autoptr(GHashTable) matches = NULL;
+  g_autoptr(GArray) page = NULL;
   g_autofree char *match = tact_store_fts_query (data->query);
   int rc;
 
   if (match == NULL || data->limit == 0)
     return g_steal_pointer (&events);
 
-  if (!prepare (worker->db,
-                "SELECT e.room_id, e.event_id, e.txn_id, e.sender, e.type, e.state_key, e.ts,"
-                "  e.body, e.json"
-                " FROM events_fts f JOIN events e ON e.id = f.docid"
-                " WHERE events_fts MATCH ?1"
-                " ORDER BY e.ts DESC, e.id DESC LIMIT ?2",
-                &stmt, error))
+  matches = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  if (!prepare (db, "SELECT docid FROM events_fts WHERE events_fts MATCH ?1", &stmt, error))
     return NULL;
   bind_text (stmt, 1, match);
-  sqlite3_bind_int64 (stmt, 2, data->limit);
-
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
-      TactStoreEvent *event = g_new0 (TactStoreEvent, 1);
-
-      event->room_id = column_dup (stmt, 0);
-      event->event_id = column_dup (stmt, 1);
-      event->txn_id = column_dup (stmt, 2);
-      event->sender = column_dup (stmt, 3);
-      event->type = column_dup (stmt, 4);
-      event->state_key = column_dup (stmt, 5);
-      event->ts = sqlite3_column_int64 (stmt, 6);
-      event->body = column_dup (stmt, 7);
-      event->json = column_dup (stmt, 8);
-      event->send_state = TACT_SEND_STATE_SENT;
-      g_ptr_array_add (events, event);
+      gint64 *id = g_new (gint64, 1);
+      *id = sqlite3_column_int64 (stmt, 0);
+      g_hash_table_add (matches, id);
     }
   if (rc != SQLITE_DONE)
     {
-      tact_store_set_sql_error (error, worker->db, "Could not search the history");
+      tact_store_set_sql_error (error, db, "Could not search the history");
       return NULL;
+    }
+  g_clear_pointer (&stmt, sqlite3_finalize);
+  if (g_hash_table_size (matches) == 0)
+    return g_steal_pointer (&events);
+
+  if (g_hash_table_size (matches) <= SEARCH_SORT_MAX)
+    {
+      if (!prepare (db,
+                    "SELECT " SEARCH_COLUMNS " FROM events"
+                    " WHERE id IN (SELECT docid FROM events_fts WHERE events_fts MATCH ?1)"
+                    " ORDER BY ts DESC, id DESC LIMIT ?2",
+                    &stmt, error))
+        return NULL;
+      bind_text (stmt, 1, match);
+      sqlite3_bind_int64 (stmt, 2, data->limit);
+      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        g_ptr_array_add (events, search_row (stmt));
+      if (rc != SQLITE_DONE)
+        {
+          tact_store_set_sql_error (error, db, "Could not search the history");
+          return NULL;
+        }
+      return g_steal_pointer (&events);
+    }
+
+  /* Many matches: the newest ones, from the time index. */
+  page = g_array_new (FALSE, FALSE, sizeof (gint64));
+  if (!prepare (db, "SELECT id FROM events INDEXED BY events_ts ORDER BY ts DESC, id DESC",
+                &stmt, error))
+    return NULL;
+  while (page->len < data->limit && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+      if (g_hash_table_contains (matches, &id))
+        g_array_append_val (page, id);
+    }
+  if (page->len < data->limit && rc != SQLITE_DONE)
+    {
+      tact_store_set_sql_error (error, db, "Could not search the history");
+      return NULL;
+    }
+  g_clear_pointer (&stmt, sqlite3_finalize);
+
+  if (!prepare (db, "SELECT " SEARCH_COLUMNS " FROM events WHERE id = ?1", &stmt, error))
+    return NULL;
+  for (guint i = 0; i < page->len; i++)
+    {
+      sqlite3_bind_int64 (stmt, 1, g_array_index (page, gint64, i));
+      rc = sqlite3_step (stmt);
+      if (rc == SQLITE_ROW)
+        g_ptr_array_add (events, search_row (stmt));
+      else if (rc != SQLITE_DONE)
+        {
+          tact_store_set_sql_error (error, db, "Could not search the history");
+          return NULL;
+        }
+      sqlite3_reset (stmt);
     }
   return g_steal_pointer (&events);
 }
@@ -1067,6 +1157,17 @@ worker_run (Worker *worker, Job *job)
         g_task_return_boolean (task, TRUE);
       else
         g_task_return_error (task, error);
+      break;
+
+    case JOB_CALL:
+      {
+        CallData *call = data;
+
+        if (call->func (worker->db, call->user_data, &error))
+          g_task_return_boolean (task, TRUE);
+        else
+          g_task_return_error (task, error);
+      }
       break;
 
     case JOB_QUIT:
@@ -1193,25 +1294,39 @@ void
 tact_store_open_async (const char *path, GBytes *key, GCancellable *cancellable,
                        GAsyncReadyCallback callback, gpointer user_data)
 {
+  g_return_if_fail (path != NULL);
+  g_return_if_fail (key != NULL);
+
+  tact_store_open_full_async (path, key, TACT_STORE_OPEN_DEFAULT, cancellable, callback,
+                              user_data);
+}
+
+void
+tact_store_open_full_async (const char *path, GBytes *key, TactStoreOpenFlags flags,
+                            GCancellable *cancellable,
+                            GAsyncReadyCallback callback, gpointer user_data)
+{
   g_autoptr(TactStore) self = NULL;
   GTask *task;
   OpenData *data;
   Worker *worker;
   gsize key_len = 0;
-  gconstpointer key_data;
+  gconstpointer key_data = NULL;
 
   g_return_if_fail (path != NULL);
-  g_return_if_fail (key != NULL);
+  g_return_if_fail ((key == NULL) == ((flags & TACT_STORE_OPEN_UNENCRYPTED) != 0));
 
   self = g_object_new (TACT_TYPE_STORE, NULL);
   self->path = g_strdup (path);
   self->queue = g_async_queue_new ();
 
+  /* Tagged like the public call: tact_store_open_finish() completes both. */
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, tact_store_open_async);
 
-  key_data = g_bytes_get_data (key, &key_len);
-  if (key_len != KEY_LENGTH)
+  if (key != NULL)
+    key_data = g_bytes_get_data (key, &key_len);
+  if (key != NULL && key_len != KEY_LENGTH)
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                                "The database key must be 32 bytes");
@@ -1221,11 +1336,13 @@ tact_store_open_async (const char *path, GBytes *key, GCancellable *cancellable,
 
   data = g_new0 (OpenData, 1);
   data->path = g_strdup (path);
+  data->flags = flags;
   /* Our own copy, wiped when the open job is freed. */
-  {
-    gpointer copy = g_memdup2 (key_data, key_len);
-    data->key = g_bytes_new_with_free_func (copy, key_len, wipe_key, copy);
-  }
+  if (key != NULL)
+    {
+      gpointer copy = g_memdup2 (key_data, key_len);
+      data->key = g_bytes_new_with_free_func (copy, key_len, wipe_key, copy);
+    }
   g_task_set_task_data (task, data, (GDestroyNotify) open_data_free);
 
   worker = g_new0 (Worker, 1);
@@ -1545,4 +1662,100 @@ GPtrArray *
 tact_store_search_finish (TactStore *self, GAsyncResult *result, GError **error)
 {
   return propagate_pointer (self, result, tact_store_search_async, error);
+}
+
+void
+tact_store_call_async (TactStore *self, TactStoreWorkerFunc func, gpointer func_data,
+                       GCancellable *cancellable,
+                       GAsyncReadyCallback callback, gpointer user_data)
+{
+  CallData *data;
+
+  g_return_if_fail (TACT_IS_STORE (self));
+  g_return_if_fail (func != NULL);
+
+  data = g_new0 (CallData, 1);
+  data->func = func;
+  data->user_data = func_data;
+  tact_store_push (self, JOB_CALL,
+                   store_task_new (self, tact_store_call_async, data, g_free,
+                                   cancellable, callback, user_data));
+}
+
+gboolean
+tact_store_call_finish (TactStore *self, GAsyncResult *result, GError **error)
+{
+  return propagate_boolean (self, result, tact_store_call_async, error);
+}
+
+/* ---- Moving an unreadable history aside ------------------------------------------- */
+
+/* The files that make up one database, main file first. */
+static const char *const db_suffixes[] = { "", "-wal", "-shm", "-journal" };
+
+char *
+tact_store_move_aside (const char *db_path, GError **error)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *stamp = g_date_time_format (now, "%Y%m%d-%H%M%S");
+  g_autofree char *target = NULL;
+  guint moved = 0;
+
+  g_return_val_if_fail (db_path != NULL, NULL);
+
+  if (!g_file_test (db_path, G_FILE_TEST_IS_REGULAR))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                   _("There is no history database at %s to move aside."), db_path);
+      return NULL;
+    }
+
+  /* A name no file of this set uses yet: history.db.unreadable-<stamp>[-N]. */
+  for (guint n = 1; target == NULL; n++)
+    {
+      g_autofree char *candidate = n == 1
+        ? g_strdup_printf ("%s.unreadable-%s", db_path, stamp)
+        : g_strdup_printf ("%s.unreadable-%s-%u", db_path, stamp, n);
+      gboolean taken = FALSE;
+
+      for (guint i = 0; i < G_N_ELEMENTS (db_suffixes) && !taken; i++)
+        {
+          g_autofree char *file = g_strconcat (candidate, db_suffixes[i], NULL);
+          taken = g_file_test (file, G_FILE_TEST_EXISTS);
+        }
+      if (!taken)
+        target = g_steal_pointer (&candidate);
+    }
+
+  /* Main file first, then its WAL and shared memory: a WAL left behind would be replayed into
+   * the next database created at db_path. If anything fails, undo what was moved. */
+  for (guint i = 0; i < G_N_ELEMENTS (db_suffixes); i++)
+    {
+      g_autofree char *from = g_strconcat (db_path, db_suffixes[i], NULL);
+      g_autofree char *to = g_strconcat (target, db_suffixes[i], NULL);
+
+      if (i > 0 && !g_file_test (from, G_FILE_TEST_EXISTS))
+        continue;
+      if (g_rename (from, to) != 0)
+        {
+          int saved_errno = errno;
+
+          for (guint j = 0; j < i; j++)
+            {
+              g_autofree char *back_from = g_strconcat (target, db_suffixes[j], NULL);
+              g_autofree char *back_to = g_strconcat (db_path, db_suffixes[j], NULL);
+
+              if (g_file_test (back_from, G_FILE_TEST_EXISTS))
+                g_rename (back_from, back_to);
+            }
+          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                       _("Could not move the history database aside (%s); nothing was "
+                         "changed."), g_strerror (saved_errno));
+          return NULL;
+        }
+      moved++;
+    }
+
+  g_message ("Moved an unreadable history database aside (%u files)", moved);
+  return g_steal_pointer (&target);
 }

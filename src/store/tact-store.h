@@ -170,6 +170,14 @@ void       tact_store_search_async  (TactStore *self, const char *query, guint l
                                      GAsyncReadyCallback callback, gpointer user_data);
 GPtrArray *tact_store_search_finish (TactStore *self, GAsyncResult *result, GError **error);
 
+/* Moves the database at @db_path and its companions (-wal, -shm, -journal) aside, to
+ * "<db_path>.unreadable-<YYYYMMDD-HHMMSS>" (+ the same suffixes), so that a new history can
+ * be started at @db_path. Nothing is deleted: this is the way forward after
+ * TACT_STORE_ERROR_KEY_MISSING (or WRONG_KEY), once the user has agreed. The database must not
+ * be open. Returns the new path of the main file, or NULL with an error (then nothing was
+ * moved). Synchronous: a few renames in one folder. */
+char *tact_store_move_aside (const char *db_path, GError **error);
+
 /* ---- The keyring (libsecret) ------------------------------------------------- */
 
 /* Never holds the password: only what a restored session needs. */

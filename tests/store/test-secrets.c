@@ -6,6 +6,7 @@
  *                                                TACT_TEST_SECRETS_MODE=no-keyring
  */
 #include "store/tact-store.h"
+#include "store/tact-store-private.h"
 
 #include <glib/gstdio.h>
 #include <libsecret/secret.h>
@@ -232,6 +233,9 @@ assert_no_keyring (GError *error)
 {
   g_assert_error (error, TACT_STORE_ERROR, TACT_STORE_ERROR_NO_KEYRING);
   g_assert_nonnull (strstr (error->message, "No keyring (Secret Service) is available"));
+  /* ...and what to do about it. */
+  g_assert_nonnull (strstr (error->message, "Start a keyring"));
+  g_assert_nonnull (strstr (error->message, "not changed"));
 }
 
 static void
@@ -267,12 +271,145 @@ test_no_keyring (Fixture *f, gconstpointer data)
   g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
 }
 
+/* Item 9: each keyring failure becomes an error whose message says what to do. */
+static void
+test_error_messages (void)
+{
+  g_autoptr(GCancellable) cancelled = g_cancellable_new ();
+  const struct {
+    GQuark domain;
+    int code;
+    gboolean cancel;
+    GQuark expected_domain;
+    int expected_code;
+    const char *advice;
+  } cases[] = {
+    { SECRET_ERROR, SECRET_ERROR_IS_LOCKED, FALSE,
+      TACT_STORE_ERROR, TACT_STORE_ERROR_KEYRING_LOCKED, "Unlock the keyring" },
+    /* The unlock prompt dismissed: a cancellation nobody asked for. */
+    { G_IO_ERROR, G_IO_ERROR_CANCELLED, FALSE,
+      TACT_STORE_ERROR, TACT_STORE_ERROR_KEYRING_LOCKED, "Unlock the keyring" },
+    /* The caller's own cancellation stays one. */
+    { G_IO_ERROR, G_IO_ERROR_CANCELLED, TRUE, G_IO_ERROR, G_IO_ERROR_CANCELLED, NULL },
+    { G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN, FALSE,
+      TACT_STORE_ERROR, TACT_STORE_ERROR_NO_KEYRING, "Start a keyring" },
+    { G_IO_ERROR, G_IO_ERROR_NOT_FOUND, FALSE,
+      TACT_STORE_ERROR, TACT_STORE_ERROR_NO_KEYRING, "Start a keyring" },
+  };
+
+  g_cancellable_cancel (cancelled);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      tact_secrets_test_map_error (&error, g_error_new_literal (cases[i].domain, cases[i].code,
+                                                                "from the service"),
+                                   cases[i].cancel ? cancelled : NULL);
+      g_assert_error (error, cases[i].expected_domain, cases[i].expected_code);
+      if (cases[i].advice != NULL)
+        g_assert_nonnull (strstr (error->message, cases[i].advice));
+      if (cases[i].expected_code == TACT_STORE_ERROR_KEYRING_LOCKED)
+        g_assert_nonnull (strstr (error->message, "Nothing was changed or deleted"));
+    }
+}
+
+static gboolean
+open_and_write (const char *path, GBytes *key, const char *body, GError **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GAsyncResult) saved = NULL;
+  g_autoptr(TactStore) store = NULL;
+  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) tact_store_event_free);
+  TactStoreEvent event = {
+    .room_id = "!r:x", .event_id = "$e", .sender = "@a:x", .type = "m.room.message",
+    .ts = 1, .body = (char *) body, .json = "{}",
+  };
+  gboolean ok;
+
+  tact_store_open_async (path, key, NULL, store_result, &result);
+  store = tact_store_open_finish (wait_for (&result), error);
+  if (store == NULL)
+    return FALSE;
+  g_ptr_array_add (events, tact_store_event_copy (&event));
+  tact_store_save_sync_async (store, "s1", NULL, events, NULL, store_result, &saved);
+  ok = tact_store_save_sync_finish (store, wait_for (&saved), error);
+  tact_store_close (store);
+  return ok;
+}
+
+static char *
+sha256_of (const char *path)
+{
+  g_autofree char *contents = NULL;
+  gsize size = 0;
+
+  g_assert_true (g_file_get_contents (path, &contents, &size, NULL));
+  return g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) contents, size);
+}
+
+/* Item 9: the key disappears from the keyring → KEY_MISSING, nothing deleted → the user agrees
+ * to start again → the old file is moved aside byte for byte → a fresh key → a new history. */
+static void
+test_db_key_missing_move_aside (Fixture *f, gconstpointer data)
+{
+  static const SecretSchema schema = {
+    "io.github.tactchat.Tact.Account", SECRET_SCHEMA_NONE,
+    { { "kind", SECRET_SCHEMA_ATTRIBUTE_STRING }, { NULL, 0 } }
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) key = NULL;
+  g_autoptr(GBytes) new_key = NULL;
+  g_autoptr(GBytes) again = NULL;
+  g_autofree char *path = g_build_filename (f->dir, "history.db", NULL);
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  g_autofree char *aside = NULL;
+
+  key = get_db_key (path, TRUE, &error);
+  g_assert_no_error (error);
+  g_assert_true (open_and_write (path, key, "old history", &error));
+  g_assert_no_error (error);
+  before = sha256_of (path);
+
+  /* The key item is lost (another tool, a new keyring). */
+  g_assert_true (secret_password_clear_sync (&schema, NULL, &error, "kind", "db-key", NULL));
+  g_assert_no_error (error);
+
+  again = get_db_key (path, TRUE, &error);
+  g_assert_error (error, TACT_STORE_ERROR, TACT_STORE_ERROR_KEY_MISSING);
+  g_assert_nonnull (strstr (error->message, "Nothing was deleted"));
+  g_assert_nonnull (strstr (error->message, "start a new history"));
+  g_assert_nonnull (strstr (error->message, "moved aside"));
+  g_assert_null (again);
+  g_clear_error (&error);
+
+  /* The way forward, once the user agreed. */
+  aside = tact_store_move_aside (path, &error);
+  g_assert_no_error (error);
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+
+  new_key = get_db_key (path, TRUE, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (new_key);
+  g_assert_false (g_bytes_equal (key, new_key));
+  g_assert_true (open_and_write (path, new_key, "new history", &error));
+  g_assert_no_error (error);
+
+  /* The old history is still there, untouched; the old key still opens it. */
+  after = sha256_of (aside);
+  g_assert_cmpstr (before, ==, after);
+  g_assert_true (open_and_write (aside, key, "old history", &error));
+  g_assert_no_error (error);
+}
+
 int
 main (int argc, char **argv)
 {
   gboolean no_keyring = g_strcmp0 (g_getenv ("TACT_TEST_SECRETS_MODE"), "no-keyring") == 0;
 
   g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/secrets/errors/advice", test_error_messages);
 
   if (no_keyring)
     {
@@ -286,6 +423,8 @@ main (int argc, char **argv)
                   test_db_key_stable, fixture_teardown);
       g_test_add ("/secrets/db-key/missing", Fixture, NULL, fixture_setup,
                   test_db_key_missing, fixture_teardown);
+      g_test_add ("/secrets/db-key/missing-move-aside", Fixture, NULL, fixture_setup,
+                  test_db_key_missing_move_aside, fixture_teardown);
     }
 
   return g_test_run ();

@@ -380,6 +380,64 @@ write_v1_fixture (Fixture *f)
   sqlite3_close (db);
 }
 
+/* Version 2 exactly as a build of that version wrote it, on top of the version-1 fixture:
+ * the FTS4 table with the rows' tokens (as tact_fts_tokens made them then) and the trigger. */
+static const char v2_schema_and_rows[] =
+  "CREATE VIRTUAL TABLE events_fts USING fts4 (tokens);"
+  "INSERT INTO events_fts (docid, tokens) VALUES"
+  "  (1, '这是 是一 一个 个机 机密 密文 文件 件'), (2, 'the quarterly budget');"
+  "CREATE TRIGGER events_fts_delete AFTER DELETE ON events BEGIN"
+  "  DELETE FROM events_fts WHERE docid = old.id;"
+  "END;"
+  "PRAGMA user_version = 2;";
+
+static void
+write_v2_fixture (Fixture *f)
+{
+  sqlite3 *db;
+
+  write_v1_fixture (f);
+  db = raw_open (f->path, f->key);
+  raw_exec (db, v2_schema_and_rows);
+  sqlite3_close (db);
+}
+
+/* Runs @sql on the store's own connection (the worker thread) and returns its first column
+ * as text: pragmas such as synchronous are per connection and cannot be read from outside. */
+typedef struct {
+  const char *sql;
+  char *value;
+} PragmaRead;
+
+static gboolean
+read_on_worker (sqlite3 *db, gpointer user_data, GError **error)
+{
+  PragmaRead *read = user_data;
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  if (sqlite3_prepare_v2 (db, read->sql, -1, &stmt, NULL) != SQLITE_OK ||
+      sqlite3_step (stmt) != SQLITE_ROW)
+    {
+      tact_store_set_sql_error (error, db, read->sql);
+      return FALSE;
+    }
+  read->value = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  return TRUE;
+}
+
+static char *
+store_read (TactStore *store, const char *sql)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  PragmaRead read = { sql, NULL };
+
+  tact_store_call_async (store, read_on_worker, &read, NULL, store_result, &result);
+  g_assert_true (tact_store_call_finish (store, wait_for (&result), &error));
+  g_assert_no_error (error);
+  return read.value;
+}
+
 /* ---- Tests ------------------------------------------------------------------------ */
 
 static void
@@ -446,7 +504,7 @@ test_open_create_reopen (Fixture *f, gconstpointer data)
   /* Fully migrated, in WAL mode. */
   db = raw_open (f->path, f->key);
   g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, tact_store_get_schema_version ());
-  g_assert_cmpint (tact_store_get_schema_version (), ==, 2);
+  g_assert_cmpint (tact_store_get_schema_version (), ==, 3);
   g_assert_cmpint (raw_int (db, "SELECT count(*) FROM sqlite_master WHERE name = 'events_fts'"),
                    ==, 1);
   sqlite3_close (db);
@@ -524,7 +582,7 @@ test_migration_from_v1 (Fixture *f, gconstpointer data)
 
   tact_store_close (store);
   db = raw_open (f->path, f->key);
-  g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, 2);
+  g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, tact_store_get_schema_version ());
   sqlite3_close (db);
 }
 
@@ -1089,6 +1147,274 @@ test_unref_with_queued_jobs (Fixture *f, gconstpointer data)
   g_assert_cmpstr (value, ==, "v");
 }
 
+/* Item 7: every setting the store relies on, read back from its own connection; the raw key
+ * and the page size checked from outside. */
+static void
+test_pragmas (Fixture *f, gconstpointer data)
+{
+  static const struct {
+    const char *sql;
+    const char *expected;
+  } pragmas[] = {
+    { "PRAGMA journal_mode", "wal" },
+    { "PRAGMA synchronous", "1" },          /* NORMAL */
+    { "PRAGMA secure_delete", "1" },
+    { "PRAGMA cipher_page_size", "4096" },
+    { "PRAGMA page_size", "4096" },
+    { "PRAGMA cache_size", "-131072" },     /* 128 MB */
+    { "PRAGMA temp_store", "2" },           /* MEMORY */
+    { "PRAGMA foreign_keys", "1" },
+    { "PRAGMA user_version", "3" },
+  };
+  g_autoptr(TactStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) passphrase = g_string_new ("PRAGMA key = '");
+  gsize len = 0;
+  const guint8 *bytes = g_bytes_get_data (f->key, &len);
+  sqlite3_stmt *stmt = NULL;
+  sqlite3 *db;
+
+  store = open_store (f->path, f->key, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (pragmas); i++)
+    {
+      g_autofree char *value = store_read (store, pragmas[i].sql);
+      g_test_message ("%s = %s", pragmas[i].sql, value);
+      g_assert_cmpstr (value, ==, pragmas[i].expected);
+    }
+  tact_store_close (store);
+
+  /* The key is raw: the file opens with "x'<hex>'" and 4096-byte pages... */
+  db = raw_open (f->path, f->key);
+  g_assert_cmpint (raw_int (db, "SELECT count(*) FROM sqlite_master WHERE name = 'events'"), ==, 1);
+  g_assert_cmpint (raw_int (db, "PRAGMA cipher_page_size"), ==, 4096);
+  sqlite3_close (db);
+  /* ...but not with the same hex digits as a passphrase (which would run key derivation). */
+  for (gsize i = 0; i < len; i++)
+    g_string_append_printf (passphrase, "%02x", bytes[i]);
+  g_string_append (passphrase, "'; PRAGMA cipher_page_size = 4096;");
+  g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, passphrase->str, NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT count(*) FROM sqlite_master", -1, &stmt, NULL),
+                   ==, SQLITE_NOTADB);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+}
+
+/* Item 7: the fixture of version 2 comes out at the current version, searchable. */
+static void
+test_migration_from_v2 (Fixture *f, gconstpointer data)
+{
+  g_autoptr(TactStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) found = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *index = NULL;
+
+  write_v2_fixture (f);
+  store = open_store (f->path, f->key, &error);
+  g_assert_no_error (error);
+
+  found = search (store, "机密");
+  g_assert_cmpuint (found->len, ==, 1);
+  g_assert_cmpstr (((TactStoreEvent *) found->pdata[0])->event_id, ==, "$a");
+  g_clear_pointer (&found, g_ptr_array_unref);
+  found = search (store, "Budget");
+  g_assert_cmpuint (found->len, ==, 1);
+  g_assert_cmpstr (((TactStoreEvent *) found->pdata[0])->event_id, ==, "$b");
+  token = get_token (store);
+  g_assert_cmpstr (token, ==, "s-v1");
+  index = store_read (store, "SELECT count(*) FROM sqlite_master WHERE name = 'events_ts'");
+  g_assert_cmpstr (index, ==, "1");
+  g_free (index);
+  index = store_read (store, "PRAGMA user_version");
+  g_assert_cmpstr (index, ==, "3");
+}
+
+/* Item 7: each step is one transaction. Step N is made to fail after its SQL ran, from a
+ * database at N-1: the version, the schema and the rows stay exactly as they were, and the
+ * next start migrates. */
+typedef struct {
+  guint step;
+  void (*fixture) (Fixture *f);
+  const char *schema_objects;  /* count(*) of sqlite_master must not change */
+} FailingStep;
+
+static void
+no_fixture (Fixture *f)
+{
+  g_autofree char *dir = g_path_get_dirname (f->path);
+  sqlite3 *db;
+
+  /* An empty keyed database (version 0). */
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  db = raw_open (f->path, f->key);
+  raw_exec (db, "PRAGMA user_version = 0;");
+  sqlite3_close (db);
+}
+
+static void
+test_migration_each_step_rolls_back (Fixture *f, gconstpointer data)
+{
+  static const FailingStep cases[] = {
+    { 1, no_fixture, NULL },
+    { 2, write_v1_fixture, NULL },
+    { 3, write_v2_fixture, NULL },
+  };
+
+  g_assert_cmpuint (G_N_ELEMENTS (cases), ==, tact_store_get_schema_version ());
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(TactStore) store = NULL;
+      g_autoptr(GError) error = NULL;
+      gint64 objects, events = -1;
+      sqlite3 *db;
+
+      remove_tree (f->dir);
+      g_assert_cmpint (g_mkdir_with_parents (f->dir, 0700), ==, 0);
+      cases[i].fixture (f);
+      db = raw_open (f->path, f->key);
+      objects = raw_int (db, "SELECT count(*) FROM sqlite_master");
+      if (cases[i].step > 1)
+        events = raw_int (db, "SELECT count(*) FROM events");
+      sqlite3_close (db);
+
+      tact_store_test_set_failing_migration (cases[i].step);
+      store = open_store (f->path, f->key, &error);
+      tact_store_test_set_failing_migration (0);
+      g_assert_error (error, TACT_STORE_ERROR, TACT_STORE_ERROR_MIGRATION);
+      g_assert_null (store);
+
+      db = raw_open (f->path, f->key);
+      g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, cases[i].step - 1);
+      g_assert_cmpint (raw_int (db, "SELECT count(*) FROM sqlite_master"), ==, objects);
+      if (cases[i].step > 1)
+        g_assert_cmpint (raw_int (db, "SELECT count(*) FROM events"), ==, events);
+      sqlite3_close (db);
+
+      g_clear_error (&error);
+      store = open_store (f->path, f->key, &error);
+      g_assert_no_error (error);
+      tact_store_close (store);
+      db = raw_open (f->path, f->key);
+      g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, tact_store_get_schema_version ());
+      sqlite3_close (db);
+    }
+}
+
+/* Item 8: a common word in a history bigger than SEARCH_SORT_MAX matches: the newest page,
+ * by origin_server_ts (not by insertion order), through the time-index walk. */
+static void
+test_search_many_matches (Fixture *f, gconstpointer data)
+{
+  g_autoptr(TactStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) found = NULL;
+  g_autoptr(GPtrArray) rooms = g_ptr_array_new_with_free_func ((GDestroyNotify) tact_store_room_free);
+  const guint n = 3000;
+
+  store = open_store (f->path, f->key, &error);
+  g_assert_no_error (error);
+  g_ptr_array_add (rooms, room_row ("!r:x", "Finance"));
+
+  /* Two batches: the second (inserted later) holds OLDER events, as back-pagination does. */
+  for (guint batch = 0; batch < 2; batch++)
+    {
+      g_autoptr(GPtrArray) events = events_array ();
+
+      for (guint i = 0; i < n; i++)
+        {
+          g_autofree char *event_id = g_strdup_printf ("$e%u-%u", batch, i);
+          gint64 ts = batch == 0 ? 1000000 + i : 1000 + i;
+          const char *body = i % 2 == 0 ? "the budget of 项目预算 is 机密" : "nothing here";
+
+          g_ptr_array_add (events, message_event ("!r:x", event_id, NULL, ts, body));
+        }
+      g_assert_true (save_sync (store, NULL, batch == 0 ? rooms : NULL, events, &error));
+      g_assert_no_error (error);
+    }
+
+  found = search (store, "预算");
+  g_assert_cmpuint (found->len, ==, 50);
+  for (guint i = 0; i < found->len; i++)
+    {
+      const TactStoreEvent *event = found->pdata[i];
+      g_assert_cmpint (event->ts, ==, 1000000 + (n - 2) - 2 * i);
+      g_assert_nonnull (strstr (event->body, "预算"));
+    }
+  g_clear_pointer (&found, g_ptr_array_unref);
+  found = search (store, "BUDGET 机密");
+  g_assert_cmpuint (found->len, ==, 50);
+  g_assert_cmpint (((TactStoreEvent *) found->pdata[0])->ts, ==, 1000000 + n - 2);
+  g_clear_pointer (&found, g_ptr_array_unref);
+  found = search (store, "nothing");
+  g_assert_cmpuint (found->len, ==, 50);
+  g_assert_cmpint (((TactStoreEvent *) found->pdata[49])->ts, ==, 1000000 + n - 1 - 98);
+}
+
+/* Item 9: the way forward after KEY_MISSING. The files are renamed, never deleted, and a new
+ * history can be created at the same path. */
+static void
+test_move_aside (Fixture *f, gconstpointer data)
+{
+  g_autoptr(TactStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) events = events_array ();
+  g_autoptr(GPtrArray) found = NULL;
+  g_autoptr(GBytes) new_key = make_key (99);
+  g_autofree char *aside = NULL;
+  g_autofree char *aside2 = NULL;
+  g_autofree char *wal = g_strconcat (f->path, "-wal", NULL);
+  g_autofree char *aside_wal = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  gsize size_before = 0, size_after = 0;
+
+  /* Nothing to move. */
+  aside = tact_store_move_aside (f->path, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_assert_null (aside);
+  g_clear_error (&error);
+
+  store = open_store (f->path, f->key, &error);
+  g_assert_no_error (error);
+  g_ptr_array_add (events, message_event ("!r:x", "$old", NULL, 10, "old history"));
+  g_assert_true (save_sync (store, "s1", NULL, events, &error));
+  tact_store_close (store);
+  g_clear_object (&store);
+  /* A -wal left by a crash must travel with its database. */
+  g_assert_true (g_file_set_contents (wal, "", 0, NULL));
+  before = file_sha256 (f->path, &size_before);
+
+  aside = tact_store_move_aside (f->path, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (aside);
+  g_assert_true (g_str_has_prefix (aside, f->path));
+  g_assert_nonnull (strstr (aside, ".unreadable-"));
+  g_assert_false (g_file_test (f->path, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (wal, G_FILE_TEST_EXISTS));
+  aside_wal = g_strconcat (aside, "-wal", NULL);
+  g_assert_true (g_file_test (aside_wal, G_FILE_TEST_EXISTS));
+  after = file_sha256 (aside, &size_after);
+  g_assert_cmpstr (before, ==, after);
+  g_assert_cmpuint (size_before, ==, size_after);
+
+  /* A new history at the same path, with a new key. */
+  store = open_store (f->path, new_key, &error);
+  g_assert_no_error (error);
+  found = search (store, "history");
+  g_assert_cmpuint (found->len, ==, 0);
+  tact_store_close (store);
+
+  /* Moving aside again (same second) picks a different name. */
+  aside2 = tact_store_move_aside (f->path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (aside, !=, aside2);
+  g_free (after);
+  after = file_sha256 (aside, &size_after);
+  g_assert_cmpstr (before, ==, after);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1102,6 +1428,11 @@ main (int argc, char **argv)
   ADD ("/store/open/unref-with-queued-jobs", test_unref_with_queued_jobs);
   ADD ("/store/migrations/from-v1-fixture", test_migration_from_v1);
   ADD ("/store/migrations/failure-rolls-back", test_migration_failure_rolls_back);
+  ADD ("/store/migrations/from-v2-fixture", test_migration_from_v2);
+  ADD ("/store/migrations/each-step-rolls-back", test_migration_each_step_rolls_back);
+  ADD ("/store/open/pragmas", test_pragmas);
+  ADD ("/store/open/move-aside", test_move_aside);
+  ADD ("/store/search/many-matches-newest-first", test_search_many_matches);
   ADD ("/store/migrations/too-new", test_too_new);
   ADD ("/store/security/no-plaintext-on-disk", test_no_plaintext_on_disk);
   ADD ("/store/security/wrong-key", test_wrong_key);
