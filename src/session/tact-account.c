@@ -436,3 +436,52 @@ tact_account_relogin_finish (GAsyncResult *result, GError **error)
 {
   return g_task_propagate_boolean (G_TASK (result), error);
 }
+
+/* ---- A new history when the old one cannot be unlocked ------------------------------- */
+
+static void
+move_aside_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  GError *error = NULL;
+  char *moved = tact_store_move_aside (task_data, &error);
+
+  if (moved)
+    g_task_return_pointer (task, moved, g_free);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+history_account_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(TactAccountSecret) secret = NULL;
+  GError *error = NULL;
+
+  secret = tact_secrets_lookup_account_finish (result, &error);
+  if (!secret)
+    {
+      if (!error)
+        error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("No account is stored."));
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_set_task_data (task, tact_account_dup_db_path (secret->user_id), g_free);
+  g_task_run_in_thread (task, move_aside_thread);
+}
+
+void
+tact_account_move_history_aside_async (GCancellable *cancellable, GAsyncReadyCallback callback,
+                                       gpointer user_data)
+{
+  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, tact_account_move_history_aside_async);
+  tact_secrets_lookup_account_async (cancellable, history_account_cb, task);
+}
+
+char *
+tact_account_move_history_aside_finish (GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

@@ -41,4 +41,11 @@ void         tact_account_relogin_async  (TactSession *session, const char *pass
                                           GAsyncReadyCallback callback, gpointer user_data);
 gboolean     tact_account_relogin_finish (GAsyncResult *result, GError **error);
 
+/* When the stored account's database cannot be opened because its key is gone
+ * (TACT_STORE_ERROR_KEY_MISSING): moves the old database aside (renamed, never deleted) so the
+ * next restore starts a new history. Returns the old database's new path. */
+void         tact_account_move_history_aside_async  (GCancellable *cancellable,
+                                                     GAsyncReadyCallback callback, gpointer user_data);
+char        *tact_account_move_history_aside_finish (GAsyncResult *result, GError **error);
+
 G_END_DECLS

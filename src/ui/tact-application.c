@@ -54,6 +54,74 @@ start_sandbox (TactApplication *self)
   self->sandbox_url = tact_sandbox_server_dup_base_url (self->sandbox);
 }
 
+static void restore (TactApplication *self, TactWindow *window);
+static void restored_cb (GObject *source, GAsyncResult *result, gpointer user_data);
+
+static void
+moved_aside_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(TactWindow) window = user_data;
+  TactApplication *self = TACT_APPLICATION (gtk_window_get_application (GTK_WINDOW (window)));
+  g_autoptr(GError) error = NULL;
+  g_autofree char *moved = tact_account_move_history_aside_finish (result, &error);
+
+  if (!moved)
+    {
+      tact_window_show_login (window, self ? self->sandbox_url : NULL, error->message);
+      return;
+    }
+  g_message ("The unreadable history was kept as %s", moved);
+  restore (self, window);
+}
+
+static void
+keyring_response_cb (AdwMessageDialog *dialog, const char *response, TactWindow *window)
+{
+  TactApplication *self = TACT_APPLICATION (gtk_window_get_application (GTK_WINDOW (window)));
+
+  if (g_strcmp0 (response, "retry") == 0)
+    restore (self, window);
+  else if (g_strcmp0 (response, "new-history") == 0)
+    tact_account_move_history_aside_async (NULL, moved_aside_cb, g_object_ref (window));
+  else
+    tact_window_show_login (window, self ? self->sandbox_url : NULL, NULL);
+}
+
+/* Keyring trouble gets a way forward, and nothing is deleted without consent. */
+static void
+show_restore_error (TactApplication *self, TactWindow *window, const GError *error)
+{
+  AdwMessageDialog *dialog;
+
+  if (error->domain != TACT_STORE_ERROR
+      || (error->code != TACT_STORE_ERROR_NO_KEYRING && error->code != TACT_STORE_ERROR_KEYRING_LOCKED
+          && error->code != TACT_STORE_ERROR_KEY_MISSING && error->code != TACT_STORE_ERROR_WRONG_KEY))
+    {
+      tact_window_show_login (window, self->sandbox_url, error->message);
+      return;
+    }
+
+  tact_window_show_login (window, self->sandbox_url, NULL);
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (window),
+                                                       error->code == TACT_STORE_ERROR_NO_KEYRING
+                                                       || error->code == TACT_STORE_ERROR_KEYRING_LOCKED
+                                                       ? _("The Keyring Is Not Available")
+                                                       : _("Your History Could Not Be Opened"),
+                                                       error->message));
+  adw_message_dialog_add_response (dialog, "later", _("_Not Now"));
+  if (error->code == TACT_STORE_ERROR_KEY_MISSING || error->code == TACT_STORE_ERROR_WRONG_KEY)
+    {
+      adw_message_dialog_add_response (dialog, "new-history", _("Start a _New History"));
+      adw_message_dialog_set_response_appearance (dialog, "new-history", ADW_RESPONSE_DESTRUCTIVE);
+    }
+  adw_message_dialog_add_response (dialog, "retry", _("_Try Again"));
+  adw_message_dialog_set_response_appearance (dialog, "retry", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (dialog, "retry");
+  adw_message_dialog_set_close_response (dialog, "later");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (keyring_response_cb), window, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 static void
 restored_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -64,8 +132,17 @@ restored_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (session)
     tact_window_set_session (window, session);
+  else if (error && self)
+    show_restore_error (self, window, error);
   else
-    tact_window_show_login (window, self ? self->sandbox_url : NULL, error ? error->message : NULL);
+    tact_window_show_login (window, self ? self->sandbox_url : NULL, NULL);
+}
+
+static void
+restore (TactApplication *self, TactWindow *window)
+{
+  tact_window_show_loading (window);
+  tact_account_restore_async (self->sandbox_url, NULL, restored_cb, g_object_ref (window));
 }
 
 static void
@@ -80,9 +157,8 @@ tact_application_activate (GApplication *app)
       return;
     }
   window = GTK_WINDOW (tact_window_new (GTK_APPLICATION (app)));
-  tact_window_show_loading (TACT_WINDOW (window));
   gtk_window_present (window);
-  tact_account_restore_async (self->sandbox_url, NULL, restored_cb, g_object_ref (window));
+  restore (self, TACT_WINDOW (window));
 }
 
 static void

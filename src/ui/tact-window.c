@@ -429,12 +429,68 @@ sync_state_cb (TactWindow *self)
   gtk_widget_set_visible (GTK_WIDGET (self->sync_label), text != NULL);
 }
 
+static void relogin_response_cb (AdwMessageDialog *dialog, const char *response, TactWindow *self);
+
+static void
+relogged_in_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(TactWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!tact_account_relogin_finish (result, &error))
+    {
+      AdwMessageDialog *dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self),
+                                                                             _("Sign-In Failed"),
+                                                                             error->message));
+      adw_message_dialog_add_response (dialog, "close", _("_Close"));
+      gtk_window_present (GTK_WINDOW (dialog));
+      /* Ask again: the session and its unsent messages are still here. */
+      if (self->session && tact_session_get_sync_state (self->session) == TACT_SYNC_STATE_LOGGED_OUT)
+        g_signal_emit_by_name (self->session, "logged-out", TRUE);
+    }
+}
+
+static void
+relogin_response_cb (AdwMessageDialog *dialog, const char *response, TactWindow *self)
+{
+  GtkEditable *entry = GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog));
+
+  if (g_strcmp0 (response, "sign-in") == 0 && self->session)
+    tact_account_relogin_async (self->session, gtk_editable_get_text (entry), self->cancellable,
+                                relogged_in_cb, g_object_ref (self));
+  else if (g_strcmp0 (response, "sign-out") == 0)
+    gtk_widget_activate_action (GTK_WIDGET (self), "win.sign-out", NULL);
+  gtk_editable_set_text (entry, "");
+}
+
 static void
 logged_out_cb (TactWindow *self, gboolean soft)
 {
-  g_autofree char *message = g_strdup (_("The server ended this session. Sign in again; unsent messages are kept."));
+  AdwMessageDialog *dialog;
+  GtkWidget *password;
 
-  tact_window_show_login (self, self->sandbox_url, message);
+  if (!soft)
+    {
+      /* A hard logout: this device's session is over on the server. */
+      tact_window_show_login (self, self->sandbox_url,
+                              _("The server ended this session. Sign in again; unsent messages are kept."));
+      return;
+    }
+
+  /* A soft logout: the same device signs in again and keeps its history and outbox. */
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), _("Sign In Again"),
+                                                       _("The server asks you to sign in again. Your history and unsent messages are kept on this computer.")));
+  password = gtk_password_entry_new ();
+  gtk_password_entry_set_show_peek_icon (GTK_PASSWORD_ENTRY (password), TRUE);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (password), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Password"), -1);
+  adw_message_dialog_set_extra_child (dialog, password);
+  adw_message_dialog_add_response (dialog, "sign-out", _("Sign _Out"));
+  adw_message_dialog_add_response (dialog, "sign-in", _("_Sign In"));
+  adw_message_dialog_set_response_appearance (dialog, "sign-in", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (dialog, "sign-in");
+  adw_message_dialog_set_close_response (dialog, "sign-out");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (relogin_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
 }
 
 void

@@ -1,0 +1,158 @@
+"""Helpers for Tact's AT-SPI UI tests (Debian's /usr/bin/python3 with python3-pyatspi).
+
+Every wait polls with a deadline; nothing sleeps blindly.
+"""
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pyatspi
+
+TACT = os.environ.get("TACT_BIN", "_build/src/tact")
+DEADLINE = float(os.environ.get("TACT_UI_DEADLINE", "30"))
+
+
+def fail(message):
+    print("FAIL: " + message, file=sys.stderr)
+    raise SystemExit(1)
+
+
+def poll(what, func, deadline=DEADLINE):
+    """Polls func until it returns something truthy, with a deadline (never a blind sleep)."""
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        try:
+            value = func()
+        except Exception:  # the tree changes under us while the app works
+            value = None
+        if value:
+            return value
+        time.sleep(0.05)
+    fail("timed out waiting for " + what)
+
+
+def walk(node, depth=0):
+    if node is None or depth > 60:
+        return
+    yield node
+    try:
+        children = list(node)
+    except Exception:
+        return
+    for child in children:
+        yield from walk(child, depth + 1)
+
+
+def find(root, pred):
+    for node in walk(root):
+        try:
+            if pred(node):
+                return node
+        except Exception:
+            continue
+    return None
+
+
+def find_all(root, pred):
+    result = []
+    for node in walk(root):
+        try:
+            if pred(node):
+                result.append(node)
+        except Exception:
+            continue
+    return result
+
+
+def role(node):
+    return node.getRoleName()
+
+
+def text_of(node):
+    try:
+        t = node.queryText()
+        return t.getText(0, t.characterCount)
+    except Exception:
+        return ""
+
+
+def has_size(node):
+    try:
+        ext = node.queryComponent().getExtents(pyatspi.WINDOW_COORDS)
+        return ext.width > 0 and ext.height > 0
+    except Exception:
+        return False
+
+
+def click(node):
+    action = node.queryAction()
+    for i in range(action.nActions):
+        if action.getName(i) in ("click", "press", "activate"):
+            action.doAction(i)
+            return
+    action.doAction(0)
+
+
+def button_named(root, words):
+    def pred(n):
+        if role(n) not in ("push button", "button"):
+            return False
+        name = (n.name or "").replace("_", "")
+        return all(w in name for w in words) and has_size(n)
+    return find(root, pred)
+
+
+def set_text(node, value):
+    node.queryEditableText().setTextContents(value)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http(port, method, path, body=None, token=None):
+    request = urllib.request.Request(
+        "http://127.0.0.1:%d%s" % (port, path), method=method,
+        data=json.dumps(body).encode() if body is not None else None)
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", "Bearer " + token)
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+
+
+class App:
+    """Starts Tact (after connecting to the registry) and stops it in any case."""
+
+    def __init__(self, env):
+        self.desktop = pyatspi.Registry.getDesktop(0)
+        self.proc = subprocess.Popen([TACT], env=env)
+        signal.signal(signal.SIGTERM, lambda *a: sys.exit(1))
+        self.node = poll("Tact on the accessibility bus", self._find)
+
+    def _find(self):
+        for app in self.desktop:
+            if app is not None and app.get_process_id() == self.proc.pid:
+                return app
+        return None
+
+    def dialog(self, heading):
+        """An AdwMessageDialog: a top-level dialog named after its heading."""
+        return poll("the dialog " + heading, lambda: find(
+            self.node, lambda n: role(n) in ("dialog", "alert") and n.name == heading))
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
