@@ -360,7 +360,8 @@ test_outbox_kill_restart (Fixture *f, gconstpointer data)
 {
   g_autofree char *room_id = NULL;
   g_autofree char *worker_dir = g_build_filename (f->tmpdir, "worker", NULL);
-  g_autofree char *worker = g_test_build_filename (G_TEST_BUILT, "tact-send-worker", NULL);
+  g_autofree char *worker = g_getenv ("TACT_SEND_WORKER") ? g_strdup (g_getenv ("TACT_SEND_WORKER"))
+                            : g_test_build_filename (G_TEST_BUILT, "tact-send-worker", NULL);
   g_autoptr(GPtrArray) expected = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GError) error = NULL;
   guint32 seed = g_test_rand_int ();
