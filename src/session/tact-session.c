@@ -767,88 +767,7 @@ new_txn_id (void)
   return g_strdup_printf ("tact-%s", uuid);
 }
 
-TactMessage *
-tact_session_send_text (TactSession *self, TactRoom *room, const char *text,
-                        const char *justification, GError **error)
-{
-  g_autoptr(TactVerdict) verdict = NULL;
-  g_autoptr(JsonNode) content = NULL;
-  g_autofree char *stripped = NULL;
-  g_autofree char *reason = NULL;
-  TactOutboxEntry *entry;
-  TactMessage *echo;
-  AddState *state;
-
-  g_return_val_if_fail (TACT_IS_SESSION (self), NULL);
-  g_return_val_if_fail (TACT_IS_ROOM (room), NULL);
-
-  stripped = g_strstrip (g_strdup (text ? text : ""));
-  if (*stripped == '\0')
-    {
-      g_set_error_literal (error, TACT_SESSION_ERROR, TACT_SESSION_ERROR_EMPTY, _("The message is empty."));
-      return NULL;
-    }
-  if (g_strcmp0 (tact_room_get_membership (room), "join") != 0)
-    {
-      g_set_error_literal (error, TACT_SESSION_ERROR, TACT_SESSION_ERROR_NOT_JOINED,
-                           _("Join the room before sending to it."));
-      return NULL;
-    }
-
-  /* The guard decides again here: the view's earlier verdict is not trusted. */
-  verdict = tact_session_check_text (self, room, text);
-  reason = justification ? g_strstrip (g_strdup (justification)) : NULL;
-  switch (verdict->action)
-    {
-    case TACT_ACTION_BLOCK:
-      g_set_error_literal (error, TACT_SESSION_ERROR, TACT_SESSION_ERROR_BLOCKED,
-                           _("Company policy does not allow this message to be sent here."));
-      return NULL;
-    case TACT_ACTION_APPROVE:
-      g_set_error_literal (error, TACT_SESSION_ERROR, TACT_SESSION_ERROR_NEEDS_APPROVAL,
-                           _("This message needs your department head's approval before it can be sent."));
-      return NULL;
-    case TACT_ACTION_JUSTIFY:
-      if (!reason || *reason == '\0')
-        {
-          g_set_error_literal (error, TACT_SESSION_ERROR, TACT_SESSION_ERROR_NEEDS_JUSTIFICATION,
-                               _("Company policy asks for a reason before this message is sent."));
-          return NULL;
-        }
-      break;
-    case TACT_ACTION_WARN:
-    case TACT_ACTION_ALLOW:
-    default:
-      break;
-    }
-
-  content = text_content (text);
-
-  entry = g_new0 (TactOutboxEntry, 1);
-  entry->txn_id = new_txn_id ();
-  entry->room_id = g_strdup (tact_room_get_id (room));
-  entry->type = g_strdup ("m.room.message");
-  entry->content_json = json_to_string (content, FALSE);
-  entry->justification = (reason && *reason) ? g_steal_pointer (&reason) : NULL;
-  entry->verdict = g_strdup (tact_action_to_string (verdict->action));
-  entry->state = TACT_SEND_STATE_PENDING;
-  entry->created = g_get_real_time () / 1000;
-
-  echo = tact_message_new (NULL, entry->txn_id, tact_session_get_user_id (self),
-                           tact_room_get_member_name (room, tact_session_get_user_id (self)),
-                           text, entry->created, TACT_SEND_STATE_PENDING);
-  tact_room_append_message (room, echo);
-
-  /* Written (with its txnId) before anything is sent; the send starts in the callback. */
-  state = g_new0 (AddState, 1);
-  state->session = g_object_ref (self);
-  state->entry = entry;
-  state->echo = g_object_ref (echo);
-  tact_store_outbox_add_async (self->store, entry, NULL, outbox_added_cb, state);
-  return echo;
-}
-
-/* Refuses what the guard refuses, as send_text does. */
+/* Refuses what the guard refuses: blocked, approval-needing, or unjustified when a reason is required. */
 static gboolean
 verdict_allows (TactVerdict *verdict, const char *reason, GError **error)
 {
@@ -877,6 +796,75 @@ verdict_allows (TactVerdict *verdict, const char *reason, GError **error)
     }
 }
 
+
+/* The common tail of every send: the echo in the timeline, and the outbox row (with its txnId)
+ * written before anything is sent; the send starts in outbox_added_cb. Takes entry. */
+static TactMessage *
+add_to_outbox (TactSession *self, TactRoom *room, TactOutboxEntry *entry, JsonNode *content,
+               const char *reason, TactAction verdict, const char *echo_body)
+{
+  TactMessage *echo;
+  AddState *state;
+
+  entry->room_id = g_strdup (tact_room_get_id (room));
+  entry->type = g_strdup ("m.room.message");
+  entry->content_json = json_to_string (content, FALSE);
+  entry->justification = (reason && *reason) ? g_strdup (reason) : NULL;
+  entry->verdict = g_strdup (tact_action_to_string (verdict));
+  entry->state = TACT_SEND_STATE_PENDING;
+  entry->created = g_get_real_time () / 1000;
+
+  echo = tact_message_new (NULL, entry->txn_id, tact_session_get_user_id (self),
+                           tact_room_get_member_name (room, tact_session_get_user_id (self)),
+                           echo_body, entry->created, TACT_SEND_STATE_PENDING);
+  tact_room_append_message (room, echo);
+
+  state = g_new0 (AddState, 1);
+  state->session = g_object_ref (self);
+  state->entry = entry;
+  state->echo = g_object_ref (echo);
+  tact_store_outbox_add_async (self->store, entry, NULL, outbox_added_cb, state);
+  return echo;
+}
+
+TactMessage *
+tact_session_send_text (TactSession *self, TactRoom *room, const char *text,
+                        const char *justification, GError **error)
+{
+  g_autoptr(TactVerdict) verdict = NULL;
+  g_autoptr(JsonNode) content = NULL;
+  g_autofree char *stripped = NULL;
+  g_autofree char *reason = NULL;
+  TactOutboxEntry *entry;
+
+  g_return_val_if_fail (TACT_IS_SESSION (self), NULL);
+  g_return_val_if_fail (TACT_IS_ROOM (room), NULL);
+
+  stripped = g_strstrip (g_strdup (text ? text : ""));
+  if (*stripped == '\0')
+    {
+      g_set_error_literal (error, TACT_SESSION_ERROR, TACT_SESSION_ERROR_EMPTY, _("The message is empty."));
+      return NULL;
+    }
+  if (g_strcmp0 (tact_room_get_membership (room), "join") != 0)
+    {
+      g_set_error_literal (error, TACT_SESSION_ERROR, TACT_SESSION_ERROR_NOT_JOINED,
+                           _("Join the room before sending to it."));
+      return NULL;
+    }
+
+  /* The guard decides again here: the view's earlier verdict is not trusted. */
+  verdict = tact_session_check_text (self, room, text);
+  reason = justification ? g_strstrip (g_strdup (justification)) : NULL;
+  if (!verdict_allows (verdict, reason, error))
+    return NULL;
+
+  content = text_content (text);
+  entry = g_new0 (TactOutboxEntry, 1);
+  entry->txn_id = new_txn_id ();
+  return add_to_outbox (self, room, entry, content, reason, verdict->action, text);
+}
+
 TactMessage *
 tact_session_send_file (TactSession *self, TactRoom *room, const char *path, GBytes *data,
                         const char *name, const char *mime_type, const char *justification,
@@ -893,8 +881,6 @@ tact_session_send_file (TactSession *self, TactRoom *room, const char *path, GBy
   TactAttachment attachment = { 0 };
   TactOutgoing outgoing = { 0 };
   TactOutboxEntry *entry;
-  TactMessage *echo;
-  AddState *state;
   const char *msgtype;
 
   g_return_val_if_fail (TACT_IS_SESSION (self), NULL);
@@ -968,25 +954,7 @@ tact_session_send_file (TactSession *self, TactRoom *room, const char *path, GBy
   json_builder_end_object (builder);
   content = json_builder_get_root (builder);
 
-  entry->room_id = g_strdup (tact_room_get_id (room));
-  entry->type = g_strdup ("m.room.message");
-  entry->content_json = json_to_string (content, FALSE);
-  entry->justification = (reason && *reason) ? g_steal_pointer (&reason) : NULL;
-  entry->verdict = g_strdup (tact_action_to_string (verdict->action));
-  entry->state = TACT_SEND_STATE_PENDING;
-  entry->created = g_get_real_time () / 1000;
-
-  echo = tact_message_new (NULL, entry->txn_id, tact_session_get_user_id (self),
-                           tact_room_get_member_name (room, tact_session_get_user_id (self)),
-                           basename, entry->created, TACT_SEND_STATE_PENDING);
-  tact_room_append_message (room, echo);
-
-  state = g_new0 (AddState, 1);
-  state->session = g_object_ref (self);
-  state->entry = entry;
-  state->echo = g_object_ref (echo);
-  tact_store_outbox_add_async (self->store, entry, NULL, outbox_added_cb, state);
-  return echo;
+  return add_to_outbox (self, room, entry, content, reason, verdict->action, basename);
 }
 
 void
