@@ -11,6 +11,7 @@
  * Every figure is printed with its goal and MET/MISSED. The 1M-event databases are generated
  * deterministically once and reused from $TACT_BENCH_CACHE (keyed by DATA_VERSION).
  * TACT_BENCH_STORE_EVENTS overrides the event count (for quick runs).
+ * TACT_BENCH_STORE_ONLY=insert stops after the insert-rate figures.
  */
 #include "store/tact-store-private.h"
 #include "matrix/tact-matrix.h"
@@ -305,6 +306,61 @@ verdict (gboolean met)
   return met ? "MET" : "MISSED";
 }
 
+/* ---- Settings read back from a connection ----------------------------------------------- */
+
+/* The comparison is only fair if both connections run with identical settings besides the
+ * key: read them back from the worker's connection and print them. */
+static gboolean
+read_settings (sqlite3 *db, gpointer func_data, GError **error)
+{
+  static const char *const pragmas[] = {
+    "page_size", "cache_size", "journal_mode", "synchronous", "secure_delete",
+    "wal_autocheckpoint", "temp_store", "cipher_page_size",
+  };
+  GString *out = func_data;
+
+  for (guint i = 0; i < G_N_ELEMENTS (pragmas); i++)
+    {
+      g_autofree char *sql = g_strdup_printf ("PRAGMA %s", pragmas[i]);
+      sqlite3_stmt *stmt = NULL;
+
+      if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) == SQLITE_OK &&
+          sqlite3_step (stmt) == SQLITE_ROW)
+        g_string_append_printf (out, " %s=%s", pragmas[i],
+                                (const char *) sqlite3_column_text (stmt, 0));
+      else
+        g_string_append_printf (out, " %s=-", pragmas[i]);
+      sqlite3_finalize (stmt);
+    }
+  return TRUE;
+}
+
+static char *
+describe_settings (TactStore *store)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GString *out = g_string_new (NULL);
+
+  tact_store_call_async (store, read_settings, out, NULL, store_result, &result);
+  g_assert_true (tact_store_call_finish (store, wait_for (&result), &error));
+  g_assert_no_error (error);
+  return g_string_free (out, FALSE);
+}
+
+/* Bytes this process handed to write()/pwrite() so far (all threads), or 0. */
+static gint64
+process_write_bytes (void)
+{
+  g_autofree char *io = NULL;
+  const char *line;
+
+  if (!g_file_get_contents ("/proc/self/io", &io, NULL, NULL) ||
+      (line = strstr (io, "wchar:")) == NULL)
+    return 0;
+  return g_ascii_strtoll (line + 6, NULL, 10);
+}
+
 /* ---- 1. Insert rate -------------------------------------------------------------------- */
 
 static double
@@ -313,10 +369,19 @@ measure_insert_rate (const char *dir, gboolean encrypted)
   g_autofree char *path = g_build_filename (dir, encrypted ? "insert-enc.db" : "insert-plain.db", NULL);
   TactStore *store;
   double seconds;
+  gint64 wrote;
 
   remove_db (path);
   store = open_store (path, encrypted);
+  wrote = process_write_bytes ();
   seconds = insert_events (store, 0, INSERT_SAMPLE);
+  wrote = process_write_bytes () - wrote;
+  {
+    g_autofree char *settings = describe_settings (store);
+    g_print ("# %s connection:%s\n# %s insert: %.1f s, %.1f MB written\n",
+             encrypted ? "encrypted" : "unencrypted", settings,
+             encrypted ? "encrypted" : "unencrypted", seconds, wrote / (1024.0 * 1024.0));
+  }
   close_store (store);
   remove_db (path);
   return INSERT_SAMPLE / seconds;
@@ -653,6 +718,8 @@ main (int argc, char **argv)
   g_print ("insert rate, unencrypted: %8.0f events/s\n", insert_plain);
   g_print ("insert time ratio encrypted/plain: %.2f  goal <= %.1f  %s\n", ratio, GOAL_RATIO,
            verdict (ratio <= GOAL_RATIO));
+  if (g_strcmp0 (g_getenv ("TACT_BENCH_STORE_ONLY"), "insert") == 0)
+    return 0;
 
   /* 2. Search over the big histories. */
   enc_path = ensure_history (cache, n_events, TRUE, &gen_enc);

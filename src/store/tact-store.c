@@ -487,6 +487,16 @@ worker_save_sync (Worker *worker, SaveSyncData *data, GError **error)
   g_autoptr(sqlite3_stmt) reconcile_stmt = NULL;
   g_autoptr(sqlite3_stmt) token_stmt = NULL;
 
+  /* Statement journals: any failure below rolls back the WHOLE transaction, so no statement
+   * needs its own rollback. Yet SQLite opens a statement journal (and a savepoint on every
+   * virtual table in the transaction) for each statement that both may write several rows
+   * (INSERT … SELECT, any UPDATE) and may ABORT on a constraint (NOT NULL, UNIQUE, CHECK).
+   * That cost, per event: (1) every page the statement touches is copied to the statement
+   * journal, and SQLCipher encrypts and MACs each copy (AES + HMAC + an IV from RAND_bytes):
+   * 6–7 page encryptions per event instead of ~0.7; (2) FTS4 flushes its pending terms into a
+   * new segment at every savepoint, i.e. once per event instead of once per commit. "OR FAIL"
+   * reports the same constraint errors but needs no statement rollback, so none of this
+   * happens (docs/database.md, "Write performance"). Keep OR FAIL on the per-event statements. */
   /* No UPSERT before SQLite 3.24: INSERT OR REPLACE, keeping the newest last_ts. */
   if (!prepare (db,
                 "INSERT OR REPLACE INTO rooms (room_id, name, topic, membership, is_direct,"
@@ -494,19 +504,20 @@ worker_save_sync (Worker *worker, SaveSyncData *data, GError **error)
                 " VALUES (?1, ?2, ?3, COALESCE (?4, 'join'), ?5, ?6, ?7, ?8,"
                 "  MAX (?9, COALESCE ((SELECT last_ts FROM rooms WHERE room_id = ?1), 0)))",
                 &room_stmt, error) ||
-      /* Not INSERT OR IGNORE: that would also silently drop rows violating NOT NULL. */
+      /* Not INSERT OR IGNORE: that would also silently drop rows violating NOT NULL. OR FAIL
+       * still fails on them (one row: nothing half-written), without a statement journal. */
       !prepare (db,
-                "INSERT INTO events (room_id, event_id, txn_id, sender, type, state_key, ts,"
+                "INSERT OR FAIL INTO events (room_id, event_id, txn_id, sender, type, state_key, ts,"
                 "  body, json)"
                 " SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9"
                 " WHERE NOT EXISTS (SELECT 1 FROM events WHERE event_id = ?2)",
                 &event_stmt, error) ||
       !prepare (db, "INSERT INTO events_fts (docid, tokens) VALUES (?1, tact_fts_tokens (?2))",
                 &fts_stmt, error) ||
-      !prepare (db, "UPDATE rooms SET last_ts = ?2 WHERE room_id = ?1 AND last_ts < ?2",
+      !prepare (db, "UPDATE OR FAIL rooms SET last_ts = ?2 WHERE room_id = ?1 AND last_ts < ?2",
                 &last_ts_stmt, error) ||
       !prepare (db,
-                "UPDATE outbox SET state = 'sent', event_id = ?1, error = NULL"
+                "UPDATE OR FAIL outbox SET state = 'sent', event_id = ?1, error = NULL"
                 " WHERE txn_id = ?2 AND room_id = ?3",
                 &reconcile_stmt, error) ||
       !prepare (db, "INSERT OR REPLACE INTO meta (key, value) VALUES ('sync_token', ?1)",
