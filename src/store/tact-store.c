@@ -321,6 +321,23 @@ ensure_private_file (const char *path, GError **error)
   return TRUE;
 }
 
+
+/* One file format for every build: Debian 12 ships SQLCipher 3.4, the Flatpak builds 4.x,
+ * whose defaults differ (HMAC-SHA512, KDF). With a raw key only the HMAC matters; asking 4.x
+ * for the 3.x settings keeps a history readable by both (docs/database.md). */
+static gboolean
+use_v3_format (sqlite3 *db, GError **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  gboolean v4_or_later = FALSE;
+
+  if (sqlite3_prepare_v2 (db, "PRAGMA cipher_version;", -1, &stmt, NULL) == SQLITE_OK
+      && sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_text (stmt, 0) != NULL)
+    v4_or_later = g_ascii_strtoull ((const char *) sqlite3_column_text (stmt, 0), NULL, 10) >= 4;
+  sqlite3_finalize (stmt);
+  return !v4_or_later || tact_store_exec (db, "PRAGMA cipher_compatibility = 3;", error);
+}
+
 static gboolean
 worker_open (Worker *worker, OpenData *data, GError **error)
 {
@@ -368,7 +385,8 @@ worker_open (Worker *worker, OpenData *data, GError **error)
       rc = sqlite3_exec (db, key_pragma, NULL, NULL, NULL);
       wipe_string (key_pragma);
       g_free (key_pragma);
-      if (rc != SQLITE_OK || !tact_store_exec (db, "PRAGMA cipher_page_size = 4096;", error))
+      if (rc != SQLITE_OK || !use_v3_format (db, error)
+          || !tact_store_exec (db, "PRAGMA cipher_page_size = 4096;", error))
         {
           if (rc != SQLITE_OK)
             tact_store_set_sql_error (error, db, "Could not key the history database");
