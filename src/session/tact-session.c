@@ -1942,3 +1942,64 @@ tact_session_join_room_finish (TactSession *self, GAsyncResult *result, GError *
 {
   return g_task_propagate_boolean (G_TASK (result), error);
 }
+
+/* ---- Drafts ------------------------------------------------------------------- */
+
+static char *
+draft_key (TactRoom *room)
+{
+  return g_strconcat ("draft:", tact_room_get_id (room), NULL);
+}
+
+static void
+draft_saved_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!tact_store_set_meta_finish (TACT_STORE (source), result, &error))
+    log_store_error ("Could not keep a draft", error);
+}
+
+void
+tact_session_save_draft (TactSession *self, TactRoom *room, const char *text)
+{
+  g_autofree char *key = NULL;
+
+  g_return_if_fail (TACT_IS_SESSION (self));
+  g_return_if_fail (TACT_IS_ROOM (room));
+
+  key = draft_key (room);
+  tact_store_set_meta_async (self->store, key, (text && *text) ? text : NULL, NULL,
+                             draft_saved_cb, NULL);
+}
+
+static void
+draft_loaded_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  char *text = tact_store_get_meta_finish (TACT_STORE (source), result, &error);
+
+  if (error)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, text, g_free);
+}
+
+void
+tact_session_load_draft_async (TactSession *self, TactRoom *room, GCancellable *cancellable,
+                               GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autofree char *key = NULL;
+
+  g_task_set_source_tag (task, tact_session_load_draft_async);
+  key = draft_key (room);
+  tact_store_get_meta_async (self->store, key, cancellable, draft_loaded_cb, g_steal_pointer (&task));
+}
+
+char *
+tact_session_load_draft_finish (TactSession *self, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

@@ -84,6 +84,14 @@ TactMessage      *tact_session_send_file      (TactSession *self, TactRoom *room
 void              tact_session_retry_message   (TactSession *self, TactRoom *room, TactMessage *message);
 void              tact_session_discard_message (TactSession *self, TactRoom *room, TactMessage *message);
 
+/* Drafts: what the user is writing in a room, kept in the encrypted store so it survives a
+ * crash or a restart until it is sent or cleared. Saving "" or NULL deletes the draft. */
+void  tact_session_save_draft          (TactSession *self, TactRoom *room, const char *text);
+void  tact_session_load_draft_async    (TactSession *self, TactRoom *room, GCancellable *cancellable,
+                                        GAsyncReadyCallback callback, gpointer user_data);
+/* The draft, or NULL (no error) when there is none. */
+char *tact_session_load_draft_finish   (TactSession *self, GAsyncResult *result, GError **error);
+
 /* Creates a room (name, invitees). Returns the room id. */
 void  tact_session_create_room_async  (TactSession *self, const char *name, const char * const *invite,
                                        GCancellable *cancellable, GAsyncReadyCallback callback,

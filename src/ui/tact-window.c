@@ -44,6 +44,8 @@ struct _TactWindow
   GSignalGroup   *room_signals;  /* follows the selected room */
   gulong          state_handler;
   gulong          logout_handler;
+  guint           draft_source;   /* a pending draft save for `room` */
+  GCancellable   *draft_cancellable;  /* the selected room's draft load */
 };
 
 G_DEFINE_FINAL_TYPE (TactWindow, tact_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -172,6 +174,50 @@ timeline_items_changed_cb (GListModel *model, guint position, guint removed, gui
     scroll_to_end (self);
 }
 
+/* ---- Drafts: what is in the composer survives a crash or a restart ------------------ */
+
+static void
+flush_draft (TactWindow *self)
+{
+  if (self->draft_source == 0)
+    return;
+  g_clear_handle_id (&self->draft_source, g_source_remove);
+  if (self->session && self->room)
+    tact_session_save_draft (self->session, self->room,
+                             gtk_editable_get_text (GTK_EDITABLE (self->composer)));
+}
+
+static gboolean
+draft_timeout_cb (gpointer user_data)
+{
+  TactWindow *self = user_data;
+
+  self->draft_source = 0;
+  if (self->session && self->room)
+    tact_session_save_draft (self->session, self->room,
+                             gtk_editable_get_text (GTK_EDITABLE (self->composer)));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+draft_loaded_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(TactWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *draft = tact_session_load_draft_finish (TACT_SESSION (source), result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (error)
+    g_warning ("Could not read a draft: %s", error->message);
+  else if (draft && *gtk_editable_get_text (GTK_EDITABLE (self->composer)) == '\0')
+    {
+      gtk_editable_set_text (GTK_EDITABLE (self->composer), draft);
+      gtk_editable_set_position (GTK_EDITABLE (self->composer), -1);
+      g_clear_handle_id (&self->draft_source, g_source_remove);   /* nothing new to save */
+    }
+}
+
 static void
 select_room (TactWindow *self, TactRoom *room)
 {
@@ -180,6 +226,9 @@ select_room (TactWindow *self, TactRoom *room)
 
   if (self->room == room)
     return;
+  flush_draft (self);
+  g_cancellable_cancel (self->draft_cancellable);
+  g_clear_object (&self->draft_cancellable);
   if (self->room)
     g_signal_handlers_disconnect_by_func (tact_room_get_timeline (self->room), timeline_items_changed_cb, self);
   g_set_object (&self->room, room);
@@ -209,6 +258,13 @@ select_room (TactWindow *self, TactRoom *room)
   g_signal_connect_object (timeline, "items-changed", G_CALLBACK (timeline_items_changed_cb), self, 0);
   gtk_stack_set_visible_child_name (self->room_stack, "room");
   gtk_widget_grab_focus (GTK_WIDGET (self->composer));
+
+  /* The composer belongs to the room: show its draft, if any. */
+  gtk_editable_set_text (GTK_EDITABLE (self->composer), "");
+  g_clear_handle_id (&self->draft_source, g_source_remove);
+  self->draft_cancellable = g_cancellable_new ();
+  tact_session_load_draft_async (self->session, room, self->draft_cancellable, draft_loaded_cb,
+                                 g_object_ref (self));
 }
 
 /* ---- Composer and guard -------------------------------------------------------- */
@@ -220,6 +276,12 @@ on_composer_changed (TactWindow *self)
   g_autoptr(TactVerdict) verdict = NULL;
   g_autofree char *hint = NULL;
 
+  if (self->session && self->room)
+    {
+      /* Saved shortly after typing pauses, and at once when the room changes. */
+      g_clear_handle_id (&self->draft_source, g_source_remove);
+      self->draft_source = g_timeout_add (400, draft_timeout_cb, self);
+    }
   if (!self->session || !self->room || !text || !*text)
     {
       gtk_widget_set_visible (GTK_WIDGET (self->guard_hint), FALSE);
@@ -262,6 +324,7 @@ send_now (TactWindow *self, const char *justification)
       return;
     }
   gtk_editable_set_text (GTK_EDITABLE (self->composer), "");
+  flush_draft (self);   /* the draft goes now: after a crash it must not come back as unsent */
   gtk_widget_grab_focus (GTK_WIDGET (self->composer));
 }
 
@@ -618,6 +681,9 @@ tact_window_dispose (GObject *object)
 {
   TactWindow *self = TACT_WINDOW (object);
 
+  flush_draft (self);
+  g_cancellable_cancel (self->draft_cancellable);
+  g_clear_object (&self->draft_cancellable);
   g_cancellable_cancel (self->cancellable);
   if (self->session)
     {

@@ -662,6 +662,55 @@ test_soft_logout_relogin (Fixture *f, gconstpointer data)
   g_assert_cmpuint (tact_sandbox_server_count_events (f->sandbox, room_id, NULL, "m.room.message"), ==, 1);
 }
 
+
+/* ---- Drafts survive a restart (encrypted, in the store) ------------------------------ */
+
+static char *
+load_draft (TactSession *session, TactRoom *room)
+{
+  GAsyncResult *result = NULL;
+  g_autoptr(GError) error = NULL;
+  char *draft;
+
+  tact_session_load_draft_async (session, room, NULL, store_result_cb, &result);
+  draft = tact_session_load_draft_finish (session, wait_result (&result, "draft"), &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  return draft;
+}
+
+static void
+test_draft_survives_restart (Fixture *f, gconstpointer data)
+{
+  g_autofree char *room_id = NULL;
+  TactRoom *room = start_in_room (f, &room_id);
+  const char *text = "草稿：明天上午十点和张先生开会";
+  g_autofree char *draft = NULL;
+  g_autofree char *none = NULL;
+
+  tact_session_save_draft (f->session, room, text);
+  /* Restart: the session and the store closed and opened again. */
+  tact_session_stop (f->session);
+  g_clear_object (&f->session);
+  tact_store_close (f->store);
+  g_clear_object (&f->store);
+  f->store = open_store (f->db_path, f->key);
+  f->session = tact_session_new (f->alice, f->store, f->profile);
+  {
+    RoomWait w = { f->session, room_id };
+    tact_session_start (f->session);
+    wait_until (room_joined, &w, "the room after the restart");
+  }
+  room = tact_session_lookup_room (f->session, room_id);
+  draft = load_draft (f->session, room);
+  g_assert_cmpstr (draft, ==, text);
+
+  /* Sending (or clearing) removes it. */
+  tact_session_save_draft (f->session, room, "");
+  none = load_draft (f->session, room);
+  g_assert_null (none);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -676,5 +725,6 @@ main (int argc, char *argv[])
   ADD ("/session/timeline/back-pagination", test_timeline_back_pagination);
   ADD ("/session/room/members-typing", test_room_members_typing);
   ADD ("/session/account/soft-logout-relogin", test_soft_logout_relogin);
+  ADD ("/session/draft/survives-restart", test_draft_survives_restart);
   return g_test_run ();
 }
