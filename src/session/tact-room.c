@@ -644,3 +644,10 @@ tact_room_add_stored (TactRoom *self, const TactStoreEvent *row)
                               row->body, row->ts, row->send_state);
   tact_room_append_message (self, message);
 }
+
+void
+tact_room_reset_timeline (TactRoom *self)
+{
+  g_hash_table_remove_all (self->event_ids);
+  g_list_store_remove_all (self->timeline);
+}

@@ -62,6 +62,8 @@ void          tact_room_append_message    (TactRoom *self, TactMessage *message)
 TactMessage  *tact_room_find_by_txn       (TactRoom *self, const char *txn_id);
 const char   *tact_room_get_prev_batch    (TactRoom *self);
 void          tact_room_clear_prev_batch  (TactRoom *self);
+/* Empties the timeline model and forgets which event ids it held (before a reload). */
+void          tact_room_reset_timeline    (TactRoom *self);
 void          tact_room_set_at_start      (TactRoom *self, gboolean at_start);
 void          tact_room_set_typing        (TactRoom *self, const char * const *user_ids);
 gboolean      tact_room_has_event         (TactRoom *self, const char *event_id);

@@ -1063,7 +1063,8 @@ timeline_loaded_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   newer = g_ptr_array_new_with_free_func (g_object_unref);
   for (guint i = 0; i < n; i++)
     g_ptr_array_add (newer, g_list_model_get_item (G_LIST_MODEL (timeline), i));
-  g_list_store_remove_all (timeline);
+  /* Forget the ids too, or the stored rows would be taken for duplicates of themselves. */
+  tact_room_reset_timeline (op->room);
 
   for (guint i = 0; i < rows->len; i++)
     tact_room_add_stored (op->room, g_ptr_array_index (rows, i));

@@ -711,6 +711,43 @@ test_draft_survives_restart (Fixture *f, gconstpointer data)
   g_assert_null (none);
 }
 
+
+/* ---- Opening a room shows what /sync brought (regression: the reload hid it) ---------- */
+
+typedef struct { GListModel *timeline; guint n; } CountWait;  /* wait for at least n items */
+static gboolean has_n_items (gpointer d) { CountWait *w = d; return g_list_model_get_n_items (w->timeline) >= w->n; }
+
+static void
+test_timeline_load_keeps_synced (Fixture *f, gconstpointer data)
+{
+  g_autofree char *room_id = NULL;
+  TactRoom *room;
+
+  room = start_in_room (f, &room_id);
+  for (guint i = 1; i <= 3; i++)
+    {
+      g_autofree char *body = g_strdup_printf ("hello %u", i);
+      client_send (f->bob, room_id, body);
+    }
+  {
+    CountWait w = { tact_room_get_timeline (room), 3 };
+    wait_until (has_n_items, &w, "the messages from /sync");
+  }
+  wait_until (sync_idle, f, "the batch to be saved");
+  /* Opening the room loads the stored history: the synced messages must stay, once each. */
+  tact_session_load_timeline (f->session, room);
+  {
+    /* The store's worker runs jobs in order: once a later job has answered, the load has too. */
+    GAsyncResult *result = NULL;
+    tact_store_get_meta_async (f->store, "user_id", NULL, store_result_cb, &result);
+    g_free (tact_store_get_meta_finish (f->store, wait_result (&result, "a later store job"), NULL));
+    g_clear_object (&result);
+    for (guint i = 0; i < 10; i++)
+      g_main_context_iteration (NULL, FALSE);
+  }
+  g_assert_cmpuint (g_list_model_get_n_items (tact_room_get_timeline (room)), ==, 3);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -726,5 +763,6 @@ main (int argc, char *argv[])
   ADD ("/session/room/members-typing", test_room_members_typing);
   ADD ("/session/account/soft-logout-relogin", test_soft_logout_relogin);
   ADD ("/session/draft/survives-restart", test_draft_survives_restart);
+  ADD ("/session/timeline/load-keeps-synced", test_timeline_load_keeps_synced);
   return g_test_run ();
 }
