@@ -12,7 +12,8 @@ main (int argc, char *argv[])
   g_autoptr(TactApplication) app = NULL;
 
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  /* TACT_LOCALEDIR: the build tree's catalogues when running uninstalled (build-aux/run). */
+  bindtextdomain (GETTEXT_PACKAGE, g_getenv ("TACT_LOCALEDIR") ? g_getenv ("TACT_LOCALEDIR") : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
