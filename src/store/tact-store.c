@@ -366,6 +366,10 @@ worker_open (Worker *worker, OpenData *data, GError **error)
       sqlite3_close (db);
       return FALSE;
     }
+  /* Another connection to the same file may still be closing (a store finalised on its worker
+   * thread checkpoints the WAL while a new one opens): wait for its locks instead of failing
+   * with "database is locked". */
+  sqlite3_busy_timeout (db, 10000);
 
   /* A raw key ("x'…'") skips key derivation. The page size must follow the key, before the
    * first access. The pragma text holds the key: wipe it right away. Benchmarks may open an
