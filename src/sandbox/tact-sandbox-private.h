@@ -30,7 +30,7 @@ typedef struct {
   guint64   stream;            /* position on the global stream */
   /* Set for events sent through PUT /send/{type}/{txnId}. */
   char     *txn_id;            /* owned, or NULL */
-  char     *txn_token;         /* owned: the access token that sent it, or NULL */
+  char     *txn_device;        /* owned: the sender's device that sent it, or NULL */
   /* For state events that replaced an earlier one (unsigned.replaces_state etc.). */
   char     *replaces_state;    /* owned, or NULL */
   JsonNode *prev_content;      /* owned, or NULL */
@@ -108,6 +108,7 @@ guint64    sb_state_next_stream    (SbState *state);
 void       sb_state_changed        (SbState *state, SbEvent *event);
 
 /* Users and tokens */
+char      *sb_txn_key              (const char *user_id, const char *device_id, const char *txn_id);
 SbUser    *sb_state_add_user       (SbState *state, const char *user_id, const char *password,
                                     const char *displayname);
 SbUser    *sb_state_lookup_user    (SbState *state, const char *user_id);

@@ -1346,7 +1346,7 @@ h_send (Req *req)
   SbState *state = req->self->state;
   const char *type = req_arg (req, 1);
   const char *txn_id = req_arg (req, 2);
-  g_autofree char *txn_key = g_strconcat (req->token->token, "\x1f", txn_id, NULL);
+  g_autofree char *txn_key = sb_txn_key (req->user->user_id, req->token->device_id, txn_id);
   const char *existing = g_hash_table_lookup (state->txns, txn_key);
   SbRoom *room;
   SbEvent *ev;
@@ -1365,7 +1365,7 @@ h_send (Req *req)
   /* Append without notifying first, so the transaction id is set when observers look. */
   ev = sb_room_append (state, room, type, req->user->user_id, NULL, json_node_copy (req->body));
   ev->txn_id = g_strdup (txn_id);
-  ev->txn_token = g_strdup (req->token->token);
+  ev->txn_device = g_strdup (req->token->device_id);
   g_hash_table_replace (state->txns, g_steal_pointer (&txn_key), g_strdup (ev->event_id));
   sb_state_changed (state, ev);
   respond_event_id (req, ev->event_id);

@@ -106,7 +106,7 @@ sb_event_free (SbEvent *ev)
   g_free (ev->state_key);
   g_clear_pointer (&ev->content, json_node_unref);
   g_free (ev->txn_id);
-  g_free (ev->txn_token);
+  g_free (ev->txn_device);
   g_free (ev->replaces_state);
   g_clear_pointer (&ev->prev_content, json_node_unref);
   g_free (ev->prev_sender);
@@ -395,8 +395,8 @@ room_insert_event (SbState *state, SbRoom *room, SbEvent *ev)
   g_hash_table_replace (state->events, ev->event_id, ev);
   if (ev->state_key != NULL)
     g_hash_table_replace (room->state, state_map_key (ev->type, ev->state_key), ev);
-  if (ev->txn_id != NULL && ev->txn_token != NULL)
-    g_hash_table_replace (state->txns, g_strconcat (ev->txn_token, "\x1f", ev->txn_id, NULL),
+  if (ev->txn_id != NULL && ev->txn_device != NULL)
+    g_hash_table_replace (state->txns, sb_txn_key (ev->sender, ev->txn_device, ev->txn_id),
                           g_strdup (ev->event_id));
 }
 
@@ -566,6 +566,22 @@ sb_room_required_level (SbRoom *room, const char *type, gboolean is_state)
 
 /* ---- Event JSON ------------------------------------------------------------------------- */
 
+/* The idempotency key of PUT /send/{type}/{txnId}: per user, device and txnId. */
+char *
+sb_txn_key (const char *user_id, const char *device_id, const char *txn_id)
+{
+  return g_strconcat (user_id, "\x1f", device_id, "\x1f", txn_id, NULL);
+}
+
+static gboolean
+sent_from_token_device (SbState *state, SbEvent *ev, const char *access_token)
+{
+  SbToken *token = g_hash_table_lookup (state->tokens, access_token);
+
+  return token != NULL && ev->txn_device != NULL && g_strcmp0 (token->user_id, ev->sender) == 0
+         && g_strcmp0 (token->device_id, ev->txn_device) == 0;
+}
+
 JsonNode *
 sb_event_to_json (SbState *state, SbEvent *ev, SbEventFormat format, const char *for_token)
 {
@@ -622,9 +638,11 @@ sb_event_to_json (SbState *state, SbEvent *ev, SbEventFormat format, const char 
       json_builder_set_member_name (b, "age");
       json_builder_add_int_value (b, age);
     }
-  /* Only /sync, and only for the access token that sent the event (fixtures 34–36, 38). */
+  /* Only /sync (fixture 38), and only for the device that sent the event: spec v1.7
+   * (MSC3970) scopes transactions to the device. Synapse 1.67 scoped them to the access token
+   * (fixture 36); see docs/sandbox.md. */
   if (format == SB_EVENT_SYNC && ev->txn_id != NULL && for_token != NULL &&
-      g_strcmp0 (ev->txn_token, for_token) == 0)
+      sent_from_token_device (state, ev, for_token))
     {
       json_builder_set_member_name (b, "transaction_id");
       json_builder_add_string_value (b, ev->txn_id);
@@ -755,7 +773,7 @@ sb_state_to_json (SbState *state)
           json_object_set_int_member (eo, "origin_server_ts", ev->origin_server_ts);
           json_object_set_int_member (eo, "stream", (gint64) ev->stream);
           add_opt_string (eo, "txn_id", ev->txn_id);
-          add_opt_string (eo, "txn_token", ev->txn_token);
+          add_opt_string (eo, "txn_device", ev->txn_device);
           add_opt_string (eo, "replaces_state", ev->replaces_state);
           if (ev->prev_content != NULL)
             json_object_set_member (eo, "prev_content", json_node_copy (ev->prev_content));
@@ -939,7 +957,7 @@ load_event (SbState *state, SbRoom *room, JsonNode *n, guint index, GError **err
   JsonObject *eo;
   JsonNode *content, *prev_content;
   gboolean ok = TRUE;
-  const char *event_id, *type, *sender, *state_key, *txn_id, *txn_token, *replaces, *prev_sender;
+  const char *event_id, *type, *sender, *state_key, *txn_id, *txn_device, *replaces, *prev_sender;
   gint64 ts, stream;
   SbEvent *ev;
 
@@ -951,7 +969,7 @@ load_event (SbState *state, SbRoom *room, JsonNode *n, guint index, GError **err
   sender = get_string (eo, "sender", TRUE, &ok);
   state_key = get_string (eo, "state_key", FALSE, &ok);
   txn_id = get_string (eo, "txn_id", FALSE, &ok);
-  txn_token = get_string (eo, "txn_token", FALSE, &ok);
+  txn_device = get_string (eo, "txn_device", FALSE, &ok);
   replaces = get_string (eo, "replaces_state", FALSE, &ok);
   prev_sender = get_string (eo, "prev_sender", FALSE, &ok);
   content = json_object_get_member (eo, "content");
@@ -977,7 +995,7 @@ load_event (SbState *state, SbRoom *room, JsonNode *n, guint index, GError **err
   ev->origin_server_ts = ts;
   ev->stream = (guint64) stream;
   ev->txn_id = g_strdup (txn_id);
-  ev->txn_token = g_strdup (txn_token);
+  ev->txn_device = g_strdup (txn_device);
   ev->replaces_state = g_strdup (replaces);
   ev->prev_content = prev_content != NULL && JSON_NODE_HOLDS_OBJECT (prev_content)
                        ? json_node_copy (prev_content) : NULL;

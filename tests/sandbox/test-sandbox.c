@@ -605,6 +605,7 @@ test_send_idempotent (Fixture *f, gconstpointer data)
   const char *body = "{\"msgtype\":\"m.text\",\"body\":\"Sent once, even if retried\"}";
   g_autoptr(Call) first = NULL;
   g_autoptr(Call) repeat = NULL;
+  g_autoptr(Call) same_device = NULL;
   g_autoptr(Call) other_token = NULL;
   g_autoptr(Call) not_joined = NULL;
   g_autoptr(Call) unknown = NULL;
@@ -624,12 +625,27 @@ test_send_idempotent (Fixture *f, gconstpointer data)
   g_assert_cmpuint (tact_sandbox_server_count_events (f->server, falcon, ME, "m.room.message"),
                     ==, before + 1);
 
-  /* Transaction ids are scoped to the access token. */
+  /* Transaction ids are scoped to the device (spec v1.7, MSC3970): a new token for the same
+   * device (a re-login after a soft logout) gets the first event back, another device sends
+   * a new one. */
+  {
+    g_autoptr(Call) whoami = call (f, "GET", "/_matrix/client/v3/account/whoami", f->token, NULL);
+    const char *device = json_object_get_string_member (call_object (whoami), "device_id");
+
+    second_token = login (f, TACT_SANDBOX_USER, device);
+  }
+  same_device = call (f, "PUT", path, second_token, body);
+  g_assert_cmpuint (call_status (same_device), ==, 200);
+  g_assert_cmpstr (json_object_get_string_member (call_object (same_device), "event_id"), ==,
+                   json_object_get_string_member (call_object (first), "event_id"));
+  g_clear_pointer (&second_token, g_free);
   second_token = login (f, TACT_SANDBOX_USER, NULL);
   other_token = call (f, "PUT", path, second_token, body);
   g_assert_cmpuint (call_status (other_token), ==, 200);
   g_assert_cmpstr (json_object_get_string_member (call_object (other_token), "event_id"), !=,
                    json_object_get_string_member (call_object (first), "event_id"));
+  g_assert_cmpuint (tact_sandbox_server_count_events (f->server, falcon, ME, "m.room.message"),
+                    ==, before + 2);
 
   /* Invited but not joined: 403. Unknown room: 403 (fixture 58's code). */
   {
@@ -689,10 +705,12 @@ test_transaction_id (Fixture *f, gconstpointer data)
                                                   "transaction_id"), ==, "txn-34");
   g_assert_false (json_object_has_member (ev, "room_id"));
 
+  /* The same device with another token sees it too: spec v1.7 (MSC3970) scopes transactions
+   * to the device. Synapse 1.67 scoped them to the token (fixture 36): docs/sandbox.md. */
   ev = find_event (sync_timeline (call_object (sb), "join", falcon), event_id);
   g_assert_nonnull (ev);
-  g_assert_false (json_object_has_member (json_object_get_object_member (ev, "unsigned"),
-                                          "transaction_id"));
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (ev, "unsigned"),
+                                                  "transaction_id"), ==, "txn-34");
   ev = find_event (sync_timeline (call_object (sc), "join", falcon), event_id);
   g_assert_nonnull (ev);
   g_assert_false (json_object_has_member (json_object_get_object_member (ev, "unsigned"),
