@@ -2,9 +2,10 @@
  * homeserver over loopback: the built-in sandbox by default, or any homeserver given by
  * TACT_TEST_HOMESERVER=URL (users are registered through /register with m.login.dummy).
  *
- * Scenario: two users; A creates a room and invites B; B joins; A sends a plain message and a
- * guarded one (with a justification); B receives both; A "restarts" (session and store closed and
- * reopened with the same key) and finds the history in the encrypted store. */
+ * Scenario: two users register; A signs in with a password on a new device, creates a room and
+ * invites B; B joins; A sends a plain message and a guarded one (with a justification); B
+ * receives both; A "restarts" (session and store closed and reopened with the same key) with
+ * no homeserver reachable and finds the history in the encrypted store. */
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 
@@ -95,22 +96,64 @@ fixture_teardown (Fixture *fixture, gconstpointer data)
   g_free (fixture->tmpdir);
 }
 
+#define PASSWORD "correct horse battery staple"
+
 static TactMatrixClient *
-register_user (Fixture *fixture, const char *prefix)
+register_user (Fixture *fixture, const char *prefix, char **username_out)
 {
   g_autoptr(TactMatrixClient) client = tact_matrix_client_new (fixture->homeserver);
   g_autofree char *username = g_strdup_printf ("%s%08x", prefix, g_random_int ());
   GAsyncResult *result = NULL;
   g_autoptr(GError) error = NULL;
 
-  tact_matrix_client_register_async (client, username, "correct horse battery staple", NULL,
-                                     store_result_cb, &result);
+  tact_matrix_client_register_async (client, username, PASSWORD, NULL, store_result_cb, &result);
   g_assert_true (tact_matrix_client_register_finish (client, wait_result (&result, "register"), &error));
   g_assert_no_error (error);
   g_clear_object (&result);
   g_assert_nonnull (tact_matrix_client_get_user_id (client));
   g_assert_nonnull (tact_matrix_client_get_access_token (client));
+  if (username_out != NULL)
+    *username_out = g_steal_pointer (&username);
   return g_steal_pointer (&client);
+}
+
+/* A person signs in with m.login.password on a new device, as the app does. */
+static TactMatrixClient *
+login_user (Fixture *fixture, const char *username, const char *expected_user_id)
+{
+  g_autoptr(TactMatrixClient) client = tact_matrix_client_new (fixture->homeserver);
+  GAsyncResult *result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  tact_matrix_client_login_async (client, username, PASSWORD, NULL, "Tact integration test",
+                                  NULL, store_result_cb, &result);
+  g_assert_true (tact_matrix_client_login_finish (client, wait_result (&result, "login"), &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  g_assert_cmpstr (tact_matrix_client_get_user_id (client), ==, expected_user_id);
+  g_assert_nonnull (tact_matrix_client_get_device_id (client));
+  g_assert_nonnull (tact_matrix_client_get_access_token (client));
+  return g_steal_pointer (&client);
+}
+
+/* A homeserver URL nothing listens on: a port bound and closed again. */
+static char *
+dead_homeserver_url (void)
+{
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                            G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GError) error = NULL;
+  guint16 port;
+
+  g_assert_true (g_socket_bind (socket, any, FALSE, &error));
+  bound = g_socket_get_local_address (socket, &error);
+  g_assert_no_error (error);
+  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  g_socket_close (socket, NULL);
+  return g_strdup_printf ("http://127.0.0.1:%u", port);
 }
 
 static TactStore *
@@ -275,8 +318,13 @@ timeline_has (gpointer data)
 static void
 test_send_receive_restart (Fixture *fixture, gconstpointer data)
 {
-  g_autoptr(TactMatrixClient) alice = register_user (fixture, "alice");
-  g_autoptr(TactMatrixClient) bob = register_user (fixture, "bob");
+  g_autofree char *alice_name = NULL;
+  g_autoptr(TactMatrixClient) registered = register_user (fixture, "alice", &alice_name);
+  g_autoptr(TactMatrixClient) alice = login_user (fixture, alice_name,
+                                                  tact_matrix_client_get_user_id (registered));
+  g_autoptr(TactMatrixClient) bob = register_user (fixture, "bob", NULL);
+  g_autoptr(TactMatrixClient) offline = NULL;
+  g_autofree char *dead_url = dead_homeserver_url ();
   g_autofree char *db_path = g_build_filename (fixture->tmpdir, "alice", "history.db", NULL);
   g_autoptr(GBytes) key = random_key ();
   g_autoptr(GError) error = NULL;
@@ -375,8 +423,13 @@ test_send_receive_restart (Fixture *fixture, gconstpointer data)
     g_assert_cmpstr (verdict, ==, "justify");
   }
 
+  /* The restarted session cannot reach any homeserver: what it shows comes from the store. */
+  offline = tact_matrix_client_new (dead_url);
+  tact_matrix_client_set_credentials (offline, tact_matrix_client_get_user_id (alice),
+                                      tact_matrix_client_get_device_id (alice),
+                                      tact_matrix_client_get_access_token (alice));
   store = open_store (db_path, key);
-  session = tact_session_new (alice, store, profile);
+  session = tact_session_new (offline, store, profile);
   tact_session_start (session);
   room_wait.session = session;
   wait_until (room_joined, &room_wait, "the stored room after the restart");
