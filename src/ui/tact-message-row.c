@@ -45,11 +45,22 @@ update_actions (TactMessageRow *self)
   gboolean failed = tact_message_get_send_state (self->message) == TACT_SEND_STATE_FAILED
                     && tact_message_get_txn_id (self->message) != NULL;
 
+  /* The action name goes with its target: a name without one ("s" expected) makes GTK warn
+   * on every row, and a row that is not failed needs neither. */
   if (failed)
     {
-      GVariant *target = g_variant_new_string (tact_message_get_txn_id (self->message));
+      GVariant *target = g_variant_ref_sink (g_variant_new_string (tact_message_get_txn_id (self->message)));
+
       gtk_actionable_set_action_target_value (GTK_ACTIONABLE (self->retry_button), target);
       gtk_actionable_set_action_target_value (GTK_ACTIONABLE (self->discard_button), target);
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (self->retry_button), "room.retry-message");
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (self->discard_button), "room.discard-message");
+      g_variant_unref (target);
+    }
+  else
+    {
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (self->retry_button), NULL);
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (self->discard_button), NULL);
     }
   gtk_widget_set_visible (self->retry_button, failed);
   gtk_widget_set_visible (self->discard_button, failed);

@@ -2,14 +2,18 @@
 """UI test: the foundation scenario, driven through AT-SPI as a person would.
 
 Start Tact, sign in to the built-in sandbox homeserver, open a room, type a message containing a
-sensitive term, see the guard's dialog, send it with a justification; the message shows as sent,
-is stored encrypted (absent from the database files), and the colleague's account receives it.
+sensitive term, see the guard's dialog (the rule and the matched text; Edit, Cancel, and Send with
+Justification, which stays disabled until a reason is typed), send it with a justification; the
+message shows as sent and the colleague's account receives it. It is stored encrypted: absent
+from the database files' bytes, yet there when the database is opened with the keyring's key,
+with the reason on record; and after a restart Tact shows it again as sent.
 
 Run under build-aux/headless-session (Xvfb + D-Bus + gnome-keyring). Debian's /usr/bin/python3
 with python3-pyatspi.
 """
 import glob
 import os
+import pyatspi
 import subprocess
 import sys
 import tempfile
@@ -43,10 +47,7 @@ def main():
         click(poll("the Sign In button", lambda: button_named(app, ["Sign", "In"])))
 
         # Open the room.
-        row = poll("the room " + ROOM, lambda: find(
-            app, lambda n: role(n) in ("list item", "list box item", "row") and n.name == ROOM))
-        parent = row.parent
-        parent.querySelection().selectChild(row.getIndexInParent())
+        open_room(app)
 
         composer = poll("the composer", lambda: find(
             app, lambda n: n.name == "Message" and role(n) in ("text", "entry")))
@@ -60,11 +61,24 @@ def main():
             dialog, lambda n: role(n) == "label" and "机密" in text_of(n) and "PUB-1" in text_of(n)))
         assert matched is not None
 
+        # Edit and Cancel are offered; the justified send waits for a reason.
+        poll("the Edit button", lambda: button_named(dialog, ["Edit"]))
+        poll("the Cancel button", lambda: button_named(dialog, ["Cancel"]))
+        justify = poll("Send with Justification", lambda: button_named(
+            dialog, ["Send", "with", "Justification"]))
+        if sensitive(justify):
+            fail("Send with Justification is enabled before a reason was given")
+
         reason = poll("the Reason field", lambda: find(
             dialog, lambda n: n.name == "Reason" and role(n) in ("text", "entry")))
+        set_text(reason, "   ")
+        if sensitive(justify):
+            fail("a blank reason enabled Send with Justification")
         set_text(reason, REASON)
-        click(poll("Send with Justification", lambda: button_named(
-            dialog, ["Send", "with", "Justification"])))
+        justify = poll("Send with Justification to be enabled", lambda: next(
+            (b for b in [button_named(dialog, ["Send", "with", "Justification"])]
+             if b is not None and sensitive(b)), None))
+        click(justify)
 
         # The message shows as sent.
         def sent_label():
@@ -90,7 +104,8 @@ def main():
             return False
         poll("the colleague to receive the message", colleague_has_it)
 
-        # Stored encrypted: the text is nowhere in the database files.
+        # Stored encrypted: the text is nowhere in the database files' bytes...
+        tact.stop()
         files = [f for f in glob.glob(os.path.join(data_home, "tact", "*", "history.db*"))]
         if not any(f.endswith("history.db") for f in files):
             fail("no history database in " + data_home)
@@ -100,9 +115,44 @@ def main():
                 content = f.read()
             if MESSAGE.encode() in content or canary in content or b"SQLite format 3" in content:
                 fail("plaintext found in " + path)
-        print("ok: guarded message sent with a justification, received and stored encrypted")
+        # ...yet it is there, with the reason on record, for whoever holds the keyring's key.
+        db = [f for f in files if f.endswith("history.db")][0]
+        rows = query(db, "SELECT count(*) FROM events WHERE body = ?1", MESSAGE)
+        if rows != ["1"]:
+            fail("the sent message is not in the history database once: %r" % rows)
+        rows = query(db, "SELECT a.action, a.justification FROM audit a JOIN outbox o"
+                         " ON o.txn_id = a.txn_id WHERE o.state = 'sent'")
+        if ("justify|" + REASON) not in rows:
+            fail("the justification is not on record: %r" % rows)
+
+        # After a restart Tact signs in from the keyring and shows the message again as sent.
+        tact = App(env)
+        app = tact.node
+        open_room(app)
+        poll("the message to show as sent after a restart", sent_label)
+        print("ok: guarded message sent with a justification, received, stored encrypted, kept")
     finally:
         tact.stop()
+
+
+def sensitive(node):
+    # GTK 4.8 reports a disabled widget by leaving out SENSITIVE (it never sets ENABLED).
+    return node.getState().contains(pyatspi.STATE_SENSITIVE)
+
+
+def query(db, sql, *params):
+    """Rows of SQL run on the encrypted history with the key from the keyring."""
+    out = subprocess.run([os.environ["TACT_HISTORY_QUERY"], db, sql, *params], check=False,
+                         capture_output=True, text=True, timeout=30)
+    if out.returncode != 0:
+        fail("tact-history-query failed: " + out.stderr.strip())
+    return out.stdout.splitlines()
+
+
+def open_room(app):
+    row = poll("the room " + ROOM, lambda: find(
+        app, lambda n: role(n) in ("list item", "list box item", "row") and n.name == ROOM))
+    row.parent.querySelection().selectChild(row.getIndexInParent())
 
 
 if __name__ == "__main__":
