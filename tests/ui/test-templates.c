@@ -38,13 +38,18 @@ test_message_row (void)
 static void
 test_window (void)
 {
-  g_autoptr(AdwApplication) app = adw_application_new ("io.github.tactchat.Tact.TemplateTest",
+  g_autoptr(AdwApplication) app = adw_application_new ("io.github.tactchat.Tact",
                                                        G_APPLICATION_NON_UNIQUE);
   g_autoptr(GError) error = NULL;
   TactWindow *window;
 
   g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
   g_assert_no_error (error);
+  /* The app icon comes from the resource bundle, so it shows even from the build tree. */
+  g_assert_true (gtk_icon_theme_has_icon (gtk_icon_theme_get_for_display (gdk_display_get_default ()),
+                                          "io.github.tactchat.Tact"));
+  g_assert_true (gtk_icon_theme_has_icon (gtk_icon_theme_get_for_display (gdk_display_get_default ()),
+                                          "io.github.tactchat.Tact-symbolic"));
   window = tact_window_new (GTK_APPLICATION (app));
   g_assert_true (TACT_IS_WINDOW (window));
   tact_window_show_login (window, "http://127.0.0.1:1", NULL);
