@@ -27,6 +27,7 @@
 #include "session/tact-session-private.h"
 
 #include <glib/gstdio.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -44,6 +45,7 @@
 #define GOAL_SEARCH_MS 50.0
 #define GOAL_RATIO     1.3
 #define GOAL_RSS_MB    120.0
+#define COMPARE_CACHE_KIB 32768   /* RSS again with this page cache, for comparison */
 #define REF_SYNC_S     3.0     /* not in the issue: a reference (parse alone is ~0.3-0.45 s) */
 
 /* ---- Deterministic text -------------------------------------------------------------- */
@@ -514,17 +516,17 @@ measure_insert_rate (TactStore *enc, TactStore *plain, guint n_stored)
 /* ---- 3. A 20 MB /sync through the real path ------------------------------------------------ */
 
 /* An initial-sync-shaped body: per joined room a summary, state (create, name, power levels,
- * members), a limited timeline of formatted messages (half Chinese), typing and a receipt,
- * filled to ~SYNC_BYTES in all. The rooms are those of the stored history; the event ids and
- * timestamps are new (after the history). */
+ * members), a timeline of formatted messages (half Chinese), typing and a receipt, filled to
+ * ~SYNC_BYTES in all; a @limited timeline leaves a gap before it. The rooms are those of the
+ * stored history; the timeline events are numbered from @base, after the history in time. */
 static GBytes *
-make_sync_body (guint *n_timeline)
+make_sync_body (gboolean limited, guint base, guint *n_timeline)
 {
   GString *out = g_string_sized_new (SYNC_BYTES + 1024 * 1024);
   g_autoptr(GString) body = g_string_new (NULL);
   gsize per_room = SYNC_BYTES / N_ROOMS;
   guint64 rng = 0x20202020ULL;
-  guint n = 0;
+  guint n = base;
 
   g_string_append (out, "{\"next_batch\":\"s_bench_20mb_1\",\"rooms\":{\"join\":{");
   for (guint r = 0; r < N_ROOMS; r++)
@@ -554,7 +556,8 @@ make_sync_body (guint *n_timeline)
           "\"event_id\":\"$smember%03u_%u:bench.example\",\"sender\":\"@user%02u:bench.example\","
           "\"origin_server_ts\":4,\"content\":{\"membership\":\"join\",\"displayname\":\"User %u\"}}",
           (r + m) % 40, r, m, (r + m) % 40, (r + m) % 40);
-      g_string_append (out, "]},\"timeline\":{\"limited\":true,\"prev_batch\":\"p_bench\",\"events\":[");
+      g_string_append_printf (out, "]},\"timeline\":{\"limited\":%s,\"prev_batch\":\"p_bench\","
+                              "\"events\":[", limited ? "true" : "false");
       while (out->len - room_start < per_room - 700)
         {
           make_body (body, &rng, n % 2 == 0);
@@ -574,7 +577,7 @@ make_sync_body (guint *n_timeline)
         "\"account_data\":{\"events\":[]}}", n - 1);
     }
   g_string_append (out, "}},\"account_data\":{\"events\":[{\"type\":\"m.direct\",\"content\":{}}]}}");
-  *n_timeline = n;
+  *n_timeline = n - base;
   return g_string_free_to_bytes (out);
 }
 
@@ -714,19 +717,19 @@ deadline_cb (gpointer user_data)
 /* In a fresh process: a started TactSession (against a dead server, so nothing arrives by
  * /sync) on the history at @path; the room list model filled from the store; every room's
  * first timeline page loaded, as opening the app and scrolling through the list would; then
- * 10 Chinese and 10 Latin searches. Prints the memory before, after loading and after the
- * searches. */
+ * 10 Chinese and 10 Latin searches; then a 20 MB /sync processed and saved. Prints the memory
+ * before, after loading, after the searches and after the sync. */
 static int
 rss_child (const char *path, guint cache_kib)
 {
-  Memory before = memory_now (), loaded, searched;
+  Memory before = memory_now (), loaded, searched, synced, trimmed;
   TactStore *store = open_store (path, TRUE);
   g_autoptr(TactMatrixClient) client = dead_server_client ();
   g_autoptr(TactProfile) profile = default_profile ();
   g_autoptr(TactSession) session = NULL;
   GListModel *rooms;
   gboolean timed_out = FALSE;
-  guint deadline, n_messages = 0;
+  guint deadline, n_messages = 0, n_synced = 0;
 
   override_cache_size (store, cache_kib);
   session = tact_session_new (client, store, profile);
@@ -750,9 +753,27 @@ rss_child (const char *path, guint cache_kib)
   measure_search (store, en_queries, G_N_ELEMENTS (en_queries));
   searched = memory_now ();
 
-  g_print ("%u %u %.1f %.1f %.1f %.1f %.1f %.1f %.1f %.1f\n", g_list_model_get_n_items (rooms),
-           n_messages, before.rss_mb, before.hwm_mb, loaded.rss_mb, loaded.hwm_mb,
-           loaded.sqlite_mb, searched.rss_mb, searched.hwm_mb, searched.sqlite_mb);
+  /* Bulk work: a 20 MB /sync after the history (its timelines follow on without a gap). */
+  {
+    g_autoptr(GBytes) body = make_sync_body (FALSE, 10000000, &n_synced);
+    g_autoptr(TactSyncResponse) response = tact_sync_response_parse_bytes (body, NULL);
+    g_autoptr(GAsyncResult) result = NULL;
+    g_autoptr(GError) error = NULL;
+
+    g_assert_nonnull (response);
+    tact_session_process_sync_async (session, response, store_result, &result);
+    g_assert_true (tact_session_process_sync_finish (session, wait_for (&result), &error));
+    g_assert_no_error (error);
+  }
+  synced = memory_now ();
+  /* How much of that is freed heap that malloc keeps rather than live data. */
+  malloc_trim (0);
+  trimmed = memory_now ();
+
+  g_print ("%u %u %u %.1f %.1f %.1f %.1f %.1f %.1f %.1f %.1f %.1f %.1f %.1f %.1f\n",
+           g_list_model_get_n_items (rooms), n_messages, n_synced, before.rss_mb, before.hwm_mb,
+           loaded.rss_mb, loaded.hwm_mb, loaded.sqlite_mb, searched.rss_mb, searched.hwm_mb,
+           searched.sqlite_mb, synced.rss_mb, synced.hwm_mb, synced.sqlite_mb, trimmed.rss_mb);
   tact_session_stop (session);
   g_clear_object (&session);
   close_store (store);
@@ -760,8 +781,9 @@ rss_child (const char *path, guint cache_kib)
 }
 
 typedef struct {
-  guint rooms, messages;
-  Memory before, loaded, searched;
+  guint rooms, messages, synced_events;
+  Memory before, loaded, searched, synced;
+  double trimmed_rss_mb;
 } RssFigures;
 
 static gboolean
@@ -776,11 +798,13 @@ measure_rss (const char *self_exe, const char *path, guint cache_kib, RssFigures
   if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, NULL,
                      &status, &error) || !g_spawn_check_wait_status (status, NULL))
     return FALSE;
-  return sscanf (out, "%u %u %lf %lf %lf %lf %lf %lf %lf %lf", &figures->rooms,
-                 &figures->messages, &figures->before.rss_mb, &figures->before.hwm_mb,
+  return sscanf (out, "%u %u %u %lf %lf %lf %lf %lf %lf %lf %lf %lf %lf %lf %lf", &figures->rooms,
+                 &figures->messages, &figures->synced_events, &figures->before.rss_mb,
+                 &figures->before.hwm_mb,
                  &figures->loaded.rss_mb, &figures->loaded.hwm_mb, &figures->loaded.sqlite_mb,
                  &figures->searched.rss_mb, &figures->searched.hwm_mb,
-                 &figures->searched.sqlite_mb) == 10;
+                 &figures->searched.sqlite_mb, &figures->synced.rss_mb, &figures->synced.hwm_mb,
+                 &figures->synced.sqlite_mb, &figures->trimmed_rss_mb) == 15;
 }
 
 static void
@@ -803,6 +827,11 @@ print_rss (const char *label, gboolean ok, const RssFigures *rss)
   g_print ("RSS, the same after 20 searches%s: VmRSS %.1f MB (VmHWM %.1f MB, SQLite heap"
            " %.1f MB)  goal < %.0f MB  %s\n", label, rss->searched.rss_mb, peak,
            rss->searched.sqlite_mb, GOAL_RSS_MB, verdict (peak < GOAL_RSS_MB));
+  g_print ("RSS, the same after a 20 MB /sync (%u more timeline events) processed and saved%s:"
+           " VmRSS %.1f MB (VmHWM %.1f MB, SQLite heap %.1f MB; %.1f MB after malloc_trim)"
+           "  goal < %.0f MB  %s\n", rss->synced_events, label, rss->synced.rss_mb,
+           rss->synced.hwm_mb, rss->synced.sqlite_mb, rss->trimmed_rss_mb, GOAL_RSS_MB,
+           verdict (rss->synced.rss_mb < GOAL_RSS_MB));
 }
 
 /* ---- Main ---------------------------------------------------------------------------- */
@@ -845,9 +874,9 @@ main (int argc, char **argv)
   InsertFigures insert;
   Latency zh_enc, zh_plain, en_enc, en_plain;
   SyncFigures sync_enc, sync_plain;
-  RssFigures rss = { 0 };
+  RssFigures rss = { 0 }, rss_small = { 0 };
   guint sync_events = 0;
-  gboolean rss_ok;
+  gboolean rss_ok, rss_small_ok;
   TactStore *enc, *plain;
   gint64 start = g_get_monotonic_time ();
 
@@ -886,7 +915,7 @@ main (int argc, char **argv)
   plain = open_store (plain_copy, FALSE);
   insert = measure_insert_rate (enc, plain, n_events);
 
-  sync_body = make_sync_body (&sync_events);
+  sync_body = make_sync_body (TRUE, 0, &sync_events);
   sync_enc = measure_sync (enc, sync_body);
   sync_plain = measure_sync (plain, sync_body);
   close_store (enc);
@@ -894,6 +923,13 @@ main (int argc, char **argv)
 
   /* 4. RSS, in a fresh process, on the encrypted copy (the session writes its settings). */
   rss_ok = self_exe != NULL && measure_rss (self_exe, enc_copy, 0, &rss);
+  /* The same with a 32 MB page cache, to show the cache's part (a second copy: the first run
+   * stored the sync). */
+  remove_db (enc_copy);
+  g_free (enc_copy);
+  enc_copy = copy_history (enc_path, cache, "scratch-enc.db");
+  rss_small_ok = self_exe != NULL && measure_rss (self_exe, enc_copy, COMPARE_CACHE_KIB,
+                                                  &rss_small);
 
   g_print ("\n# figures (issue 4, Benchmarks), %u stored events, half Chinese\n", n_events);
   g_print ("insert rate into %u stored events, encrypted:   %7.0f events/s  (%u events, %u per"
@@ -933,6 +969,7 @@ main (int argc, char **argv)
            verdict (sync_enc.save_s / sync_plain.save_s <= GOAL_RATIO));
 
   print_rss ("", rss_ok, &rss);
+  print_rss (" (cache_size 32 MB, for comparison)", rss_small_ok, &rss_small);
 
   remove_db (enc_copy);
   remove_db (plain_copy);
