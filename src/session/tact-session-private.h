@@ -10,4 +10,14 @@ void  tact_session_set_retry_scale        (TactSession *self, double scale);
 /* $XDG_DATA_HOME/tact/outbox-media/<txnId>: the copy of a file waiting in the outbox. */
 char *tact_session_dup_outbox_media_path  (const char *txn_id);
 
+/* Benchmarks: what the sync loop does with one parsed /sync response (rooms and timelines
+ * updated, then the batch saved with one save_sync), without the network loop. Returns once
+ * the models are updated and the save is queued; completes when the batch is saved. For a
+ * session that is not started; rooms new to the session still ask the server for their
+ * state, as in the loop. */
+void     tact_session_process_sync_async  (TactSession *self, TactSyncResponse *response,
+                                           GAsyncReadyCallback callback, gpointer user_data);
+gboolean tact_session_process_sync_finish (TactSession *self, GAsyncResult *result,
+                                           GError **error);
+
 G_END_DECLS

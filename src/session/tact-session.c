@@ -1319,11 +1319,16 @@ typedef struct {
   GPtrArray   *events;    /* TactStoreEvent, owned */
   GQueue       gaps;      /* Gap*, owned: filled before the batch is saved */
   guint        n_gap_events; /* gap events written at the front of events so far */
+  GTask       *done;      /* owned, may be NULL: tact_session_process_sync_async's task */
 } SaveState;
 
 static void
 save_state_free (SaveState *state)
 {
+  if (state->done)
+    g_task_return_new_error (state->done, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                             "The batch was not saved");
+  g_clear_object (&state->done);
   g_clear_object (&state->session);
   g_free (state->next_batch);
   g_clear_pointer (&state->rooms, g_ptr_array_unref);
@@ -1436,7 +1441,7 @@ fill_next_gap (SaveState *state)
   TactSession *self = state->session;
   Gap *gap = g_queue_peek_head (&state->gaps);
 
-  if (self->cancellable == NULL)
+  if (self->cancellable == NULL && state->done == NULL)
     {
       save_state_free (state);
       return;
@@ -1457,9 +1462,19 @@ sync_saved_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(SaveState) state = user_data;
   TactSession *self = state->session;
   g_autoptr(GError) error = NULL;
+  gboolean saved = tact_store_save_sync_finish (TACT_STORE (source), result, &error);
 
+  if (state->done)
+    {
+      g_autoptr(GTask) done = g_steal_pointer (&state->done);
+
+      if (saved)
+        g_task_return_boolean (done, TRUE);
+      else
+        g_task_return_error (done, g_error_copy (error));
+    }
   self->sync_in_flight = FALSE;
-  if (!tact_store_save_sync_finish (TACT_STORE (source), result, &error))
+  if (!saved)
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->cancellable == NULL)
         return;
@@ -1478,7 +1493,7 @@ sync_saved_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 static void
-process_sync (TactSession *self, TactSyncResponse *response)
+process_sync (TactSession *self, TactSyncResponse *response, GTask *done)
 {
   g_autoptr(GPtrArray) rooms = g_ptr_array_new_with_free_func ((GDestroyNotify) tact_store_room_free);
   g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) tact_store_event_free);
@@ -1597,7 +1612,29 @@ process_sync (TactSession *self, TactSyncResponse *response)
   state->next_batch = g_strdup (response->next_batch);
   state->rooms = g_steal_pointer (&rooms);
   state->events = g_steal_pointer (&events);
+  state->done = done;
   fill_next_gap (state);
+}
+
+void
+tact_session_process_sync_async (TactSession *self, TactSyncResponse *response,
+                                 GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (TACT_IS_SESSION (self));
+  g_return_if_fail (response != NULL);
+
+  task = g_task_new (self, NULL, callback, user_data);
+  g_task_set_source_tag (task, tact_session_process_sync_async);
+  process_sync (self, response, task);
+}
+
+gboolean
+tact_session_process_sync_finish (TactSession *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 static void
@@ -1626,7 +1663,7 @@ sync_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (response->n_skipped > 0)
     g_message ("Skipped %u malformed events in a sync response", response->n_skipped);
-  process_sync (self, response);
+  process_sync (self, response, NULL);
 }
 
 static void
