@@ -458,10 +458,44 @@ tact_room_find_by_txn (TactRoom *self, const char *txn_id)
   for (guint i = n; i > 0; i--)
     {
       g_autoptr(TactMessage) message = g_list_model_get_item (G_LIST_MODEL (self->timeline), i - 1);
-      if (g_strcmp0 (tact_message_get_txn_id (message), txn_id) == 0)
+      if (tact_message_is_own (message) && g_strcmp0 (tact_message_get_txn_id (message), txn_id) == 0)
         return message;
     }
   return NULL;
+}
+
+/* The local echo of our send txn_id, but only for an event that we sent: another user's event
+ * carrying the same transaction id (ids are only unique per sender) is not ours. */
+static TactMessage *
+find_own_echo (TactRoom *self, const char *sender, const char *txn_id)
+{
+  if (!txn_id || g_strcmp0 (sender, self->own_user_id) != 0)
+    return NULL;
+  return tact_room_find_by_txn (self, txn_id);
+}
+
+void
+tact_room_confirm_sent (TactRoom *self, const char *txn_id, const char *event_id)
+{
+  TactMessage *echo = tact_room_find_by_txn (self, txn_id);
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->timeline));
+
+  if (!event_id)
+    return;
+  /* The server's copy may have come first (without unsigned.transaction_id: another token,
+   * /messages): the echo takes its place, so the message is shown once. */
+  for (guint i = n; echo && i > 0; i--)
+    {
+      g_autoptr(TactMessage) message = g_list_model_get_item (G_LIST_MODEL (self->timeline), i - 1);
+      if (message != echo && g_strcmp0 (tact_message_get_event_id (message), event_id) == 0)
+        {
+          g_list_store_remove (self->timeline, i - 1);
+          break;
+        }
+    }
+  g_hash_table_add (self->event_ids, g_strdup (event_id));
+  if (echo)
+    tact_message_mark_sent (echo, event_id);
 }
 
 static void
@@ -501,11 +535,10 @@ tact_room_add_event (TactRoom *self, const TactEvent *event)
     return FALSE;
 
   /* Our own send coming back: reconcile the local echo instead of adding a copy. */
-  echo = tact_room_find_by_txn (self, event->transaction_id);
+  echo = find_own_echo (self, event->sender, event->transaction_id);
   if (echo)
     {
-      g_hash_table_add (self->event_ids, g_strdup (event->event_id));
-      tact_message_mark_sent (echo, event->event_id);
+      tact_room_confirm_sent (self, event->transaction_id, event->event_id);
       return FALSE;
     }
 
@@ -527,7 +560,7 @@ message_for_event (TactRoom *self, const TactEvent *event)
     return NULL;
   if (g_hash_table_contains (self->event_ids, event->event_id))
     return NULL;
-  if (event->transaction_id && tact_room_find_by_txn (self, event->transaction_id))
+  if (find_own_echo (self, event->sender, event->transaction_id))
     return NULL;
   body = tact_event_get_body (event);
   return tact_message_new (event->event_id, event->transaction_id, event->sender,
@@ -604,7 +637,7 @@ tact_room_prepend_stored (TactRoom *self, GPtrArray *rows)
         continue;
       if (row->event_id && g_hash_table_contains (self->event_ids, row->event_id))
         continue;
-      if (row->txn_id && tact_room_find_by_txn (self, row->txn_id))
+      if (find_own_echo (self, row->sender, row->txn_id))
         continue;
       g_ptr_array_add (messages, tact_message_new (row->event_id, row->txn_id, row->sender,
                                                    tact_room_get_member_name (self, row->sender),
@@ -637,7 +670,7 @@ tact_room_add_stored (TactRoom *self, const TactStoreEvent *row)
     return;
   if (row->event_id && g_hash_table_contains (self->event_ids, row->event_id))
     return;
-  if (row->txn_id && !row->event_id && tact_room_find_by_txn (self, row->txn_id))
+  if (!row->event_id && find_own_echo (self, row->sender, row->txn_id))
     return;
   message = tact_message_new (row->event_id, row->txn_id, row->sender,
                               tact_room_get_member_name (self, row->sender),

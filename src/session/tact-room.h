@@ -60,6 +60,10 @@ gboolean      tact_room_add_event         (TactRoom *self, const TactEvent *even
 void          tact_room_add_stored        (TactRoom *self, const TactStoreEvent *row);
 void          tact_room_append_message    (TactRoom *self, TactMessage *message);
 TactMessage  *tact_room_find_by_txn       (TactRoom *self, const char *txn_id);
+/* Our send txn_id was confirmed as event_id: the echo (if shown) is marked sent and the event id
+ * is known from then on, so the server's copy is never shown a second time (it comes without
+ * unsigned.transaction_id through /messages, or to another access token). */
+void          tact_room_confirm_sent      (TactRoom *self, const char *txn_id, const char *event_id);
 const char   *tact_room_get_prev_batch    (TactRoom *self);
 void          tact_room_clear_prev_batch  (TactRoom *self);
 /* Empties the timeline model and forgets which event ids it held (before a reload). */

@@ -497,16 +497,15 @@ send_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       g_remove (media);   /* the uploaded copy, if this was a file */
       tact_store_outbox_update_async (self->store, item->entry->txn_id, TACT_SEND_STATE_SENT,
                                       event_id, NULL, NULL, outbox_updated_cb, NULL);
-      if (item->echo)
-        tact_message_mark_sent (item->echo, event_id);
-      else
-        {
-          /* A resumed send (no echo object): mark the timeline's copy, if it is loaded. */
-          TactRoom *room = tact_session_lookup_room (self, queue->room_id);
-          TactMessage *echo = room ? tact_room_find_by_txn (room, item->entry->txn_id) : NULL;
-          if (echo)
-            tact_message_mark_sent (echo, event_id);
-        }
+      {
+        /* The timeline's echo (a resumed send has no echo object) is marked sent, and the
+         * event id is registered: the server's copy may come back without transaction_id. */
+        TactRoom *room = tact_session_lookup_room (self, queue->room_id);
+        if (room)
+          tact_room_confirm_sent (room, item->entry->txn_id, event_id);
+        if (item->echo)
+          tact_message_mark_sent (item->echo, event_id);
+      }
     }
   else
     {

@@ -748,6 +748,97 @@ test_timeline_load_keeps_synced (Fixture *f, gconstpointer data)
   g_assert_cmpuint (g_list_model_get_n_items (tact_room_get_timeline (room)), ==, 3);
 }
 
+/* ---- Local echoes: the server's copy without transaction_id is not shown twice ------------ */
+
+static guint
+count_bodies (TactRoom *room, const char *body)
+{
+  GListModel *timeline = tact_room_get_timeline (room);
+  guint n = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (timeline); i++)
+    {
+      g_autoptr(TactMessage) message = g_list_model_get_item (timeline, i);
+      n += g_strcmp0 (tact_message_get_body (message), body) == 0;
+    }
+  return n;
+}
+
+static void
+test_echo_gap_without_txn (Fixture *f, gconstpointer data)
+{
+  g_autofree char *room_id = NULL;
+  TactRoom *room = start_in_room (f, &room_id);
+  guint16 port = tact_sandbox_server_get_port (f->sandbox);
+  SyncWait w = { f->session, TACT_SYNC_STATE_READY };
+  g_autoptr(GError) error = NULL;
+  TactMessage *echo;
+  StateWait sw;
+
+  wait_until (in_state, &w, "ready");
+  /* The sync loop goes offline (long backoff); sends still leave once the server is back. */
+  tact_session_set_retry_scale (f->session, 10);
+  tact_sandbox_server_stop (f->sandbox);
+  w.state = TACT_SYNC_STATE_OFFLINE;
+  wait_until (in_state, &w, "offline");
+  g_assert_true (tact_sandbox_server_listen (f->sandbox, port, &error));
+  g_assert_no_error (error);
+  tact_session_set_retry_scale (f->session, 0.02);
+  echo = tact_session_send_text (f->session, room, "mine", NULL, &error);
+  g_assert_no_error (error);
+  sw = (StateWait) { echo, TACT_SEND_STATE_SENT };
+  wait_until (message_in_state, &sw, "the send");
+  /* More than the timeline limit after it: "mine" comes back in the gap, from /messages,
+   * which never carries unsigned.transaction_id (fixture 38). */
+  for (guint i = 1; i <= 40; i++)
+    {
+      g_autofree char *body = g_strdup_printf ("bob %02u", i);
+      client_send (f->bob, room_id, body);
+    }
+  g_signal_emit_by_name (g_network_monitor_get_default (), "network-changed", TRUE);
+  wait_until (sync_idle, f, "the limited sync");
+  {
+    CountWait cw = { tact_room_get_timeline (room), 41 };
+    wait_until (has_n_items, &cw, "the gap to be filled");
+  }
+  g_assert_cmpuint (count_bodies (room, "mine"), ==, 1);
+  g_assert_cmpuint (count_bodies (room, "bob 01"), ==, 1);
+  g_assert_cmpint (tact_message_get_send_state (echo), ==, TACT_SEND_STATE_SENT);
+}
+
+/* Model only: another user's event with the same transaction id does not reconcile our echo. */
+static void
+test_echo_other_sender (void)
+{
+  g_autoptr(TactRoom) room = tact_room_new ("!r:corp.test", "@me:corp.test");
+  g_autoptr(TactMessage) echo = tact_message_new (NULL, "txn-1", "@me:corp.test", NULL, "hi", 1,
+                                                  TACT_SEND_STATE_PENDING);
+  g_autoptr(JsonNode) node = json_from_string (
+    "{\"type\":\"m.room.message\",\"event_id\":\"$other\",\"sender\":\"@eve:evil.test\","
+    "\"origin_server_ts\":2,\"content\":{\"msgtype\":\"m.text\",\"body\":\"spoof\"},"
+    "\"unsigned\":{\"transaction_id\":\"txn-1\"}}", NULL);
+  g_autoptr(TactEvent) event = tact_event_new_from_json (json_node_get_object (node), "!r:corp.test", NULL);
+
+  tact_room_append_message (room, echo);
+  g_assert_true (tact_room_add_event (room, event));
+  g_assert_cmpint (tact_message_get_send_state (echo), ==, TACT_SEND_STATE_PENDING);
+  g_assert_null (tact_message_get_event_id (echo));
+  g_assert_cmpuint (g_list_model_get_n_items (tact_room_get_timeline (room)), ==, 2);
+
+  /* Confirmed after the server's copy came (no transaction id): one entry is left. */
+  {
+    g_autoptr(JsonNode) mine = json_from_string (
+      "{\"type\":\"m.room.message\",\"event_id\":\"$mine\",\"sender\":\"@me:corp.test\","
+      "\"origin_server_ts\":3,\"content\":{\"msgtype\":\"m.text\",\"body\":\"hi\"}}", NULL);
+    g_autoptr(TactEvent) copy = tact_event_new_from_json (json_node_get_object (mine), "!r:corp.test", NULL);
+    g_assert_true (tact_room_add_event (room, copy));
+    tact_room_confirm_sent (room, "txn-1", "$mine");
+    g_assert_cmpuint (g_list_model_get_n_items (tact_room_get_timeline (room)), ==, 2);
+    g_assert_cmpstr (tact_message_get_event_id (echo), ==, "$mine");
+    g_assert_false (tact_room_add_event (room, copy));
+  }
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -764,5 +855,7 @@ main (int argc, char *argv[])
   ADD ("/session/account/soft-logout-relogin", test_soft_logout_relogin);
   ADD ("/session/draft/survives-restart", test_draft_survives_restart);
   ADD ("/session/timeline/load-keeps-synced", test_timeline_load_keeps_synced);
+  ADD ("/session/echo/gap-without-txn", test_echo_gap_without_txn);
+  g_test_add_func ("/session/echo/other-sender", test_echo_other_sender);
   return g_test_run ();
 }
