@@ -30,8 +30,13 @@ struct _TactRoom
   gboolean is_direct;
   gboolean timeline_loaded;
   gint joined_count;    /* from the sync summary, -1 when unknown */
+  gint invited_count;   /* from the sync summary, -1 when unknown */
+  /* The counts saved by an earlier run. They hold until the full member list has been
+   * loaded: lazy-loaded syncs only bring the members who speak, so the member table alone
+   * would undercount (and an outsider who is silent would be forgotten by the guard). */
   guint stored_member_count;
   guint stored_external_count;
+  gboolean members_complete; /* the full member list (GET /state) has been applied */
   gint64 last_ts;
 };
 
@@ -130,6 +135,7 @@ tact_room_init (TactRoom *self)
   self->timeline = g_list_store_new (TACT_TYPE_MESSAGE);
   self->membership = g_strdup ("join");
   self->joined_count = -1;
+  self->invited_count = -1;
 }
 
 TactRoom *
@@ -222,8 +228,10 @@ tact_room_get_member_count (TactRoom *self)
   g_hash_table_iter_init (&iter, self->members);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &member))
     n += member_is_present (member);
+  if (self->members_complete)
+    return n;
   /* Lazy loading hides members who have not spoken: trust the larger figure. */
-  n = MAX (n, (guint) MAX (self->joined_count, 0));
+  n = MAX (n, (guint) (MAX (self->joined_count, 0) + MAX (self->invited_count, 0)));
   return MAX (n, self->stored_member_count);
 }
 
@@ -239,7 +247,7 @@ tact_room_get_external_count (TactRoom *self)
   while (g_hash_table_iter_next (&iter, (gpointer *) &user_id, (gpointer *) &member))
     if (member_is_present (member) && g_strcmp0 (server_of (user_id), self->own_server) != 0)
       n++;
-  return MAX (n, self->stored_external_count);
+  return self->members_complete ? n : MAX (n, self->stored_external_count);
 }
 
 TactRoomKind
@@ -365,13 +373,38 @@ tact_room_set_prev_batch (TactRoom *self, const char *prev_batch)
 }
 
 void
-tact_room_set_joined_count (TactRoom *self, gint joined)
+tact_room_set_summary_counts (TactRoom *self, gint joined, gint invited)
 {
+  gboolean changed = FALSE;
+
+  /* Absent (-1) keeps what is known: incremental syncs carry an empty summary. */
   if (joined >= 0 && joined != self->joined_count)
     {
       self->joined_count = joined;
-      notify_audience (self);
+      changed = TRUE;
     }
+  if (invited >= 0 && invited != self->invited_count)
+    {
+      self->invited_count = invited;
+      changed = TRUE;
+    }
+  if (changed)
+    notify_audience (self);
+}
+
+gboolean tact_room_get_members_complete (TactRoom *self) { return self->members_complete; }
+
+void
+tact_room_apply_full_state (TactRoom *self, GPtrArray *events)
+{
+  for (guint i = 0; i < events->len; i++)
+    tact_room_apply_state (self, g_ptr_array_index (events, i));
+  /* From now on the member table is the whole truth, kept current by the member events that
+   * every sync carries for membership changes. */
+  self->members_complete = TRUE;
+  self->stored_member_count = 0;
+  self->stored_external_count = 0;
+  notify_audience (self);
 }
 
 static const char *
@@ -440,9 +473,8 @@ tact_room_apply_state (TactRoom *self, const TactEvent *event)
       if (g_strcmp0 (event->state_key, self->own_user_id) == 0 && membership)
         tact_room_set_membership (self, g_str_equal (membership, "join") ? "join"
                                         : g_str_equal (membership, "invite") ? "invite" : "leave");
-      /* Counts are recomputed from the member table from now on. */
-      self->stored_member_count = 0;
-      self->stored_external_count = 0;
+      /* The stored counts stay until the full member list is in (tact_room_apply_full_state):
+       * one lazy-loaded member event must not make the others, outsiders included, vanish. */
       notify_audience (self);
     }
 }

@@ -50,7 +50,12 @@ TactStoreRoom *tact_room_to_store_row     (TactRoom *self);
 void          tact_room_set_membership    (TactRoom *self, const char *membership);
 void          tact_room_set_direct        (TactRoom *self, gboolean is_direct);
 void          tact_room_set_prev_batch    (TactRoom *self, const char *prev_batch);
-void          tact_room_set_joined_count  (TactRoom *self, gint joined);
+/* m.joined_member_count / m.invited_member_count from the sync summary (-1: absent, kept). */
+void          tact_room_set_summary_counts (TactRoom *self, gint joined, gint invited);
+/* Applies the room's whole current state (GET /state): every member, so the counts come from
+ * the member table alone from now on. */
+void          tact_room_apply_full_state  (TactRoom *self, GPtrArray *events /* TactEvent */);
+gboolean      tact_room_get_members_complete (TactRoom *self);
 /* Folds a state event (m.room.name, m.room.topic, m.room.member) into the room. */
 void          tact_room_apply_state       (TactRoom *self, const TactEvent *event);
 /* Adds a timeline event: state is folded in, messages are appended (de-duplicated by event id,

@@ -63,6 +63,7 @@ struct _TactSession
   char             *filter_id;
 
   GHashTable       *failed;       /* txn id -> TactOutboxEntry, FAILED sends kept for retry */
+  GHashTable       *members_pending; /* room ids whose full member list is being fetched */
   double            retry_scale;  /* 1.0; tests shorten the backoff delays */
 
   TactSyncState state;
@@ -162,6 +163,7 @@ tact_session_dispose (GObject *object)
   g_clear_object (&self->profile);
   g_clear_pointer (&self->idle_waiters, g_ptr_array_unref);
   g_clear_pointer (&self->failed, g_hash_table_unref);
+  g_clear_pointer (&self->members_pending, g_hash_table_unref);
 
   G_OBJECT_CLASS (tact_session_parent_class)->dispose (object);
 }
@@ -228,6 +230,7 @@ tact_session_init (TactSession *self)
   self->idle_waiters = g_ptr_array_new_with_free_func (g_object_unref);
   self->failed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                         (GDestroyNotify) tact_outbox_entry_free);
+  self->members_pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->retry_scale = 1.0;
 }
 
@@ -1245,6 +1248,26 @@ tact_session_load_older_finish (TactSession *self, GAsyncResult *result, GError 
 /* ---- Sync ------------------------------------------------------------------- */
 
 static void
+room_row_saved_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!tact_store_save_sync_finish (TACT_STORE (source), result, &error))
+    log_store_error ("Could not save a room", error);
+}
+
+/* Writes the room's row (counts, tokens) without touching the sync token. */
+static void
+save_room_row (TactSession *self, TactRoom *room)
+{
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) tact_store_room_free);
+  g_autoptr(GPtrArray) events = g_ptr_array_new ();
+
+  g_ptr_array_add (rows, tact_room_to_store_row (room));
+  tact_store_save_sync_async (self->store, NULL, rows, events, NULL, room_row_saved_cb, NULL);
+}
+
+static void
 full_state_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(RoomOp) op = user_data;
@@ -1252,14 +1275,30 @@ full_state_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GPtrArray) state = NULL;
 
   state = tact_matrix_client_get_state_finish (TACT_MATRIX_CLIENT (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  g_hash_table_remove (op->session->members_pending, tact_room_get_id (op->room));
   if (!state)
     {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_debug ("Could not load a room's members: %s", error->message);
+      /* The stored counts stay; the next sync of this room asks again. */
+      g_message ("Could not load a room's members: %s", error->message);
       return;
     }
-  for (guint i = 0; i < state->len; i++)
-    tact_room_apply_state (op->room, g_ptr_array_index (state, i));
+  tact_room_apply_full_state (op->room, state);
+  save_room_row (op->session, op->room);
+}
+
+/* Lazy loading shows only the members who spoke: the guard needs the whole audience (are
+ * outsiders present?), so a joined room's full member list is fetched once per run: rooms read
+ * from the store, rooms first seen, rooms joined from an invite. */
+static void
+ensure_full_members (TactSession *self, TactRoom *room)
+{
+  if (tact_room_get_members_complete (room) || g_strcmp0 (tact_room_get_membership (room), "join") != 0
+      || !g_hash_table_add (self->members_pending, g_strdup (tact_room_get_id (room))))
+    return;
+  tact_matrix_client_get_state_async (self->client, tact_room_get_id (room), self->cancellable,
+                                      full_state_cb, room_op_new (self, room));
 }
 
 static void
@@ -1500,7 +1539,8 @@ process_sync (TactSession *self, TactSyncResponse *response)
           if (event_is_storable (event))
             g_ptr_array_add (events, store_event_from (event));
         }
-      tact_room_set_joined_count (room, sync_room->joined_member_count);
+      tact_room_set_summary_counts (room, sync_room->joined_member_count,
+                                    sync_room->invited_member_count);
       if (sync_room->typing)
         {
           g_ptr_array_add (sync_room->typing, NULL);
@@ -1531,13 +1571,8 @@ process_sync (TactSession *self, TactSyncResponse *response)
       if (created || (!tact_room_get_prev_batch (room) && !tact_room_get_at_start (room)))
         tact_room_set_prev_batch (room, sync_room->prev_batch);
       if (created)
-        {
-          /* Lazy loading shows only the members who spoke: learn the audience once in full,
-           * since the guard needs to know whether outsiders are present. */
-          tact_matrix_client_get_state_async (self->client, sync_room->room_id, self->cancellable,
-                                              full_state_cb, room_op_new (self, room));
-          tact_room_set_timeline_loaded (room, FALSE);
-        }
+        tact_room_set_timeline_loaded (room, FALSE);
+      ensure_full_members (self, room);
       sync_room_listing (self, room);
     }
 
@@ -1822,6 +1857,7 @@ rooms_loaded_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       TactRoom *room = ensure_room (self, row->room_id, NULL);
       tact_room_apply_store_row (room, row);
       sync_room_listing (self, room);
+      ensure_full_members (self, room);
     }
   tact_store_get_sync_token_async (self->store, self->cancellable, token_loaded_cb, g_object_ref (self));
 }
@@ -1856,6 +1892,8 @@ tact_session_stop (TactSession *self)
   g_clear_signal_handler (&self->network_handler, g_network_monitor_get_default ());
   g_clear_handle_id (&self->sync_retry_source, g_source_remove);
   self->sync_in_flight = FALSE;
+  if (self->members_pending)
+    g_hash_table_remove_all (self->members_pending);   /* cancelled: asked again at start */
   if (self->queues)
     {
       g_hash_table_iter_init (&iter, self->queues);

@@ -25,6 +25,8 @@ typedef struct {
   TactSession       *session;
 } Fixture;
 
+static const char SEEDED[] = "seeded";   /* fixture data: a sandbox with the demo world */
+
 static gboolean deadline_cb (gpointer data) { *(gboolean *) data = TRUE; return G_SOURCE_REMOVE; }
 typedef gboolean (*Condition) (gpointer data);
 
@@ -56,6 +58,21 @@ register_user (Fixture *f, const char *prefix)
 
   tact_matrix_client_register_async (client, username, "correct horse battery staple", NULL, store_result_cb, &result);
   g_assert_true (tact_matrix_client_register_finish (client, wait_result (&result, "register"), &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  return g_steal_pointer (&client);
+}
+
+static TactMatrixClient *
+login_user (Fixture *f, const char *user)
+{
+  g_autoptr(TactMatrixClient) client = tact_matrix_client_new (f->homeserver);
+  GAsyncResult *result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  tact_matrix_client_login_async (client, user, TACT_SANDBOX_PASSWORD, NULL, "test", NULL,
+                                  store_result_cb, &result);
+  g_assert_true (tact_matrix_client_login_finish (client, wait_result (&result, "login"), &error));
   g_assert_no_error (error);
   g_clear_object (&result);
   return g_steal_pointer (&client);
@@ -93,9 +110,12 @@ fixture_setup (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
   f->sandbox = tact_sandbox_server_new (TACT_SANDBOX_SERVER_NAME);
   tact_sandbox_server_set_reply_delay (f->sandbox, 0);
+  if (data == SEEDED)
+    tact_sandbox_server_seed_demo (f->sandbox);   /* before any user is registered */
   g_assert_true (tact_sandbox_server_listen (f->sandbox, 0, &error));
   f->homeserver = tact_sandbox_server_dup_base_url (f->sandbox);
-  f->alice = register_user (f, "alice");
+  /* Seeded: alice is @me, in Project Falcon with the external @zhang:partner.test. */
+  f->alice = data == SEEDED ? login_user (f, TACT_SANDBOX_USER) : register_user (f, "alice");
   f->bob = register_user (f, "bob");
   f->key = random_key ();
   f->db_path = g_build_filename (f->tmpdir, "history.db", NULL);
@@ -839,6 +859,89 @@ test_echo_other_sender (void)
   }
 }
 
+/* ---- Members: a restart and a lazy-loaded member event keep the outsiders counted ------- */
+
+typedef struct { TactRoom *room; guint external; } ExternalWait;
+static gboolean external_is (gpointer d) { ExternalWait *w = d; return tact_room_get_external_count (w->room) == w->external; }
+static void external_min_cb (TactRoom *room, GParamSpec *p, gpointer d) { guint *min = d; *min = MIN (*min, tact_room_get_external_count (room)); }
+
+static void
+restart_session (Fixture *f)
+{
+  tact_session_stop (f->session);
+  g_clear_object (&f->session);
+  tact_store_close (f->store);
+  g_clear_object (&f->store);
+  f->store = open_store (f->db_path, f->key);
+  f->session = tact_session_new (f->alice, f->store, f->profile);
+  tact_session_set_retry_scale (f->session, 0.02);
+}
+
+static gboolean
+member_present (gpointer d)
+{
+  MemberWait *w = d;
+  TactMember *member = tact_room_lookup_member (w->room, w->user_id);
+  return member != NULL;
+}
+
+static void
+test_members_external_survives_restart (Fixture *f, gconstpointer data)
+{
+  g_autofree char *room_id = tact_sandbox_server_dup_room_id (f->sandbox, "Project Falcon");
+  RoomWait rw = { f->session, room_id };
+  ExternalWait ew;
+  MemberWait mw;
+  guint min_external = G_MAXUINT;
+  TactRoom *room;
+
+  g_assert_nonnull (room_id);
+  tact_session_start (f->session);
+  wait_until (room_joined, &rw, "Project Falcon");
+  room = tact_session_lookup_room (f->session, room_id);
+  ew = (ExternalWait) { room, 1 };
+  wait_until (external_is, &ew, "zhang counted as external");
+  wait_until (sync_idle, f, "a settled sync");
+
+  /* Restart: the counts come from the store; zhang has not spoken since. */
+  restart_session (f);
+  rw.session = f->session;
+  tact_session_start (f->session);
+  wait_until (room_joined, &rw, "Project Falcon after the restart");
+  room = tact_session_lookup_room (f->session, room_id);
+  g_assert_cmpuint (tact_room_get_external_count (room), ==, 1);
+  g_signal_connect (room, "notify::external-count", G_CALLBACK (external_min_cb), &min_external);
+  g_signal_connect (room, "notify::member-count", G_CALLBACK (external_min_cb), &min_external);
+
+  /* One member event in a lazy-loaded sync: an internal colleague is invited. */
+  {
+    GAsyncResult *result = NULL;
+    g_autoptr(GError) error = NULL;
+    tact_matrix_client_invite_async (f->alice, room_id, TACT_SANDBOX_HEAD, NULL, store_result_cb, &result);
+    g_assert_true (tact_matrix_client_invite_finish (f->alice, wait_result (&result, "invite"), &error));
+    g_assert_no_error (error);
+    g_clear_object (&result);
+  }
+  mw = (MemberWait) { room, TACT_SANDBOX_HEAD, 0 };
+  wait_until (member_present, &mw, "the invite in the sync");
+  wait_until (sync_idle, f, "the sync to settle");
+  g_assert_true (tact_room_get_members_complete (room));
+  g_assert_cmpuint (tact_room_get_external_count (room), ==, 1);
+  g_assert_cmpuint (min_external, ==, 1);   /* never dropped to 0, not even for a moment */
+  {
+    TactOutgoing outgoing = { 0 };
+    tact_room_describe_audience (room, &outgoing);
+    g_assert_cmpuint (outgoing.external_count, ==, 1);
+  }
+
+  /* And the store keeps it for the next start. */
+  restart_session (f);
+  rw.session = f->session;
+  tact_session_start (f->session);
+  wait_until (room_joined, &rw, "Project Falcon after a second restart");
+  g_assert_cmpuint (tact_room_get_external_count (tact_session_lookup_room (f->session, room_id)), ==, 1);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -857,5 +960,7 @@ main (int argc, char *argv[])
   ADD ("/session/timeline/load-keeps-synced", test_timeline_load_keeps_synced);
   ADD ("/session/echo/gap-without-txn", test_echo_gap_without_txn);
   g_test_add_func ("/session/echo/other-sender", test_echo_other_sender);
+  g_test_add ("/session/members/external-survives-restart", Fixture, SEEDED, fixture_setup,
+              test_members_external_survives_restart, fixture_teardown);
   return g_test_run ();
 }
