@@ -85,6 +85,7 @@ enum {
 
 enum {
   SIGNAL_LOGGED_OUT,
+  SIGNAL_ACCOUNT_CLEARED,
   N_SIGNALS
 };
 
@@ -143,10 +144,18 @@ set_state (TactSession *self, TactSyncState state)
 static void
 logged_out (TactSession *self, const GError *error)
 {
+  gboolean soft = tact_matrix_error_is_soft_logout (error);
+  g_autoptr(TactSession) alive = g_object_ref (self);   /* handlers may drop the last ref */
+
   if (self->state == TACT_SYNC_STATE_LOGGED_OUT)
     return;
   set_state (self, TACT_SYNC_STATE_LOGGED_OUT);
-  g_signal_emit (self, signals[SIGNAL_LOGGED_OUT], 0, tact_matrix_error_is_soft_logout (error));
+  /* A hard logout ends this device's session on the server: nothing will work again with this
+   * token, so the sync loop and the queues stop (the outbox stays in the store, the history
+   * too). A soft logout only pauses them until tact_account_relogin_async. */
+  if (!soft)
+    tact_session_stop (self);
+  g_signal_emit (self, signals[SIGNAL_LOGGED_OUT], 0, soft);
 }
 
 static void
@@ -216,9 +225,23 @@ tact_session_class_init (TactSessionClass *klass)
    *
    * The server no longer accepts the access token.
    */
+  /* With @soft FALSE (a hard logout: what Synapse 1.67 always sends, fixture 78) the session
+   * has already stopped syncing and sending when this is emitted, and an account made by
+   * tact-account.c removes the dead token from the keyring: the UI shows the sign-in page. */
   signals[SIGNAL_LOGGED_OUT] =
     g_signal_new ("logged-out", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                   NULL, G_TYPE_NONE, 1, G_TYPE_BOOLEAN);
+
+  /**
+   * TactSession::account-cleared:
+   *
+   * After a hard logout, the account's sign-in has been removed from the keyring (emitted by
+   * tact-account.c, even when the keyring failed: the warning is logged), so the next start
+   * shows the sign-in page. The history database and its key are kept.
+   */
+  signals[SIGNAL_ACCOUNT_CLEARED] =
+    g_signal_new ("account-cleared", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 0);
 }
 
 static void

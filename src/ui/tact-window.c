@@ -534,7 +534,9 @@ logged_out_cb (TactWindow *self, gboolean soft)
 
   if (!soft)
     {
-      /* A hard logout: this device's session is over on the server. */
+      /* A hard logout: this device's session is over on the server. The session has stopped
+       * and the keyring forgets the dead sign-in; history and unsent messages stay on disk. */
+      tact_window_set_session (self, NULL);
       tact_window_show_login (self, self->sandbox_url,
                               _("The server ended this session. Sign in again; unsent messages are kept."));
       return;

@@ -683,6 +683,82 @@ test_soft_logout_relogin (Fixture *f, gconstpointer data)
 }
 
 
+/* ---- Hard logout: the account ends cleanly -------------------------------------------- */
+
+static void count_cb (gpointer instance, gpointer d) { (*(guint *) d)++; }
+static gboolean count_positive (gpointer d) { return *(guint *) d > 0; }
+
+static void
+test_hard_logout_ends_account (Fixture *f, gconstpointer data)
+{
+  g_autoptr(TactMatrixClient) carol = register_user (f, "carol");
+  g_autoptr(TactSession) session = NULL;
+  g_autoptr(TactAccountSecret) secret = NULL;
+  g_autoptr(GPtrArray) outbox = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *room_id = NULL;
+  g_autofree char *db_path = NULL;
+  GAsyncResult *result = NULL;
+  SyncWait w;
+  RoomWait rw;
+  gint soft = -1;
+  guint cleared = 0;
+  TactMessage *echo;
+
+  tact_account_login_async (f->homeserver, tact_matrix_client_get_user_id (carol),
+                            "correct horse battery staple", TRUE, NULL, store_result_cb, &result);
+  session = tact_account_login_finish (wait_result (&result, "account login"), &error);
+  g_clear_object (&result);
+  if (!session && error->domain == TACT_STORE_ERROR)
+    {
+      g_test_skip ("no keyring");   /* the suite runs this under with-keyring.sh */
+      return;
+    }
+  g_assert_no_error (error);
+  tact_session_set_retry_scale (session, 0.02);
+  g_signal_connect (session, "logged-out", G_CALLBACK (logged_out_cb), &soft);
+  g_signal_connect (session, "account-cleared", G_CALLBACK (count_cb), &cleared);
+  room_id = create_room (tact_session_get_client (session), "{\"name\":\"H\"}");
+  tact_session_start (session);
+  rw = (RoomWait) { session, room_id };
+  wait_until (room_joined, &rw, "the room");
+  w = (SyncWait) { session, TACT_SYNC_STATE_READY };
+  wait_until (in_state, &w, "ready");
+
+  /* Synapse 1.67 answers a dead token with soft_logout false (fixture 78). */
+  tact_sandbox_server_expire_tokens (f->sandbox, FALSE);
+  wait_until (got_signal, &soft, "logged-out");
+  g_assert_cmpint (soft, ==, 0);
+  g_assert_cmpint (tact_session_get_sync_state (session), ==, TACT_SYNC_STATE_LOGGED_OUT);
+  wait_until (count_positive, &cleared, "the keyring to be cleared");
+
+  /* The dead token is gone from the keyring: the next start shows the sign-in page. */
+  tact_secrets_lookup_account_async (NULL, store_result_cb, &result);
+  secret = tact_secrets_lookup_account_finish (wait_result (&result, "lookup"), &error);
+  g_clear_object (&result);
+  g_assert_no_error (error);
+  g_assert_true (secret == NULL || g_strcmp0 (secret->user_id, tact_matrix_client_get_user_id (carol)) != 0);
+
+  /* Sync and sends have stopped; what is written now stays in the outbox, and so does the history. */
+  echo = tact_session_send_text (session, tact_session_lookup_room (session, room_id), "kept", NULL, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < 50; i++)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_cmpint (tact_message_get_send_state (echo), ==, TACT_SEND_STATE_PENDING);
+  g_assert_cmpuint (tact_sandbox_server_get_pending_syncs (f->sandbox), ==, 0);
+  tact_store_outbox_list_async (tact_session_get_store (session), NULL, store_result_cb, &result);
+  outbox = tact_store_outbox_list_finish (tact_session_get_store (session), wait_result (&result, "outbox"), &error);
+  g_clear_object (&result);
+  g_assert_no_error (error);
+  g_assert_cmpuint (outbox->len, ==, 1);
+  g_assert_cmpstr (((TactOutboxEntry *) g_ptr_array_index (outbox, 0))->txn_id, ==, tact_message_get_txn_id (echo));
+  g_assert_cmpuint (tact_sandbox_server_count_events (f->sandbox, room_id, NULL, "m.room.message"), ==, 0);
+  db_path = g_strdup (tact_store_get_path (tact_session_get_store (session)));
+  tact_session_stop (session);
+  tact_store_close (tact_session_get_store (session));
+  g_assert_true (g_file_test (db_path, G_FILE_TEST_EXISTS));
+}
+
 /* ---- Drafts survive a restart (encrypted, in the store) ------------------------------ */
 
 static char *
@@ -956,6 +1032,7 @@ main (int argc, char *argv[])
   ADD ("/session/timeline/back-pagination", test_timeline_back_pagination);
   ADD ("/session/room/members-typing", test_room_members_typing);
   ADD ("/session/account/soft-logout-relogin", test_soft_logout_relogin);
+  ADD ("/session/account/hard-logout-ends", test_hard_logout_ends_account);
   ADD ("/session/draft/survives-restart", test_draft_survives_restart);
   ADD ("/session/timeline/load-keeps-synced", test_timeline_load_keeps_synced);
   ADD ("/session/echo/gap-without-txn", test_echo_gap_without_txn);
