@@ -67,7 +67,12 @@ struct _TactSession
   double            retry_scale;  /* 1.0; tests shorten the backoff delays */
 
   TactSyncState state;
+  GError *sync_error;        /* owned: why the server refuses to sync (state ERROR) */
+  gboolean filter_refreshed; /* the filter was uploaded again after a refusal; reset by a good sync */
+  GHashTable *gaps;          /* room id -> PendingGap: holes back-pagination fills first */
   guint sync_failures;
+  guint retry_delay_s;       /* the offline backoff's current delay ("retry-delay"), 0 when none */
+  gboolean caught_up;        /* a sync has been saved since start: long-polls may begin */
   guint sync_retry_source;
   gulong network_handler;
   gboolean sync_in_flight;
@@ -80,6 +85,7 @@ enum {
   PROP_0,
   PROP_SYNC_STATE,
   PROP_PROFILE,
+  PROP_RETRY_DELAY,
   N_PROPS
 };
 
@@ -92,6 +98,8 @@ enum {
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
+typedef struct _PendingGap PendingGap;
+static void pending_gap_free (PendingGap *gap);
 static void sync_once (TactSession *self);
 static void pump_queue (TactSession *self, RoomQueue *queue);
 
@@ -184,6 +192,8 @@ tact_session_finalize (GObject *object)
 
   g_free (self->since);
   g_free (self->filter_id);
+  g_clear_error (&self->sync_error);
+  g_clear_pointer (&self->gaps, g_hash_table_unref);
 
   G_OBJECT_CLASS (tact_session_parent_class)->finalize (object);
 }
@@ -197,6 +207,7 @@ tact_session_get_property (GObject *object, guint prop_id, GValue *value, GParam
     {
     case PROP_SYNC_STATE: g_value_set_int (value, self->state); break;
     case PROP_PROFILE: g_value_set_object (value, self->profile); break;
+    case PROP_RETRY_DELAY: g_value_set_uint (value, self->retry_delay_s); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -211,12 +222,17 @@ tact_session_class_init (TactSessionClass *klass)
   object_class->get_property = tact_session_get_property;
 
   properties[PROP_SYNC_STATE] =
-    g_param_spec_int ("sync-state", NULL, NULL, TACT_SYNC_STATE_STOPPED, TACT_SYNC_STATE_LOGGED_OUT,
+    g_param_spec_int ("sync-state", NULL, NULL, TACT_SYNC_STATE_STOPPED, TACT_SYNC_STATE_ERROR,
                       TACT_SYNC_STATE_STOPPED,
                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   properties[PROP_PROFILE] =
     g_param_spec_object ("profile", NULL, NULL, TACT_TYPE_PROFILE,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  /* Offline: the seconds until the next sync attempt (1, 5, 10, 20, then 30), 0 otherwise.
+   * Notified each time an attempt is scheduled, so a view can say "retrying in …". */
+  properties[PROP_RETRY_DELAY] =
+    g_param_spec_uint ("retry-delay", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
@@ -254,6 +270,7 @@ tact_session_init (TactSession *self)
   self->failed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                         (GDestroyNotify) tact_outbox_entry_free);
   self->members_pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->gaps = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) pending_gap_free);
   self->retry_scale = 1.0;
 }
 
@@ -277,6 +294,7 @@ TactMatrixClient *tact_session_get_client (TactSession *self) { return self->cli
 TactStore *tact_session_get_store (TactSession *self) { return self->store; }
 TactProfile *tact_session_get_profile (TactSession *self) { return self->profile; }
 TactSyncState tact_session_get_sync_state (TactSession *self) { return self->state; }
+const GError *tact_session_get_sync_error (TactSession *self) { return self->sync_error; }
 GListModel *tact_session_get_rooms (TactSession *self) { return G_LIST_MODEL (self->rooms); }
 
 const char *
@@ -1041,6 +1059,128 @@ tact_session_discard_message (TactSession *self, TactRoom *room, TactMessage *me
     g_list_store_remove (G_LIST_STORE (timeline), position);
 }
 
+/* ---- Gaps the sync could not fill --------------------------------------------- */
+
+/* A hole in a room's history: a limited sync's gap larger than the fill budget, or one whose
+ * /messages request the server refused. Back-pagination fills it before anything older, from
+ * /messages at from, until an event older than stop_ts (or already shown). Kept in the store's
+ * meta table as "gap:<room id>" (JSON), written before the batch that opens it is saved. */
+struct _PendingGap {
+  char   *from;     /* the /messages token at the hole's newer edge */
+  char   *anchor;   /* event id of the oldest event after the hole, or NULL */
+  gint64  stop_ts;  /* the newest event known before the hole */
+};
+
+static void
+pending_gap_free (PendingGap *gap)
+{
+  g_free (gap->from);
+  g_free (gap->anchor);
+  g_free (gap);
+}
+
+static char *
+gap_key (const char *room_id)
+{
+  return g_strconcat ("gap:", room_id, NULL);
+}
+
+static void
+gap_saved_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!tact_store_set_meta_finish (TACT_STORE (source), result, &error))
+    log_store_error ("Could not record a gap in a room's history", error);
+}
+
+/* Writes (or, gap NULL, deletes) the room's gap in the store. */
+static void
+persist_gap (TactSession *self, const char *room_id, const PendingGap *gap)
+{
+  g_autofree char *key = gap_key (room_id);
+  g_autofree char *json = NULL;
+
+  if (gap)
+    {
+      g_autoptr(JsonObject) object = json_object_new ();
+      g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+
+      json_object_set_string_member (object, "from", gap->from);
+      if (gap->anchor)
+        json_object_set_string_member (object, "anchor", gap->anchor);
+      json_object_set_int_member (object, "stop_ts", gap->stop_ts);
+      json_node_set_object (node, object);
+      json = json_to_string (node, FALSE);
+    }
+  tact_store_set_meta_async (self->store, key, json, NULL, gap_saved_cb, NULL);
+}
+
+/* Records a hole. A room keeps one: a second hole while one is open merges with it (from the
+ * newer edge down to the older stop_ts; what lies between is known and de-duplicated). */
+static void
+record_gap (TactSession *self, TactRoom *room, const char *from, const char *anchor, gint64 stop_ts)
+{
+  PendingGap *gap = g_new0 (PendingGap, 1);
+  PendingGap *old = g_hash_table_lookup (self->gaps, tact_room_get_id (room));
+
+  gap->from = g_strdup (from);
+  gap->anchor = g_strdup (anchor);
+  gap->stop_ts = old ? MIN (old->stop_ts, stop_ts) : stop_ts;
+  persist_gap (self, tact_room_get_id (room), gap);
+  g_hash_table_replace (self->gaps, g_strdup (tact_room_get_id (room)), gap);
+}
+
+static void
+forget_gap (TactSession *self, TactRoom *room)
+{
+  if (g_hash_table_remove (self->gaps, tact_room_get_id (room)))
+    persist_gap (self, tact_room_get_id (room), NULL);
+}
+
+typedef struct {
+  TactSession *session;  /* owned ref */
+  char        *room_id;  /* owned */
+} GapLoad;
+
+static void
+gap_loaded_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GapLoad *load = user_data;
+  g_autofree char *json = tact_store_get_meta_finish (TACT_STORE (source), result, NULL);
+  g_autoptr(JsonNode) node = json ? json_from_string (json, NULL) : NULL;
+
+  if (node && JSON_NODE_HOLDS_OBJECT (node) && load->session->gaps
+      && !g_hash_table_contains (load->session->gaps, load->room_id))
+    {
+      JsonObject *object = json_node_get_object (node);
+      const char *from = json_object_get_string_member_with_default (object, "from", NULL);
+
+      if (from)
+        {
+          PendingGap *gap = g_new0 (PendingGap, 1);
+          gap->from = g_strdup (from);
+          gap->anchor = g_strdup (json_object_get_string_member_with_default (object, "anchor", NULL));
+          gap->stop_ts = json_object_get_int_member_with_default (object, "stop_ts", 0);
+          g_hash_table_insert (load->session->gaps, g_strdup (load->room_id), gap);
+        }
+    }
+  g_object_unref (load->session);
+  g_free (load->room_id);
+  g_free (load);
+}
+
+static void
+load_gap (TactSession *self, const char *room_id)
+{
+  g_autofree char *key = gap_key (room_id);
+  GapLoad *load = g_new0 (GapLoad, 1);
+
+  load->session = g_object_ref (self);
+  load->room_id = g_strdup (room_id);
+  tact_store_get_meta_async (self->store, key, NULL, gap_loaded_cb, load);
+}
+
 /* ---- Timeline loading -------------------------------------------------------- */
 
 typedef struct {
@@ -1214,6 +1354,8 @@ older_fetch (GTask *task)
                                          older_page_cb, task);
 }
 
+static void older_gap_fetch (GTask *task);
+
 static void
 older_stored_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -1222,20 +1364,125 @@ older_stored_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GPtrArray) rows = NULL;
   GError *error = NULL;
 
+  PendingGap *gap;
+
   rows = tact_store_load_timeline_finish (TACT_STORE (source), result, &error);
   if (!rows)
     {
       g_task_return_error (task, error);
       return;
     }
+  /* Under a recorded hole, only what lies after it: the rest is older than the hole's events. */
+  gap = g_hash_table_lookup (state->session->gaps, tact_room_get_id (state->room));
+  for (guint i = rows->len; gap && i > 0; i--)
+    if (((TactStoreEvent *) g_ptr_array_index (rows, i - 1))->ts <= gap->stop_ts)
+      g_ptr_array_remove_index (rows, i - 1);
   state->added = tact_room_prepend_stored (state->room, rows);
   if (state->added > 0)
     {
       g_task_return_int (task, state->added);
       return;
     }
-  /* The store has nothing older: ask the server. */
-  older_fetch (g_steal_pointer (&task));
+  /* The store has nothing older (before the hole): ask the server. */
+  if (gap)
+    older_gap_fetch (g_steal_pointer (&task));
+  else
+    older_fetch (g_steal_pointer (&task));
+}
+
+static void
+older_from_store (GTask *task)
+{
+  OlderState *state = g_task_get_task_data (task);
+  TactRoom *room = state->room;
+
+  /* Oldest shown first; 0 (an empty timeline) asks for the newest. The store's before_ts is
+   * strict, so events sharing the oldest millisecond are de-duplicated by event id instead. */
+  tact_store_load_timeline_async (state->session->store, tact_room_get_id (room),
+                                  tact_room_get_oldest_ts (room) > 0 ? tact_room_get_oldest_ts (room) + 1 : 0,
+                                  TIMELINE_PAGE, g_task_get_cancellable (task), older_stored_cb, task);
+}
+
+/* A page of a recorded hole (newest first): inserted before the events after the hole. */
+static void
+older_gap_page_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  OlderState *state = g_task_get_task_data (task);
+  TactSession *self = state->session;
+  PendingGap *gap = g_hash_table_lookup (self->gaps, tact_room_get_id (state->room));
+  g_autoptr(TactMessagesPage) page = NULL;
+  g_autoptr(GPtrArray) ordered = g_ptr_array_new ();
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) tact_store_event_free);
+  g_autoptr(GPtrArray) room_rows = g_ptr_array_new_with_free_func ((GDestroyNotify) tact_store_room_free);
+  GError *error = NULL;
+  gboolean reached = FALSE;
+  guint n = 0;
+
+  page = tact_matrix_client_get_messages_finish (TACT_MATRIX_CLIENT (source), result, &error);
+  if (!page)
+    {
+      g_task_return_error (task, error);   /* the hole stays recorded */
+      return;
+    }
+  if (!gap)
+    {
+      g_task_return_int (task, state->added);
+      return;
+    }
+  for (; n < page->chunk->len && !reached; n++)
+    {
+      TactEvent *event = g_ptr_array_index (page->chunk, n);
+      reached = tact_room_has_event (state->room, event->event_id)
+                || (gap->stop_ts > 0 && event->origin_server_ts < gap->stop_ts);
+    }
+  if (reached)
+    n--;
+  for (guint i = n; i > 0; i--)
+    {
+      TactEvent *event = g_ptr_array_index (page->chunk, i - 1);
+      g_ptr_array_add (ordered, event);
+      if (event_is_storable (event))
+        g_ptr_array_add (rows, store_event_from (event));
+    }
+  state->added += tact_room_has_event (state->room, gap->anchor)
+                  ? tact_room_insert_events (state->room, gap->anchor, ordered)
+                  : tact_room_prepend_events (state->room, ordered);
+  state->pages++;
+  g_ptr_array_add (room_rows, tact_room_to_store_row (state->room));
+  tact_store_save_sync_async (self->store, NULL, room_rows, rows, NULL, older_saved_cb, NULL);
+
+  if (reached || !page->end)
+    forget_gap (self, state->room);
+  else
+    {
+      g_free (gap->from);
+      gap->from = g_strdup (page->end);
+      if (ordered->len > 0)
+        {
+          g_free (gap->anchor);
+          gap->anchor = g_strdup (((TactEvent *) g_ptr_array_index (ordered, 0))->event_id);
+        }
+      persist_gap (self, tact_room_get_id (state->room), gap);
+    }
+
+  if (state->added > 0 || state->pages >= OLDER_PAGES)
+    g_task_return_int (task, state->added);
+  else if (g_hash_table_contains (self->gaps, tact_room_get_id (state->room)))
+    older_gap_fetch (g_steal_pointer (&task));
+  else
+    older_from_store (g_steal_pointer (&task));   /* filled: on to what lies before it */
+}
+
+static void
+older_gap_fetch (GTask *task)
+{
+  OlderState *state = g_task_get_task_data (task);
+  PendingGap *gap = g_hash_table_lookup (state->session->gaps, tact_room_get_id (state->room));
+
+  tact_matrix_client_get_messages_async (state->session->client, tact_room_get_id (state->room),
+                                         gap->from, 'b', OLDER_PAGE, g_task_get_cancellable (task),
+                                         older_gap_page_cb, task);
 }
 
 void
@@ -1244,22 +1491,27 @@ tact_session_load_older_async (TactSession *self, TactRoom *room, GCancellable *
 {
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
   OlderState *state = g_new0 (OlderState, 1);
+  PendingGap *gap;
 
   g_task_set_source_tag (task, tact_session_load_older_async);
   state->session = g_object_ref (self);
   state->room = g_object_ref (room);
   g_task_set_task_data (task, state, (GDestroyNotify) older_state_free);
   tact_room_set_timeline_loaded (room, TRUE);
+  /* A recorded hole is filled once the timeline reaches its edge (the anchor at the top or
+   * nothing shown), the store's events after it first: everything stored before it is older. */
+  gap = g_hash_table_lookup (self->gaps, tact_room_get_id (room));
+  if (gap && (!gap->anchor || tact_room_has_event (room, gap->anchor)))
+    {
+      older_gap_fetch (g_steal_pointer (&task));
+      return;
+    }
   if (tact_room_get_at_start (room))
     {
       g_task_return_int (task, 0);
       return;
     }
-  /* Oldest shown first; 0 (an empty timeline) asks for the newest. The store's before_ts is
-   * strict, so events sharing the oldest millisecond are de-duplicated by event id instead. */
-  tact_store_load_timeline_async (self->store, tact_room_get_id (room),
-                                  tact_room_get_oldest_ts (room) > 0 ? tact_room_get_oldest_ts (room) + 1 : 0,
-                                  TIMELINE_PAGE, cancellable, older_stored_cb, g_steal_pointer (&task));
+  older_from_store (g_steal_pointer (&task));
 }
 
 gssize
@@ -1415,14 +1667,30 @@ schedule_sync (TactSession *self, guint delay_s)
 }
 
 static void
+set_retry_delay (TactSession *self, guint delay_s)
+{
+  self->retry_delay_s = delay_s;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RETRY_DELAY]);
+}
+
+static void
 sync_failed (TactSession *self)
 {
+  /* Not MIN (failures++, …): the macro evaluates its argument twice (the bug this had: 5, 20, 30). */
+  guint delay_s = sync_backoff_s[MIN (self->sync_failures, G_N_ELEMENTS (sync_backoff_s) - 1)];
+
+  self->sync_failures++;
+
   set_state (self, TACT_SYNC_STATE_OFFLINE);
-  schedule_sync (self, sync_backoff_s[MIN (self->sync_failures++, G_N_ELEMENTS (sync_backoff_s) - 1)]);
+  set_retry_delay (self, delay_s);
+  schedule_sync (self, delay_s);
 }
 
 static void sync_saved_cb (GObject *source, GAsyncResult *result, gpointer user_data);
+static void sync_refused (TactSession *self, const GError *error);
 static void fill_next_gap (SaveState *state);
+static void gap_overflow (TactSession *self, Gap *gap);
+static void gap_finish (SaveState *state, Gap *gap);
 
 static void
 gap_page_cb (GObject *source, GAsyncResult *result, gpointer user_data)
@@ -1435,7 +1703,8 @@ gap_page_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   gboolean reached = FALSE;
 
   page = tact_matrix_client_get_messages_finish (TACT_MATRIX_CLIENT (source), result, &error);
-  if (!page)
+  if (!page && (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || !self->cancellable
+                || tact_matrix_error_is_transient (error)))
     {
       self->sync_in_flight = FALSE;
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && self->cancellable)
@@ -1445,6 +1714,16 @@ gap_page_cb (GObject *source, GAsyncResult *result, gpointer user_data)
           sync_failed (self);
         }
       save_state_free (state);
+      return;
+    }
+  if (!page)
+    {
+      /* Refused (a 4xx): only this room is affected. The hole is kept for back-pagination and
+       * the batch goes on; what was found so far is inserted below. */
+      g_message ("The server refused to fill a timeline gap (HTTP %u); kept for later",
+                 tact_matrix_error_get_http_status (error));
+      gap_overflow (self, gap);
+      gap_finish (state, gap);
       return;
     }
 
@@ -1468,9 +1747,27 @@ gap_page_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
   if (!reached && gap->from)
-    g_message ("A timeline gap was larger than %u events; older history loads on demand",
-               GAP_PAGES * GAP_PAGE);
+    {
+      g_message ("A timeline gap was larger than %u events; back-pagination fills the rest",
+                 GAP_PAGES * GAP_PAGE);
+      gap_overflow (self, gap);
+    }
+  gap_finish (state, gap);
+}
 
+/* The part of a gap not filled now: recorded, with the oldest event found as its anchor. */
+static void
+gap_overflow (TactSession *self, Gap *gap)
+{
+  TactEvent *oldest = gap->found->len > 0 ? g_ptr_array_index (gap->found, gap->found->len - 1) : NULL;
+
+  record_gap (self, gap->room, gap->from, oldest ? oldest->event_id : gap->anchor, gap->stop_ts);
+}
+
+/* Puts the gap's events in the model and the batch, then fills the next gap. */
+static void
+gap_finish (SaveState *state, Gap *gap)
+{
   /* Oldest first: into the model before the batch's first event, and into this batch's save. */
   {
     g_autoptr(GPtrArray) ordered = g_ptr_array_new ();
@@ -1533,6 +1830,10 @@ sync_saved_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   g_free (self->since);
   self->since = g_steal_pointer (&state->next_batch);
   self->sync_failures = 0;
+  self->filter_refreshed = FALSE;
+  self->caught_up = TRUE;
+  if (self->retry_delay_s != 0)
+    set_retry_delay (self, 0);
   set_state (self, TACT_SYNC_STATE_READY);
   if (self->cancellable)
     sync_once (self);
@@ -1676,6 +1977,12 @@ sync_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
           logged_out (self, error);
           return;
         }
+      if (!tact_matrix_error_is_transient (error) && tact_matrix_error_get_http_status (error) >= 400
+          && tact_matrix_error_get_http_status (error) < 500)
+        {
+          sync_refused (self, error);
+          return;
+        }
       g_message ("Sync failed: %s", error->message);
       sync_failed (self);
       return;
@@ -1686,10 +1993,35 @@ sync_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   process_sync (self, response);
 }
 
+static void upload_filter (TactSession *self);
+
+/* A 4xx other than 429 and the token errors: asking again will not help. A cached filter id
+ * the server no longer knows (M_NOT_FOUND, 400 M_INVALID_PARAM) is uploaded again, once; any
+ * other refusal stops the loop in the ERROR state with the server's reason. */
+static void
+sync_refused (TactSession *self, const GError *error)
+{
+  if (self->filter_id && !self->filter_refreshed)
+    {
+      g_message ("The server refused to sync (%s, HTTP %u); uploading the filter again",
+                 tact_matrix_error_get_errcode (error), tact_matrix_error_get_http_status (error));
+      self->filter_refreshed = TRUE;
+      g_clear_pointer (&self->filter_id, g_free);
+      upload_filter (self);
+      return;
+    }
+  g_message ("The server refuses to sync (%s, HTTP %u): stopped",
+             tact_matrix_error_get_errcode (error), tact_matrix_error_get_http_status (error));
+  g_clear_error (&self->sync_error);
+  self->sync_error = g_error_copy (error);
+  set_state (self, TACT_SYNC_STATE_ERROR);
+}
+
 static void
 sync_once (TactSession *self)
 {
-  if (self->cancellable == NULL || self->sync_in_flight || self->state == TACT_SYNC_STATE_LOGGED_OUT)
+  if (self->cancellable == NULL || self->sync_in_flight || self->state == TACT_SYNC_STATE_LOGGED_OUT
+      || self->state == TACT_SYNC_STATE_ERROR)
     return;
   if (self->since == NULL)
     set_state (self, TACT_SYNC_STATE_INITIAL_SYNC);
@@ -1697,7 +2029,8 @@ sync_once (TactSession *self)
   /* Long-poll only when all is well: the first sync, and the first after a failure, return at
    * once so the state (ready / offline) is known without waiting out a quiet long-poll. */
   tact_matrix_client_sync_async (self->client, self->since, self->filter_id,
-                                 (self->since && self->state == TACT_SYNC_STATE_READY) ? SYNC_TIMEOUT_MS : 0,
+                                 (self->since && self->caught_up && self->state == TACT_SYNC_STATE_READY)
+                                 ? SYNC_TIMEOUT_MS : 0,
                                  self->cancellable, sync_done_cb, g_object_ref (self));
 }
 
@@ -1734,6 +2067,7 @@ filter_uploaded_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   if (filter_id)
     {
+      g_free (self->filter_id);
       self->filter_id = g_strdup (filter_id);
       tact_store_set_meta_async (self->store, "filter_id", filter_id, NULL, filter_saved_cb, NULL);
     }
@@ -1758,7 +2092,6 @@ filter_loaded_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(TactSession) self = user_data;
   g_autoptr(GError) error = NULL;
   g_autofree char *filter_id = NULL;
-  g_autoptr(JsonObject) filter = NULL;
 
   filter_id = tact_store_get_meta_finish (TACT_STORE (source), result, &error);
   if (self->cancellable == NULL)
@@ -1769,7 +2102,14 @@ filter_loaded_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       sync_once (self);
       return;
     }
-  filter = build_filter ();
+  upload_filter (self);
+}
+
+static void
+upload_filter (TactSession *self)
+{
+  g_autoptr(JsonObject) filter = build_filter ();
+
   tact_matrix_client_upload_filter_async (self->client, filter, self->cancellable,
                                           filter_uploaded_cb, g_object_ref (self));
 }
@@ -1859,6 +2199,11 @@ token_loaded_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     log_store_error ("Could not read the sync token", error);
   if (self->cancellable == NULL)
     return;
+  /* A saved position: the stored rooms and history are usable now, so the state is READY (the
+   * first sync still returns at once, catching up, before any long-poll) rather than the
+   * "connecting" of a first sign-in. */
+  if (self->since && self->state == TACT_SYNC_STATE_INITIAL_SYNC)
+    set_state (self, TACT_SYNC_STATE_READY);
   tact_store_outbox_list_async (self->store, self->cancellable, outbox_loaded_cb, g_object_ref (self));
 }
 
@@ -1881,6 +2226,7 @@ rooms_loaded_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       tact_room_apply_store_row (room, row);
       sync_room_listing (self, room);
       ensure_full_members (self, room);
+      load_gap (self, row->room_id);
     }
   tact_store_get_sync_token_async (self->store, self->cancellable, token_loaded_cb, g_object_ref (self));
 }
@@ -1893,6 +2239,9 @@ tact_session_start (TactSession *self)
   if (self->cancellable)
     return;
   self->cancellable = g_cancellable_new ();
+  g_clear_error (&self->sync_error);
+  self->filter_refreshed = FALSE;
+  self->caught_up = FALSE;
   self->network_handler = g_signal_connect_object (g_network_monitor_get_default (), "network-changed",
                                                    G_CALLBACK (network_changed_cb), self, 0);
   set_state (self, TACT_SYNC_STATE_INITIAL_SYNC);

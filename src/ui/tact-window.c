@@ -470,9 +470,16 @@ static void
 sync_state_cb (TactWindow *self)
 {
   const char *text = NULL;
+  g_autofree char *refused = NULL;
 
   switch (tact_session_get_sync_state (self->session))
     {
+    case TACT_SYNC_STATE_ERROR:
+      /* Translators: %s is the server's own reason, in its language */
+      refused = g_strdup_printf (_("The server refuses to sync, so no new messages arrive: %s"),
+                                 tact_session_get_sync_error (self->session)->message);
+      text = refused;
+      break;
     case TACT_SYNC_STATE_INITIAL_SYNC:
       text = _("Connecting…");
       break;

@@ -1018,6 +1018,171 @@ test_members_external_survives_restart (Fixture *f, gconstpointer data)
   g_assert_cmpuint (tact_room_get_external_count (tact_session_lookup_room (f->session, room_id)), ==, 1);
 }
 
+/* ---- A gap larger than the fill budget is filled by back-pagination, in order ----------- */
+
+static void
+test_sync_gap_beyond_budget (Fixture *f, gconstpointer data)
+{
+  g_autofree char *room_id = NULL;
+  TactRoom *room = start_in_room (f, &room_id);
+  GListModel *timeline = tact_room_get_timeline (room);
+  g_autoptr(GPtrArray) bodies = NULL;
+  guint calls = 0;
+  const guint n = 300;   /* the sync fills 5 × 50 of them; the timeline limit is 30 */
+
+  wait_until (sync_idle, f, "a settled sync");
+  tact_session_stop (f->session);
+  for (guint i = 1; i <= n; i++)
+    {
+      g_autofree char *body = g_strdup_printf ("bob %03u", i);
+      client_send (f->bob, room_id, body);
+    }
+  /* A restart in between: the hole must survive it (it is kept in the store). */
+  restart_session (f);
+  tact_session_start (f->session);
+  {
+    RoomWait rw = { f->session, room_id };
+    wait_until (room_joined, &rw, "the room after the restart");
+  }
+  wait_until (sync_idle, f, "the limited sync to be saved");
+  restart_session (f);
+  tact_session_start (f->session);
+  {
+    RoomWait rw = { f->session, room_id };
+    wait_until (room_joined, &rw, "the room after the second restart");
+  }
+  wait_until (sync_idle, f, "a settled sync after the second restart");
+  room = tact_session_lookup_room (f->session, room_id);
+  timeline = tact_room_get_timeline (room);
+  while (!tact_room_get_at_start (room))
+    {
+      GAsyncResult *result = NULL;
+      g_autoptr(GError) error = NULL;
+
+      tact_session_load_older_async (f->session, room, NULL, store_result_cb, &result);
+      wait_until (loaded, &result, "older messages");
+      tact_session_load_older_finish (f->session, result, &error);
+      g_assert_no_error (error);
+      g_clear_object (&result);
+      g_assert_cmpuint (++calls, <, 40);
+    }
+  {
+    guint next = 1;
+    for (guint i = 0; i < g_list_model_get_n_items (timeline); i++)
+      {
+        g_autoptr(TactMessage) message = g_list_model_get_item (timeline, i);
+        g_autofree char *body = g_strdup_printf ("bob %03u", next);
+        if (g_str_has_prefix (tact_message_get_body (message), "bob "))
+          {
+            g_assert_cmpstr (tact_message_get_body (message), ==, body);
+            next++;
+          }
+      }
+    g_assert_cmpuint (next, ==, n + 1);
+  }
+  bodies = stored_bodies (f->store, room_id);
+  g_assert_cmpuint (bodies->len, ==, n);
+}
+
+/* ---- Refusals on /sync: a stale filter id is uploaded again; other 4xx stop with an error -- */
+
+static void
+set_meta (TactStore *store, const char *key, const char *value)
+{
+  GAsyncResult *result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  tact_store_set_meta_async (store, key, value, NULL, store_result_cb, &result);
+  g_assert_true (tact_store_set_meta_finish (store, wait_result (&result, "set meta"), &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+}
+
+static void
+test_sync_stale_filter (Fixture *f, gconstpointer data)
+{
+  SyncWait w = { f->session, TACT_SYNC_STATE_READY };
+  g_autofree char *filter_id = NULL;
+  GAsyncResult *result = NULL;
+
+  set_meta (f->store, "filter_id", "4711");   /* a filter the server does not know */
+  tact_session_start (f->session);
+  wait_until_s (in_state, &w, 10, "ready with a new filter");
+  wait_until (sync_idle, f, "a long-poll");
+  tact_store_get_meta_async (f->store, "filter_id", NULL, store_result_cb, &result);
+  filter_id = tact_store_get_meta_finish (f->store, wait_result (&result, "filter id"), NULL);
+  g_clear_object (&result);
+  g_assert_nonnull (filter_id);
+  g_assert_cmpstr (filter_id, !=, "4711");
+}
+
+static void
+test_sync_refused_error_state (Fixture *f, gconstpointer data)
+{
+  SyncWait w = { f->session, TACT_SYNC_STATE_ERROR };
+  g_autoptr(GPtrArray) none = g_ptr_array_new ();
+  GAsyncResult *result = NULL;
+  g_autoptr(GError) error = NULL;
+  const GError *refusal;
+
+  /* A since token the server rejects (400 M_INVALID_PARAM), whatever the filter. */
+  tact_store_save_sync_async (f->store, "not-a-token", none, none, NULL, store_result_cb, &result);
+  g_assert_true (tact_store_save_sync_finish (f->store, wait_result (&result, "save token"), &error));
+  g_clear_object (&result);
+  tact_session_start (f->session);
+  wait_until_s (in_state, &w, 10, "the error state");
+  refusal = tact_session_get_sync_error (f->session);
+  g_assert_nonnull (refusal);
+  g_assert_cmpstr (tact_matrix_error_get_errcode (refusal), ==, "M_INVALID_PARAM");
+  /* Stopped, not spinning: no further /sync goes out. */
+  for (guint i = 0; i < 100; i++)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_cmpint (tact_session_get_sync_state (f->session), ==, TACT_SYNC_STATE_ERROR);
+  g_assert_cmpuint (tact_sandbox_server_get_pending_syncs (f->sandbox), ==, 0);
+}
+
+/* ---- The state machine: READY with a saved token; backoff 1, 5, 10, 20, 30 s ------------- */
+
+static void
+test_sync_ready_with_token (Fixture *f, gconstpointer data)
+{
+  g_autofree char *room_id = NULL;
+  TactSyncState seen = TACT_SYNC_STATE_STOPPED;
+  SyncWait w;
+
+  start_in_room (f, &room_id);
+  wait_until (sync_idle, f, "a settled sync");
+  restart_session (f);
+  tact_sandbox_server_stop (f->sandbox);   /* catching up cannot finish: still READY at first */
+  tact_session_start (f->session);
+  w = (SyncWait) { f->session, TACT_SYNC_STATE_READY };
+  wait_until (in_state, &w, "ready from the saved token");
+  seen = tact_session_get_sync_state (f->session);
+  g_assert_cmpint (seen, ==, TACT_SYNC_STATE_READY);
+  w.state = TACT_SYNC_STATE_OFFLINE;
+  wait_until (in_state, &w, "offline");
+}
+
+static void delay_cb (GObject *o, GParamSpec *p, gpointer d) { guint v; g_object_get (o, "retry-delay", &v, NULL); if (v) g_array_append_val ((GArray *) d, v); }
+static gboolean six_delays (gpointer d) { return ((GArray *) d)->len >= 6; }
+
+static void
+test_sync_backoff_sequence (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GArray) delays = g_array_new (FALSE, FALSE, sizeof (guint));
+  static const guint expected[] = { 1, 5, 10, 20, 30, 30 };
+
+  tact_session_set_retry_scale (f->session, 0.001);   /* 1 ms … 30 ms: the sequence, not the wait */
+  g_signal_connect (f->session, "notify::retry-delay", G_CALLBACK (delay_cb), delays);
+  tact_sandbox_server_stop (f->sandbox);
+  tact_session_start (f->session);
+  wait_until (six_delays, delays, "six failed syncs");
+  for (guint i = 0; i < delays->len; i++)
+    g_test_message ("delay %u: %u", i, g_array_index (delays, guint, i));
+  for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
+    g_assert_cmpuint (g_array_index (delays, guint, i), ==, expected[i]);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1037,6 +1202,11 @@ main (int argc, char *argv[])
   ADD ("/session/timeline/load-keeps-synced", test_timeline_load_keeps_synced);
   ADD ("/session/echo/gap-without-txn", test_echo_gap_without_txn);
   g_test_add_func ("/session/echo/other-sender", test_echo_other_sender);
+  ADD ("/session/sync/gap-beyond-budget", test_sync_gap_beyond_budget);
+  ADD ("/session/sync/stale-filter", test_sync_stale_filter);
+  ADD ("/session/sync/refused-error-state", test_sync_refused_error_state);
+  ADD ("/session/sync/ready-with-token", test_sync_ready_with_token);
+  ADD ("/session/sync/backoff-sequence", test_sync_backoff_sequence);
   g_test_add ("/session/members/external-survives-restart", Fixture, SEEDED, fixture_setup,
               test_members_external_survives_restart, fixture_teardown);
   return g_test_run ();
