@@ -552,6 +552,32 @@ tact_room_append_message (TactRoom *self, TactMessage *message)
   touch (self, tact_message_get_timestamp (message));
 }
 
+const char *
+tact_room_event_redacts (const TactEvent *event)
+{
+  if (g_strcmp0 (event->type, "m.room.redaction") != 0)
+    return NULL;
+  return event->redacts ? event->redacts : content_string (event, "redacts");
+}
+
+/* A redaction: the message it names loses its text in the model (the store does the same). */
+static gboolean
+apply_redaction (TactRoom *self, const char *redacts)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->timeline));
+
+  for (guint i = n; redacts && i > 0; i--)
+    {
+      g_autoptr(TactMessage) message = g_list_model_get_item (G_LIST_MODEL (self->timeline), i - 1);
+      if (g_strcmp0 (tact_message_get_event_id (message), redacts) == 0)
+        {
+          tact_message_mark_redacted (message);
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
 gboolean
 tact_room_add_event (TactRoom *self, const TactEvent *event)
 {
@@ -561,6 +587,8 @@ tact_room_add_event (TactRoom *self, const TactEvent *event)
 
   if (event->state_key)
     tact_room_apply_state (self, event);
+  if (tact_room_event_redacts (event))
+    return apply_redaction (self, tact_room_event_redacts (event));
   if (g_strcmp0 (event->type, "m.room.message") != 0 || !event->event_id)
     return FALSE;
   if (g_hash_table_contains (self->event_ids, event->event_id))

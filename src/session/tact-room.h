@@ -61,6 +61,9 @@ void          tact_room_apply_state       (TactRoom *self, const TactEvent *even
 /* Adds a timeline event: state is folded in, messages are appended (de-duplicated by event id,
  * and reconciled with a pending local echo by transaction id). Returns TRUE if the timeline changed. */
 gboolean      tact_room_add_event         (TactRoom *self, const TactEvent *event);
+/* The event an m.room.redaction removes: top-level "redacts", or content.redacts (room
+ * version 11); NULL for any other event. */
+const char   *tact_room_event_redacts     (const TactEvent *event);
 /* Adds a stored row (history or an outbox echo) to the end of the timeline. */
 void          tact_room_add_stored        (TactRoom *self, const TactStoreEvent *row);
 void          tact_room_append_message    (TactRoom *self, TactMessage *message);

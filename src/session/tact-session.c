@@ -371,6 +371,7 @@ store_event_from (const TactEvent *event)
   row->body = g_strdup (body);
   row->json = tact_event_to_json (event);
   row->send_state = TACT_SEND_STATE_SENT;
+  row->redacts = g_strdup (tact_room_event_redacts (event));
   return row;
 }
 

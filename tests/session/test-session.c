@@ -1183,6 +1183,71 @@ test_sync_backoff_sequence (Fixture *f, gconstpointer data)
     g_assert_cmpuint (g_array_index (delays, guint, i), ==, expected[i]);
 }
 
+/* ---- Redactions remove the text from the timeline and the store ----------------------- */
+
+static char *
+client_send_event (TactMatrixClient *client, const char *room_id, const char *type, const char *json)
+{
+  g_autoptr(JsonNode) content = json_from_string (json, NULL);
+  g_autofree char *txn = g_uuid_string_random ();
+  GAsyncResult *result = NULL;
+  g_autoptr(GError) error = NULL;
+  char *event_id;
+
+  tact_matrix_client_send_async (client, room_id, type, txn, json_node_get_object (content), NULL,
+                                 store_result_cb, &result);
+  event_id = tact_matrix_client_send_finish (client, wait_result (&result, "send"), &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  return event_id;
+}
+
+static gboolean message_redacted (gpointer d) { return tact_message_is_redacted (d); }
+
+static void
+test_redaction_removes_text (Fixture *f, gconstpointer data)
+{
+  g_autofree char *room_id = NULL;
+  TactRoom *room = start_in_room (f, &room_id);
+  g_autofree char *secret_id = NULL;
+  g_autofree char *redaction = NULL;
+  g_autofree char *redaction_id = NULL;
+  g_autoptr(TactMessage) message = NULL;
+  g_autoptr(GPtrArray) found = NULL;
+  GAsyncResult *result = NULL;
+
+  secret_id = client_send_event (f->bob, room_id, "m.room.message",
+                                 "{\"msgtype\":\"m.text\",\"body\":\"机密 launch date\"}");
+  {
+    CountWait w = { tact_room_get_timeline (room), 1 };
+    wait_until (has_n_items, &w, "the message");
+  }
+  message = g_list_model_get_item (tact_room_get_timeline (room), 0);
+  g_assert_cmpstr (tact_message_get_event_id (message), ==, secret_id);
+  /* content.redacts (room version 11); the top-level form is parsed into TactEvent.redacts. */
+  redaction = g_strdup_printf ("{\"redacts\":\"%s\",\"reason\":\"oops\"}", secret_id);
+  redaction_id = client_send_event (f->bob, room_id, "m.room.redaction", redaction);
+  wait_until (message_redacted, message, "the redaction");
+  g_assert_cmpstr (tact_message_get_body (message), ==, "");
+  wait_until (sync_idle, f, "the batch to be saved");
+  tact_store_search_async (f->store, "机密", 10, NULL, store_result_cb, &result);
+  found = tact_store_search_finish (f->store, wait_result (&result, "search"), NULL);
+  g_clear_object (&result);
+  g_assert_cmpuint (found->len, ==, 0);
+  {
+    g_autoptr(GPtrArray) rows = NULL;
+    tact_store_load_timeline_async (f->store, room_id, 0, 100, NULL, store_result_cb, &result);
+    rows = tact_store_load_timeline_finish (f->store, wait_result (&result, "timeline"), NULL);
+    g_clear_object (&result);
+    for (guint i = 0; i < rows->len; i++)
+      {
+        TactStoreEvent *row = g_ptr_array_index (rows, i);
+        g_assert_true (row->body == NULL || strstr (row->body, "launch") == NULL);
+        g_assert_null (strstr (row->json, "launch date"));
+      }
+  }
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1207,6 +1272,7 @@ main (int argc, char *argv[])
   ADD ("/session/sync/refused-error-state", test_sync_refused_error_state);
   ADD ("/session/sync/ready-with-token", test_sync_ready_with_token);
   ADD ("/session/sync/backoff-sequence", test_sync_backoff_sequence);
+  ADD ("/session/timeline/redaction-removes-text", test_redaction_removes_text);
   g_test_add ("/session/members/external-survives-restart", Fixture, SEEDED, fixture_setup,
               test_members_external_survives_restart, fixture_teardown);
   return g_test_run ();
