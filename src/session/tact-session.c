@@ -1286,7 +1286,7 @@ older_saved_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GError) error = NULL;
 
   if (!tact_store_save_sync_finish (TACT_STORE (source), result, &error))
-    log_store_error ("Could not save older messages", error);
+    log_store_error ("Could not save a room or its older messages", error);
 }
 
 static void
@@ -1523,15 +1523,6 @@ tact_session_load_older_finish (TactSession *self, GAsyncResult *result, GError 
 
 /* ---- Sync ------------------------------------------------------------------- */
 
-static void
-room_row_saved_cb (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (!tact_store_save_sync_finish (TACT_STORE (source), result, &error))
-    log_store_error ("Could not save a room", error);
-}
-
 /* Writes the room's row (counts, tokens) without touching the sync token. */
 static void
 save_room_row (TactSession *self, TactRoom *room)
@@ -1540,7 +1531,7 @@ save_room_row (TactSession *self, TactRoom *room)
   g_autoptr(GPtrArray) events = g_ptr_array_new ();
 
   g_ptr_array_add (rows, tact_room_to_store_row (room));
-  tact_store_save_sync_async (self->store, NULL, rows, events, NULL, room_row_saved_cb, NULL);
+  tact_store_save_sync_async (self->store, NULL, rows, events, NULL, older_saved_cb, NULL);
 }
 
 static void

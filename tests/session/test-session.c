@@ -534,6 +534,26 @@ test_sync_limited_gap (Fixture *f, gconstpointer data)
 
 static gboolean loaded (gpointer d) { return *(GAsyncResult **) d != NULL; }
 
+/* Loads older history until the room's start, in at most max_calls calls. */
+static void
+paginate_to_start (TactSession *session, TactRoom *room, guint max_calls)
+{
+  guint calls = 0;
+
+  while (!tact_room_get_at_start (room))
+    {
+      GAsyncResult *result = NULL;
+      g_autoptr(GError) error = NULL;
+
+      tact_session_load_older_async (session, room, NULL, store_result_cb, &result);
+      wait_until (loaded, &result, "older messages");
+      tact_session_load_older_finish (session, result, &error);
+      g_assert_no_error (error);
+      g_clear_object (&result);
+      g_assert_cmpuint (++calls, <, max_calls);
+    }
+}
+
 static void
 test_timeline_back_pagination (Fixture *f, gconstpointer data)
 {
@@ -543,7 +563,6 @@ test_timeline_back_pagination (Fixture *f, gconstpointer data)
   RoomWait rw = { f->session, room_id };
   TactRoom *room;
   GListModel *timeline;
-  guint calls = 0;
 
   join (f->alice, room_id);
   for (guint i = 1; i <= 120; i++)
@@ -556,18 +575,7 @@ test_timeline_back_pagination (Fixture *f, gconstpointer data)
   wait_until (sync_idle, f, "the initial sync to be saved");
   room = tact_session_lookup_room (f->session, room_id);
   timeline = tact_room_get_timeline (room);
-  while (!tact_room_get_at_start (room))
-    {
-      GAsyncResult *result = NULL;
-      g_autoptr(GError) error = NULL;
-
-      tact_session_load_older_async (f->session, room, NULL, store_result_cb, &result);
-      wait_until (loaded, &result, "older messages");
-      tact_session_load_older_finish (f->session, result, &error);
-      g_assert_no_error (error);
-      g_clear_object (&result);
-      g_assert_cmpuint (++calls, <, 20);
-    }
+  paginate_to_start (f->session, room, 20);
   g_assert_cmpuint (g_list_model_get_n_items (timeline), ==, 120);
   for (guint i = 0; i < 120; i++)
     {
@@ -759,6 +767,8 @@ test_hard_logout_ends_account (Fixture *f, gconstpointer data)
   g_assert_true (g_file_test (db_path, G_FILE_TEST_EXISTS));
 }
 
+static void restart_session (Fixture *f);
+
 /* ---- Drafts survive a restart (encrypted, in the store) ------------------------------ */
 
 static char *
@@ -786,12 +796,7 @@ test_draft_survives_restart (Fixture *f, gconstpointer data)
 
   tact_session_save_draft (f->session, room, text);
   /* Restart: the session and the store closed and opened again. */
-  tact_session_stop (f->session);
-  g_clear_object (&f->session);
-  tact_store_close (f->store);
-  g_clear_object (&f->store);
-  f->store = open_store (f->db_path, f->key);
-  f->session = tact_session_new (f->alice, f->store, f->profile);
+  restart_session (f);
   {
     RoomWait w = { f->session, room_id };
     tact_session_start (f->session);
@@ -1027,7 +1032,6 @@ test_sync_gap_beyond_budget (Fixture *f, gconstpointer data)
   TactRoom *room = start_in_room (f, &room_id);
   GListModel *timeline = tact_room_get_timeline (room);
   g_autoptr(GPtrArray) bodies = NULL;
-  guint calls = 0;
   const guint n = 300;   /* the sync fills 5 × 50 of them; the timeline limit is 30 */
 
   wait_until (sync_idle, f, "a settled sync");
@@ -1054,18 +1058,7 @@ test_sync_gap_beyond_budget (Fixture *f, gconstpointer data)
   wait_until (sync_idle, f, "a settled sync after the second restart");
   room = tact_session_lookup_room (f->session, room_id);
   timeline = tact_room_get_timeline (room);
-  while (!tact_room_get_at_start (room))
-    {
-      GAsyncResult *result = NULL;
-      g_autoptr(GError) error = NULL;
-
-      tact_session_load_older_async (f->session, room, NULL, store_result_cb, &result);
-      wait_until (loaded, &result, "older messages");
-      tact_session_load_older_finish (f->session, result, &error);
-      g_assert_no_error (error);
-      g_clear_object (&result);
-      g_assert_cmpuint (++calls, <, 40);
-    }
+  paginate_to_start (f->session, room, 40);
   {
     guint next = 1;
     for (guint i = 0; i < g_list_model_get_n_items (timeline); i++)
