@@ -62,6 +62,37 @@ profile_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *
 }
 
 static void
+dead_token_cleared_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(TactSession) session = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!tact_secrets_clear_account_finish (result, &error))
+    g_warning ("Could not remove the ended sign-in from the keyring: %s", error->message);
+  g_signal_emit_by_name (session, "account-cleared");
+}
+
+/* A hard logout: the token is dead for good, so the keyring must not offer it at the next
+ * start. The history, its key and the outbox stay; the user signs in again from scratch. */
+static void
+session_logged_out_cb (TactSession *session, gboolean soft, gpointer user_data)
+{
+  if (soft)
+    return;
+  tact_secrets_clear_account_async (tact_session_get_user_id (session), NULL, dead_token_cleared_cb,
+                                    g_object_ref (session));
+}
+
+static TactSession *
+account_session_new (AccountState *state, TactProfile *profile)
+{
+  TactSession *session = tact_session_new (state->client, state->store, profile);
+
+  g_signal_connect (session, "logged-out", G_CALLBACK (session_logged_out_cb), NULL);
+  return session;
+}
+
+static void
 profile_loaded_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
@@ -75,7 +106,7 @@ profile_loaded_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       g_task_return_error (task, error);
       return;
     }
-  g_task_return_pointer (task, tact_session_new (state->client, state->store, profile), g_object_unref);
+  g_task_return_pointer (task, account_session_new (state, profile), g_object_unref);
 }
 
 static void

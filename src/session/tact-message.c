@@ -16,6 +16,7 @@ struct _TactMessage
   gint64 timestamp;
   TactSendState send_state;
   gboolean own;
+  gboolean redacted;
 };
 
 G_DEFINE_FINAL_TYPE (TactMessage, tact_message, G_TYPE_OBJECT)
@@ -29,6 +30,7 @@ enum {
   PROP_TIMESTAMP,
   PROP_SEND_STATE,
   PROP_ERROR,
+  PROP_REDACTED,
   N_PROPS
 };
 
@@ -63,6 +65,7 @@ tact_message_get_property (GObject *object, guint prop_id, GValue *value, GParam
     case PROP_TIMESTAMP: g_value_set_int64 (value, self->timestamp); break;
     case PROP_SEND_STATE: g_value_set_int (value, self->send_state); break;
     case PROP_ERROR: g_value_set_string (value, self->error); break;
+    case PROP_REDACTED: g_value_set_boolean (value, self->redacted); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -85,6 +88,8 @@ tact_message_class_init (TactMessageClass *klass)
                                                   TACT_SEND_STATE_SENT, TACT_SEND_STATE_FAILED,
                                                   TACT_SEND_STATE_SENT, flags);
   properties[PROP_ERROR] = g_param_spec_string ("error", NULL, NULL, NULL, flags);
+  /* The message was redacted: its text is gone (body ""). */
+  properties[PROP_REDACTED] = g_param_spec_boolean ("redacted", NULL, NULL, FALSE, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -162,4 +167,18 @@ tact_message_mark_pending (TactMessage *self)
 {
   g_clear_pointer (&self->error, g_free);
   set_state (self, TACT_SEND_STATE_PENDING);
+}
+
+gboolean tact_message_is_redacted (TactMessage *self) { return self->redacted; }
+
+void
+tact_message_mark_redacted (TactMessage *self)
+{
+  if (self->redacted)
+    return;
+  self->redacted = TRUE;
+  g_free (self->body);
+  self->body = g_strdup ("");
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BODY]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REDACTED]);
 }

@@ -28,5 +28,8 @@ void tact_message_set_own        (TactMessage *self, gboolean own);
 void tact_message_mark_sent      (TactMessage *self, const char *event_id);
 void tact_message_mark_failed    (TactMessage *self, const char *error_message);
 void tact_message_mark_pending   (TactMessage *self);
+/* The sender or a moderator redacted it: the body becomes "" and "redacted" turns TRUE. */
+void tact_message_mark_redacted  (TactMessage *self);
+gboolean tact_message_is_redacted (TactMessage *self);
 
 G_END_DECLS

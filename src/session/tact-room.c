@@ -30,8 +30,13 @@ struct _TactRoom
   gboolean is_direct;
   gboolean timeline_loaded;
   gint joined_count;    /* from the sync summary, -1 when unknown */
+  gint invited_count;   /* from the sync summary, -1 when unknown */
+  /* The counts saved by an earlier run. They hold until the full member list has been
+   * loaded: lazy-loaded syncs only bring the members who speak, so the member table alone
+   * would undercount (and an outsider who is silent would be forgotten by the guard). */
   guint stored_member_count;
   guint stored_external_count;
+  gboolean members_complete; /* the full member list (GET /state) has been applied */
   gint64 last_ts;
 };
 
@@ -130,6 +135,7 @@ tact_room_init (TactRoom *self)
   self->timeline = g_list_store_new (TACT_TYPE_MESSAGE);
   self->membership = g_strdup ("join");
   self->joined_count = -1;
+  self->invited_count = -1;
 }
 
 TactRoom *
@@ -222,8 +228,10 @@ tact_room_get_member_count (TactRoom *self)
   g_hash_table_iter_init (&iter, self->members);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &member))
     n += member_is_present (member);
+  if (self->members_complete)
+    return n;
   /* Lazy loading hides members who have not spoken: trust the larger figure. */
-  n = MAX (n, (guint) MAX (self->joined_count, 0));
+  n = MAX (n, (guint) (MAX (self->joined_count, 0) + MAX (self->invited_count, 0)));
   return MAX (n, self->stored_member_count);
 }
 
@@ -239,7 +247,7 @@ tact_room_get_external_count (TactRoom *self)
   while (g_hash_table_iter_next (&iter, (gpointer *) &user_id, (gpointer *) &member))
     if (member_is_present (member) && g_strcmp0 (server_of (user_id), self->own_server) != 0)
       n++;
-  return MAX (n, self->stored_external_count);
+  return self->members_complete ? n : MAX (n, self->stored_external_count);
 }
 
 TactRoomKind
@@ -365,13 +373,38 @@ tact_room_set_prev_batch (TactRoom *self, const char *prev_batch)
 }
 
 void
-tact_room_set_joined_count (TactRoom *self, gint joined)
+tact_room_set_summary_counts (TactRoom *self, gint joined, gint invited)
 {
+  gboolean changed = FALSE;
+
+  /* Absent (-1) keeps what is known: incremental syncs carry an empty summary. */
   if (joined >= 0 && joined != self->joined_count)
     {
       self->joined_count = joined;
-      notify_audience (self);
+      changed = TRUE;
     }
+  if (invited >= 0 && invited != self->invited_count)
+    {
+      self->invited_count = invited;
+      changed = TRUE;
+    }
+  if (changed)
+    notify_audience (self);
+}
+
+gboolean tact_room_get_members_complete (TactRoom *self) { return self->members_complete; }
+
+void
+tact_room_apply_full_state (TactRoom *self, GPtrArray *events)
+{
+  for (guint i = 0; i < events->len; i++)
+    tact_room_apply_state (self, g_ptr_array_index (events, i));
+  /* From now on the member table is the whole truth, kept current by the member events that
+   * every sync carries for membership changes. */
+  self->members_complete = TRUE;
+  self->stored_member_count = 0;
+  self->stored_external_count = 0;
+  notify_audience (self);
 }
 
 static const char *
@@ -440,9 +473,8 @@ tact_room_apply_state (TactRoom *self, const TactEvent *event)
       if (g_strcmp0 (event->state_key, self->own_user_id) == 0 && membership)
         tact_room_set_membership (self, g_str_equal (membership, "join") ? "join"
                                         : g_str_equal (membership, "invite") ? "invite" : "leave");
-      /* Counts are recomputed from the member table from now on. */
-      self->stored_member_count = 0;
-      self->stored_external_count = 0;
+      /* The stored counts stay until the full member list is in (tact_room_apply_full_state):
+       * one lazy-loaded member event must not make the others, outsiders included, vanish. */
       notify_audience (self);
     }
 }
@@ -458,10 +490,44 @@ tact_room_find_by_txn (TactRoom *self, const char *txn_id)
   for (guint i = n; i > 0; i--)
     {
       g_autoptr(TactMessage) message = g_list_model_get_item (G_LIST_MODEL (self->timeline), i - 1);
-      if (g_strcmp0 (tact_message_get_txn_id (message), txn_id) == 0)
+      if (tact_message_is_own (message) && g_strcmp0 (tact_message_get_txn_id (message), txn_id) == 0)
         return message;
     }
   return NULL;
+}
+
+/* The local echo of our send txn_id, but only for an event that we sent: another user's event
+ * carrying the same transaction id (ids are only unique per sender) is not ours. */
+static TactMessage *
+find_own_echo (TactRoom *self, const char *sender, const char *txn_id)
+{
+  if (!txn_id || g_strcmp0 (sender, self->own_user_id) != 0)
+    return NULL;
+  return tact_room_find_by_txn (self, txn_id);
+}
+
+void
+tact_room_confirm_sent (TactRoom *self, const char *txn_id, const char *event_id)
+{
+  TactMessage *echo = tact_room_find_by_txn (self, txn_id);
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->timeline));
+
+  if (!event_id)
+    return;
+  /* The server's copy may have come first (without unsigned.transaction_id: another token,
+   * /messages): the echo takes its place, so the message is shown once. */
+  for (guint i = n; echo && i > 0; i--)
+    {
+      g_autoptr(TactMessage) message = g_list_model_get_item (G_LIST_MODEL (self->timeline), i - 1);
+      if (message != echo && g_strcmp0 (tact_message_get_event_id (message), event_id) == 0)
+        {
+          g_list_store_remove (self->timeline, i - 1);
+          break;
+        }
+    }
+  g_hash_table_add (self->event_ids, g_strdup (event_id));
+  if (echo)
+    tact_message_mark_sent (echo, event_id);
 }
 
 static void
@@ -486,6 +552,32 @@ tact_room_append_message (TactRoom *self, TactMessage *message)
   touch (self, tact_message_get_timestamp (message));
 }
 
+const char *
+tact_room_event_redacts (const TactEvent *event)
+{
+  if (g_strcmp0 (event->type, "m.room.redaction") != 0)
+    return NULL;
+  return event->redacts ? event->redacts : content_string (event, "redacts");
+}
+
+/* A redaction: the message it names loses its text in the model (the store does the same). */
+static gboolean
+apply_redaction (TactRoom *self, const char *redacts)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->timeline));
+
+  for (guint i = n; redacts && i > 0; i--)
+    {
+      g_autoptr(TactMessage) message = g_list_model_get_item (G_LIST_MODEL (self->timeline), i - 1);
+      if (g_strcmp0 (tact_message_get_event_id (message), redacts) == 0)
+        {
+          tact_message_mark_redacted (message);
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
 gboolean
 tact_room_add_event (TactRoom *self, const TactEvent *event)
 {
@@ -495,17 +587,18 @@ tact_room_add_event (TactRoom *self, const TactEvent *event)
 
   if (event->state_key)
     tact_room_apply_state (self, event);
+  if (tact_room_event_redacts (event))
+    return apply_redaction (self, tact_room_event_redacts (event));
   if (g_strcmp0 (event->type, "m.room.message") != 0 || !event->event_id)
     return FALSE;
   if (g_hash_table_contains (self->event_ids, event->event_id))
     return FALSE;
 
   /* Our own send coming back: reconcile the local echo instead of adding a copy. */
-  echo = tact_room_find_by_txn (self, event->transaction_id);
+  echo = find_own_echo (self, event->sender, event->transaction_id);
   if (echo)
     {
-      g_hash_table_add (self->event_ids, g_strdup (event->event_id));
-      tact_message_mark_sent (echo, event->event_id);
+      tact_room_confirm_sent (self, event->transaction_id, event->event_id);
       return FALSE;
     }
 
@@ -527,7 +620,7 @@ message_for_event (TactRoom *self, const TactEvent *event)
     return NULL;
   if (g_hash_table_contains (self->event_ids, event->event_id))
     return NULL;
-  if (event->transaction_id && tact_room_find_by_txn (self, event->transaction_id))
+  if (find_own_echo (self, event->sender, event->transaction_id))
     return NULL;
   body = tact_event_get_body (event);
   return tact_message_new (event->event_id, event->transaction_id, event->sender,
@@ -604,7 +697,7 @@ tact_room_prepend_stored (TactRoom *self, GPtrArray *rows)
         continue;
       if (row->event_id && g_hash_table_contains (self->event_ids, row->event_id))
         continue;
-      if (row->txn_id && tact_room_find_by_txn (self, row->txn_id))
+      if (find_own_echo (self, row->sender, row->txn_id))
         continue;
       g_ptr_array_add (messages, tact_message_new (row->event_id, row->txn_id, row->sender,
                                                    tact_room_get_member_name (self, row->sender),
@@ -637,7 +730,7 @@ tact_room_add_stored (TactRoom *self, const TactStoreEvent *row)
     return;
   if (row->event_id && g_hash_table_contains (self->event_ids, row->event_id))
     return;
-  if (row->txn_id && !row->event_id && tact_room_find_by_txn (self, row->txn_id))
+  if (!row->event_id && find_own_echo (self, row->sender, row->txn_id))
     return;
   message = tact_message_new (row->event_id, row->txn_id, row->sender,
                               tact_room_get_member_name (self, row->sender),

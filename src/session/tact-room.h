@@ -50,16 +50,28 @@ TactStoreRoom *tact_room_to_store_row     (TactRoom *self);
 void          tact_room_set_membership    (TactRoom *self, const char *membership);
 void          tact_room_set_direct        (TactRoom *self, gboolean is_direct);
 void          tact_room_set_prev_batch    (TactRoom *self, const char *prev_batch);
-void          tact_room_set_joined_count  (TactRoom *self, gint joined);
+/* m.joined_member_count / m.invited_member_count from the sync summary (-1: absent, kept). */
+void          tact_room_set_summary_counts (TactRoom *self, gint joined, gint invited);
+/* Applies the room's whole current state (GET /state): every member, so the counts come from
+ * the member table alone from now on. */
+void          tact_room_apply_full_state  (TactRoom *self, GPtrArray *events /* TactEvent */);
+gboolean      tact_room_get_members_complete (TactRoom *self);
 /* Folds a state event (m.room.name, m.room.topic, m.room.member) into the room. */
 void          tact_room_apply_state       (TactRoom *self, const TactEvent *event);
 /* Adds a timeline event: state is folded in, messages are appended (de-duplicated by event id,
  * and reconciled with a pending local echo by transaction id). Returns TRUE if the timeline changed. */
 gboolean      tact_room_add_event         (TactRoom *self, const TactEvent *event);
+/* The event an m.room.redaction removes: top-level "redacts", or content.redacts (room
+ * version 11); NULL for any other event. */
+const char   *tact_room_event_redacts     (const TactEvent *event);
 /* Adds a stored row (history or an outbox echo) to the end of the timeline. */
 void          tact_room_add_stored        (TactRoom *self, const TactStoreEvent *row);
 void          tact_room_append_message    (TactRoom *self, TactMessage *message);
 TactMessage  *tact_room_find_by_txn       (TactRoom *self, const char *txn_id);
+/* Our send txn_id was confirmed as event_id: the echo (if shown) is marked sent and the event id
+ * is known from then on, so the server's copy is never shown a second time (it comes without
+ * unsigned.transaction_id through /messages, or to another access token). */
+void          tact_room_confirm_sent      (TactRoom *self, const char *txn_id, const char *event_id);
 const char   *tact_room_get_prev_batch    (TactRoom *self);
 void          tact_room_clear_prev_batch  (TactRoom *self);
 /* Empties the timeline model and forgets which event ids it held (before a reload). */

@@ -63,10 +63,16 @@ struct _TactSession
   char             *filter_id;
 
   GHashTable       *failed;       /* txn id -> TactOutboxEntry, FAILED sends kept for retry */
+  GHashTable       *members_pending; /* room ids whose full member list is being fetched */
   double            retry_scale;  /* 1.0; tests shorten the backoff delays */
 
   TactSyncState state;
+  GError *sync_error;        /* owned: why the server refuses to sync (state ERROR) */
+  gboolean filter_refreshed; /* the filter was uploaded again after a refusal; reset by a good sync */
+  GHashTable *gaps;          /* room id -> PendingGap: holes back-pagination fills first */
   guint sync_failures;
+  guint retry_delay_s;       /* the offline backoff's current delay ("retry-delay"), 0 when none */
+  gboolean caught_up;        /* a sync has been saved since start: long-polls may begin */
   guint sync_retry_source;
   gulong network_handler;
   gboolean sync_in_flight;
@@ -79,17 +85,21 @@ enum {
   PROP_0,
   PROP_SYNC_STATE,
   PROP_PROFILE,
+  PROP_RETRY_DELAY,
   N_PROPS
 };
 
 enum {
   SIGNAL_LOGGED_OUT,
+  SIGNAL_ACCOUNT_CLEARED,
   N_SIGNALS
 };
 
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
+typedef struct _PendingGap PendingGap;
+static void pending_gap_free (PendingGap *gap);
 static void sync_once (TactSession *self);
 static void pump_queue (TactSession *self, RoomQueue *queue);
 
@@ -142,10 +152,18 @@ set_state (TactSession *self, TactSyncState state)
 static void
 logged_out (TactSession *self, const GError *error)
 {
+  gboolean soft = tact_matrix_error_is_soft_logout (error);
+  g_autoptr(TactSession) alive = g_object_ref (self);   /* handlers may drop the last ref */
+
   if (self->state == TACT_SYNC_STATE_LOGGED_OUT)
     return;
   set_state (self, TACT_SYNC_STATE_LOGGED_OUT);
-  g_signal_emit (self, signals[SIGNAL_LOGGED_OUT], 0, tact_matrix_error_is_soft_logout (error));
+  /* A hard logout ends this device's session on the server: nothing will work again with this
+   * token, so the sync loop and the queues stop (the outbox stays in the store, the history
+   * too). A soft logout only pauses them until tact_account_relogin_async. */
+  if (!soft)
+    tact_session_stop (self);
+  g_signal_emit (self, signals[SIGNAL_LOGGED_OUT], 0, soft);
 }
 
 static void
@@ -162,6 +180,7 @@ tact_session_dispose (GObject *object)
   g_clear_object (&self->profile);
   g_clear_pointer (&self->idle_waiters, g_ptr_array_unref);
   g_clear_pointer (&self->failed, g_hash_table_unref);
+  g_clear_pointer (&self->members_pending, g_hash_table_unref);
 
   G_OBJECT_CLASS (tact_session_parent_class)->dispose (object);
 }
@@ -173,6 +192,8 @@ tact_session_finalize (GObject *object)
 
   g_free (self->since);
   g_free (self->filter_id);
+  g_clear_error (&self->sync_error);
+  g_clear_pointer (&self->gaps, g_hash_table_unref);
 
   G_OBJECT_CLASS (tact_session_parent_class)->finalize (object);
 }
@@ -186,6 +207,7 @@ tact_session_get_property (GObject *object, guint prop_id, GValue *value, GParam
     {
     case PROP_SYNC_STATE: g_value_set_int (value, self->state); break;
     case PROP_PROFILE: g_value_set_object (value, self->profile); break;
+    case PROP_RETRY_DELAY: g_value_set_uint (value, self->retry_delay_s); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -200,12 +222,17 @@ tact_session_class_init (TactSessionClass *klass)
   object_class->get_property = tact_session_get_property;
 
   properties[PROP_SYNC_STATE] =
-    g_param_spec_int ("sync-state", NULL, NULL, TACT_SYNC_STATE_STOPPED, TACT_SYNC_STATE_LOGGED_OUT,
+    g_param_spec_int ("sync-state", NULL, NULL, TACT_SYNC_STATE_STOPPED, TACT_SYNC_STATE_ERROR,
                       TACT_SYNC_STATE_STOPPED,
                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   properties[PROP_PROFILE] =
     g_param_spec_object ("profile", NULL, NULL, TACT_TYPE_PROFILE,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  /* Offline: the seconds until the next sync attempt (1, 5, 10, 20, then 30), 0 otherwise.
+   * Notified each time an attempt is scheduled, so a view can say "retrying in …". */
+  properties[PROP_RETRY_DELAY] =
+    g_param_spec_uint ("retry-delay", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
@@ -214,9 +241,23 @@ tact_session_class_init (TactSessionClass *klass)
    *
    * The server no longer accepts the access token.
    */
+  /* With @soft FALSE (a hard logout: what Synapse 1.67 always sends, fixture 78) the session
+   * has already stopped syncing and sending when this is emitted, and an account made by
+   * tact-account.c removes the dead token from the keyring: the UI shows the sign-in page. */
   signals[SIGNAL_LOGGED_OUT] =
     g_signal_new ("logged-out", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                   NULL, G_TYPE_NONE, 1, G_TYPE_BOOLEAN);
+
+  /**
+   * TactSession::account-cleared:
+   *
+   * After a hard logout, the account's sign-in has been removed from the keyring (emitted by
+   * tact-account.c, even when the keyring failed: the warning is logged), so the next start
+   * shows the sign-in page. The history database and its key are kept.
+   */
+  signals[SIGNAL_ACCOUNT_CLEARED] =
+    g_signal_new ("account-cleared", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -228,6 +269,8 @@ tact_session_init (TactSession *self)
   self->idle_waiters = g_ptr_array_new_with_free_func (g_object_unref);
   self->failed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                         (GDestroyNotify) tact_outbox_entry_free);
+  self->members_pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->gaps = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) pending_gap_free);
   self->retry_scale = 1.0;
 }
 
@@ -251,6 +294,7 @@ TactMatrixClient *tact_session_get_client (TactSession *self) { return self->cli
 TactStore *tact_session_get_store (TactSession *self) { return self->store; }
 TactProfile *tact_session_get_profile (TactSession *self) { return self->profile; }
 TactSyncState tact_session_get_sync_state (TactSession *self) { return self->state; }
+const GError *tact_session_get_sync_error (TactSession *self) { return self->sync_error; }
 GListModel *tact_session_get_rooms (TactSession *self) { return G_LIST_MODEL (self->rooms); }
 
 const char *
@@ -327,6 +371,7 @@ store_event_from (const TactEvent *event)
   row->body = g_strdup (body);
   row->json = tact_event_to_json (event);
   row->send_state = TACT_SEND_STATE_SENT;
+  row->redacts = g_strdup (tact_room_event_redacts (event));
   return row;
 }
 
@@ -497,16 +542,15 @@ send_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       g_remove (media);   /* the uploaded copy, if this was a file */
       tact_store_outbox_update_async (self->store, item->entry->txn_id, TACT_SEND_STATE_SENT,
                                       event_id, NULL, NULL, outbox_updated_cb, NULL);
-      if (item->echo)
-        tact_message_mark_sent (item->echo, event_id);
-      else
-        {
-          /* A resumed send (no echo object): mark the timeline's copy, if it is loaded. */
-          TactRoom *room = tact_session_lookup_room (self, queue->room_id);
-          TactMessage *echo = room ? tact_room_find_by_txn (room, item->entry->txn_id) : NULL;
-          if (echo)
-            tact_message_mark_sent (echo, event_id);
-        }
+      {
+        /* The timeline's echo (a resumed send has no echo object) is marked sent, and the
+         * event id is registered: the server's copy may come back without transaction_id. */
+        TactRoom *room = tact_session_lookup_room (self, queue->room_id);
+        if (room)
+          tact_room_confirm_sent (room, item->entry->txn_id, event_id);
+        if (item->echo)
+          tact_message_mark_sent (item->echo, event_id);
+      }
     }
   else
     {
@@ -1016,6 +1060,128 @@ tact_session_discard_message (TactSession *self, TactRoom *room, TactMessage *me
     g_list_store_remove (G_LIST_STORE (timeline), position);
 }
 
+/* ---- Gaps the sync could not fill --------------------------------------------- */
+
+/* A hole in a room's history: a limited sync's gap larger than the fill budget, or one whose
+ * /messages request the server refused. Back-pagination fills it before anything older, from
+ * /messages at from, until an event older than stop_ts (or already shown). Kept in the store's
+ * meta table as "gap:<room id>" (JSON), written before the batch that opens it is saved. */
+struct _PendingGap {
+  char   *from;     /* the /messages token at the hole's newer edge */
+  char   *anchor;   /* event id of the oldest event after the hole, or NULL */
+  gint64  stop_ts;  /* the newest event known before the hole */
+};
+
+static void
+pending_gap_free (PendingGap *gap)
+{
+  g_free (gap->from);
+  g_free (gap->anchor);
+  g_free (gap);
+}
+
+static char *
+gap_key (const char *room_id)
+{
+  return g_strconcat ("gap:", room_id, NULL);
+}
+
+static void
+gap_saved_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!tact_store_set_meta_finish (TACT_STORE (source), result, &error))
+    log_store_error ("Could not record a gap in a room's history", error);
+}
+
+/* Writes (or, gap NULL, deletes) the room's gap in the store. */
+static void
+persist_gap (TactSession *self, const char *room_id, const PendingGap *gap)
+{
+  g_autofree char *key = gap_key (room_id);
+  g_autofree char *json = NULL;
+
+  if (gap)
+    {
+      g_autoptr(JsonObject) object = json_object_new ();
+      g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+
+      json_object_set_string_member (object, "from", gap->from);
+      if (gap->anchor)
+        json_object_set_string_member (object, "anchor", gap->anchor);
+      json_object_set_int_member (object, "stop_ts", gap->stop_ts);
+      json_node_set_object (node, object);
+      json = json_to_string (node, FALSE);
+    }
+  tact_store_set_meta_async (self->store, key, json, NULL, gap_saved_cb, NULL);
+}
+
+/* Records a hole. A room keeps one: a second hole while one is open merges with it (from the
+ * newer edge down to the older stop_ts; what lies between is known and de-duplicated). */
+static void
+record_gap (TactSession *self, TactRoom *room, const char *from, const char *anchor, gint64 stop_ts)
+{
+  PendingGap *gap = g_new0 (PendingGap, 1);
+  PendingGap *old = g_hash_table_lookup (self->gaps, tact_room_get_id (room));
+
+  gap->from = g_strdup (from);
+  gap->anchor = g_strdup (anchor);
+  gap->stop_ts = old ? MIN (old->stop_ts, stop_ts) : stop_ts;
+  persist_gap (self, tact_room_get_id (room), gap);
+  g_hash_table_replace (self->gaps, g_strdup (tact_room_get_id (room)), gap);
+}
+
+static void
+forget_gap (TactSession *self, TactRoom *room)
+{
+  if (g_hash_table_remove (self->gaps, tact_room_get_id (room)))
+    persist_gap (self, tact_room_get_id (room), NULL);
+}
+
+typedef struct {
+  TactSession *session;  /* owned ref */
+  char        *room_id;  /* owned */
+} GapLoad;
+
+static void
+gap_loaded_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GapLoad *load = user_data;
+  g_autofree char *json = tact_store_get_meta_finish (TACT_STORE (source), result, NULL);
+  g_autoptr(JsonNode) node = json ? json_from_string (json, NULL) : NULL;
+
+  if (node && JSON_NODE_HOLDS_OBJECT (node) && load->session->gaps
+      && !g_hash_table_contains (load->session->gaps, load->room_id))
+    {
+      JsonObject *object = json_node_get_object (node);
+      const char *from = json_object_get_string_member_with_default (object, "from", NULL);
+
+      if (from)
+        {
+          PendingGap *gap = g_new0 (PendingGap, 1);
+          gap->from = g_strdup (from);
+          gap->anchor = g_strdup (json_object_get_string_member_with_default (object, "anchor", NULL));
+          gap->stop_ts = json_object_get_int_member_with_default (object, "stop_ts", 0);
+          g_hash_table_insert (load->session->gaps, g_strdup (load->room_id), gap);
+        }
+    }
+  g_object_unref (load->session);
+  g_free (load->room_id);
+  g_free (load);
+}
+
+static void
+load_gap (TactSession *self, const char *room_id)
+{
+  g_autofree char *key = gap_key (room_id);
+  GapLoad *load = g_new0 (GapLoad, 1);
+
+  load->session = g_object_ref (self);
+  load->room_id = g_strdup (room_id);
+  tact_store_get_meta_async (self->store, key, NULL, gap_loaded_cb, load);
+}
+
 /* ---- Timeline loading -------------------------------------------------------- */
 
 typedef struct {
@@ -1120,7 +1286,7 @@ older_saved_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GError) error = NULL;
 
   if (!tact_store_save_sync_finish (TACT_STORE (source), result, &error))
-    log_store_error ("Could not save older messages", error);
+    log_store_error ("Could not save a room or its older messages", error);
 }
 
 static void
@@ -1189,6 +1355,8 @@ older_fetch (GTask *task)
                                          older_page_cb, task);
 }
 
+static void older_gap_fetch (GTask *task);
+
 static void
 older_stored_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -1197,20 +1365,125 @@ older_stored_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GPtrArray) rows = NULL;
   GError *error = NULL;
 
+  PendingGap *gap;
+
   rows = tact_store_load_timeline_finish (TACT_STORE (source), result, &error);
   if (!rows)
     {
       g_task_return_error (task, error);
       return;
     }
+  /* Under a recorded hole, only what lies after it: the rest is older than the hole's events. */
+  gap = g_hash_table_lookup (state->session->gaps, tact_room_get_id (state->room));
+  for (guint i = rows->len; gap && i > 0; i--)
+    if (((TactStoreEvent *) g_ptr_array_index (rows, i - 1))->ts <= gap->stop_ts)
+      g_ptr_array_remove_index (rows, i - 1);
   state->added = tact_room_prepend_stored (state->room, rows);
   if (state->added > 0)
     {
       g_task_return_int (task, state->added);
       return;
     }
-  /* The store has nothing older: ask the server. */
-  older_fetch (g_steal_pointer (&task));
+  /* The store has nothing older (before the hole): ask the server. */
+  if (gap)
+    older_gap_fetch (g_steal_pointer (&task));
+  else
+    older_fetch (g_steal_pointer (&task));
+}
+
+static void
+older_from_store (GTask *task)
+{
+  OlderState *state = g_task_get_task_data (task);
+  TactRoom *room = state->room;
+
+  /* Oldest shown first; 0 (an empty timeline) asks for the newest. The store's before_ts is
+   * strict, so events sharing the oldest millisecond are de-duplicated by event id instead. */
+  tact_store_load_timeline_async (state->session->store, tact_room_get_id (room),
+                                  tact_room_get_oldest_ts (room) > 0 ? tact_room_get_oldest_ts (room) + 1 : 0,
+                                  TIMELINE_PAGE, g_task_get_cancellable (task), older_stored_cb, task);
+}
+
+/* A page of a recorded hole (newest first): inserted before the events after the hole. */
+static void
+older_gap_page_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  OlderState *state = g_task_get_task_data (task);
+  TactSession *self = state->session;
+  PendingGap *gap = g_hash_table_lookup (self->gaps, tact_room_get_id (state->room));
+  g_autoptr(TactMessagesPage) page = NULL;
+  g_autoptr(GPtrArray) ordered = g_ptr_array_new ();
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) tact_store_event_free);
+  g_autoptr(GPtrArray) room_rows = g_ptr_array_new_with_free_func ((GDestroyNotify) tact_store_room_free);
+  GError *error = NULL;
+  gboolean reached = FALSE;
+  guint n = 0;
+
+  page = tact_matrix_client_get_messages_finish (TACT_MATRIX_CLIENT (source), result, &error);
+  if (!page)
+    {
+      g_task_return_error (task, error);   /* the hole stays recorded */
+      return;
+    }
+  if (!gap)
+    {
+      g_task_return_int (task, state->added);
+      return;
+    }
+  for (; n < page->chunk->len && !reached; n++)
+    {
+      TactEvent *event = g_ptr_array_index (page->chunk, n);
+      reached = tact_room_has_event (state->room, event->event_id)
+                || (gap->stop_ts > 0 && event->origin_server_ts < gap->stop_ts);
+    }
+  if (reached)
+    n--;
+  for (guint i = n; i > 0; i--)
+    {
+      TactEvent *event = g_ptr_array_index (page->chunk, i - 1);
+      g_ptr_array_add (ordered, event);
+      if (event_is_storable (event))
+        g_ptr_array_add (rows, store_event_from (event));
+    }
+  state->added += tact_room_has_event (state->room, gap->anchor)
+                  ? tact_room_insert_events (state->room, gap->anchor, ordered)
+                  : tact_room_prepend_events (state->room, ordered);
+  state->pages++;
+  g_ptr_array_add (room_rows, tact_room_to_store_row (state->room));
+  tact_store_save_sync_async (self->store, NULL, room_rows, rows, NULL, older_saved_cb, NULL);
+
+  if (reached || !page->end)
+    forget_gap (self, state->room);
+  else
+    {
+      g_free (gap->from);
+      gap->from = g_strdup (page->end);
+      if (ordered->len > 0)
+        {
+          g_free (gap->anchor);
+          gap->anchor = g_strdup (((TactEvent *) g_ptr_array_index (ordered, 0))->event_id);
+        }
+      persist_gap (self, tact_room_get_id (state->room), gap);
+    }
+
+  if (state->added > 0 || state->pages >= OLDER_PAGES)
+    g_task_return_int (task, state->added);
+  else if (g_hash_table_contains (self->gaps, tact_room_get_id (state->room)))
+    older_gap_fetch (g_steal_pointer (&task));
+  else
+    older_from_store (g_steal_pointer (&task));   /* filled: on to what lies before it */
+}
+
+static void
+older_gap_fetch (GTask *task)
+{
+  OlderState *state = g_task_get_task_data (task);
+  PendingGap *gap = g_hash_table_lookup (state->session->gaps, tact_room_get_id (state->room));
+
+  tact_matrix_client_get_messages_async (state->session->client, tact_room_get_id (state->room),
+                                         gap->from, 'b', OLDER_PAGE, g_task_get_cancellable (task),
+                                         older_gap_page_cb, task);
 }
 
 void
@@ -1219,22 +1492,27 @@ tact_session_load_older_async (TactSession *self, TactRoom *room, GCancellable *
 {
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
   OlderState *state = g_new0 (OlderState, 1);
+  PendingGap *gap;
 
   g_task_set_source_tag (task, tact_session_load_older_async);
   state->session = g_object_ref (self);
   state->room = g_object_ref (room);
   g_task_set_task_data (task, state, (GDestroyNotify) older_state_free);
   tact_room_set_timeline_loaded (room, TRUE);
+  /* A recorded hole is filled once the timeline reaches its edge (the anchor at the top or
+   * nothing shown), the store's events after it first: everything stored before it is older. */
+  gap = g_hash_table_lookup (self->gaps, tact_room_get_id (room));
+  if (gap && (!gap->anchor || tact_room_has_event (room, gap->anchor)))
+    {
+      older_gap_fetch (g_steal_pointer (&task));
+      return;
+    }
   if (tact_room_get_at_start (room))
     {
       g_task_return_int (task, 0);
       return;
     }
-  /* Oldest shown first; 0 (an empty timeline) asks for the newest. The store's before_ts is
-   * strict, so events sharing the oldest millisecond are de-duplicated by event id instead. */
-  tact_store_load_timeline_async (self->store, tact_room_get_id (room),
-                                  tact_room_get_oldest_ts (room) > 0 ? tact_room_get_oldest_ts (room) + 1 : 0,
-                                  TIMELINE_PAGE, cancellable, older_stored_cb, g_steal_pointer (&task));
+  older_from_store (g_steal_pointer (&task));
 }
 
 gssize
@@ -1245,6 +1523,17 @@ tact_session_load_older_finish (TactSession *self, GAsyncResult *result, GError 
 
 /* ---- Sync ------------------------------------------------------------------- */
 
+/* Writes the room's row (counts, tokens) without touching the sync token. */
+static void
+save_room_row (TactSession *self, TactRoom *room)
+{
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) tact_store_room_free);
+  g_autoptr(GPtrArray) events = g_ptr_array_new ();
+
+  g_ptr_array_add (rows, tact_room_to_store_row (room));
+  tact_store_save_sync_async (self->store, NULL, rows, events, NULL, older_saved_cb, NULL);
+}
+
 static void
 full_state_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -1253,14 +1542,30 @@ full_state_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GPtrArray) state = NULL;
 
   state = tact_matrix_client_get_state_finish (TACT_MATRIX_CLIENT (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  g_hash_table_remove (op->session->members_pending, tact_room_get_id (op->room));
   if (!state)
     {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_debug ("Could not load a room's members: %s", error->message);
+      /* The stored counts stay; the next sync of this room asks again. */
+      g_message ("Could not load a room's members: %s", error->message);
       return;
     }
-  for (guint i = 0; i < state->len; i++)
-    tact_room_apply_state (op->room, g_ptr_array_index (state, i));
+  tact_room_apply_full_state (op->room, state);
+  save_room_row (op->session, op->room);
+}
+
+/* Lazy loading shows only the members who spoke: the guard needs the whole audience (are
+ * outsiders present?), so a joined room's full member list is fetched once per run: rooms read
+ * from the store, rooms first seen, rooms joined from an invite. */
+static void
+ensure_full_members (TactSession *self, TactRoom *room)
+{
+  if (tact_room_get_members_complete (room) || g_strcmp0 (tact_room_get_membership (room), "join") != 0
+      || !g_hash_table_add (self->members_pending, g_strdup (tact_room_get_id (room))))
+    return;
+  tact_matrix_client_get_state_async (self->client, tact_room_get_id (room), self->cancellable,
+                                      full_state_cb, room_op_new (self, room));
 }
 
 static void
@@ -1359,14 +1664,30 @@ schedule_sync (TactSession *self, guint delay_s)
 }
 
 static void
+set_retry_delay (TactSession *self, guint delay_s)
+{
+  self->retry_delay_s = delay_s;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RETRY_DELAY]);
+}
+
+static void
 sync_failed (TactSession *self)
 {
+  /* Not MIN (failures++, …): the macro evaluates its argument twice (the bug this had: 5, 20, 30). */
+  guint delay_s = sync_backoff_s[MIN (self->sync_failures, G_N_ELEMENTS (sync_backoff_s) - 1)];
+
+  self->sync_failures++;
+
   set_state (self, TACT_SYNC_STATE_OFFLINE);
-  schedule_sync (self, sync_backoff_s[MIN (self->sync_failures++, G_N_ELEMENTS (sync_backoff_s) - 1)]);
+  set_retry_delay (self, delay_s);
+  schedule_sync (self, delay_s);
 }
 
 static void sync_saved_cb (GObject *source, GAsyncResult *result, gpointer user_data);
+static void sync_refused (TactSession *self, const GError *error);
 static void fill_next_gap (SaveState *state);
+static void gap_overflow (TactSession *self, Gap *gap);
+static void gap_finish (SaveState *state, Gap *gap);
 
 static void
 gap_page_cb (GObject *source, GAsyncResult *result, gpointer user_data)
@@ -1379,7 +1700,8 @@ gap_page_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   gboolean reached = FALSE;
 
   page = tact_matrix_client_get_messages_finish (TACT_MATRIX_CLIENT (source), result, &error);
-  if (!page)
+  if (!page && (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || !self->cancellable
+                || tact_matrix_error_is_transient (error)))
     {
       self->sync_in_flight = FALSE;
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && self->cancellable)
@@ -1389,6 +1711,16 @@ gap_page_cb (GObject *source, GAsyncResult *result, gpointer user_data)
           sync_failed (self);
         }
       save_state_free (state);
+      return;
+    }
+  if (!page)
+    {
+      /* Refused (a 4xx): only this room is affected. The hole is kept for back-pagination and
+       * the batch goes on; what was found so far is inserted below. */
+      g_message ("The server refused to fill a timeline gap (HTTP %u); kept for later",
+                 tact_matrix_error_get_http_status (error));
+      gap_overflow (self, gap);
+      gap_finish (state, gap);
       return;
     }
 
@@ -1412,9 +1744,27 @@ gap_page_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
   if (!reached && gap->from)
-    g_message ("A timeline gap was larger than %u events; older history loads on demand",
-               GAP_PAGES * GAP_PAGE);
+    {
+      g_message ("A timeline gap was larger than %u events; back-pagination fills the rest",
+                 GAP_PAGES * GAP_PAGE);
+      gap_overflow (self, gap);
+    }
+  gap_finish (state, gap);
+}
 
+/* The part of a gap not filled now: recorded, with the oldest event found as its anchor. */
+static void
+gap_overflow (TactSession *self, Gap *gap)
+{
+  TactEvent *oldest = gap->found->len > 0 ? g_ptr_array_index (gap->found, gap->found->len - 1) : NULL;
+
+  record_gap (self, gap->room, gap->from, oldest ? oldest->event_id : gap->anchor, gap->stop_ts);
+}
+
+/* Puts the gap's events in the model and the batch, then fills the next gap. */
+static void
+gap_finish (SaveState *state, Gap *gap)
+{
   /* Oldest first: into the model before the batch's first event, and into this batch's save. */
   {
     g_autoptr(GPtrArray) ordered = g_ptr_array_new ();
@@ -1487,6 +1837,10 @@ sync_saved_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   g_free (self->since);
   self->since = g_steal_pointer (&state->next_batch);
   self->sync_failures = 0;
+  self->filter_refreshed = FALSE;
+  self->caught_up = TRUE;
+  if (self->retry_delay_s != 0)
+    set_retry_delay (self, 0);
   set_state (self, TACT_SYNC_STATE_READY);
   if (self->cancellable)
     sync_once (self);
@@ -1516,7 +1870,8 @@ process_sync (TactSession *self, TactSyncResponse *response, GTask *done)
           if (event_is_storable (event))
             g_ptr_array_add (events, store_event_from (event));
         }
-      tact_room_set_joined_count (room, sync_room->joined_member_count);
+      tact_room_set_summary_counts (room, sync_room->joined_member_count,
+                                    sync_room->invited_member_count);
       if (sync_room->typing)
         {
           g_ptr_array_add (sync_room->typing, NULL);
@@ -1547,13 +1902,8 @@ process_sync (TactSession *self, TactSyncResponse *response, GTask *done)
       if (created || (!tact_room_get_prev_batch (room) && !tact_room_get_at_start (room)))
         tact_room_set_prev_batch (room, sync_room->prev_batch);
       if (created)
-        {
-          /* Lazy loading shows only the members who spoke: learn the audience once in full,
-           * since the guard needs to know whether outsiders are present. */
-          tact_matrix_client_get_state_async (self->client, sync_room->room_id, self->cancellable,
-                                              full_state_cb, room_op_new (self, room));
-          tact_room_set_timeline_loaded (room, FALSE);
-        }
+        tact_room_set_timeline_loaded (room, FALSE);
+      ensure_full_members (self, room);
       sync_room_listing (self, room);
     }
 
@@ -1656,6 +2006,12 @@ sync_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
           logged_out (self, error);
           return;
         }
+      if (!tact_matrix_error_is_transient (error) && tact_matrix_error_get_http_status (error) >= 400
+          && tact_matrix_error_get_http_status (error) < 500)
+        {
+          sync_refused (self, error);
+          return;
+        }
       g_message ("Sync failed: %s", error->message);
       sync_failed (self);
       return;
@@ -1666,10 +2022,35 @@ sync_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   process_sync (self, response, NULL);
 }
 
+static void upload_filter (TactSession *self);
+
+/* A 4xx other than 429 and the token errors: asking again will not help. A cached filter id
+ * the server no longer knows (M_NOT_FOUND, 400 M_INVALID_PARAM) is uploaded again, once; any
+ * other refusal stops the loop in the ERROR state with the server's reason. */
+static void
+sync_refused (TactSession *self, const GError *error)
+{
+  if (self->filter_id && !self->filter_refreshed)
+    {
+      g_message ("The server refused to sync (%s, HTTP %u); uploading the filter again",
+                 tact_matrix_error_get_errcode (error), tact_matrix_error_get_http_status (error));
+      self->filter_refreshed = TRUE;
+      g_clear_pointer (&self->filter_id, g_free);
+      upload_filter (self);
+      return;
+    }
+  g_message ("The server refuses to sync (%s, HTTP %u): stopped",
+             tact_matrix_error_get_errcode (error), tact_matrix_error_get_http_status (error));
+  g_clear_error (&self->sync_error);
+  self->sync_error = g_error_copy (error);
+  set_state (self, TACT_SYNC_STATE_ERROR);
+}
+
 static void
 sync_once (TactSession *self)
 {
-  if (self->cancellable == NULL || self->sync_in_flight || self->state == TACT_SYNC_STATE_LOGGED_OUT)
+  if (self->cancellable == NULL || self->sync_in_flight || self->state == TACT_SYNC_STATE_LOGGED_OUT
+      || self->state == TACT_SYNC_STATE_ERROR)
     return;
   if (self->since == NULL)
     set_state (self, TACT_SYNC_STATE_INITIAL_SYNC);
@@ -1677,7 +2058,8 @@ sync_once (TactSession *self)
   /* Long-poll only when all is well: the first sync, and the first after a failure, return at
    * once so the state (ready / offline) is known without waiting out a quiet long-poll. */
   tact_matrix_client_sync_async (self->client, self->since, self->filter_id,
-                                 (self->since && self->state == TACT_SYNC_STATE_READY) ? SYNC_TIMEOUT_MS : 0,
+                                 (self->since && self->caught_up && self->state == TACT_SYNC_STATE_READY)
+                                 ? SYNC_TIMEOUT_MS : 0,
                                  self->cancellable, sync_done_cb, g_object_ref (self));
 }
 
@@ -1714,6 +2096,7 @@ filter_uploaded_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   if (filter_id)
     {
+      g_free (self->filter_id);
       self->filter_id = g_strdup (filter_id);
       tact_store_set_meta_async (self->store, "filter_id", filter_id, NULL, filter_saved_cb, NULL);
     }
@@ -1738,7 +2121,6 @@ filter_loaded_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(TactSession) self = user_data;
   g_autoptr(GError) error = NULL;
   g_autofree char *filter_id = NULL;
-  g_autoptr(JsonObject) filter = NULL;
 
   filter_id = tact_store_get_meta_finish (TACT_STORE (source), result, &error);
   if (self->cancellable == NULL)
@@ -1749,7 +2131,14 @@ filter_loaded_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       sync_once (self);
       return;
     }
-  filter = build_filter ();
+  upload_filter (self);
+}
+
+static void
+upload_filter (TactSession *self)
+{
+  g_autoptr(JsonObject) filter = build_filter ();
+
   tact_matrix_client_upload_filter_async (self->client, filter, self->cancellable,
                                           filter_uploaded_cb, g_object_ref (self));
 }
@@ -1839,6 +2228,11 @@ token_loaded_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     log_store_error ("Could not read the sync token", error);
   if (self->cancellable == NULL)
     return;
+  /* A saved position: the stored rooms and history are usable now, so the state is READY (the
+   * first sync still returns at once, catching up, before any long-poll) rather than the
+   * "connecting" of a first sign-in. */
+  if (self->since && self->state == TACT_SYNC_STATE_INITIAL_SYNC)
+    set_state (self, TACT_SYNC_STATE_READY);
   tact_store_outbox_list_async (self->store, self->cancellable, outbox_loaded_cb, g_object_ref (self));
 }
 
@@ -1860,6 +2254,8 @@ rooms_loaded_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       TactRoom *room = ensure_room (self, row->room_id, NULL);
       tact_room_apply_store_row (room, row);
       sync_room_listing (self, room);
+      ensure_full_members (self, room);
+      load_gap (self, row->room_id);
     }
   tact_store_get_sync_token_async (self->store, self->cancellable, token_loaded_cb, g_object_ref (self));
 }
@@ -1872,6 +2268,9 @@ tact_session_start (TactSession *self)
   if (self->cancellable)
     return;
   self->cancellable = g_cancellable_new ();
+  g_clear_error (&self->sync_error);
+  self->filter_refreshed = FALSE;
+  self->caught_up = FALSE;
   self->network_handler = g_signal_connect_object (g_network_monitor_get_default (), "network-changed",
                                                    G_CALLBACK (network_changed_cb), self, 0);
   set_state (self, TACT_SYNC_STATE_INITIAL_SYNC);
@@ -1894,6 +2293,8 @@ tact_session_stop (TactSession *self)
   g_clear_signal_handler (&self->network_handler, g_network_monitor_get_default ());
   g_clear_handle_id (&self->sync_retry_source, g_source_remove);
   self->sync_in_flight = FALSE;
+  if (self->members_pending)
+    g_hash_table_remove_all (self->members_pending);   /* cancelled: asked again at start */
   if (self->queues)
     {
       g_hash_table_iter_init (&iter, self->queues);

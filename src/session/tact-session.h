@@ -32,6 +32,9 @@ typedef enum {
   TACT_SYNC_STATE_READY,
   TACT_SYNC_STATE_OFFLINE,
   TACT_SYNC_STATE_LOGGED_OUT,
+  /* Appended: the server refuses to sync for a reason other than the token (a 4xx that is not
+   * 429): the loop stops instead of spinning; tact_session_get_sync_error() says why. */
+  TACT_SYNC_STATE_ERROR,
 } TactSyncState;
 
 #define TACT_TYPE_SESSION (tact_session_get_type ())
@@ -51,6 +54,8 @@ TactProfile      *tact_session_get_profile    (TactSession *self);
 void              tact_session_set_profile    (TactSession *self, TactProfile *profile);
 const char       *tact_session_get_user_id    (TactSession *self);
 TactSyncState     tact_session_get_sync_state (TactSession *self);
+/* In TACT_SYNC_STATE_ERROR: the server's refusal (a TACT_MATRIX_ERROR), else NULL. */
+const GError     *tact_session_get_sync_error (TactSession *self);
 /* Element type TactRoom: joined and invited rooms. */
 GListModel       *tact_session_get_rooms      (TactSession *self);
 TactRoom         *tact_session_lookup_room    (TactSession *self, const char *room_id);

@@ -66,6 +66,8 @@ tact_store_event_copy (const TactStoreEvent *event)
   copy->state_key = g_strdup (event->state_key);
   copy->body = g_strdup (event->body);
   copy->json = g_strdup (event->json);
+  copy->redacts = g_strdup (event->redacts);
+  copy->error = g_strdup (event->error);
   return copy;
 }
 
@@ -82,6 +84,8 @@ tact_store_event_free (TactStoreEvent *event)
   g_free (event->state_key);
   g_free (event->body);
   g_free (event->json);
+  g_free (event->redacts);
+  g_free (event->error);
   g_free (event);
 }
 
@@ -498,6 +502,60 @@ rollback (sqlite3 *db)
   return FALSE;
 }
 
+/* The stored form of a redacted event: content {} and unsigned.redacted_by, as a server
+ * serves it; NULL when json cannot be read (then the row keeps only its ids). */
+static char *
+redacted_json (const char *json, const char *redaction_id)
+{
+  g_autoptr(JsonNode) root = json ? json_from_string (json, NULL) : NULL;
+  JsonObject *object, *unsigned_obj;
+
+  if (!root || !JSON_NODE_HOLDS_OBJECT (root))
+    return g_strdup ("{}");
+  object = json_node_get_object (root);
+  json_object_set_object_member (object, "content", json_object_new ());
+  unsigned_obj = json_object_new ();
+  if (redaction_id)
+    json_object_set_string_member (unsigned_obj, "redacted_by", redaction_id);
+  json_object_set_object_member (object, "unsigned", unsigned_obj);
+  return json_to_string (root, FALSE);
+}
+
+/* Strips the redacted event's text: body, content and its search tokens. */
+static gboolean
+redact_stored (sqlite3 *db, const TactStoreEvent *redaction, GError **error)
+{
+  g_autoptr(sqlite3_stmt) select_stmt = NULL;
+  g_autoptr(sqlite3_stmt) update_stmt = NULL;
+  g_autoptr(sqlite3_stmt) fts_stmt = NULL;
+  g_autofree char *json = NULL;
+  sqlite3_int64 id;
+  int rc;
+
+  if (!prepare (db, "SELECT id, json FROM events WHERE event_id = ?1 AND room_id = ?2", &select_stmt, error))
+    return FALSE;
+  bind_text (select_stmt, 1, redaction->redacts);
+  bind_text (select_stmt, 2, redaction->room_id);
+  rc = sqlite3_step (select_stmt);
+  if (rc == SQLITE_DONE)
+    return TRUE;   /* not stored (yet): the server serves it redacted later */
+  if (rc != SQLITE_ROW)
+    {
+      tact_store_set_sql_error (error, db, "Could not find a redacted event");
+      return FALSE;
+    }
+  id = sqlite3_column_int64 (select_stmt, 0);
+  json = redacted_json ((const char *) sqlite3_column_text (select_stmt, 1), redaction->event_id);
+  if (!prepare (db, "UPDATE OR FAIL events SET body = NULL, json = ?2 WHERE id = ?1", &update_stmt, error) ||
+      !prepare (db, "DELETE FROM events_fts WHERE docid = ?1", &fts_stmt, error))
+    return FALSE;
+  sqlite3_bind_int64 (update_stmt, 1, id);
+  bind_text (update_stmt, 2, json);
+  sqlite3_bind_int64 (fts_stmt, 1, id);
+  return step_done (db, update_stmt, "Could not redact an event", error) &&
+         step_done (db, fts_stmt, "Could not remove a redacted event from the index", error);
+}
+
 static gboolean
 worker_save_sync (Worker *worker, SaveSyncData *data, GError **error)
 {
@@ -598,6 +656,9 @@ worker_save_sync (Worker *worker, SaveSyncData *data, GError **error)
           if (!step_done (db, last_ts_stmt, "Could not update a room", error))
             return rollback (db);
         }
+
+      if (event->redacts != NULL && !redact_stored (db, event, error))
+        return rollback (db);
 
       /* Our own send came back from the server: its local echo is confirmed. */
       if (event->txn_id != NULL)

@@ -56,6 +56,10 @@ typedef struct {
   char          *body;         /* content.body if any (indexed for search), else NULL */
   char          *json;         /* the whole event, serialised */
   TactSendState  send_state;
+  /* Appended later: */
+  char          *redacts;      /* m.room.redaction: the event it removes (save_sync strips that
+                                * event's body, content and search tokens), else NULL */
+  char          *error;        /* a FAILED local echo: the server's reason (outbox.error) */
 } TactStoreEvent;
 
 typedef struct {
@@ -100,7 +104,9 @@ void       tact_store_close (TactStore *self);
 
 /* Writes rooms and events and the new sync token in ONE transaction: the token is never saved
  * without the events it covers. Events are de-duplicated by event id; an event whose txn_id
- * matches an outbox entry reconciles that entry (state SENT, event_id set). */
+ * matches an outbox entry reconciles that entry (state SENT, event_id set). An event with
+ * redacts set redacts the stored event it names, in the same transaction: body NULL, content
+ * {} in json (with unsigned.redacted_by), and its full-text row deleted. */
 void     tact_store_save_sync_async  (TactStore *self, const char *next_batch,
                                       GPtrArray *rooms /* TactStoreRoom */,
                                       GPtrArray *events /* TactStoreEvent */,

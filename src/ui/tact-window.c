@@ -470,9 +470,16 @@ static void
 sync_state_cb (TactWindow *self)
 {
   const char *text = NULL;
+  g_autofree char *refused = NULL;
 
   switch (tact_session_get_sync_state (self->session))
     {
+    case TACT_SYNC_STATE_ERROR:
+      /* Translators: %s is the server's own reason, in its language */
+      refused = g_strdup_printf (_("The server refuses to sync, so no new messages arrive: %s"),
+                                 tact_session_get_sync_error (self->session)->message);
+      text = refused;
+      break;
     case TACT_SYNC_STATE_INITIAL_SYNC:
       text = _("Connecting…");
       break;
@@ -534,7 +541,9 @@ logged_out_cb (TactWindow *self, gboolean soft)
 
   if (!soft)
     {
-      /* A hard logout: this device's session is over on the server. */
+      /* A hard logout: this device's session is over on the server. The session has stopped
+       * and the keyring forgets the dead sign-in; history and unsent messages stay on disk. */
+      tact_window_set_session (self, NULL);
       tact_window_show_login (self, self->sandbox_url,
                               _("The server ended this session. Sign in again; unsent messages are kept."));
       return;

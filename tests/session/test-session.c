@@ -25,6 +25,8 @@ typedef struct {
   TactSession       *session;
 } Fixture;
 
+static const char SEEDED[] = "seeded";   /* fixture data: a sandbox with the demo world */
+
 static gboolean deadline_cb (gpointer data) { *(gboolean *) data = TRUE; return G_SOURCE_REMOVE; }
 typedef gboolean (*Condition) (gpointer data);
 
@@ -56,6 +58,21 @@ register_user (Fixture *f, const char *prefix)
 
   tact_matrix_client_register_async (client, username, "correct horse battery staple", NULL, store_result_cb, &result);
   g_assert_true (tact_matrix_client_register_finish (client, wait_result (&result, "register"), &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  return g_steal_pointer (&client);
+}
+
+static TactMatrixClient *
+login_user (Fixture *f, const char *user)
+{
+  g_autoptr(TactMatrixClient) client = tact_matrix_client_new (f->homeserver);
+  GAsyncResult *result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  tact_matrix_client_login_async (client, user, TACT_SANDBOX_PASSWORD, NULL, "test", NULL,
+                                  store_result_cb, &result);
+  g_assert_true (tact_matrix_client_login_finish (client, wait_result (&result, "login"), &error));
   g_assert_no_error (error);
   g_clear_object (&result);
   return g_steal_pointer (&client);
@@ -93,9 +110,12 @@ fixture_setup (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
   f->sandbox = tact_sandbox_server_new (TACT_SANDBOX_SERVER_NAME);
   tact_sandbox_server_set_reply_delay (f->sandbox, 0);
+  if (data == SEEDED)
+    tact_sandbox_server_seed_demo (f->sandbox);   /* before any user is registered */
   g_assert_true (tact_sandbox_server_listen (f->sandbox, 0, &error));
   f->homeserver = tact_sandbox_server_dup_base_url (f->sandbox);
-  f->alice = register_user (f, "alice");
+  /* Seeded: alice is @me, in Project Falcon with the external @zhang:partner.test. */
+  f->alice = data == SEEDED ? login_user (f, TACT_SANDBOX_USER) : register_user (f, "alice");
   f->bob = register_user (f, "bob");
   f->key = random_key ();
   f->db_path = g_build_filename (f->tmpdir, "history.db", NULL);
@@ -514,6 +534,26 @@ test_sync_limited_gap (Fixture *f, gconstpointer data)
 
 static gboolean loaded (gpointer d) { return *(GAsyncResult **) d != NULL; }
 
+/* Loads older history until the room's start, in at most max_calls calls. */
+static void
+paginate_to_start (TactSession *session, TactRoom *room, guint max_calls)
+{
+  guint calls = 0;
+
+  while (!tact_room_get_at_start (room))
+    {
+      GAsyncResult *result = NULL;
+      g_autoptr(GError) error = NULL;
+
+      tact_session_load_older_async (session, room, NULL, store_result_cb, &result);
+      wait_until (loaded, &result, "older messages");
+      tact_session_load_older_finish (session, result, &error);
+      g_assert_no_error (error);
+      g_clear_object (&result);
+      g_assert_cmpuint (++calls, <, max_calls);
+    }
+}
+
 static void
 test_timeline_back_pagination (Fixture *f, gconstpointer data)
 {
@@ -523,7 +563,6 @@ test_timeline_back_pagination (Fixture *f, gconstpointer data)
   RoomWait rw = { f->session, room_id };
   TactRoom *room;
   GListModel *timeline;
-  guint calls = 0;
 
   join (f->alice, room_id);
   for (guint i = 1; i <= 120; i++)
@@ -536,18 +575,7 @@ test_timeline_back_pagination (Fixture *f, gconstpointer data)
   wait_until (sync_idle, f, "the initial sync to be saved");
   room = tact_session_lookup_room (f->session, room_id);
   timeline = tact_room_get_timeline (room);
-  while (!tact_room_get_at_start (room))
-    {
-      GAsyncResult *result = NULL;
-      g_autoptr(GError) error = NULL;
-
-      tact_session_load_older_async (f->session, room, NULL, store_result_cb, &result);
-      wait_until (loaded, &result, "older messages");
-      tact_session_load_older_finish (f->session, result, &error);
-      g_assert_no_error (error);
-      g_clear_object (&result);
-      g_assert_cmpuint (++calls, <, 20);
-    }
+  paginate_to_start (f->session, room, 20);
   g_assert_cmpuint (g_list_model_get_n_items (timeline), ==, 120);
   for (guint i = 0; i < 120; i++)
     {
@@ -663,6 +691,84 @@ test_soft_logout_relogin (Fixture *f, gconstpointer data)
 }
 
 
+/* ---- Hard logout: the account ends cleanly -------------------------------------------- */
+
+static void count_cb (gpointer instance, gpointer d) { (*(guint *) d)++; }
+static gboolean count_positive (gpointer d) { return *(guint *) d > 0; }
+
+static void
+test_hard_logout_ends_account (Fixture *f, gconstpointer data)
+{
+  g_autoptr(TactMatrixClient) carol = register_user (f, "carol");
+  g_autoptr(TactSession) session = NULL;
+  g_autoptr(TactAccountSecret) secret = NULL;
+  g_autoptr(GPtrArray) outbox = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *room_id = NULL;
+  g_autofree char *db_path = NULL;
+  GAsyncResult *result = NULL;
+  SyncWait w;
+  RoomWait rw;
+  gint soft = -1;
+  guint cleared = 0;
+  TactMessage *echo;
+
+  tact_account_login_async (f->homeserver, tact_matrix_client_get_user_id (carol),
+                            "correct horse battery staple", TRUE, NULL, store_result_cb, &result);
+  session = tact_account_login_finish (wait_result (&result, "account login"), &error);
+  g_clear_object (&result);
+  if (!session && error->domain == TACT_STORE_ERROR)
+    {
+      g_test_skip ("no keyring");   /* the suite runs this under with-keyring.sh */
+      return;
+    }
+  g_assert_no_error (error);
+  tact_session_set_retry_scale (session, 0.02);
+  g_signal_connect (session, "logged-out", G_CALLBACK (logged_out_cb), &soft);
+  g_signal_connect (session, "account-cleared", G_CALLBACK (count_cb), &cleared);
+  room_id = create_room (tact_session_get_client (session), "{\"name\":\"H\"}");
+  tact_session_start (session);
+  rw = (RoomWait) { session, room_id };
+  wait_until (room_joined, &rw, "the room");
+  w = (SyncWait) { session, TACT_SYNC_STATE_READY };
+  wait_until (in_state, &w, "ready");
+
+  /* Synapse 1.67 answers a dead token with soft_logout false (fixture 78). */
+  tact_sandbox_server_expire_tokens (f->sandbox, FALSE);
+  wait_until (got_signal, &soft, "logged-out");
+  g_assert_cmpint (soft, ==, 0);
+  g_assert_cmpint (tact_session_get_sync_state (session), ==, TACT_SYNC_STATE_LOGGED_OUT);
+  wait_until (count_positive, &cleared, "the keyring to be cleared");
+
+  /* The dead token is gone from the keyring: the next start shows the sign-in page. */
+  tact_secrets_lookup_account_async (NULL, store_result_cb, &result);
+  secret = tact_secrets_lookup_account_finish (wait_result (&result, "lookup"), &error);
+  g_clear_object (&result);
+  g_assert_no_error (error);
+  g_assert_true (secret == NULL || g_strcmp0 (secret->user_id, tact_matrix_client_get_user_id (carol)) != 0);
+
+  /* Sync and sends have stopped; what is written now stays in the outbox, and so does the history. */
+  echo = tact_session_send_text (session, tact_session_lookup_room (session, room_id), "kept", NULL, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < 50; i++)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_cmpint (tact_message_get_send_state (echo), ==, TACT_SEND_STATE_PENDING);
+  g_assert_cmpuint (tact_sandbox_server_get_pending_syncs (f->sandbox), ==, 0);
+  tact_store_outbox_list_async (tact_session_get_store (session), NULL, store_result_cb, &result);
+  outbox = tact_store_outbox_list_finish (tact_session_get_store (session), wait_result (&result, "outbox"), &error);
+  g_clear_object (&result);
+  g_assert_no_error (error);
+  g_assert_cmpuint (outbox->len, ==, 1);
+  g_assert_cmpstr (((TactOutboxEntry *) g_ptr_array_index (outbox, 0))->txn_id, ==, tact_message_get_txn_id (echo));
+  g_assert_cmpuint (tact_sandbox_server_count_events (f->sandbox, room_id, NULL, "m.room.message"), ==, 0);
+  db_path = g_strdup (tact_store_get_path (tact_session_get_store (session)));
+  tact_session_stop (session);
+  tact_store_close (tact_session_get_store (session));
+  g_assert_true (g_file_test (db_path, G_FILE_TEST_EXISTS));
+}
+
+static void restart_session (Fixture *f);
+
 /* ---- Drafts survive a restart (encrypted, in the store) ------------------------------ */
 
 static char *
@@ -690,12 +796,7 @@ test_draft_survives_restart (Fixture *f, gconstpointer data)
 
   tact_session_save_draft (f->session, room, text);
   /* Restart: the session and the store closed and opened again. */
-  tact_session_stop (f->session);
-  g_clear_object (&f->session);
-  tact_store_close (f->store);
-  g_clear_object (&f->store);
-  f->store = open_store (f->db_path, f->key);
-  f->session = tact_session_new (f->alice, f->store, f->profile);
+  restart_session (f);
   {
     RoomWait w = { f->session, room_id };
     tact_session_start (f->session);
@@ -748,6 +849,398 @@ test_timeline_load_keeps_synced (Fixture *f, gconstpointer data)
   g_assert_cmpuint (g_list_model_get_n_items (tact_room_get_timeline (room)), ==, 3);
 }
 
+/* ---- Local echoes: the server's copy without transaction_id is not shown twice ------------ */
+
+static guint
+count_bodies (TactRoom *room, const char *body)
+{
+  GListModel *timeline = tact_room_get_timeline (room);
+  guint n = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (timeline); i++)
+    {
+      g_autoptr(TactMessage) message = g_list_model_get_item (timeline, i);
+      n += g_strcmp0 (tact_message_get_body (message), body) == 0;
+    }
+  return n;
+}
+
+static void
+test_echo_gap_without_txn (Fixture *f, gconstpointer data)
+{
+  g_autofree char *room_id = NULL;
+  TactRoom *room = start_in_room (f, &room_id);
+  guint16 port = tact_sandbox_server_get_port (f->sandbox);
+  SyncWait w = { f->session, TACT_SYNC_STATE_READY };
+  g_autoptr(GError) error = NULL;
+  TactMessage *echo;
+  StateWait sw;
+
+  wait_until (in_state, &w, "ready");
+  /* The sync loop goes offline (long backoff); sends still leave once the server is back. */
+  tact_session_set_retry_scale (f->session, 10);
+  tact_sandbox_server_stop (f->sandbox);
+  w.state = TACT_SYNC_STATE_OFFLINE;
+  wait_until (in_state, &w, "offline");
+  g_assert_true (tact_sandbox_server_listen (f->sandbox, port, &error));
+  g_assert_no_error (error);
+  tact_session_set_retry_scale (f->session, 0.02);
+  echo = tact_session_send_text (f->session, room, "mine", NULL, &error);
+  g_assert_no_error (error);
+  sw = (StateWait) { echo, TACT_SEND_STATE_SENT };
+  wait_until (message_in_state, &sw, "the send");
+  /* More than the timeline limit after it: "mine" comes back in the gap, from /messages,
+   * which never carries unsigned.transaction_id (fixture 38). */
+  for (guint i = 1; i <= 40; i++)
+    {
+      g_autofree char *body = g_strdup_printf ("bob %02u", i);
+      client_send (f->bob, room_id, body);
+    }
+  g_signal_emit_by_name (g_network_monitor_get_default (), "network-changed", TRUE);
+  wait_until (sync_idle, f, "the limited sync");
+  {
+    CountWait cw = { tact_room_get_timeline (room), 41 };
+    wait_until (has_n_items, &cw, "the gap to be filled");
+  }
+  g_assert_cmpuint (count_bodies (room, "mine"), ==, 1);
+  g_assert_cmpuint (count_bodies (room, "bob 01"), ==, 1);
+  g_assert_cmpint (tact_message_get_send_state (echo), ==, TACT_SEND_STATE_SENT);
+}
+
+/* Model only: another user's event with the same transaction id does not reconcile our echo. */
+static void
+test_echo_other_sender (void)
+{
+  g_autoptr(TactRoom) room = tact_room_new ("!r:corp.test", "@me:corp.test");
+  g_autoptr(TactMessage) echo = tact_message_new (NULL, "txn-1", "@me:corp.test", NULL, "hi", 1,
+                                                  TACT_SEND_STATE_PENDING);
+  g_autoptr(JsonNode) node = json_from_string (
+    "{\"type\":\"m.room.message\",\"event_id\":\"$other\",\"sender\":\"@eve:evil.test\","
+    "\"origin_server_ts\":2,\"content\":{\"msgtype\":\"m.text\",\"body\":\"spoof\"},"
+    "\"unsigned\":{\"transaction_id\":\"txn-1\"}}", NULL);
+  g_autoptr(TactEvent) event = tact_event_new_from_json (json_node_get_object (node), "!r:corp.test", NULL);
+
+  tact_room_append_message (room, echo);
+  g_assert_true (tact_room_add_event (room, event));
+  g_assert_cmpint (tact_message_get_send_state (echo), ==, TACT_SEND_STATE_PENDING);
+  g_assert_null (tact_message_get_event_id (echo));
+  g_assert_cmpuint (g_list_model_get_n_items (tact_room_get_timeline (room)), ==, 2);
+
+  /* Confirmed after the server's copy came (no transaction id): one entry is left. */
+  {
+    g_autoptr(JsonNode) mine = json_from_string (
+      "{\"type\":\"m.room.message\",\"event_id\":\"$mine\",\"sender\":\"@me:corp.test\","
+      "\"origin_server_ts\":3,\"content\":{\"msgtype\":\"m.text\",\"body\":\"hi\"}}", NULL);
+    g_autoptr(TactEvent) copy = tact_event_new_from_json (json_node_get_object (mine), "!r:corp.test", NULL);
+    g_assert_true (tact_room_add_event (room, copy));
+    tact_room_confirm_sent (room, "txn-1", "$mine");
+    g_assert_cmpuint (g_list_model_get_n_items (tact_room_get_timeline (room)), ==, 2);
+    g_assert_cmpstr (tact_message_get_event_id (echo), ==, "$mine");
+    g_assert_false (tact_room_add_event (room, copy));
+  }
+}
+
+/* ---- Members: a restart and a lazy-loaded member event keep the outsiders counted ------- */
+
+typedef struct { TactRoom *room; guint external; } ExternalWait;
+static gboolean external_is (gpointer d) { ExternalWait *w = d; return tact_room_get_external_count (w->room) == w->external; }
+static void external_min_cb (TactRoom *room, GParamSpec *p, gpointer d) { guint *min = d; *min = MIN (*min, tact_room_get_external_count (room)); }
+
+static void
+restart_session (Fixture *f)
+{
+  tact_session_stop (f->session);
+  g_clear_object (&f->session);
+  tact_store_close (f->store);
+  g_clear_object (&f->store);
+  f->store = open_store (f->db_path, f->key);
+  f->session = tact_session_new (f->alice, f->store, f->profile);
+  tact_session_set_retry_scale (f->session, 0.02);
+}
+
+static gboolean
+member_present (gpointer d)
+{
+  MemberWait *w = d;
+  TactMember *member = tact_room_lookup_member (w->room, w->user_id);
+  return member != NULL;
+}
+
+static void
+test_members_external_survives_restart (Fixture *f, gconstpointer data)
+{
+  g_autofree char *room_id = tact_sandbox_server_dup_room_id (f->sandbox, "Project Falcon");
+  RoomWait rw = { f->session, room_id };
+  ExternalWait ew;
+  MemberWait mw;
+  guint min_external = G_MAXUINT;
+  TactRoom *room;
+
+  g_assert_nonnull (room_id);
+  tact_session_start (f->session);
+  wait_until (room_joined, &rw, "Project Falcon");
+  room = tact_session_lookup_room (f->session, room_id);
+  ew = (ExternalWait) { room, 1 };
+  wait_until (external_is, &ew, "zhang counted as external");
+  wait_until (sync_idle, f, "a settled sync");
+
+  /* Restart: the counts come from the store; zhang has not spoken since. */
+  restart_session (f);
+  rw.session = f->session;
+  tact_session_start (f->session);
+  wait_until (room_joined, &rw, "Project Falcon after the restart");
+  room = tact_session_lookup_room (f->session, room_id);
+  g_assert_cmpuint (tact_room_get_external_count (room), ==, 1);
+  g_signal_connect (room, "notify::external-count", G_CALLBACK (external_min_cb), &min_external);
+  g_signal_connect (room, "notify::member-count", G_CALLBACK (external_min_cb), &min_external);
+
+  /* One member event in a lazy-loaded sync: an internal colleague is invited. */
+  {
+    GAsyncResult *result = NULL;
+    g_autoptr(GError) error = NULL;
+    tact_matrix_client_invite_async (f->alice, room_id, TACT_SANDBOX_HEAD, NULL, store_result_cb, &result);
+    g_assert_true (tact_matrix_client_invite_finish (f->alice, wait_result (&result, "invite"), &error));
+    g_assert_no_error (error);
+    g_clear_object (&result);
+  }
+  mw = (MemberWait) { room, TACT_SANDBOX_HEAD, 0 };
+  wait_until (member_present, &mw, "the invite in the sync");
+  wait_until (sync_idle, f, "the sync to settle");
+  g_assert_true (tact_room_get_members_complete (room));
+  g_assert_cmpuint (tact_room_get_external_count (room), ==, 1);
+  g_assert_cmpuint (min_external, ==, 1);   /* never dropped to 0, not even for a moment */
+  {
+    TactOutgoing outgoing = { 0 };
+    tact_room_describe_audience (room, &outgoing);
+    g_assert_cmpuint (outgoing.external_count, ==, 1);
+  }
+
+  /* And the store keeps it for the next start. */
+  restart_session (f);
+  rw.session = f->session;
+  tact_session_start (f->session);
+  wait_until (room_joined, &rw, "Project Falcon after a second restart");
+  g_assert_cmpuint (tact_room_get_external_count (tact_session_lookup_room (f->session, room_id)), ==, 1);
+}
+
+/* ---- A gap larger than the fill budget is filled by back-pagination, in order ----------- */
+
+static void
+test_sync_gap_beyond_budget (Fixture *f, gconstpointer data)
+{
+  g_autofree char *room_id = NULL;
+  TactRoom *room = start_in_room (f, &room_id);
+  GListModel *timeline = tact_room_get_timeline (room);
+  g_autoptr(GPtrArray) bodies = NULL;
+  const guint n = 300;   /* the sync fills 5 × 50 of them; the timeline limit is 30 */
+
+  wait_until (sync_idle, f, "a settled sync");
+  tact_session_stop (f->session);
+  for (guint i = 1; i <= n; i++)
+    {
+      g_autofree char *body = g_strdup_printf ("bob %03u", i);
+      client_send (f->bob, room_id, body);
+    }
+  /* A restart in between: the hole must survive it (it is kept in the store). */
+  restart_session (f);
+  tact_session_start (f->session);
+  {
+    RoomWait rw = { f->session, room_id };
+    wait_until (room_joined, &rw, "the room after the restart");
+  }
+  wait_until (sync_idle, f, "the limited sync to be saved");
+  restart_session (f);
+  tact_session_start (f->session);
+  {
+    RoomWait rw = { f->session, room_id };
+    wait_until (room_joined, &rw, "the room after the second restart");
+  }
+  wait_until (sync_idle, f, "a settled sync after the second restart");
+  room = tact_session_lookup_room (f->session, room_id);
+  timeline = tact_room_get_timeline (room);
+  paginate_to_start (f->session, room, 40);
+  {
+    guint next = 1;
+    for (guint i = 0; i < g_list_model_get_n_items (timeline); i++)
+      {
+        g_autoptr(TactMessage) message = g_list_model_get_item (timeline, i);
+        g_autofree char *body = g_strdup_printf ("bob %03u", next);
+        if (g_str_has_prefix (tact_message_get_body (message), "bob "))
+          {
+            g_assert_cmpstr (tact_message_get_body (message), ==, body);
+            next++;
+          }
+      }
+    g_assert_cmpuint (next, ==, n + 1);
+  }
+  bodies = stored_bodies (f->store, room_id);
+  g_assert_cmpuint (bodies->len, ==, n);
+}
+
+/* ---- Refusals on /sync: a stale filter id is uploaded again; other 4xx stop with an error -- */
+
+static void
+set_meta (TactStore *store, const char *key, const char *value)
+{
+  GAsyncResult *result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  tact_store_set_meta_async (store, key, value, NULL, store_result_cb, &result);
+  g_assert_true (tact_store_set_meta_finish (store, wait_result (&result, "set meta"), &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+}
+
+static void
+test_sync_stale_filter (Fixture *f, gconstpointer data)
+{
+  SyncWait w = { f->session, TACT_SYNC_STATE_READY };
+  g_autofree char *filter_id = NULL;
+  GAsyncResult *result = NULL;
+
+  set_meta (f->store, "filter_id", "4711");   /* a filter the server does not know */
+  tact_session_start (f->session);
+  wait_until_s (in_state, &w, 10, "ready with a new filter");
+  wait_until (sync_idle, f, "a long-poll");
+  tact_store_get_meta_async (f->store, "filter_id", NULL, store_result_cb, &result);
+  filter_id = tact_store_get_meta_finish (f->store, wait_result (&result, "filter id"), NULL);
+  g_clear_object (&result);
+  g_assert_nonnull (filter_id);
+  g_assert_cmpstr (filter_id, !=, "4711");
+}
+
+static void
+test_sync_refused_error_state (Fixture *f, gconstpointer data)
+{
+  SyncWait w = { f->session, TACT_SYNC_STATE_ERROR };
+  g_autoptr(GPtrArray) none = g_ptr_array_new ();
+  GAsyncResult *result = NULL;
+  g_autoptr(GError) error = NULL;
+  const GError *refusal;
+
+  /* A since token the server rejects (400 M_INVALID_PARAM), whatever the filter. */
+  tact_store_save_sync_async (f->store, "not-a-token", none, none, NULL, store_result_cb, &result);
+  g_assert_true (tact_store_save_sync_finish (f->store, wait_result (&result, "save token"), &error));
+  g_clear_object (&result);
+  tact_session_start (f->session);
+  wait_until_s (in_state, &w, 10, "the error state");
+  refusal = tact_session_get_sync_error (f->session);
+  g_assert_nonnull (refusal);
+  g_assert_cmpstr (tact_matrix_error_get_errcode (refusal), ==, "M_INVALID_PARAM");
+  /* Stopped, not spinning: no further /sync goes out. */
+  for (guint i = 0; i < 100; i++)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_cmpint (tact_session_get_sync_state (f->session), ==, TACT_SYNC_STATE_ERROR);
+  g_assert_cmpuint (tact_sandbox_server_get_pending_syncs (f->sandbox), ==, 0);
+}
+
+/* ---- The state machine: READY with a saved token; backoff 1, 5, 10, 20, 30 s ------------- */
+
+static void
+test_sync_ready_with_token (Fixture *f, gconstpointer data)
+{
+  g_autofree char *room_id = NULL;
+  TactSyncState seen = TACT_SYNC_STATE_STOPPED;
+  SyncWait w;
+
+  start_in_room (f, &room_id);
+  wait_until (sync_idle, f, "a settled sync");
+  restart_session (f);
+  tact_sandbox_server_stop (f->sandbox);   /* catching up cannot finish: still READY at first */
+  tact_session_start (f->session);
+  w = (SyncWait) { f->session, TACT_SYNC_STATE_READY };
+  wait_until (in_state, &w, "ready from the saved token");
+  seen = tact_session_get_sync_state (f->session);
+  g_assert_cmpint (seen, ==, TACT_SYNC_STATE_READY);
+  w.state = TACT_SYNC_STATE_OFFLINE;
+  wait_until (in_state, &w, "offline");
+}
+
+static void delay_cb (GObject *o, GParamSpec *p, gpointer d) { guint v; g_object_get (o, "retry-delay", &v, NULL); if (v) g_array_append_val ((GArray *) d, v); }
+static gboolean six_delays (gpointer d) { return ((GArray *) d)->len >= 6; }
+
+static void
+test_sync_backoff_sequence (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GArray) delays = g_array_new (FALSE, FALSE, sizeof (guint));
+  static const guint expected[] = { 1, 5, 10, 20, 30, 30 };
+
+  tact_session_set_retry_scale (f->session, 0.001);   /* 1 ms … 30 ms: the sequence, not the wait */
+  g_signal_connect (f->session, "notify::retry-delay", G_CALLBACK (delay_cb), delays);
+  tact_sandbox_server_stop (f->sandbox);
+  tact_session_start (f->session);
+  wait_until (six_delays, delays, "six failed syncs");
+  for (guint i = 0; i < delays->len; i++)
+    g_test_message ("delay %u: %u", i, g_array_index (delays, guint, i));
+  for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
+    g_assert_cmpuint (g_array_index (delays, guint, i), ==, expected[i]);
+}
+
+/* ---- Redactions remove the text from the timeline and the store ----------------------- */
+
+static char *
+client_send_event (TactMatrixClient *client, const char *room_id, const char *type, const char *json)
+{
+  g_autoptr(JsonNode) content = json_from_string (json, NULL);
+  g_autofree char *txn = g_uuid_string_random ();
+  GAsyncResult *result = NULL;
+  g_autoptr(GError) error = NULL;
+  char *event_id;
+
+  tact_matrix_client_send_async (client, room_id, type, txn, json_node_get_object (content), NULL,
+                                 store_result_cb, &result);
+  event_id = tact_matrix_client_send_finish (client, wait_result (&result, "send"), &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  return event_id;
+}
+
+static gboolean message_redacted (gpointer d) { return tact_message_is_redacted (d); }
+
+static void
+test_redaction_removes_text (Fixture *f, gconstpointer data)
+{
+  g_autofree char *room_id = NULL;
+  TactRoom *room = start_in_room (f, &room_id);
+  g_autofree char *secret_id = NULL;
+  g_autofree char *redaction = NULL;
+  g_autofree char *redaction_id = NULL;
+  g_autoptr(TactMessage) message = NULL;
+  g_autoptr(GPtrArray) found = NULL;
+  GAsyncResult *result = NULL;
+
+  secret_id = client_send_event (f->bob, room_id, "m.room.message",
+                                 "{\"msgtype\":\"m.text\",\"body\":\"机密 launch date\"}");
+  {
+    CountWait w = { tact_room_get_timeline (room), 1 };
+    wait_until (has_n_items, &w, "the message");
+  }
+  message = g_list_model_get_item (tact_room_get_timeline (room), 0);
+  g_assert_cmpstr (tact_message_get_event_id (message), ==, secret_id);
+  /* content.redacts (room version 11); the top-level form is parsed into TactEvent.redacts. */
+  redaction = g_strdup_printf ("{\"redacts\":\"%s\",\"reason\":\"oops\"}", secret_id);
+  redaction_id = client_send_event (f->bob, room_id, "m.room.redaction", redaction);
+  wait_until (message_redacted, message, "the redaction");
+  g_assert_cmpstr (tact_message_get_body (message), ==, "");
+  wait_until (sync_idle, f, "the batch to be saved");
+  tact_store_search_async (f->store, "机密", 10, NULL, store_result_cb, &result);
+  found = tact_store_search_finish (f->store, wait_result (&result, "search"), NULL);
+  g_clear_object (&result);
+  g_assert_cmpuint (found->len, ==, 0);
+  {
+    g_autoptr(GPtrArray) rows = NULL;
+    tact_store_load_timeline_async (f->store, room_id, 0, 100, NULL, store_result_cb, &result);
+    rows = tact_store_load_timeline_finish (f->store, wait_result (&result, "timeline"), NULL);
+    g_clear_object (&result);
+    for (guint i = 0; i < rows->len; i++)
+      {
+        TactStoreEvent *row = g_ptr_array_index (rows, i);
+        g_assert_true (row->body == NULL || strstr (row->body, "launch") == NULL);
+        g_assert_null (strstr (row->json, "launch date"));
+      }
+  }
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -762,7 +1255,18 @@ main (int argc, char *argv[])
   ADD ("/session/timeline/back-pagination", test_timeline_back_pagination);
   ADD ("/session/room/members-typing", test_room_members_typing);
   ADD ("/session/account/soft-logout-relogin", test_soft_logout_relogin);
+  ADD ("/session/account/hard-logout-ends", test_hard_logout_ends_account);
   ADD ("/session/draft/survives-restart", test_draft_survives_restart);
   ADD ("/session/timeline/load-keeps-synced", test_timeline_load_keeps_synced);
+  ADD ("/session/echo/gap-without-txn", test_echo_gap_without_txn);
+  g_test_add_func ("/session/echo/other-sender", test_echo_other_sender);
+  ADD ("/session/sync/gap-beyond-budget", test_sync_gap_beyond_budget);
+  ADD ("/session/sync/stale-filter", test_sync_stale_filter);
+  ADD ("/session/sync/refused-error-state", test_sync_refused_error_state);
+  ADD ("/session/sync/ready-with-token", test_sync_ready_with_token);
+  ADD ("/session/sync/backoff-sequence", test_sync_backoff_sequence);
+  ADD ("/session/timeline/redaction-removes-text", test_redaction_removes_text);
+  g_test_add ("/session/members/external-survives-restart", Fixture, SEEDED, fixture_setup,
+              test_members_external_survives_restart, fixture_teardown);
   return g_test_run ();
 }

@@ -1451,6 +1451,58 @@ test_save_sync_one_fts_flush (Fixture *f, gconstpointer data)
   g_assert_cmpstr (segments, ==, "1");
 }
 
+/* Security regression: a redacted message must not stay readable or searchable. */
+static void
+test_redaction_strips_text (Fixture *f, gconstpointer data)
+{
+  g_autoptr(TactStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) events = events_array ();
+  g_autoptr(GPtrArray) redaction = events_array ();
+  g_autoptr(GPtrArray) found = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autofree char *fts = NULL;
+  TactStoreEvent *event;
+
+  store = open_store (f->path, f->key, &error);
+  g_assert_no_error (error);
+  event = message_event ("!r:x", "$secret", NULL, 10, "机密 salary figures");
+  g_free (event->json);
+  event->json = g_strdup ("{\"event_id\":\"$secret\",\"type\":\"m.room.message\","
+                          "\"content\":{\"body\":\"机密 salary figures\"}}");
+  g_ptr_array_add (events, event);
+  g_ptr_array_add (events, message_event ("!r:x", "$kept", NULL, 20, "salary day is friday"));
+  g_assert_true (save_sync (store, "s1", NULL, events, &error));
+  g_assert_no_error (error);
+
+  event = message_event ("!r:x", "$redaction", NULL, 30, NULL);
+  g_free (event->type);
+  event->type = g_strdup ("m.room.redaction");
+  event->redacts = g_strdup ("$secret");
+  g_ptr_array_add (redaction, event);
+  g_assert_true (save_sync (store, "s2", NULL, redaction, &error));
+  g_assert_no_error (error);
+
+  found = search (store, "机密");
+  g_assert_cmpuint (found->len, ==, 0);
+  g_clear_pointer (&found, g_ptr_array_unref);
+  found = search (store, "salary");
+  g_assert_cmpuint (found->len, ==, 1);
+  g_assert_cmpstr (((TactStoreEvent *) found->pdata[0])->event_id, ==, "$kept");
+  rows = load_timeline (store, "!r:x", 0, 10);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      TactStoreEvent *row = rows->pdata[i];
+      if (g_strcmp0 (row->event_id, "$secret") != 0)
+        continue;
+      g_assert_null (row->body);
+      g_assert_null (strstr (row->json, "salary"));
+      g_assert_nonnull (strstr (row->json, "\"redacted_by\":\"$redaction\""));
+    }
+  fts = store_read (store, "SELECT count(*) FROM events_fts WHERE docid = (SELECT id FROM events WHERE event_id = '$secret')");
+  g_assert_cmpstr (fts, ==, "0");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1480,6 +1532,7 @@ main (int argc, char **argv)
   ADD ("/store/timeline/paging", test_timeline_paging);
   ADD ("/store/search/chinese-and-latin", test_search);
   ADD ("/store/outbox/order-update-remove", test_outbox);
+  ADD ("/store/security/redaction-strips-text", test_redaction_strips_text);
 #undef ADD
 
   return g_test_run ();
