@@ -10,6 +10,7 @@
 #include "tact-sandbox-private.h"
 
 #include <string.h>
+#include <sys/socket.h>
 
 #define MEDIA_UPLOAD_SIZE   104857600
 #define MAX_SYNC_TIMEOUT_MS (5 * 60 * 1000)
@@ -552,6 +553,7 @@ typedef struct {
   TactSandboxServer *self;     /* borrowed */
   Req               *req;      /* owned */
   guint              source;
+  GSource           *hangup;   /* owned: watches the socket while libsoup does not read it */
   gulong             finished_id;
 } Delayed;
 
@@ -559,6 +561,9 @@ static void
 delayed_free (Delayed *d)
 {
   g_clear_handle_id (&d->source, g_source_remove);
+  if (d->hangup != NULL)
+    g_source_destroy (d->hangup);
+  g_clear_pointer (&d->hangup, g_source_unref);
   if (d->req != NULL)
     g_clear_signal_handler (&d->finished_id, d->req->msg);
   g_clear_pointer (&d->req, req_free);
@@ -603,6 +608,25 @@ delay_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* The socket under a held request became readable: the client closed it (a paused message is
+ * not read, so libsoup would not notice), or it sent more, which we leave to libsoup. */
+static gboolean
+hangup_cb (GSocket *socket, GIOCondition condition, gpointer user_data)
+{
+  Delayed *d = user_data;
+  char byte;
+
+  if ((condition & (G_IO_HUP | G_IO_ERR)) == 0 &&
+      recv (g_socket_get_fd (socket), &byte, 1, MSG_PEEK | MSG_DONTWAIT) > 0)
+    {
+      g_clear_pointer (&d->hangup, g_source_unref);
+      return G_SOURCE_REMOVE;
+    }
+  g_clear_handle_id (&d->source, g_source_remove);
+  drop_cb (d);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 delayed_finished_cb (SoupServerMessage *msg, gpointer user_data)
 {
@@ -632,6 +656,13 @@ hold_request (Req *req, guint ms, GSourceFunc func)
   soup_server_message_pause (req->msg);
   d->finished_id = g_signal_connect (req->msg, "finished", G_CALLBACK (delayed_finished_cb), d);
   d->source = ms > 0 ? g_timeout_add (ms, func, d) : g_idle_add (func, d);
+  if (ms > 0 && soup_server_message_get_socket (req->msg) != NULL)
+    {
+      d->hangup = g_socket_create_source (soup_server_message_get_socket (req->msg),
+                                          G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
+      g_source_set_callback (d->hangup, G_SOURCE_FUNC (hangup_cb), d, NULL);
+      g_source_attach (d->hangup, g_main_context_get_thread_default ());
+    }
   g_ptr_array_add (self->delayed, d);
 }
 

@@ -1034,6 +1034,82 @@ test_state (Fixture *f, gconstpointer data)
   g_assert_false (json_object_has_member (call_object (profile), "avatar_url"));
 }
 
+/* Fixtures 39–41, 49, 73, 74: /messages pages, /members, a member's state content. */
+static void
+test_members_and_pages (Fixture *f, gconstpointer data)
+{
+  g_autofree char *falcon = tact_sandbox_server_dup_room_id (f->server, "Project Falcon");
+  g_autofree char *members_path = room_path (falcon, "/members");
+  g_autofree char *first_path = room_path (falcon, "/messages?dir=b&limit=5");
+  g_autoptr(Call) members = NULL;
+  g_autoptr(Call) member = NULL;
+  g_autoptr(Call) page1 = NULL;
+  g_autoptr(Call) page2 = NULL;
+  g_autoptr(Call) forwards = NULL;
+  g_autoptr(Call) filtered = NULL;
+
+  login_me (f);
+  members = call (f, "GET", members_path, f->token, NULL);
+  assert_like_fixture (members, "49-members.json");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (call_object (members),
+                                                                         "chunk")), ==, 3);
+  {
+    g_autofree char *e = esc (TACT_SANDBOX_CUSTOMER);
+    g_autofree char *rest = g_strdup_printf ("/state/m.room.member/%s", e);
+    g_autofree char *path = room_path (falcon, rest);
+    member = call (f, "GET", path, f->token, NULL);
+  }
+  g_assert_cmpuint (call_status (member), ==, 200);
+  g_assert_cmpstr (json_object_get_string_member (call_object (member), "membership"), ==, "join");
+  g_assert_false (json_object_has_member (call_object (member), "event_id"));  /* content only */
+
+  page1 = call (f, "GET", first_path, f->token, NULL);
+  assert_like_fixture (page1, "39-messages-b.json");
+  {
+    g_autofree char *rest = g_strdup_printf ("/messages?dir=b&limit=5&from=%s",
+                                             json_object_get_string_member (call_object (page1),
+                                                                            "end"));
+    g_autofree char *path = room_path (falcon, rest);
+    page2 = call (f, "GET", path, f->token, NULL);
+  }
+  assert_like_fixture (page2, "40-messages-b-page2.json");
+  {
+    g_autofree char *rest = g_strdup_printf ("/messages?dir=f&limit=5&from=%s",
+                                             json_object_get_string_member (call_object (page2),
+                                                                            "end"));
+    g_autofree char *path = room_path (falcon, rest);
+    forwards = call (f, "GET", path, f->token, NULL);
+  }
+  assert_like_fixture (forwards, "41-messages-f.json");
+  /* Forwards from the end of page 2 gives page 2 and then page 1's events, oldest first. */
+  {
+    JsonArray *f_chunk = json_object_get_array_member (call_object (forwards), "chunk");
+    JsonArray *p2_chunk = json_object_get_array_member (call_object (page2), "chunk");
+    guint n = json_array_get_length (p2_chunk);
+
+    g_assert_cmpuint (json_array_get_length (f_chunk), ==, 5);
+    g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (f_chunk, 0),
+                                                    "event_id"), ==,
+                     json_object_get_string_member (json_array_get_object_element (p2_chunk, n - 1),
+                                                    "event_id"));
+  }
+
+  {
+    g_autofree char *filter = esc ("{\"types\": [\"m.room.member\"]}");
+    g_autofree char *rest = g_strdup_printf ("/messages?dir=b&limit=50&filter=%s", filter);
+    g_autofree char *path = room_path (falcon, rest);
+    JsonArray *chunk;
+
+    filtered = call (f, "GET", path, f->token, NULL);
+    assert_like_fixture (filtered, "74-messages-member-events.json");
+    chunk = json_object_get_array_member (call_object (filtered), "chunk");
+    g_assert_cmpuint (json_array_get_length (chunk), >, 0);
+    for (guint i = 0; i < json_array_get_length (chunk); i++)
+      g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (chunk, i),
+                                                      "type"), ==, "m.room.member");
+  }
+}
+
 static void
 test_media (Fixture *f, gconstpointer data)
 {
@@ -1458,11 +1534,17 @@ wait_ms (guint ms)
     g_main_context_iteration (NULL, TRUE);
 }
 
+/* Waits until a fault holds n requests; at most 10 s, well under the holds tests set. */
 static void
 wait_held_requests (Fixture *f, guint n)
 {
-  while (tact_sandbox_server_get_held_requests (f->server) != n)
+  gboolean expired = FALSE;
+  guint source = g_timeout_add_seconds (10, flag_set_cb, &expired);
+
+  while (tact_sandbox_server_get_held_requests (f->server) != n && !expired)
     g_main_context_iteration (NULL, TRUE);
+  g_assert_false (expired);
+  g_source_remove (source);
 }
 
 /* inject_fault reaches every route, chosen by method and path prefix, for count requests. */
@@ -1533,27 +1615,23 @@ test_fault_routes (Fixture *f, gconstpointer data)
   }
 
   /* A delayed /sync long-poll is still held by the handler and answered by a new event. */
+  g_free (since);
+  since = sync_next_batch (f, f->token);  /* nothing new after it */
   tact_sandbox_server_set_fault_ms (f->server, 20);
   tact_sandbox_server_inject_fault (f->server, "GET", "/_matrix/client/v3/sync",
                                     TACT_SANDBOX_FAULT_DELAY, 1);
   {
     g_autofree char *path = g_strdup_printf ("/_matrix/client/v3/sync?since=%s&timeout=30000",
                                              since);
-    g_autoptr(Call) c = NULL;
+    g_autoptr(Call) c = call_start (f, "GET", path, f->token, NULL);
     g_autofree char *id = NULL;
 
-    {
-      /* Catch up first, so the long-poll has nothing new. */
-      g_autoptr(Call) now = call (f, "GET", path, f->token, NULL);
-      g_free (since);
-      since = g_strdup (json_object_get_string_member (call_object (now), "next_batch"));
-      g_free (path);
-      path = g_strdup_printf ("/_matrix/client/v3/sync?since=%s&timeout=30000", since);
-    }
-    c = call_start (f, "GET", path, f->token, NULL);
+    wait_held_requests (f, 1);
+    wait_held_requests (f, 0);
     while (tact_sandbox_server_get_pending_syncs (f->server) == 0)
       g_main_context_iteration (NULL, TRUE);
     g_assert_false (c->done);
+    g_assert_cmpuint (tact_sandbox_server_get_faults_injected (f->server), ==, 3);
     id = send_text (f, f->token, falcon, "long-poll-1", "wake up");
     call_wait (c);
     g_assert_no_error (c->error);
@@ -1847,6 +1925,7 @@ main (int argc, char **argv)
   ADD ("filter-limited", test_filter_and_limited);
   ADD ("messages-pagination", test_messages_pagination);
   ADD ("state", test_state);
+  ADD ("members-and-pages", test_members_and_pages);
   ADD ("media", test_media);
   ADD ("seeded-world", test_seeded_world);
   ADD ("actors", test_actors);
