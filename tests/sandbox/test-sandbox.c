@@ -1034,6 +1034,18 @@ test_state (Fixture *f, gconstpointer data)
   g_assert_false (json_object_has_member (call_object (profile), "avatar_url"));
 }
 
+/* GET /messages?dir=DIR&limit=5 from the end of the previous page. */
+static Call *
+next_page (Fixture *f, const char *room_id, const char *dir, Call *previous)
+{
+  g_autofree char *rest = g_strdup_printf ("/messages?dir=%s&limit=5&from=%s", dir,
+                                           json_object_get_string_member (call_object (previous),
+                                                                          "end"));
+  g_autofree char *path = room_path (room_id, rest);
+
+  return call (f, "GET", path, f->token, NULL);
+}
+
 /* Fixtures 39–41, 49, 73, 74: /messages pages, /members, a member's state content. */
 static void
 test_members_and_pages (Fixture *f, gconstpointer data)
@@ -1065,21 +1077,9 @@ test_members_and_pages (Fixture *f, gconstpointer data)
 
   page1 = call (f, "GET", first_path, f->token, NULL);
   assert_like_fixture (page1, "39-messages-b.json");
-  {
-    g_autofree char *rest = g_strdup_printf ("/messages?dir=b&limit=5&from=%s",
-                                             json_object_get_string_member (call_object (page1),
-                                                                            "end"));
-    g_autofree char *path = room_path (falcon, rest);
-    page2 = call (f, "GET", path, f->token, NULL);
-  }
+  page2 = next_page (f, falcon, "b", page1);
   assert_like_fixture (page2, "40-messages-b-page2.json");
-  {
-    g_autofree char *rest = g_strdup_printf ("/messages?dir=f&limit=5&from=%s",
-                                             json_object_get_string_member (call_object (page2),
-                                                                            "end"));
-    g_autofree char *path = room_path (falcon, rest);
-    forwards = call (f, "GET", path, f->token, NULL);
-  }
+  forwards = next_page (f, falcon, "f", page2);
   assert_like_fixture (forwards, "41-messages-f.json");
   /* Forwards from the end of page 2 gives page 2 and then page 1's events, oldest first. */
   {
