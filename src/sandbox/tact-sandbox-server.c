@@ -10,6 +10,7 @@
 #include "tact-sandbox-private.h"
 
 #include <string.h>
+#include <sys/socket.h>
 
 #define MEDIA_UPLOAD_SIZE   104857600
 #define MAX_SYNC_TIMEOUT_MS (5 * 60 * 1000)
@@ -26,7 +27,7 @@ struct _TactSandboxServer
   char       *state_file;
   GStrv       versions;
   GPtrArray  *pending_syncs;   /* owned PendingSync* */
-  GPtrArray  *delayed;         /* owned Delayed* (DELAY and DROP faults) */
+  GPtrArray  *delayed;         /* owned Delayed*: requests held by a fault */
 
   guint       save_source;
   guint       wake_source;
@@ -34,11 +35,17 @@ struct _TactSandboxServer
   guint16     port;
 
   /* Fault injection */
-  TactSandboxFault fault;
-  guint            fault_every;
+  GPtrArray       *fault_rules;    /* owned FaultRule*, tried in order */
   guint            fault_ms;
-  guint            fault_counter;
   guint            faults_injected;
+  gboolean         retry_after_header;
+
+  /* The rc_message limiter: off while rate_per_second <= 0. */
+  double           rate_per_second;
+  double           rate_burst;
+  GHashTable      *buckets;        /* user id (owned) -> owned Bucket* */
+
+  gboolean         authenticated_media;
 
   /* Tokens expired by tact_sandbox_server_expire_tokens (soft): answered with soft_logout true. */
   GHashTable      *soft_expired;   /* set of owned token strings */
@@ -53,26 +60,41 @@ static const char *const synapse_versions[] = {
 
 /* ---- Requests ---------------------------------------------------------------------------- */
 
-typedef struct _Route Route;
+typedef struct _Req Req;
+
+typedef enum {
+  ROUTE_AUTH      = 1 << 0,  /* needs an access token */
+  ROUTE_FAULTABLE = 1 << 1,  /* the target of tact_sandbox_server_set_fault() */
+  ROUTE_V1_MEDIA  = 1 << 2,  /* exists only with authenticated media */
+} RouteFlags;
 
 typedef struct {
+  const char *method;
+  const char *pattern;   /* path without the leading '/', '*' matches one segment */
+  RouteFlags  flags;
+  void      (*handler) (Req *req);
+} Route;
+
+struct _Req {
   TactSandboxServer *self;     /* borrowed */
   SoupServerMessage *msg;      /* owned ref */
   const Route       *route;    /* borrowed, static */
   GPtrArray         *args;     /* owned: the decoded segments matched by '*' */
+  char              *path;     /* owned: the path with each segment decoded */
   GHashTable        *query;    /* owned ref, or NULL */
   JsonNode          *body;     /* owned, parsed on demand */
   /* Set by authentication; valid only during the handler. */
   SbToken           *token;    /* borrowed */
   SbUser            *user;     /* borrowed */
   gboolean           fault_done;
-} Req;
+};
 
 static void
 req_free (Req *req)
 {
   g_clear_object (&req->msg);
   g_clear_pointer (&req->args, g_ptr_array_unref);
+  g_free (req->path);
   g_clear_pointer (&req->query, g_hash_table_unref);
   g_clear_pointer (&req->body, json_node_unref);
   g_free (req);
@@ -432,13 +454,106 @@ pending_sync_finished_cb (SoupServerMessage *msg, gpointer user_data)
   g_ptr_array_remove (p->self->pending_syncs, p);
 }
 
+/* ---- Rate limiting ------------------------------------------------------------------------ */
+
+/* Synapse's Ratelimiter entry for one user: action_count actions counted from time_start. */
+typedef struct {
+  double action_count;
+  double time_start;           /* seconds, monotonic */
+} Bucket;
+
+/* 429 M_LIMIT_EXCEEDED with the body Synapse sends (fixtures 69–71). */
+static void
+respond_limit_exceeded (Req *req, gint64 retry_after_ms)
+{
+  JsonNode *node = error_node ("M_LIMIT_EXCEEDED", "Too Many Requests");
+
+  json_object_set_int_member (json_node_get_object (node), "retry_after_ms", retry_after_ms);
+  if (req->self->retry_after_header)
+    {
+      g_autofree char *seconds = g_strdup_printf ("%" G_GINT64_FORMAT,
+                                                  (retry_after_ms + 999) / 1000);
+      soup_message_headers_replace (soup_server_message_get_response_headers (req->msg),
+                                    "Retry-After", seconds);
+    }
+  respond_json (req->msg, 429, node);
+}
+
+/* Synapse 1.67's Ratelimiter.ratelimit() with rc_message, keyed by the user: TRUE if the
+ * action is allowed (and counted, when update); otherwise answers 429 with the time until
+ * the next action would be allowed. */
+static gboolean
+ratelimit (Req *req, gboolean update)
+{
+  TactSandboxServer *self = req->self;
+  double rate = self->rate_per_second, burst = self->rate_burst;
+  double now = g_get_monotonic_time () / (double) G_USEC_PER_SEC;
+  double action_count = 0, time_start = now, performed, time_allowed;
+  Bucket *bucket;
+  gboolean allowed;
+
+  if (rate <= 0)
+    return TRUE;
+  bucket = g_hash_table_lookup (self->buckets, req->user->user_id);
+  if (bucket != NULL)
+    {
+      action_count = bucket->action_count;
+      time_start = bucket->time_start;
+    }
+  performed = action_count - (now - time_start) * rate;
+  if (performed < 0)
+    {
+      /* Forgive every earlier action. */
+      performed = 0;
+      action_count = 0;
+      time_start = now;
+    }
+  allowed = !(performed > burst - 1);
+  if (allowed)
+    action_count += 1;
+  if (update)
+    {
+      if (bucket == NULL)
+        {
+          bucket = g_new0 (Bucket, 1);
+          g_hash_table_insert (self->buckets, g_strdup (req->user->user_id), bucket);
+        }
+      bucket->action_count = action_count;
+      bucket->time_start = time_start;
+    }
+  if (allowed)
+    return TRUE;
+  time_allowed = MAX (time_start + (action_count - burst + 1) / rate, now);
+  respond_limit_exceeded (req, (gint64) (1000 * (time_allowed - now)));
+  return FALSE;
+}
+
 /* ---- Fault injection ---------------------------------------------------------------------- */
 
 typedef struct {
+  char            *method;       /* owned, or NULL: any method */
+  char            *path_prefix;  /* owned, or NULL: any path */
+  gboolean         faultable;    /* set_fault's rule: only ROUTE_FAULTABLE routes */
+  TactSandboxFault kind;
+  guint            every;        /* faultable: every every-th matching request, 0 = none */
+  guint            counter;      /* faultable: matching requests so far */
+  guint            remaining;    /* otherwise: how many more, 0 = unlimited */
+} FaultRule;
+
+static void
+fault_rule_free (FaultRule *rule)
+{
+  g_free (rule->method);
+  g_free (rule->path_prefix);
+  g_free (rule);
+}
+
+/* A request held by a fault: until its timer fires, or until the client goes away. */
+typedef struct {
   TactSandboxServer *self;     /* borrowed */
   Req               *req;      /* owned */
-  TactSandboxFault   kind;
   guint              source;
+  GSource           *hangup;   /* owned: watches the socket while libsoup does not read it */
   gulong             finished_id;
 } Delayed;
 
@@ -446,6 +561,9 @@ static void
 delayed_free (Delayed *d)
 {
   g_clear_handle_id (&d->source, g_source_remove);
+  if (d->hangup != NULL)
+    g_source_destroy (d->hangup);
+  g_clear_pointer (&d->hangup, g_source_unref);
   if (d->req != NULL)
     g_clear_signal_handler (&d->finished_id, d->req->msg);
   g_clear_pointer (&d->req, req_free);
@@ -454,6 +572,7 @@ delayed_free (Delayed *d)
 
 static void run_route (Req *req);
 
+/* Closes the connection under the held request: the client sees no response at all. */
 static gboolean
 drop_cb (gpointer user_data)
 {
@@ -463,9 +582,11 @@ drop_cb (gpointer user_data)
   g_autoptr(GIOStream) stream = NULL;
 
   d->source = 0;
-  g_clear_signal_handler (&d->finished_id, msg);
-  g_ptr_array_remove (self->delayed, d);
-  /* Close the connection under the paused request: the client sees no response at all. */
+  g_ptr_array_remove (self->delayed, d);  /* frees d */
+  /* A long-poll the handler held (LOST_RESPONSE on /sync): stealing emits no "finished". */
+  for (guint i = self->pending_syncs->len; i > 0; i--)
+    if (((PendingSync *) g_ptr_array_index (self->pending_syncs, i - 1))->msg == msg)
+      g_ptr_array_remove_index (self->pending_syncs, i - 1);
   stream = soup_server_message_steal_connection (msg);
   if (stream != NULL)
     g_io_stream_close (stream, NULL, NULL);
@@ -476,15 +597,33 @@ static gboolean
 delay_cb (gpointer user_data)
 {
   Delayed *d = user_data;
-  TactSandboxServer *self = d->self;
   g_autoptr(Req) req = g_steal_pointer (&d->req);
 
   d->source = 0;
   g_clear_signal_handler (&d->finished_id, req->msg);
-  d->req = NULL;
-  g_ptr_array_remove (self->delayed, d);
-  run_route (req);
+  g_ptr_array_remove (d->self->delayed, d);
+  /* Unpause first: a handler that holds the request itself (a /sync long-poll) pauses again. */
   soup_server_message_unpause (req->msg);
+  run_route (req);
+  return G_SOURCE_REMOVE;
+}
+
+/* The socket under a held request became readable: the client closed it (a paused message is
+ * not read, so libsoup would not notice), or it sent more, which we leave to libsoup. */
+static gboolean
+hangup_cb (GSocket *socket, GIOCondition condition, gpointer user_data)
+{
+  Delayed *d = user_data;
+  char byte;
+
+  if ((condition & (G_IO_HUP | G_IO_ERR)) == 0 &&
+      recv (g_socket_get_fd (socket), &byte, 1, MSG_PEEK | MSG_DONTWAIT) > 0)
+    {
+      g_clear_pointer (&d->hangup, g_source_unref);
+      return G_SOURCE_REMOVE;
+    }
+  g_clear_handle_id (&d->source, g_source_remove);
+  drop_cb (d);
   return G_SOURCE_REMOVE;
 }
 
@@ -497,63 +636,108 @@ delayed_finished_cb (SoupServerMessage *msg, gpointer user_data)
   g_ptr_array_remove (d->self->delayed, d);
 }
 
+/* Pauses the request and calls func (drop_cb or delay_cb) after ms, 0 = from an idle, once
+ * the SoupServer callback has returned. */
+static void
+hold_request (Req *req, guint ms, GSourceFunc func)
+{
+  TactSandboxServer *self = req->self;
+  Delayed *d = g_new0 (Delayed, 1);
+
+  d->self = self;
+  d->req = g_new0 (Req, 1);
+  *d->req = *req;
+  d->req->msg = g_object_ref (req->msg);
+  d->req->args = g_ptr_array_ref (req->args);
+  d->req->path = g_strdup (req->path);
+  d->req->query = req->query != NULL ? g_hash_table_ref (req->query) : NULL;
+  d->req->body = req->body != NULL ? json_node_ref (req->body) : NULL;
+  d->req->fault_done = TRUE;
+  soup_server_message_pause (req->msg);
+  d->finished_id = g_signal_connect (req->msg, "finished", G_CALLBACK (delayed_finished_cb), d);
+  d->source = ms > 0 ? g_timeout_add (ms, func, d) : g_idle_add (func, d);
+  if (ms > 0 && soup_server_message_get_socket (req->msg) != NULL)
+    {
+      d->hangup = g_socket_create_source (soup_server_message_get_socket (req->msg),
+                                          G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
+      g_source_set_callback (d->hangup, G_SOURCE_FUNC (hangup_cb), d, NULL);
+      g_source_attach (d->hangup, g_main_context_get_thread_default ());
+    }
+  g_ptr_array_add (self->delayed, d);
+}
+
+static gboolean
+fault_rule_matches (FaultRule *rule, Req *req)
+{
+  if (rule->faultable)
+    return (req->route->flags & ROUTE_FAULTABLE) != 0;
+  return (rule->method == NULL ||
+          g_str_equal (rule->method, soup_server_message_get_method (req->msg))) &&
+         (rule->path_prefix == NULL || g_str_has_prefix (req->path, rule->path_prefix));
+}
+
+/* The fault the first firing rule gives this request, or NONE. Counts and uses up rules. */
+static TactSandboxFault
+take_fault (TactSandboxServer *self, Req *req)
+{
+  for (guint i = 0; i < self->fault_rules->len; i++)
+    {
+      FaultRule *rule = g_ptr_array_index (self->fault_rules, i);
+      TactSandboxFault kind = rule->kind;
+
+      if (!fault_rule_matches (rule, req))
+        continue;
+      if (rule->faultable)
+        {
+          if (rule->every == 0 || ++rule->counter % rule->every != 0)
+            continue;
+        }
+      else if (rule->remaining > 0 && --rule->remaining == 0)
+        g_ptr_array_remove_index (self->fault_rules, i);  /* frees rule */
+      return kind;
+    }
+  return TACT_SANDBOX_FAULT_NONE;
+}
+
 /* Returns TRUE if a fault was injected (the request is answered or held). */
 static gboolean
 maybe_inject_fault (Req *req)
 {
   TactSandboxServer *self = req->self;
-  Delayed *d;
+  TactSandboxFault kind = take_fault (self, req);
 
-  if (self->fault == TACT_SANDBOX_FAULT_NONE || self->fault_every == 0)
-    return FALSE;
-  if (++self->fault_counter % self->fault_every != 0)
+  if (kind == TACT_SANDBOX_FAULT_NONE)
     return FALSE;
   self->faults_injected++;
 
-  switch (self->fault)
+  switch (kind)
     {
     case TACT_SANDBOX_FAULT_RATE_LIMIT:
-      {
-        JsonNode *node = error_node ("M_LIMIT_EXCEEDED", "Too Many Requests");
-        g_autofree char *seconds = g_strdup_printf ("%u", (self->fault_ms + 999) / 1000);
-
-        json_object_set_int_member (json_node_get_object (node), "retry_after_ms",
-                                    self->fault_ms);
-        /* Synapse 1.67 sends no Retry-After header; the spec allows one, so we do. */
-        soup_message_headers_replace (soup_server_message_get_response_headers (req->msg),
-                                      "Retry-After", seconds);
-        respond_json (req->msg, 429, node);
-        return TRUE;
-      }
+      respond_limit_exceeded (req, self->fault_ms);
+      break;
     case TACT_SANDBOX_FAULT_SERVER_ERROR:
       respond_error (req->msg, 500, "M_UNKNOWN", "Internal server error");
-      return TRUE;
+      break;
     case TACT_SANDBOX_FAULT_DROP:
+      hold_request (req, 0, drop_cb);
+      break;
     case TACT_SANDBOX_FAULT_DELAY:
-      /* Hold the request; act from a main-loop callback, after the handler returned. */
-      d = g_new0 (Delayed, 1);
-      d->self = self;
-      d->kind = self->fault;
-      d->req = g_new0 (Req, 1);
-      *d->req = *req;  /* move the request */
-      d->req->msg = g_object_ref (req->msg);
-      d->req->args = g_ptr_array_ref (req->args);
-      d->req->query = req->query != NULL ? g_hash_table_ref (req->query) : NULL;
-      d->req->body = req->body != NULL ? json_node_ref (req->body) : NULL;
-      d->req->fault_done = TRUE;
-      soup_server_message_pause (req->msg);
-      d->finished_id = g_signal_connect (req->msg, "finished",
-                                         G_CALLBACK (delayed_finished_cb), d);
-      if (self->fault == TACT_SANDBOX_FAULT_DROP)
-        d->source = g_idle_add (drop_cb, d);
-      else
-        d->source = g_timeout_add (self->fault_ms, delay_cb, d);
-      g_ptr_array_add (self->delayed, d);
-      return TRUE;
+      hold_request (req, self->fault_ms, delay_cb);
+      break;
+    case TACT_SANDBOX_FAULT_LOST_RESPONSE:
+      /* Applied, then the answer is lost: what txnId idempotency is for. */
+      req->route->handler (req);
+      hold_request (req, 0, drop_cb);
+      break;
+    case TACT_SANDBOX_FAULT_TIMEOUT:
+      /* Never answered; closed after fault_ms unless the client gave up first. */
+      hold_request (req, MAX (self->fault_ms, 1), drop_cb);
+      break;
     case TACT_SANDBOX_FAULT_NONE:
     default:
-      return FALSE;
+      g_assert_not_reached ();
     }
+  return TRUE;
 }
 
 /* ---- Handlers: discovery and accounts ------------------------------------------------------ */
@@ -567,6 +751,9 @@ h_versions (Req *req)
 
   for (guint i = 0; req->self->versions[i] != NULL; i++)
     json_array_add_string_element (versions, req->self->versions[i]);
+  if (req->self->authenticated_media &&
+      !g_strv_contains ((const char *const *) req->self->versions, "v1.11"))
+    json_array_add_string_element (versions, "v1.11");
   json_object_set_array_member (o, "versions", versions);
   json_object_set_object_member (o, "unstable_features", json_object_new ());
   respond_json (req->msg, SOUP_STATUS_OK, node);
@@ -963,6 +1150,9 @@ h_profile_put (Req *req)
       respond_error (req->msg, 400, "M_UNKNOWN", "Unable to parse %s", field);
       return;
     }
+  /* Synapse counts the update of the member events once (_update_join_states). */
+  if (!ratelimit (req, TRUE))
+    return;
   if (g_str_equal (field, "displayname"))
     set_str (&req->user->displayname, value);
   else
@@ -1069,7 +1259,8 @@ h_create_room (Req *req)
   SbRoom *room;
   JsonNode *response;
 
-  if (body == NULL)
+  /* rc_message is checked once for the request here, and again for the creator's join. */
+  if (body == NULL || !ratelimit (req, TRUE))
     return;
 
   /* Type checks in Synapse 1.67's order and with its (mixed) error codes: fixtures 60–65. */
@@ -1169,6 +1360,10 @@ h_create_room (Req *req)
       }
   }
 
+  /* The creator's join (fixture 71). Synapse has stored m.room.create by then; the sandbox
+   * creates nothing. */
+  if (!ratelimit (req, TRUE))
+    return;
   options.creator = req->user->user_id;
   options.invite = (const char *const *) invites->pdata;
   options.is_direct = json_object_get_boolean_member_with_default (body, "is_direct", FALSE);
@@ -1228,6 +1423,8 @@ h_join (Req *req)
           respond_error (req->msg, 403, "M_FORBIDDEN", "You are not invited to this room.");
           return;
         }
+      if (!ratelimit (req, TRUE))
+        return;
       sb_state_set_membership (state, room, req->user->user_id, req->user->user_id, "join", FALSE);
     }
   response = sb_json_object_new ();
@@ -1290,7 +1487,11 @@ h_invite (Req *req)
       return;
     }
   if (g_strcmp0 (current, "invite") != 0)
-    sb_state_set_membership (state, room, req->user->user_id, target, "invite", FALSE);
+    {
+      if (!ratelimit (req, TRUE))
+        return;
+      sb_state_set_membership (state, room, req->user->user_id, target, "invite", FALSE);
+    }
   respond_empty (req->msg);
 }
 
@@ -1310,7 +1511,12 @@ h_leave (Req *req)
       return;
     }
   if (g_str_equal (membership, "join") || g_str_equal (membership, "invite"))
-    sb_state_set_membership (state, room, req->user->user_id, req->user->user_id, "leave", FALSE);
+    {
+      if (!ratelimit (req, TRUE))
+        return;
+      sb_state_set_membership (state, room, req->user->user_id, req->user->user_id, "leave",
+                               FALSE);
+    }
   respond_empty (req->msg);
 }
 
@@ -1357,9 +1563,12 @@ h_send (Req *req)
       respond_event_id (req, existing);
       return;
     }
+  /* Synapse looks at the limiter before the checks and counts the event after them. */
+  if (!ratelimit (req, FALSE))
+    return;
   if (req_body_object_required (req) == NULL || (room = req_joined_room (req)) == NULL)
     return;
-  if (!check_power (req, room, type, FALSE))
+  if (!check_power (req, room, type, FALSE) || !ratelimit (req, TRUE))
     return;
 
   /* Append without notifying first, so the transaction id is set when observers look. */
@@ -1387,7 +1596,7 @@ h_state_put (Req *req)
       respond_error (req->msg, 403, "M_FORBIDDEN", "Use the membership endpoints for others");
       return;
     }
-  if (!check_power (req, room, type, TRUE))
+  if (!ratelimit (req, FALSE) || !check_power (req, room, type, TRUE))
     return;
   /* Synapse does not send an identical state event again. */
   current = sb_room_get_state (room, type, state_key);
@@ -1397,6 +1606,8 @@ h_state_put (Req *req)
       respond_event_id (req, current->event_id);
       return;
     }
+  if (!ratelimit (req, TRUE))
+    return;
   ev = sb_state_emit (state, room, type, req->user->user_id, state_key, json_node_copy (req->body));
   respond_event_id (req, ev->event_id);
 }
@@ -1773,7 +1984,9 @@ h_media_download (Req *req)
   gsize len = 0;
   gconstpointer data;
 
-  if (media == NULL)
+  /* With authenticated media, the unauthenticated routes serve nothing (Synapse with
+   * enable_authenticated_media, for media uploaded after it was enabled). */
+  if (media == NULL || (req->self->authenticated_media && !(req->route->flags & ROUTE_AUTH)))
     {
       respond_error (req->msg, 404, "M_NOT_FOUND", "Not found");
       return;
@@ -1797,20 +2010,9 @@ h_media_download (Req *req)
 
 /* ---- Routing ------------------------------------------------------------------------------ */
 
-typedef enum {
-  ROUTE_AUTH      = 1 << 0,  /* needs an access token */
-  ROUTE_FAULTABLE = 1 << 1,  /* subject to fault injection */
-} RouteFlags;
-
-struct _Route {
-  const char *method;
-  const char *pattern;   /* path without the leading '/', '*' matches one segment */
-  RouteFlags  flags;
-  void      (*handler) (Req *req);
-};
-
 #define C "_matrix/client/v3/"
 #define M "_matrix/media/v3/"
+#define V "_matrix/client/v1/media/"
 
 static const Route routes[] = {
   { "GET",  "_matrix/client/versions",        0, h_versions },
@@ -1853,10 +2055,15 @@ static const Route routes[] = {
   { "GET",  M "download/*/*",                 0, h_media_download },
   { "GET",  M "download/*/*/*",               0, h_media_download },
   { "GET",  M "thumbnail/*/*",                0, h_media_download },
+  { "GET",  V "config",                       ROUTE_AUTH | ROUTE_V1_MEDIA, h_media_config },
+  { "GET",  V "download/*/*",                 ROUTE_AUTH | ROUTE_V1_MEDIA, h_media_download },
+  { "GET",  V "download/*/*/*",               ROUTE_AUTH | ROUTE_V1_MEDIA, h_media_download },
+  { "GET",  V "thumbnail/*/*",                ROUTE_AUTH | ROUTE_V1_MEDIA, h_media_download },
 };
 
 #undef C
 #undef M
+#undef V
 
 /* Matches decoded path segments against a pattern; collects the '*' segments into args. */
 static gboolean
@@ -1911,7 +2118,7 @@ run_route (Req *req)
           return;
         }
     }
-  if ((req->route->flags & ROUTE_FAULTABLE) && !req->fault_done && maybe_inject_fault (req))
+  if (!req->fault_done && maybe_inject_fault (req))
     return;
   req->route->handler (req);
 }
@@ -1954,6 +2161,10 @@ server_callback (SoupServer        *server,
   req->self = self;
   req->msg = g_object_ref (msg);
   req->args = g_ptr_array_new_with_free_func (g_free);
+  {
+    g_autofree char *joined = g_strjoinv ("/", segs);
+    req->path = g_strconcat ("/", joined, NULL);
+  }
   req->query = query != NULL ? g_hash_table_ref (query) : NULL;
 
   for (guint r = 0; r < G_N_ELEMENTS (routes); r++)
@@ -1962,6 +2173,8 @@ server_callback (SoupServer        *server,
 
       if (!g_str_equal (routes[r].method, method) && !(g_str_equal (method, "HEAD") &&
                                                        g_str_equal (routes[r].method, "GET")))
+        continue;
+      if ((routes[r].flags & ROUTE_V1_MEDIA) && !self->authenticated_media)
         continue;
       if (!route_match (routes[r].pattern, segs, args))
         continue;
@@ -1999,6 +2212,8 @@ tact_sandbox_server_finalize (GObject *object)
   g_clear_pointer (&self->state_file, g_free);
   g_clear_pointer (&self->versions, g_strfreev);
   g_clear_pointer (&self->soft_expired, g_hash_table_unref);
+  g_clear_pointer (&self->fault_rules, g_ptr_array_unref);
+  g_clear_pointer (&self->buckets, g_hash_table_unref);
 
   G_OBJECT_CLASS (tact_sandbox_server_parent_class)->finalize (object);
 }
@@ -2019,6 +2234,8 @@ tact_sandbox_server_init (TactSandboxServer *self)
   self->delayed = g_ptr_array_new_with_free_func ((GDestroyNotify) delayed_free);
   self->versions = g_strdupv ((char **) synapse_versions);
   self->fault_ms = 1000;
+  self->fault_rules = g_ptr_array_new_with_free_func ((GDestroyNotify) fault_rule_free);
+  self->buckets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->soft_expired = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->actors = sb_actors_new (&self->state);
 }
@@ -2217,11 +2434,47 @@ tact_sandbox_server_set_versions (TactSandboxServer *self, const char *const *ve
 void
 tact_sandbox_server_set_fault (TactSandboxServer *self, TactSandboxFault kind, guint every_n)
 {
+  FaultRule *rule;
+
   g_return_if_fail (TACT_IS_SANDBOX_SERVER (self));
 
-  self->fault = kind;
-  self->fault_every = every_n;
-  self->fault_counter = 0;
+  for (guint i = self->fault_rules->len; i > 0; i--)
+    if (((FaultRule *) g_ptr_array_index (self->fault_rules, i - 1))->faultable)
+      g_ptr_array_remove_index (self->fault_rules, i - 1);
+  self->faults_injected = 0;
+  if (kind == TACT_SANDBOX_FAULT_NONE || every_n == 0)
+    return;
+  rule = g_new0 (FaultRule, 1);
+  rule->faultable = TRUE;
+  rule->kind = kind;
+  rule->every = every_n;
+  g_ptr_array_add (self->fault_rules, rule);
+}
+
+void
+tact_sandbox_server_inject_fault (TactSandboxServer *self, const char *method,
+                                  const char *path_prefix, TactSandboxFault kind, guint count)
+{
+  FaultRule *rule;
+
+  g_return_if_fail (TACT_IS_SANDBOX_SERVER (self));
+
+  if (kind == TACT_SANDBOX_FAULT_NONE)
+    return;
+  rule = g_new0 (FaultRule, 1);
+  rule->method = g_strdup (method);
+  rule->path_prefix = g_strdup (path_prefix);
+  rule->kind = kind;
+  rule->remaining = count;
+  g_ptr_array_add (self->fault_rules, rule);
+}
+
+void
+tact_sandbox_server_clear_faults (TactSandboxServer *self)
+{
+  g_return_if_fail (TACT_IS_SANDBOX_SERVER (self));
+
+  g_ptr_array_set_size (self->fault_rules, 0);
   self->faults_injected = 0;
 }
 
@@ -2237,6 +2490,38 @@ tact_sandbox_server_get_faults_injected (TactSandboxServer *self)
 {
   g_return_val_if_fail (TACT_IS_SANDBOX_SERVER (self), 0);
   return self->faults_injected;
+}
+
+void
+tact_sandbox_server_set_rate_limit (TactSandboxServer *self, double per_second,
+                                    double burst_count)
+{
+  g_return_if_fail (TACT_IS_SANDBOX_SERVER (self));
+
+  self->rate_per_second = per_second;
+  self->rate_burst = burst_count;
+  g_hash_table_remove_all (self->buckets);
+}
+
+void
+tact_sandbox_server_set_retry_after_header (TactSandboxServer *self, gboolean enabled)
+{
+  g_return_if_fail (TACT_IS_SANDBOX_SERVER (self));
+  self->retry_after_header = enabled;
+}
+
+void
+tact_sandbox_server_set_authenticated_media (TactSandboxServer *self, gboolean enabled)
+{
+  g_return_if_fail (TACT_IS_SANDBOX_SERVER (self));
+  self->authenticated_media = enabled;
+}
+
+guint
+tact_sandbox_server_get_held_requests (TactSandboxServer *self)
+{
+  g_return_val_if_fail (TACT_IS_SANDBOX_SERVER (self), 0);
+  return self->delayed->len;
 }
 
 guint

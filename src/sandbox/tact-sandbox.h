@@ -56,22 +56,61 @@ char      *tact_sandbox_server_dup_room_id (TactSandboxServer *self, const char 
 void      tact_sandbox_server_set_versions (TactSandboxServer *self,
                                             const char *const *versions);
 
-/* Fault injection, for reliability tests. Applies to PUT /rooms/{id}/send/… and
- * POST /_matrix/media/v3/upload: every every_n-th such request (1 = all, 0 = none) fails. */
+/* Fault injection, for reliability tests (see docs/sandbox.md). Faults are checked after
+ * authentication and before the handler. */
 typedef enum {
   TACT_SANDBOX_FAULT_NONE,
-  TACT_SANDBOX_FAULT_RATE_LIMIT,   /* 429 M_LIMIT_EXCEEDED, retry_after_ms + Retry-After */
+  TACT_SANDBOX_FAULT_RATE_LIMIT,   /* 429 M_LIMIT_EXCEEDED with retry_after_ms = fault_ms */
   TACT_SANDBOX_FAULT_SERVER_ERROR, /* 500 M_UNKNOWN "Internal server error" */
-  TACT_SANDBOX_FAULT_DROP,         /* the connection is closed without any response */
+  TACT_SANDBOX_FAULT_DROP,         /* the connection is closed without any response; the
+                                    * handler does not run */
   TACT_SANDBOX_FAULT_DELAY,        /* the request is answered normally after fault_ms */
+  TACT_SANDBOX_FAULT_LOST_RESPONSE,/* the handler runs (the change is applied), then the
+                                    * connection is closed without the response */
+  TACT_SANDBOX_FAULT_TIMEOUT,      /* the request is held unanswered (the handler does not
+                                    * run) until the client gives up, or fault_ms passes and
+                                    * the connection is closed */
 } TactSandboxFault;
 
+/* The PUT /rooms/{id}/send/… and POST /_matrix/media/v3/upload requests (one counter for
+ * both): every every_n-th one (1 = all, 0 = none) gets kind. Replaces the earlier set_fault
+ * rule and resets the counters; rules from inject_fault stay. */
 void      tact_sandbox_server_set_fault    (TactSandboxServer *self, TactSandboxFault kind,
                                             guint every_n);
-/* DELAY: how long to hold the request; RATE_LIMIT: retry_after_ms. Default 1000. */
+/* The next count requests (0 = every one until cleared) whose method is method (NULL = any)
+ * and whose path, each segment percent-decoded, starts with path_prefix (NULL = any; e.g.
+ * "/_matrix/client/v3/sync" or "/_matrix/client/v3/rooms/!abc:corp.test/messages") get kind.
+ * Rules are tried in the order they were added; a used-up rule is forgotten. */
+void      tact_sandbox_server_inject_fault (TactSandboxServer *self, const char *method,
+                                            const char *path_prefix, TactSandboxFault kind,
+                                            guint count);
+/* Forgets every fault rule (set_fault's too) and resets the counters. */
+void      tact_sandbox_server_clear_faults (TactSandboxServer *self);
+/* DELAY and TIMEOUT: how long to hold the request; RATE_LIMIT: retry_after_ms. Default 1000. */
 void      tact_sandbox_server_set_fault_ms (TactSandboxServer *self, guint ms);
-/* How many faults have been injected since the last set_fault. */
+/* How many faults have been injected since the last set_fault or clear_faults. */
 guint     tact_sandbox_server_get_faults_injected (TactSandboxServer *self);
+/* For tests: how many requests a fault holds right now (DELAY, TIMEOUT, and DROP or
+ * LOST_RESPONSE until their connection is closed). */
+guint     tact_sandbox_server_get_held_requests (TactSandboxServer *self);
+
+/* Synapse's rc_message limiter, per user: burst_count actions at once, refilled at
+ * per_second. It counts event sends, state and membership changes, profile changes and
+ * createRoom (twice: the request and the creator's join), and answers 429
+ * {"errcode":"M_LIMIT_EXCEEDED","error":"Too Many Requests","retry_after_ms":N}.
+ * per_second <= 0 turns it off (the default). Every call starts with full buckets. */
+void      tact_sandbox_server_set_rate_limit (TactSandboxServer *self, double per_second,
+                                              double burst_count);
+/* Whether 429 answers (the limiter's and RATE_LIMIT faults) also carry a Retry-After header
+ * (seconds, rounded up). Off by default: Synapse 1.67 sends none. */
+void      tact_sandbox_server_set_retry_after_header (TactSandboxServer *self, gboolean enabled);
+
+/* Authenticated media (spec v1.11): /versions also lists v1.11, /_matrix/client/v1/media/
+ * {config,download,thumbnail} work with an access token, and the unauthenticated
+ * /_matrix/media/v3/download and thumbnail answer 404, as on a Synapse with
+ * enable_authenticated_media. Off by default (Synapse 1.67: the v1 paths are 400). */
+void      tact_sandbox_server_set_authenticated_media (TactSandboxServer *self,
+                                                       gboolean           enabled);
 
 /* For tests: every access token stops working (401 M_UNKNOWN_TOKEN). soft: the answers carry
  * soft_logout true, so the client may log in again with the same device id and keep its data. */

@@ -1034,6 +1034,82 @@ test_state (Fixture *f, gconstpointer data)
   g_assert_false (json_object_has_member (call_object (profile), "avatar_url"));
 }
 
+/* GET /messages?dir=DIR&limit=5 from the end of the previous page. */
+static Call *
+next_page (Fixture *f, const char *room_id, const char *dir, Call *previous)
+{
+  g_autofree char *rest = g_strdup_printf ("/messages?dir=%s&limit=5&from=%s", dir,
+                                           json_object_get_string_member (call_object (previous),
+                                                                          "end"));
+  g_autofree char *path = room_path (room_id, rest);
+
+  return call (f, "GET", path, f->token, NULL);
+}
+
+/* Fixtures 39–41, 49, 73, 74: /messages pages, /members, a member's state content. */
+static void
+test_members_and_pages (Fixture *f, gconstpointer data)
+{
+  g_autofree char *falcon = tact_sandbox_server_dup_room_id (f->server, "Project Falcon");
+  g_autofree char *members_path = room_path (falcon, "/members");
+  g_autofree char *first_path = room_path (falcon, "/messages?dir=b&limit=5");
+  g_autoptr(Call) members = NULL;
+  g_autoptr(Call) member = NULL;
+  g_autoptr(Call) page1 = NULL;
+  g_autoptr(Call) page2 = NULL;
+  g_autoptr(Call) forwards = NULL;
+  g_autoptr(Call) filtered = NULL;
+
+  login_me (f);
+  members = call (f, "GET", members_path, f->token, NULL);
+  assert_like_fixture (members, "49-members.json");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (call_object (members),
+                                                                         "chunk")), ==, 3);
+  {
+    g_autofree char *e = esc (TACT_SANDBOX_CUSTOMER);
+    g_autofree char *rest = g_strdup_printf ("/state/m.room.member/%s", e);
+    g_autofree char *path = room_path (falcon, rest);
+    member = call (f, "GET", path, f->token, NULL);
+  }
+  g_assert_cmpuint (call_status (member), ==, 200);
+  g_assert_cmpstr (json_object_get_string_member (call_object (member), "membership"), ==, "join");
+  g_assert_false (json_object_has_member (call_object (member), "event_id"));  /* content only */
+
+  page1 = call (f, "GET", first_path, f->token, NULL);
+  assert_like_fixture (page1, "39-messages-b.json");
+  page2 = next_page (f, falcon, "b", page1);
+  assert_like_fixture (page2, "40-messages-b-page2.json");
+  forwards = next_page (f, falcon, "f", page2);
+  assert_like_fixture (forwards, "41-messages-f.json");
+  /* Forwards from the end of page 2 gives page 2 and then page 1's events, oldest first. */
+  {
+    JsonArray *f_chunk = json_object_get_array_member (call_object (forwards), "chunk");
+    JsonArray *p2_chunk = json_object_get_array_member (call_object (page2), "chunk");
+    guint n = json_array_get_length (p2_chunk);
+
+    g_assert_cmpuint (json_array_get_length (f_chunk), ==, 5);
+    g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (f_chunk, 0),
+                                                    "event_id"), ==,
+                     json_object_get_string_member (json_array_get_object_element (p2_chunk, n - 1),
+                                                    "event_id"));
+  }
+
+  {
+    g_autofree char *filter = esc ("{\"types\": [\"m.room.member\"]}");
+    g_autofree char *rest = g_strdup_printf ("/messages?dir=b&limit=50&filter=%s", filter);
+    g_autofree char *path = room_path (falcon, rest);
+    JsonArray *chunk;
+
+    filtered = call (f, "GET", path, f->token, NULL);
+    assert_like_fixture (filtered, "74-messages-member-events.json");
+    chunk = json_object_get_array_member (call_object (filtered), "chunk");
+    g_assert_cmpuint (json_array_get_length (chunk), >, 0);
+    for (guint i = 0; i < json_array_get_length (chunk); i++)
+      g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (chunk, i),
+                                                      "type"), ==, "m.room.member");
+  }
+}
+
 static void
 test_media (Fixture *f, gconstpointer data)
 {
@@ -1376,12 +1452,26 @@ test_faults (Fixture *f, gconstpointer data)
     g_assert_cmpstr (json_object_get_string_member (call_object (limited), "errcode"), ==,
                      "M_LIMIT_EXCEEDED");
     g_assert_cmpint (json_object_get_int_member (call_object (limited), "retry_after_ms"), ==, 4987);
-    g_assert_cmpstr (soup_message_headers_get_one (soup_message_get_response_headers (limited->msg),
-                                                   "Retry-After"), ==, "5");
+    /* Like Synapse 1.67: no Retry-After header unless asked for. */
+    g_assert_null (soup_message_headers_get_one (soup_message_get_response_headers (limited->msg),
+                                                 "Retry-After"));
     g_assert_cmpuint (tact_sandbox_server_get_faults_injected (f->server), ==, 1);
   }
+  tact_sandbox_server_set_retry_after_header (f->server, TRUE);
+  {
+    g_autofree char *p3 = room_path (falcon, "/send/m.room.message/f2b");
+    g_autofree char *p4 = room_path (falcon, "/send/m.room.message/f2c");
+    g_autoptr(Call) ok = call (f, "PUT", p3, f->token, "{\"msgtype\":\"m.text\",\"body\":\"2b\"}");
+    g_autoptr(Call) limited = call (f, "PUT", p4, f->token, "{\"msgtype\":\"m.text\",\"body\":\"2c\"}");
+
+    g_assert_cmpuint (call_status (ok), ==, 200);
+    g_assert_cmpuint (call_status (limited), ==, 429);
+    g_assert_cmpstr (soup_message_headers_get_one (soup_message_get_response_headers (limited->msg),
+                                                   "Retry-After"), ==, "5");
+  }
+  tact_sandbox_server_set_retry_after_header (f->server, FALSE);
   g_assert_cmpuint (tact_sandbox_server_count_events (f->server, falcon, ME, "m.room.message"),
-                    ==, before + 1);
+                    ==, before + 2);
 
   /* Server error. */
   tact_sandbox_server_set_fault (f->server, TACT_SANDBOX_FAULT_SERVER_ERROR, 1);
@@ -1423,7 +1513,397 @@ test_faults (Fixture *f, gconstpointer data)
     g_assert_cmpuint (call_status (c), ==, 200);
   }
   g_assert_cmpuint (tact_sandbox_server_count_events (f->server, falcon, ME, "m.room.message"),
-                    ==, before + 3);
+                    ==, before + 4);
+}
+
+static gboolean
+flag_set_cb (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Iterates the main context for ms (only where time passing is what is tested). */
+static void
+wait_ms (guint ms)
+{
+  gboolean done = FALSE;
+
+  g_timeout_add (ms, flag_set_cb, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+/* Waits until a fault holds n requests; at most 10 s, well under the holds tests set. */
+static void
+wait_held_requests (Fixture *f, guint n)
+{
+  gboolean expired = FALSE;
+  guint source = g_timeout_add_seconds (10, flag_set_cb, &expired);
+
+  while (tact_sandbox_server_get_held_requests (f->server) != n && !expired)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (expired);
+  g_source_remove (source);
+}
+
+/* inject_fault reaches every route, chosen by method and path prefix, for count requests. */
+static void
+test_fault_routes (Fixture *f, gconstpointer data)
+{
+  g_autofree char *falcon = tact_sandbox_server_dup_room_id (f->server, "Project Falcon");
+  g_autofree char *messages = room_path (falcon, "/messages?dir=b&limit=1");
+  g_autofree char *state = room_path (falcon, "/state");
+  g_autofree char *state_prefix = g_strdup_printf ("/_matrix/client/v3/rooms/%s/state", falcon);
+  g_autofree char *since = NULL;
+
+  tact_sandbox_server_set_reply_delay (f->server, 60000);
+  login_me (f);
+  since = sync_next_batch (f, f->token);
+
+  /* /sync: the next two fail, the third works. */
+  tact_sandbox_server_inject_fault (f->server, "GET", "/_matrix/client/v3/sync",
+                                    TACT_SANDBOX_FAULT_SERVER_ERROR, 2);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(Call) c = call (f, "GET", "/_matrix/client/v3/sync?timeout=0", f->token, NULL);
+      g_assert_cmpuint (call_status (c), ==, i < 2 ? 500 : 200);
+    }
+  g_assert_cmpuint (tact_sandbox_server_get_faults_injected (f->server), ==, 2);
+
+  /* /messages and /state, by a prefix with the decoded room id; the method must match. */
+  tact_sandbox_server_inject_fault (f->server, "PUT", state_prefix,
+                                    TACT_SANDBOX_FAULT_SERVER_ERROR, 0);
+  tact_sandbox_server_inject_fault (f->server, NULL, state_prefix,
+                                    TACT_SANDBOX_FAULT_RATE_LIMIT, 1);
+  tact_sandbox_server_inject_fault (f->server, "GET", "/_matrix/client/v3/rooms/",
+                                    TACT_SANDBOX_FAULT_RATE_LIMIT, 1);
+  {
+    g_autoptr(Call) m1 = call (f, "GET", messages, f->token, NULL);
+    g_autoptr(Call) s1 = call (f, "GET", state, f->token, NULL);
+    g_autoptr(Call) s2 = call (f, "GET", state, f->token, NULL);
+    g_autoptr(Call) m2 = call (f, "GET", messages, f->token, NULL);
+
+    g_assert_cmpuint (call_status (m1), ==, 429);
+    g_assert_cmpuint (call_status (s1), ==, 429);
+    g_assert_cmpuint (call_status (s2), ==, 200);
+    g_assert_cmpuint (call_status (m2), ==, 200);
+  }
+  tact_sandbox_server_clear_faults (f->server);
+  g_assert_cmpuint (tact_sandbox_server_get_faults_injected (f->server), ==, 0);
+
+  /* createRoom: a faulted one creates nothing. */
+  tact_sandbox_server_inject_fault (f->server, "POST", "/_matrix/client/v3/createRoom",
+                                    TACT_SANDBOX_FAULT_SERVER_ERROR, 1);
+  {
+    g_autoptr(Call) c = call (f, "POST", "/_matrix/client/v3/createRoom", f->token,
+                              "{\"name\":\"Faulted\"}");
+    g_assert_cmpuint (call_status (c), ==, 500);
+    g_assert_null (tact_sandbox_server_dup_room_id (f->server, "Faulted"));
+  }
+
+  /* Media download, without a token: dropped. */
+  tact_sandbox_server_inject_fault (f->server, "GET", "/_matrix/media/v3/download/",
+                                    TACT_SANDBOX_FAULT_DROP, 1);
+  {
+    g_autoptr(SoupSession) fresh = soup_session_new ();
+    g_autoptr(Call) c = call_start_with (f, fresh, "GET", "/_matrix/media/v3/download/corp.test/x",
+                                         NULL, NULL, NULL);
+    call_wait (c);
+    g_assert_nonnull (c->error);
+    g_assert_cmpuint (tact_sandbox_server_get_held_requests (f->server), ==, 0);
+  }
+
+  /* A delayed /sync long-poll is still held by the handler and answered by a new event. */
+  g_free (since);
+  since = sync_next_batch (f, f->token);  /* nothing new after it */
+  tact_sandbox_server_set_fault_ms (f->server, 20);
+  tact_sandbox_server_inject_fault (f->server, "GET", "/_matrix/client/v3/sync",
+                                    TACT_SANDBOX_FAULT_DELAY, 1);
+  {
+    g_autofree char *path = g_strdup_printf ("/_matrix/client/v3/sync?since=%s&timeout=30000",
+                                             since);
+    g_autoptr(Call) c = call_start (f, "GET", path, f->token, NULL);
+    g_autofree char *id = NULL;
+
+    wait_held_requests (f, 1);
+    wait_held_requests (f, 0);
+    while (tact_sandbox_server_get_pending_syncs (f->server) == 0)
+      g_main_context_iteration (NULL, TRUE);
+    g_assert_false (c->done);
+    g_assert_cmpuint (tact_sandbox_server_get_faults_injected (f->server), ==, 3);
+    id = send_text (f, f->token, falcon, "long-poll-1", "wake up");
+    call_wait (c);
+    g_assert_no_error (c->error);
+    g_assert_cmpuint (call_status (c), ==, 200);
+    g_assert_nonnull (find_event (sync_timeline (call_object (c), "join", falcon), id));
+  }
+
+  /* A lost /sync answer: the held long-poll is forgotten with its connection. */
+  tact_sandbox_server_inject_fault (f->server, "GET", "/_matrix/client/v3/sync",
+                                    TACT_SANDBOX_FAULT_LOST_RESPONSE, 1);
+  {
+    g_autoptr(SoupSession) fresh = soup_session_new ();
+    g_autofree char *path = g_strdup_printf ("/_matrix/client/v3/sync?since=s999999&timeout=30000");
+    g_autoptr(Call) c = call_start_with (f, fresh, "GET", path, f->token, NULL, NULL);
+
+    call_wait (c);
+    g_assert_nonnull (c->error);
+    wait_held_requests (f, 0);
+    while (tact_sandbox_server_get_pending_syncs (f->server) > 0)
+      g_main_context_iteration (NULL, TRUE);
+  }
+}
+
+/* The request is applied but its answer lost: the retry with the same txnId gets the same
+ * event, and there is only one. */
+static void
+test_fault_lost_response (Fixture *f, gconstpointer data)
+{
+  g_autofree char *falcon = tact_sandbox_server_dup_room_id (f->server, "Project Falcon");
+  g_autofree char *path = room_path (falcon, "/send/m.room.message/lost-1");
+  g_autofree char *newest = room_path (falcon, "/messages?dir=b&limit=1");
+  const char *body = "{\"msgtype\":\"m.text\",\"body\":\"lost answer\"}";
+  g_autoptr(SoupSession) fresh = soup_session_new ();
+  g_autoptr(Call) lost = NULL;
+  g_autoptr(Call) retry = NULL;
+  g_autoptr(Call) last = NULL;
+  guint before;
+
+  tact_sandbox_server_set_reply_delay (f->server, 60000);
+  login_me (f);
+  before = tact_sandbox_server_count_events (f->server, falcon, ME, "m.room.message");
+
+  tact_sandbox_server_inject_fault (f->server, "PUT", NULL, TACT_SANDBOX_FAULT_LOST_RESPONSE, 1);
+  lost = call_start_with (f, fresh, "PUT", path, f->token, body, NULL);
+  call_wait (lost);
+  g_assert_nonnull (lost->error);
+  g_assert_cmpuint (tact_sandbox_server_get_faults_injected (f->server), ==, 1);
+  g_assert_cmpuint (tact_sandbox_server_count_events (f->server, falcon, ME, "m.room.message"),
+                    ==, before + 1);
+
+  retry = call (f, "PUT", path, f->token, body);
+  g_assert_cmpuint (call_status (retry), ==, 200);
+  last = call (f, "GET", newest, f->token, NULL);
+  g_assert_cmpstr (json_object_get_string_member (call_object (retry), "event_id"), ==,
+                   json_object_get_string_member (json_array_get_object_element (
+                       json_object_get_array_member (call_object (last), "chunk"), 0),
+                       "event_id"));
+  g_assert_cmpuint (tact_sandbox_server_count_events (f->server, falcon, ME, "m.room.message"),
+                    ==, before + 1);
+}
+
+/* TIMEOUT holds the request unanswered and unapplied until the client gives up, or until
+ * fault_ms passes and the connection is closed. */
+static void
+test_fault_timeout (Fixture *f, gconstpointer data)
+{
+  g_autofree char *falcon = tact_sandbox_server_dup_room_id (f->server, "Project Falcon");
+  g_autofree char *path = room_path (falcon, "/send/m.room.message/timeout-1");
+  const char *body = "{\"msgtype\":\"m.text\",\"body\":\"slow\"}";
+  guint before;
+
+  tact_sandbox_server_set_reply_delay (f->server, 60000);
+  login_me (f);
+  before = tact_sandbox_server_count_events (f->server, falcon, ME, "m.room.message");
+
+  /* The client gives up (as its request timeout does): the server forgets the request. */
+  tact_sandbox_server_set_fault_ms (f->server, 60000);
+  tact_sandbox_server_inject_fault (f->server, "PUT", NULL, TACT_SANDBOX_FAULT_TIMEOUT, 1);
+  {
+    g_autoptr(SoupSession) fresh = soup_session_new ();
+    g_autoptr(Call) c = call_start_with (f, fresh, "PUT", path, f->token, body, NULL);
+
+    wait_held_requests (f, 1);
+    g_assert_false (c->done);
+    soup_session_abort (fresh);
+    call_wait (c);
+    g_assert_nonnull (c->error);
+    wait_held_requests (f, 0);
+  }
+
+  /* Nobody gives up: the connection is closed after fault_ms, without an answer. */
+  tact_sandbox_server_set_fault_ms (f->server, 50);
+  tact_sandbox_server_inject_fault (f->server, "PUT", NULL, TACT_SANDBOX_FAULT_TIMEOUT, 1);
+  {
+    g_autoptr(SoupSession) fresh = soup_session_new ();
+    gint64 start = g_get_monotonic_time ();
+    g_autoptr(Call) c = call_start_with (f, fresh, "PUT", path, f->token, body, NULL);
+
+    call_wait (c);
+    g_assert_nonnull (c->error);
+    g_assert_cmpint (g_get_monotonic_time () - start, >=, 50 * 1000);
+  }
+  g_assert_cmpuint (tact_sandbox_server_count_events (f->server, falcon, ME, "m.room.message"),
+                    ==, before);
+  {
+    g_autoptr(Call) c = call (f, "PUT", path, f->token, body);
+    g_assert_cmpuint (call_status (c), ==, 200);
+  }
+  g_assert_cmpuint (tact_sandbox_server_count_events (f->server, falcon, ME, "m.room.message"),
+                    ==, before + 1);
+}
+
+/* ---- Tests: the rc_message limiter ------------------------------------------------------------- */
+
+static gint64
+retry_after_ms (Call *c)
+{
+  return json_object_get_int_member (call_object (c), "retry_after_ms");
+}
+
+/* Fixtures 68–71: rc_message {per_second: 0.2, burst_count: 1}. */
+static void
+test_rate_limit (Fixture *f, gconstpointer data)
+{
+  g_autofree char *falcon = tact_sandbox_server_dup_room_id (f->server, "Project Falcon");
+  g_autofree char *colleague = NULL;
+  g_autofree char *p1 = room_path (falcon, "/send/m.room.message/rl-1");
+  g_autofree char *p2 = room_path (falcon, "/send/m.room.message/rl-2");
+  g_autofree char *p3 = room_path (falcon, "/send/m.room.message/rl-3");
+  const char *body = "{\"msgtype\":\"m.text\",\"body\":\"hi\"}";
+  g_autoptr(Call) ok = NULL;
+  g_autoptr(Call) second = NULL;
+  g_autoptr(Call) third = NULL;
+  g_autoptr(Call) repeat = NULL;
+
+  tact_sandbox_server_set_reply_delay (f->server, 60000);
+  login_me (f);
+  colleague = login (f, TACT_SANDBOX_COLLEAGUE, NULL);
+
+  tact_sandbox_server_set_rate_limit (f->server, 0.2, 1);
+  ok = call (f, "PUT", p1, f->token, body);
+  assert_like_fixture (ok, "68-ratelimit-send-1-ok.json");
+  second = call (f, "PUT", p2, f->token, body);
+  assert_error_like_fixture (second, "69-ratelimit-send-2-429.json");
+  /* The real time until a token is back: 5 s after the first send. */
+  g_assert_cmpint (retry_after_ms (second), >, 4000);
+  g_assert_cmpint (retry_after_ms (second), <=, 5000);
+  g_assert_null (soup_message_headers_get_one (soup_message_get_response_headers (second->msg),
+                                               "Retry-After"));
+  third = call (f, "PUT", p3, f->token, body);
+  assert_error_like_fixture (third, "70-ratelimit-send-3-429.json");
+  g_assert_cmpint (retry_after_ms (third), <=, retry_after_ms (second));
+  /* A repeated transaction is answered from the transaction, not limited. */
+  repeat = call (f, "PUT", p1, f->token, body);
+  g_assert_cmpuint (call_status (repeat), ==, 200);
+  g_assert_cmpstr (json_object_get_string_member (call_object (repeat), "event_id"), ==,
+                   json_object_get_string_member (call_object (ok), "event_id"));
+  /* Per user: the colleague still has a token. */
+  g_free (send_text (f, colleague, falcon, "rl-colleague", "me too"));
+
+  /* createRoom with burst 1 and a full bucket: the request passes, the creator's join gets 429
+   * (fixture 71), and no room is created. */
+  tact_sandbox_server_set_rate_limit (f->server, 0.2, 1);
+  {
+    g_autoptr(Call) c = call (f, "POST", "/_matrix/client/v3/createRoom", f->token,
+                              "{\"name\":\"Limited\"}");
+    assert_error_like_fixture (c, "71-ratelimit-createroom-429.json");
+    g_assert_cmpint (retry_after_ms (c), >, 4000);
+    g_assert_null (tact_sandbox_server_dup_room_id (f->server, "Limited"));
+  }
+  /* Burst 2: createRoom takes both tokens, the next send waits. */
+  tact_sandbox_server_set_rate_limit (f->server, 0.2, 2);
+  {
+    g_autoptr(Call) c = call (f, "POST", "/_matrix/client/v3/createRoom", f->token,
+                              "{\"name\":\"Limited\"}");
+    g_autofree char *p = room_path (falcon, "/send/m.room.message/rl-4");
+    g_autoptr(Call) s = NULL;
+
+    g_assert_cmpuint (call_status (c), ==, 200);
+    s = call (f, "PUT", p, f->token, body);
+    g_assert_cmpuint (call_status (s), ==, 429);
+  }
+
+  /* The bucket refills: after retry_after_ms the send goes through. The header when asked. */
+  tact_sandbox_server_set_rate_limit (f->server, 20, 1);
+  tact_sandbox_server_set_retry_after_header (f->server, TRUE);
+  g_free (send_text (f, f->token, falcon, "rl-5", "one"));
+  {
+    g_autofree char *p = room_path (falcon, "/send/m.room.message/rl-6");
+    g_autoptr(Call) limited = call (f, "PUT", p, f->token, body);
+    g_autoptr(Call) later = NULL;
+
+    g_assert_cmpuint (call_status (limited), ==, 429);
+    g_assert_cmpint (retry_after_ms (limited), >, 0);
+    g_assert_cmpint (retry_after_ms (limited), <=, 50);
+    g_assert_cmpstr (soup_message_headers_get_one (soup_message_get_response_headers (limited->msg),
+                                                   "Retry-After"), ==, "1");
+    wait_ms ((guint) retry_after_ms (limited) + 5);
+    later = call (f, "PUT", p, f->token, body);
+    g_assert_cmpuint (call_status (later), ==, 200);
+  }
+
+  /* Switched off at runtime. */
+  tact_sandbox_server_set_rate_limit (f->server, 0, 0);
+  for (guint i = 0; i < 5; i++)
+    {
+      g_autofree char *txn = g_strdup_printf ("rl-off-%u", i);
+      g_free (send_text (f, f->token, falcon, txn, "free"));
+    }
+}
+
+/* ---- Tests: authenticated media ---------------------------------------------------------------- */
+
+static void
+test_authenticated_media (Fixture *f, gconstpointer data)
+{
+  const char *text = "signed minutes";
+  g_autoptr(Call) upload = NULL;
+  g_autofree char *media_id = NULL;
+  g_autofree char *v1 = NULL;
+  g_autofree char *v3 = NULL;
+
+  login_me (f);
+  upload = call_start_with (f, f->session, "POST", "/_matrix/media/v3/upload?filename=m.txt",
+                            f->token, text, "text/plain");
+  call_wait (upload);
+  g_assert_cmpuint (call_status (upload), ==, 200);
+  media_id = g_strdup (json_object_get_string_member (call_object (upload), "content_uri") +
+                       strlen ("mxc://corp.test/"));
+  v1 = g_strdup_printf ("/_matrix/client/v1/media/download/corp.test/%s", media_id);
+  v3 = g_strdup_printf ("/_matrix/media/v3/download/corp.test/%s", media_id);
+
+  /* Off, like Synapse 1.67 (fixtures 54, 55). */
+  {
+    g_autoptr(Call) config = call (f, "GET", "/_matrix/client/v1/media/config", f->token, NULL);
+    g_autoptr(Call) download = call (f, "GET", v1, f->token, NULL);
+
+    assert_error_like_fixture (config, "54-media-v1-config-missing.json");
+    assert_error_like_fixture (download, "55-media-v1-download-missing.json");
+  }
+
+  tact_sandbox_server_set_authenticated_media (f->server, TRUE);
+  {
+    g_autoptr(Call) versions = call (f, "GET", "/_matrix/client/versions", NULL, NULL);
+    g_autoptr(Call) config = call (f, "GET", "/_matrix/client/v1/media/config", f->token, NULL);
+    g_autoptr(Call) anonymous = call (f, "GET", v1, NULL, NULL);
+    g_autoptr(Call) download = call (f, "GET", v1, f->token, NULL);
+    g_autoptr(Call) old = call (f, "GET", v3, NULL, NULL);
+    JsonArray *list = json_object_get_array_member (call_object (versions), "versions");
+    gsize len = 0;
+    const char *bytes = NULL;
+
+    g_assert_cmpstr (json_array_get_string_element (list, json_array_get_length (list) - 1), ==,
+                     "v1.11");
+    assert_like_fixture (config, "53-media-config.json");
+    g_assert_cmpuint (call_status (anonymous), ==, 401);
+    g_assert_cmpstr (json_object_get_string_member (call_object (anonymous), "errcode"), ==,
+                     "M_MISSING_TOKEN");
+    g_assert_cmpuint (call_status (download), ==, 200);
+    bytes = g_bytes_get_data (download->body, &len);
+    g_assert_cmpmem (bytes, len, text, strlen (text));
+    g_assert_cmpuint (call_status (old), ==, 404);
+  }
+
+  tact_sandbox_server_set_authenticated_media (f->server, FALSE);
+  {
+    g_autoptr(Call) download = call (f, "GET", v1, f->token, NULL);
+    g_autoptr(Call) old = call (f, "GET", v3, NULL, NULL);
+
+    g_assert_cmpuint (call_status (download), ==, 400);
+    g_assert_cmpuint (call_status (old), ==, 200);
+  }
 }
 
 int
@@ -1445,11 +1925,17 @@ main (int argc, char **argv)
   ADD ("filter-limited", test_filter_and_limited);
   ADD ("messages-pagination", test_messages_pagination);
   ADD ("state", test_state);
+  ADD ("members-and-pages", test_members_and_pages);
   ADD ("media", test_media);
   ADD ("seeded-world", test_seeded_world);
   ADD ("actors", test_actors);
   ADD ("leave", test_leave);
   ADD ("faults", test_faults);
+  ADD ("fault-routes", test_fault_routes);
+  ADD ("fault-lost-response", test_fault_lost_response);
+  ADD ("fault-timeout", test_fault_timeout);
+  ADD ("rate-limit", test_rate_limit);
+  ADD ("authenticated-media", test_authenticated_media);
 #undef ADD
   g_test_add_func ("/sandbox/persistence", test_persistence);
 
