@@ -718,6 +718,9 @@ maybe_inject_fault (Req *req)
     case TACT_SANDBOX_FAULT_SERVER_ERROR:
       respond_error (req->msg, 500, "M_UNKNOWN", "Internal server error");
       break;
+    case TACT_SANDBOX_FAULT_FORBIDDEN:
+      respond_error (req->msg, 403, "M_FORBIDDEN", "You don't have permission to do that");
+      break;
     case TACT_SANDBOX_FAULT_DROP:
       hold_request (req, 0, drop_cb);
       break;

@@ -70,6 +70,8 @@ typedef enum {
   TACT_SANDBOX_FAULT_TIMEOUT,      /* the request is held unanswered (the handler does not
                                     * run) until the client gives up, or fault_ms passes and
                                     * the connection is closed */
+  TACT_SANDBOX_FAULT_FORBIDDEN,    /* 403 M_FORBIDDEN, a refusal that retrying will not fix
+                                    * (e.g. history the user may not see) */
 } TactSandboxFault;
 
 /* The PUT /rooms/{id}/send/… and POST /_matrix/media/v3/upload requests (one counter for

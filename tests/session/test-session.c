@@ -1077,6 +1077,92 @@ test_sync_gap_beyond_budget (Fixture *f, gconstpointer data)
   g_assert_cmpuint (bodies->len, ==, n);
 }
 
+/* A gap whose /messages request is refused (403) affects that room only: the loop stays READY
+ * and keeps delivering, the hole is kept, and back-pagination fills it once the server allows. */
+static gboolean
+timeline_has_body (GListModel *timeline, const char *body)
+{
+  for (guint i = 0; i < g_list_model_get_n_items (timeline); i++)
+    {
+      g_autoptr(TactMessage) message = g_list_model_get_item (timeline, i);
+      if (g_strcmp0 (tact_message_get_body (message), body) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+typedef struct { TactSession *session; const char *room_id; const char *body; } BodyWait;
+static gboolean
+body_shown (gpointer d)
+{
+  BodyWait *w = d;
+  TactRoom *room = tact_session_lookup_room (w->session, w->room_id);
+  return room != NULL && timeline_has_body (tact_room_get_timeline (room), w->body);
+}
+
+static void
+test_sync_gap_refused (Fixture *f, gconstpointer data)
+{
+  g_autofree char *room_id = NULL;
+  g_autofree char *messages_path = NULL;
+  TactRoom *room = start_in_room (f, &room_id);
+  GListModel *timeline;
+  const guint n = 40;   /* more than the timeline limit (30): the sync is limited */
+  BodyWait bw;
+
+  wait_until (sync_idle, f, "a settled sync");
+  tact_session_stop (f->session);
+  for (guint i = 1; i <= n; i++)
+    {
+      g_autofree char *body = g_strdup_printf ("bob %03u", i);
+      client_send (f->bob, room_id, body);
+    }
+  messages_path = g_strdup_printf ("/_matrix/client/v3/rooms/%s/messages", room_id);
+  tact_sandbox_server_inject_fault (f->sandbox, "GET", messages_path,
+                                    TACT_SANDBOX_FAULT_FORBIDDEN, 0);
+  restart_session (f);
+  tact_session_start (f->session);
+  {
+    RoomWait rw = { f->session, room_id };
+    wait_until (room_joined, &rw, "the room after the restart");
+  }
+  wait_until (sync_idle, f, "the limited sync to be saved despite the refused gap fill");
+  g_assert_cmpuint (tact_sandbox_server_get_faults_injected (f->sandbox), >, 0);
+
+  /* The loop goes on: a later message arrives. */
+  client_send (f->bob, room_id, "bob after");
+  bw = (BodyWait) { f->session, room_id, "bob after" };
+  wait_until (body_shown, &bw, "a message after the refused gap fill");
+  g_assert_cmpint (tact_session_get_sync_state (f->session), ==, TACT_SYNC_STATE_READY);
+
+  /* Once allowed, back-pagination fills the hole: every message once, in order. */
+  tact_sandbox_server_clear_faults (f->sandbox);
+  room = tact_session_lookup_room (f->session, room_id);
+  timeline = tact_room_get_timeline (room);
+  paginate_to_start (f->session, room, 20);
+  {
+    guint next = 1;
+    for (guint i = 0; i < g_list_model_get_n_items (timeline); i++)
+      {
+        g_autoptr(TactMessage) message = g_list_model_get_item (timeline, i);
+        const char *body = tact_message_get_body (message);
+        g_autofree char *expected = g_strdup_printf ("bob %03u", next);
+
+        if (g_strcmp0 (body, "bob after") == 0)
+          {
+            g_assert_cmpuint (next, ==, n + 1);
+            next++;
+          }
+        else if (g_str_has_prefix (body, "bob "))
+          {
+            g_assert_cmpstr (body, ==, expected);
+            next++;
+          }
+      }
+    g_assert_cmpuint (next, ==, n + 2);
+  }
+}
+
 /* ---- Refusals on /sync: a stale filter id is uploaded again; other 4xx stop with an error -- */
 
 static void
@@ -1261,6 +1347,7 @@ main (int argc, char *argv[])
   ADD ("/session/echo/gap-without-txn", test_echo_gap_without_txn);
   g_test_add_func ("/session/echo/other-sender", test_echo_other_sender);
   ADD ("/session/sync/gap-beyond-budget", test_sync_gap_beyond_budget);
+  ADD ("/session/sync/gap-refused", test_sync_gap_refused);
   ADD ("/session/sync/stale-filter", test_sync_stale_filter);
   ADD ("/session/sync/refused-error-state", test_sync_refused_error_state);
   ADD ("/session/sync/ready-with-token", test_sync_ready_with_token);
