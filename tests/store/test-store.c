@@ -402,6 +402,22 @@ write_v2_fixture (Fixture *f)
   sqlite3_close (db);
 }
 
+/* Version 3 exactly as a build of that version wrote it, on top of the version-2 fixture. */
+static const char v3_schema[] =
+  "CREATE INDEX events_ts ON events (ts);"
+  "PRAGMA user_version = 3;";
+
+static void
+write_v3_fixture (Fixture *f)
+{
+  sqlite3 *db;
+
+  write_v2_fixture (f);
+  db = raw_open (f->path, f->key);
+  raw_exec (db, v3_schema);
+  sqlite3_close (db);
+}
+
 /* Runs @sql on the store's own connection (the worker thread) and returns its first column
  * as text: pragmas such as synchronous are per connection and cannot be read from outside. */
 typedef struct {
@@ -504,7 +520,7 @@ test_open_create_reopen (Fixture *f, gconstpointer data)
   /* Fully migrated, in WAL mode. */
   db = raw_open (f->path, f->key);
   g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, tact_store_get_schema_version ());
-  g_assert_cmpint (tact_store_get_schema_version (), ==, 3);
+  g_assert_cmpint (tact_store_get_schema_version (), ==, 4);
   g_assert_cmpint (raw_int (db, "SELECT count(*) FROM sqlite_master WHERE name = 'events_fts'"),
                    ==, 1);
   sqlite3_close (db);
@@ -1164,7 +1180,7 @@ test_pragmas (Fixture *f, gconstpointer data)
     { "PRAGMA cache_size", "-131072" },     /* 128 MB */
     { "PRAGMA temp_store", "2" },           /* MEMORY */
     { "PRAGMA foreign_keys", "1" },
-    { "PRAGMA user_version", "3" },
+    { "PRAGMA user_version", "4" },
   };
   g_autoptr(TactStore) store = NULL;
   g_autoptr(GError) error = NULL;
@@ -1228,7 +1244,49 @@ test_migration_from_v2 (Fixture *f, gconstpointer data)
   g_assert_cmpstr (index, ==, "1");
   g_free (index);
   index = store_read (store, "PRAGMA user_version");
-  g_assert_cmpstr (index, ==, "3");
+  g_assert_cmpint (g_ascii_strtoll (index, NULL, 10), ==, tact_store_get_schema_version ());
+}
+
+/* Item 7: the fixture of version 3 comes out at the current version: FTS4 merges
+ * incrementally (automerge=8, kept in events_fts_stat), the rows are still found, and new
+ * events are indexed. */
+static void
+test_migration_from_v3 (Fixture *f, gconstpointer data)
+{
+  g_autoptr(TactStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) found = NULL;
+  g_autoptr(GPtrArray) rooms = rooms_array ();
+  g_autoptr(GPtrArray) events = events_array ();
+  g_autofree char *automerge = NULL;
+  g_autofree char *version = NULL;
+  sqlite3 *db;
+
+  write_v3_fixture (f);
+  db = raw_open (f->path, f->key);
+  g_assert_cmpint (raw_int (db, "SELECT count(*) FROM events_fts_stat WHERE id = 2"), ==, 0);
+  sqlite3_close (db);
+
+  store = open_store (f->path, f->key, &error);
+  g_assert_no_error (error);
+  version = store_read (store, "PRAGMA user_version");
+  g_assert_cmpint (g_ascii_strtoll (version, NULL, 10), ==, tact_store_get_schema_version ());
+  /* FTS4 keeps the automerge setting in row 2 (FTS_STAT_AUTOINCRMERGE) of its %_stat table. */
+  automerge = store_read (store, "SELECT value FROM events_fts_stat WHERE id = 2");
+  g_assert_cmpstr (automerge, ==, "8");
+
+  found = search (store, "机密");
+  g_assert_cmpuint (found->len, ==, 1);
+  g_assert_cmpstr (((TactStoreEvent *) found->pdata[0])->event_id, ==, "$a");
+  g_clear_pointer (&found, g_ptr_array_unref);
+
+  g_ptr_array_add (rooms, room_row ("!r:x", "Legal"));
+  g_ptr_array_add (events, message_event ("!r:x", "$c", NULL, 40, "下午的预算会议"));
+  g_assert_true (save_sync (store, "s-v4", rooms, events, &error));
+  g_assert_no_error (error);
+  found = search (store, "预算");
+  g_assert_cmpuint (found->len, ==, 1);
+  g_assert_cmpstr (((TactStoreEvent *) found->pdata[0])->event_id, ==, "$c");
 }
 
 /* Item 7: each step is one transaction. Step N is made to fail after its SQL ran, from a
@@ -1237,7 +1295,7 @@ test_migration_from_v2 (Fixture *f, gconstpointer data)
 typedef struct {
   guint step;
   void (*fixture) (Fixture *f);
-  const char *schema_objects;  /* count(*) of sqlite_master must not change */
+  const char *probe;  /* NULL, or a query whose value the failed step must not change */
 } FailingStep;
 
 static void
@@ -1260,6 +1318,7 @@ test_migration_each_step_rolls_back (Fixture *f, gconstpointer data)
     { 1, no_fixture, NULL },
     { 2, write_v1_fixture, NULL },
     { 3, write_v2_fixture, NULL },
+    { 4, write_v3_fixture, "SELECT count(*) FROM events_fts_stat WHERE id = 2" },
   };
 
   g_assert_cmpuint (G_N_ELEMENTS (cases), ==, tact_store_get_schema_version ());
@@ -1267,7 +1326,7 @@ test_migration_each_step_rolls_back (Fixture *f, gconstpointer data)
     {
       g_autoptr(TactStore) store = NULL;
       g_autoptr(GError) error = NULL;
-      gint64 objects, events = -1;
+      gint64 objects, events = -1, probe = -1;
       sqlite3 *db;
 
       remove_tree (f->dir);
@@ -1277,6 +1336,8 @@ test_migration_each_step_rolls_back (Fixture *f, gconstpointer data)
       objects = raw_int (db, "SELECT count(*) FROM sqlite_master");
       if (cases[i].step > 1)
         events = raw_int (db, "SELECT count(*) FROM events");
+      if (cases[i].probe != NULL)
+        probe = raw_int (db, cases[i].probe);
       sqlite3_close (db);
 
       tact_store_test_set_failing_migration (cases[i].step);
@@ -1290,6 +1351,8 @@ test_migration_each_step_rolls_back (Fixture *f, gconstpointer data)
       g_assert_cmpint (raw_int (db, "SELECT count(*) FROM sqlite_master"), ==, objects);
       if (cases[i].step > 1)
         g_assert_cmpint (raw_int (db, "SELECT count(*) FROM events"), ==, events);
+      if (cases[i].probe != NULL)
+        g_assert_cmpint (raw_int (db, cases[i].probe), ==, probe);
       sqlite3_close (db);
 
       g_clear_error (&error);
@@ -1517,6 +1580,7 @@ main (int argc, char **argv)
   ADD ("/store/migrations/from-v1-fixture", test_migration_from_v1);
   ADD ("/store/migrations/failure-rolls-back", test_migration_failure_rolls_back);
   ADD ("/store/migrations/from-v2-fixture", test_migration_from_v2);
+  ADD ("/store/migrations/from-v3-fixture", test_migration_from_v3);
   ADD ("/store/migrations/each-step-rolls-back", test_migration_each_step_rolls_back);
   ADD ("/store/open/pragmas", test_pragmas);
   ADD ("/store/open/move-aside", test_move_aside);
