@@ -641,7 +641,9 @@ add_check_failed (TactVerdict *verdict,
     "請重試；如果反覆出現，請重新啟動 Tact 或聯絡 IT 支援。",
   } };
   static const char * const no_clauses[] = { NULL };
-  static const TactRule failed_rule = {
+  /* Automatic, not static: C (and clang) only take constants in a static
+   * initialiser, and title etc. are objects. */
+  const TactRule failed_rule = {
     .id = (char *) "tact-check-failed",
     .title = title,
     .explanation = explanation,

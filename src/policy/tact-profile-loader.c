@@ -429,12 +429,18 @@ parse_support (Ctx          *ctx,
         {
           g_autoptr(GPtrArray) variants = tact_term_variants (detector->support[i]);
 
+          /* @seen holds the copies in support_norm: @variants is freed
+           * after each keyword (found by fuzz-scan under ASan). */
           for (guint v = 0; v < variants->len; v++)
             {
-              char *variant = g_ptr_array_index (variants, v);
+              const char *variant = g_ptr_array_index (variants, v);
+              char *copy;
 
-              if (g_hash_table_add (seen, variant))
-                g_ptr_array_add (detector->support_norm, g_strdup (variant));
+              if (g_hash_table_contains (seen, variant))
+                continue;
+              copy = g_strdup (variant);
+              g_ptr_array_add (detector->support_norm, copy);
+              g_hash_table_add (seen, copy);
             }
         }
     }
@@ -954,6 +960,13 @@ tact_profile_data_parse (GBytes  *json,
   JsonNode *member;
 
   bytes = g_bytes_get_data (json, &len);
+  /* Empty bytes have no data pointer, which json-glib refuses (found by fuzz-profile). */
+  if (len == 0)
+    {
+      g_set_error_literal (error, TACT_POLICY_ERROR, TACT_POLICY_ERROR_PARSE,
+                           "$: not valid JSON: the profile is empty");
+      return NULL;
+    }
   if (!g_utf8_validate (bytes, len, NULL))
     {
       g_set_error_literal (error, TACT_POLICY_ERROR, TACT_POLICY_ERROR_PARSE,
@@ -962,8 +975,17 @@ tact_profile_data_parse (GBytes  *json,
     }
   if (!json_parser_load_from_data (parser, bytes, len, &local_error))
     {
+      /* json-glib quotes the bad token as it is: cut at a byte count, which
+       * can split a character, and with any newline in it. The message must
+       * stay UTF-8 and one error a line (both found by fuzz-profile). */
+      g_autofree char *message = g_utf8_make_valid (local_error->message, -1);
+
+      for (char *c = message; *c != '\0'; c++)
+        if ((guchar) *c < 0x20)
+          *c = ' ';
+
       g_set_error (error, TACT_POLICY_ERROR, TACT_POLICY_ERROR_PARSE,
-                   "$: not valid JSON: %s", local_error->message);
+                   "$: not valid JSON: %s", message);
       return NULL;
     }
 
