@@ -415,7 +415,9 @@ read_entry (Ctx                  *ctx,
           entry_bytes / (guint64) MAX (raw, 1) > ctx->limits->max_ratio)
         {
           g_free (ctx->stop);
-          ctx->stop = g_strdup_printf ("compression ratio above %u:1 (zip bomb?)",
+          ctx->stop = g_strdup_printf ("compression ratio %" G_GUINT64_FORMAT ":1 exceeds "
+                                       "%u:1 (zip bomb?)",
+                                       entry_bytes / (guint64) MAX (raw, 1),
                                        ctx->limits->max_ratio);
           report_uninspectable (report, "%s", ctx->stop);
           return FALSE;
@@ -424,7 +426,9 @@ read_entry (Ctx                  *ctx,
           ctx->expanded / MAX (ctx->top_size, 1) > ctx->limits->max_ratio)
         {
           g_free (ctx->stop);
-          ctx->stop = g_strdup_printf ("overall compression ratio above %u:1 (zip bomb?)",
+          ctx->stop = g_strdup_printf ("overall compression ratio %" G_GUINT64_FORMAT
+                                       ":1 exceeds %u:1 (zip bomb?)",
+                                       ctx->expanded / MAX (ctx->top_size, 1),
                                        ctx->limits->max_ratio);
           report_uninspectable (report, "%s", ctx->stop);
           return FALSE;

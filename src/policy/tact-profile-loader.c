@@ -661,8 +661,8 @@ parse_detector (Ctx        *ctx,
     ok = parse_attachment_detector (ctx, path, object, type, detector);
   else
     {
-      ctx_error (ctx, sub, "unknown detector type \"%s\" (expected terms, regex, identifier "
-                 "or exact)", type);
+      ctx_error (ctx, sub, "unknown detector type \"%s\" (expected one of: terms, regex, "
+                 "identifier, exact, classification, file_type, uninspectable)", type);
       g_clear_pointer (&detector, tact_detector_free);
       return NULL;
     }

@@ -72,7 +72,7 @@ test_default_loads (void)
   g_autoptr(TactProfile) profile = load_default ();
 
   g_assert_cmpstr (tact_profile_get_id (profile), ==, "tact-default");
-  g_assert_cmpstr (tact_profile_get_version (profile), ==, "2");
+  g_assert_cmpstr (tact_profile_get_version (profile), ==, "3");
   g_assert_cmpuint (tact_profile_get_n_rules (profile), >=, 19);
 
   /* Every rule traces to the digest. */
@@ -424,7 +424,8 @@ static const struct {
   { "\"PUB-1\"", "\"PUBLIC-1\"", TACT_POLICY_ERROR_INVALID,
     "$.rules[0].clauses[0]: expected a policy clause id" },
   { "\"type\":\"terms\"", "\"type\":\"ml\"", TACT_POLICY_ERROR_INVALID,
-    "$.rules[0].detectors[0].type: unknown detector type \"ml\"" },
+    "$.rules[0].detectors[0].type: unknown detector type \"ml\" (expected one of: terms, regex, "
+    "identifier, exact, classification, file_type, uninspectable)" },
   { "\"detectors\":[{\"type\":\"terms\",\"terms\":[\"机密\"]}]", "\"detectors\":[]",
     TACT_POLICY_ERROR_INVALID, "$.rules[0].detectors: expected a non-empty array" },
   { "\"type\":\"terms\",\"terms\":[\"机密\"]", "\"type\":\"regex\",\"patterns\":[\"(ab\"]",
@@ -783,7 +784,7 @@ test_cli_check_json (void)
 
   profile = json_object_get_object_member (root, "profile");
   g_assert_cmpstr (json_object_get_string_member (profile, "id"), ==, "tact-default");
-  g_assert_cmpstr (json_object_get_string_member (profile, "version"), ==, "2");
+  g_assert_cmpstr (json_object_get_string_member (profile, "version"), ==, "3");
 
   /* Exit 0 whatever the verdict. */
   run_cli ((const char *[]) { "check", "明天开会", NULL }, &clean);
@@ -1447,14 +1448,19 @@ test_default_clauses (void)
       }
 }
 
-/* Every PUB and EXT clause a detector can serve is claimed by a rule. */
+/* Every PUB, EXT and FILE clause a detector can serve is claimed by a rule,
+ * and the list below names every such clause the profile claims (so neither
+ * can drift). PUB-9 (posting frequency) is served by no detector: a profile
+ * judges one outgoing action, not a rate (docs/profile.md, clause coverage).
+ * Every rule speaks the three languages. */
 static void
 test_default_clause_coverage (void)
 {
   static const char * const clauses[] = {
     "PUB-1", "PUB-2", "PUB-3", "PUB-4", "PUB-5", "PUB-6", "PUB-7", "PUB-8", "PUB-10", "PUB-11",
-    "EXT-1", "EXT-2", "EXT-3", "EXT-4", "FILE-1", "FILE-2", "FILE-3",
+    "EXT-1", "EXT-2", "EXT-3", "EXT-4", "FILE-1", "FILE-2", "FILE-3", "FILE-4",
   };
+  static const char * const unserved[] = { "PUB-9" };
   g_autoptr(TactProfile) profile = load_default ();
 
   for (guint c = 0; c < G_N_ELEMENTS (clauses); c++)
@@ -1466,6 +1472,31 @@ test_default_clause_coverage (void)
                                    clauses[c]);
       g_test_message ("%s", clauses[c]);
       g_assert_true (claimed);
+    }
+
+  for (guint r = 0; r < tact_profile_get_n_rules (profile); r++)
+    {
+      const TactRule *rule = tact_profile_get_rule (profile, r);
+      const char * const *claimed = tact_rule_get_clauses (rule);
+
+      g_test_message ("rule %s", tact_rule_get_id (rule));
+      for (guint c = 0; claimed[c] != NULL; c++)
+        {
+          if (g_str_has_prefix (claimed[c], "PUB-") || g_str_has_prefix (claimed[c], "EXT-") ||
+              g_str_has_prefix (claimed[c], "FILE-"))
+            g_assert_true (g_strv_contains (clauses, claimed[c]));
+          g_assert_false (g_strv_contains (unserved, claimed[c]));
+        }
+      for (guint l = 0; l < TACT_N_LANGS; l++)
+        {
+          g_assert_nonnull (rule->title.text[l]);
+          g_assert_nonnull (rule->explanation.text[l]);
+        }
+      /* Really translated: the Chinese texts are not the English one. */
+      g_assert_cmpstr (rule->title.text[TACT_LANG_ZH_CN], !=, rule->title.text[TACT_LANG_EN]);
+      g_assert_cmpstr (rule->title.text[TACT_LANG_ZH_TW], !=, rule->title.text[TACT_LANG_EN]);
+      g_assert_cmpstr (rule->explanation.text[TACT_LANG_ZH_CN], !=, rule->explanation.text[TACT_LANG_EN]);
+      g_assert_cmpstr (rule->explanation.text[TACT_LANG_ZH_TW], !=, rule->explanation.text[TACT_LANG_EN]);
     }
 }
 
