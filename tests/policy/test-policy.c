@@ -327,7 +327,9 @@ test_check_no_false_join (void)
     }
 }
 
-/* allow_terms suppress findings whose span lies inside them. */
+/* allow_terms suppress the findings of terms and regexes whose span overlaps
+ * one of their occurrences (not only those inside it: 非机密 clears 机密文件 in
+ * 非机密文件), and nothing else in the text. */
 static const struct {
   const char *text;
   const char *rule;
@@ -340,6 +342,14 @@ static const struct {
   { "这是非机密资料", "pub1-secrets", 0 },
   { "这是開源代碼", "pub1-secrets", 0 },    /* allow terms get OpenCC variants too */
   { "non-confidential, but confidential", "pub1-secrets", 1 },
+  /* Overlap (used to be flagged through 机密文件, which 非机密 only overlaps). */
+  { "非机密文件", "file1-classified-text", 0 },
+  { "非机密文件", "pub1-secrets", 0 },
+  { "这是非机密文件，请查收", "file1-classified-text", 0 },
+  { "这份机密文件", "file1-classified-text", 1 },
+  { "非机密文件和绝密合同", "pub1-secrets", 1 },         /* 绝密 is clear of 非机密 */
+  { "非机密的报价单", "pub1-secrets", 1 },               /* so is 报价单 */
+  { "机密文件非机密", "file1-classified-text", 1 },      /* 机密文件 ends before 非机密 */
 };
 
 static void
@@ -385,6 +395,44 @@ profile_from_string (const char *json,
 {
   g_autoptr(GBytes) bytes = g_bytes_new (json, strlen (json));
   return tact_profile_new_from_bytes (bytes, error);
+}
+
+/* Allow-term overlap on a profile of its own: which spans survive. */
+static void
+test_check_allow_overlap (void)
+{
+  static const struct {
+    const char *text;
+    glong       starts[3];   /* of the findings, -1 terminated */
+  } cases[] = {
+    { "非机密文件", { 3, -1 } },              /* 机密文件 cleared; 文件 clear of 非机密 stays */
+    { "机密文件", { 0, -1 } },                /* 文件 nested in 机密文件: one finding */
+    { "非机密", { -1 } },
+    { "这是非机密，那是机密文件", { 8, -1 } },
+  };
+  g_autofree char *json = replace (PROFILE (RULE), "\"terms\":[\"机密\"]",
+                                   "\"terms\":[\"机密文件\",\"机密\",\"文件\"]");
+  g_autofree char *with_allow = replace (json, "\"rules\":[", "\"allow_terms\":[\"非机密\"],\"rules\":[");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TactProfile) profile = profile_from_string (with_allow, &error);
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(TactVerdict) verdict = check_text (profile, cases[i].text, 0);
+      guint n = 0;
+
+      g_test_message ("case %u: %s", i, cases[i].text);
+      for (; cases[i].starts[n] >= 0; n++)
+        {
+          const TactFinding *finding;
+
+          g_assert_cmpuint (n, <, verdict->findings->len);
+          finding = g_ptr_array_index (verdict->findings, n);
+          g_assert_cmpint (finding->start, ==, cases[i].starts[n]);
+        }
+      g_assert_cmpuint (verdict->findings->len, ==, n);
+    }
 }
 
 static const struct {
@@ -1779,6 +1827,7 @@ main (int    argc,
   g_test_add_func ("/policy/check/external", test_check_external);
   g_test_add_func ("/policy/check/no-false-join", test_check_no_false_join);
   g_test_add_func ("/policy/check/allow-terms", test_check_allow_terms);
+  g_test_add_func ("/policy/check/allow-overlap", test_check_allow_overlap);
   g_test_add_func ("/policy/check/conditions", test_check_conditions);
   g_test_add_func ("/policy/check/localized", test_check_localized);
   g_test_add_func ("/policy/check/threads", test_check_threads);
