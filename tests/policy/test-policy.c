@@ -1016,7 +1016,25 @@ static const struct {
   { "密码是 hunter2", TACT_ID_PASSWORD, 1, NONE },
   { "口令:Xy9!pq", TACT_ID_PASSWORD, 1, NONE },
   { "password=hunter2", TACT_ID_PASSWORD, 1, NONE },
-  { "PWD: s3cret!", TACT_ID_PASSWORD, 1, NONE },
+  { "PWD=s3cret!", TACT_ID_PASSWORD, 1, NONE },
+  { "password: Tr0ub4dor&3", TACT_ID_PASSWORD, 1, TACT_CONFIDENCE_HIGH },
+  { "密码：abc12345", TACT_ID_PASSWORD, 1, NONE },
+  { "密码：123456", TACT_ID_PASSWORD, 1, NONE },
+  { "my password is Tr0ub4dor&3", TACT_ID_PASSWORD, 1, NONE },
+  { "Password: changeme", TACT_ID_PASSWORD, 1, NONE },
+  { "链接 https://pan.baidu.com/s/1abc?pwd=x7k2", TACT_ID_PASSWORD, 1, NONE },
+  /* Talk about passwords, not passwords (were block/high) */
+  { "the password is weak", TACT_ID_PASSWORD, 0, NONE },
+  { "my password is too short", TACT_ID_PASSWORD, 0, NONE },
+  { "Password is required", TACT_ID_PASSWORD, 0, NONE },
+  { "pwd: /home/alice", TACT_ID_PASSWORD, 0, NONE },
+  { "PWD: s3cret!", TACT_ID_PASSWORD, 0, NONE },                                  /* pwd only as pwd= */
+  { "Password: required", TACT_ID_PASSWORD, 0, NONE },
+  { "the password is 8 characters long", TACT_ID_PASSWORD, 0, NONE },
+  { "password is hunter", TACT_ID_PASSWORD, 0, NONE },                            /* a word after "is" */
+  { "密码是什么", TACT_ID_PASSWORD, 0, NONE },
+  { "密码是 1234", TACT_ID_PASSWORD, 0, NONE },                                   /* short digits after 是 */
+  { "password: ~/.ssh/id_rsa", TACT_ID_PASSWORD, 0, NONE },
   { "密码：******", TACT_ID_PASSWORD, 0, NONE },                                 /* masked */
   { "密码：忘了怎么办", TACT_ID_PASSWORD, 0, NONE },                               /* no value */
   { "我的手机，密码忘了", TACT_ID_PASSWORD, 0, NONE },
