@@ -17,6 +17,23 @@ typedef struct {
   GPtrArray *errors;  /* owned, element-type char*: "path: message" */
 } Ctx;
 
+/* @text as one line of valid UTF-8: control characters (a key or value may
+ * hold "\n" escapes, json-glib quotes tokens as they are) become \uXXXX, so
+ * that every error stays one line that starts with its path (fuzz-profile). */
+static char *
+error_line (const char *text)
+{
+  g_autofree char *valid = g_utf8_make_valid (text, -1);
+  GString *line = g_string_sized_new (strlen (valid));
+
+  for (const char *c = valid; *c != '\0'; c++)
+    if ((guchar) *c < 0x20 || *c == 0x7f)
+      g_string_append_printf (line, "\\u%04x", (guchar) *c);
+    else
+      g_string_append_c (line, *c);
+  return g_string_free (line, FALSE);
+}
+
 G_GNUC_PRINTF (3, 4)
 static void
 ctx_error (Ctx        *ctx,
@@ -25,6 +42,7 @@ ctx_error (Ctx        *ctx,
            ...)
 {
   g_autofree char *message = NULL;
+  g_autofree char *line = NULL;
   va_list args;
 
   if (ctx->errors->len >= MAX_ERRORS)
@@ -34,7 +52,8 @@ ctx_error (Ctx        *ctx,
   message = g_strdup_vprintf (format, args);
   va_end (args);
 
-  g_ptr_array_add (ctx->errors, g_strdup_printf ("%s: %s", path, message));
+  line = g_strdup_printf ("%s: %s", path, message);
+  g_ptr_array_add (ctx->errors, error_line (line));
 }
 
 /* A word for the node's JSON type, for "expected X, got Y" messages. */
@@ -976,13 +995,8 @@ tact_profile_data_parse (GBytes  *json,
   if (!json_parser_load_from_data (parser, bytes, len, &local_error))
     {
       /* json-glib quotes the bad token as it is: cut at a byte count, which
-       * can split a character, and with any newline in it. The message must
-       * stay UTF-8 and one error a line (both found by fuzz-profile). */
-      g_autofree char *message = g_utf8_make_valid (local_error->message, -1);
-
-      for (char *c = message; *c != '\0'; c++)
-        if ((guchar) *c < 0x20)
-          *c = ' ';
+       * can split a character, and with any newline in it (fuzz-profile). */
+      g_autofree char *message = error_line (local_error->message);
 
       g_set_error (error, TACT_POLICY_ERROR, TACT_POLICY_ERROR_PARSE,
                    "$: not valid JSON: %s", message);

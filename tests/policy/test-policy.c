@@ -1653,6 +1653,21 @@ test_profile_fuzz_regressions (void)
     "{\"a\": \"身分證字號等證件號碼屬於客戶和同事的個人資料  \"b\": 1}",
     "{\"forma{\n  \"format\": 1}",
   };
+  /* Keys and values with control characters are quoted escaped. */
+  g_autofree char *control = replace (PROFILE (RULE), "\"action\":\"warn\"",
+                                      "\"action\":\"warn\",\"mi\\n_x\":1,\"approver\":{\"role\":\"a\","
+                                      "\"users\":[\"\\u000b@a:example.com\"]}");
+  g_autoptr(GError) control_error = NULL;
+  g_autoptr(TactProfile) control_profile = profile_from_string (control, &control_error);
+  g_auto(GStrv) lines = NULL;
+
+  g_assert_null (control_profile);
+  g_assert_error (control_error, TACT_POLICY_ERROR, TACT_POLICY_ERROR_INVALID);
+  lines = g_strsplit (control_error->message, "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), >=, 2);
+  for (guint i = 0; lines[i] != NULL; i++)
+    g_assert_true (g_str_has_prefix (lines[i], "$"));
+  g_assert_nonnull (strstr (control_error->message, "unknown key \"mi\\u000a_x\""));
 
   for (guint i = 0; i < G_N_ELEMENTS (inputs); i++)
     {
