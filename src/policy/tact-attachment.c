@@ -63,7 +63,10 @@ report_new (const char *path)
 {
   TactAttachmentReport *report = g_new0 (TactAttachmentReport, 1);
 
-  report->path = g_strdup (path);
+  /* Names come from the sender's file system or an archive's headers, in any
+   * encoding; the path ends up in findings, JSON and the UI, so it is UTF-8
+   * (invalid bytes as U+FFFD; found by fuzz-attachment). */
+  report->path = g_utf8_make_valid (path, -1);
   report->labels = g_ptr_array_new_with_free_func ((GDestroyNotify) label_free);
   report->text = g_string_new (NULL);
   report->children = g_ptr_array_new_with_free_func ((GDestroyNotify) tact_attachment_report_free);

@@ -995,6 +995,27 @@ test_stricter_with_externals (void)
   }
 }
 
+/* Found by fuzz-attachment: an archive entry (or a file) named in another
+ * encoding gave a report path, and so a finding's attachment, that was not
+ * UTF-8. */
+static void
+test_name_not_utf8 (void)
+{
+  const char *text = "这份机密报价单";
+  g_autoptr(GBytes) bytes = g_bytes_new_static (text, strlen (text));
+  g_autoptr(TactAttachmentReport) report = inspect_bytes (bytes, "\xb1\xa8\xbc\xdb.txt");  /* 报价 in GBK */
+  g_autoptr(TactProfile) profile = load_default ();
+  TactAttachment attachment = { "\xb1\xa8\xbc\xdb.txt", NULL, bytes };
+  TactOutgoing outgoing = { NULL, 0, 2, TACT_ROOM_KIND_DM, &attachment, 1 };
+  g_autoptr(TactVerdict) verdict = tact_profile_check (profile, &outgoing);
+  const TactFinding *finding = find_rule (verdict, "pub1-secrets");
+
+  g_assert_true (g_utf8_validate (report->path, -1, NULL));
+  g_assert_true (g_str_has_suffix (report->path, ".txt"));
+  g_assert_nonnull (finding);
+  g_assert_true (g_utf8_validate (finding->attachment, -1, NULL));
+}
+
 static void
 remove_tree (const char *path)
 {
@@ -1047,6 +1068,7 @@ main (int   argc,
   g_test_add_func ("/attachments/ods/spreadsheet", test_ods_spreadsheet);
   g_test_add_func ("/attachments/pdf/xmp-classification", test_pdf_xmp_classification);
   g_test_add_func ("/attachments/default/stricter-with-externals", test_stricter_with_externals);
+  g_test_add_func ("/attachments/security/name-not-utf8", test_name_not_utf8);
 
   ret = g_test_run ();
   remove_tree (tmp_dir);
