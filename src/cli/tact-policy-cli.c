@@ -2,18 +2,26 @@
  *
  *   tact-policy validate PROFILE
  *   tact-policy check   [--profile P] [--external N] [--members N]
- *                       [--room-kind dm|group|announcement] [--json] [TEXT | -]
+ *                       [--room-kind dm|group|announcement] [--attach FILE]...
+ *                       [--json] [TEXT | -]
  *   tact-policy explain [same options as check] [TEXT | -]
  *   tact-policy hash    --salt HEX [VALUE… | -]
  *
  * Exit status: 0 when the command ran (whatever the verdict), 2 on usage
  * errors and invalid profiles. Matched text is never printed in full: the
  * output shows masked excerpts, so it can be pasted into a ticket.
+ *
+ * Text comes in as UTF-8 whatever the locale: arguments and standard input
+ * are taken as raw bytes (GOption would convert TEXT from the locale's
+ * charset, and fail on 机密 under LANG=C), used as they are when they are
+ * UTF-8, converted from the locale's charset otherwise, and refused with a
+ * clear error when neither works. --json output is always UTF-8.
  */
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
 #include <locale.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "policy/tact-policy.h"
 
@@ -66,29 +74,68 @@ load_profile (const char *path)
   return profile;
 }
 
+/* @len bytes of user input (an argument or standard input) as UTF-8: as they
+ * are when valid, else converted from the locale's charset when that is not
+ * UTF-8. @what names the input in the error ("TEXT", "standard input"). */
+static char *
+input_to_utf8 (const char  *bytes,
+               gssize       len,
+               const char  *what,
+               GError     **error)
+{
+  const char *end = NULL;
+  const char *charset = NULL;
+
+  if (len < 0)
+    len = strlen (bytes);
+  if (g_utf8_validate (bytes, len, &end))
+    return g_strndup (bytes, len);
+  if (!g_get_charset (&charset))
+    {
+      g_autofree char *converted = g_convert (bytes, len, "UTF-8", charset, NULL, NULL, NULL);
+
+      if (converted != NULL)
+        return g_steal_pointer (&converted);
+    }
+  g_set_error (error, G_CONVERT_ERROR, G_CONVERT_ERROR_ILLEGAL_SEQUENCE,
+               /* Translators: %s is TEXT, VALUE or "standard input"; %ld is a byte offset. */
+               _("%s is not valid UTF-8 (invalid byte at offset %ld)"), what,
+               (long) (end - bytes));
+  return NULL;
+}
+
 /* Reads the text from the last positional argument, or stdin for "-" or none. */
 static char *
 read_text (GStrv     rest,
            GError  **error)
 {
   g_autoptr(GIOChannel) channel = NULL;
-  g_autofree char *text = NULL;
+  g_autofree char *bytes = NULL;
+  char *text;
   gsize len = 0;
 
   if (rest != NULL && rest[0] != NULL && !g_str_equal (rest[0], "-"))
-    return g_strdup (rest[0]);
+    return input_to_utf8 (rest[0], -1, "TEXT", error);
 
   channel = g_io_channel_unix_new (0);
   if (g_io_channel_set_encoding (channel, NULL, error) != G_IO_STATUS_NORMAL ||
-      g_io_channel_read_to_end (channel, &text, &len, error) != G_IO_STATUS_NORMAL)
+      g_io_channel_read_to_end (channel, &bytes, &len, error) != G_IO_STATUS_NORMAL)
     return NULL;
-  if (text == NULL)
+  if (bytes == NULL)
     return g_strdup ("");
 
+  /* A NUL would end the C string and hide what follows it from the check
+   * (printf 'a\0机密' was allowed): each one becomes a space, a separator that
+   * keeps every character offset (and 机\0密 still reads as 机 密). */
+  for (char *nul = memchr (bytes, '\0', len); nul != NULL;
+       nul = memchr (nul + 1, '\0', len - (nul + 1 - bytes)))
+    *nul = ' ';
+
   /* Drop one trailing newline, as `echo text | tact-policy check -` adds it. */
-  if (len >= 1 && text[len - 1] == '\n')
-    text[len - 1] = '\0';
-  return g_steal_pointer (&text);
+  if (len >= 1 && bytes[len - 1] == '\n')
+    len--;
+  text = input_to_utf8 (bytes, len, _("standard input"), error);
+  return text;
 }
 
 static int
@@ -145,7 +192,8 @@ parse_check_options (int           argc,
       N_("Print the verdict as JSON"), NULL },
     { "attach", 'a', 0, G_OPTION_ARG_FILENAME_ARRAY, &opts->attach,
       N_("File sent with the message (repeatable)"), N_("FILE") },
-    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &opts->rest,
+    /* Raw bytes, not STRING_ARRAY: see input_to_utf8(). */
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opts->rest,
       NULL, NULL },
     G_OPTION_ENTRY_NULL
   };
@@ -277,7 +325,10 @@ print_json (TactProfile       *profile,
   json_generator_set_root (generator, root);
   json_generator_set_pretty (generator, TRUE);
   output = json_generator_to_data (generator, NULL);
-  g_print ("%s\n", output);
+  /* Not g_print(): it converts to the locale's charset (CJK → "?" under LANG=C),
+   * and JSON is UTF-8. */
+  fputs (output, stdout);
+  fputs ("\n", stdout);
 }
 
 /* A word for an action in the user's language. */
@@ -428,7 +479,8 @@ cmd_hash (int    argc,
   GOptionEntry entries[] = {
     { "salt", 's', 0, G_OPTION_ARG_STRING, &salt_hex,
       N_("The profile's salt, in hexadecimal (at least 16 digits)"), N_("HEX") },
-    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &values, NULL, NULL },
+    /* Raw bytes, not STRING_ARRAY: see input_to_utf8(). */
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &values, NULL, NULL },
     G_OPTION_ENTRY_NULL
   };
   g_autoptr(GOptionContext) context =
@@ -461,12 +513,15 @@ cmd_hash (int    argc,
 
       while (g_io_channel_read_line (channel, &line, NULL, &terminator, &error) == G_IO_STATUS_NORMAL)
         {
-          line[terminator] = '\0';
-          g_strstrip (line);
-          if (line[0] != '\0')
-            g_ptr_array_add (inputs, line);
-          else
-            g_free (line);
+          g_autofree char *raw = line;
+
+          raw[terminator] = '\0';
+          g_strstrip (raw);
+          if (raw[0] == '\0')
+            continue;
+          if ((line = input_to_utf8 (raw, -1, _("standard input"), &error)) == NULL)
+            break;
+          g_ptr_array_add (inputs, line);
         }
       if (error != NULL)
         {
@@ -476,7 +531,16 @@ cmd_hash (int    argc,
     }
   else
     for (guint i = 0; values[i] != NULL; i++)
-      g_ptr_array_add (inputs, g_strdup (values[i]));
+      {
+        char *value = input_to_utf8 (values[i], -1, "VALUE", &error);
+
+        if (value == NULL)
+          {
+            g_printerr ("tact-policy: %s\n", error->message);
+            return EXIT_USAGE;
+          }
+        g_ptr_array_add (inputs, value);
+      }
 
   for (guint i = 0; i < inputs->len; i++)
     {
@@ -491,7 +555,7 @@ print_usage (void)
 {
   g_printerr ("%s\n  tact-policy validate PROFILE\n"
               "  tact-policy check [--profile P] [--external N] [--members N] "
-              "[--room-kind dm|group|announcement] [--json] [TEXT | -]\n"
+              "[--room-kind dm|group|announcement] [--attach FILE]... [--json] [TEXT | -]\n"
               "  tact-policy explain [same options as check] [TEXT | -]\n"
               "  tact-policy hash --salt HEX [VALUE... | -]\n"
               "%s\n",

@@ -63,7 +63,10 @@ report_new (const char *path)
 {
   TactAttachmentReport *report = g_new0 (TactAttachmentReport, 1);
 
-  report->path = g_strdup (path);
+  /* Names come from the sender's file system or an archive's headers, in any
+   * encoding; the path ends up in findings, JSON and the UI, so it is UTF-8
+   * (invalid bytes as U+FFFD; found by fuzz-attachment). */
+  report->path = g_utf8_make_valid (path, -1);
   report->labels = g_ptr_array_new_with_free_func ((GDestroyNotify) label_free);
   report->text = g_string_new (NULL);
   report->children = g_ptr_array_new_with_free_func ((GDestroyNotify) tact_attachment_report_free);
@@ -415,7 +418,9 @@ read_entry (Ctx                  *ctx,
           entry_bytes / (guint64) MAX (raw, 1) > ctx->limits->max_ratio)
         {
           g_free (ctx->stop);
-          ctx->stop = g_strdup_printf ("compression ratio above %u:1 (zip bomb?)",
+          ctx->stop = g_strdup_printf ("compression ratio %" G_GUINT64_FORMAT ":1 exceeds "
+                                       "%u:1 (zip bomb?)",
+                                       entry_bytes / (guint64) MAX (raw, 1),
                                        ctx->limits->max_ratio);
           report_uninspectable (report, "%s", ctx->stop);
           return FALSE;
@@ -424,7 +429,9 @@ read_entry (Ctx                  *ctx,
           ctx->expanded / MAX (ctx->top_size, 1) > ctx->limits->max_ratio)
         {
           g_free (ctx->stop);
-          ctx->stop = g_strdup_printf ("overall compression ratio above %u:1 (zip bomb?)",
+          ctx->stop = g_strdup_printf ("overall compression ratio %" G_GUINT64_FORMAT
+                                       ":1 exceeds %u:1 (zip bomb?)",
+                                       ctx->expanded / MAX (ctx->top_size, 1),
                                        ctx->limits->max_ratio);
           report_uninspectable (report, "%s", ctx->stop);
           return FALSE;

@@ -781,16 +781,68 @@ scan_urls (Scan *s)
       }
 }
 
-/* Passwords written out: a keyword, a separator (or 是/为), and a value. */
+/* Words that follow "password:" or "password is" in talk about passwords,
+ * not in a password ("Password: required", "the password is weak"). The text
+ * is normalised, so lower case. */
+static const char * const password_words[] = {
+  "above", "attached", "below", "blank", "changed", "correct", "default", "empty",
+  "enclosed", "expired", "forgot", "forgotten", "here", "hidden", "incorrect", "invalid",
+  "mandatory", "missing", "needed", "none", "null", "optional", "pending", "please",
+  "protected", "required", "reset", "same", "sent", "short", "strong", "there", "too",
+  "unchanged", "unknown", "updated", "weak", "wrong", "password", "xxx", "xxxx", "xxxxxx",
+  "<password>", NULL
+};
+
+/* TRUE if @len bytes at @v read as a secret rather than as words about one.
+ * After "password:"/"password=" (@copula FALSE) a digit run of 4 or more, any
+ * token mixing letters, digits and symbols, or a letters-only token of 6 or
+ * more that is not a common word; after "password is"/"密码是" (@copula TRUE)
+ * only a token mixing classes or a digit run of 6 or more: "is" is followed by
+ * English far more often than by a password. Never a path or a URL. */
+static gboolean
+looks_like_secret (const char *v,
+                   gsize       len,
+                   gboolean    copula)
+{
+  g_autofree char *value = NULL;
+  gboolean alpha = FALSE, digit = FALSE, other = FALSE, masked = TRUE;
+  guint classes;
+
+  if (len < 4)
+    return FALSE;
+  for (gsize c = 0; c < len; c++)
+    {
+      alpha = alpha || g_ascii_isalpha (v[c]);
+      digit = digit || g_ascii_isdigit (v[c]);
+      other = other || !g_ascii_isalnum (v[c]);
+      masked = masked && (v[c] == '*' || v[c] == '.');
+    }
+  if (masked || v[0] == '/' || v[0] == '~' || g_strstr_len (v, len, "://") != NULL)
+    return FALSE;
+  value = g_strndup (v, len);
+  if (g_strv_contains (password_words, value))
+    return FALSE;
+
+  classes = alpha + digit + other;
+  if (classes >= 2)
+    return TRUE;
+  if (digit)
+    return len >= (copula ? 6 : 4);
+  return !copula && alpha && len >= 6;
+}
+
+/* Passwords written out: a keyword, a separator (or 是/为/is), and a value that
+ * looks like a secret. "pwd" only as "pwd=" (share links): "pwd: /home/alice"
+ * is a shell's working directory. */
 static void
 scan_passwords (Scan *s)
 {
-  static const struct { const char *word; gboolean latin; } keywords[] = {
-    { "登录密码", FALSE }, { "密码", FALSE }, { "密碼", FALSE }, { "口令", FALSE },
-    { "password", TRUE }, { "passwd", TRUE }, { "passcode", TRUE }, { "pwd", TRUE },
+  static const struct { const char *word; gboolean latin; gboolean equals_only; } keywords[] = {
+    { "登录密码", FALSE, FALSE }, { "密码", FALSE, FALSE }, { "密碼", FALSE, FALSE },
+    { "口令", FALSE, FALSE }, { "password", TRUE, FALSE }, { "passwd", TRUE, FALSE },
+    { "passcode", TRUE, FALSE }, { "pwd", TRUE, TRUE },
   };
   static const char * const copulas[] = { "是", "为", "為", "is" };
-  static const char * const placeholders[] = { "none", "null", "xxx", "xxxx", "xxxxxx", "<password>", "password" };
 
   for (guint k = 0; k < G_N_ELEMENTS (keywords); k++)
     for (const char *p = find_in (s, 0, keywords[k].word); p != NULL;
@@ -798,7 +850,7 @@ scan_passwords (Scan *s)
       {
         gsize i = p - s->t, j = i + strlen (keywords[k].word), v, end;
         gboolean separated = FALSE;
-        gboolean only_stars = TRUE;
+        gboolean copula = FALSE;
 
         if (keywords[k].latin && (!left_boundary (s, i) || is_alnum_at (s, j)))
           continue;
@@ -808,19 +860,20 @@ scan_passwords (Scan *s)
 
         while (j < s->len && s->t[j] == ' ')
           j++;
-        for (guint c = 0; c < G_N_ELEMENTS (copulas); c++)
+        for (guint c = 0; c < G_N_ELEMENTS (copulas) && !keywords[k].equals_only; c++)
           if (has_prefix_at (s, j, copulas[c]) &&
               (g_ascii_isalpha (copulas[c][0]) ? !is_alnum_at (s, j + strlen (copulas[c])) : TRUE))
             {
               j += strlen (copulas[c]);
-              separated = TRUE;
+              separated = copula = TRUE;
               break;
             }
         while (j < s->len && s->t[j] == ' ')
           j++;
-        if (j < s->len && (s->t[j] == ':' || s->t[j] == '='))
+        if (j < s->len && (s->t[j] == '=' || (s->t[j] == ':' && !keywords[k].equals_only)))
           {
             separated = TRUE;
+            copula = FALSE;  /* "密码是：x" reads as a separator */
             j++;
           }
         if (!separated)
@@ -834,22 +887,9 @@ scan_passwords (Scan *s)
           end++;
         while (end > v && strchr (".,;!?)\"'`", s->t[end - 1]) != NULL)
           end--;
-        if (end - v < 3)
+        if (!looks_like_secret (s->t + v, end - v, copula))
           continue;
-        for (gsize c = v; c < end; c++)
-          only_stars = only_stars && (s->t[c] == '*' || s->t[c] == '.');
-        if (only_stars)
-          continue;
-        {
-          g_autofree char *value = g_strndup (s->t + v, end - v);
-          gboolean placeholder = FALSE;
-
-          for (guint c = 0; c < G_N_ELEMENTS (placeholders); c++)
-            placeholder = placeholder || g_str_equal (value, placeholders[c]);
-          if (placeholder)
-            continue;
-          add (s, TACT_ID_PASSWORD, i, end, TACT_CONFIDENCE_HIGH, g_steal_pointer (&value));
-        }
+        add (s, TACT_ID_PASSWORD, i, end, TACT_CONFIDENCE_HIGH, g_strndup (s->t + v, end - v));
       }
 }
 

@@ -405,14 +405,28 @@ tact_matcher_scan_checked (TactMatcher *self,
 
   g_array_sort (hits, compare_hits);
 
-  /* Drop hits inside an allow-term match, and hits nested inside another hit
-   * of the same rule (商业秘密 also contains 秘密: one occurrence, one finding;
-   * a regex reporting several ends for one start: keep the longest). */
+  /* Drop hits that overlap an allow-term match, then hits nested inside another
+   * hit of the same rule (商业秘密 also contains 秘密: one occurrence, one
+   * finding; a regex reporting several ends for one start: keep the longest).
+   *
+   * Overlap, not containment: the allow term 非机密 must also clear 机密文件 in
+   * 非机密文件, which it only overlaps. Suppression comes first so that a hit
+   * nested in a suppressed one but clear of the allow term (a term 文件 in
+   * 非机密文件) is still judged on its own. Hits elsewhere in the text are
+   * unaffected (非机密文件和绝密合同 still reports 绝密). */
   result = g_array_sized_new (FALSE, FALSE, sizeof (TactHit), hits->len);
   for (guint i = 0; i < hits->len; i++)
     {
       const TactHit *hit = &g_array_index (hits, TactHit, i);
       gboolean suppressed = FALSE;
+
+      for (guint a = 0; a < allowed->len && !suppressed; a++)
+        {
+          const RawMatch *allow = &g_array_index (allowed, RawMatch, a);
+          suppressed = allow->from < hit->to && hit->from < allow->to;
+        }
+      if (suppressed)
+        continue;
 
       if (hit->rule != current_rule)
         {
@@ -422,14 +436,7 @@ tact_matcher_scan_checked (TactMatcher *self,
       else if (hit->to <= max_to)
         continue;  /* nested in an earlier hit (which starts at or before it) */
       max_to = MAX (max_to, hit->to);
-
-      for (guint a = 0; a < allowed->len && !suppressed; a++)
-        {
-          const RawMatch *allow = &g_array_index (allowed, RawMatch, a);
-          suppressed = allow->from <= hit->from && hit->to <= allow->to;
-        }
-      if (!suppressed)
-        g_array_append_val (result, *hit);
+      g_array_append_val (result, *hit);
     }
 
   return result;

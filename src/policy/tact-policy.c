@@ -214,6 +214,16 @@ tact_finding_dup_excerpt (const TactFinding *finding)
       return g_strdup_printf ("%.*s•••%s", (int) (head_end - matched), matched, tail);
     }
 
+  /* Attachment detectors: what they matched is a classification label
+   * ("机密", "Confidential"), a content type or the reason a file could not
+   * be inspected ("compression ratio 1029:1 exceeds 100:1"), never file
+   * content or something the user wrote: shown as it is (docs/attachments.md). */
+  if (finding->attachment != NULL && finding->detector != NULL &&
+      (g_str_equal (finding->detector, "classification") ||
+       g_str_equal (finding->detector, "file_type") ||
+       g_str_equal (finding->detector, "uninspectable")))
+    return g_strdup (matched);
+
   return g_strdup ("•••");
 }
 
@@ -641,7 +651,9 @@ add_check_failed (TactVerdict *verdict,
     "請重試；如果反覆出現，請重新啟動 Tact 或聯絡 IT 支援。",
   } };
   static const char * const no_clauses[] = { NULL };
-  static const TactRule failed_rule = {
+  /* Automatic, not static: C (and clang) only take constants in a static
+   * initialiser, and title etc. are objects. */
+  const TactRule failed_rule = {
     .id = (char *) "tact-check-failed",
     .title = title,
     .explanation = explanation,

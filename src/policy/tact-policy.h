@@ -93,7 +93,9 @@ typedef struct {
 
 /* Added: a masked excerpt of finding->matched that is safe to print or log:
  * terms show their first character, identifiers (detector "identifier:…" or
- * "exact") their first and last two characters, everything else "•••". */
+ * "exact") their first and last two characters; the findings of attachment
+ * detectors (classification, file_type, uninspectable) show the label, type
+ * or reason in full, as they hold no sensitive text; everything else "•••". */
 char        *tact_finding_dup_excerpt (const TactFinding *finding);
 
 typedef struct {

@@ -17,6 +17,23 @@ typedef struct {
   GPtrArray *errors;  /* owned, element-type char*: "path: message" */
 } Ctx;
 
+/* @text as one line of valid UTF-8: control characters (a key or value may
+ * hold "\n" escapes, json-glib quotes tokens as they are) become \uXXXX, so
+ * that every error stays one line that starts with its path (fuzz-profile). */
+static char *
+error_line (const char *text)
+{
+  g_autofree char *valid = g_utf8_make_valid (text, -1);
+  GString *line = g_string_sized_new (strlen (valid));
+
+  for (const char *c = valid; *c != '\0'; c++)
+    if ((guchar) *c < 0x20 || *c == 0x7f)
+      g_string_append_printf (line, "\\u%04x", (guchar) *c);
+    else
+      g_string_append_c (line, *c);
+  return g_string_free (line, FALSE);
+}
+
 G_GNUC_PRINTF (3, 4)
 static void
 ctx_error (Ctx        *ctx,
@@ -25,6 +42,7 @@ ctx_error (Ctx        *ctx,
            ...)
 {
   g_autofree char *message = NULL;
+  g_autofree char *line = NULL;
   va_list args;
 
   if (ctx->errors->len >= MAX_ERRORS)
@@ -34,7 +52,8 @@ ctx_error (Ctx        *ctx,
   message = g_strdup_vprintf (format, args);
   va_end (args);
 
-  g_ptr_array_add (ctx->errors, g_strdup_printf ("%s: %s", path, message));
+  line = g_strdup_printf ("%s: %s", path, message);
+  g_ptr_array_add (ctx->errors, error_line (line));
 }
 
 /* A word for the node's JSON type, for "expected X, got Y" messages. */
@@ -429,12 +448,18 @@ parse_support (Ctx          *ctx,
         {
           g_autoptr(GPtrArray) variants = tact_term_variants (detector->support[i]);
 
+          /* @seen holds the copies in support_norm: @variants is freed
+           * after each keyword (found by fuzz-scan under ASan). */
           for (guint v = 0; v < variants->len; v++)
             {
-              char *variant = g_ptr_array_index (variants, v);
+              const char *variant = g_ptr_array_index (variants, v);
+              char *copy;
 
-              if (g_hash_table_add (seen, variant))
-                g_ptr_array_add (detector->support_norm, g_strdup (variant));
+              if (g_hash_table_contains (seen, variant))
+                continue;
+              copy = g_strdup (variant);
+              g_ptr_array_add (detector->support_norm, copy);
+              g_hash_table_add (seen, copy);
             }
         }
     }
@@ -655,8 +680,8 @@ parse_detector (Ctx        *ctx,
     ok = parse_attachment_detector (ctx, path, object, type, detector);
   else
     {
-      ctx_error (ctx, sub, "unknown detector type \"%s\" (expected terms, regex, identifier "
-                 "or exact)", type);
+      ctx_error (ctx, sub, "unknown detector type \"%s\" (expected one of: terms, regex, "
+                 "identifier, exact, classification, file_type, uninspectable)", type);
       g_clear_pointer (&detector, tact_detector_free);
       return NULL;
     }
@@ -954,6 +979,13 @@ tact_profile_data_parse (GBytes  *json,
   JsonNode *member;
 
   bytes = g_bytes_get_data (json, &len);
+  /* Empty bytes have no data pointer, which json-glib refuses (found by fuzz-profile). */
+  if (len == 0)
+    {
+      g_set_error_literal (error, TACT_POLICY_ERROR, TACT_POLICY_ERROR_PARSE,
+                           "$: not valid JSON: the profile is empty");
+      return NULL;
+    }
   if (!g_utf8_validate (bytes, len, NULL))
     {
       g_set_error_literal (error, TACT_POLICY_ERROR, TACT_POLICY_ERROR_PARSE,
@@ -962,8 +994,12 @@ tact_profile_data_parse (GBytes  *json,
     }
   if (!json_parser_load_from_data (parser, bytes, len, &local_error))
     {
+      /* json-glib quotes the bad token as it is: cut at a byte count, which
+       * can split a character, and with any newline in it (fuzz-profile). */
+      g_autofree char *message = error_line (local_error->message);
+
       g_set_error (error, TACT_POLICY_ERROR, TACT_POLICY_ERROR_PARSE,
-                   "$: not valid JSON: %s", local_error->message);
+                   "$: not valid JSON: %s", message);
       return NULL;
     }
 

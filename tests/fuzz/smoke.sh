@@ -40,10 +40,12 @@ ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
   -timeout=10 -artifact_prefix="$work/" "$work/corpus" "$work/seeds" 2>&1 | tail -n 25
 status=$?
 # POSIX sh has no pipefail: look for artifacts instead.
-if ls "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$work"/oom-* >/dev/null 2>&1; then
-  for f in "$work"/crash-* "$work"/timeout-* "$work"/oom-*; do
-    [ -f "$f" ] && { echo "artifact: $f"; head -c 2000 "$f" | od -c | head -n 40; }
-  done
-  exit 1
-fi
+# (ls with several patterns fails when any one matches nothing: test each file.)
+found=0
+for f in "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$work"/oom-*; do
+  [ -f "$f" ] || continue
+  found=1
+  echo "artifact: $f"; head -c 2000 "$f" | od -c | head -n 40
+done
+[ $found -eq 0 ] || exit 1
 exit $status

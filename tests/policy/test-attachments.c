@@ -41,8 +41,8 @@ add_entry (struct archive *a,
   archive_entry_free (entry);
 }
 
-/* A zip (or, with @format "tar.gz", a gzipped tar) in memory. Returns NULL
- * when @options are not supported by this libarchive. */
+/* A zip (or, with @format "tar.gz", a gzipped tar; "7z" a 7-Zip archive) in
+ * memory. Returns NULL when @options are not supported by this libarchive. */
 static GBytes *
 make_archive (const Entry *entries,
               guint        n,
@@ -58,6 +58,8 @@ make_archive (const Entry *entries,
       archive_write_set_format_pax_restricted (a);
       archive_write_add_filter_gzip (a);
     }
+  else if (g_strcmp0 (format, "7z") == 0)
+    archive_write_set_format_7zip (a);
   else
     archive_write_set_format_zip (a);
   if (options != NULL && archive_write_set_options (a, options) != ARCHIVE_OK)
@@ -114,6 +116,15 @@ make_docx (const char *body,
     entries[n++] = (Entry) { "word/header1.xml", header, 0 };
   return make_archive (entries, n, NULL, NULL);
 }
+
+/* docProps/custom.xml with a sensitivity label named @label (OOXML). */
+#define CUSTOM_LABEL(label) \
+  "<?xml version=\"1.0\" encoding=\"UTF-8\"?>" \
+  "<Properties xmlns=\"http://schemas.openxmlformats.org/officeDocument/2006/custom-properties\" " \
+  "xmlns:vt=\"http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes\">" \
+  "<property fmtid=\"{D5CDD505-2E9C-101B-9397-08002B2CF9AE}\" pid=\"2\" " \
+  "name=\"MSIP_Label_0f1e2d3c-aaaa-bbbb-cccc-1234567890ab_Name\"><vt:lpwstr>" label \
+  "</vt:lpwstr></property></Properties>"
 
 static TactAttachmentReport *
 inspect_path (const char *path,
@@ -720,6 +731,291 @@ test_text_unaffected (void)
   g_assert_null (find_rule (verdict, "file2-uninspectable-attachment"));
 }
 
+/* ------------------------------------------------------------------------- */
+/* More kinds: nested within the limits, renamed, 7z, pptx, ods, XMP          */
+/* ------------------------------------------------------------------------- */
+
+/* outer.zip ⊃ inner.zip ⊃ report.docx (labelled): within the depth limit, the
+ * label is found and reported under the full path. */
+static void
+test_nested_zip_label (void)
+{
+  g_autoptr(GBytes) docx = make_docx ("Roadmap 2026", CUSTOM_LABEL ("Highly Confidential"), NULL);
+  const Entry inner_entries[] = {
+    { "report.docx", g_bytes_get_data (docx, NULL), g_bytes_get_size (docx) },
+  };
+  g_autoptr(GBytes) inner = make_archive (inner_entries, 1, NULL, NULL);
+  const Entry outer_entries[] = {
+    { "readme.txt", "see inside", 0 },
+    { "inner.zip", g_bytes_get_data (inner, NULL), g_bytes_get_size (inner) },
+  };
+  g_autoptr(GBytes) outer = make_archive (outer_entries, G_N_ELEMENTS (outer_entries), NULL, NULL);
+  g_autofree char *path = write_fixture ("outer.zip", outer);
+  g_autoptr(TactAttachmentReport) report = inspect_path (path, "outer.zip");
+  g_autoptr(TactVerdict) verdict = check_one (path, "outer.zip", 0);
+  const TactAttachmentReport *inner_report, *doc;
+  const TactFinding *finding;
+  g_autofree char *excerpt = NULL;
+
+  g_assert_null (find_uninspectable (report));
+  g_assert_cmpuint (report->children->len, ==, 2);
+  inner_report = g_ptr_array_index (report->children, 1);
+  g_assert_cmpstr (inner_report->path, ==, "outer.zip/inner.zip");
+  g_assert_cmpuint (inner_report->children->len, ==, 1);
+  doc = g_ptr_array_index (inner_report->children, 0);
+  g_assert_cmpstr (doc->path, ==, "outer.zip/inner.zip/report.docx");
+  g_assert_true (has_label (doc, "Highly Confidential", "docProps/custom.xml"));
+  g_assert_nonnull (strstr (doc->text->str, "Roadmap 2026"));
+
+  finding = find_rule (verdict, "file1-classified-attachment");
+  g_assert_nonnull (finding);
+  g_assert_cmpstr (finding->attachment, ==, "outer.zip/inner.zip/report.docx");
+  g_assert_cmpint (verdict->action, ==, TACT_ACTION_BLOCK);
+  /* The label is shown, not masked (it is no sensitive text). */
+  excerpt = tact_finding_dup_excerpt (finding);
+  g_assert_cmpstr (excerpt, ==, "Highly Confidential");
+}
+
+/* A labelled docx renamed .pdf: the mismatch is reported and the label still
+ * found (the content decides how it is read, not the name). */
+static void
+test_docx_renamed_pdf (void)
+{
+  g_autoptr(GBytes) bytes = make_docx ("Salaries", CUSTOM_LABEL ("Confidential"), NULL);
+  g_autofree char *path = write_fixture ("salaries.pdf", bytes);
+  g_autoptr(TactAttachmentReport) report = inspect_path (path, "salaries.pdf");
+  g_autoptr(TactVerdict) verdict = check_one (path, "salaries.pdf", 0);
+  const TactFinding *mismatch;
+
+  g_assert_true (report->mismatch);
+  g_assert_cmpstr (report->extension_type, ==, "application/pdf");
+  g_assert_true (g_str_has_suffix (report->content_type, "wordprocessingml.document"));
+  g_assert_true (has_label (report, "Confidential", "docProps/custom.xml"));
+  g_assert_nonnull (find_rule (verdict, "file1-classified-attachment"));
+  mismatch = find_rule (verdict, "file4-type-mismatch");
+  g_assert_nonnull (mismatch);
+  g_assert_cmpint (verdict->action, ==, TACT_ACTION_BLOCK);
+}
+
+/* A 7z archive (libarchive writes it) with a marked text file inside. */
+static void
+test_7z_archive (void)
+{
+  g_autoptr(GBytes) docx = make_docx ("x", NULL, "绝密");
+  const Entry entries[] = {
+    { "plan/notes.txt", "这份机密报价单请勿外传\n", 0 },
+    { "plan/spec.docx", g_bytes_get_data (docx, NULL), g_bytes_get_size (docx) },
+  };
+  g_autoptr(GBytes) bytes = make_archive (entries, G_N_ELEMENTS (entries), "7z", NULL);
+  g_autofree char *path = write_fixture ("plan.7z", bytes);
+  g_autoptr(TactAttachmentReport) report = inspect_path (path, "plan.7z");
+  g_autoptr(TactVerdict) verdict = check_one (path, "plan.7z", 0);
+  const TactAttachmentReport *notes, *spec;
+  const TactFinding *finding;
+
+  g_assert_null (find_uninspectable (report));
+  g_assert_false (report->mismatch);
+  g_assert_cmpuint (report->children->len, ==, 2);
+  notes = g_ptr_array_index (report->children, 0);
+  spec = g_ptr_array_index (report->children, 1);
+  g_assert_cmpstr (notes->path, ==, "plan.7z/plan/notes.txt");
+  g_assert_nonnull (strstr (notes->text->str, "机密报价单"));
+  g_assert_true (has_label (spec, "绝密", "word/header1.xml"));
+  finding = find_rule (verdict, "pub1-secrets");
+  g_assert_nonnull (finding);
+  g_assert_cmpstr (finding->attachment, ==, "plan.7z/plan/notes.txt");
+  finding = find_rule (verdict, "file1-classified-attachment");
+  g_assert_nonnull (finding);
+  g_assert_cmpstr (finding->attachment, ==, "plan.7z/plan/spec.docx");
+}
+
+/* pptx: slide text (a:t) scanned, a label in custom.xml found. */
+static void
+test_pptx_slides (void)
+{
+  const Entry entries[] = {
+    { "[Content_Types].xml", CT_DOCX, 0 },
+    { "ppt/presentation.xml", "<?xml version=\"1.0\"?><p:presentation "
+      "xmlns:p=\"http://schemas.openxmlformats.org/presentationml/2006/main\"/>", 0 },
+    { "ppt/slides/slide1.xml",
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+      "<p:sld xmlns:p=\"http://schemas.openxmlformats.org/presentationml/2006/main\" "
+      "xmlns:a=\"http://schemas.openxmlformats.org/drawingml/2006/main\"><p:cSld><p:spTree>"
+      "<p:sp><p:txBody><a:p><a:r><a:t>新品路线图：报价单见附录</a:t></a:r></a:p></p:txBody></p:sp>"
+      "</p:spTree></p:cSld></p:sld>", 0 },
+    { "docProps/custom.xml", CUSTOM_LABEL ("内部"), 0 },
+  };
+  g_autoptr(GBytes) bytes = make_archive (entries, G_N_ELEMENTS (entries), NULL, NULL);
+  g_autofree char *path = write_fixture ("roadmap.pptx", bytes);
+  g_autoptr(TactAttachmentReport) report = inspect_path (path, "roadmap.pptx");
+  g_autoptr(TactVerdict) internal = check_one (path, "roadmap.pptx", 0);
+  g_autoptr(TactVerdict) external = check_one (path, "roadmap.pptx", 1);
+  const TactFinding *finding;
+  g_autofree char *excerpt = NULL;
+
+  g_assert_null (report->uninspectable);
+  g_assert_false (report->mismatch);
+  g_assert_true (g_str_has_suffix (report->content_type, "presentationml.presentation"));
+  g_assert_nonnull (strstr (report->text->str, "新品路线图"));
+  g_assert_true (has_label (report, "内部", "docProps/custom.xml"));
+  g_assert_nonnull (find_rule (internal, "pub1-secrets"));
+
+  /* FILE-3: an internal file is fine among colleagues, justify with externals. */
+  g_assert_null (find_rule (internal, "file3-internal-attachment-external"));
+  g_assert_null (find_rule (internal, "file1-classified-attachment"));
+  finding = find_rule (external, "file3-internal-attachment-external");
+  g_assert_nonnull (finding);
+  g_assert_cmpint (finding->action, ==, TACT_ACTION_JUSTIFY);
+  g_assert_true (g_strv_contains ((const char * const *) finding->clauses, "FILE-3"));
+  excerpt = tact_finding_dup_excerpt (finding);
+  g_assert_cmpstr (excerpt, ==, "内部");
+}
+
+/* ods: content.xml text, a meta.xml classification, an INTERNAL ONLY footer. */
+static void
+test_ods_spreadsheet (void)
+{
+  const Entry entries[] = {
+    { "mimetype", "application/vnd.oasis.opendocument.spreadsheet", 0 },
+    { "meta.xml",
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+      "<office:document-meta xmlns:office=\"urn:oasis:names:tc:opendocument:xmlns:office:1.0\" "
+      "xmlns:meta=\"urn:oasis:names:tc:opendocument:xmlns:meta:1.0\"><office:meta>"
+      "<meta:user-defined meta:name=\"Classification\">Secret</meta:user-defined>"
+      "</office:meta></office:document-meta>", 0 },
+    { "content.xml",
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+      "<office:document-content xmlns:office=\"urn:oasis:names:tc:opendocument:xmlns:office:1.0\" "
+      "xmlns:table=\"urn:oasis:names:tc:opendocument:xmlns:table:1.0\" "
+      "xmlns:text=\"urn:oasis:names:tc:opendocument:xmlns:text:1.0\"><office:body><office:spreadsheet>"
+      "<table:table table:name=\"Q3\"><table:table-row><table:table-cell><text:p>季度营收</text:p>"
+      "</table:table-cell></table:table-row></table:table></office:spreadsheet></office:body>"
+      "</office:document-content>", 0 },
+    { "styles.xml",
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+      "<office:document-styles xmlns:office=\"urn:oasis:names:tc:opendocument:xmlns:office:1.0\" "
+      "xmlns:style=\"urn:oasis:names:tc:opendocument:xmlns:style:1.0\" "
+      "xmlns:text=\"urn:oasis:names:tc:opendocument:xmlns:text:1.0\"><office:master-styles>"
+      "<style:master-page><style:footer><text:p>INTERNAL ONLY</text:p></style:footer>"
+      "</style:master-page></office:master-styles></office:document-styles>", 0 },
+  };
+  g_autoptr(GBytes) bytes = make_archive (entries, G_N_ELEMENTS (entries), NULL, NULL);
+  g_autofree char *path = write_fixture ("q3.ods", bytes);
+  g_autoptr(TactAttachmentReport) report = inspect_path (path, "q3.ods");
+  g_autoptr(TactVerdict) verdict = check_one (path, "q3.ods", 1);
+
+  g_assert_null (report->uninspectable);
+  g_assert_false (report->mismatch);
+  g_assert_cmpstr (report->content_type, ==, "application/vnd.oasis.opendocument.spreadsheet");
+  g_assert_nonnull (strstr (report->text->str, "季度营收"));
+  g_assert_true (has_label (report, "Secret", "meta.xml Classification"));
+  g_assert_true (has_label (report, "internal only", "styles.xml"));
+  g_assert_nonnull (find_rule (verdict, "file1-classified-attachment"));
+  g_assert_nonnull (find_rule (verdict, "file3-internal-attachment-external"));
+  g_assert_cmpint (verdict->action, ==, TACT_ACTION_BLOCK);
+}
+
+/* PDF with its classification only in the XMP packet (element and attribute
+ * forms), none in the Info dictionary. */
+static void
+test_pdf_xmp_classification (void)
+{
+  const char *pdf =
+    "%PDF-1.7\n"
+    "1 0 obj << /Type /Catalog /Pages 2 0 R /Metadata 4 0 R >> endobj\n"
+    "2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\n"
+    "4 0 obj << /Type /Metadata /Subtype /XML /Length 400 >> stream\n"
+    "<?xpacket begin=\"\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>"
+    "<x:xmpmeta xmlns:x=\"adobe:ns:meta/\"><rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">"
+    "<rdf:Description rdf:about=\"\" xmlns:pdfx=\"http://ns.adobe.com/pdfx/1.3/\" "
+    "xmlns:dc=\"http://purl.org/dc/elements/1.1/\" pdfx:Classification=\"机密\">"
+    "<pdfx:SecurityClassification>Top Secret</pdfx:SecurityClassification>"
+    "</rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end=\"w\"?>\n"
+    "endstream endobj\n"
+    "trailer << /Root 1 0 R >>\n%%EOF\n";
+  g_autoptr(GBytes) bytes = g_bytes_new_static (pdf, strlen (pdf));
+  g_autofree char *path = write_fixture ("board.pdf", bytes);
+  g_autoptr(TactAttachmentReport) report = inspect_path (path, "board.pdf");
+  g_autoptr(TactVerdict) verdict = check_one (path, "board.pdf", 0);
+
+  g_assert_cmpstr (report->content_type, ==, "application/pdf");
+  g_assert_null (report->uninspectable);
+  g_assert_false (report->mismatch);
+  g_assert_true (has_label (report, "机密", "PDF XMP"));
+  g_assert_true (has_label (report, "Top Secret", "PDF XMP"));
+  g_assert_nonnull (find_rule (verdict, "file1-classified-attachment"));
+  g_assert_cmpint (verdict->action, ==, TACT_ACTION_BLOCK);
+}
+
+/* With external people present the attachment rules are stricter
+ * (action_if_external): uninspectable needs approval, a mismatch a reason.
+ * Their excerpts show the reason and the content type, unmasked. */
+static void
+test_stricter_with_externals (void)
+{
+  const Entry entries[] = { { "secret.txt", "nothing to see", 0 } };
+  g_autoptr(GBytes) locked = make_archive (entries, 1, NULL, "zip:encryption=zipcrypt");
+  g_autoptr(GBytes) renamed = make_docx ("x", NULL, NULL);
+  g_autofree char *renamed_path = write_fixture ("photo.png", renamed);
+  g_autoptr(TactVerdict) renamed_internal = check_one (renamed_path, "photo.png", 0);
+  g_autoptr(TactVerdict) renamed_external = check_one (renamed_path, "photo.png", 1);
+  const TactFinding *finding;
+  g_autofree char *excerpt = NULL;
+
+  finding = find_rule (renamed_internal, "file4-type-mismatch");
+  g_assert_nonnull (finding);
+  g_assert_cmpint (finding->action, ==, TACT_ACTION_WARN);
+  finding = find_rule (renamed_external, "file4-type-mismatch");
+  g_assert_nonnull (finding);
+  g_assert_cmpint (finding->action, ==, TACT_ACTION_JUSTIFY);
+  excerpt = tact_finding_dup_excerpt (finding);
+  g_assert_true (g_str_has_suffix (excerpt, "wordprocessingml.document"));
+
+  if (locked == NULL)
+    {
+      g_test_skip ("libarchive was built without zip encryption");
+      return;
+    }
+  {
+    g_autofree char *path = write_fixture ("locked-ext.zip", locked);
+    g_autoptr(TactVerdict) internal = check_one (path, "locked-ext.zip", 0);
+    g_autoptr(TactVerdict) external = check_one (path, "locked-ext.zip", 1);
+    g_autofree char *reason = NULL;
+
+    finding = find_rule (internal, "file2-uninspectable-attachment");
+    g_assert_nonnull (finding);
+    g_assert_cmpint (finding->action, ==, TACT_ACTION_JUSTIFY);
+    reason = tact_finding_dup_excerpt (finding);
+    g_assert_nonnull (strstr (reason, "encrypted"));
+    g_assert_null (strstr (reason, "•••"));
+    finding = find_rule (external, "file2-uninspectable-attachment");
+    g_assert_nonnull (finding);
+    g_assert_cmpint (finding->action, ==, TACT_ACTION_APPROVE);
+    g_assert_cmpstr (finding->approver, ==, "department_head");
+  }
+}
+
+/* Found by fuzz-attachment: an archive entry (or a file) named in another
+ * encoding gave a report path, and so a finding's attachment, that was not
+ * UTF-8. */
+static void
+test_name_not_utf8 (void)
+{
+  const char *text = "这份机密报价单";
+  g_autoptr(GBytes) bytes = g_bytes_new_static (text, strlen (text));
+  g_autoptr(TactAttachmentReport) report = inspect_bytes (bytes, "\xb1\xa8\xbc\xdb.txt");  /* 报价 in GBK */
+  g_autoptr(TactProfile) profile = load_default ();
+  TactAttachment attachment = { "\xb1\xa8\xbc\xdb.txt", NULL, bytes };
+  TactOutgoing outgoing = { NULL, 0, 2, TACT_ROOM_KIND_DM, &attachment, 1 };
+  g_autoptr(TactVerdict) verdict = tact_profile_check (profile, &outgoing);
+  const TactFinding *finding = find_rule (verdict, "pub1-secrets");
+
+  g_assert_true (g_utf8_validate (report->path, -1, NULL));
+  g_assert_true (g_str_has_suffix (report->path, ".txt"));
+  g_assert_nonnull (finding);
+  g_assert_true (g_utf8_validate (finding->attachment, -1, NULL));
+}
+
 static void
 remove_tree (const char *path)
 {
@@ -765,6 +1061,14 @@ main (int   argc,
   g_test_add_func ("/attachments/text/gb18030", test_gb18030_text);
   g_test_add_func ("/attachments/profile/errors", test_profile_errors);
   g_test_add_func ("/attachments/profile/text-unaffected", test_text_unaffected);
+  g_test_add_func ("/attachments/zip/nested-label", test_nested_zip_label);
+  g_test_add_func ("/attachments/docx/renamed-pdf", test_docx_renamed_pdf);
+  g_test_add_func ("/attachments/7z/archive", test_7z_archive);
+  g_test_add_func ("/attachments/pptx/slides", test_pptx_slides);
+  g_test_add_func ("/attachments/ods/spreadsheet", test_ods_spreadsheet);
+  g_test_add_func ("/attachments/pdf/xmp-classification", test_pdf_xmp_classification);
+  g_test_add_func ("/attachments/default/stricter-with-externals", test_stricter_with_externals);
+  g_test_add_func ("/attachments/security/name-not-utf8", test_name_not_utf8);
 
   ret = g_test_run ();
   remove_tree (tmp_dir);

@@ -5,7 +5,6 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "policy/tact-policy.h"
@@ -73,7 +72,7 @@ test_default_loads (void)
   g_autoptr(TactProfile) profile = load_default ();
 
   g_assert_cmpstr (tact_profile_get_id (profile), ==, "tact-default");
-  g_assert_cmpstr (tact_profile_get_version (profile), ==, "2");
+  g_assert_cmpstr (tact_profile_get_version (profile), ==, "3");
   g_assert_cmpuint (tact_profile_get_n_rules (profile), >=, 19);
 
   /* Every rule traces to the digest. */
@@ -328,7 +327,9 @@ test_check_no_false_join (void)
     }
 }
 
-/* allow_terms suppress findings whose span lies inside them. */
+/* allow_terms suppress the findings of terms and regexes whose span overlaps
+ * one of their occurrences (not only those inside it: 非机密 clears 机密文件 in
+ * 非机密文件), and nothing else in the text. */
 static const struct {
   const char *text;
   const char *rule;
@@ -341,6 +342,14 @@ static const struct {
   { "这是非机密资料", "pub1-secrets", 0 },
   { "这是開源代碼", "pub1-secrets", 0 },    /* allow terms get OpenCC variants too */
   { "non-confidential, but confidential", "pub1-secrets", 1 },
+  /* Overlap (used to be flagged through 机密文件, which 非机密 only overlaps). */
+  { "非机密文件", "file1-classified-text", 0 },
+  { "非机密文件", "pub1-secrets", 0 },
+  { "这是非机密文件，请查收", "file1-classified-text", 0 },
+  { "这份机密文件", "file1-classified-text", 1 },
+  { "非机密文件和绝密合同", "pub1-secrets", 1 },         /* 绝密 is clear of 非机密 */
+  { "非机密的报价单", "pub1-secrets", 1 },               /* so is 报价单 */
+  { "机密文件非机密", "file1-classified-text", 1 },      /* 机密文件 ends before 非机密 */
 };
 
 static void
@@ -388,6 +397,44 @@ profile_from_string (const char *json,
   return tact_profile_new_from_bytes (bytes, error);
 }
 
+/* Allow-term overlap on a profile of its own: which spans survive. */
+static void
+test_check_allow_overlap (void)
+{
+  static const struct {
+    const char *text;
+    glong       starts[3];   /* of the findings, -1 terminated */
+  } cases[] = {
+    { "非机密文件", { 3, -1 } },              /* 机密文件 cleared; 文件 clear of 非机密 stays */
+    { "机密文件", { 0, -1 } },                /* 文件 nested in 机密文件: one finding */
+    { "非机密", { -1 } },
+    { "这是非机密，那是机密文件", { 8, -1 } },
+  };
+  g_autofree char *json = replace (PROFILE (RULE), "\"terms\":[\"机密\"]",
+                                   "\"terms\":[\"机密文件\",\"机密\",\"文件\"]");
+  g_autofree char *with_allow = replace (json, "\"rules\":[", "\"allow_terms\":[\"非机密\"],\"rules\":[");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TactProfile) profile = profile_from_string (with_allow, &error);
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(TactVerdict) verdict = check_text (profile, cases[i].text, 0);
+      guint n = 0;
+
+      g_test_message ("case %u: %s", i, cases[i].text);
+      for (; cases[i].starts[n] >= 0; n++)
+        {
+          const TactFinding *finding;
+
+          g_assert_cmpuint (n, <, verdict->findings->len);
+          finding = g_ptr_array_index (verdict->findings, n);
+          g_assert_cmpint (finding->start, ==, cases[i].starts[n]);
+        }
+      g_assert_cmpuint (verdict->findings->len, ==, n);
+    }
+}
+
 static const struct {
   const char *from;
   const char *to;
@@ -425,7 +472,8 @@ static const struct {
   { "\"PUB-1\"", "\"PUBLIC-1\"", TACT_POLICY_ERROR_INVALID,
     "$.rules[0].clauses[0]: expected a policy clause id" },
   { "\"type\":\"terms\"", "\"type\":\"ml\"", TACT_POLICY_ERROR_INVALID,
-    "$.rules[0].detectors[0].type: unknown detector type \"ml\"" },
+    "$.rules[0].detectors[0].type: unknown detector type \"ml\" (expected one of: terms, regex, "
+    "identifier, exact, classification, file_type, uninspectable)" },
   { "\"detectors\":[{\"type\":\"terms\",\"terms\":[\"机密\"]}]", "\"detectors\":[]",
     TACT_POLICY_ERROR_INVALID, "$.rules[0].detectors: expected a non-empty array" },
   { "\"type\":\"terms\",\"terms\":[\"机密\"]", "\"type\":\"regex\",\"patterns\":[\"(ab\"]",
@@ -648,14 +696,22 @@ cli_result_clear (CliResult *result)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CliResult, cli_result_clear)
 
+/* Runs the CLI with @args; with @envp set, in exactly that environment
+ * (NULL: the test's own), and with @input (may be NULL) on standard input. */
 static void
-run_cli (const char * const *args,
-         CliResult          *result)
+run_cli_full (const char * const *args,
+              const char * const *envp,
+              GBytes             *input,
+              CliResult          *result)
 {
   const char *cli = g_getenv ("TACT_POLICY_CLI");
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GBytes) out = NULL;
+  g_autoptr(GBytes) err = NULL;
+  g_autoptr(GBytes) no_input = NULL;
   g_autoptr(GError) error = NULL;
-  int wait_status;
 
   if (cli == NULL)
     {
@@ -668,11 +724,31 @@ run_cli (const char * const *args,
     g_ptr_array_add (argv, (char *) args[i]);
   g_ptr_array_add (argv, NULL);
 
-  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
-                &result->out, &result->err, &wait_status, &error);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE |
+                                        G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  if (envp != NULL)
+    g_subprocess_launcher_set_environ (launcher, (char **) envp);
+  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
   g_assert_no_error (error);
-  g_assert_true (WIFEXITED (wait_status));
-  result->status = WEXITSTATUS (wait_status);
+  if (input == NULL)
+    input = no_input = g_bytes_new_static ("", 0);
+  g_subprocess_communicate (process, input, NULL, &out, &err, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  result->status = g_subprocess_get_exit_status (process);
+  /* Empty GBytes have no data pointer; result->out == NULL means skipped. */
+  result->out = g_strndup (g_bytes_get_size (out) > 0 ? g_bytes_get_data (out, NULL) : "",
+                           g_bytes_get_size (out));
+  result->err = g_strndup (g_bytes_get_size (err) > 0 ? g_bytes_get_data (err, NULL) : "",
+                           g_bytes_get_size (err));
+}
+
+static void
+run_cli (const char * const *args,
+         CliResult          *result)
+{
+  run_cli_full (args, NULL, NULL, result);
 }
 
 static void
@@ -756,7 +832,7 @@ test_cli_check_json (void)
 
   profile = json_object_get_object_member (root, "profile");
   g_assert_cmpstr (json_object_get_string_member (profile, "id"), ==, "tact-default");
-  g_assert_cmpstr (json_object_get_string_member (profile, "version"), ==, "2");
+  g_assert_cmpstr (json_object_get_string_member (profile, "version"), ==, "3");
 
   /* Exit 0 whatever the verdict. */
   run_cli ((const char *[]) { "check", "明天开会", NULL }, &clean);
@@ -940,7 +1016,25 @@ static const struct {
   { "密码是 hunter2", TACT_ID_PASSWORD, 1, NONE },
   { "口令:Xy9!pq", TACT_ID_PASSWORD, 1, NONE },
   { "password=hunter2", TACT_ID_PASSWORD, 1, NONE },
-  { "PWD: s3cret!", TACT_ID_PASSWORD, 1, NONE },
+  { "PWD=s3cret!", TACT_ID_PASSWORD, 1, NONE },
+  { "password: Tr0ub4dor&3", TACT_ID_PASSWORD, 1, TACT_CONFIDENCE_HIGH },
+  { "密码：abc12345", TACT_ID_PASSWORD, 1, NONE },
+  { "密码：123456", TACT_ID_PASSWORD, 1, NONE },
+  { "my password is Tr0ub4dor&3", TACT_ID_PASSWORD, 1, NONE },
+  { "Password: changeme", TACT_ID_PASSWORD, 1, NONE },
+  { "链接 https://pan.baidu.com/s/1abc?pwd=x7k2", TACT_ID_PASSWORD, 1, NONE },
+  /* Talk about passwords, not passwords (were block/high) */
+  { "the password is weak", TACT_ID_PASSWORD, 0, NONE },
+  { "my password is too short", TACT_ID_PASSWORD, 0, NONE },
+  { "Password is required", TACT_ID_PASSWORD, 0, NONE },
+  { "pwd: /home/alice", TACT_ID_PASSWORD, 0, NONE },
+  { "PWD: s3cret!", TACT_ID_PASSWORD, 0, NONE },                                  /* pwd only as pwd= */
+  { "Password: required", TACT_ID_PASSWORD, 0, NONE },
+  { "the password is 8 characters long", TACT_ID_PASSWORD, 0, NONE },
+  { "password is hunter", TACT_ID_PASSWORD, 0, NONE },                            /* a word after "is" */
+  { "密码是什么", TACT_ID_PASSWORD, 0, NONE },
+  { "密码是 1234", TACT_ID_PASSWORD, 0, NONE },                                   /* short digits after 是 */
+  { "password: ~/.ssh/id_rsa", TACT_ID_PASSWORD, 0, NONE },
   { "密码：******", TACT_ID_PASSWORD, 0, NONE },                                 /* masked */
   { "密码：忘了怎么办", TACT_ID_PASSWORD, 0, NONE },                               /* no value */
   { "我的手机，密码忘了", TACT_ID_PASSWORD, 0, NONE },
@@ -1420,14 +1514,19 @@ test_default_clauses (void)
       }
 }
 
-/* Every PUB and EXT clause a detector can serve is claimed by a rule. */
+/* Every PUB, EXT and FILE clause a detector can serve is claimed by a rule,
+ * and the list below names every such clause the profile claims (so neither
+ * can drift). PUB-9 (posting frequency) is served by no detector: a profile
+ * judges one outgoing action, not a rate (docs/profile.md, clause coverage).
+ * Every rule speaks the three languages. */
 static void
 test_default_clause_coverage (void)
 {
   static const char * const clauses[] = {
     "PUB-1", "PUB-2", "PUB-3", "PUB-4", "PUB-5", "PUB-6", "PUB-7", "PUB-8", "PUB-10", "PUB-11",
-    "EXT-1", "EXT-2", "EXT-3", "EXT-4", "FILE-1", "FILE-2", "FILE-3",
+    "EXT-1", "EXT-2", "EXT-3", "EXT-4", "FILE-1", "FILE-2", "FILE-3", "FILE-4",
   };
+  static const char * const unserved[] = { "PUB-9" };
   g_autoptr(TactProfile) profile = load_default ();
 
   for (guint c = 0; c < G_N_ELEMENTS (clauses); c++)
@@ -1439,6 +1538,31 @@ test_default_clause_coverage (void)
                                    clauses[c]);
       g_test_message ("%s", clauses[c]);
       g_assert_true (claimed);
+    }
+
+  for (guint r = 0; r < tact_profile_get_n_rules (profile); r++)
+    {
+      const TactRule *rule = tact_profile_get_rule (profile, r);
+      const char * const *claimed = tact_rule_get_clauses (rule);
+
+      g_test_message ("rule %s", tact_rule_get_id (rule));
+      for (guint c = 0; claimed[c] != NULL; c++)
+        {
+          if (g_str_has_prefix (claimed[c], "PUB-") || g_str_has_prefix (claimed[c], "EXT-") ||
+              g_str_has_prefix (claimed[c], "FILE-"))
+            g_assert_true (g_strv_contains (clauses, claimed[c]));
+          g_assert_false (g_strv_contains (unserved, claimed[c]));
+        }
+      for (guint l = 0; l < TACT_N_LANGS; l++)
+        {
+          g_assert_nonnull (rule->title.text[l]);
+          g_assert_nonnull (rule->explanation.text[l]);
+        }
+      /* Really translated: the Chinese texts are not the English one. */
+      g_assert_cmpstr (rule->title.text[TACT_LANG_ZH_CN], !=, rule->title.text[TACT_LANG_EN]);
+      g_assert_cmpstr (rule->title.text[TACT_LANG_ZH_TW], !=, rule->title.text[TACT_LANG_EN]);
+      g_assert_cmpstr (rule->explanation.text[TACT_LANG_ZH_CN], !=, rule->explanation.text[TACT_LANG_EN]);
+      g_assert_cmpstr (rule->explanation.text[TACT_LANG_ZH_TW], !=, rule->explanation.text[TACT_LANG_EN]);
     }
 }
 
@@ -1518,6 +1642,207 @@ test_cli_explain_identifier (void)
   g_assert_null (strstr (result.out, "0105194912310"));
 }
 
+/* Regressions found by fuzz-profile: an empty profile (json-glib was handed a
+ * NULL pointer: a critical), and json-glib messages quoting a token cut inside
+ * a character or spanning lines (the error must be UTF-8, one line per error). */
+static void
+test_profile_fuzz_regressions (void)
+{
+  static const char * const inputs[] = {
+    "",
+    "{\"a\": \"身分證字號等證件號碼屬於客戶和同事的個人資料  \"b\": 1}",
+    "{\"forma{\n  \"format\": 1}",
+  };
+  /* Keys and values with control characters are quoted escaped. */
+  g_autofree char *control = replace (PROFILE (RULE), "\"action\":\"warn\"",
+                                      "\"action\":\"warn\",\"mi\\n_x\":1,\"approver\":{\"role\":\"a\","
+                                      "\"users\":[\"\\u000b@a:example.com\"]}");
+  g_autoptr(GError) control_error = NULL;
+  g_autoptr(TactProfile) control_profile = profile_from_string (control, &control_error);
+  g_auto(GStrv) lines = NULL;
+
+  g_assert_null (control_profile);
+  g_assert_error (control_error, TACT_POLICY_ERROR, TACT_POLICY_ERROR_INVALID);
+  lines = g_strsplit (control_error->message, "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), >=, 2);
+  for (guint i = 0; lines[i] != NULL; i++)
+    g_assert_true (g_str_has_prefix (lines[i], "$"));
+  g_assert_nonnull (strstr (control_error->message, "unknown key \"mi\\u000a_x\""));
+
+  for (guint i = 0; i < G_N_ELEMENTS (inputs); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(TactProfile) profile = profile_from_string (inputs[i], &error);
+
+      g_test_message ("case %u", i);
+      g_assert_null (profile);
+      g_assert_error (error, TACT_POLICY_ERROR, TACT_POLICY_ERROR_PARSE);
+      g_assert_true (g_str_has_prefix (error->message, "$: not valid JSON"));
+      g_assert_true (g_utf8_validate (error->message, -1, NULL));
+      g_assert_null (strchr (error->message, '\n'));
+    }
+}
+
+/* Found by fuzz-scan under ASan: support keywords were de-duplicated through
+ * pointers into a freed array (use after free). Each keyword's variants must be
+ * kept once, all of them. */
+static void
+test_profile_support_keywords (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) json = NULL;
+  g_autoptr(TactProfileData) data = NULL;
+  g_autofree char *text = replace (PROFILE (RULE), "\"terms\":[\"机密\"]",
+    "\"terms\":[\"机密\"],\"support\":{\"keywords\":[\"身份证\",\"身份證\",\"卡号\","
+    "\"卡號\",\"card\",\"CARD\",\"账户\"]}");
+  const TactDetector *detector;
+  const char *expected[] = { "身份证", "卡号", "card", "账户" };
+
+  json = g_bytes_new (text, strlen (text));
+  data = tact_profile_data_parse (json, &error);
+  g_assert_no_error (error);
+  detector = g_ptr_array_index (((TactRule *) g_ptr_array_index (data->rules, 0))->detectors, 0);
+  g_assert_nonnull (detector->support_norm);
+  for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
+    {
+      guint n = 0;
+
+      for (guint k = 0; k < detector->support_norm->len; k++)
+        n += g_str_equal (g_ptr_array_index (detector->support_norm, k), expected[i]);
+      g_test_message ("%s", expected[i]);
+      g_assert_cmpuint (n, ==, 1);
+    }
+  for (guint a = 0; a < detector->support_norm->len; a++)
+    for (guint b = a + 1; b < detector->support_norm->len; b++)
+      g_assert_cmpstr (g_ptr_array_index (detector->support_norm, a), !=,
+                       g_ptr_array_index (detector->support_norm, b));
+}
+
+/* The CLI takes its text as UTF-8 whatever the locale: under LANG=C,
+ * LC_ALL=C or an empty environment GOption used to convert TEXT from ASCII
+ * and fail with "Invalid byte sequence in conversion input", exit 2. */
+static void
+test_cli_c_locale (void)
+{
+  static const char * const no_env[] = { NULL };
+  static const char * const lang_c[] = { "LANG=C", NULL };
+  static const char * const lc_all_c[] = { "LC_ALL=C", NULL };
+  const char * const *envs[] = { no_env, lang_c, lc_all_c };
+  g_autoptr(GBytes) salt = tact_policy_hex_decode (SALT);
+  g_autofree char *hash = tact_policy_hash_value (salt, "张三");
+  g_autofree char *hash_line = g_strdup_printf ("%s\n", hash);
+
+  for (guint i = 0; i < G_N_ELEMENTS (envs); i++)
+    {
+      g_auto(CliResult) plain = { 0 };
+      g_auto(CliResult) json = { 0 };
+      g_auto(CliResult) hashed = { 0 };
+      g_autoptr(JsonObject) root = NULL;
+      JsonObject *first;
+
+      g_test_message ("environment %u", i);
+      run_cli_full ((const char *[]) { "check", "这份机密报价单", NULL }, envs[i], NULL, &plain);
+      if (plain.out == NULL)
+        return;  /* skipped */
+      g_assert_cmpstr (plain.err, ==, "");
+      g_assert_cmpint (plain.status, ==, 0);
+      g_assert_cmpstr (plain.out, !=, "allow\n");
+
+      /* JSON is UTF-8 even when the locale is ASCII (no "?" for 这). */
+      run_cli_full ((const char *[]) { "check", "--json", "这份机密报价单", NULL }, envs[i], NULL, &json);
+      g_assert_cmpint (json.status, ==, 0);
+      root = parse_object (json.out);
+      g_assert_cmpstr (json_object_get_string_member (root, "action"), !=, "allow");
+      first = json_array_get_object_element (json_object_get_array_member (root, "findings"), 0);
+      g_assert_true (g_str_has_prefix (json_object_get_string_member (first, "excerpt"), "机"));
+
+      run_cli_full ((const char *[]) { "hash", "--salt", SALT, "张三", NULL }, envs[i], NULL, &hashed);
+      g_assert_cmpint (hashed.status, ==, 0);
+      g_assert_cmpstr (hashed.out, ==, hash_line);
+    }
+}
+
+/* Bytes that are not UTF-8 (in a UTF-8 locale) are refused with a clear error. */
+static void
+test_cli_invalid_utf8 (void)
+{
+  g_auto(CliResult) arg = { 0 };
+  g_auto(CliResult) in = { 0 };
+  g_autoptr(GBytes) input = g_bytes_new_static ("\xff\xfe 机密", 9);
+
+  run_cli ((const char *[]) { "check", "bad \xff 机密", NULL }, &arg);
+  if (arg.out == NULL)
+    return;  /* skipped */
+  g_assert_cmpint (arg.status, ==, 2);
+  g_assert_nonnull (strstr (arg.err, "TEXT is not valid UTF-8"));
+
+  run_cli_full ((const char *[]) { "check", "-", NULL }, NULL, input, &in);
+  g_assert_cmpint (in.status, ==, 2);
+  g_assert_nonnull (strstr (in.err, "not valid UTF-8"));
+}
+
+/* Security regression: a NUL on standard input used to end the text, so
+ * `printf 'a\0机密' | tact-policy check -` was allowed. */
+static void
+test_cli_stdin_nul (void)
+{
+  static const struct {
+    const char *bytes;
+    gsize       len;
+    glong       start;   /* of the pub1-secrets finding */
+  } cases[] = {
+    { "a\0机密", 8, 2 },
+    { "\0\0这是机密\n", 16, 4 },
+    { "机\0密", 7, 0 },     /* a NUL inside the word is a separator like a space */
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GBytes) input = g_bytes_new_static (cases[i].bytes, cases[i].len);
+      g_auto(CliResult) result = { 0 };
+      g_autoptr(JsonObject) root = NULL;
+      JsonArray *findings;
+      gboolean found = FALSE;
+
+      g_test_message ("case %u", i);
+      run_cli_full ((const char *[]) { "check", "--json", "-", NULL }, NULL, input, &result);
+      if (result.out == NULL)
+        return;  /* skipped */
+      g_assert_cmpint (result.status, ==, 0);
+      root = parse_object (result.out);
+      g_assert_cmpstr (json_object_get_string_member (root, "action"), !=, "allow");
+      findings = json_object_get_array_member (root, "findings");
+      for (guint f = 0; f < json_array_get_length (findings); f++)
+        {
+          JsonObject *finding = json_array_get_object_element (findings, f);
+
+          if (g_str_equal (json_object_get_string_member (finding, "rule"), "pub1-secrets"))
+            {
+              found = TRUE;
+              g_assert_cmpint (json_object_get_int_member (finding, "start"), ==, cases[i].start);
+            }
+        }
+      g_assert_true (found);
+    }
+}
+
+/* The usage text lists every option of check, --attach included. */
+static void
+test_cli_usage_text (void)
+{
+  g_auto(CliResult) usage = { 0 };
+  g_auto(CliResult) help = { 0 };
+
+  run_cli ((const char *[]) { NULL }, &usage);
+  if (usage.out == NULL)
+    return;  /* skipped */
+  g_assert_cmpint (usage.status, ==, 2);
+  g_assert_nonnull (strstr (usage.err, "[--attach FILE]..."));
+  run_cli ((const char *[]) { "check", "--help", NULL }, &help);
+  g_assert_cmpint (help.status, ==, 0);
+  g_assert_nonnull (strstr (help.out, "--attach"));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1535,6 +1860,7 @@ main (int    argc,
   g_test_add_func ("/policy/check/external", test_check_external);
   g_test_add_func ("/policy/check/no-false-join", test_check_no_false_join);
   g_test_add_func ("/policy/check/allow-terms", test_check_allow_terms);
+  g_test_add_func ("/policy/check/allow-overlap", test_check_allow_overlap);
   g_test_add_func ("/policy/check/conditions", test_check_conditions);
   g_test_add_func ("/policy/check/localized", test_check_localized);
   g_test_add_func ("/policy/check/threads", test_check_threads);
@@ -1567,6 +1893,12 @@ main (int    argc,
   g_test_add_func ("/policy/cli/json-shape", test_cli_json_shape);
   g_test_add_func ("/policy/cli/hash", test_cli_hash);
   g_test_add_func ("/policy/cli/explain-identifier", test_cli_explain_identifier);
+  g_test_add_func ("/policy/profile/fuzz-regressions", test_profile_fuzz_regressions);
+  g_test_add_func ("/policy/profile/support-keywords", test_profile_support_keywords);
+  g_test_add_func ("/policy/cli/c-locale", test_cli_c_locale);
+  g_test_add_func ("/policy/cli/invalid-utf8", test_cli_invalid_utf8);
+  g_test_add_func ("/policy/security/cli-stdin-nul", test_cli_stdin_nul);
+  g_test_add_func ("/policy/cli/usage-text", test_cli_usage_text);
 
   return g_test_run ();
 }
