@@ -32,6 +32,9 @@ G_DEFINE_QUARK (tact-session-error-quark, tact_session_error)
 static const guint sync_backoff_s[] = { 1, 5, 10, 20, 30 };
 /* Backoff of a send that failed transiently without a server-given delay, in seconds. */
 static const guint send_backoff_s[] = { 1, 2, 5, 10, 30 };
+/* The longest server-given wait (429 retry_after_ms or Retry-After) that is honoured as is: a
+ * server asking for longer is waited for this long, then asked again (docs/outbox.md). */
+#define MAX_RETRY_AFTER_MS (60 * 60 * 1000)
 
 typedef struct {
   TactOutboxEntry *entry;     /* owned */
@@ -113,6 +116,18 @@ void
 tact_session_set_retry_scale (TactSession *self, double scale)
 {
   self->retry_scale = scale > 0 ? scale : 1.0;
+}
+
+guint
+tact_session_send_retry_delay_ms (const GError *error, guint attempts)
+{
+  gint64 retry_ms = tact_matrix_error_get_retry_after_ms (error);
+
+  /* The server's word (429: retry_after_ms from the body, else the Retry-After header in
+   * seconds or as an HTTP date, both parsed by src/matrix), up to an hour; else the backoff. */
+  if (retry_ms >= 0)
+    return (guint) MIN (retry_ms, MAX_RETRY_AFTER_MS);
+  return send_backoff_s[MIN (attempts, G_N_ELEMENTS (send_backoff_s) - 1)] * 1000;
 }
 
 char *
@@ -579,17 +594,13 @@ send_failed (TactSession *self, SendState *state_in, const GError *error)
     }
   if (tact_matrix_error_is_transient (error))
     {
-      gint64 retry_ms = tact_matrix_error_get_retry_after_ms (error);
-      guint step = MIN (queue->attempts, G_N_ELEMENTS (send_backoff_s) - 1);
+      guint retry_ms = scaled_ms (self, tact_session_send_retry_delay_ms (error, queue->attempts));
 
-      if (retry_ms < 0)
-        retry_ms = send_backoff_s[step] * 1000;
-      retry_ms = scaled_ms (self, (guint) MIN (retry_ms, 60000));
       queue->attempts++;
-      g_debug ("Send failed transiently (%s); retrying in %" G_GINT64_FORMAT " ms", error->message, retry_ms);
+      g_debug ("Send failed transiently (%s); retrying in %u ms", error->message, retry_ms);
       tact_store_outbox_update_async (self->store, item->entry->txn_id, TACT_SEND_STATE_PENDING,
                                       NULL, NULL, NULL, outbox_updated_cb, NULL);
-      queue->retry_source = g_timeout_add_full (G_PRIORITY_DEFAULT, (guint) retry_ms,
+      queue->retry_source = g_timeout_add_full (G_PRIORITY_DEFAULT, retry_ms,
                                                 retry_send_cb, g_steal_pointer (&state),
                                                 (GDestroyNotify) send_state_free);
       return;

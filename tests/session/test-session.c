@@ -6,6 +6,7 @@
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
 
+#include "matrix/tact-matrix-private.h"
 #include "sandbox/tact-sandbox.h"
 #include "session/tact-account.h"
 #include "session/tact-session.h"
@@ -295,6 +296,85 @@ test_outbox_faults (Fixture *f, gconstpointer data)
   tact_sandbox_server_set_fault (f->sandbox, TACT_SANDBOX_FAULT_NONE, 0);
   /* Every message once, in order, counted on the server. */
   assert_bodies (f, room_id, expected);
+}
+
+/* ---- 429: the server's delay is honoured beyond a minute (up to an hour) ------------ */
+
+static void
+test_outbox_retry_after_long (Fixture *f, gconstpointer data)
+{
+  g_autofree char *room_id = NULL;
+  TactRoom *room = start_in_room (f, &room_id);
+  g_autoptr(GError) error = NULL;
+  TactMessage *echo;
+  StateWait w;
+  gint64 t0, waited_ms;
+
+  /* 50 minutes, scaled to 1.5 s: the old 60 s cap would have retried after 30 ms. */
+  tact_session_set_retry_scale (f->session, 0.0005);
+  tact_sandbox_server_set_fault (f->sandbox, TACT_SANDBOX_FAULT_RATE_LIMIT, 2);
+  tact_sandbox_server_set_fault_ms (f->sandbox, 50 * 60 * 1000);
+  echo = tact_session_send_text (f->session, room, "first", NULL, &error);
+  g_assert_no_error (error);
+  w.message = echo; w.state = TACT_SEND_STATE_SENT;
+  wait_until (message_in_state, &w, "the first send");
+
+  t0 = g_get_monotonic_time ();
+  echo = tact_session_send_text (f->session, room, "second, rate-limited", NULL, &error);
+  g_assert_no_error (error);
+  w.message = echo;
+  wait_until (message_in_state, &w, "the rate-limited send");
+  waited_ms = (g_get_monotonic_time () - t0) / 1000;
+  g_test_message ("the 429'd send went out after %" G_GINT64_FORMAT " ms", waited_ms);
+  g_assert_cmpuint (tact_sandbox_server_get_faults_injected (f->sandbox), ==, 1);
+  g_assert_cmpint (waited_ms, >=, 1400);
+  tact_sandbox_server_set_fault (f->sandbox, TACT_SANDBOX_FAULT_NONE, 0);
+  g_assert_cmpuint (tact_sandbox_server_count_events (f->sandbox, room_id, NULL, "m.room.message"), ==, 2);
+}
+
+/* The delay before a transient failure is retried: the server's (body, then header in seconds
+ * or as an HTTP date) up to one hour, else the backoff by attempt. */
+static void
+test_outbox_retry_delay_table (void)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr(GDateTime) in_10_min = g_date_time_add_seconds (now, 600);
+  g_autoptr(GDateTime) in_2_days = g_date_time_add_days (now, 2);
+  g_autofree char *date_10_min = soup_date_time_to_string (in_10_min, SOUP_DATE_HTTP);
+  g_autofree char *date_2_days = soup_date_time_to_string (in_2_days, SOUP_DATE_HTTP);
+  const char *limit = "{\"errcode\":\"M_LIMIT_EXCEEDED\",\"error\":\"Too Many Requests\"%s}";
+  struct {
+    guint status; const char *retry_after_ms; const char *header; guint attempts;
+    guint min_ms, max_ms;
+  } table[] = {
+    { 429, ",\"retry_after_ms\":4987", NULL, 0, 4987, 4987 },          /* Synapse 1.67, fixture 69 */
+    { 429, ",\"retry_after_ms\":90000", "1", 0, 90000, 90000 },        /* the body wins; > 60 s */
+    { 429, ",\"retry_after_ms\":7200000", NULL, 0, 3600000, 3600000 }, /* capped at an hour */
+    { 429, "", "120", 3, 120000, 120000 },                              /* header, seconds */
+    { 429, "", date_10_min, 0, 595000, 600000 },                       /* header, HTTP date */
+    { 429, "", date_2_days, 0, 3600000, 3600000 },
+    { 429, "", NULL, 0, 1000, 1000 },                                   /* nothing said: backoff */
+    { 500, "", NULL, 1, 2000, 2000 },
+    { 500, "", NULL, 3, 10000, 10000 },
+    { 503, "", NULL, 9, 30000, 30000 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (table); i++)
+    {
+      g_autoptr(SoupMessageHeaders) headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_RESPONSE);
+      g_autofree char *json = g_strdup_printf (limit, table[i].retry_after_ms);
+      g_autoptr(GBytes) body = g_bytes_new (json, strlen (json));
+      g_autoptr(GError) error = NULL;
+      guint ms;
+
+      if (table[i].header)
+        soup_message_headers_replace (headers, "Retry-After", table[i].header);
+      error = tact_matrix_error_new_from_response (table[i].status, headers, body);
+      ms = tact_session_send_retry_delay_ms (error, table[i].attempts);
+      g_test_message ("case %u: %u ms", i, ms);
+      g_assert_cmpuint (ms, >=, table[i].min_ms);
+      g_assert_cmpuint (ms, <=, table[i].max_ms);
+    }
 }
 
 /* ---- 4xx: FAILED with the server's reason; retry after rejoining, same txnId -------- */
@@ -1247,6 +1327,8 @@ main (int argc, char *argv[])
   g_test_init (&argc, &argv, NULL);
 #define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
   ADD ("/session/outbox/faults", test_outbox_faults);
+  ADD ("/session/outbox/retry-after-long", test_outbox_retry_after_long);
+  g_test_add_func ("/session/outbox/retry-delay-table", test_outbox_retry_delay_table);
   ADD ("/session/outbox/forbidden-retry", test_outbox_forbidden_retry);
   ADD ("/session/outbox/media", test_outbox_media);
   ADD ("/session/outbox/kill-restart", test_outbox_kill_restart);
