@@ -684,6 +684,20 @@ tact_room_prepend_events (TactRoom *self, GPtrArray *events)
   return insert_messages (self, 0, messages);
 }
 
+/* A timeline entry for a stored row (history or an outbox echo); a FAILED echo carries the
+ * server's reason, read back from the outbox. */
+static TactMessage *
+message_for_row (TactRoom *self, const TactStoreEvent *row)
+{
+  TactMessage *message = tact_message_new (row->event_id, row->txn_id, row->sender,
+                                           tact_room_get_member_name (self, row->sender),
+                                           row->body, row->ts, row->send_state);
+
+  if (row->send_state == TACT_SEND_STATE_FAILED)
+    tact_message_mark_failed (message, row->error);
+  return message;
+}
+
 guint
 tact_room_prepend_stored (TactRoom *self, GPtrArray *rows)
 {
@@ -699,9 +713,7 @@ tact_room_prepend_stored (TactRoom *self, GPtrArray *rows)
         continue;
       if (find_own_echo (self, row->sender, row->txn_id))
         continue;
-      g_ptr_array_add (messages, tact_message_new (row->event_id, row->txn_id, row->sender,
-                                                   tact_room_get_member_name (self, row->sender),
-                                                   row->body, row->ts, row->send_state));
+      g_ptr_array_add (messages, message_for_row (self, row));
     }
   return insert_messages (self, 0, messages);
 }
@@ -732,9 +744,7 @@ tact_room_add_stored (TactRoom *self, const TactStoreEvent *row)
     return;
   if (!row->event_id && find_own_echo (self, row->sender, row->txn_id))
     return;
-  message = tact_message_new (row->event_id, row->txn_id, row->sender,
-                              tact_room_get_member_name (self, row->sender),
-                              row->body, row->ts, row->send_state);
+  message = message_for_row (self, row);
   tact_room_append_message (self, message);
 }
 

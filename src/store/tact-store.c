@@ -833,12 +833,12 @@ worker_load_timeline (Worker *worker, TimelineData *data, GError **error)
   if (!prepare (worker->db,
                 "SELECT * FROM ("
                 "  SELECT 0 AS echo, room_id, event_id, txn_id, sender, type, state_key, ts,"
-                "    body, json, 'sent' AS state, id AS ord"
+                "    body, json, 'sent' AS state, id AS ord, NULL AS error"
                 "  FROM events WHERE room_id = ?1 AND (?2 = 0 OR ts < ?2)"
                 "  UNION ALL"
                 "  SELECT 1, room_id, event_id, txn_id,"
                 "    (SELECT value FROM meta WHERE key = 'user_id'), type, NULL, created,"
-                "    NULL, content_json, state, rowid"
+                "    NULL, content_json, state, rowid, error"
                 "  FROM outbox o WHERE room_id = ?1 AND (?2 = 0 OR created < ?2)"
                 "    AND (state != 'sent'"
                 "         OR NOT EXISTS (SELECT 1 FROM events e WHERE e.event_id = o.event_id))"
@@ -864,7 +864,11 @@ worker_load_timeline (Worker *worker, TimelineData *data, GError **error)
       event->ts = sqlite3_column_int64 (stmt, 7);
       event->send_state = send_state_from_string ((const char *) sqlite3_column_text (stmt, 10));
       if (echo)
-        fill_local_echo (event, (const char *) sqlite3_column_text (stmt, 9));
+        {
+          fill_local_echo (event, (const char *) sqlite3_column_text (stmt, 9));
+          /* A FAILED echo keeps the server's reason across restarts (outbox.error). */
+          event->error = column_dup (stmt, 12);
+        }
       else
         {
           event->body = column_dup (stmt, 8);

@@ -421,6 +421,54 @@ test_outbox_forbidden_retry (Fixture *f, gconstpointer data)
   g_assert_cmpuint (tact_sandbox_server_count_events (f->sandbox, room_id, NULL, "m.room.message"), ==, 1);
 }
 
+/* ---- A FAILED send still shows the server's reason after a restart ------------------ */
+
+static void restart_session (Fixture *f);
+
+typedef struct { TactRoom *room; const char *txn_id; } TxnWait;
+static gboolean room_known (gpointer d) { RoomWait *w = d; return tact_session_lookup_room (w->session, w->room_id) != NULL; }
+static gboolean txn_shown (gpointer d) { TxnWait *w = d; return tact_room_find_by_txn (w->room, w->txn_id) != NULL; }
+
+static void
+test_outbox_failed_reason_survives_restart (Fixture *f, gconstpointer data)
+{
+  g_autofree char *room_id = NULL;
+  TactRoom *room = start_in_room (f, &room_id);
+  g_autofree char *escaped = tact_matrix_escape_path_segment (room_id);
+  g_autofree char *leave = g_strdup_printf ("/_matrix/client/v3/rooms/%s/leave", escaped);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *txn = NULL;
+  g_autofree char *reason = NULL;
+  TactMessage *echo;
+  StateWait w;
+  TxnWait tw;
+
+  g_assert_cmpuint (raw_request (f, f->alice, "POST", leave, "{}"), ==, 200);
+  if (g_strcmp0 (tact_room_get_membership (room), "join") != 0)
+    tact_room_set_membership (room, "join");
+  echo = tact_session_send_text (f->session, room, "refused", NULL, &error);
+  g_assert_no_error (error);
+  txn = g_strdup (tact_message_get_txn_id (echo));
+  w.message = echo; w.state = TACT_SEND_STATE_FAILED;
+  wait_until (message_in_state, &w, "the send to fail");
+  reason = g_strdup (tact_message_get_error (echo));
+  g_assert_nonnull (strstr (reason, "not in room"));
+
+  restart_session (f);
+  tact_session_start (f->session);
+  {
+    RoomWait rw = { f->session, room_id };
+    wait_until (room_known, &rw, "the room from the store");
+  }
+  room = tact_session_lookup_room (f->session, room_id);
+  tact_session_load_timeline (f->session, room);
+  tw = (TxnWait) { room, txn };
+  wait_until (txn_shown, &tw, "the failed echo from the store");
+  echo = tact_room_find_by_txn (room, txn);
+  g_assert_cmpint (tact_message_get_send_state (echo), ==, TACT_SEND_STATE_FAILED);
+  g_assert_cmpstr (tact_message_get_error (echo), ==, reason);
+}
+
 /* ---- Media through the queue ------------------------------------------------------- */
 
 static void
@@ -1330,6 +1378,7 @@ main (int argc, char *argv[])
   ADD ("/session/outbox/retry-after-long", test_outbox_retry_after_long);
   g_test_add_func ("/session/outbox/retry-delay-table", test_outbox_retry_delay_table);
   ADD ("/session/outbox/forbidden-retry", test_outbox_forbidden_retry);
+  ADD ("/session/outbox/failed-reason-survives-restart", test_outbox_failed_reason_survives_restart);
   ADD ("/session/outbox/media", test_outbox_media);
   ADD ("/session/outbox/kill-restart", test_outbox_kill_restart);
   ADD ("/session/sync/offline-network-back", test_sync_offline_network_back);

@@ -1098,6 +1098,23 @@ test_outbox (Fixture *f, gconstpointer data)
   g_assert_cmpstr (entry->error, ==, "M_FORBIDDEN");
   g_clear_pointer (&list, g_ptr_array_unref);
 
+  /* The timeline's echo of a FAILED send carries the reason too (shown after a restart). */
+  {
+    g_autoptr(GPtrArray) timeline = load_timeline (store, "!r:x", 0, 10);
+    guint failed = 0;
+
+    for (guint i = 0; i < timeline->len; i++)
+      {
+        TactStoreEvent *row = timeline->pdata[i];
+        if (row->send_state != TACT_SEND_STATE_FAILED)
+          continue;
+        g_assert_cmpstr (row->txn_id, ==, "t2");
+        g_assert_cmpstr (row->error, ==, "M_FORBIDDEN");
+        failed++;
+      }
+    g_assert_cmpuint (failed, ==, 1);
+  }
+
   /* A confirmed send is never downgraded by a late failure report. */
   g_assert_true (outbox_update (store, "t3", TACT_SEND_STATE_FAILED, NULL, "late", &error));
   g_assert_no_error (error);
