@@ -379,29 +379,39 @@ test_outbox_retry_delay_table (void)
 
 /* ---- 4xx: FAILED with the server's reason; retry after rejoining, same txnId -------- */
 
-static void
-test_outbox_forbidden_retry (Fixture *f, gconstpointer data)
+/* Alice leaves the room behind the session's back and sends: the server refuses (403) and the
+ * echo ends FAILED with the server's reason. Returns the echo. */
+static TactMessage *
+send_refused (Fixture *f, TactRoom *room, const char *room_id, const char *text)
 {
-  g_autofree char *room_id = NULL;
-  TactRoom *room = start_in_room (f, &room_id);
   g_autofree char *escaped = tact_matrix_escape_path_segment (room_id);
   g_autofree char *leave = g_strdup_printf ("/_matrix/client/v3/rooms/%s/leave", escaped);
   g_autoptr(GError) error = NULL;
   TactMessage *echo;
-  g_autofree char *txn = NULL;
   StateWait w;
 
   g_assert_cmpuint (raw_request (f, f->alice, "POST", leave, "{}"), ==, 200);
   /* The room model may not have seen the leave yet: the server must refuse. */
   if (g_strcmp0 (tact_room_get_membership (room), "join") != 0)
     tact_room_set_membership (room, "join");
-  echo = tact_session_send_text (f->session, room, "after leaving", NULL, &error);
+  echo = tact_session_send_text (f->session, room, text, NULL, &error);
   g_assert_no_error (error);
-  txn = g_strdup (tact_message_get_txn_id (echo));
   w.message = echo; w.state = TACT_SEND_STATE_FAILED;
   wait_until (message_in_state, &w, "the send to fail");
   g_assert_nonnull (tact_message_get_error (echo));
   g_assert_nonnull (strstr (tact_message_get_error (echo), "not in room"));
+  return echo;
+}
+
+static void
+test_outbox_forbidden_retry (Fixture *f, gconstpointer data)
+{
+  g_autofree char *room_id = NULL;
+  TactRoom *room = start_in_room (f, &room_id);
+  g_autoptr(GError) error = NULL;
+  TactMessage *echo = send_refused (f, room, room_id, "after leaving");
+  g_autofree char *txn = g_strdup (tact_message_get_txn_id (echo));
+  StateWait w = { echo, TACT_SEND_STATE_FAILED };
   g_assert_cmpuint (tact_sandbox_server_count_events (f->sandbox, room_id, NULL, "m.room.message"), ==, 0);
 
   /* Alice was not invited again; the room is private_chat, so bob invites her back. */
@@ -434,25 +444,10 @@ test_outbox_failed_reason_survives_restart (Fixture *f, gconstpointer data)
 {
   g_autofree char *room_id = NULL;
   TactRoom *room = start_in_room (f, &room_id);
-  g_autofree char *escaped = tact_matrix_escape_path_segment (room_id);
-  g_autofree char *leave = g_strdup_printf ("/_matrix/client/v3/rooms/%s/leave", escaped);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *txn = NULL;
-  g_autofree char *reason = NULL;
-  TactMessage *echo;
-  StateWait w;
+  TactMessage *echo = send_refused (f, room, room_id, "refused");
+  g_autofree char *txn = g_strdup (tact_message_get_txn_id (echo));
+  g_autofree char *reason = g_strdup (tact_message_get_error (echo));
   TxnWait tw;
-
-  g_assert_cmpuint (raw_request (f, f->alice, "POST", leave, "{}"), ==, 200);
-  if (g_strcmp0 (tact_room_get_membership (room), "join") != 0)
-    tact_room_set_membership (room, "join");
-  echo = tact_session_send_text (f->session, room, "refused", NULL, &error);
-  g_assert_no_error (error);
-  txn = g_strdup (tact_message_get_txn_id (echo));
-  w.message = echo; w.state = TACT_SEND_STATE_FAILED;
-  wait_until (message_in_state, &w, "the send to fail");
-  reason = g_strdup (tact_message_get_error (echo));
-  g_assert_nonnull (strstr (reason, "not in room"));
 
   restart_session (f);
   tact_session_start (f->session);
