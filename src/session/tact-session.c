@@ -506,18 +506,25 @@ retry_send_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* The echo of a queued item: its own (a send of this run) or the timeline's (resumed). */
+static TactMessage *
+item_echo (TactSession *self, RoomQueue *queue, OutboxItem *item)
+{
+  TactRoom *room;
+
+  if (item->echo)
+    return item->echo;
+  room = tact_session_lookup_room (self, queue->room_id);
+  return room ? tact_room_find_by_txn (room, item->entry->txn_id) : NULL;
+}
+
 /* The server refused a send (or its file): kept FAILED for the user to retry or discard. */
 static void
 mark_failed (TactSession *self, RoomQueue *queue, OutboxItem *item, const char *reason)
 {
-  TactMessage *echo = item->echo;
+  TactMessage *echo = item_echo (self, queue, item);
   TactOutboxEntry *kept = tact_outbox_entry_copy (item->entry);
 
-  if (!echo)
-    {
-      TactRoom *room = tact_session_lookup_room (self, queue->room_id);
-      echo = room ? tact_room_find_by_txn (room, item->entry->txn_id) : NULL;
-    }
   if (echo)
     tact_message_mark_failed (echo, reason);
   kept->state = TACT_SEND_STATE_FAILED;
@@ -617,6 +624,16 @@ send_failed (TactSession *self, SendState *state_in, const GError *error)
 
 /* ---- Media: local copy -> upload -> the event with the mxc URI, same txnId ---------- */
 
+/* The upload's progress, called on the main context the upload was started from. */
+static void
+upload_progress_cb (goffset bytes_done, goffset bytes_total, gpointer user_data)
+{
+  TactMessage *echo = user_data;
+
+  if (bytes_total > 0)
+    tact_message_set_progress (echo, (double) bytes_done / (double) bytes_total);
+}
+
 static void
 upload_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -637,6 +654,11 @@ upload_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
 
+  {
+    TactMessage *echo = item_echo (self, queue, item);
+    if (echo)
+      tact_message_set_progress (echo, 1.0);
+  }
   /* The event replaces the private local path with the server's URI; the txnId stays. */
   content = json_from_string (item->entry->content_json, NULL);
   json_object_remove_member (json_node_get_object (content), LOCAL_PATH_KEY);
@@ -646,7 +668,6 @@ upload_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   tact_matrix_client_send_async (self->client, item->entry->room_id, item->entry->type,
                                  item->entry->txn_id, json_node_get_object (content),
                                  self->cancellable, send_done_cb, g_steal_pointer (&state));
-  (void) queue;
 }
 
 static void
@@ -659,6 +680,7 @@ file_loaded_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GBytes) data = NULL;
   g_autoptr(JsonNode) content = NULL;
   JsonObject *info;
+  TactMessage *echo;
   const char *mime = NULL;
   const char *name;
 
@@ -680,8 +702,15 @@ file_loaded_cb (GObject *source, GAsyncResult *result, gpointer user_data)
          ? json_object_get_object_member (json_node_get_object (content), "info") : NULL;
   if (info)
     mime = json_object_get_string_member_with_default (info, "mimetype", NULL);
-  tact_matrix_client_upload_async (self->client, data, mime ? mime : "application/octet-stream",
-                                   name, self->cancellable, upload_done_cb, g_steal_pointer (&state));
+  echo = item_echo (self, state->queue, item);
+  if (echo)
+    tact_message_set_progress (echo, 0.0);   /* every attempt uploads the whole file again */
+  tact_matrix_client_upload_with_progress_async (self->client, data,
+                                                 mime ? mime : "application/octet-stream", name,
+                                                 echo ? upload_progress_cb : NULL,
+                                                 echo ? g_object_ref (echo) : NULL, g_object_unref,
+                                                 self->cancellable, upload_done_cb,
+                                                 g_steal_pointer (&state));
 }
 
 static void

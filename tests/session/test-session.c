@@ -412,6 +412,7 @@ test_outbox_forbidden_retry (Fixture *f, gconstpointer data)
   TactMessage *echo = send_refused (f, room, room_id, "after leaving");
   g_autofree char *txn = g_strdup (tact_message_get_txn_id (echo));
   StateWait w = { echo, TACT_SEND_STATE_FAILED };
+
   g_assert_cmpuint (tact_sandbox_server_count_events (f->sandbox, room_id, NULL, "m.room.message"), ==, 0);
 
   /* Alice was not invited again; the room is private_chat, so bob invites her back. */
@@ -491,6 +492,62 @@ test_outbox_media (Fixture *f, gconstpointer data)
     g_autoptr(GPtrArray) bodies = tact_sandbox_server_dup_bodies (f->sandbox, room_id);
     g_assert_cmpstr (g_ptr_array_index (bodies, 0), ==, "pixel.png");
   }
+}
+
+/* ---- Media: the echo's upload progress goes from 0 to 1, on the main thread ---------- */
+
+typedef struct { GArray *values; GThread *main_thread; gboolean off_thread; } ProgressLog;
+
+static void
+progress_cb (TactMessage *message, GParamSpec *pspec, gpointer d)
+{
+  ProgressLog *log = d;
+  double value = tact_message_get_progress (message);
+
+  if (g_thread_self () != log->main_thread)
+    log->off_thread = TRUE;
+  g_array_append_val (log->values, value);
+}
+
+static void
+test_outbox_media_progress (Fixture *f, gconstpointer data)
+{
+  g_autofree char *room_id = NULL;
+  TactRoom *room = start_in_room (f, &room_id);
+  const gsize size = 1024 * 1024;
+  g_autofree char *text = g_malloc (size);
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) error = NULL;
+  ProgressLog log = { g_array_new (FALSE, FALSE, sizeof (double)), g_thread_self (), FALSE };
+  guint partial = 0;
+  TactMessage *echo;
+  StateWait w;
+
+  for (gsize i = 0; i < size; i++)
+    text[i] = "lorem ipsum dolor sit amet\n"[i % 27];
+  bytes = g_bytes_new_take (g_steal_pointer (&text), size);
+  echo = tact_session_send_file (f->session, room, NULL, bytes, "notes.txt", "text/plain", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat (tact_message_get_progress (echo), ==, 0.0);
+  g_signal_connect (echo, "notify::progress", G_CALLBACK (progress_cb), &log);
+  w.message = echo; w.state = TACT_SEND_STATE_SENT;
+  wait_until (message_in_state, &w, "the file to be sent");
+
+  g_test_message ("%u progress notifications", log.values->len);
+  g_assert_false (log.off_thread);
+  g_assert_cmpuint (log.values->len, >=, 2);
+  for (guint i = 0; i < log.values->len; i++)
+    {
+      double value = g_array_index (log.values, double, i);
+      g_assert_cmpfloat (value, >, 0.0);
+      g_assert_cmpfloat (value, <=, 1.0);
+      if (i > 0)
+        g_assert_cmpfloat (value, >=, g_array_index (log.values, double, i - 1));
+      partial += value < 1.0;
+    }
+  g_assert_cmpuint (partial, >=, 1);   /* seen on the way, not only at the end */
+  g_assert_cmpfloat (tact_message_get_progress (echo), ==, 1.0);
+  g_array_unref (log.values);
 }
 
 /* ---- (11) SIGKILL and restart during 100 sends --------------------------------------- */
@@ -1375,6 +1432,7 @@ main (int argc, char *argv[])
   ADD ("/session/outbox/forbidden-retry", test_outbox_forbidden_retry);
   ADD ("/session/outbox/failed-reason-survives-restart", test_outbox_failed_reason_survives_restart);
   ADD ("/session/outbox/media", test_outbox_media);
+  ADD ("/session/outbox/media-progress", test_outbox_media_progress);
   ADD ("/session/outbox/kill-restart", test_outbox_kill_restart);
   ADD ("/session/sync/offline-network-back", test_sync_offline_network_back);
   ADD ("/session/sync/limited-gap", test_sync_limited_gap);
