@@ -1938,6 +1938,13 @@ process_sync (TactSession *self, TactSyncResponse *response, GTask *done)
           if (event_is_storable (event))
             g_ptr_array_add (events, store_event_from (event));
         }
+      tact_room_set_unread_counts (room, sync_room->notification_count, sync_room->highlight_count);
+      for (guint j = 0; j < sync_room->receipts->len; j++)
+        {
+          TactSyncReceipt *receipt = g_ptr_array_index (sync_room->receipts, j);
+          tact_room_apply_receipt (room, receipt->user_id, receipt->event_id,
+                                   receipt->receipt_type, receipt->thread_id);
+        }
       /* The back-pagination token: the oldest position known. Gaps are filled above. */
       if (created || (!tact_room_get_prev_batch (room) && !tact_room_get_at_start (room)))
         tact_room_set_prev_batch (room, sync_room->prev_batch);
@@ -2349,6 +2356,85 @@ tact_session_stop (TactSession *self)
     }
   if (self->state != TACT_SYNC_STATE_LOGGED_OUT)
     set_state (self, TACT_SYNC_STATE_STOPPED);
+}
+
+/* ---- Read receipts ------------------------------------------------------------ */
+
+typedef struct {
+  TactSession *session;   /* owned ref */
+  TactRoom    *room;      /* owned ref */
+  char        *event_id;  /* owned: what the receipt names */
+} MarkReadState;
+
+static void
+mark_read_state_free (MarkReadState *state)
+{
+  g_clear_object (&state->session);
+  g_clear_object (&state->room);
+  g_free (state->event_id);
+  g_free (state);
+}
+
+static void
+receipt_sent_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  MarkReadState *state = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!tact_matrix_client_send_receipt_finish (TACT_MATRIX_CLIENT (source), result, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  tact_room_apply_receipt (state->room, tact_session_get_user_id (state->session), state->event_id,
+                           "m.read", NULL);
+  /* Read up to the newest: nothing is unread until a sync says otherwise. */
+  if (g_strcmp0 (state->event_id, tact_room_get_newest_event_id (state->room)) == 0)
+    {
+      tact_room_set_unread_counts (state->room, 0, 0);
+      save_room_row (state->session, state->room);
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+tact_session_mark_read_async (TactSession *self, TactRoom *room, const char *event_id,
+                              GCancellable *cancellable, GAsyncReadyCallback callback,
+                              gpointer user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  MarkReadState *state;
+
+  g_return_if_fail (TACT_IS_SESSION (self));
+  g_return_if_fail (TACT_IS_ROOM (room));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, tact_session_mark_read_async);
+  if (!event_id)
+    event_id = tact_room_get_newest_event_id (room);
+  /* Nothing to read, or already read there and nothing unread: no request. */
+  if (!event_id || (g_strcmp0 (event_id, tact_room_get_own_read_event (room)) == 0
+                    && tact_room_get_notification_count (room) == 0))
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  state = g_new0 (MarkReadState, 1);
+  state->session = g_object_ref (self);
+  state->room = g_object_ref (room);
+  state->event_id = g_strdup (event_id);
+  g_task_set_task_data (task, state, (GDestroyNotify) mark_read_state_free);
+  tact_matrix_client_send_receipt_async (self->client, tact_room_get_id (room), "m.read",
+                                         state->event_id, cancellable, receipt_sent_cb,
+                                         g_steal_pointer (&task));
+}
+
+gboolean
+tact_session_mark_read_finish (TactSession *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /* ---- Room workflows --------------------------------------------------------- */

@@ -69,6 +69,15 @@ void   tact_session_load_older_async  (TactSession *self, TactRoom *room, GCance
                                        GAsyncReadyCallback callback, gpointer user_data);
 gssize tact_session_load_older_finish (TactSession *self, GAsyncResult *result, GError **error);
 
+/* Sends our read receipt (m.read) for event_id, or for the room's newest message when NULL:
+ * POST /rooms/{roomId}/receipt/m.read/{eventId}. Once it is accepted for the newest message,
+ * the room's notification and highlight counts are 0 (and saved) until a sync brings more.
+ * Nothing is sent when that event is already our receipt and nothing is unread. */
+void     tact_session_mark_read_async  (TactSession *self, TactRoom *room, const char *event_id,
+                                        GCancellable *cancellable, GAsyncReadyCallback callback,
+                                        gpointer user_data);
+gboolean tact_session_mark_read_finish (TactSession *self, GAsyncResult *result, GError **error);
+
 /* The guard's verdict on text about to be sent to room. Pure and fast: call it on every keystroke. */
 TactVerdict      *tact_session_check_text     (TactSession *self, TactRoom *room, const char *text);
 

@@ -580,9 +580,11 @@ worker_save_sync (Worker *worker, SaveSyncData *data, GError **error)
   /* No UPSERT before SQLite 3.24: INSERT OR REPLACE, keeping the newest last_ts. */
   if (!prepare (db,
                 "INSERT OR REPLACE INTO rooms (room_id, name, topic, membership, is_direct,"
-                "  member_count, external_count, prev_batch, last_ts)"
+                "  member_count, external_count, prev_batch, last_ts, notification_count,"
+                "  highlight_count)"
                 " VALUES (?1, ?2, ?3, COALESCE (?4, 'join'), ?5, ?6, ?7, ?8,"
-                "  MAX (?9, COALESCE ((SELECT last_ts FROM rooms WHERE room_id = ?1), 0)))",
+                "  MAX (?9, COALESCE ((SELECT last_ts FROM rooms WHERE room_id = ?1), 0)),"
+                "  ?10, ?11)",
                 &room_stmt, error) ||
       /* Not INSERT OR IGNORE: that would also silently drop rows violating NOT NULL. OR FAIL
        * still fails on them (one row: nothing half-written), without a statement journal. */
@@ -620,6 +622,8 @@ worker_save_sync (Worker *worker, SaveSyncData *data, GError **error)
       sqlite3_bind_int64 (room_stmt, 7, room->external_count);
       bind_text (room_stmt, 8, room->prev_batch);
       sqlite3_bind_int64 (room_stmt, 9, room->last_ts);
+      sqlite3_bind_int64 (room_stmt, 10, room->notification_count);
+      sqlite3_bind_int64 (room_stmt, 11, room->highlight_count);
       if (!step_done (db, room_stmt, "Could not save a room", error))
         return rollback (db);
     }
@@ -731,7 +735,7 @@ worker_list_rooms (Worker *worker, GError **error)
 
   if (!prepare (worker->db,
                 "SELECT room_id, name, topic, membership, is_direct, member_count,"
-                "  external_count, prev_batch, last_ts"
+                "  external_count, prev_batch, last_ts, notification_count, highlight_count"
                 " FROM rooms ORDER BY last_ts DESC, room_id",
                 &stmt, error))
     return NULL;
@@ -749,6 +753,8 @@ worker_list_rooms (Worker *worker, GError **error)
       room->external_count = (guint) sqlite3_column_int64 (stmt, 6);
       room->prev_batch = column_dup (stmt, 7);
       room->last_ts = sqlite3_column_int64 (stmt, 8);
+      room->notification_count = (guint) sqlite3_column_int64 (stmt, 9);
+      room->highlight_count = (guint) sqlite3_column_int64 (stmt, 10);
       g_ptr_array_add (rooms, room);
     }
   if (rc != SQLITE_DONE)

@@ -1421,6 +1421,87 @@ test_redaction_removes_text (Fixture *f, gconstpointer data)
   }
 }
 
+/* ---- Unread counts (kept in the store), others' read receipts, mark read --------------- */
+
+typedef struct { TactRoom *room; guint count; } UnreadWait;
+static gboolean unread_is (gpointer d) { UnreadWait *w = d; return tact_room_get_notification_count (w->room) == w->count; }
+typedef struct { TactRoom *room; const char *user_id; const char *event_id; } ReceiptWait;
+static gboolean receipt_at (gpointer d) { ReceiptWait *w = d; return g_strcmp0 (tact_room_get_read_receipt (w->room, w->user_id), w->event_id) == 0; }
+static gboolean own_read_at (gpointer d) { ReceiptWait *w = d; return g_strcmp0 (tact_room_get_own_read_event (w->room), w->event_id) == 0; }
+static gboolean newest_is (gpointer d) { ReceiptWait *w = d; return g_strcmp0 (tact_room_get_newest_event_id (w->room), w->event_id) == 0; }
+
+/* Restarts the session and returns the room as read back from the store, before any sync. */
+static TactRoom *
+restart_to_stored_room (Fixture *f, const char *room_id)
+{
+  RoomWait rw;
+
+  restart_session (f);
+  rw = (RoomWait) { f->session, room_id };
+  tact_session_start (f->session);
+  wait_until (room_known, &rw, "the room from the store");
+  return tact_session_lookup_room (f->session, room_id);
+}
+
+static void
+test_room_unread_receipts (Fixture *f, gconstpointer data)
+{
+  g_autofree char *room_id = NULL;
+  TactRoom *room = start_in_room (f, &room_id);
+  const char *bob = tact_matrix_client_get_user_id (f->bob);
+  g_autofree char *last = NULL;
+  g_autofree char *receipt = NULL;
+  g_autofree char *escaped_room = tact_matrix_escape_path_segment (room_id);
+  g_autofree char *escaped_last = NULL;
+  g_auto(GStrv) read_by = NULL;
+  GAsyncResult *result = NULL;
+  g_autoptr(GError) error = NULL;
+  UnreadWait uw;
+  ReceiptWait rw;
+
+  wait_until (sync_idle, f, "a settled sync");
+  for (guint i = 1; i <= 3; i++)
+    {
+      g_free (last);
+      last = client_send_event (f->bob, room_id, "m.room.message", "{\"msgtype\":\"m.text\",\"body\":\"unread\"}");
+    }
+  uw = (UnreadWait) { room, 3 };
+  wait_until (unread_is, &uw, "3 unread messages");
+  g_assert_cmpuint (tact_room_get_highlight_count (room), ==, 0);
+
+  /* Bob has read his last message: his receipt arrives as m.receipt. */
+  escaped_last = tact_matrix_escape_path_segment (last);
+  receipt = g_strdup_printf ("/_matrix/client/v3/rooms/%s/receipt/m.read/%s", escaped_room, escaped_last);
+  g_assert_cmpuint (raw_request (f, f->bob, "POST", receipt, "{}"), ==, 200);
+  rw = (ReceiptWait) { room, bob, last };
+  wait_until (receipt_at, &rw, "bob's read receipt");
+  read_by = tact_room_dup_read_by (room, last);
+  g_assert_true (g_strv_contains ((const char * const *) read_by, bob));
+  g_assert_false (g_strv_contains ((const char * const *) read_by, tact_matrix_client_get_user_id (f->alice)));
+  wait_until (sync_idle, f, "the batch to be saved");
+
+  /* The counts come back from the store, before any sync. */
+  room = restart_to_stored_room (f, room_id);
+  g_assert_cmpuint (tact_room_get_notification_count (room), ==, 3);
+
+  /* Opening the room marks its newest message read. */
+  tact_session_load_timeline (f->session, room);
+  rw = (ReceiptWait) { room, NULL, last };
+  wait_until (newest_is, &rw, "the stored timeline");
+  tact_session_mark_read_async (f->session, room, NULL, NULL, store_result_cb, &result);
+  g_assert_true (tact_session_mark_read_finish (f->session, wait_result (&result, "mark read"), &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  g_assert_cmpuint (tact_room_get_notification_count (room), ==, 0);
+  g_assert_cmpstr (tact_room_get_own_read_event (room), ==, last);
+  wait_until (sync_idle, f, "a sync after the receipt");
+  g_assert_cmpuint (tact_room_get_notification_count (room), ==, 0);
+  wait_until (own_read_at, &rw, "our receipt from the server");
+
+  room = restart_to_stored_room (f, room_id);
+  g_assert_cmpuint (tact_room_get_notification_count (room), ==, 0);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1438,6 +1519,7 @@ main (int argc, char *argv[])
   ADD ("/session/sync/limited-gap", test_sync_limited_gap);
   ADD ("/session/timeline/back-pagination", test_timeline_back_pagination);
   ADD ("/session/room/members-typing", test_room_members_typing);
+  ADD ("/session/room/unread-receipts", test_room_unread_receipts);
   ADD ("/session/account/soft-logout-relogin", test_soft_logout_relogin);
   ADD ("/session/account/hard-logout-ends", test_hard_logout_ends_account);
   ADD ("/session/draft/survives-restart", test_draft_survives_restart);
