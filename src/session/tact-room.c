@@ -858,6 +858,45 @@ tact_room_add_stored (TactRoom *self, const TactStoreEvent *row)
   tact_room_append_message (self, message);
 }
 
+guint
+tact_room_trim_timeline (TactRoom *self, guint keep)
+{
+  GListModel *timeline = G_LIST_MODEL (self->timeline);
+  guint n = g_list_model_get_n_items (timeline);
+  guint excess = n > keep ? n - keep : 0;
+  guint position = 0, dropped = 0;
+
+  /* From the oldest end; a run of droppable messages goes in one splice (one items-changed). */
+  while (dropped < excess && position < g_list_model_get_n_items (timeline))
+    {
+      guint run = 0;
+
+      for (;;)
+        {
+          g_autoptr(TactMessage) message = NULL;
+
+          if (dropped + run >= excess || position + run >= g_list_model_get_n_items (timeline))
+            break;
+          message = g_list_model_get_item (timeline, position + run);
+          if (tact_message_get_send_state (message) != TACT_SEND_STATE_SENT)
+            break;
+          if (tact_message_get_event_id (message))
+            g_hash_table_remove (self->event_ids, tact_message_get_event_id (message));
+          run++;
+        }
+      if (run > 0)
+        {
+          g_list_store_splice (self->timeline, position, run, NULL, 0);
+          dropped += run;
+        }
+      else
+        position++;   /* an echo waiting to be sent or retried: kept in place */
+    }
+  if (dropped > 0)
+    tact_room_set_at_start (self, FALSE);
+  return dropped;
+}
+
 void
 tact_room_reset_timeline (TactRoom *self)
 {

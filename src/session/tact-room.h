@@ -89,6 +89,10 @@ TactMessage  *tact_room_find_by_txn       (TactRoom *self, const char *txn_id);
 void          tact_room_confirm_sent      (TactRoom *self, const char *txn_id, const char *event_id);
 const char   *tact_room_get_prev_batch    (TactRoom *self);
 void          tact_room_clear_prev_batch  (TactRoom *self);
+/* Bounds the timeline model to its newest @keep messages: older ones that the server has (SENT)
+ * are dropped, with their event ids (the store keeps them; back-pagination reads them back
+ * from it first). Pending and failed echoes always stay. Returns how many were dropped. */
+guint         tact_room_trim_timeline     (TactRoom *self, guint keep);
 /* Empties the timeline model and forgets which event ids it held (before a reload). */
 void          tact_room_reset_timeline    (TactRoom *self);
 void          tact_room_set_at_start      (TactRoom *self, gboolean at_start);

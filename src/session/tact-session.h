@@ -59,6 +59,12 @@ const GError     *tact_session_get_sync_error (TactSession *self);
 /* Element type TactRoom: joined and invited rooms. */
 GListModel       *tact_session_get_rooms      (TactSession *self);
 TactRoom         *tact_session_lookup_room    (TactSession *self, const char *room_id);
+/* The room the user is looking at (NULL: none). Every other room keeps only its newest 100
+ * messages in its timeline model (the store has all of them; back-pagination reads older ones
+ * back from it first); the open room keeps what it is given and scrolled back into, until
+ * another room is opened. */
+void              tact_session_set_open_room  (TactSession *self, TactRoom *room);
+TactRoom         *tact_session_get_open_room  (TactSession *self);
 /* Loads a room's stored history into its timeline once (async; the model fills in). */
 void              tact_session_load_timeline  (TactSession *self, TactRoom *room);
 

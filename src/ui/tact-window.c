@@ -305,6 +305,8 @@ select_room (TactWindow *self, TactRoom *room)
   if (self->room)
     g_signal_handlers_disconnect_by_func (tact_room_get_timeline (self->room), timeline_items_changed_cb, self);
   g_set_object (&self->room, room);
+  if (self->session)
+    tact_session_set_open_room (self->session, room);   /* the others keep a bounded timeline */
   g_signal_group_set_target (self->room_signals, room);
   update_room_header (self);
   gtk_label_set_text (self->guard_hint, "");

@@ -720,6 +720,8 @@ paginate_to_start (TactSession *session, TactRoom *room, guint max_calls)
 {
   guint calls = 0;
 
+  /* Scrollback is the open room's: the others are bounded to their newest messages. */
+  tact_session_set_open_room (session, room);
   while (!tact_room_get_at_start (room))
     {
       GAsyncResult *result = NULL;
@@ -768,6 +770,59 @@ test_timeline_back_pagination (Fixture *f, gconstpointer data)
     g_autoptr(GPtrArray) bodies = stored_bodies (f->store, room_id);
     g_assert_cmpuint (bodies->len, ==, 120);
   }
+}
+
+/* A closed room keeps only its newest 100 messages in memory, however many a sync brings; the
+ * store has them all, and opening the room scrolls back through them in order. */
+static void
+test_timeline_window_bounded (Fixture *f, gconstpointer data)
+{
+  g_autofree char *room_id = NULL;
+  TactRoom *room = start_in_room (f, &room_id);
+  GListModel *timeline;
+  g_autoptr(GPtrArray) bodies = NULL;
+  const guint n = 180;
+
+  wait_until (sync_idle, f, "a settled sync");
+  tact_session_stop (f->session);
+  for (guint i = 1; i <= n; i++)
+    {
+      g_autofree char *body = g_strdup_printf ("bob %03u", i);
+      client_send (f->bob, room_id, body);
+    }
+  tact_session_start (f->session);   /* a limited sync; its gap is filled (180 < 5 × 50) */
+  wait_until (sync_idle, f, "the limited sync to be saved");
+  timeline = tact_room_get_timeline (room);
+  g_assert_cmpuint (g_list_model_get_n_items (timeline), ==, 100);
+  {
+    g_autoptr(TactMessage) newest = g_list_model_get_item (timeline, 99);
+    g_autoptr(TactMessage) oldest = g_list_model_get_item (timeline, 0);
+    g_assert_cmpstr (tact_message_get_body (newest), ==, "bob 180");
+    g_assert_cmpstr (tact_message_get_body (oldest), ==, "bob 081");
+  }
+  g_assert_false (tact_room_get_at_start (room));
+  bodies = stored_bodies (f->store, room_id);
+  g_assert_cmpuint (bodies->len, ==, n);
+
+  /* Opened: scrollback reads everything back, in order, from the store first. */
+  paginate_to_start (f->session, room, 20);
+  {
+    guint next = 1;
+    for (guint i = 0; i < g_list_model_get_n_items (timeline); i++)
+      {
+        g_autoptr(TactMessage) message = g_list_model_get_item (timeline, i);
+        g_autofree char *body = g_strdup_printf ("bob %03u", next);
+        if (g_str_has_prefix (tact_message_get_body (message), "bob "))
+          {
+            g_assert_cmpstr (tact_message_get_body (message), ==, body);
+            next++;
+          }
+      }
+    g_assert_cmpuint (next, ==, n + 1);
+  }
+  /* Another room opened: this one goes back to its window. */
+  tact_session_set_open_room (f->session, NULL);
+  g_assert_cmpuint (g_list_model_get_n_items (timeline), ==, 100);
 }
 
 typedef struct { TactRoom *room; const char *user_id; gint64 level; } MemberWait;
@@ -1518,6 +1573,7 @@ main (int argc, char *argv[])
   ADD ("/session/sync/offline-network-back", test_sync_offline_network_back);
   ADD ("/session/sync/limited-gap", test_sync_limited_gap);
   ADD ("/session/timeline/back-pagination", test_timeline_back_pagination);
+  ADD ("/session/timeline/window-bounded", test_timeline_window_bounded);
   ADD ("/session/room/members-typing", test_room_members_typing);
   ADD ("/session/room/unread-receipts", test_room_unread_receipts);
   ADD ("/session/account/soft-logout-relogin", test_soft_logout_relogin);
