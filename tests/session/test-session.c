@@ -736,6 +736,26 @@ paginate_to_start (TactSession *session, TactRoom *room, guint max_calls)
     }
 }
 
+/* The timeline's "bob NNN" messages are exactly bob 001 … bob n, once each and in order. */
+static void
+assert_bob_sequence (GListModel *timeline, guint n)
+{
+  guint next = 1;
+
+  for (guint i = 0; i < g_list_model_get_n_items (timeline); i++)
+    {
+      g_autoptr(TactMessage) message = g_list_model_get_item (timeline, i);
+      g_autofree char *body = g_strdup_printf ("bob %03u", next);
+
+      if (g_str_has_prefix (tact_message_get_body (message), "bob "))
+        {
+          g_assert_cmpstr (tact_message_get_body (message), ==, body);
+          next++;
+        }
+    }
+  g_assert_cmpuint (next, ==, n + 1);
+}
+
 static void
 test_timeline_back_pagination (Fixture *f, gconstpointer data)
 {
@@ -806,20 +826,7 @@ test_timeline_window_bounded (Fixture *f, gconstpointer data)
 
   /* Opened: scrollback reads everything back, in order, from the store first. */
   paginate_to_start (f->session, room, 20);
-  {
-    guint next = 1;
-    for (guint i = 0; i < g_list_model_get_n_items (timeline); i++)
-      {
-        g_autoptr(TactMessage) message = g_list_model_get_item (timeline, i);
-        g_autofree char *body = g_strdup_printf ("bob %03u", next);
-        if (g_str_has_prefix (tact_message_get_body (message), "bob "))
-          {
-            g_assert_cmpstr (tact_message_get_body (message), ==, body);
-            next++;
-          }
-      }
-    g_assert_cmpuint (next, ==, n + 1);
-  }
+  assert_bob_sequence (timeline, n);
   /* Another room opened: this one goes back to its window. */
   tact_session_set_open_room (f->session, NULL);
   g_assert_cmpuint (g_list_model_get_n_items (timeline), ==, 100);
@@ -1294,20 +1301,7 @@ test_sync_gap_beyond_budget (Fixture *f, gconstpointer data)
   room = tact_session_lookup_room (f->session, room_id);
   timeline = tact_room_get_timeline (room);
   paginate_to_start (f->session, room, 40);
-  {
-    guint next = 1;
-    for (guint i = 0; i < g_list_model_get_n_items (timeline); i++)
-      {
-        g_autoptr(TactMessage) message = g_list_model_get_item (timeline, i);
-        g_autofree char *body = g_strdup_printf ("bob %03u", next);
-        if (g_str_has_prefix (tact_message_get_body (message), "bob "))
-          {
-            g_assert_cmpstr (tact_message_get_body (message), ==, body);
-            next++;
-          }
-      }
-    g_assert_cmpuint (next, ==, n + 1);
-  }
+  assert_bob_sequence (timeline, n);
   bodies = stored_bodies (f->store, room_id);
   g_assert_cmpuint (bodies->len, ==, n);
 }
