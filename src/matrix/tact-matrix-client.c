@@ -1495,6 +1495,42 @@ tact_matrix_client_invite_finish (TactMatrixClient  *self,
 }
 
 void
+tact_matrix_client_send_receipt_async (TactMatrixClient    *self,
+                                       const char          *room_id,
+                                       const char          *receipt_type,
+                                       const char          *event_id,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data)
+{
+  g_autoptr(JsonObject) body = NULL;
+  g_autofree char *path = NULL;
+  GTask *task;
+
+  g_return_if_fail (TACT_IS_MATRIX_CLIENT (self));
+  g_return_if_fail (room_id != NULL && receipt_type != NULL && event_id != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, tact_matrix_client_send_receipt_async);
+
+  /* The body is {} (a thread_id would go here; Tact sends unthreaded receipts). */
+  body = json_object_new ();
+  path = build_path (CLIENT_API "/rooms/%s/receipt/%s/%s", room_id, receipt_type, event_id);
+  call_json (self, task,
+             &(Request) { .method = "POST", .path = path, .json = body, .auth = TRUE },
+             &success_result);
+}
+
+gboolean
+tact_matrix_client_send_receipt_finish (TactMatrixClient  *self,
+                                        GAsyncResult      *result,
+                                        GError           **error)
+{
+  g_return_val_if_fail (check_result (self, result, tact_matrix_client_send_receipt_async), FALSE);
+  return propagate_success (result, error);
+}
+
+void
 tact_matrix_client_send_async (TactMatrixClient    *self,
                                const char          *room_id,
                                const char          *event_type,

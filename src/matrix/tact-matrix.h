@@ -265,6 +265,15 @@ void  tact_matrix_client_send_async  (TactMatrixClient *self, const char *room_i
                                       GAsyncReadyCallback callback, gpointer user_data);
 char *tact_matrix_client_send_finish (TactMatrixClient *self, GAsyncResult *result, GError **error);
 
+/* POST /rooms/{roomId}/receipt/{receiptType}/{eventId} with {} (receipt_type "m.read", or
+ * "m.read.private", v1.4+): the user has read up to event_id. */
+void     tact_matrix_client_send_receipt_async  (TactMatrixClient *self, const char *room_id,
+                                                 const char *receipt_type, const char *event_id,
+                                                 GCancellable *cancellable,
+                                                 GAsyncReadyCallback callback, gpointer user_data);
+gboolean tact_matrix_client_send_receipt_finish (TactMatrixClient *self, GAsyncResult *result,
+                                                 GError **error);
+
 /* GET /rooms/{roomId}/state: the room's current state events. */
 void       tact_matrix_client_get_state_async  (TactMatrixClient *self, const char *room_id,
                                                 GCancellable *cancellable,

@@ -14,6 +14,7 @@ struct _TactMessage
   char *error;        /* the server's reason when FAILED */
 
   gint64 timestamp;
+  double progress;    /* a file's upload, 0..1 */
   TactSendState send_state;
   gboolean own;
   gboolean redacted;
@@ -31,6 +32,7 @@ enum {
   PROP_SEND_STATE,
   PROP_ERROR,
   PROP_REDACTED,
+  PROP_PROGRESS,
   N_PROPS
 };
 
@@ -66,6 +68,7 @@ tact_message_get_property (GObject *object, guint prop_id, GValue *value, GParam
     case PROP_SEND_STATE: g_value_set_int (value, self->send_state); break;
     case PROP_ERROR: g_value_set_string (value, self->error); break;
     case PROP_REDACTED: g_value_set_boolean (value, self->redacted); break;
+    case PROP_PROGRESS: g_value_set_double (value, self->progress); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -90,6 +93,8 @@ tact_message_class_init (TactMessageClass *klass)
   properties[PROP_ERROR] = g_param_spec_string ("error", NULL, NULL, NULL, flags);
   /* The message was redacted: its text is gone (body ""). */
   properties[PROP_REDACTED] = g_param_spec_boolean ("redacted", NULL, NULL, FALSE, flags);
+  /* A file being sent: how much of it is uploaded (0 to 1). */
+  properties[PROP_PROGRESS] = g_param_spec_double ("progress", NULL, NULL, 0.0, 1.0, 0.0, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -124,6 +129,17 @@ gint64 tact_message_get_timestamp (TactMessage *self) { return self->timestamp; 
 TactSendState tact_message_get_send_state (TactMessage *self) { return self->send_state; }
 const char *tact_message_get_error (TactMessage *self) { return self->error; }
 gboolean tact_message_is_own (TactMessage *self) { return self->own; }
+double tact_message_get_progress (TactMessage *self) { return self->progress; }
+
+void
+tact_message_set_progress (TactMessage *self, double progress)
+{
+  progress = CLAMP (progress, 0.0, 1.0);
+  if (self->progress == progress)
+    return;
+  self->progress = progress;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROGRESS]);
+}
 
 void
 tact_message_set_own (TactMessage *self, gboolean own)

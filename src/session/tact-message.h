@@ -22,12 +22,16 @@ gint64        tact_message_get_timestamp  (TactMessage *self);
 TactSendState tact_message_get_send_state (TactMessage *self);
 const char   *tact_message_get_error      (TactMessage *self);
 gboolean      tact_message_is_own         (TactMessage *self);
+/* A file being sent: the fraction of it uploaded, 0 until the upload starts, 1 once it is on
+ * the server ("progress" property, notified on the main thread). 0 for text messages. */
+double        tact_message_get_progress   (TactMessage *self);
 
 /* Session-internal updates; each notifies its property. */
 void tact_message_set_own        (TactMessage *self, gboolean own);
 void tact_message_mark_sent      (TactMessage *self, const char *event_id);
 void tact_message_mark_failed    (TactMessage *self, const char *error_message);
 void tact_message_mark_pending   (TactMessage *self);
+void tact_message_set_progress   (TactMessage *self, double progress);
 /* The sender or a moderator redacted it: the body becomes "" and "redacted" turns TRUE. */
 void tact_message_mark_redacted  (TactMessage *self);
 gboolean tact_message_is_redacted (TactMessage *self);

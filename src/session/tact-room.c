@@ -23,6 +23,8 @@ struct _TactRoom
   GListStore *timeline;  /* TactMessage */
   JsonObject *power_users; /* m.room.power_levels "users", or NULL */
   GStrv typing;          /* user ids typing now (never NULL) */
+  GHashTable *receipts;  /* other user id -> event id read up to (m.read) */
+  char *own_read;        /* the event our own receipt names, or NULL */
 
   gint64 users_default;  /* m.room.power_levels users_default */
   gboolean at_start;     /* the timeline model holds the room's very first event */
@@ -38,6 +40,8 @@ struct _TactRoom
   guint stored_external_count;
   gboolean members_complete; /* the full member list (GET /state) has been applied */
   gint64 last_ts;
+  guint notification_count;  /* unread_notifications, as last known */
+  guint highlight_count;
 };
 
 G_DEFINE_FINAL_TYPE (TactRoom, tact_room, G_TYPE_OBJECT)
@@ -51,10 +55,18 @@ enum {
   PROP_LAST_TS,
   PROP_TYPING,
   PROP_AT_START,
+  PROP_NOTIFICATION_COUNT,
+  PROP_HIGHLIGHT_COUNT,
   N_PROPS
 };
 
+enum {
+  SIGNAL_RECEIPTS_CHANGED,
+  N_SIGNALS
+};
+
 static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
 
 static const char *
 server_of (const char *user_id)
@@ -80,6 +92,8 @@ tact_room_finalize (GObject *object)
   g_clear_object (&self->member_list);
   g_clear_pointer (&self->power_users, json_object_unref);
   g_clear_pointer (&self->typing, g_strfreev);
+  g_clear_pointer (&self->receipts, g_hash_table_unref);
+  g_free (self->own_read);
   g_clear_pointer (&self->event_ids, g_hash_table_unref);
   g_clear_object (&self->timeline);
 
@@ -100,6 +114,8 @@ tact_room_get_property (GObject *object, guint prop_id, GValue *value, GParamSpe
     case PROP_LAST_TS: g_value_set_int64 (value, self->last_ts); break;
     case PROP_TYPING: g_value_set_boxed (value, self->typing); break;
     case PROP_AT_START: g_value_set_boolean (value, self->at_start); break;
+    case PROP_NOTIFICATION_COUNT: g_value_set_uint (value, self->notification_count); break;
+    case PROP_HIGHLIGHT_COUNT: g_value_set_uint (value, self->highlight_count); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -122,7 +138,22 @@ tact_room_class_init (TactRoomClass *klass)
   properties[PROP_TYPING] = g_param_spec_boxed ("typing", NULL, NULL, G_TYPE_STRV, flags);
   /* TRUE once the timeline holds the room's first event: nothing older to load. */
   properties[PROP_AT_START] = g_param_spec_boolean ("at-start", NULL, NULL, FALSE, flags);
+  /* unread_notifications: messages that notify since our read receipt, and those of them
+   * that highlight (mention us). */
+  properties[PROP_NOTIFICATION_COUNT] = g_param_spec_uint ("notification-count", NULL, NULL,
+                                                           0, G_MAXUINT, 0, flags);
+  properties[PROP_HIGHLIGHT_COUNT] = g_param_spec_uint ("highlight-count", NULL, NULL,
+                                                        0, G_MAXUINT, 0, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * TactRoom::receipts-changed:
+   *
+   * Another member's read receipt moved (tact_room_get_read_receipts()).
+   */
+  signals[SIGNAL_RECEIPTS_CHANGED] =
+    g_signal_new ("receipts-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -131,6 +162,7 @@ tact_room_init (TactRoom *self)
   self->members = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->member_list = g_list_store_new (TACT_TYPE_MEMBER);
   self->typing = g_new0 (char *, 1);
+  self->receipts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->event_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->timeline = g_list_store_new (TACT_TYPE_MESSAGE);
   self->membership = g_strdup ("join");
@@ -216,6 +248,81 @@ tact_room_set_typing (TactRoom *self, const char * const *user_ids)
   g_strfreev (self->typing);
   self->typing = g_steal_pointer (&typing);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TYPING]);
+}
+
+guint tact_room_get_notification_count (TactRoom *self) { return self->notification_count; }
+guint tact_room_get_highlight_count (TactRoom *self) { return self->highlight_count; }
+GHashTable *tact_room_get_read_receipts (TactRoom *self) { return self->receipts; }
+const char *tact_room_get_own_read_event (TactRoom *self) { return self->own_read; }
+
+const char *
+tact_room_get_read_receipt (TactRoom *self, const char *user_id)
+{
+  return user_id ? g_hash_table_lookup (self->receipts, user_id) : NULL;
+}
+
+char **
+tact_room_dup_read_by (TactRoom *self, const char *event_id)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  GHashTableIter iter;
+  const char *user_id, *read;
+
+  g_hash_table_iter_init (&iter, self->receipts);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &user_id, (gpointer *) &read))
+    if (g_strcmp0 (read, event_id) == 0)
+      g_strv_builder_add (builder, user_id);
+  return g_strv_builder_end (builder);
+}
+
+const char *
+tact_room_get_newest_event_id (TactRoom *self)
+{
+  for (guint i = g_list_model_get_n_items (G_LIST_MODEL (self->timeline)); i > 0; i--)
+    {
+      g_autoptr(TactMessage) message = g_list_model_get_item (G_LIST_MODEL (self->timeline), i - 1);
+      /* The model holds a reference: the string outlives this one. */
+      if (tact_message_get_event_id (message))
+        return tact_message_get_event_id (message);
+    }
+  return NULL;
+}
+
+static void
+set_count (TactRoom *self, guint *field, gint value, GParamSpec *pspec)
+{
+  if (value < 0 || *field == (guint) value)
+    return;
+  *field = (guint) value;
+  g_object_notify_by_pspec (G_OBJECT (self), pspec);
+}
+
+void
+tact_room_set_unread_counts (TactRoom *self, gint notifications, gint highlights)
+{
+  set_count (self, &self->notification_count, notifications, properties[PROP_NOTIFICATION_COUNT]);
+  set_count (self, &self->highlight_count, highlights, properties[PROP_HIGHLIGHT_COUNT]);
+}
+
+void
+tact_room_apply_receipt (TactRoom *self, const char *user_id, const char *event_id,
+                         const char *receipt_type, const char *thread_id)
+{
+  if (!user_id || !event_id || (thread_id && g_strcmp0 (thread_id, "main") != 0))
+    return;
+  if (g_strcmp0 (receipt_type, "m.read") != 0 && g_strcmp0 (receipt_type, "m.read.private") != 0)
+    return;
+  if (g_strcmp0 (user_id, self->own_user_id) == 0)
+    {
+      g_free (self->own_read);
+      self->own_read = g_strdup (event_id);
+      return;
+    }
+  if (g_strcmp0 (receipt_type, "m.read") != 0
+      || g_strcmp0 (g_hash_table_lookup (self->receipts, user_id), event_id) == 0)
+    return;
+  g_hash_table_replace (self->receipts, g_strdup (user_id), g_strdup (event_id));
+  g_signal_emit (self, signals[SIGNAL_RECEIPTS_CHANGED], 0);
 }
 
 guint
@@ -326,6 +433,7 @@ tact_room_apply_store_row (TactRoom *self, const TactStoreRoom *row)
   self->stored_member_count = row->member_count;
   self->stored_external_count = row->external_count;
   self->last_ts = row->last_ts;
+  tact_room_set_unread_counts (self, (gint) row->notification_count, (gint) row->highlight_count);
   notify_audience (self);
 }
 
@@ -343,6 +451,8 @@ tact_room_to_store_row (TactRoom *self)
   row->external_count = tact_room_get_external_count (self);
   row->prev_batch = g_strdup (self->prev_batch);
   row->last_ts = self->last_ts;
+  row->notification_count = self->notification_count;
+  row->highlight_count = self->highlight_count;
   return row;
 }
 
@@ -684,6 +794,20 @@ tact_room_prepend_events (TactRoom *self, GPtrArray *events)
   return insert_messages (self, 0, messages);
 }
 
+/* A timeline entry for a stored row (history or an outbox echo); a FAILED echo carries the
+ * server's reason, read back from the outbox. */
+static TactMessage *
+message_for_row (TactRoom *self, const TactStoreEvent *row)
+{
+  TactMessage *message = tact_message_new (row->event_id, row->txn_id, row->sender,
+                                           tact_room_get_member_name (self, row->sender),
+                                           row->body, row->ts, row->send_state);
+
+  if (row->send_state == TACT_SEND_STATE_FAILED)
+    tact_message_mark_failed (message, row->error);
+  return message;
+}
+
 guint
 tact_room_prepend_stored (TactRoom *self, GPtrArray *rows)
 {
@@ -699,9 +823,7 @@ tact_room_prepend_stored (TactRoom *self, GPtrArray *rows)
         continue;
       if (find_own_echo (self, row->sender, row->txn_id))
         continue;
-      g_ptr_array_add (messages, tact_message_new (row->event_id, row->txn_id, row->sender,
-                                                   tact_room_get_member_name (self, row->sender),
-                                                   row->body, row->ts, row->send_state));
+      g_ptr_array_add (messages, message_for_row (self, row));
     }
   return insert_messages (self, 0, messages);
 }
@@ -732,10 +854,47 @@ tact_room_add_stored (TactRoom *self, const TactStoreEvent *row)
     return;
   if (!row->event_id && find_own_echo (self, row->sender, row->txn_id))
     return;
-  message = tact_message_new (row->event_id, row->txn_id, row->sender,
-                              tact_room_get_member_name (self, row->sender),
-                              row->body, row->ts, row->send_state);
+  message = message_for_row (self, row);
   tact_room_append_message (self, message);
+}
+
+guint
+tact_room_trim_timeline (TactRoom *self, guint keep)
+{
+  GListModel *timeline = G_LIST_MODEL (self->timeline);
+  guint n = g_list_model_get_n_items (timeline);
+  guint excess = n > keep ? n - keep : 0;
+  guint position = 0, dropped = 0;
+
+  /* From the oldest end; a run of droppable messages goes in one splice (one items-changed). */
+  while (dropped < excess && position < g_list_model_get_n_items (timeline))
+    {
+      guint run = 0;
+
+      for (;;)
+        {
+          g_autoptr(TactMessage) message = NULL;
+
+          if (dropped + run >= excess || position + run >= g_list_model_get_n_items (timeline))
+            break;
+          message = g_list_model_get_item (timeline, position + run);
+          if (tact_message_get_send_state (message) != TACT_SEND_STATE_SENT)
+            break;
+          if (tact_message_get_event_id (message))
+            g_hash_table_remove (self->event_ids, tact_message_get_event_id (message));
+          run++;
+        }
+      if (run > 0)
+        {
+          g_list_store_splice (self->timeline, position, run, NULL, 0);
+          dropped += run;
+        }
+      else
+        position++;   /* an echo waiting to be sent or retried: kept in place */
+    }
+  if (dropped > 0)
+    tact_room_set_at_start (self, FALSE);
+  return dropped;
 }
 
 void

@@ -39,6 +39,21 @@ gint64        tact_room_get_power_level   (TactRoom *self, const char *user_id);
 const char * const *tact_room_get_typing  (TactRoom *self);
 /* TRUE once the timeline model holds the room's first event ("at-start" property). */
 gboolean      tact_room_get_at_start      (TactRoom *self);
+/* The sync's unread_notifications ("notification-count", "highlight-count" properties), kept
+ * in the store; 0 once we have read the newest message (tact_session_mark_read_async). */
+guint         tact_room_get_notification_count (TactRoom *self);
+guint         tact_room_get_highlight_count    (TactRoom *self);
+/* Read receipts (m.read, unthreaded or "main") of the other members: user id -> the event id
+ * each has read up to. Borrowed; changes emit TactRoom::receipts-changed. In memory only: a
+ * run learns them from its syncs. */
+GHashTable   *tact_room_get_read_receipts      (TactRoom *self);
+const char   *tact_room_get_read_receipt       (TactRoom *self, const char *user_id);
+/* The other members whose receipt is at event_id (NULL-terminated; free with g_strfreev). */
+char        **tact_room_dup_read_by            (TactRoom *self, const char *event_id);
+/* The event our own receipt points at, or NULL. */
+const char   *tact_room_get_own_read_event     (TactRoom *self);
+/* The newest message in the timeline that has an event id (what "mark read" names), or NULL. */
+const char   *tact_room_get_newest_event_id    (TactRoom *self);
 /* What the guard needs to know about the audience of this room. */
 void          tact_room_describe_audience (TactRoom *self, TactOutgoing *outgoing);
 
@@ -74,10 +89,19 @@ TactMessage  *tact_room_find_by_txn       (TactRoom *self, const char *txn_id);
 void          tact_room_confirm_sent      (TactRoom *self, const char *txn_id, const char *event_id);
 const char   *tact_room_get_prev_batch    (TactRoom *self);
 void          tact_room_clear_prev_batch  (TactRoom *self);
+/* Bounds the timeline model to its newest @keep messages: older ones that the server has (SENT)
+ * are dropped, with their event ids (the store keeps them; back-pagination reads them back
+ * from it first). Pending and failed echoes always stay. Returns how many were dropped. */
+guint         tact_room_trim_timeline     (TactRoom *self, guint keep);
 /* Empties the timeline model and forgets which event ids it held (before a reload). */
 void          tact_room_reset_timeline    (TactRoom *self);
 void          tact_room_set_at_start      (TactRoom *self, gboolean at_start);
 void          tact_room_set_typing        (TactRoom *self, const char * const *user_ids);
+/* unread_notifications from a sync (-1: absent, kept). */
+void          tact_room_set_unread_counts (TactRoom *self, gint notifications, gint highlights);
+/* A receipt from an m.receipt event: only m.read / m.read.private, unthreaded or "main". */
+void          tact_room_apply_receipt     (TactRoom *self, const char *user_id, const char *event_id,
+                                           const char *receipt_type, const char *thread_id);
 gboolean      tact_room_has_event         (TactRoom *self, const char *event_id);
 gint64        tact_room_get_oldest_ts     (TactRoom *self);
 /* Inserts events (oldest first) before the message with before_event_id (at the end if NULL or

@@ -7,6 +7,10 @@ G_BEGIN_DECLS
 
 /* Multiplies every retry delay (send backoff, Retry-After, sync backoff); tests use < 1. */
 void  tact_session_set_retry_scale        (TactSession *self, double scale);
+/* The wait before a transiently failed send is tried again (unscaled), in ms: a 429's
+ * retry_after_ms or Retry-After (seconds or HTTP date) up to one hour, else the backoff
+ * 1, 2, 5, 10, 30 s by the number of attempts so far. */
+guint tact_session_send_retry_delay_ms    (const GError *error, guint attempts);
 /* $XDG_DATA_HOME/tact/outbox-media/<txnId>: the copy of a file waiting in the outbox. */
 char *tact_session_dup_outbox_media_path  (const char *txn_id);
 

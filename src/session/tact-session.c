@@ -17,6 +17,9 @@
 
 #define SYNC_TIMEOUT_MS 30000
 #define TIMELINE_PAGE 100
+/* A room that is not open keeps only its newest messages in memory (the store has the rest):
+ * a huge sync cannot make the models grow without bound. */
+#define TIMELINE_WINDOW TIMELINE_PAGE
 /* A limited sync's gap is filled with at most this many /messages pages of GAP_PAGE events. */
 #define GAP_PAGES 5
 #define GAP_PAGE 50
@@ -32,6 +35,9 @@ G_DEFINE_QUARK (tact-session-error-quark, tact_session_error)
 static const guint sync_backoff_s[] = { 1, 5, 10, 20, 30 };
 /* Backoff of a send that failed transiently without a server-given delay, in seconds. */
 static const guint send_backoff_s[] = { 1, 2, 5, 10, 30 };
+/* The longest server-given wait (429 retry_after_ms or Retry-After) that is honoured as is: a
+ * server asking for longer is waited for this long, then asked again (docs/outbox.md). */
+#define MAX_RETRY_AFTER_MS (60 * 60 * 1000)
 
 typedef struct {
   TactOutboxEntry *entry;     /* owned */
@@ -56,6 +62,7 @@ struct _TactSession
   TactProfile      *profile;
   GListStore       *rooms;        /* TactRoom, joined and invited */
   GHashTable       *room_index;   /* room id -> TactRoom (borrowed from rooms or left) */
+  TactRoom         *open_room;    /* the room the user is looking at, or NULL */
   GHashTable       *queues;       /* room id -> RoomQueue */
   GCancellable     *cancellable;  /* cancelled by stop */
   GPtrArray        *idle_waiters; /* GTask* waiting for an empty outbox */
@@ -113,6 +120,18 @@ void
 tact_session_set_retry_scale (TactSession *self, double scale)
 {
   self->retry_scale = scale > 0 ? scale : 1.0;
+}
+
+guint
+tact_session_send_retry_delay_ms (const GError *error, guint attempts)
+{
+  gint64 retry_ms = tact_matrix_error_get_retry_after_ms (error);
+
+  /* The server's word (429: retry_after_ms from the body, else the Retry-After header in
+   * seconds or as an HTTP date, both parsed by src/matrix), up to an hour; else the backoff. */
+  if (retry_ms >= 0)
+    return (guint) MIN (retry_ms, MAX_RETRY_AFTER_MS);
+  return send_backoff_s[MIN (attempts, G_N_ELEMENTS (send_backoff_s) - 1)] * 1000;
 }
 
 char *
@@ -174,6 +193,7 @@ tact_session_dispose (GObject *object)
   tact_session_stop (self);
   g_clear_pointer (&self->queues, g_hash_table_unref);
   g_clear_pointer (&self->room_index, g_hash_table_unref);
+  g_clear_object (&self->open_room);
   g_clear_object (&self->rooms);
   g_clear_object (&self->client);
   g_clear_object (&self->store);
@@ -340,6 +360,33 @@ ensure_room (TactSession *self, const char *room_id, gboolean *created)
   return room;
 }
 
+/* A room that is not open is bounded to its newest TIMELINE_WINDOW messages. */
+static void
+bound_timeline (TactSession *self, TactRoom *room)
+{
+  if (room != self->open_room)
+    tact_room_trim_timeline (room, TIMELINE_WINDOW);
+}
+
+void
+tact_session_set_open_room (TactSession *self, TactRoom *room)
+{
+  g_autoptr(TactRoom) previous = NULL;
+
+  g_return_if_fail (TACT_IS_SESSION (self));
+  g_return_if_fail (room == NULL || TACT_IS_ROOM (room));
+
+  if (self->open_room == room)
+    return;
+  previous = g_steal_pointer (&self->open_room);
+  self->open_room = room ? g_object_ref (room) : NULL;
+  /* What was scrolled back into stays in the store: the closed room goes back to its window. */
+  if (previous)
+    bound_timeline (self, previous);
+}
+
+TactRoom *tact_session_get_open_room (TactSession *self) { return self->open_room; }
+
 /* Keeps the list model in step with membership: joined and invited rooms are listed. */
 static void
 sync_room_listing (TactSession *self, TactRoom *room)
@@ -491,18 +538,25 @@ retry_send_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* The echo of a queued item: its own (a send of this run) or the timeline's (resumed). */
+static TactMessage *
+item_echo (TactSession *self, RoomQueue *queue, OutboxItem *item)
+{
+  TactRoom *room;
+
+  if (item->echo)
+    return item->echo;
+  room = tact_session_lookup_room (self, queue->room_id);
+  return room ? tact_room_find_by_txn (room, item->entry->txn_id) : NULL;
+}
+
 /* The server refused a send (or its file): kept FAILED for the user to retry or discard. */
 static void
 mark_failed (TactSession *self, RoomQueue *queue, OutboxItem *item, const char *reason)
 {
-  TactMessage *echo = item->echo;
+  TactMessage *echo = item_echo (self, queue, item);
   TactOutboxEntry *kept = tact_outbox_entry_copy (item->entry);
 
-  if (!echo)
-    {
-      TactRoom *room = tact_session_lookup_room (self, queue->room_id);
-      echo = room ? tact_room_find_by_txn (room, item->entry->txn_id) : NULL;
-    }
   if (echo)
     tact_message_mark_failed (echo, reason);
   kept->state = TACT_SEND_STATE_FAILED;
@@ -579,17 +633,13 @@ send_failed (TactSession *self, SendState *state_in, const GError *error)
     }
   if (tact_matrix_error_is_transient (error))
     {
-      gint64 retry_ms = tact_matrix_error_get_retry_after_ms (error);
-      guint step = MIN (queue->attempts, G_N_ELEMENTS (send_backoff_s) - 1);
+      guint retry_ms = scaled_ms (self, tact_session_send_retry_delay_ms (error, queue->attempts));
 
-      if (retry_ms < 0)
-        retry_ms = send_backoff_s[step] * 1000;
-      retry_ms = scaled_ms (self, (guint) MIN (retry_ms, 60000));
       queue->attempts++;
-      g_debug ("Send failed transiently (%s); retrying in %" G_GINT64_FORMAT " ms", error->message, retry_ms);
+      g_debug ("Send failed transiently (%s); retrying in %u ms", error->message, retry_ms);
       tact_store_outbox_update_async (self->store, item->entry->txn_id, TACT_SEND_STATE_PENDING,
                                       NULL, NULL, NULL, outbox_updated_cb, NULL);
-      queue->retry_source = g_timeout_add_full (G_PRIORITY_DEFAULT, (guint) retry_ms,
+      queue->retry_source = g_timeout_add_full (G_PRIORITY_DEFAULT, retry_ms,
                                                 retry_send_cb, g_steal_pointer (&state),
                                                 (GDestroyNotify) send_state_free);
       return;
@@ -605,6 +655,16 @@ send_failed (TactSession *self, SendState *state_in, const GError *error)
 }
 
 /* ---- Media: local copy -> upload -> the event with the mxc URI, same txnId ---------- */
+
+/* The upload's progress, called on the main context the upload was started from. */
+static void
+upload_progress_cb (goffset bytes_done, goffset bytes_total, gpointer user_data)
+{
+  TactMessage *echo = user_data;
+
+  if (bytes_total > 0)
+    tact_message_set_progress (echo, (double) bytes_done / (double) bytes_total);
+}
 
 static void
 upload_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
@@ -626,6 +686,11 @@ upload_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
 
+  {
+    TactMessage *echo = item_echo (self, queue, item);
+    if (echo)
+      tact_message_set_progress (echo, 1.0);
+  }
   /* The event replaces the private local path with the server's URI; the txnId stays. */
   content = json_from_string (item->entry->content_json, NULL);
   json_object_remove_member (json_node_get_object (content), LOCAL_PATH_KEY);
@@ -635,7 +700,6 @@ upload_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   tact_matrix_client_send_async (self->client, item->entry->room_id, item->entry->type,
                                  item->entry->txn_id, json_node_get_object (content),
                                  self->cancellable, send_done_cb, g_steal_pointer (&state));
-  (void) queue;
 }
 
 static void
@@ -648,6 +712,7 @@ file_loaded_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GBytes) data = NULL;
   g_autoptr(JsonNode) content = NULL;
   JsonObject *info;
+  TactMessage *echo;
   const char *mime = NULL;
   const char *name;
 
@@ -669,8 +734,15 @@ file_loaded_cb (GObject *source, GAsyncResult *result, gpointer user_data)
          ? json_object_get_object_member (json_node_get_object (content), "info") : NULL;
   if (info)
     mime = json_object_get_string_member_with_default (info, "mimetype", NULL);
-  tact_matrix_client_upload_async (self->client, data, mime ? mime : "application/octet-stream",
-                                   name, self->cancellable, upload_done_cb, g_steal_pointer (&state));
+  echo = item_echo (self, state->queue, item);
+  if (echo)
+    tact_message_set_progress (echo, 0.0);   /* every attempt uploads the whole file again */
+  tact_matrix_client_upload_with_progress_async (self->client, data,
+                                                 mime ? mime : "application/octet-stream", name,
+                                                 echo ? upload_progress_cb : NULL,
+                                                 echo ? g_object_ref (echo) : NULL, g_object_unref,
+                                                 self->cancellable, upload_done_cb,
+                                                 g_steal_pointer (&state));
 }
 
 static void
@@ -1249,6 +1321,7 @@ timeline_loaded_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       if (!duplicate)
         tact_room_append_message (op->room, message);
     }
+  bound_timeline (op->session, op->room);
 }
 
 void
@@ -1779,6 +1852,7 @@ gap_finish (SaveState *state, Gap *gap)
           g_ptr_array_insert (state->events, (gint) state->n_gap_events++, store_event_from (event));
       }
     tact_room_insert_events (gap->room, gap->anchor, ordered);
+    bound_timeline (state->session, gap->room);
   }
   gap_free (g_queue_pop_head (&state->gaps));
   fill_next_gap (state);
@@ -1804,6 +1878,10 @@ fill_next_gap (SaveState *state)
     }
   tact_store_save_sync_async (self->store, state->next_batch, state->rooms, state->events,
                               self->cancellable, sync_saved_cb, state);
+  /* The store took its own copies: ours (the serialised events of a whole batch) go now,
+   * not after the save, so they are not held twice while the worker writes. */
+  g_clear_pointer (&state->rooms, g_ptr_array_unref);
+  g_clear_pointer (&state->events, g_ptr_array_unref);
 }
 
 static void
@@ -1867,8 +1945,6 @@ process_sync (TactSession *self, TactSyncResponse *response, GTask *done)
         {
           TactEvent *event = g_ptr_array_index (sync_room->state, j);
           tact_room_apply_state (room, event);
-          if (event_is_storable (event))
-            g_ptr_array_add (events, store_event_from (event));
         }
       tact_room_set_summary_counts (room, sync_room->joined_member_count,
                                     sync_room->invited_member_count);
@@ -1892,17 +1968,20 @@ process_sync (TactSession *self, TactSyncResponse *response, GTask *done)
           g_queue_push_tail (&state->gaps, gap);
         }
       for (guint j = 0; j < sync_room->timeline->len; j++)
+        tact_room_add_event (room, g_ptr_array_index (sync_room->timeline, j));
+      tact_room_set_unread_counts (room, sync_room->notification_count, sync_room->highlight_count);
+      for (guint j = 0; j < sync_room->receipts->len; j++)
         {
-          TactEvent *event = g_ptr_array_index (sync_room->timeline, j);
-          tact_room_add_event (room, event);
-          if (event_is_storable (event))
-            g_ptr_array_add (events, store_event_from (event));
+          TactSyncReceipt *receipt = g_ptr_array_index (sync_room->receipts, j);
+          tact_room_apply_receipt (room, receipt->user_id, receipt->event_id,
+                                   receipt->receipt_type, receipt->thread_id);
         }
       /* The back-pagination token: the oldest position known. Gaps are filled above. */
       if (created || (!tact_room_get_prev_batch (room) && !tact_room_get_at_start (room)))
         tact_room_set_prev_batch (room, sync_room->prev_batch);
       if (created)
         tact_room_set_timeline_loaded (room, FALSE);
+      bound_timeline (self, room);
       ensure_full_members (self, room);
       sync_room_listing (self, room);
     }
@@ -1926,16 +2005,35 @@ process_sync (TactSession *self, TactSyncResponse *response, GTask *done)
 
       tact_room_set_membership (room, "leave");
       for (guint j = 0; j < sync_room->timeline->len; j++)
-        {
-          TactEvent *event = g_ptr_array_index (sync_room->timeline, j);
-          tact_room_add_event (room, event);
-          if (event_is_storable (event))
-            g_ptr_array_add (events, store_event_from (event));
-        }
+        tact_room_add_event (room, g_ptr_array_index (sync_room->timeline, j));
+      bound_timeline (self, room);
       sync_room_listing (self, room);
     }
 
   apply_direct_rooms (self, response->account_data);
+
+  /* The rows to store, in one pass after the models: what lives on (timeline messages) and
+   * what goes once saved (a whole batch of serialised events) are not interleaved in the
+   * heap, so freeing the rows gives the memory back instead of leaving every page partly
+   * used (docs/database.md, "Measured"). Same order as before: per room, state, then timeline. */
+  {
+    GPtrArray *groups[] = { response->joined, response->left };
+
+    for (guint g = 0; g < G_N_ELEMENTS (groups); g++)
+      for (guint i = 0; i < groups[g]->len; i++)
+        {
+          TactSyncRoom *sync_room = g_ptr_array_index (groups[g], i);
+          GPtrArray *sections[] = { g == 0 ? sync_room->state : NULL, sync_room->timeline };
+
+          for (guint k = 0; k < G_N_ELEMENTS (sections); k++)
+            for (guint j = 0; sections[k] && j < sections[k]->len; j++)
+              {
+                TactEvent *event = g_ptr_array_index (sections[k], j);
+                if (event_is_storable (event))
+                  g_ptr_array_add (events, store_event_from (event));
+              }
+        }
+  }
 
   /* Rooms touched by this batch are written with it. */
   {
@@ -2309,6 +2407,85 @@ tact_session_stop (TactSession *self)
     }
   if (self->state != TACT_SYNC_STATE_LOGGED_OUT)
     set_state (self, TACT_SYNC_STATE_STOPPED);
+}
+
+/* ---- Read receipts ------------------------------------------------------------ */
+
+typedef struct {
+  TactSession *session;   /* owned ref */
+  TactRoom    *room;      /* owned ref */
+  char        *event_id;  /* owned: what the receipt names */
+} MarkReadState;
+
+static void
+mark_read_state_free (MarkReadState *state)
+{
+  g_clear_object (&state->session);
+  g_clear_object (&state->room);
+  g_free (state->event_id);
+  g_free (state);
+}
+
+static void
+receipt_sent_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  MarkReadState *state = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!tact_matrix_client_send_receipt_finish (TACT_MATRIX_CLIENT (source), result, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  tact_room_apply_receipt (state->room, tact_session_get_user_id (state->session), state->event_id,
+                           "m.read", NULL);
+  /* Read up to the newest: nothing is unread until a sync says otherwise. */
+  if (g_strcmp0 (state->event_id, tact_room_get_newest_event_id (state->room)) == 0)
+    {
+      tact_room_set_unread_counts (state->room, 0, 0);
+      save_room_row (state->session, state->room);
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+tact_session_mark_read_async (TactSession *self, TactRoom *room, const char *event_id,
+                              GCancellable *cancellable, GAsyncReadyCallback callback,
+                              gpointer user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  MarkReadState *state;
+
+  g_return_if_fail (TACT_IS_SESSION (self));
+  g_return_if_fail (TACT_IS_ROOM (room));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, tact_session_mark_read_async);
+  if (!event_id)
+    event_id = tact_room_get_newest_event_id (room);
+  /* Nothing to read, or already read there and nothing unread: no request. */
+  if (!event_id || (g_strcmp0 (event_id, tact_room_get_own_read_event (room)) == 0
+                    && tact_room_get_notification_count (room) == 0))
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  state = g_new0 (MarkReadState, 1);
+  state->session = g_object_ref (self);
+  state->room = g_object_ref (room);
+  state->event_id = g_strdup (event_id);
+  g_task_set_task_data (task, state, (GDestroyNotify) mark_read_state_free);
+  tact_matrix_client_send_receipt_async (self->client, tact_room_get_id (room), "m.read",
+                                         state->event_id, cancellable, receipt_sent_cb,
+                                         g_steal_pointer (&task));
+}
+
+gboolean
+tact_session_mark_read_finish (TactSession *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /* ---- Room workflows --------------------------------------------------------- */

@@ -59,6 +59,12 @@ const GError     *tact_session_get_sync_error (TactSession *self);
 /* Element type TactRoom: joined and invited rooms. */
 GListModel       *tact_session_get_rooms      (TactSession *self);
 TactRoom         *tact_session_lookup_room    (TactSession *self, const char *room_id);
+/* The room the user is looking at (NULL: none). Every other room keeps only its newest 100
+ * messages in its timeline model (the store has all of them; back-pagination reads older ones
+ * back from it first); the open room keeps what it is given and scrolled back into, until
+ * another room is opened. */
+void              tact_session_set_open_room  (TactSession *self, TactRoom *room);
+TactRoom         *tact_session_get_open_room  (TactSession *self);
 /* Loads a room's stored history into its timeline once (async; the model fills in). */
 void              tact_session_load_timeline  (TactSession *self, TactRoom *room);
 
@@ -68,6 +74,15 @@ void              tact_session_load_timeline  (TactSession *self, TactRoom *room
 void   tact_session_load_older_async  (TactSession *self, TactRoom *room, GCancellable *cancellable,
                                        GAsyncReadyCallback callback, gpointer user_data);
 gssize tact_session_load_older_finish (TactSession *self, GAsyncResult *result, GError **error);
+
+/* Sends our read receipt (m.read) for event_id, or for the room's newest message when NULL:
+ * POST /rooms/{roomId}/receipt/m.read/{eventId}. Once it is accepted for the newest message,
+ * the room's notification and highlight counts are 0 (and saved) until a sync brings more.
+ * Nothing is sent when that event is already our receipt and nothing is unread. */
+void     tact_session_mark_read_async  (TactSession *self, TactRoom *room, const char *event_id,
+                                        GCancellable *cancellable, GAsyncReadyCallback callback,
+                                        gpointer user_data);
+gboolean tact_session_mark_read_finish (TactSession *self, GAsyncResult *result, GError **error);
 
 /* The guard's verdict on text about to be sent to room. Pure and fast: call it on every keystroke. */
 TactVerdict      *tact_session_check_text     (TactSession *self, TactRoom *room, const char *text);

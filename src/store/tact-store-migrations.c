@@ -171,11 +171,26 @@ migrate_to_4 (sqlite3 *db, GError **error)
   return tact_store_exec (db, sql, error);
 }
 
+/* ---- Version 5: unread counts per room ------------------------------------------ */
+
+static gboolean
+migrate_to_5 (sqlite3 *db, GError **error)
+{
+  /* The sync's unread_notifications, so the room list shows them before the first sync of
+   * a run. ADD COLUMN with a constant default works on SQLite 3.15; existing rows get 0. */
+  static const char sql[] =
+    "ALTER TABLE rooms ADD COLUMN notification_count INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE rooms ADD COLUMN highlight_count INTEGER NOT NULL DEFAULT 0;";
+
+  return tact_store_exec (db, sql, error);
+}
+
 static const MigrationStep steps[] = {
   { 1, "rooms, events, outbox, meta, audit", migrate_to_1 },
   { 2, "full-text search (FTS4, CJK bigrams)", migrate_to_2 },
   { 3, "time index for search", migrate_to_3 },
   { 4, "incremental full-text index merges", migrate_to_4 },
+  { 5, "unread counts per room", migrate_to_5 },
 };
 
 guint

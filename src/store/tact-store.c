@@ -581,9 +581,11 @@ worker_save_sync (Worker *worker, SaveSyncData *data, GError **error)
   /* No UPSERT before SQLite 3.24: INSERT OR REPLACE, keeping the newest last_ts. */
   if (!prepare (db,
                 "INSERT OR REPLACE INTO rooms (room_id, name, topic, membership, is_direct,"
-                "  member_count, external_count, prev_batch, last_ts)"
+                "  member_count, external_count, prev_batch, last_ts, notification_count,"
+                "  highlight_count)"
                 " VALUES (?1, ?2, ?3, COALESCE (?4, 'join'), ?5, ?6, ?7, ?8,"
-                "  MAX (?9, COALESCE ((SELECT last_ts FROM rooms WHERE room_id = ?1), 0)))",
+                "  MAX (?9, COALESCE ((SELECT last_ts FROM rooms WHERE room_id = ?1), 0)),"
+                "  ?10, ?11)",
                 &room_stmt, error) ||
       /* Not INSERT OR IGNORE: that would also silently drop rows violating NOT NULL. OR FAIL
        * still fails on them (one row: nothing half-written), without a statement journal. */
@@ -621,6 +623,8 @@ worker_save_sync (Worker *worker, SaveSyncData *data, GError **error)
       sqlite3_bind_int64 (room_stmt, 7, room->external_count);
       bind_text (room_stmt, 8, room->prev_batch);
       sqlite3_bind_int64 (room_stmt, 9, room->last_ts);
+      sqlite3_bind_int64 (room_stmt, 10, room->notification_count);
+      sqlite3_bind_int64 (room_stmt, 11, room->highlight_count);
       if (!step_done (db, room_stmt, "Could not save a room", error))
         return rollback (db);
     }
@@ -732,7 +736,7 @@ worker_list_rooms (Worker *worker, GError **error)
 
   if (!prepare (worker->db,
                 "SELECT room_id, name, topic, membership, is_direct, member_count,"
-                "  external_count, prev_batch, last_ts"
+                "  external_count, prev_batch, last_ts, notification_count, highlight_count"
                 " FROM rooms ORDER BY last_ts DESC, room_id",
                 &stmt, error))
     return NULL;
@@ -750,6 +754,8 @@ worker_list_rooms (Worker *worker, GError **error)
       room->external_count = (guint) sqlite3_column_int64 (stmt, 6);
       room->prev_batch = column_dup (stmt, 7);
       room->last_ts = sqlite3_column_int64 (stmt, 8);
+      room->notification_count = (guint) sqlite3_column_int64 (stmt, 9);
+      room->highlight_count = (guint) sqlite3_column_int64 (stmt, 10);
       g_ptr_array_add (rooms, room);
     }
   if (rc != SQLITE_DONE)
@@ -834,12 +840,12 @@ worker_load_timeline (Worker *worker, TimelineData *data, GError **error)
   if (!prepare (worker->db,
                 "SELECT * FROM ("
                 "  SELECT 0 AS echo, room_id, event_id, txn_id, sender, type, state_key, ts,"
-                "    body, json, 'sent' AS state, id AS ord"
+                "    body, json, 'sent' AS state, id AS ord, NULL AS error"
                 "  FROM events WHERE room_id = ?1 AND (?2 = 0 OR ts < ?2)"
                 "  UNION ALL"
                 "  SELECT 1, room_id, event_id, txn_id,"
                 "    (SELECT value FROM meta WHERE key = 'user_id'), type, NULL, created,"
-                "    NULL, content_json, state, rowid"
+                "    NULL, content_json, state, rowid, error"
                 "  FROM outbox o WHERE room_id = ?1 AND (?2 = 0 OR created < ?2)"
                 "    AND (state != 'sent'"
                 "         OR NOT EXISTS (SELECT 1 FROM events e WHERE e.event_id = o.event_id))"
@@ -865,7 +871,11 @@ worker_load_timeline (Worker *worker, TimelineData *data, GError **error)
       event->ts = sqlite3_column_int64 (stmt, 7);
       event->send_state = send_state_from_string ((const char *) sqlite3_column_text (stmt, 10));
       if (echo)
-        fill_local_echo (event, (const char *) sqlite3_column_text (stmt, 9));
+        {
+          fill_local_echo (event, (const char *) sqlite3_column_text (stmt, 9));
+          /* A FAILED echo keeps the server's reason across restarts (outbox.error). */
+          event->error = column_dup (stmt, 12);
+        }
       else
         {
           event->body = column_dup (stmt, 8);

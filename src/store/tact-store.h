@@ -43,6 +43,9 @@ typedef struct {
   guint   external_count;  /* members from other servers */
   char   *prev_batch;      /* for back-pagination, may be NULL */
   gint64  last_ts;         /* ms of the newest event, 0 if none */
+  /* Appended later (schema version 4): the sync's unread_notifications, as last known. */
+  guint   notification_count;
+  guint   highlight_count;
 } TactStoreRoom;
 
 typedef struct {

@@ -13,6 +13,7 @@ struct _TactMessageRow
   GtkLabel  *time_label;
   GtkLabel  *body_label;
   GtkLabel  *status_label;
+  GtkProgressBar *upload_bar;
   GtkWidget *retry_button;
   GtkWidget *discard_button;
 
@@ -84,6 +85,21 @@ update_status (TactMessageRow *self)
   update_actions (self);
 }
 
+/* A file being sent shows how much of it is uploaded. */
+static void
+update_progress (TactMessageRow *self)
+{
+  double progress;
+
+  if (!self->message)
+    return;
+  progress = tact_message_get_progress (self->message);
+  gtk_progress_bar_set_fraction (self->upload_bar, progress);
+  gtk_widget_set_visible (GTK_WIDGET (self->upload_bar),
+                          tact_message_get_send_state (self->message) == TACT_SEND_STATE_PENDING
+                          && progress > 0.0 && progress < 1.0);
+}
+
 void
 tact_message_row_set_message (TactMessageRow *self, TactMessage *message)
 {
@@ -104,6 +120,7 @@ tact_message_row_set_message (TactMessageRow *self, TactMessage *message)
   gtk_label_set_text (self->time_label, time);
   gtk_label_set_text (self->body_label, tact_message_get_body (message));
   update_status (self);
+  update_progress (self);
 }
 
 static void
@@ -132,6 +149,7 @@ tact_message_row_class_init (TactMessageRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TactMessageRow, time_label);
   gtk_widget_class_bind_template_child (widget_class, TactMessageRow, body_label);
   gtk_widget_class_bind_template_child (widget_class, TactMessageRow, status_label);
+  gtk_widget_class_bind_template_child (widget_class, TactMessageRow, upload_bar);
   gtk_widget_class_bind_template_child (widget_class, TactMessageRow, retry_button);
   gtk_widget_class_bind_template_child (widget_class, TactMessageRow, discard_button);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
@@ -145,6 +163,8 @@ tact_message_row_init (TactMessageRow *self)
   self->message_signals = g_signal_group_new (TACT_TYPE_MESSAGE);
   g_signal_group_connect_swapped (self->message_signals, "notify::send-state", G_CALLBACK (update_status), self);
   g_signal_group_connect_swapped (self->message_signals, "notify::error", G_CALLBACK (update_status), self);
+  g_signal_group_connect_swapped (self->message_signals, "notify::progress", G_CALLBACK (update_progress), self);
+  g_signal_group_connect_swapped (self->message_signals, "notify::send-state", G_CALLBACK (update_progress), self);
 }
 
 GtkWidget *

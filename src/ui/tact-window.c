@@ -45,6 +45,7 @@ struct _TactWindow
   gulong          state_handler;
   gulong          logout_handler;
   guint           draft_source;   /* a pending draft save for `room` */
+  guint           read_source;    /* a pending "mark read" for `room` */
   GCancellable   *draft_cancellable;  /* the selected room's draft load */
 };
 
@@ -76,6 +77,24 @@ timeline_unbind_cb (GtkSignalListItemFactory *factory, GtkListItem *item, gpoint
 
 /* ---- Room list ---------------------------------------------------------------- */
 
+/* The unread count beside a room's name: hidden at 0, accented when a message mentions us. */
+static void
+update_unread_label (GtkLabel *label, GParamSpec *pspec, TactRoom *room)
+{
+  guint unread = tact_room_get_notification_count (room);
+  g_autofree char *text = g_strdup_printf ("%u", unread);
+  g_autofree char *tooltip = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u unread message",
+                                                           "%u unread messages", unread), unread);
+
+  gtk_label_set_text (label, text);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (label), tooltip);
+  gtk_widget_set_visible (GTK_WIDGET (label), unread > 0);
+  if (tact_room_get_highlight_count (room) > 0)
+    gtk_widget_add_css_class (GTK_WIDGET (label), "accent");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (label), "accent");
+}
+
 static GtkWidget *
 create_room_row (gpointer item, gpointer user_data)
 {
@@ -85,6 +104,7 @@ create_room_row (gpointer item, gpointer user_data)
   GtkWidget *label = gtk_label_new (NULL);
   GtkWidget *external = gtk_image_new_from_icon_name ("network-workgroup-symbolic");
   GtkWidget *invite = gtk_image_new_from_icon_name ("mail-unread-symbolic");
+  GtkWidget *unread = gtk_label_new (NULL);
 
   g_object_bind_property (room, "display-name", label, "label", G_BINDING_SYNC_CREATE);
   gtk_label_set_xalign (GTK_LABEL (label), 0);
@@ -94,7 +114,15 @@ create_room_row (gpointer item, gpointer user_data)
   gtk_widget_set_visible (external, tact_room_get_external_count (room) > 0);
   gtk_widget_set_tooltip_text (invite, _("Invitation"));
   gtk_widget_set_visible (invite, g_strcmp0 (tact_room_get_membership (room), "invite") == 0);
+  gtk_widget_add_css_class (unread, "caption");
+  gtk_widget_add_css_class (unread, "numeric");
+  update_unread_label (GTK_LABEL (unread), NULL, room);
+  g_signal_connect_object (room, "notify::notification-count", G_CALLBACK (update_unread_label),
+                           unread, G_CONNECT_SWAPPED);
+  g_signal_connect_object (room, "notify::highlight-count", G_CALLBACK (update_unread_label),
+                           unread, G_CONNECT_SWAPPED);
   gtk_box_append (GTK_BOX (box), label);
+  gtk_box_append (GTK_BOX (box), unread);
   gtk_box_append (GTK_BOX (box), external);
   gtk_box_append (GTK_BOX (box), invite);
   gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
@@ -167,11 +195,55 @@ scroll_to_end (TactWindow *self)
   gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment));
 }
 
+/* ---- Read receipts: the open room's newest message is read while the window is active ---- */
+
+static void
+marked_read_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!tact_session_mark_read_finish (TACT_SESSION (source), result, &error)
+      && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_message ("Could not send a read receipt: %s", error->message);
+}
+
+static gboolean
+mark_read_cb (gpointer user_data)
+{
+  TactWindow *self = user_data;
+
+  self->read_source = 0;
+  if (self->session && self->room && gtk_window_is_active (GTK_WINDOW (self))
+      && g_strcmp0 (tact_room_get_membership (self->room), "join") == 0)
+    tact_session_mark_read_async (self->session, self->room, NULL, self->cancellable,
+                                  marked_read_cb, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+/* Coalesced: a timeline load adds its rows one by one, and one receipt is enough. */
+static void
+schedule_mark_read (TactWindow *self)
+{
+  if (self->read_source == 0)
+    self->read_source = g_timeout_add (300, mark_read_cb, self);
+}
+
+/* Back to the window: what arrived meanwhile in the open room is read now. */
+static void
+window_active_cb (TactWindow *self, GParamSpec *pspec, gpointer user_data)
+{
+  if (gtk_window_is_active (GTK_WINDOW (self)))
+    schedule_mark_read (self);
+}
+
 static void
 timeline_items_changed_cb (GListModel *model, guint position, guint removed, guint added, TactWindow *self)
 {
   if (added > 0)
-    scroll_to_end (self);
+    {
+      scroll_to_end (self);
+      schedule_mark_read (self);
+    }
 }
 
 /* ---- Drafts: what is in the composer survives a crash or a restart ------------------ */
@@ -227,11 +299,14 @@ select_room (TactWindow *self, TactRoom *room)
   if (self->room == room)
     return;
   flush_draft (self);
+  g_clear_handle_id (&self->read_source, g_source_remove);
   g_cancellable_cancel (self->draft_cancellable);
   g_clear_object (&self->draft_cancellable);
   if (self->room)
     g_signal_handlers_disconnect_by_func (tact_room_get_timeline (self->room), timeline_items_changed_cb, self);
   g_set_object (&self->room, room);
+  if (self->session)
+    tact_session_set_open_room (self->session, room);   /* the others keep a bounded timeline */
   g_signal_group_set_target (self->room_signals, room);
   update_room_header (self);
   gtk_label_set_text (self->guard_hint, "");
@@ -256,6 +331,7 @@ select_room (TactWindow *self, TactRoom *room)
   gtk_list_view_set_model (self->timeline_view, GTK_SELECTION_MODEL (selection));
   g_object_unref (selection);
   g_signal_connect_object (timeline, "items-changed", G_CALLBACK (timeline_items_changed_cb), self, 0);
+  schedule_mark_read (self);
   gtk_stack_set_visible_child_name (self->room_stack, "room");
   gtk_widget_grab_focus (GTK_WIDGET (self->composer));
 
@@ -691,6 +767,7 @@ tact_window_dispose (GObject *object)
   TactWindow *self = TACT_WINDOW (object);
 
   flush_draft (self);
+  g_clear_handle_id (&self->read_source, g_source_remove);
   g_cancellable_cancel (self->draft_cancellable);
   g_clear_object (&self->draft_cancellable);
   g_cancellable_cancel (self->cancellable);
@@ -764,6 +841,7 @@ tact_window_init (TactWindow *self)
 
   self->cancellable = g_cancellable_new ();
   self->room_signals = g_signal_group_new (TACT_TYPE_ROOM);
+  g_signal_connect (self, "notify::is-active", G_CALLBACK (window_active_cb), NULL);
   g_signal_group_connect_swapped (self->room_signals, "notify::display-name", G_CALLBACK (room_changed_cb), self);
   g_signal_group_connect_swapped (self->room_signals, "notify::member-count", G_CALLBACK (room_changed_cb), self);
   g_signal_group_connect_swapped (self->room_signals, "notify::external-count", G_CALLBACK (room_changed_cb), self);

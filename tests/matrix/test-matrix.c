@@ -1260,6 +1260,33 @@ test_client_send_escaped (void)
                    "/_matrix/client/v3/rooms/%21kIExwjFEsreioDSpMy%3Acorp.test/send/m.room.message/rl-1");
 }
 
+/* POST /receipt/m.read/{eventId} with {}: fixture 26, path byte for byte (the event id has a
+ * '$' and a '-'), the token in the header only. */
+static void
+test_client_send_receipt (void)
+{
+  g_autoptr(TestServer) ts = test_server_new ();
+  g_autoptr(TactMatrixClient) client = logged_in_client (ts);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) fixture = load_fixture ("26-receipt.json");
+  JsonObject *request = json_object_get_object_member (json_node_get_object (fixture), "request");
+  g_autoptr(JsonObject) sent = NULL;
+
+  add_fixture_route (ts, "26-receipt.json");
+  tact_matrix_client_send_receipt_async (client, "!pwWcVPpBbVwAaQrcNA:corp.test", "m.read",
+                                         "$1VQzoDMD_OSNquBaErz-kLcOCUyEz-D3fj2l1PUiWOo",
+                                         NULL, store_result_cb, &result);
+  g_assert_true (tact_matrix_client_send_receipt_finish (client, wait_for (&result), &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (wire_at (ts, 0), ==, json_object_get_string_member (request, "path"));
+  g_assert_cmpstr (request_at (ts, 0)->method, ==, "POST");
+  g_assert_cmpstr (request_at (ts, 0)->authorization, ==, "Bearer <access_token>");
+  g_assert_null (strstr (wire_at (ts, 0), "access_token"));
+  sent = parse_object (request_at (ts, 0)->body);
+  g_assert_cmpuint (json_object_get_size (sent), ==, 0);
+}
+
 static void
 test_client_ratelimit_body (void)
 {
@@ -2460,6 +2487,7 @@ main (int   argc,
   g_test_add_func ("/matrix/client/register-no-uia", test_client_register_no_uia);
   g_test_add_func ("/matrix/client/register-taken", test_client_register_taken);
   g_test_add_func ("/matrix/client/send-escaped-path", test_client_send_escaped);
+  g_test_add_func ("/matrix/client/send-receipt", test_client_send_receipt);
   g_test_add_func ("/matrix/client/ratelimit-body", test_client_ratelimit_body);
   g_test_add_func ("/matrix/client/ratelimit-header", test_client_ratelimit_header);
   g_test_add_func ("/matrix/client/soft-logout", test_client_soft_logout);

@@ -6,6 +6,7 @@
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
 
+#include "matrix/tact-matrix-private.h"
 #include "sandbox/tact-sandbox.h"
 #include "session/tact-account.h"
 #include "session/tact-session.h"
@@ -297,31 +298,121 @@ test_outbox_faults (Fixture *f, gconstpointer data)
   assert_bodies (f, room_id, expected);
 }
 
-/* ---- 4xx: FAILED with the server's reason; retry after rejoining, same txnId -------- */
+/* ---- 429: the server's delay is honoured beyond a minute (up to an hour) ------------ */
 
 static void
-test_outbox_forbidden_retry (Fixture *f, gconstpointer data)
+test_outbox_retry_after_long (Fixture *f, gconstpointer data)
 {
   g_autofree char *room_id = NULL;
   TactRoom *room = start_in_room (f, &room_id);
+  g_autoptr(GError) error = NULL;
+  TactMessage *echo;
+  StateWait w;
+  gint64 t0, waited_ms;
+
+  /* 50 minutes, scaled to 1.5 s: the old 60 s cap would have retried after 30 ms. */
+  tact_session_set_retry_scale (f->session, 0.0005);
+  tact_sandbox_server_set_fault (f->sandbox, TACT_SANDBOX_FAULT_RATE_LIMIT, 2);
+  tact_sandbox_server_set_fault_ms (f->sandbox, 50 * 60 * 1000);
+  echo = tact_session_send_text (f->session, room, "first", NULL, &error);
+  g_assert_no_error (error);
+  w.message = echo; w.state = TACT_SEND_STATE_SENT;
+  wait_until (message_in_state, &w, "the first send");
+
+  t0 = g_get_monotonic_time ();
+  echo = tact_session_send_text (f->session, room, "second, rate-limited", NULL, &error);
+  g_assert_no_error (error);
+  w.message = echo;
+  wait_until (message_in_state, &w, "the rate-limited send");
+  waited_ms = (g_get_monotonic_time () - t0) / 1000;
+  g_test_message ("the 429'd send went out after %" G_GINT64_FORMAT " ms", waited_ms);
+  g_assert_cmpuint (tact_sandbox_server_get_faults_injected (f->sandbox), ==, 1);
+  g_assert_cmpint (waited_ms, >=, 1400);
+  tact_sandbox_server_set_fault (f->sandbox, TACT_SANDBOX_FAULT_NONE, 0);
+  g_assert_cmpuint (tact_sandbox_server_count_events (f->sandbox, room_id, NULL, "m.room.message"), ==, 2);
+}
+
+/* The delay before a transient failure is retried: the server's (body, then header in seconds
+ * or as an HTTP date) up to one hour, else the backoff by attempt. */
+static void
+test_outbox_retry_delay_table (void)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr(GDateTime) in_10_min = g_date_time_add_seconds (now, 600);
+  g_autoptr(GDateTime) in_2_days = g_date_time_add_days (now, 2);
+  g_autofree char *date_10_min = soup_date_time_to_string (in_10_min, SOUP_DATE_HTTP);
+  g_autofree char *date_2_days = soup_date_time_to_string (in_2_days, SOUP_DATE_HTTP);
+  const char *limit = "{\"errcode\":\"M_LIMIT_EXCEEDED\",\"error\":\"Too Many Requests\"%s}";
+  struct {
+    guint status; const char *retry_after_ms; const char *header; guint attempts;
+    guint min_ms, max_ms;
+  } table[] = {
+    { 429, ",\"retry_after_ms\":4987", NULL, 0, 4987, 4987 },          /* Synapse 1.67, fixture 69 */
+    { 429, ",\"retry_after_ms\":90000", "1", 0, 90000, 90000 },        /* the body wins; > 60 s */
+    { 429, ",\"retry_after_ms\":7200000", NULL, 0, 3600000, 3600000 }, /* capped at an hour */
+    { 429, "", "120", 3, 120000, 120000 },                              /* header, seconds */
+    { 429, "", date_10_min, 0, 595000, 600000 },                       /* header, HTTP date */
+    { 429, "", date_2_days, 0, 3600000, 3600000 },
+    { 429, "", NULL, 0, 1000, 1000 },                                   /* nothing said: backoff */
+    { 500, "", NULL, 1, 2000, 2000 },
+    { 500, "", NULL, 3, 10000, 10000 },
+    { 503, "", NULL, 9, 30000, 30000 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (table); i++)
+    {
+      g_autoptr(SoupMessageHeaders) headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_RESPONSE);
+      g_autofree char *json = g_strdup_printf (limit, table[i].retry_after_ms);
+      g_autoptr(GBytes) body = g_bytes_new (json, strlen (json));
+      g_autoptr(GError) error = NULL;
+      guint ms;
+
+      if (table[i].header)
+        soup_message_headers_replace (headers, "Retry-After", table[i].header);
+      error = tact_matrix_error_new_from_response (table[i].status, headers, body);
+      ms = tact_session_send_retry_delay_ms (error, table[i].attempts);
+      g_test_message ("case %u: %u ms", i, ms);
+      g_assert_cmpuint (ms, >=, table[i].min_ms);
+      g_assert_cmpuint (ms, <=, table[i].max_ms);
+    }
+}
+
+/* ---- 4xx: FAILED with the server's reason; retry after rejoining, same txnId -------- */
+
+/* Alice leaves the room behind the session's back and sends: the server refuses (403) and the
+ * echo ends FAILED with the server's reason. Returns the echo. */
+static TactMessage *
+send_refused (Fixture *f, TactRoom *room, const char *room_id, const char *text)
+{
   g_autofree char *escaped = tact_matrix_escape_path_segment (room_id);
   g_autofree char *leave = g_strdup_printf ("/_matrix/client/v3/rooms/%s/leave", escaped);
   g_autoptr(GError) error = NULL;
   TactMessage *echo;
-  g_autofree char *txn = NULL;
   StateWait w;
 
   g_assert_cmpuint (raw_request (f, f->alice, "POST", leave, "{}"), ==, 200);
   /* The room model may not have seen the leave yet: the server must refuse. */
   if (g_strcmp0 (tact_room_get_membership (room), "join") != 0)
     tact_room_set_membership (room, "join");
-  echo = tact_session_send_text (f->session, room, "after leaving", NULL, &error);
+  echo = tact_session_send_text (f->session, room, text, NULL, &error);
   g_assert_no_error (error);
-  txn = g_strdup (tact_message_get_txn_id (echo));
   w.message = echo; w.state = TACT_SEND_STATE_FAILED;
   wait_until (message_in_state, &w, "the send to fail");
   g_assert_nonnull (tact_message_get_error (echo));
   g_assert_nonnull (strstr (tact_message_get_error (echo), "not in room"));
+  return echo;
+}
+
+static void
+test_outbox_forbidden_retry (Fixture *f, gconstpointer data)
+{
+  g_autofree char *room_id = NULL;
+  TactRoom *room = start_in_room (f, &room_id);
+  g_autoptr(GError) error = NULL;
+  TactMessage *echo = send_refused (f, room, room_id, "after leaving");
+  g_autofree char *txn = g_strdup (tact_message_get_txn_id (echo));
+  StateWait w = { echo, TACT_SEND_STATE_FAILED };
+
   g_assert_cmpuint (tact_sandbox_server_count_events (f->sandbox, room_id, NULL, "m.room.message"), ==, 0);
 
   /* Alice was not invited again; the room is private_chat, so bob invites her back. */
@@ -339,6 +430,39 @@ test_outbox_forbidden_retry (Fixture *f, gconstpointer data)
   wait_until (message_in_state, &w, "the retried send");
   g_assert_cmpstr (tact_message_get_txn_id (echo), ==, txn);
   g_assert_cmpuint (tact_sandbox_server_count_events (f->sandbox, room_id, NULL, "m.room.message"), ==, 1);
+}
+
+/* ---- A FAILED send still shows the server's reason after a restart ------------------ */
+
+static void restart_session (Fixture *f);
+
+typedef struct { TactRoom *room; const char *txn_id; } TxnWait;
+static gboolean room_known (gpointer d) { RoomWait *w = d; return tact_session_lookup_room (w->session, w->room_id) != NULL; }
+static gboolean txn_shown (gpointer d) { TxnWait *w = d; return tact_room_find_by_txn (w->room, w->txn_id) != NULL; }
+
+static void
+test_outbox_failed_reason_survives_restart (Fixture *f, gconstpointer data)
+{
+  g_autofree char *room_id = NULL;
+  TactRoom *room = start_in_room (f, &room_id);
+  TactMessage *echo = send_refused (f, room, room_id, "refused");
+  g_autofree char *txn = g_strdup (tact_message_get_txn_id (echo));
+  g_autofree char *reason = g_strdup (tact_message_get_error (echo));
+  TxnWait tw;
+
+  restart_session (f);
+  tact_session_start (f->session);
+  {
+    RoomWait rw = { f->session, room_id };
+    wait_until (room_known, &rw, "the room from the store");
+  }
+  room = tact_session_lookup_room (f->session, room_id);
+  tact_session_load_timeline (f->session, room);
+  tw = (TxnWait) { room, txn };
+  wait_until (txn_shown, &tw, "the failed echo from the store");
+  echo = tact_room_find_by_txn (room, txn);
+  g_assert_cmpint (tact_message_get_send_state (echo), ==, TACT_SEND_STATE_FAILED);
+  g_assert_cmpstr (tact_message_get_error (echo), ==, reason);
 }
 
 /* ---- Media through the queue ------------------------------------------------------- */
@@ -368,6 +492,62 @@ test_outbox_media (Fixture *f, gconstpointer data)
     g_autoptr(GPtrArray) bodies = tact_sandbox_server_dup_bodies (f->sandbox, room_id);
     g_assert_cmpstr (g_ptr_array_index (bodies, 0), ==, "pixel.png");
   }
+}
+
+/* ---- Media: the echo's upload progress goes from 0 to 1, on the main thread ---------- */
+
+typedef struct { GArray *values; GThread *main_thread; gboolean off_thread; } ProgressLog;
+
+static void
+progress_cb (TactMessage *message, GParamSpec *pspec, gpointer d)
+{
+  ProgressLog *log = d;
+  double value = tact_message_get_progress (message);
+
+  if (g_thread_self () != log->main_thread)
+    log->off_thread = TRUE;
+  g_array_append_val (log->values, value);
+}
+
+static void
+test_outbox_media_progress (Fixture *f, gconstpointer data)
+{
+  g_autofree char *room_id = NULL;
+  TactRoom *room = start_in_room (f, &room_id);
+  const gsize size = 1024 * 1024;
+  g_autofree char *text = g_malloc (size);
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) error = NULL;
+  ProgressLog log = { g_array_new (FALSE, FALSE, sizeof (double)), g_thread_self (), FALSE };
+  guint partial = 0;
+  TactMessage *echo;
+  StateWait w;
+
+  for (gsize i = 0; i < size; i++)
+    text[i] = "lorem ipsum dolor sit amet\n"[i % 27];
+  bytes = g_bytes_new_take (g_steal_pointer (&text), size);
+  echo = tact_session_send_file (f->session, room, NULL, bytes, "notes.txt", "text/plain", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat (tact_message_get_progress (echo), ==, 0.0);
+  g_signal_connect (echo, "notify::progress", G_CALLBACK (progress_cb), &log);
+  w.message = echo; w.state = TACT_SEND_STATE_SENT;
+  wait_until (message_in_state, &w, "the file to be sent");
+
+  g_test_message ("%u progress notifications", log.values->len);
+  g_assert_false (log.off_thread);
+  g_assert_cmpuint (log.values->len, >=, 2);
+  for (guint i = 0; i < log.values->len; i++)
+    {
+      double value = g_array_index (log.values, double, i);
+      g_assert_cmpfloat (value, >, 0.0);
+      g_assert_cmpfloat (value, <=, 1.0);
+      if (i > 0)
+        g_assert_cmpfloat (value, >=, g_array_index (log.values, double, i - 1));
+      partial += value < 1.0;
+    }
+  g_assert_cmpuint (partial, >=, 1);   /* seen on the way, not only at the end */
+  g_assert_cmpfloat (tact_message_get_progress (echo), ==, 1.0);
+  g_array_unref (log.values);
 }
 
 /* ---- (11) SIGKILL and restart during 100 sends --------------------------------------- */
@@ -540,6 +720,8 @@ paginate_to_start (TactSession *session, TactRoom *room, guint max_calls)
 {
   guint calls = 0;
 
+  /* Scrollback is the open room's: the others are bounded to their newest messages. */
+  tact_session_set_open_room (session, room);
   while (!tact_room_get_at_start (room))
     {
       GAsyncResult *result = NULL;
@@ -552,6 +734,26 @@ paginate_to_start (TactSession *session, TactRoom *room, guint max_calls)
       g_clear_object (&result);
       g_assert_cmpuint (++calls, <, max_calls);
     }
+}
+
+/* The timeline's "bob NNN" messages are exactly bob 001 … bob n, once each and in order. */
+static void
+assert_bob_sequence (GListModel *timeline, guint n)
+{
+  guint next = 1;
+
+  for (guint i = 0; i < g_list_model_get_n_items (timeline); i++)
+    {
+      g_autoptr(TactMessage) message = g_list_model_get_item (timeline, i);
+      g_autofree char *body = g_strdup_printf ("bob %03u", next);
+
+      if (g_str_has_prefix (tact_message_get_body (message), "bob "))
+        {
+          g_assert_cmpstr (tact_message_get_body (message), ==, body);
+          next++;
+        }
+    }
+  g_assert_cmpuint (next, ==, n + 1);
 }
 
 static void
@@ -588,6 +790,46 @@ test_timeline_back_pagination (Fixture *f, gconstpointer data)
     g_autoptr(GPtrArray) bodies = stored_bodies (f->store, room_id);
     g_assert_cmpuint (bodies->len, ==, 120);
   }
+}
+
+/* A closed room keeps only its newest 100 messages in memory, however many a sync brings; the
+ * store has them all, and opening the room scrolls back through them in order. */
+static void
+test_timeline_window_bounded (Fixture *f, gconstpointer data)
+{
+  g_autofree char *room_id = NULL;
+  TactRoom *room = start_in_room (f, &room_id);
+  GListModel *timeline;
+  g_autoptr(GPtrArray) bodies = NULL;
+  const guint n = 180;
+
+  wait_until (sync_idle, f, "a settled sync");
+  tact_session_stop (f->session);
+  for (guint i = 1; i <= n; i++)
+    {
+      g_autofree char *body = g_strdup_printf ("bob %03u", i);
+      client_send (f->bob, room_id, body);
+    }
+  tact_session_start (f->session);   /* a limited sync; its gap is filled (180 < 5 × 50) */
+  wait_until (sync_idle, f, "the limited sync to be saved");
+  timeline = tact_room_get_timeline (room);
+  g_assert_cmpuint (g_list_model_get_n_items (timeline), ==, 100);
+  {
+    g_autoptr(TactMessage) newest = g_list_model_get_item (timeline, 99);
+    g_autoptr(TactMessage) oldest = g_list_model_get_item (timeline, 0);
+    g_assert_cmpstr (tact_message_get_body (newest), ==, "bob 180");
+    g_assert_cmpstr (tact_message_get_body (oldest), ==, "bob 081");
+  }
+  g_assert_false (tact_room_get_at_start (room));
+  bodies = stored_bodies (f->store, room_id);
+  g_assert_cmpuint (bodies->len, ==, n);
+
+  /* Opened: scrollback reads everything back, in order, from the store first. */
+  paginate_to_start (f->session, room, 20);
+  assert_bob_sequence (timeline, n);
+  /* Another room opened: this one goes back to its window. */
+  tact_session_set_open_room (f->session, NULL);
+  g_assert_cmpuint (g_list_model_get_n_items (timeline), ==, 100);
 }
 
 typedef struct { TactRoom *room; const char *user_id; gint64 level; } MemberWait;
@@ -1059,20 +1301,7 @@ test_sync_gap_beyond_budget (Fixture *f, gconstpointer data)
   room = tact_session_lookup_room (f->session, room_id);
   timeline = tact_room_get_timeline (room);
   paginate_to_start (f->session, room, 40);
-  {
-    guint next = 1;
-    for (guint i = 0; i < g_list_model_get_n_items (timeline); i++)
-      {
-        g_autoptr(TactMessage) message = g_list_model_get_item (timeline, i);
-        g_autofree char *body = g_strdup_printf ("bob %03u", next);
-        if (g_str_has_prefix (tact_message_get_body (message), "bob "))
-          {
-            g_assert_cmpstr (tact_message_get_body (message), ==, body);
-            next++;
-          }
-      }
-    g_assert_cmpuint (next, ==, n + 1);
-  }
+  assert_bob_sequence (timeline, n);
   bodies = stored_bodies (f->store, room_id);
   g_assert_cmpuint (bodies->len, ==, n);
 }
@@ -1327,19 +1556,106 @@ test_redaction_removes_text (Fixture *f, gconstpointer data)
   }
 }
 
+/* ---- Unread counts (kept in the store), others' read receipts, mark read --------------- */
+
+typedef struct { TactRoom *room; guint count; } UnreadWait;
+static gboolean unread_is (gpointer d) { UnreadWait *w = d; return tact_room_get_notification_count (w->room) == w->count; }
+typedef struct { TactRoom *room; const char *user_id; const char *event_id; } ReceiptWait;
+static gboolean receipt_at (gpointer d) { ReceiptWait *w = d; return g_strcmp0 (tact_room_get_read_receipt (w->room, w->user_id), w->event_id) == 0; }
+static gboolean own_read_at (gpointer d) { ReceiptWait *w = d; return g_strcmp0 (tact_room_get_own_read_event (w->room), w->event_id) == 0; }
+static gboolean newest_is (gpointer d) { ReceiptWait *w = d; return g_strcmp0 (tact_room_get_newest_event_id (w->room), w->event_id) == 0; }
+
+/* Restarts the session and returns the room as read back from the store, before any sync. */
+static TactRoom *
+restart_to_stored_room (Fixture *f, const char *room_id)
+{
+  RoomWait rw;
+
+  restart_session (f);
+  rw = (RoomWait) { f->session, room_id };
+  tact_session_start (f->session);
+  wait_until (room_known, &rw, "the room from the store");
+  return tact_session_lookup_room (f->session, room_id);
+}
+
+static void
+test_room_unread_receipts (Fixture *f, gconstpointer data)
+{
+  g_autofree char *room_id = NULL;
+  TactRoom *room = start_in_room (f, &room_id);
+  const char *bob = tact_matrix_client_get_user_id (f->bob);
+  g_autofree char *last = NULL;
+  g_autofree char *receipt = NULL;
+  g_autofree char *escaped_room = tact_matrix_escape_path_segment (room_id);
+  g_autofree char *escaped_last = NULL;
+  g_auto(GStrv) read_by = NULL;
+  GAsyncResult *result = NULL;
+  g_autoptr(GError) error = NULL;
+  UnreadWait uw;
+  ReceiptWait rw;
+
+  wait_until (sync_idle, f, "a settled sync");
+  for (guint i = 1; i <= 3; i++)
+    {
+      g_free (last);
+      last = client_send_event (f->bob, room_id, "m.room.message", "{\"msgtype\":\"m.text\",\"body\":\"unread\"}");
+    }
+  uw = (UnreadWait) { room, 3 };
+  wait_until (unread_is, &uw, "3 unread messages");
+  g_assert_cmpuint (tact_room_get_highlight_count (room), ==, 0);
+
+  /* Bob has read his last message: his receipt arrives as m.receipt. */
+  escaped_last = tact_matrix_escape_path_segment (last);
+  receipt = g_strdup_printf ("/_matrix/client/v3/rooms/%s/receipt/m.read/%s", escaped_room, escaped_last);
+  g_assert_cmpuint (raw_request (f, f->bob, "POST", receipt, "{}"), ==, 200);
+  rw = (ReceiptWait) { room, bob, last };
+  wait_until (receipt_at, &rw, "bob's read receipt");
+  read_by = tact_room_dup_read_by (room, last);
+  g_assert_true (g_strv_contains ((const char * const *) read_by, bob));
+  g_assert_false (g_strv_contains ((const char * const *) read_by, tact_matrix_client_get_user_id (f->alice)));
+  wait_until (sync_idle, f, "the batch to be saved");
+
+  /* The counts come back from the store, before any sync. */
+  room = restart_to_stored_room (f, room_id);
+  g_assert_cmpuint (tact_room_get_notification_count (room), ==, 3);
+
+  /* Opening the room marks its newest message read. */
+  tact_session_load_timeline (f->session, room);
+  rw = (ReceiptWait) { room, NULL, last };
+  wait_until (newest_is, &rw, "the stored timeline");
+  tact_session_mark_read_async (f->session, room, NULL, NULL, store_result_cb, &result);
+  g_assert_true (tact_session_mark_read_finish (f->session, wait_result (&result, "mark read"), &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  g_assert_cmpuint (tact_room_get_notification_count (room), ==, 0);
+  g_assert_cmpstr (tact_room_get_own_read_event (room), ==, last);
+  wait_until (sync_idle, f, "a sync after the receipt");
+  g_assert_cmpuint (tact_room_get_notification_count (room), ==, 0);
+  wait_until (own_read_at, &rw, "our receipt from the server");
+
+  room = restart_to_stored_room (f, room_id);
+  g_assert_cmpuint (tact_room_get_notification_count (room), ==, 0);
+}
+
 int
 main (int argc, char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
 #define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
   ADD ("/session/outbox/faults", test_outbox_faults);
+  ADD ("/session/outbox/retry-after-long", test_outbox_retry_after_long);
+  g_test_add_func ("/session/outbox/retry-delay-table", test_outbox_retry_delay_table);
   ADD ("/session/outbox/forbidden-retry", test_outbox_forbidden_retry);
+  ADD ("/session/outbox/failed-reason-survives-restart", test_outbox_failed_reason_survives_restart);
   ADD ("/session/outbox/media", test_outbox_media);
+  ADD ("/session/outbox/media-progress", test_outbox_media_progress);
   ADD ("/session/outbox/kill-restart", test_outbox_kill_restart);
   ADD ("/session/sync/offline-network-back", test_sync_offline_network_back);
   ADD ("/session/sync/limited-gap", test_sync_limited_gap);
   ADD ("/session/timeline/back-pagination", test_timeline_back_pagination);
+  ADD ("/session/timeline/window-bounded", test_timeline_window_bounded);
   ADD ("/session/room/members-typing", test_room_members_typing);
+  ADD ("/session/room/unread-receipts", test_room_unread_receipts);
   ADD ("/session/account/soft-logout-relogin", test_soft_logout_relogin);
   ADD ("/session/account/hard-logout-ends", test_hard_logout_ends_account);
   ADD ("/session/draft/survives-restart", test_draft_survives_restart);

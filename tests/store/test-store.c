@@ -270,6 +270,8 @@ room_row (const char *room_id, const char *name)
   room->membership = g_strdup ("join");
   room->member_count = 3;
   room->external_count = 1;
+  room->notification_count = 7;
+  room->highlight_count = 2;
   return room;
 }
 
@@ -402,7 +404,8 @@ write_v2_fixture (Fixture *f)
   sqlite3_close (db);
 }
 
-/* Version 3 exactly as a build of that version wrote it, on top of the version-2 fixture. */
+/* Version 3 exactly as a build of that version wrote it: the version-2 fixture plus the time
+ * index. */
 static const char v3_schema[] =
   "CREATE INDEX events_ts ON events (ts);"
   "PRAGMA user_version = 3;";
@@ -520,7 +523,7 @@ test_open_create_reopen (Fixture *f, gconstpointer data)
   /* Fully migrated, in WAL mode. */
   db = raw_open (f->path, f->key);
   g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, tact_store_get_schema_version ());
-  g_assert_cmpint (tact_store_get_schema_version (), ==, 4);
+  g_assert_cmpint (tact_store_get_schema_version (), ==, 5);
   g_assert_cmpint (raw_int (db, "SELECT count(*) FROM sqlite_master WHERE name = 'events_fts'"),
                    ==, 1);
   sqlite3_close (db);
@@ -939,6 +942,8 @@ test_sync_token_atomic (Fixture *f, gconstpointer data)
   g_assert_cmpstr (((TactStoreRoom *) listed->pdata[0])->room_id, ==, "!r:x");
   g_assert_cmpint (((TactStoreRoom *) listed->pdata[0])->last_ts, ==, 100);
   g_assert_cmpuint (((TactStoreRoom *) listed->pdata[0])->member_count, ==, 3);
+  g_assert_cmpuint (((TactStoreRoom *) listed->pdata[0])->notification_count, ==, 7);
+  g_assert_cmpuint (((TactStoreRoom *) listed->pdata[0])->highlight_count, ==, 2);
 
   /* Without a token (back-pagination), the saved token is left alone. */
   g_ptr_array_set_size (events, 0);
@@ -1114,6 +1119,23 @@ test_outbox (Fixture *f, gconstpointer data)
   g_assert_cmpstr (entry->error, ==, "M_FORBIDDEN");
   g_clear_pointer (&list, g_ptr_array_unref);
 
+  /* The timeline's echo of a FAILED send carries the reason too (shown after a restart). */
+  {
+    g_autoptr(GPtrArray) timeline = load_timeline (store, "!r:x", 0, 10);
+    guint failed = 0;
+
+    for (guint i = 0; i < timeline->len; i++)
+      {
+        TactStoreEvent *row = timeline->pdata[i];
+        if (row->send_state != TACT_SEND_STATE_FAILED)
+          continue;
+        g_assert_cmpstr (row->txn_id, ==, "t2");
+        g_assert_cmpstr (row->error, ==, "M_FORBIDDEN");
+        failed++;
+      }
+    g_assert_cmpuint (failed, ==, 1);
+  }
+
   /* A confirmed send is never downgraded by a late failure report. */
   g_assert_true (outbox_update (store, "t3", TACT_SEND_STATE_FAILED, NULL, "late", &error));
   g_assert_no_error (error);
@@ -1180,7 +1202,7 @@ test_pragmas (Fixture *f, gconstpointer data)
     { "PRAGMA cache_size", "-131072" },     /* 128 MB */
     { "PRAGMA temp_store", "2" },           /* MEMORY */
     { "PRAGMA foreign_keys", "1" },
-    { "PRAGMA user_version", "4" },
+    { "PRAGMA user_version", "5" },
   };
   g_autoptr(TactStore) store = NULL;
   g_autoptr(GError) error = NULL;
@@ -1289,6 +1311,60 @@ test_migration_from_v3 (Fixture *f, gconstpointer data)
   g_assert_cmpstr (((TactStoreEvent *) found->pdata[0])->event_id, ==, "$c");
 }
 
+/* Version 4 exactly as a build of that version wrote it: the version-3 fixture plus FTS4's
+ * automerge setting. */
+static void
+write_v4_fixture (Fixture *f)
+{
+  sqlite3 *db;
+
+  write_v3_fixture (f);
+  db = raw_open (f->path, f->key);
+  raw_exec (db, "INSERT INTO events_fts (events_fts) VALUES ('automerge=8');"
+                "PRAGMA user_version = 4;");
+  sqlite3_close (db);
+}
+
+/* Version 5: the fixture of version 4 gets the rooms' unread counts (0 for the old rows), keeps
+ * its rows, and the counts round-trip. */
+static void
+test_migration_from_v4 (Fixture *f, gconstpointer data)
+{
+  g_autoptr(TactStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) listed = NULL;
+  g_autoptr(GPtrArray) found = NULL;
+  g_autoptr(GPtrArray) rooms = rooms_array ();
+  g_autoptr(GPtrArray) events = events_array ();
+  g_autofree char *token = NULL;
+  TactStoreRoom *room;
+
+  write_v4_fixture (f);
+  store = open_store (f->path, f->key, &error);
+  g_assert_no_error (error);
+
+  listed = list_rooms (store);
+  g_assert_cmpuint (listed->len, ==, 1);
+  room = listed->pdata[0];
+  g_assert_cmpstr (room->name, ==, "Legal");
+  g_assert_cmpint (room->last_ts, ==, 20);
+  g_assert_cmpuint (room->notification_count, ==, 0);
+  g_assert_cmpuint (room->highlight_count, ==, 0);
+  found = search (store, "机密");
+  g_assert_cmpuint (found->len, ==, 1);
+  token = get_token (store);
+  g_assert_cmpstr (token, ==, "s-v1");
+
+  g_ptr_array_add (rooms, room_row ("!r:x", "Legal"));
+  g_assert_true (save_sync (store, NULL, rooms, events, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&listed, g_ptr_array_unref);
+  listed = list_rooms (store);
+  room = listed->pdata[0];
+  g_assert_cmpuint (room->notification_count, ==, 7);
+  g_assert_cmpuint (room->highlight_count, ==, 2);
+}
+
 /* Item 7: each step is one transaction. Step N is made to fail after its SQL ran, from a
  * database at N-1: the version, the schema and the rows stay exactly as they were, and the
  * next start migrates. */
@@ -1319,6 +1395,7 @@ test_migration_each_step_rolls_back (Fixture *f, gconstpointer data)
     { 2, write_v1_fixture, NULL },
     { 3, write_v2_fixture, NULL },
     { 4, write_v3_fixture, "SELECT count(*) FROM events_fts_stat WHERE id = 2" },
+    { 5, write_v4_fixture, NULL },
   };
 
   g_assert_cmpuint (G_N_ELEMENTS (cases), ==, tact_store_get_schema_version ());
@@ -1581,6 +1658,7 @@ main (int argc, char **argv)
   ADD ("/store/migrations/failure-rolls-back", test_migration_failure_rolls_back);
   ADD ("/store/migrations/from-v2-fixture", test_migration_from_v2);
   ADD ("/store/migrations/from-v3-fixture", test_migration_from_v3);
+  ADD ("/store/migrations/from-v4-fixture", test_migration_from_v4);
   ADD ("/store/migrations/each-step-rolls-back", test_migration_each_step_rolls_back);
   ADD ("/store/open/pragmas", test_pragmas);
   ADD ("/store/open/move-aside", test_move_aside);
