@@ -914,7 +914,7 @@ worker_outbox_add (Worker *worker, const TactOutboxEntry *entry, GError **error)
                 &stmt, error) ||
       !prepare (db,
                 "INSERT INTO audit (ts, kind, room_id, txn_id, rule_ids, action, justification)"
-                " VALUES (?1, 'justified-send', ?2, ?3, NULL, ?4, ?5)",
+                " VALUES (?1, ?6, ?2, ?3, NULL, ?4, ?5)",
                 &audit_stmt, error))
     return FALSE;
 
@@ -932,9 +932,11 @@ worker_outbox_add (Worker *worker, const TactOutboxEntry *entry, GError **error)
   if (!step_done (db, stmt, "Could not add a message to the outbox", error))
     return rollback (db);
 
-  /* Every send the user had to justify leaves an audit record, in the same transaction. */
-  if (entry->justification != NULL)
+  /* Every send the user had to justify, and every warning the user chose to send past,
+   * leaves an audit record, in the same transaction. */
+  if (entry->justification != NULL || g_strcmp0 (entry->verdict, "warn") == 0)
     {
+      bind_text (audit_stmt, 6, entry->justification != NULL ? "justified-send" : "warned-send");
       sqlite3_bind_int64 (audit_stmt, 1, created);
       bind_text (audit_stmt, 2, entry->room_id);
       bind_text (audit_stmt, 3, entry->txn_id);

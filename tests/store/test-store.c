@@ -159,8 +159,9 @@ list_rooms (TactStore *store)
 }
 
 static void
-outbox_add (TactStore *store, const char *txn_id, const char *room_id, const char *body,
-            const char *justification, gint64 created)
+outbox_add_with_verdict (TactStore *store, const char *txn_id, const char *room_id,
+                         const char *body, const char *justification, const char *verdict,
+                         gint64 created)
 {
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
@@ -171,7 +172,7 @@ outbox_add (TactStore *store, const char *txn_id, const char *room_id, const cha
     .type = "m.room.message",
     .content_json = content,
     .justification = (char *) justification,
-    .verdict = justification ? "justify" : "allow",
+    .verdict = (char *) verdict,
     .state = TACT_SEND_STATE_PENDING,
     .created = created,
   };
@@ -179,6 +180,14 @@ outbox_add (TactStore *store, const char *txn_id, const char *room_id, const cha
   tact_store_outbox_add_async (store, &entry, NULL, store_result, &result);
   tact_store_outbox_add_finish (store, wait_for (&result), &error);
   g_assert_no_error (error);
+}
+
+static void
+outbox_add (TactStore *store, const char *txn_id, const char *room_id, const char *body,
+            const char *justification, gint64 created)
+{
+  outbox_add_with_verdict (store, txn_id, room_id, body, justification,
+                           justification ? "justify" : "allow", created);
 }
 
 static gboolean
@@ -1185,6 +1194,32 @@ test_unref_with_queued_jobs (Fixture *f, gconstpointer data)
   g_assert_cmpstr (value, ==, "v");
 }
 
+/* The audit trail: a justified send and a warning sent past each leave one record, written
+ * with the outbox row; an allowed send leaves none. */
+static void
+test_outbox_audit (Fixture *f, gconstpointer data)
+{
+  g_autoptr(TactStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  sqlite3 *db;
+
+  store = open_store (f->path, f->key, &error);
+  g_assert_no_error (error);
+  outbox_add_with_verdict (store, "a1", "!r:x", "fine", NULL, "allow", 10);
+  outbox_add_with_verdict (store, "w1", "!r:x", "careful", NULL, "warn", 20);
+  outbox_add_with_verdict (store, "j1", "!r:x", "secret", "Approved by legal", "justify", 30);
+  tact_store_close (store);
+
+  db = raw_open (f->path, f->key);
+  g_assert_cmpint (raw_int (db, "SELECT count(*) FROM audit"), ==, 2);
+  g_assert_cmpint (raw_int (db, "SELECT count(*) FROM audit WHERE txn_id = 'w1'"
+                                "  AND kind = 'warned-send' AND action = 'warn'"
+                                "  AND justification IS NULL AND ts = 20"), ==, 1);
+  g_assert_cmpint (raw_int (db, "SELECT count(*) FROM audit WHERE txn_id = 'j1'"
+                                "  AND kind = 'justified-send' AND action = 'justify'"), ==, 1);
+  sqlite3_close (db);
+}
+
 /* Item 7: every setting the store relies on, read back from its own connection; the raw key
  * and the page size checked from outside. */
 static void
@@ -1674,6 +1709,7 @@ main (int argc, char **argv)
   ADD ("/store/timeline/paging", test_timeline_paging);
   ADD ("/store/search/chinese-and-latin", test_search);
   ADD ("/store/outbox/order-update-remove", test_outbox);
+  ADD ("/store/outbox/audit", test_outbox_audit);
   ADD ("/store/security/redaction-strips-text", test_redaction_strips_text);
 #undef ADD
 
