@@ -1626,6 +1626,90 @@ test_save_sync_one_fts_flush (Fixture *f, gconstpointer data)
   g_assert_cmpstr (segments, ==, "1");
 }
 
+/* save_sync writes a room as UPDATE OR FAIL, then INSERT OR FAIL when it is new (not INSERT OR
+ * REPLACE, whose statement journal made every room row cost ~3 extra page encryptions;
+ * docs/database.md). The result must be what REPLACE gave: every field replaced, last_ts never
+ * moving backwards, one row per room, and a room without an id failing the whole batch. */
+static void
+test_save_sync_room_again (Fixture *f, gconstpointer data)
+{
+  g_autoptr(TactStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) rooms = rooms_array ();
+  g_autoptr(GPtrArray) listed = NULL;
+  g_autofree char *count = NULL;
+  g_autofree char *token = NULL;
+  TactStoreRoom *room, *row;
+
+  store = open_store (f->path, f->key, &error);
+  g_assert_no_error (error);
+
+  room = room_row ("!r:x", "Old name");
+  room->topic = g_strdup ("old topic");
+  room->prev_batch = g_strdup ("p1");
+  room->last_ts = 500;
+  g_ptr_array_add (rooms, room);
+  g_assert_true (save_sync (store, "s1", rooms, NULL, &error));
+  g_assert_no_error (error);
+
+  /* Again, every field changed, an older last_ts and no membership (stored as join). */
+  g_ptr_array_set_size (rooms, 0);
+  room = room_row ("!r:x", "New name");
+  g_clear_pointer (&room->membership, g_free);
+  room->is_direct = TRUE;
+  room->member_count = 7;
+  room->external_count = 2;
+  room->prev_batch = g_strdup ("p2");
+  room->last_ts = 100;
+  g_ptr_array_add (rooms, room);
+  g_assert_true (save_sync (store, "s2", rooms, NULL, &error));
+  g_assert_no_error (error);
+
+  listed = list_rooms (store);
+  g_assert_cmpuint (listed->len, ==, 1);
+  row = listed->pdata[0];
+  g_assert_cmpstr (row->name, ==, "New name");
+  g_assert_null (row->topic);
+  g_assert_cmpstr (row->membership, ==, "join");
+  g_assert_true (row->is_direct);
+  g_assert_cmpuint (row->member_count, ==, 7);
+  g_assert_cmpuint (row->external_count, ==, 2);
+  g_assert_cmpstr (row->prev_batch, ==, "p2");
+  g_assert_cmpint (row->last_ts, ==, 500);
+  g_clear_pointer (&listed, g_ptr_array_unref);
+
+  /* A newer last_ts moves it; the token row is updated, not duplicated. */
+  room->last_ts = 900;
+  g_assert_true (save_sync (store, "s3", rooms, NULL, &error));
+  g_assert_no_error (error);
+  listed = list_rooms (store);
+  g_assert_cmpint (((TactStoreRoom *) listed->pdata[0])->last_ts, ==, 900);
+  g_clear_pointer (&listed, g_ptr_array_unref);
+  token = get_token (store);
+  g_assert_cmpstr (token, ==, "s3");
+  g_clear_pointer (&token, g_free);
+  count = store_read (store, "SELECT count(*) FROM meta WHERE key = 'sync_token'");
+  g_assert_cmpstr (count, ==, "1");
+  g_clear_pointer (&count, g_free);
+
+  /* A room without an id fails the batch as a whole: the room saved before it in the same
+   * batch and the token are rolled back. */
+  g_ptr_array_set_size (rooms, 0);
+  room = room_row ("!r:x", "Rolled back");
+  g_ptr_array_add (rooms, room);
+  g_ptr_array_add (rooms, room_row (NULL, "No id"));
+  g_assert_false (save_sync (store, "s4", rooms, NULL, &error));
+  g_assert_error (error, TACT_STORE_ERROR, TACT_STORE_ERROR_SQL);
+  g_clear_error (&error);
+  listed = list_rooms (store);
+  g_assert_cmpuint (listed->len, ==, 1);
+  g_assert_cmpstr (((TactStoreRoom *) listed->pdata[0])->name, ==, "New name");
+  token = get_token (store);
+  g_assert_cmpstr (token, ==, "s3");
+  count = store_read (store, "SELECT count(*) FROM rooms");
+  g_assert_cmpstr (count, ==, "1");
+}
+
 /* Security regression: a redacted message must not stay readable or searchable. */
 static void
 test_redaction_strips_text (Fixture *f, gconstpointer data)
@@ -1706,6 +1790,7 @@ main (int argc, char **argv)
   ADD ("/store/sync/token-atomic", test_sync_token_atomic);
   ADD ("/store/sync/dedup-by-event-id", test_dedup_by_event_id);
   ADD ("/store/sync/one-fts-flush-per-transaction", test_save_sync_one_fts_flush);
+  ADD ("/store/sync/room-saved-again", test_save_sync_room_again);
   ADD ("/store/timeline/paging", test_timeline_paging);
   ADD ("/store/search/chinese-and-latin", test_search);
   ADD ("/store/outbox/order-update-remove", test_outbox);
