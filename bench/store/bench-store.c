@@ -5,7 +5,10 @@
  *
  *   1. insert rate: 10k new events in sync-sized transactions (100 events, the rooms they
  *      touch, a token) through tact_store_save_sync_async INTO a copy of the 1M-event
- *      database; encrypted and plain interleaved in halves, and their ratio;
+ *      database; encrypted and plain interleaved in halves, and their ratio, twice on the
+ *      same connections: cold (right after opening; the goal is assessed on this one) and
+ *      steady state (after a further warm-up of TACT_BENCH_STORE_WARMUP events, 5000, not
+ *      measured; printed for information), each with the pages read and written;
  *   2. search latency p50/p99 for two-character Chinese words and Latin words, and the ratio;
  *   3. a 20 MB /sync response through the real path: the parse
  *      (tact_sync_response_parse_bytes, as TactMatrixClient does), the session's processing
@@ -44,6 +47,7 @@
 #define SYNC_BATCH     100     /* events per transaction for the insert rate: a busy sync */
 #define IN_FLIGHT      4       /* batches queued on the worker at once */
 #define INSERT_SAMPLE  10000   /* events inserted into the 1M-event databases for the rate */
+#define INSERT_WARMUP  5000    /* then inserted, not measured, before the steady-state sample */
 #define SEARCH_LIMIT   50      /* one page of results */
 #define SEARCH_RUNS    10      /* per query word */
 #define SYNC_BYTES     (20 * 1024 * 1024)
@@ -391,8 +395,20 @@ copy_history (const char *path, const char *dir, const char *name)
 
 /* ---- 1. Insert rate into the 1M-event histories ------------------------------------------ */
 
+/* One measured phase of the insert figures: both connections, same events. */
 typedef struct {
-  double enc_rate, plain_rate, ratio;
+  double enc_s, plain_s, ratio;
+  double enc_rate, plain_rate;
+  double enc_slowest_s, plain_slowest_s;
+  gint64 enc_written, plain_written;   /* pages to the WAL */
+  gint64 enc_read, plain_read;         /* pages read into the page cache (decrypted if enc) */
+  double enc_mb, plain_mb;             /* bytes handed to write() */
+} InsertPhase;
+
+typedef struct {
+  InsertPhase cold;    /* right after opening: the page cache is empty */
+  InsertPhase steady;  /* after a warm-up of the same inserts on the same connections */
+  guint warmup;        /* events inserted (not measured) between the two */
 } InsertFigures;
 
 /* What a connection has written so far, read on its worker. */
@@ -458,63 +474,88 @@ apply_experiment (TactStore *store)
   g_assert_no_error (error);
 }
 
-/* Both stores are open at once and take their @n_insert events in two interleaved halves
- * (encrypted, plain, encrypted, plain), so that load from other processes on the shared
- * machine falls on both alike. */
+/* Both stores are open at once and take the @count events from number @first in two
+ * interleaved halves (encrypted, plain, encrypted, plain), so that load from other processes
+ * on the shared machine falls on both alike. */
+static InsertPhase
+measure_insert_phase (TactStore *enc, TactStore *plain, guint first, guint count,
+                      const char *label)
+{
+  InsertPhase phase = { 0 };
+  guint half = count / 2;
+  gint64 wrote;
+  WriteStats enc_before = { 0 }, enc_after = { 0 }, plain_before = { 0 }, plain_after = { 0 };
+
+  write_stats (enc, &enc_before);
+  write_stats (plain, &plain_before);
+  for (guint round = 0; round < 2; round++)
+    {
+      wrote = process_write_bytes ();
+      phase.enc_s += insert_events (enc, first + round * half, half, SYNC_BATCH,
+                                    &phase.enc_slowest_s);
+      phase.enc_mb += (process_write_bytes () - wrote) / (1024.0 * 1024.0);
+      wrote = process_write_bytes ();
+      phase.plain_s += insert_events (plain, first + round * half, half, SYNC_BATCH,
+                                      &phase.plain_slowest_s);
+      phase.plain_mb += (process_write_bytes () - wrote) / (1024.0 * 1024.0);
+    }
+  write_stats (enc, &enc_after);
+  write_stats (plain, &plain_after);
+  phase.enc_written = enc_after.pages_written - enc_before.pages_written;
+  phase.plain_written = plain_after.pages_written - plain_before.pages_written;
+  phase.enc_read = enc_after.pages_read - enc_before.pages_read;
+  phase.plain_read = plain_after.pages_read - plain_before.pages_read;
+  phase.enc_rate = 2 * half / phase.enc_s;
+  phase.plain_rate = 2 * half / phase.plain_s;
+  phase.ratio = phase.enc_s / phase.plain_s;
+
+  g_print ("# insert, %s, %u events: encrypted %.2f s (%.1f MB written, %" G_GINT64_FORMAT
+           " pages to the WAL, %" G_GINT64_FORMAT " pages read, slowest transaction %.0f ms),"
+           " unencrypted %.2f s (%.1f MB written, %" G_GINT64_FORMAT " pages, %"
+           G_GINT64_FORMAT " read, slowest %.0f ms); ratio %.3f\n", label, 2 * half,
+           phase.enc_s, phase.enc_mb, phase.enc_written, phase.enc_read,
+           phase.enc_slowest_s * 1000, phase.plain_s, phase.plain_mb, phase.plain_written,
+           phase.plain_read, phase.plain_slowest_s * 1000, phase.ratio);
+  g_print ("# FTS4 segments per level, before:%s, after:%s (encrypted);"
+           " before:%s, after:%s (unencrypted)\n", enc_before.segments->str,
+           enc_after.segments->str, plain_before.segments->str, plain_after.segments->str);
+  g_string_free (enc_before.segments, TRUE);
+  g_string_free (enc_after.segments, TRUE);
+  g_string_free (plain_before.segments, TRUE);
+  g_string_free (plain_after.segments, TRUE);
+  return phase;
+}
+
+/* Two phases on the same connections, both freshly opened on copies of the history:
+ *   cold:   @n_insert events right after opening (every page the inserts touch is read from
+ *           the file, and decrypted on the encrypted side);
+ *   steady: after @n_warmup more events (not measured), @n_insert more: the page cache holds
+ *           what the inserts touch, as in an app that has been open for a while. */
 static InsertFigures
-measure_insert_rate (TactStore *enc, TactStore *plain, guint n_stored, guint n_insert)
+measure_insert_rate (TactStore *enc, TactStore *plain, guint n_stored, guint n_insert,
+                     guint n_warmup)
 {
   InsertFigures figures = { 0 };
-  double enc_s = 0, plain_s = 0, enc_slowest = 0, plain_slowest = 0;
-  guint half = n_insert / 2;
-  gint64 wrote_enc = 0, wrote_plain = 0, wrote;
-  WriteStats enc_before = { 0 }, enc_after = { 0 }, plain_before = { 0 }, plain_after = { 0 };
   const char *experiment = g_getenv ("TACT_BENCH_STORE_SQL");
 
   if (experiment != NULL && *experiment != '\0')
     g_print ("# EXPERIMENT: on both connections before inserting: %s\n", experiment);
   apply_experiment (enc);
   apply_experiment (plain);
-  write_stats (enc, &enc_before);
-  write_stats (plain, &plain_before);
-  for (guint round = 0; round < 2; round++)
-    {
-      wrote = process_write_bytes ();
-      enc_s += insert_events (enc, n_stored + round * half, half, SYNC_BATCH, &enc_slowest);
-      wrote_enc += process_write_bytes () - wrote;
-      wrote = process_write_bytes ();
-      plain_s += insert_events (plain, n_stored + round * half, half, SYNC_BATCH,
-                                &plain_slowest);
-      wrote_plain += process_write_bytes () - wrote;
-    }
-  write_stats (enc, &enc_after);
-  write_stats (plain, &plain_after);
   {
     g_autofree char *enc_settings = describe_settings (enc);
     g_autofree char *plain_settings = describe_settings (plain);
 
     g_print ("# encrypted connection:%s\n# unencrypted connection:%s\n", enc_settings,
              plain_settings);
-    g_print ("# insert of %u events: encrypted %.2f s (%.1f MB written, %" G_GINT64_FORMAT
-             " pages to the WAL, %" G_GINT64_FORMAT " read, slowest transaction %.0f ms),"
-             " unencrypted %.2f s (%.1f MB written, %" G_GINT64_FORMAT " pages, %"
-             G_GINT64_FORMAT " read, slowest %.0f ms)\n", 2 * half, enc_s,
-             wrote_enc / (1024.0 * 1024.0), enc_after.pages_written - enc_before.pages_written,
-             enc_after.pages_read - enc_before.pages_read, enc_slowest * 1000, plain_s,
-             wrote_plain / (1024.0 * 1024.0),
-             plain_after.pages_written - plain_before.pages_written,
-             plain_after.pages_read - plain_before.pages_read, plain_slowest * 1000);
-    g_print ("# FTS4 segments per level, before:%s, after:%s (encrypted);"
-             " before:%s, after:%s (unencrypted)\n", enc_before.segments->str,
-             enc_after.segments->str, plain_before.segments->str, plain_after.segments->str);
   }
-  g_string_free (enc_before.segments, TRUE);
-  g_string_free (enc_after.segments, TRUE);
-  g_string_free (plain_before.segments, TRUE);
-  g_string_free (plain_after.segments, TRUE);
-  figures.enc_rate = 2 * half / enc_s;
-  figures.plain_rate = 2 * half / plain_s;
-  figures.ratio = enc_s / plain_s;
+  figures.cold = measure_insert_phase (enc, plain, n_stored, n_insert, "cold (just opened)");
+  figures.warmup = n_warmup;
+  if (n_warmup > 0)
+    measure_insert_phase (enc, plain, n_stored + n_insert, n_warmup,
+                          "warm-up (not a figure)");
+  figures.steady = measure_insert_phase (enc, plain, n_stored + n_insert + n_warmup, n_insert,
+                                         "steady (after the cold phase and the warm-up)");
   return figures;
 }
 
@@ -892,8 +933,10 @@ main (int argc, char **argv)
   g_autoptr(GBytes) sync_body = NULL;
   const char *events_env = g_getenv ("TACT_BENCH_STORE_EVENTS");
   const char *insert_env = g_getenv ("TACT_BENCH_STORE_INSERT");
+  const char *warmup_env = g_getenv ("TACT_BENCH_STORE_WARMUP");
   guint n_events = events_env ? (guint) g_ascii_strtoull (events_env, NULL, 10) : 1000000;
   guint n_insert = insert_env ? (guint) g_ascii_strtoull (insert_env, NULL, 10) : INSERT_SAMPLE;
+  guint n_warmup = warmup_env ? (guint) g_ascii_strtoull (warmup_env, NULL, 10) : INSERT_WARMUP;
   double gen_enc, gen_plain, ratio, sync_enc_s, sync_plain_s;
   InsertFigures insert = { 0 };
   Latency zh_enc = { 0 }, zh_plain = { 0 }, en_enc = { 0 }, en_plain = { 0 };
@@ -956,7 +999,7 @@ main (int argc, char **argv)
       enc = open_store (enc_copy, TRUE);
       plain = open_store (plain_copy, FALSE);
       if (want ("insert"))
-        insert = measure_insert_rate (enc, plain, n_events, n_insert);
+        insert = measure_insert_rate (enc, plain, n_events, n_insert, n_warmup);
 
       if (want ("sync"))
         {
@@ -990,13 +1033,27 @@ main (int argc, char **argv)
   g_print ("\n# figures (issue 4, Benchmarks), %u stored events, half Chinese\n", n_events);
   if (want ("insert"))
     {
+      /* The goal is assessed on the cold figure (docs/database.md, "Cold and steady
+       * state"): it is the one measured since issue 4, the worst case, and what every launch
+       * of the app meets; the steady state is printed for information. */
       g_print ("insert rate into %u stored events, encrypted:   %7.0f events/s  (%u events, %u"
-               " per save_sync transaction)  goal: none in issue 4\n", n_events,
-               insert.enc_rate, n_insert, SYNC_BATCH);
+               " per save_sync transaction, right after opening)  goal: none in issue 4\n",
+               n_events, insert.cold.enc_rate, n_insert, SYNC_BATCH);
       g_print ("insert rate into %u stored events, unencrypted: %7.0f events/s\n", n_events,
-               insert.plain_rate);
-      g_print ("insert time ratio encrypted/plain: %.2f  goal <= %.1f  %s\n", insert.ratio,
-               GOAL_RATIO, verdict (insert.ratio <= GOAL_RATIO));
+               insert.cold.plain_rate);
+      g_print ("insert time ratio encrypted/plain, cold (just opened; pages read %"
+               G_GINT64_FORMAT " / %" G_GINT64_FORMAT ", written %" G_GINT64_FORMAT " / %"
+               G_GINT64_FORMAT "): %.3f  goal <= %.1f  %s\n", insert.cold.enc_read,
+               insert.cold.plain_read, insert.cold.enc_written, insert.cold.plain_written,
+               insert.cold.ratio, GOAL_RATIO, verdict (insert.cold.ratio <= GOAL_RATIO));
+      g_print ("insert time ratio encrypted/plain, steady state (after %u + %u events on the"
+               " same connections; pages read %" G_GINT64_FORMAT " / %" G_GINT64_FORMAT
+               ", written %" G_GINT64_FORMAT " / %" G_GINT64_FORMAT "): %.3f"
+               " (%.0f / %.0f events/s)  for information (goal assessed on the cold figure;"
+               " it would be %s)\n", n_insert, insert.warmup, insert.steady.enc_read,
+               insert.steady.plain_read, insert.steady.enc_written, insert.steady.plain_written,
+               insert.steady.ratio, insert.steady.enc_rate, insert.steady.plain_rate,
+               verdict (insert.steady.ratio <= GOAL_RATIO));
     }
 
   if (want ("search"))
