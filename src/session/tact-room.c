@@ -688,6 +688,56 @@ apply_redaction (TactRoom *self, const char *redacts)
   return FALSE;
 }
 
+/* A file message (m.file, m.image, …) carries its URI, type and size into the timeline entry. */
+static void
+apply_media (TactMessage *message, JsonObject *content)
+{
+  JsonObject *info = NULL;
+  const char *msgtype;
+  const char *url;
+  const char *mime = NULL;
+  gint64 size = -1;
+
+  if (!content)
+    return;
+  msgtype = json_object_get_string_member_with_default (content, "msgtype", NULL);
+  if (!msgtype || (g_strcmp0 (msgtype, "m.file") != 0 && g_strcmp0 (msgtype, "m.image") != 0
+                   && g_strcmp0 (msgtype, "m.video") != 0 && g_strcmp0 (msgtype, "m.audio") != 0))
+    return;
+  url = json_object_get_string_member_with_default (content, "url", NULL);
+  if (url && !g_str_has_prefix (url, "mxc://"))
+    url = NULL;
+  if (json_object_has_member (content, "info")
+      && JSON_NODE_HOLDS_OBJECT (json_object_get_member (content, "info")))
+    info = json_object_get_object_member (content, "info");
+  if (info)
+    {
+      JsonNode *size_node = json_object_get_member (info, "size");
+
+      mime = json_object_get_string_member_with_default (info, "mimetype", NULL);
+      if (size_node && JSON_NODE_HOLDS_VALUE (size_node)
+          && json_node_get_value_type (size_node) == G_TYPE_INT64)
+        size = json_node_get_int (size_node);
+    }
+  tact_message_set_media (message, msgtype, url, mime, size);
+}
+
+/* The same, for a stored row: only rows that can be files are parsed. */
+static void
+apply_media_from_row (TactMessage *message, const TactStoreEvent *row)
+{
+  g_autoptr(JsonNode) root = NULL;
+
+  if (!row->json || (!strstr (row->json, "\"m.file\"") && !strstr (row->json, "\"m.image\"")
+                     && !strstr (row->json, "\"m.video\"") && !strstr (row->json, "\"m.audio\"")))
+    return;
+  root = json_from_string (row->json, NULL);
+  if (root && JSON_NODE_HOLDS_OBJECT (root)
+      && json_object_has_member (json_node_get_object (root), "content")
+      && JSON_NODE_HOLDS_OBJECT (json_object_get_member (json_node_get_object (root), "content")))
+    apply_media (message, json_object_get_object_member (json_node_get_object (root), "content"));
+}
+
 gboolean
 tact_room_add_event (TactRoom *self, const TactEvent *event)
 {
@@ -716,6 +766,7 @@ tact_room_add_event (TactRoom *self, const TactEvent *event)
   message = tact_message_new (event->event_id, event->transaction_id, event->sender,
                               tact_room_get_member_name (self, event->sender),
                               body ? body : "", event->origin_server_ts, TACT_SEND_STATE_SENT);
+  apply_media (message, event->content);
   tact_room_append_message (self, message);
   return TRUE;
 }
@@ -724,6 +775,7 @@ tact_room_add_event (TactRoom *self, const TactEvent *event)
 static TactMessage *
 message_for_event (TactRoom *self, const TactEvent *event)
 {
+  TactMessage *message;
   const char *body;
 
   if (g_strcmp0 (event->type, "m.room.message") != 0 || !event->event_id)
@@ -733,9 +785,11 @@ message_for_event (TactRoom *self, const TactEvent *event)
   if (find_own_echo (self, event->sender, event->transaction_id))
     return NULL;
   body = tact_event_get_body (event);
-  return tact_message_new (event->event_id, event->transaction_id, event->sender,
-                           tact_room_get_member_name (self, event->sender),
-                           body ? body : "", event->origin_server_ts, TACT_SEND_STATE_SENT);
+  message = tact_message_new (event->event_id, event->transaction_id, event->sender,
+                              tact_room_get_member_name (self, event->sender),
+                              body ? body : "", event->origin_server_ts, TACT_SEND_STATE_SENT);
+  apply_media (message, event->content);
+  return message;
 }
 
 static guint
@@ -805,6 +859,7 @@ message_for_row (TactRoom *self, const TactStoreEvent *row)
 
   if (row->send_state == TACT_SEND_STATE_FAILED)
     tact_message_mark_failed (message, row->error);
+  apply_media_from_row (message, row);
   return message;
 }
 
