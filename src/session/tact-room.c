@@ -606,6 +606,22 @@ tact_room_find_by_txn (TactRoom *self, const char *txn_id)
   return NULL;
 }
 
+TactMessage *
+tact_room_find_by_event (TactRoom *self, const char *event_id)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->timeline));
+
+  if (!event_id)
+    return NULL;
+  for (guint i = n; i > 0; i--)
+    {
+      g_autoptr(TactMessage) message = g_list_model_get_item (G_LIST_MODEL (self->timeline), i - 1);
+      if (g_strcmp0 (tact_message_get_event_id (message), event_id) == 0)
+        return message;
+    }
+  return NULL;
+}
+
 /* The local echo of our send txn_id, but only for an event that we sent: another user's event
  * carrying the same transaction id (ids are only unique per sender) is not ours. */
 static TactMessage *
