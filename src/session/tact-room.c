@@ -589,37 +589,45 @@ tact_room_apply_state (TactRoom *self, const TactEvent *event)
     }
 }
 
-TactMessage *
-tact_room_find_by_txn (TactRoom *self, const char *txn_id)
+static gboolean
+is_own_txn (TactMessage *message, const char *txn_id)
+{
+  return tact_message_is_own (message) && g_strcmp0 (tact_message_get_txn_id (message), txn_id) == 0;
+}
+
+static gboolean
+has_event_id (TactMessage *message, const char *event_id)
+{
+  return g_strcmp0 (tact_message_get_event_id (message), event_id) == 0;
+}
+
+/* The newest timeline entry that matches id (pending echoes sit at the end: search backwards). */
+static TactMessage *
+find_newest (TactRoom *self, gboolean (*matches) (TactMessage *message, const char *id), const char *id)
 {
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->timeline));
 
-  if (!txn_id)
+  if (!id)
     return NULL;
-  /* Pending echoes sit at the end: search backwards. */
   for (guint i = n; i > 0; i--)
     {
       g_autoptr(TactMessage) message = g_list_model_get_item (G_LIST_MODEL (self->timeline), i - 1);
-      if (tact_message_is_own (message) && g_strcmp0 (tact_message_get_txn_id (message), txn_id) == 0)
-        return message;
+      if (matches (message, id))
+        return message;   /* the timeline keeps its reference */
     }
   return NULL;
 }
 
 TactMessage *
+tact_room_find_by_txn (TactRoom *self, const char *txn_id)
+{
+  return find_newest (self, is_own_txn, txn_id);
+}
+
+TactMessage *
 tact_room_find_by_event (TactRoom *self, const char *event_id)
 {
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->timeline));
-
-  if (!event_id)
-    return NULL;
-  for (guint i = n; i > 0; i--)
-    {
-      g_autoptr(TactMessage) message = g_list_model_get_item (G_LIST_MODEL (self->timeline), i - 1);
-      if (g_strcmp0 (tact_message_get_event_id (message), event_id) == 0)
-        return message;
-    }
-  return NULL;
+  return find_newest (self, has_event_id, event_id);
 }
 
 /* The local echo of our send txn_id, but only for an event that we sent: another user's event

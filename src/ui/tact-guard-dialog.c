@@ -25,13 +25,14 @@ tact_guard_dialog_init (TactGuardDialog *self)
 {
 }
 
+/* for_file: the heading names a file instead of a message. */
 static const char *
-heading_for (TactAction action)
+heading_for (TactAction action, gboolean for_file)
 {
   switch (action)
     {
     case TACT_ACTION_BLOCK:
-      return _("This Message Cannot Be Sent");
+      return for_file ? _("This File Cannot Be Sent") : _("This Message Cannot Be Sent");
     case TACT_ACTION_APPROVE:
       return _("Approval Needed");
     case TACT_ACTION_JUSTIFY:
@@ -61,25 +62,7 @@ body_for (TactAction action)
     }
 }
 
-/* The same for a file: the dialog names it. */
-static const char *
-file_heading_for (TactAction action)
-{
-  switch (action)
-    {
-    case TACT_ACTION_BLOCK:
-      return _("This File Cannot Be Sent");
-    case TACT_ACTION_APPROVE:
-      return _("Approval Needed");
-    case TACT_ACTION_JUSTIFY:
-      return _("Justification Needed");
-    case TACT_ACTION_WARN:
-    case TACT_ACTION_ALLOW:
-    default:
-      return _("Check Before Sending");
-    }
-}
-
+/* The body for a file: it names the file. */
 static char *
 file_body_for (TactAction action, const char *file_name)
 {
@@ -177,7 +160,7 @@ guard_dialog_new (GtkWindow *parent, const TactVerdict *verdict, const char *fil
   self = g_object_new (TACT_TYPE_GUARD_DIALOG,
                        "transient-for", parent,
                        "modal", TRUE,
-                       "heading", file_name ? file_heading_for (verdict->action) : heading_for (verdict->action),
+                       "heading", heading_for (verdict->action, file_name != NULL),
                        "body", body,
                        NULL);
   dialog = ADW_MESSAGE_DIALOG (self);

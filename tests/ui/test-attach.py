@@ -13,18 +13,15 @@ the choice of file is the path a person takes.
 Run under build-aux/headless-session. Debian's /usr/bin/python3 with python3-pyatspi.
 """
 import os
-import subprocess
 import sys
 import tempfile
-import time
 import zipfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tactui import (App, button_named, click, fail, find, free_port, has_size, http,  # noqa: E402
-                    poll, role, set_text, text_of)
+from tactui import (App, button_named, click, fail, find, free_port, fresh_env,  # noqa: E402
+                    has_size, http, open_room, poll, role, sandbox_login, sign_in, text_of, walk)
 
 ROOM = "Project Falcon"     # external: Mr Zhang from partner.test is in it
-PASSWORD = "tact-sandbox"
 DOCX = "falcon-prices.docx"
 TXT = "lunch-%s.txt" % os.urandom(3).hex()
 TXT_CONTENT = "Lunch at noon on Friday.\n"
@@ -48,7 +45,6 @@ def make_docx(path, body, header):
 
 def main():
     port = free_port()
-    data_home = tempfile.mkdtemp(prefix="tact-ui-")
     files = tempfile.mkdtemp(prefix="tact-ui-files-")
     save_dir = tempfile.mkdtemp(prefix="tact-ui-saved-")
     docx = os.path.join(files, DOCX)
@@ -56,23 +52,13 @@ def main():
     make_docx(docx, "Falcon price list for Q3", "机密 ★ 仅限内部")
     with open(txt, "w") as f:
         f.write(TXT_CONTENT)
-    env = dict(os.environ, TACT_SANDBOX_PORT=str(port), XDG_DATA_HOME=data_home,
-               GSETTINGS_BACKEND="memory", LANGUAGE="en", LC_ALL="C.UTF-8",
-               TACT_TEST_ATTACH_PATH=docx + ":" + txt, TACT_TEST_SAVE_DIR=save_dir)
-    subprocess.run(["secret-tool", "clear", "kind", "account"], check=False,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = fresh_env(port, TACT_TEST_ATTACH_PATH=docx + ":" + txt, TACT_TEST_SAVE_DIR=save_dir)
 
     tact = App(env)
     app = tact.node
     try:
-        password = poll("the password field", lambda: find(
-            app, lambda n: role(n) in ("password text", "text") and n.name == "Password"))
-        set_text(password, PASSWORD)
-        click(poll("the Sign In button", lambda: button_named(app, ["Sign", "In"])))
-
-        row = poll("the room " + ROOM, lambda: find(
-            app, lambda n: role(n) in ("list item", "list box item", "row") and n.name == ROOM))
-        row.parent.querySelection().selectChild(row.getIndexInParent())
+        sign_in(app)
+        open_room(app, ROOM)
         poll("the external banner", lambda: find(
             app, lambda n: role(n) == "label" and "outside the company" in text_of(n)))
 
@@ -110,12 +96,10 @@ def main():
             box, lambda n: role(n) == "label" and text_of(n).endswith("bytes")))
 
         # The room received it, as a file on the homeserver; the blocked docx never left.
-        login = http(port, "POST", "/_matrix/client/v3/login", {
-            "type": "m.login.password", "identifier": {"type": "m.id.user", "user": "li.wei"},
-            "password": PASSWORD})
+        token = sandbox_login(port, "li.wei")
 
         def received():
-            sync = http(port, "GET", "/_matrix/client/v3/sync?timeout=0", token=login["access_token"])
+            sync = http(port, "GET", "/_matrix/client/v3/sync?timeout=0", token=token)
             bodies = {}
             for room in sync.get("rooms", {}).get("join", {}).values():
                 for event in room.get("timeline", {}).get("events", []):
@@ -147,7 +131,6 @@ def main():
 
 
 def walk_labels(root):
-    from tactui import walk
     for node in walk(root):
         try:
             if role(node) == "label":
