@@ -12,9 +12,14 @@ struct _TactMessage
   char *sender_name;
   char *body;
   char *error;        /* the server's reason when FAILED */
+  char *msgtype;      /* content.msgtype ("m.text", "m.file", …), NULL when unknown */
+  char *media_url;    /* a file's mxc:// URI, NULL for text and for files not uploaded yet */
+  char *media_mime;   /* a file's info.mimetype, or NULL */
 
   gint64 timestamp;
   double progress;    /* a file's upload, 0..1 */
+  double download_progress;   /* a file's download, 0..1 (0 when none is running) */
+  gint64 media_size;  /* a file's info.size in bytes, -1 when unknown */
   TactSendState send_state;
   gboolean own;
   gboolean redacted;
@@ -33,6 +38,8 @@ enum {
   PROP_ERROR,
   PROP_REDACTED,
   PROP_PROGRESS,
+  PROP_MEDIA_URL,
+  PROP_DOWNLOAD_PROGRESS,
   N_PROPS
 };
 
@@ -49,6 +56,9 @@ tact_message_finalize (GObject *object)
   g_free (self->sender_name);
   g_free (self->body);
   g_free (self->error);
+  g_free (self->msgtype);
+  g_free (self->media_url);
+  g_free (self->media_mime);
 
   G_OBJECT_CLASS (tact_message_parent_class)->finalize (object);
 }
@@ -69,6 +79,8 @@ tact_message_get_property (GObject *object, guint prop_id, GValue *value, GParam
     case PROP_ERROR: g_value_set_string (value, self->error); break;
     case PROP_REDACTED: g_value_set_boolean (value, self->redacted); break;
     case PROP_PROGRESS: g_value_set_double (value, self->progress); break;
+    case PROP_MEDIA_URL: g_value_set_string (value, self->media_url); break;
+    case PROP_DOWNLOAD_PROGRESS: g_value_set_double (value, self->download_progress); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -95,12 +107,18 @@ tact_message_class_init (TactMessageClass *klass)
   properties[PROP_REDACTED] = g_param_spec_boolean ("redacted", NULL, NULL, FALSE, flags);
   /* A file being sent: how much of it is uploaded (0 to 1). */
   properties[PROP_PROGRESS] = g_param_spec_double ("progress", NULL, NULL, 0.0, 1.0, 0.0, flags);
+  /* A file: its mxc:// URI once the server has it (an echo gets it after its upload). */
+  properties[PROP_MEDIA_URL] = g_param_spec_string ("media-url", NULL, NULL, NULL, flags);
+  /* A file being downloaded: how much of it has arrived (0 to 1). */
+  properties[PROP_DOWNLOAD_PROGRESS] = g_param_spec_double ("download-progress", NULL, NULL,
+                                                            0.0, 1.0, 0.0, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
 static void
 tact_message_init (TactMessage *self)
 {
+  self->media_size = -1;
 }
 
 TactMessage *
@@ -130,6 +148,50 @@ TactSendState tact_message_get_send_state (TactMessage *self) { return self->sen
 const char *tact_message_get_error (TactMessage *self) { return self->error; }
 gboolean tact_message_is_own (TactMessage *self) { return self->own; }
 double tact_message_get_progress (TactMessage *self) { return self->progress; }
+const char *tact_message_get_msgtype (TactMessage *self) { return self->msgtype; }
+const char *tact_message_get_media_url (TactMessage *self) { return self->media_url; }
+const char *tact_message_get_media_mime_type (TactMessage *self) { return self->media_mime; }
+gint64 tact_message_get_media_size (TactMessage *self) { return self->media_size; }
+double tact_message_get_download_progress (TactMessage *self) { return self->download_progress; }
+
+gboolean
+tact_message_is_file (TactMessage *self)
+{
+  return g_strcmp0 (self->msgtype, "m.file") == 0 || g_strcmp0 (self->msgtype, "m.image") == 0
+         || g_strcmp0 (self->msgtype, "m.video") == 0 || g_strcmp0 (self->msgtype, "m.audio") == 0;
+}
+
+void
+tact_message_set_media (TactMessage *self, const char *msgtype, const char *url,
+                        const char *mime_type, gint64 size)
+{
+  g_free (self->msgtype);
+  self->msgtype = g_strdup (msgtype);
+  g_free (self->media_mime);
+  self->media_mime = g_strdup (mime_type);
+  self->media_size = size >= 0 ? size : -1;
+  tact_message_set_media_url (self, url);
+}
+
+void
+tact_message_set_media_url (TactMessage *self, const char *url)
+{
+  if (g_strcmp0 (self->media_url, url) == 0)
+    return;
+  g_free (self->media_url);
+  self->media_url = g_strdup (url);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MEDIA_URL]);
+}
+
+void
+tact_message_set_download_progress (TactMessage *self, double progress)
+{
+  progress = CLAMP (progress, 0.0, 1.0);
+  if (self->download_progress == progress)
+    return;
+  self->download_progress = progress;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DOWNLOAD_PROGRESS]);
+}
 
 void
 tact_message_set_progress (TactMessage *self, double progress)

@@ -25,6 +25,17 @@ gboolean      tact_message_is_own         (TactMessage *self);
 /* A file being sent: the fraction of it uploaded, 0 until the upload starts, 1 once it is on
  * the server ("progress" property, notified on the main thread). 0 for text messages. */
 double        tact_message_get_progress   (TactMessage *self);
+/* Files (m.file, m.image, m.video, m.audio): the body is the file name; the content's mxc:// URI
+ * ("media-url", NULL until an echo's upload is done), info.mimetype (may be NULL) and info.size
+ * (-1 when unknown). The msgtype is NULL when not known (an echo of text). */
+const char   *tact_message_get_msgtype    (TactMessage *self);
+gboolean      tact_message_is_file        (TactMessage *self);
+const char   *tact_message_get_media_url  (TactMessage *self);
+const char   *tact_message_get_media_mime_type (TactMessage *self);
+gint64        tact_message_get_media_size (TactMessage *self);
+/* A file being downloaded by tact_session_download_async(): 0 to 1 ("download-progress",
+ * notified on the main thread), back to 0 when the download is over. */
+double        tact_message_get_download_progress (TactMessage *self);
 
 /* Session-internal updates; each notifies its property. */
 void tact_message_set_own        (TactMessage *self, gboolean own);
@@ -32,6 +43,10 @@ void tact_message_mark_sent      (TactMessage *self, const char *event_id);
 void tact_message_mark_failed    (TactMessage *self, const char *error_message);
 void tact_message_mark_pending   (TactMessage *self);
 void tact_message_set_progress   (TactMessage *self, double progress);
+void tact_message_set_media      (TactMessage *self, const char *msgtype, const char *url,
+                                  const char *mime_type, gint64 size);
+void tact_message_set_media_url  (TactMessage *self, const char *url);
+void tact_message_set_download_progress (TactMessage *self, double progress);
 /* The sender or a moderator redacted it: the body becomes "" and "redacted" turns TRUE. */
 void tact_message_mark_redacted  (TactMessage *self);
 gboolean tact_message_is_redacted (TactMessage *self);

@@ -589,21 +589,45 @@ tact_room_apply_state (TactRoom *self, const TactEvent *event)
     }
 }
 
-TactMessage *
-tact_room_find_by_txn (TactRoom *self, const char *txn_id)
+static gboolean
+is_own_txn (TactMessage *message, const char *txn_id)
+{
+  return tact_message_is_own (message) && g_strcmp0 (tact_message_get_txn_id (message), txn_id) == 0;
+}
+
+static gboolean
+has_event_id (TactMessage *message, const char *event_id)
+{
+  return g_strcmp0 (tact_message_get_event_id (message), event_id) == 0;
+}
+
+/* The newest timeline entry that matches id (pending echoes sit at the end: search backwards). */
+static TactMessage *
+find_newest (TactRoom *self, gboolean (*matches) (TactMessage *message, const char *id), const char *id)
 {
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->timeline));
 
-  if (!txn_id)
+  if (!id)
     return NULL;
-  /* Pending echoes sit at the end: search backwards. */
   for (guint i = n; i > 0; i--)
     {
       g_autoptr(TactMessage) message = g_list_model_get_item (G_LIST_MODEL (self->timeline), i - 1);
-      if (tact_message_is_own (message) && g_strcmp0 (tact_message_get_txn_id (message), txn_id) == 0)
-        return message;
+      if (matches (message, id))
+        return message;   /* the timeline keeps its reference */
     }
   return NULL;
+}
+
+TactMessage *
+tact_room_find_by_txn (TactRoom *self, const char *txn_id)
+{
+  return find_newest (self, is_own_txn, txn_id);
+}
+
+TactMessage *
+tact_room_find_by_event (TactRoom *self, const char *event_id)
+{
+  return find_newest (self, has_event_id, event_id);
 }
 
 /* The local echo of our send txn_id, but only for an event that we sent: another user's event
@@ -688,6 +712,56 @@ apply_redaction (TactRoom *self, const char *redacts)
   return FALSE;
 }
 
+/* A file message (m.file, m.image, …) carries its URI, type and size into the timeline entry. */
+static void
+apply_media (TactMessage *message, JsonObject *content)
+{
+  JsonObject *info = NULL;
+  const char *msgtype;
+  const char *url;
+  const char *mime = NULL;
+  gint64 size = -1;
+
+  if (!content)
+    return;
+  msgtype = json_object_get_string_member_with_default (content, "msgtype", NULL);
+  if (!msgtype || (g_strcmp0 (msgtype, "m.file") != 0 && g_strcmp0 (msgtype, "m.image") != 0
+                   && g_strcmp0 (msgtype, "m.video") != 0 && g_strcmp0 (msgtype, "m.audio") != 0))
+    return;
+  url = json_object_get_string_member_with_default (content, "url", NULL);
+  if (url && !g_str_has_prefix (url, "mxc://"))
+    url = NULL;
+  if (json_object_has_member (content, "info")
+      && JSON_NODE_HOLDS_OBJECT (json_object_get_member (content, "info")))
+    info = json_object_get_object_member (content, "info");
+  if (info)
+    {
+      JsonNode *size_node = json_object_get_member (info, "size");
+
+      mime = json_object_get_string_member_with_default (info, "mimetype", NULL);
+      if (size_node && JSON_NODE_HOLDS_VALUE (size_node)
+          && json_node_get_value_type (size_node) == G_TYPE_INT64)
+        size = json_node_get_int (size_node);
+    }
+  tact_message_set_media (message, msgtype, url, mime, size);
+}
+
+/* The same, for a stored row: only rows that can be files are parsed. */
+static void
+apply_media_from_row (TactMessage *message, const TactStoreEvent *row)
+{
+  g_autoptr(JsonNode) root = NULL;
+
+  if (!row->json || (!strstr (row->json, "\"m.file\"") && !strstr (row->json, "\"m.image\"")
+                     && !strstr (row->json, "\"m.video\"") && !strstr (row->json, "\"m.audio\"")))
+    return;
+  root = json_from_string (row->json, NULL);
+  if (root && JSON_NODE_HOLDS_OBJECT (root)
+      && json_object_has_member (json_node_get_object (root), "content")
+      && JSON_NODE_HOLDS_OBJECT (json_object_get_member (json_node_get_object (root), "content")))
+    apply_media (message, json_object_get_object_member (json_node_get_object (root), "content"));
+}
+
 gboolean
 tact_room_add_event (TactRoom *self, const TactEvent *event)
 {
@@ -716,6 +790,7 @@ tact_room_add_event (TactRoom *self, const TactEvent *event)
   message = tact_message_new (event->event_id, event->transaction_id, event->sender,
                               tact_room_get_member_name (self, event->sender),
                               body ? body : "", event->origin_server_ts, TACT_SEND_STATE_SENT);
+  apply_media (message, event->content);
   tact_room_append_message (self, message);
   return TRUE;
 }
@@ -724,6 +799,7 @@ tact_room_add_event (TactRoom *self, const TactEvent *event)
 static TactMessage *
 message_for_event (TactRoom *self, const TactEvent *event)
 {
+  TactMessage *message;
   const char *body;
 
   if (g_strcmp0 (event->type, "m.room.message") != 0 || !event->event_id)
@@ -733,9 +809,11 @@ message_for_event (TactRoom *self, const TactEvent *event)
   if (find_own_echo (self, event->sender, event->transaction_id))
     return NULL;
   body = tact_event_get_body (event);
-  return tact_message_new (event->event_id, event->transaction_id, event->sender,
-                           tact_room_get_member_name (self, event->sender),
-                           body ? body : "", event->origin_server_ts, TACT_SEND_STATE_SENT);
+  message = tact_message_new (event->event_id, event->transaction_id, event->sender,
+                              tact_room_get_member_name (self, event->sender),
+                              body ? body : "", event->origin_server_ts, TACT_SEND_STATE_SENT);
+  apply_media (message, event->content);
+  return message;
 }
 
 static guint
@@ -805,6 +883,7 @@ message_for_row (TactRoom *self, const TactStoreEvent *row)
 
   if (row->send_state == TACT_SEND_STATE_FAILED)
     tact_message_mark_failed (message, row->error);
+  apply_media_from_row (message, row);
   return message;
 }
 

@@ -83,6 +83,8 @@ const char   *tact_room_event_redacts     (const TactEvent *event);
 void          tact_room_add_stored        (TactRoom *self, const TactStoreEvent *row);
 void          tact_room_append_message    (TactRoom *self, TactMessage *message);
 TactMessage  *tact_room_find_by_txn       (TactRoom *self, const char *txn_id);
+/* The timeline entry with this event id (searching from the newest), or NULL. */
+TactMessage  *tact_room_find_by_event     (TactRoom *self, const char *event_id);
 /* Our send txn_id was confirmed as event_id: the echo (if shown) is marked sent and the event id
  * is known from then on, so the server's copy is never shown a second time (it comes without
  * unsigned.transaction_id through /messages, or to another access token). */

@@ -689,7 +689,10 @@ upload_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   {
     TactMessage *echo = item_echo (self, queue, item);
     if (echo)
-      tact_message_set_progress (echo, 1.0);
+      {
+        tact_message_set_progress (echo, 1.0);
+        tact_message_set_media_url (echo, mxc);   /* our own copy can be saved again */
+      }
   }
   /* The event replaces the private local path with the server's URI; the txnId stays. */
   content = json_from_string (item->entry->content_json, NULL);
@@ -981,6 +984,66 @@ tact_session_send_text (TactSession *self, TactRoom *room, const char *text,
   return add_to_outbox (self, room, entry, content, reason, verdict->action, text);
 }
 
+/* The content of a file message; the private local path is replaced by the mxc URI on upload. */
+static JsonNode *
+file_content (const char *msgtype, const char *name, const char *mime_type, gsize size,
+              const char *local_path)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "msgtype");
+  json_builder_add_string_value (builder, msgtype);
+  json_builder_set_member_name (builder, "body");
+  json_builder_add_string_value (builder, name);
+  json_builder_set_member_name (builder, "info");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "mimetype");
+  json_builder_add_string_value (builder, mime_type);
+  json_builder_set_member_name (builder, "size");
+  json_builder_add_int_value (builder, (gint64) size);
+  json_builder_end_object (builder);
+  json_builder_set_member_name (builder, LOCAL_PATH_KEY);
+  json_builder_add_string_value (builder, local_path);
+  json_builder_end_object (builder);
+  return json_builder_get_root (builder);
+}
+
+static const char *
+file_msgtype (const char *mime_type)
+{
+  return mime_type && g_str_has_prefix (mime_type, "image/") ? "m.image" : "m.file";
+}
+
+/* Writes bytes to path (0600, fsynced), creating the outbox-media folder. */
+static gboolean
+write_private_copy (const char *path, GBytes *bytes, GError **error)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  int saved_errno;
+
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      saved_errno = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   _("Could not keep a copy of the file to send: %s"), g_strerror (saved_errno));
+      return FALSE;
+    }
+  return g_file_set_contents_full (path, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
+                                   G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
+                                   0600, error);
+}
+
+static gboolean
+check_joined (TactRoom *room, GError **error)
+{
+  if (g_strcmp0 (tact_room_get_membership (room), "join") == 0)
+    return TRUE;
+  g_set_error_literal (error, TACT_SESSION_ERROR, TACT_SESSION_ERROR_NOT_JOINED,
+                       _("Join the room before sending to it."));
+  return FALSE;
+}
+
 TactMessage *
 tact_session_send_file (TactSession *self, TactRoom *room, const char *path, GBytes *data,
                         const char *name, const char *mime_type, const char *justification,
@@ -991,24 +1054,19 @@ tact_session_send_file (TactSession *self, TactRoom *room, const char *path, GBy
   g_autofree char *reason = justification ? g_strstrip (g_strdup (justification)) : NULL;
   g_autofree char *basename = NULL;
   g_autofree char *copy = NULL;
-  g_autofree char *dir = NULL;
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonNode) content = NULL;
   TactAttachment attachment = { 0 };
   TactOutgoing outgoing = { 0 };
   TactOutboxEntry *entry;
-  const char *msgtype;
+  TactMessage *echo;
+  const char *mime;
 
   g_return_val_if_fail (TACT_IS_SESSION (self), NULL);
   g_return_val_if_fail (TACT_IS_ROOM (room), NULL);
   g_return_val_if_fail (path != NULL || data != NULL, NULL);
 
-  if (g_strcmp0 (tact_room_get_membership (room), "join") != 0)
-    {
-      g_set_error_literal (error, TACT_SESSION_ERROR, TACT_SESSION_ERROR_NOT_JOINED,
-                           _("Join the room before sending to it."));
-      return NULL;
-    }
+  if (!check_joined (room, error))
+    return NULL;
   if (!bytes)
     {
       g_autoptr(GFile) file = g_file_new_for_path (path);
@@ -1039,38 +1097,369 @@ tact_session_send_file (TactSession *self, TactRoom *room, const char *path, GBy
 
   /* A private copy, so the send survives the original being moved and a restart. */
   copy = tact_session_dup_outbox_media_path (entry->txn_id);
-  dir = g_path_get_dirname (copy);
-  if (g_mkdir_with_parents (dir, 0700) != 0
-      || !g_file_set_contents_full (copy, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
-                                    G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
-                                    0600, error))
+  if (!write_private_copy (copy, bytes, error))
     {
-      if (error && *error == NULL)
-        g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno),
-                     _("Could not keep a copy of the file to send: %s"), g_strerror (errno));
       tact_outbox_entry_free (entry);
       return NULL;
     }
 
-  msgtype = mime_type && g_str_has_prefix (mime_type, "image/") ? "m.image" : "m.file";
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "msgtype");
-  json_builder_add_string_value (builder, msgtype);
-  json_builder_set_member_name (builder, "body");
-  json_builder_add_string_value (builder, basename);
-  json_builder_set_member_name (builder, "info");
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "mimetype");
-  json_builder_add_string_value (builder, mime_type ? mime_type : "application/octet-stream");
-  json_builder_set_member_name (builder, "size");
-  json_builder_add_int_value (builder, (gint64) g_bytes_get_size (bytes));
-  json_builder_end_object (builder);
-  json_builder_set_member_name (builder, LOCAL_PATH_KEY);
-  json_builder_add_string_value (builder, copy);
-  json_builder_end_object (builder);
-  content = json_builder_get_root (builder);
+  mime = mime_type ? mime_type : "application/octet-stream";
+  content = file_content (file_msgtype (mime_type), basename, mime, g_bytes_get_size (bytes), copy);
+  echo = add_to_outbox (self, room, entry, content, reason, verdict->action, basename);
+  tact_message_set_media (echo, file_msgtype (mime_type), NULL, mime, (gint64) g_bytes_get_size (bytes));
+  return echo;
+}
 
-  return add_to_outbox (self, room, entry, content, reason, verdict->action, basename);
+/* ---- Files checked off the main thread, then sent without being read again ---------- */
+
+struct _TactCheckedFile
+{
+  gatomicrefcount ref;
+
+  /* owned; set by the check's thread, read-only afterwards */
+  char         *room_id;
+  char         *name;
+  char         *mime_type;
+  GBytes       *bytes;
+  TactVerdict  *verdict;
+  TactProfile  *profile;        /* the profile the verdict comes from */
+  TactOutgoing  audience;       /* the room's audience when checked (no text, no attachments) */
+  char         *txn_id;         /* the send's txnId, chosen with the copy */
+  /* owned; main thread only once the check is over */
+  char         *staged_path;    /* the private copy (outbox-media/<txnId>.staged) until sent;
+                                 * NULL when the verdict forbids sending, and once sent */
+  gboolean      sent;
+};
+
+G_DEFINE_BOXED_TYPE (TactCheckedFile, tact_checked_file, tact_checked_file_ref, tact_checked_file_unref)
+
+TactCheckedFile *
+tact_checked_file_ref (TactCheckedFile *checked)
+{
+  g_return_val_if_fail (checked != NULL, NULL);
+  g_atomic_ref_count_inc (&checked->ref);
+  return checked;
+}
+
+void
+tact_checked_file_unref (TactCheckedFile *checked)
+{
+  g_return_if_fail (checked != NULL);
+  if (!g_atomic_ref_count_dec (&checked->ref))
+    return;
+  if (checked->staged_path)
+    g_remove (checked->staged_path);   /* checked but never sent */
+  g_free (checked->staged_path);
+  g_free (checked->room_id);
+  g_free (checked->name);
+  g_free (checked->mime_type);
+  g_clear_pointer (&checked->bytes, g_bytes_unref);
+  g_clear_pointer (&checked->verdict, tact_verdict_free);
+  g_clear_object (&checked->profile);
+  g_free (checked->txn_id);
+  g_free (checked);
+}
+
+const TactVerdict *tact_checked_file_get_verdict (TactCheckedFile *checked) { return checked->verdict; }
+const char *tact_checked_file_get_name (TactCheckedFile *checked) { return checked->name; }
+const char *tact_checked_file_get_mime_type (TactCheckedFile *checked) { return checked->mime_type; }
+GBytes *tact_checked_file_get_bytes (TactCheckedFile *checked) { return checked->bytes; }
+const char *tact_checked_file_get_room_id (TactCheckedFile *checked) { return checked->room_id; }
+
+typedef struct {
+  /* owned; the thread reads them, nothing mutates them meanwhile */
+  GFile        *file;
+  char         *name;       /* NULL: the file's display name */
+  char         *room_id;
+  TactProfile  *profile;    /* the thread's own reference: set_profile may replace the session's */
+  TactOutgoing  audience;   /* counts and kind only */
+} CheckState;
+
+static void
+check_state_free (CheckState *state)
+{
+  g_clear_object (&state->file);
+  g_free (state->name);
+  g_free (state->room_id);
+  g_clear_object (&state->profile);
+  g_free (state);
+}
+
+/* The worker thread: read, inspect, judge, and keep a private copy of what may be sent.
+ * TactProfile is immutable once loaded (its matcher hands each caller its own scratch under a
+ * lock, the normaliser's tables are built once), so checking from a thread is safe. */
+static void
+check_file_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  CheckState *state = task_data;
+  g_autoptr(GFileInfo) info = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *content_type = NULL;
+  g_autoptr(TactCheckedFile) checked = NULL;
+  TactAttachment attachment = { 0 };
+  TactOutgoing outgoing = state->audience;
+  const char *display_name;
+
+  info = g_file_query_info (state->file,
+                            G_FILE_ATTRIBUTE_STANDARD_TYPE "," G_FILE_ATTRIBUTE_STANDARD_SIZE ","
+                            G_FILE_ATTRIBUTE_STANDARD_DISPLAY_NAME,
+                            G_FILE_QUERY_INFO_NONE, cancellable, &error);
+  if (!info)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  display_name = g_file_info_get_display_name (info);
+  if (g_file_info_get_file_type (info) == G_FILE_TYPE_DIRECTORY)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_IS_DIRECTORY,
+                               _("“%s” is a folder. Choose a file, or put the folder in an archive."),
+                               display_name);
+      return;
+    }
+  if (g_file_info_get_size (info) > TACT_SESSION_MAX_FILE_SIZE)
+    {
+      g_task_return_new_error (task, TACT_SESSION_ERROR, TACT_SESSION_ERROR_TOO_LARGE,
+                               _("“%s” is larger than %d MB, the most Tact can check and send."),
+                               display_name, (int) (TACT_SESSION_MAX_FILE_SIZE / (1024 * 1024)));
+      return;
+    }
+  bytes = g_file_load_bytes (state->file, cancellable, NULL, &error);
+  if (!bytes)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (g_bytes_get_size (bytes) == 0)
+    {
+      g_task_return_new_error (task, TACT_SESSION_ERROR, TACT_SESSION_ERROR_EMPTY,
+                               _("“%s” is empty."), display_name);
+      return;
+    }
+  if ((gint64) g_bytes_get_size (bytes) > TACT_SESSION_MAX_FILE_SIZE)   /* grew meanwhile */
+    {
+      g_task_return_new_error (task, TACT_SESSION_ERROR, TACT_SESSION_ERROR_TOO_LARGE,
+                               _("“%s” is larger than %d MB, the most Tact can check and send."),
+                               display_name, (int) (TACT_SESSION_MAX_FILE_SIZE / (1024 * 1024)));
+      return;
+    }
+
+  checked = g_new0 (TactCheckedFile, 1);
+  g_atomic_ref_count_init (&checked->ref);
+  checked->room_id = g_strdup (state->room_id);
+  checked->name = g_strdup (state->name ? state->name : display_name);
+  content_type = g_content_type_guess (checked->name, g_bytes_get_data (bytes, NULL),
+                                       g_bytes_get_size (bytes), NULL);
+  checked->mime_type = content_type ? g_content_type_get_mime_type (content_type) : NULL;
+  if (!checked->mime_type)
+    checked->mime_type = g_strdup ("application/octet-stream");
+  checked->bytes = g_bytes_ref (bytes);
+  checked->profile = g_object_ref (state->profile);
+  checked->audience = state->audience;
+
+  /* The guard inspects the content (type, labels, text, archives), never the name alone. */
+  attachment.name = checked->name;
+  attachment.data = bytes;
+  outgoing.attachments = &attachment;
+  outgoing.n_attachments = 1;
+  checked->verdict = tact_profile_check (state->profile, &outgoing);
+
+  /* What may be sent gets its private copy now, off the main thread. */
+  checked->txn_id = new_txn_id ();
+  if (checked->verdict->action != TACT_ACTION_BLOCK && checked->verdict->action != TACT_ACTION_APPROVE)
+    {
+      g_autofree char *copy = tact_session_dup_outbox_media_path (checked->txn_id);
+      g_autofree char *staged = g_strconcat (copy, ".staged", NULL);
+
+      if (!write_private_copy (staged, bytes, &error))
+        {
+          g_task_return_error (task, g_steal_pointer (&error));
+          return;
+        }
+      checked->staged_path = g_steal_pointer (&staged);
+    }
+  g_task_return_pointer (task, g_steal_pointer (&checked), (GDestroyNotify) tact_checked_file_unref);
+}
+
+void
+tact_session_check_file_async (TactSession *self, TactRoom *room, GFile *file, const char *name,
+                               GCancellable *cancellable, GAsyncReadyCallback callback,
+                               gpointer user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  CheckState *state;
+
+  g_return_if_fail (TACT_IS_SESSION (self));
+  g_return_if_fail (TACT_IS_ROOM (room));
+  g_return_if_fail (G_IS_FILE (file));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, tact_session_check_file_async);
+  state = g_new0 (CheckState, 1);
+  state->file = g_object_ref (file);
+  state->name = g_strdup (name);
+  state->room_id = g_strdup (tact_room_get_id (room));
+  state->profile = g_object_ref (self->profile);
+  tact_room_describe_audience (room, &state->audience);   /* the room is the main thread's */
+  g_task_set_task_data (task, state, (GDestroyNotify) check_state_free);
+  g_task_run_in_thread (task, check_file_thread);
+}
+
+TactCheckedFile *
+tact_session_check_file_finish (TactSession *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == tact_session_check_file_async, NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+TactMessage *
+tact_session_send_checked_file (TactSession *self, TactRoom *room, TactCheckedFile *checked,
+                                const char *justification, GError **error)
+{
+  g_autofree char *reason = justification ? g_strstrip (g_strdup (justification)) : NULL;
+  g_autofree char *copy = NULL;
+  g_autoptr(JsonNode) content = NULL;
+  TactOutgoing now = { 0 };
+  TactOutboxEntry *entry;
+  TactMessage *echo;
+  gsize size;
+
+  g_return_val_if_fail (TACT_IS_SESSION (self), NULL);
+  g_return_val_if_fail (TACT_IS_ROOM (room), NULL);
+  g_return_val_if_fail (checked != NULL, NULL);
+
+  if (!check_joined (room, error))
+    return NULL;
+
+  /* The verdict is the session's own, computed in the check; it holds only for the room, the
+   * audience and the profile it was computed for. Cheap to confirm, so confirmed every time. */
+  tact_room_describe_audience (room, &now);
+  if (checked->sent || g_strcmp0 (checked->room_id, tact_room_get_id (room)) != 0
+      || checked->profile != self->profile
+      || now.external_count != checked->audience.external_count
+      || now.member_count != checked->audience.member_count
+      || now.room_kind != checked->audience.room_kind)
+    {
+      g_set_error (error, TACT_SESSION_ERROR, TACT_SESSION_ERROR_STALE,
+                   _("The room or the company policy changed after “%s” was checked. Check it again before sending."),
+                   checked->name);
+      return NULL;
+    }
+  if (!verdict_allows (checked->verdict, reason, error))
+    return NULL;
+  g_return_val_if_fail (checked->staged_path != NULL, NULL);   /* allowed verdicts have a copy */
+
+  /* The private copy written by the check becomes the outbox's: a rename, not a re-read. */
+  copy = tact_session_dup_outbox_media_path (checked->txn_id);
+  if (g_rename (checked->staged_path, copy) != 0)
+    {
+      int saved_errno = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   _("Could not keep a copy of the file to send: %s"), g_strerror (saved_errno));
+      return NULL;
+    }
+  g_clear_pointer (&checked->staged_path, g_free);
+  checked->sent = TRUE;
+
+  size = g_bytes_get_size (checked->bytes);
+  content = file_content (file_msgtype (checked->mime_type), checked->name, checked->mime_type,
+                          size, copy);
+  entry = g_new0 (TactOutboxEntry, 1);
+  entry->txn_id = g_strdup (checked->txn_id);
+  echo = add_to_outbox (self, room, entry, content, reason, checked->verdict->action, checked->name);
+  tact_message_set_media (echo, file_msgtype (checked->mime_type), NULL, checked->mime_type,
+                          (gint64) size);
+  return echo;
+}
+
+/* ---- Downloads: a file message's content, with progress on the message --------------- */
+
+typedef struct {
+  TactMessage *message;       /* owned ref */
+  char        *content_type;  /* owned, the result's */
+} DownloadState;
+
+static void
+download_state_free (DownloadState *state)
+{
+  g_clear_object (&state->message);
+  g_free (state->content_type);
+  g_free (state);
+}
+
+static void
+download_progress_cb (goffset bytes_done, goffset bytes_total, gpointer user_data)
+{
+  TactMessage *message = user_data;
+
+  if (bytes_total > 0)
+    tact_message_set_download_progress (message, (double) bytes_done / (double) bytes_total);
+}
+
+static void
+downloaded_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  DownloadState *state = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  GBytes *bytes;
+
+  bytes = tact_matrix_client_download_finish (TACT_MATRIX_CLIENT (source), result,
+                                              &state->content_type, &error);
+  tact_message_set_download_progress (state->message, 0.0);
+  if (!bytes)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, bytes, (GDestroyNotify) g_bytes_unref);
+}
+
+void
+tact_session_download_async (TactSession *self, TactMessage *message, GCancellable *cancellable,
+                             GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  DownloadState *state;
+  const char *url;
+
+  g_return_if_fail (TACT_IS_SESSION (self));
+  g_return_if_fail (TACT_IS_MESSAGE (message));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, tact_session_download_async);
+  url = tact_message_get_media_url (message);
+  if (!tact_message_is_file (message) || !url)
+    {
+      g_task_return_new_error (task, TACT_SESSION_ERROR, TACT_SESSION_ERROR_NO_MEDIA,
+                               _("This message has no file on the server to download."));
+      return;
+    }
+  state = g_new0 (DownloadState, 1);
+  state->message = g_object_ref (message);
+  g_task_set_task_data (task, state, (GDestroyNotify) download_state_free);
+  tact_message_set_download_progress (message, 0.0);
+  tact_matrix_client_download_with_progress_async (self->client, url, download_progress_cb,
+                                                   g_object_ref (message), g_object_unref,
+                                                   cancellable, downloaded_cb,
+                                                   g_steal_pointer (&task));
+}
+
+GBytes *
+tact_session_download_finish (TactSession *self, GAsyncResult *result, char **content_type,
+                              GError **error)
+{
+  GBytes *bytes;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == tact_session_download_async, NULL);
+  bytes = g_task_propagate_pointer (G_TASK (result), error);
+  if (bytes && content_type)
+    {
+      DownloadState *state = g_task_get_task_data (G_TASK (result));
+      *content_type = g_strdup (state->content_type);
+    }
+  return bytes;
 }
 
 void

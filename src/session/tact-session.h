@@ -24,7 +24,31 @@ typedef enum {
   TACT_SESSION_ERROR_NEEDS_APPROVAL,       /* the guard wants the department head's approval */
   TACT_SESSION_ERROR_NOT_JOINED,           /* the room is not joined */
   TACT_SESSION_ERROR_EMPTY,                /* nothing to send */
+  /* Appended: */
+  TACT_SESSION_ERROR_STALE,                /* a checked file's room, audience or policy changed
+                                            * since the check, or it was already sent: check again */
+  TACT_SESSION_ERROR_TOO_LARGE,            /* a file over TACT_SESSION_MAX_FILE_SIZE */
+  TACT_SESSION_ERROR_NO_MEDIA,             /* a message without a file to download */
 } TactSessionError;
+
+/* The largest file Tact loads, inspects and sends (it is read into memory whole). */
+#define TACT_SESSION_MAX_FILE_SIZE (G_GINT64_CONSTANT (100) * 1024 * 1024)
+
+/* A file checked by tact_session_check_file_async() for one room: what was read (name, content
+ * type, bytes) and the guard's verdict, computed by the session (never by a view). Reference
+ * counted and immutable; until it is sent, a private copy of the file waits in the outbox
+ * folder (removed when the last reference goes). */
+typedef struct _TactCheckedFile TactCheckedFile;
+#define TACT_TYPE_CHECKED_FILE (tact_checked_file_get_type ())
+GType              tact_checked_file_get_type      (void) G_GNUC_CONST;
+TactCheckedFile   *tact_checked_file_ref           (TactCheckedFile *checked);
+void               tact_checked_file_unref         (TactCheckedFile *checked);
+const TactVerdict *tact_checked_file_get_verdict   (TactCheckedFile *checked);
+const char        *tact_checked_file_get_name      (TactCheckedFile *checked);
+const char        *tact_checked_file_get_mime_type (TactCheckedFile *checked);
+GBytes            *tact_checked_file_get_bytes     (TactCheckedFile *checked);
+const char        *tact_checked_file_get_room_id   (TactCheckedFile *checked);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TactCheckedFile, tact_checked_file_unref)
 
 typedef enum {
   TACT_SYNC_STATE_STOPPED,
@@ -100,6 +124,34 @@ TactMessage      *tact_session_send_text      (TactSession *self, TactRoom *room
 TactMessage      *tact_session_send_file      (TactSession *self, TactRoom *room, const char *path,
                                                GBytes *data, const char *name, const char *mime_type,
                                                const char *justification, GError **error);
+/* Reads file (name: the name the recipient sees, NULL for the file's own), inspects it and computes
+ * the guard's verdict for room, all in a worker thread: nothing here blocks the main thread. The
+ * room's audience is taken now; the profile in use now is kept (by reference) for the check.
+ * Errors: G_IO_ERROR (unreadable), TACT_SESSION_ERROR_EMPTY, TACT_SESSION_ERROR_TOO_LARGE. A
+ * blocked verdict is not an error: the result says why, for the view to explain. */
+void             tact_session_check_file_async  (TactSession *self, TactRoom *room, GFile *file,
+                                                 const char *name, GCancellable *cancellable,
+                                                 GAsyncReadyCallback callback, gpointer user_data);
+TactCheckedFile *tact_session_check_file_finish (TactSession *self, GAsyncResult *result,
+                                                 GError **error);
+/* Sends a checked file through the outbox without reading it again. The session's own verdict
+ * (in checked) decides, refused like send_text; it holds only while the room, its audience and
+ * the profile are those it was computed for, and for one send: otherwise TACT_SESSION_ERROR_STALE
+ * (check again). Returns the local echo. */
+TactMessage     *tact_session_send_checked_file (TactSession *self, TactRoom *room,
+                                                 TactCheckedFile *checked,
+                                                 const char *justification, GError **error);
+
+/* Downloads a file message's content (its mxc:// URI, authenticated media, through the client's
+ * media cache), with the message's "download-progress" following it on the main thread. Finish
+ * returns the bytes and, if asked, their content type. TACT_SESSION_ERROR_NO_MEDIA when the
+ * message has no file on the server (yet). */
+void    tact_session_download_async  (TactSession *self, TactMessage *message,
+                                      GCancellable *cancellable, GAsyncReadyCallback callback,
+                                      gpointer user_data);
+GBytes *tact_session_download_finish (TactSession *self, GAsyncResult *result,
+                                      char **content_type, GError **error);
+
 /* A failed send: try again with the same txnId, or discard it. */
 void              tact_session_retry_message   (TactSession *self, TactRoom *room, TactMessage *message);
 void              tact_session_discard_message (TactSession *self, TactRoom *room, TactMessage *message);

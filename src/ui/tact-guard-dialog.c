@@ -1,6 +1,7 @@
 /* tact-guard-dialog.c: the guard's explanation: what matched, which rule and policy clause,
- * and what to do instead; with Edit, Cancel and (when the verdict allows it) Send Anyway or
- * Send with Justification. A justification is required before that response is enabled. */
+ * and what to do instead; with Edit (messages only), Cancel and (when the verdict allows it)
+ * Send Anyway or Send with Justification. For a file it names the file and where in it the
+ * finding is. A justification is required before that response is enabled. */
 #include <glib/gi18n-lib.h>
 
 #include "tact-guard-dialog.h"
@@ -24,13 +25,14 @@ tact_guard_dialog_init (TactGuardDialog *self)
 {
 }
 
+/* for_file: the heading names a file instead of a message. */
 static const char *
-heading_for (TactAction action)
+heading_for (TactAction action, gboolean for_file)
 {
   switch (action)
     {
     case TACT_ACTION_BLOCK:
-      return _("This Message Cannot Be Sent");
+      return for_file ? _("This File Cannot Be Sent") : _("This Message Cannot Be Sent");
     case TACT_ACTION_APPROVE:
       return _("Approval Needed");
     case TACT_ACTION_JUSTIFY:
@@ -60,14 +62,44 @@ body_for (TactAction action)
     }
 }
 
+/* The body for a file: it names the file. */
+static char *
+file_body_for (TactAction action, const char *file_name)
+{
+  switch (action)
+    {
+    case TACT_ACTION_BLOCK:
+      /* Translators: %s is a file name */
+      return g_strdup_printf (_("Company policy does not allow “%s” to be sent here. Use the channel named below instead."),
+                              file_name);
+    case TACT_ACTION_APPROVE:
+      /* Translators: %s is a file name */
+      return g_strdup_printf (_("“%s” needs your department head’s approval. Approval requests are not available in this version yet."),
+                              file_name);
+    case TACT_ACTION_JUSTIFY:
+      /* Translators: %s is a file name */
+      return g_strdup_printf (_("Company policy asks for a written reason before “%s” is sent. The reason is recorded for your supervisor."),
+                              file_name);
+    case TACT_ACTION_WARN:
+    case TACT_ACTION_ALLOW:
+    default:
+      /* Translators: %s is a file name */
+      return g_strdup_printf (_("“%s” may break company policy. Check it before you send it."), file_name);
+    }
+}
+
 static GtkWidget *
 finding_widget (const TactFinding *finding)
 {
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 3);
   GtkWidget *title = gtk_label_new (finding->title);
   g_autofree char *clauses = g_strjoinv (", ", finding->clauses);
-  g_autofree char *matched = g_strdup_printf (_("Matched “%s” · rule %s · policy %s"),
-                                              finding->matched, finding->rule_id, clauses);
+  /* Translators: found “<label or text>” in “<file, or file inside an archive>” */
+  g_autofree char *matched = finding->attachment
+    ? g_strdup_printf (_("Found “%s” in “%s” · rule %s · policy %s"),
+                       finding->matched, finding->attachment, finding->rule_id, clauses)
+    : g_strdup_printf (_("Matched “%s” · rule %s · policy %s"),
+                       finding->matched, finding->rule_id, clauses);
   GtkWidget *matched_label = gtk_label_new (matched);
   GtkWidget *explanation = gtk_label_new (finding->explanation);
 
@@ -113,20 +145,23 @@ reason_activate_cb (GtkEntry *entry, TactGuardDialog *self)
     adw_message_dialog_response (ADW_MESSAGE_DIALOG (self), TACT_GUARD_RESPONSE_JUSTIFY);
 }
 
-GtkWidget *
-tact_guard_dialog_new (GtkWindow *parent, const TactVerdict *verdict)
+/* file_name: NULL for a message (with Edit), else the file the verdict is about. */
+static GtkWidget *
+guard_dialog_new (GtkWindow *parent, const TactVerdict *verdict, const char *file_name)
 {
   TactGuardDialog *self;
   AdwMessageDialog *dialog;
   GtkWidget *extra = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
   GtkWidget *scroller = gtk_scrolled_window_new ();
   GtkWidget *findings = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
+  g_autofree char *body = file_name ? file_body_for (verdict->action, file_name)
+                                    : g_strdup (body_for (verdict->action));
 
   self = g_object_new (TACT_TYPE_GUARD_DIALOG,
                        "transient-for", parent,
                        "modal", TRUE,
-                       "heading", heading_for (verdict->action),
-                       "body", body_for (verdict->action),
+                       "heading", heading_for (verdict->action, file_name != NULL),
+                       "body", body,
                        NULL);
   dialog = ADW_MESSAGE_DIALOG (self);
 
@@ -139,9 +174,15 @@ tact_guard_dialog_new (GtkWindow *parent, const TactVerdict *verdict)
   gtk_box_append (GTK_BOX (extra), scroller);
 
   adw_message_dialog_add_response (dialog, TACT_GUARD_RESPONSE_CANCEL, _("_Cancel"));
-  adw_message_dialog_add_response (dialog, TACT_GUARD_RESPONSE_EDIT, _("_Edit"));
   adw_message_dialog_set_close_response (dialog, TACT_GUARD_RESPONSE_CANCEL);
-  adw_message_dialog_set_default_response (dialog, TACT_GUARD_RESPONSE_EDIT);
+  if (file_name)
+    adw_message_dialog_set_default_response (dialog, TACT_GUARD_RESPONSE_CANCEL);
+  else
+    {
+      /* A file cannot be edited here: only a message offers Edit. */
+      adw_message_dialog_add_response (dialog, TACT_GUARD_RESPONSE_EDIT, _("_Edit"));
+      adw_message_dialog_set_default_response (dialog, TACT_GUARD_RESPONSE_EDIT);
+    }
 
   switch (verdict->action)
     {
@@ -171,6 +212,19 @@ tact_guard_dialog_new (GtkWindow *parent, const TactVerdict *verdict)
 
   adw_message_dialog_set_extra_child (dialog, extra);
   return GTK_WIDGET (self);
+}
+
+GtkWidget *
+tact_guard_dialog_new (GtkWindow *parent, const TactVerdict *verdict)
+{
+  return guard_dialog_new (parent, verdict, NULL);
+}
+
+GtkWidget *
+tact_guard_dialog_new_for_file (GtkWindow *parent, const TactVerdict *verdict, const char *file_name)
+{
+  g_return_val_if_fail (file_name != NULL, NULL);
+  return guard_dialog_new (parent, verdict, file_name);
 }
 
 char *

@@ -16,6 +16,9 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (TactGuardDialog, tact_guard_dialog, TACT, GUARD_DIALOG, AdwMessageDialog)
 
 GtkWidget  *tact_guard_dialog_new               (GtkWindow *parent, const TactVerdict *verdict);
+/* For a file about to be sent: names it; no Edit response. */
+GtkWidget  *tact_guard_dialog_new_for_file      (GtkWindow *parent, const TactVerdict *verdict,
+                                                 const char *file_name);
 /* The reason typed by the user (justify), stripped; NULL when empty. */
 char       *tact_guard_dialog_dup_justification (TactGuardDialog *self);
 

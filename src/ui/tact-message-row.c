@@ -1,4 +1,5 @@
-/* tact-message-row.c: a timeline row that follows its message's send state. */
+/* tact-message-row.c: a timeline row that follows its message's send state; a file shows its
+ * name and size, with Save… (the window's room.save-file) and the download's progress. */
 #include <glib/gi18n-lib.h>
 
 #include "tact-message-row.h"
@@ -14,6 +15,12 @@ struct _TactMessageRow
   GtkLabel  *body_label;
   GtkLabel  *status_label;
   GtkProgressBar *upload_bar;
+  GtkWidget *file_box;
+  GtkImage  *file_icon;
+  GtkLabel  *file_name_label;
+  GtkLabel  *file_size_label;
+  GtkWidget *save_button;
+  GtkProgressBar *download_bar;
   GtkWidget *retry_button;
   GtkWidget *discard_button;
 
@@ -100,6 +107,60 @@ update_progress (TactMessageRow *self)
                           && progress > 0.0 && progress < 1.0);
 }
 
+/* A file (m.file, m.image): its name and size, and Save… once the server has it. */
+static void
+update_file (TactMessageRow *self)
+{
+  gboolean is_file;
+  const char *url;
+  g_autofree char *size = NULL;
+  g_autofree char *action_target = NULL;
+
+  if (!self->message)
+    return;
+  is_file = tact_message_is_file (self->message) && !tact_message_is_redacted (self->message);
+  gtk_widget_set_visible (self->file_box, is_file);
+  gtk_widget_set_visible (GTK_WIDGET (self->body_label), !is_file);
+  if (!is_file)
+    {
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (self->save_button), NULL);
+      return;
+    }
+  gtk_label_set_text (self->file_name_label, tact_message_get_body (self->message));
+  if (tact_message_get_media_size (self->message) >= 0)
+    size = g_format_size ((guint64) tact_message_get_media_size (self->message));
+  gtk_label_set_text (self->file_size_label, size ? size : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->file_size_label), size != NULL);
+  gtk_image_set_from_icon_name (self->file_icon,
+                                g_strcmp0 (tact_message_get_msgtype (self->message), "m.image") == 0
+                                ? "image-x-generic-symbolic" : "text-x-generic-symbolic");
+
+  /* The window's room.save-file finds the message by its event id (or an echo's txn id). */
+  url = tact_message_get_media_url (self->message);
+  if (url && (tact_message_get_event_id (self->message) || tact_message_get_txn_id (self->message)))
+    {
+      const char *id = tact_message_get_event_id (self->message) ? tact_message_get_event_id (self->message)
+                                                                 : tact_message_get_txn_id (self->message);
+      gtk_actionable_set_action_target_value (GTK_ACTIONABLE (self->save_button), g_variant_new_string (id));
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (self->save_button), "room.save-file");
+    }
+  else
+    gtk_actionable_set_action_name (GTK_ACTIONABLE (self->save_button), NULL);
+  gtk_widget_set_sensitive (self->save_button, url != NULL);
+}
+
+static void
+update_download (TactMessageRow *self)
+{
+  double progress;
+
+  if (!self->message)
+    return;
+  progress = tact_message_get_download_progress (self->message);
+  gtk_progress_bar_set_fraction (self->download_bar, progress);
+  gtk_widget_set_visible (GTK_WIDGET (self->download_bar), progress > 0.0 && progress < 1.0);
+}
+
 void
 tact_message_row_set_message (TactMessageRow *self, TactMessage *message)
 {
@@ -121,6 +182,8 @@ tact_message_row_set_message (TactMessageRow *self, TactMessage *message)
   gtk_label_set_text (self->body_label, tact_message_get_body (message));
   update_status (self);
   update_progress (self);
+  update_file (self);
+  update_download (self);
 }
 
 static void
@@ -152,6 +215,12 @@ tact_message_row_class_init (TactMessageRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TactMessageRow, upload_bar);
   gtk_widget_class_bind_template_child (widget_class, TactMessageRow, retry_button);
   gtk_widget_class_bind_template_child (widget_class, TactMessageRow, discard_button);
+  gtk_widget_class_bind_template_child (widget_class, TactMessageRow, file_box);
+  gtk_widget_class_bind_template_child (widget_class, TactMessageRow, file_icon);
+  gtk_widget_class_bind_template_child (widget_class, TactMessageRow, file_name_label);
+  gtk_widget_class_bind_template_child (widget_class, TactMessageRow, file_size_label);
+  gtk_widget_class_bind_template_child (widget_class, TactMessageRow, save_button);
+  gtk_widget_class_bind_template_child (widget_class, TactMessageRow, download_bar);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 }
 
@@ -165,6 +234,10 @@ tact_message_row_init (TactMessageRow *self)
   g_signal_group_connect_swapped (self->message_signals, "notify::error", G_CALLBACK (update_status), self);
   g_signal_group_connect_swapped (self->message_signals, "notify::progress", G_CALLBACK (update_progress), self);
   g_signal_group_connect_swapped (self->message_signals, "notify::send-state", G_CALLBACK (update_progress), self);
+  g_signal_group_connect_swapped (self->message_signals, "notify::media-url", G_CALLBACK (update_file), self);
+  g_signal_group_connect_swapped (self->message_signals, "notify::event-id", G_CALLBACK (update_file), self);
+  g_signal_group_connect_swapped (self->message_signals, "notify::redacted", G_CALLBACK (update_file), self);
+  g_signal_group_connect_swapped (self->message_signals, "notify::download-progress", G_CALLBACK (update_download), self);
 }
 
 GtkWidget *

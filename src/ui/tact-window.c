@@ -35,6 +35,11 @@ struct _TactWindow
   GtkEntry       *composer;
   GtkButton      *send_button;
   GtkLabel       *guard_hint;
+  GtkWidget      *attach_status;
+  GtkSpinner     *attach_spinner;
+  GtkLabel       *attach_label;
+  GtkWidget      *room_page;
+  AdwToastOverlay *chat_toasts;
 
   /* owned */
   TactSession    *session;
@@ -47,11 +52,14 @@ struct _TactWindow
   guint           draft_source;   /* a pending draft save for `room` */
   guint           read_source;    /* a pending "mark read" for `room` */
   GCancellable   *draft_cancellable;  /* the selected room's draft load */
+  GCancellable   *attach_cancellable; /* the file being checked for `room`, or NULL */
+  guint           test_attach_count;  /* TACT_TEST_ATTACH_PATH: files attached so far */
 };
 
 G_DEFINE_FINAL_TYPE (TactWindow, tact_window, ADW_TYPE_APPLICATION_WINDOW)
 
 static void select_room (TactWindow *self, TactRoom *room);
+static void cancel_attach (TactWindow *self);
 
 /* ---- Timeline rows ------------------------------------------------------------ */
 
@@ -302,6 +310,7 @@ select_room (TactWindow *self, TactRoom *room)
   g_clear_handle_id (&self->read_source, g_source_remove);
   g_cancellable_cancel (self->draft_cancellable);
   g_clear_object (&self->draft_cancellable);
+  cancel_attach (self);   /* a file checked for one room is not sent to another */
   if (self->room)
     g_signal_handlers_disconnect_by_func (tact_room_get_timeline (self->room), timeline_items_changed_cb, self);
   g_set_object (&self->room, room);
@@ -472,6 +481,364 @@ on_send (TactWindow *self)
   g_signal_connect_data (dialog, "response", G_CALLBACK (guard_response_cb), state,
                          guard_state_closure_free, 0);
   gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* ---- Attachments: pick -> checked by the session off the main thread -> guard -> send ---- */
+
+typedef struct {
+  TactWindow      *window;   /* owned ref */
+  TactRoom        *room;     /* owned ref: the room the file is for */
+  GFile           *file;     /* owned: to check again if the room changed meanwhile */
+  TactCheckedFile *checked;  /* owned, NULL until checked */
+  gboolean         rechecked;
+} AttachState;
+
+static void
+attach_state_free (AttachState *state)
+{
+  g_clear_object (&state->window);
+  g_clear_object (&state->room);
+  g_clear_object (&state->file);
+  g_clear_pointer (&state->checked, tact_checked_file_unref);
+  g_free (state);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AttachState, attach_state_free)
+
+static void
+attach_state_closure_free (gpointer data, GClosure *closure)
+{
+  attach_state_free (data);
+}
+
+static void
+show_error (TactWindow *self, const char *heading, const char *message)
+{
+  AdwMessageDialog *dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), heading, message));
+
+  adw_message_dialog_add_response (dialog, "close", _("_Close"));
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+set_checking (TactWindow *self, const char *name)
+{
+  g_autofree char *text = name ? g_strdup_printf (_("Checking “%s”…"), name) : NULL;
+
+  gtk_label_set_text (self->attach_label, text ? text : "");
+  gtk_spinner_set_spinning (self->attach_spinner, name != NULL);
+  gtk_widget_set_visible (self->attach_status, name != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "composer.attach", name == NULL);
+}
+
+static void
+cancel_attach (TactWindow *self)
+{
+  if (!self->attach_cancellable)
+    return;
+  g_cancellable_cancel (self->attach_cancellable);
+  g_clear_object (&self->attach_cancellable);
+  set_checking (self, NULL);
+}
+
+static void check_attachment (TactWindow *self, AttachState *state);
+
+/* Sends what the session checked, with the user's reason if one was asked for. Takes state. */
+static void
+send_checked (AttachState *state_in, const char *justification)
+{
+  g_autoptr(AttachState) state = state_in;
+  TactWindow *self = state->window;
+  g_autoptr(GError) error = NULL;
+
+  if (!self->session || self->room != state->room)
+    return;   /* signed out or another room opened meanwhile: nothing is sent */
+  if (tact_session_send_checked_file (self->session, state->room, state->checked, justification, &error))
+    return;
+  if (g_error_matches (error, TACT_SESSION_ERROR, TACT_SESSION_ERROR_STALE) && !state->rechecked)
+    {
+      /* The room's members or the policy changed while the dialog was open: judge it again. */
+      state->rechecked = TRUE;
+      g_clear_pointer (&state->checked, tact_checked_file_unref);
+      check_attachment (self, g_steal_pointer (&state));
+      return;
+    }
+  show_error (self, _("File Not Sent"), error->message);
+}
+
+static void
+file_guard_response_cb (AdwMessageDialog *dialog, const char *response, AttachState *state)
+{
+  AttachState *sending = NULL;
+
+  /* The dialog owns state (freed with the handler): sending takes the parts it needs. */
+  if (g_strcmp0 (response, TACT_GUARD_RESPONSE_JUSTIFY) == 0 || g_strcmp0 (response, TACT_GUARD_RESPONSE_SEND) == 0)
+    {
+      g_autofree char *reason = g_strcmp0 (response, TACT_GUARD_RESPONSE_JUSTIFY) == 0
+        ? tact_guard_dialog_dup_justification (TACT_GUARD_DIALOG (dialog)) : NULL;
+
+      if (g_strcmp0 (response, TACT_GUARD_RESPONSE_JUSTIFY) == 0 && !reason)
+        return;
+      sending = g_new0 (AttachState, 1);
+      sending->window = g_object_ref (state->window);
+      sending->room = g_object_ref (state->room);
+      sending->file = g_object_ref (state->file);
+      sending->checked = tact_checked_file_ref (state->checked);
+      sending->rechecked = state->rechecked;
+      send_checked (sending, reason);
+    }
+  /* cancel: nothing is sent; the staged copy goes with the checked file */
+}
+
+static void
+file_checked_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(AttachState) state = user_data;
+  TactWindow *self = state->window;
+  g_autoptr(GError) error = NULL;
+  const TactVerdict *verdict;
+  GtkWidget *dialog;
+
+  state->checked = tact_session_check_file_finish (TACT_SESSION (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  g_clear_object (&self->attach_cancellable);
+  set_checking (self, NULL);
+  if (!state->checked)
+    {
+      show_error (self, _("Could Not Attach the File"), error->message);
+      return;
+    }
+
+  verdict = tact_checked_file_get_verdict (state->checked);
+  if (verdict->action == TACT_ACTION_ALLOW)
+    {
+      send_checked (g_steal_pointer (&state), NULL);
+      return;
+    }
+  dialog = tact_guard_dialog_new_for_file (GTK_WINDOW (self), verdict,
+                                           tact_checked_file_get_name (state->checked));
+  g_signal_connect_data (dialog, "response", G_CALLBACK (file_guard_response_cb),
+                         g_steal_pointer (&state), attach_state_closure_free, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* Takes state. */
+static void
+check_attachment (TactWindow *self, AttachState *state)
+{
+  g_autofree char *name = g_file_get_basename (state->file);
+
+  cancel_attach (self);
+  self->attach_cancellable = g_cancellable_new ();
+  set_checking (self, name);
+  tact_session_check_file_async (self->session, state->room, state->file, NULL,
+                                 self->attach_cancellable, file_checked_cb, state);
+}
+
+static void
+attach_file (TactWindow *self, GFile *file)
+{
+  AttachState *state;
+
+  if (!self->session || !self->room || g_strcmp0 (tact_room_get_membership (self->room), "join") != 0)
+    return;
+  state = g_new0 (AttachState, 1);
+  state->window = g_object_ref (self);
+  state->room = g_object_ref (self->room);
+  state->file = g_object_ref (file);
+  check_attachment (self, state);
+}
+
+static void
+attach_chooser_response_cb (GtkNativeDialog *chooser, int response, TactWindow *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+      if (file)
+        attach_file (self, file);
+    }
+  g_object_unref (chooser);
+}
+
+static void
+attach_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  TactWindow *self = TACT_WINDOW (widget);
+  GtkFileChooserNative *chooser;
+  const char *test_path = g_getenv ("TACT_TEST_ATTACH_PATH");
+
+  if (!self->session || !self->room)
+    return;
+  /* TEST ONLY: the UI tests (tests/ui/test-attach.py) name the files here, separated by ':',
+   * one per use of the action (the last one again once they run out), instead of driving a
+   * file chooser, which under Xvfb without a portal is a GtkFileChooserDialog that AT-SPI
+   * drives poorly. Everything after the choice is the same path a person takes. */
+  if (test_path && *test_path)
+    {
+      g_auto(GStrv) paths = g_strsplit (test_path, ":", -1);
+      guint n = g_strv_length (paths);
+      g_autoptr(GFile) file = g_file_new_for_path (paths[MIN (self->test_attach_count, n - 1)]);
+
+      self->test_attach_count++;
+      attach_file (self, file);
+      return;
+    }
+  chooser = gtk_file_chooser_native_new (_("Attach a File"), GTK_WINDOW (self),
+                                         GTK_FILE_CHOOSER_ACTION_OPEN, _("_Attach"), _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_signal_connect (chooser, "response", G_CALLBACK (attach_chooser_response_cb), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+/* A file dropped on the room: the same path as Attach (one file at a time). */
+static gboolean
+drop_cb (GtkDropTarget *target, const GValue *value, double x, double y, TactWindow *self)
+{
+  GSList *files;
+
+  if (!G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
+    return FALSE;
+  files = gdk_file_list_get_files (g_value_get_boxed (value));
+  if (!files)
+    return FALSE;
+  if (files->next)
+    adw_toast_overlay_add_toast (self->chat_toasts,
+                                 adw_toast_new (_("Drop one file at a time; the first one is being checked.")));
+  attach_file (self, files->data);
+  g_slist_free (files);
+  return TRUE;
+}
+
+/* ---- Saving a file message: chooser -> session download -> written asynchronously ------- */
+
+typedef struct {
+  TactWindow  *window;   /* owned ref */
+  TactMessage *message;  /* owned ref */
+  GFile       *target;   /* owned */
+} SaveState;
+
+static void
+save_state_free (SaveState *state)
+{
+  g_clear_object (&state->window);
+  g_clear_object (&state->message);
+  g_clear_object (&state->target);
+  g_free (state);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SaveState, save_state_free)
+
+static void
+file_written_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(SaveState) state = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *text = NULL;
+
+  if (!g_file_replace_contents_finish (G_FILE (source), result, NULL, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        show_error (state->window, _("Could Not Save the File"), error->message);
+      return;
+    }
+  name = g_file_get_basename (state->target);
+  text = g_strdup_printf (_("Saved “%s”"), name);
+  adw_toast_overlay_add_toast (state->window->chat_toasts, adw_toast_new (text));
+}
+
+static void
+file_downloaded_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(SaveState) state = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = tact_session_download_finish (TACT_SESSION (source), result, NULL, &error);
+
+  if (!bytes)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        show_error (state->window, _("Could Not Download the File"), error->message);
+      return;
+    }
+  g_file_replace_contents_bytes_async (state->target, bytes, NULL, FALSE, G_FILE_CREATE_REPLACE_DESTINATION,
+                                       state->window->cancellable, file_written_cb, state);
+  g_steal_pointer (&state);
+}
+
+static void
+save_to (TactWindow *self, TactMessage *message, GFile *target)
+{
+  SaveState *state;
+
+  if (!self->session)
+    return;
+  state = g_new0 (SaveState, 1);
+  state->window = g_object_ref (self);
+  state->message = g_object_ref (message);
+  state->target = g_object_ref (target);
+  tact_session_download_async (self->session, message, self->cancellable, file_downloaded_cb, state);
+}
+
+static void
+save_chooser_response_cb (GtkNativeDialog *chooser, int response, SaveState *pending)
+{
+  g_autoptr(SaveState) state = pending;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) target = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+      if (target)
+        save_to (state->window, state->message, target);
+    }
+  g_object_unref (chooser);
+}
+
+/* The file name a received file is saved under by default: its own, without any folder part. */
+static char *
+suggested_name (TactMessage *message)
+{
+  g_autofree char *base = g_path_get_basename (tact_message_get_body (message));
+
+  if (!*base || g_str_equal (base, ".") || g_str_equal (base, "..") || g_str_equal (base, G_DIR_SEPARATOR_S))
+    return g_strdup (_("file"));
+  return g_steal_pointer (&base);
+}
+
+static void
+save_file_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  TactWindow *self = TACT_WINDOW (widget);
+  const char *id = g_variant_get_string (parameter, NULL);
+  TactMessage *message = NULL;
+  g_autofree char *name = NULL;
+  GtkFileChooserNative *chooser;
+  SaveState *pending;
+  const char *test_dir = g_getenv ("TACT_TEST_SAVE_DIR");
+
+  if (self->room)
+    message = tact_room_find_by_event (self->room, id);
+  if (!message && self->room)
+    message = tact_room_find_by_txn (self->room, id);
+  if (!message || !tact_message_is_file (message))
+    return;
+  name = suggested_name (message);
+  /* TEST ONLY, like TACT_TEST_ATTACH_PATH: the UI tests save into this folder instead of
+   * driving a file chooser; the download and the asynchronous write are the same. */
+  if (test_dir && *test_dir)
+    {
+      g_autoptr(GFile) target = g_file_new_build_filename (test_dir, name, NULL);
+      save_to (self, message, target);
+      return;
+    }
+  chooser = gtk_file_chooser_native_new (_("Save File"), GTK_WINDOW (self),
+                                         GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
+  pending = g_new0 (SaveState, 1);
+  pending->window = g_object_ref (self);
+  pending->message = g_object_ref (message);
+  g_signal_connect (chooser, "response", G_CALLBACK (save_chooser_response_cb), pending);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 
 /* ---- Invites ------------------------------------------------------------------ */
@@ -770,6 +1137,8 @@ tact_window_dispose (GObject *object)
   g_clear_handle_id (&self->read_source, g_source_remove);
   g_cancellable_cancel (self->draft_cancellable);
   g_clear_object (&self->draft_cancellable);
+  g_cancellable_cancel (self->attach_cancellable);
+  g_clear_object (&self->attach_cancellable);
   g_cancellable_cancel (self->cancellable);
   if (self->session)
     {
@@ -818,6 +1187,11 @@ tact_window_class_init (TactWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TactWindow, composer);
   gtk_widget_class_bind_template_child (widget_class, TactWindow, send_button);
   gtk_widget_class_bind_template_child (widget_class, TactWindow, guard_hint);
+  gtk_widget_class_bind_template_child (widget_class, TactWindow, attach_status);
+  gtk_widget_class_bind_template_child (widget_class, TactWindow, attach_spinner);
+  gtk_widget_class_bind_template_child (widget_class, TactWindow, attach_label);
+  gtk_widget_class_bind_template_child (widget_class, TactWindow, room_page);
+  gtk_widget_class_bind_template_child (widget_class, TactWindow, chat_toasts);
   gtk_widget_class_bind_template_callback (widget_class, on_sign_in);
   gtk_widget_class_bind_template_callback (widget_class, on_room_selected);
   gtk_widget_class_bind_template_callback (widget_class, on_back);
@@ -829,7 +1203,11 @@ tact_window_class_init (TactWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "composer.focus", NULL, focus_composer_action);
   gtk_widget_class_install_action (widget_class, "room.retry-message", "s", retry_message_action);
   gtk_widget_class_install_action (widget_class, "room.discard-message", "s", discard_message_action);
+  gtk_widget_class_install_action (widget_class, "composer.attach", NULL, attach_action);
+  gtk_widget_class_install_action (widget_class, "room.save-file", "s", save_file_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, GDK_CONTROL_MASK, "composer.focus", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_A, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "composer.attach", NULL);
 }
 
 static void
@@ -850,6 +1228,12 @@ tact_window_init (TactWindow *self)
   g_signal_connect (factory, "bind", G_CALLBACK (timeline_bind_cb), self);
   g_signal_connect (factory, "unbind", G_CALLBACK (timeline_unbind_cb), self);
   gtk_list_view_set_factory (self->timeline_view, factory);
+
+  {
+    GtkDropTarget *drop = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
+    g_signal_connect (drop, "drop", G_CALLBACK (drop_cb), self);
+    gtk_widget_add_controller (self->room_page, GTK_EVENT_CONTROLLER (drop));
+  }
 }
 
 TactWindow *

@@ -5,6 +5,8 @@
 #include <sys/wait.h>
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
+#include <archive.h>
+#include <archive_entry.h>
 
 #include "matrix/tact-matrix-private.h"
 #include "sandbox/tact-sandbox.h"
@@ -1265,6 +1267,224 @@ test_members_external_survives_restart (Fixture *f, gconstpointer data)
   g_assert_cmpuint (tact_room_get_external_count (tact_session_lookup_room (f->session, room_id)), ==, 1);
 }
 
+/* ---- Files checked off the main thread, then sent as checked ------------------------ */
+
+/* A minimal docx (zip) with the document's text and, if given, a page header's. */
+static char *
+write_docx (Fixture *f, const char *name, const char *body, const char *header)
+{
+  const char *w_ns = "xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\"";
+  g_autofree char *document = g_strdup_printf ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><w:document %s>"
+                                               "<w:body><w:p><w:r><w:t>%s</w:t></w:r></w:p></w:body>"
+                                               "</w:document>", w_ns, body);
+  g_autofree char *header_xml = g_strdup_printf ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><w:hdr %s>"
+                                                 "<w:p><w:r><w:t>%s</w:t></w:r></w:p></w:hdr>",
+                                                 w_ns, header ? header : "");
+  const char *names[] = { "[Content_Types].xml", "word/document.xml", "word/header1.xml" };
+  const char *data[] = {
+    "<?xml version=\"1.0\"?><Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"/>",
+    document, header_xml };
+  char *path = g_build_filename (f->tmpdir, name, NULL);
+  struct archive *a = archive_write_new ();
+
+  archive_write_set_format_zip (a);
+  g_assert_cmpint (archive_write_open_filename (a, path), ==, ARCHIVE_OK);
+  for (guint i = 0; i < (header ? 3u : 2u); i++)
+    {
+      struct archive_entry *entry = archive_entry_new ();
+
+      archive_entry_set_pathname (entry, names[i]);
+      archive_entry_set_filetype (entry, AE_IFREG);
+      archive_entry_set_perm (entry, 0644);
+      archive_entry_set_size (entry, strlen (data[i]));
+      g_assert_cmpint (archive_write_header (a, entry), ==, ARCHIVE_OK);
+      g_assert_cmpint (archive_write_data (a, data[i], strlen (data[i])), ==, (la_ssize_t) strlen (data[i]));
+      archive_entry_free (entry);
+    }
+  g_assert_cmpint (archive_write_close (a), ==, ARCHIVE_OK);
+  archive_write_free (a);
+  return path;
+}
+
+/* Checks path for room; the callback must come later, from the main loop. */
+static TactCheckedFile *
+check_file (Fixture *f, TactRoom *room, const char *path, GError **error)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  GAsyncResult *result = NULL;
+  TactCheckedFile *checked;
+
+  tact_session_check_file_async (f->session, room, file, NULL, NULL, store_result_cb, &result);
+  g_assert_null (result);   /* not done on the caller's stack */
+  checked = tact_session_check_file_finish (f->session, wait_result (&result, "the file check"), error);
+  g_clear_object (&result);
+  return checked;
+}
+
+static gboolean
+has_finding (const TactVerdict *verdict, const char *rule_id, const char *attachment)
+{
+  for (guint i = 0; i < verdict->findings->len; i++)
+    {
+      const TactFinding *finding = g_ptr_array_index (verdict->findings, i);
+      if (g_strcmp0 (finding->rule_id, rule_id) == 0 && g_strcmp0 (finding->attachment, attachment) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+body_arrived (Fixture *f, const char *room_id, const char *body)
+{
+  g_autoptr(GPtrArray) bodies = tact_sandbox_server_dup_bodies (f->sandbox, room_id);
+  for (guint i = 0; i < bodies->len; i++)
+    if (g_strcmp0 (g_ptr_array_index (bodies, i), body) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static TactRoom *
+seeded_room (Fixture *f, const char *name, guint external)
+{
+  g_autofree char *room_id = tact_sandbox_server_dup_room_id (f->sandbox, name);
+  RoomWait rw = { f->session, room_id };
+  ExternalWait ew;
+
+  wait_until (room_joined, &rw, name);
+  ew = (ExternalWait) { tact_session_lookup_room (f->session, room_id), external };
+  wait_until (external_is, &ew, "the room's external members counted");
+  return ew.room;
+}
+
+static void
+test_file_check_and_send (Fixture *f, gconstpointer data)
+{
+  g_autofree char *labelled = write_docx (f, "报价单.docx", "Quarterly prices", "机密 ★ 内部使用");
+  g_autofree char *secret_text = write_docx (f, "quote.docx", "这份机密报价单请查收", NULL);
+  g_autofree char *notes = g_build_filename (f->tmpdir, "notes.txt", NULL);
+  g_autofree char *empty = g_build_filename (f->tmpdir, "empty.txt", NULL);
+  g_autofree char *missing = g_build_filename (f->tmpdir, "missing.txt", NULL);
+  g_autoptr(TactCheckedFile) checked = NULL;
+  g_autoptr(GError) error = NULL;
+  TactRoom *falcon, *sales;
+  TactMessage *echo;
+  StateWait w;
+
+  g_assert_true (g_file_set_contents (notes, "Lunch at noon.\n", -1, NULL));
+  g_assert_true (g_file_set_contents (empty, "", 0, NULL));
+  tact_session_start (f->session);
+  falcon = seeded_room (f, "Project Falcon", 1);
+  sales = seeded_room (f, "Sales team", 0);
+
+  /* A docx marked 机密, to the room with an outsider: blocked (FILE-1), naming the file. */
+  checked = check_file (f, falcon, labelled, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (tact_checked_file_get_name (checked), ==, "报价单.docx");
+  g_assert_cmpint (tact_checked_file_get_verdict (checked)->action, ==, TACT_ACTION_BLOCK);
+  g_assert_true (has_finding (tact_checked_file_get_verdict (checked), "file1-classified-attachment", "报价单.docx"));
+  g_assert_null (tact_session_send_checked_file (f->session, falcon, checked, "a reason", &error));
+  g_assert_error (error, TACT_SESSION_ERROR, TACT_SESSION_ERROR_BLOCKED);
+  g_clear_error (&error);
+  g_clear_pointer (&checked, tact_checked_file_unref);
+  /* ...and to the internal room too: a classified file never goes over chat. */
+  checked = check_file (f, sales, labelled, &error);
+  g_assert_cmpint (tact_checked_file_get_verdict (checked)->action, ==, TACT_ACTION_BLOCK);
+  g_clear_pointer (&checked, tact_checked_file_unref);
+
+  /* A docx whose text names a secret, to the internal room: a written reason first (PUB-1). */
+  checked = check_file (f, sales, secret_text, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (tact_checked_file_get_verdict (checked)->action, ==, TACT_ACTION_JUSTIFY);
+  g_assert_true (has_finding (tact_checked_file_get_verdict (checked), "pub1-secrets", "quote.docx"));
+  g_assert_cmpstr (tact_checked_file_get_mime_type (checked), !=, "application/octet-stream");
+  g_assert_null (tact_session_send_checked_file (f->session, sales, checked, "   ", &error));
+  g_assert_error (error, TACT_SESSION_ERROR, TACT_SESSION_ERROR_NEEDS_JUSTIFICATION);
+  g_clear_error (&error);
+  /* Checked for the internal room, it is not good for the room with an outsider. */
+  g_assert_null (tact_session_send_checked_file (f->session, falcon, checked, "NDA signed", &error));
+  g_assert_error (error, TACT_SESSION_ERROR, TACT_SESSION_ERROR_STALE);
+  g_clear_error (&error);
+  echo = tact_session_send_checked_file (f->session, sales, checked, "NDA signed", &error);
+  g_assert_no_error (error);
+  g_assert_true (tact_message_is_file (echo));
+  w.message = echo; w.state = TACT_SEND_STATE_SENT;
+  wait_until (message_in_state, &w, "the justified docx to be sent");
+  g_assert_true (body_arrived (f, tact_room_get_id (sales), "quote.docx"));
+  /* One check, one send: the same result cannot be sent twice. */
+  g_assert_null (tact_session_send_checked_file (f->session, sales, checked, "NDA signed", &error));
+  g_assert_error (error, TACT_SESSION_ERROR, TACT_SESSION_ERROR_STALE);
+  g_clear_error (&error);
+  g_clear_pointer (&checked, tact_checked_file_unref);
+
+  /* A plain text file is allowed, arrives, and can be downloaded again from its echo. */
+  checked = check_file (f, falcon, notes, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (tact_checked_file_get_verdict (checked)->action, ==, TACT_ACTION_ALLOW);
+  g_assert_cmpstr (tact_checked_file_get_mime_type (checked), ==, "text/plain");
+  echo = tact_session_send_checked_file (f->session, falcon, checked, NULL, &error);
+  g_assert_no_error (error);
+  w.message = echo; w.state = TACT_SEND_STATE_SENT;
+  wait_until (message_in_state, &w, "the text file to be sent");
+  g_assert_true (body_arrived (f, tact_room_get_id (falcon), "notes.txt"));
+  g_assert_cmpint (tact_message_get_media_size (echo), ==, strlen ("Lunch at noon.\n"));
+  g_assert_true (g_str_has_prefix (tact_message_get_media_url (echo), "mxc://"));
+  {
+    GAsyncResult *result = NULL;
+    g_autoptr(GBytes) bytes = NULL;
+    g_autofree char *content_type = NULL;
+
+    tact_session_download_async (f->session, echo, NULL, store_result_cb, &result);
+    bytes = tact_session_download_finish (f->session, wait_result (&result, "the download"),
+                                          &content_type, &error);
+    g_clear_object (&result);
+    g_assert_no_error (error);
+    g_assert_cmpmem (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), "Lunch at noon.\n", 15);
+    g_assert_cmpfloat (tact_message_get_download_progress (echo), ==, 0.0);
+  }
+  g_clear_pointer (&checked, tact_checked_file_unref);
+
+  /* The profile replaced while a check runs: the check keeps its own, the send refuses it. */
+  {
+    g_autoptr(GFile) file = g_file_new_for_path (notes);
+    g_autoptr(TactProfile) other = tact_profile_new_default (&error);
+    GAsyncResult *result = NULL;
+
+    g_assert_no_error (error);
+    tact_session_check_file_async (f->session, sales, file, "renamed.txt", NULL, store_result_cb, &result);
+    tact_session_set_profile (f->session, other);
+    checked = tact_session_check_file_finish (f->session, wait_result (&result, "the check"), &error);
+    g_clear_object (&result);
+    g_assert_no_error (error);
+    g_assert_cmpstr (tact_checked_file_get_name (checked), ==, "renamed.txt");
+    g_assert_null (tact_session_send_checked_file (f->session, sales, checked, NULL, &error));
+    g_assert_error (error, TACT_SESSION_ERROR, TACT_SESSION_ERROR_STALE);
+    g_clear_error (&error);
+    g_clear_pointer (&checked, tact_checked_file_unref);
+  }
+
+  /* Unreadable and empty files are errors that say so. */
+  g_assert_null (check_file (f, sales, missing, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_null (check_file (f, sales, empty, &error));
+  g_assert_error (error, TACT_SESSION_ERROR, TACT_SESSION_ERROR_EMPTY);
+  g_clear_error (&error);
+  g_assert_null (check_file (f, sales, f->tmpdir, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_IS_DIRECTORY);
+  g_clear_error (&error);
+
+  /* Nothing checked and not sent stays behind in the outbox folder. */
+  {
+    g_autofree char *probe = tact_session_dup_outbox_media_path ("x");
+    g_autofree char *dir = g_path_get_dirname (probe);
+    g_autoptr(GDir) listing = g_dir_open (dir, 0, NULL);
+    const char *entry;
+
+    while (listing && (entry = g_dir_read_name (listing)))
+      g_assert_false (g_str_has_suffix (entry, ".staged"));
+  }
+}
+
 /* ---- A gap larger than the fill budget is filled by back-pagination, in order ----------- */
 
 static void
@@ -1671,5 +1891,7 @@ main (int argc, char *argv[])
   ADD ("/session/timeline/redaction-removes-text", test_redaction_removes_text);
   g_test_add ("/session/members/external-survives-restart", Fixture, SEEDED, fixture_setup,
               test_members_external_survives_restart, fixture_teardown);
+  g_test_add ("/session/file/check-and-send", Fixture, SEEDED, fixture_setup,
+              test_file_check_and_send, fixture_teardown);
   return g_test_run ();
 }

@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 
@@ -128,6 +129,39 @@ def http(port, method, path, body=None, token=None):
         return json.loads(response.read())
 
 
+SANDBOX_PASSWORD = "tact-sandbox"
+
+
+def sign_in(app):
+    """Signs in to the built-in sandbox (its switch is on and the user name filled in)."""
+    password = poll("the password field", lambda: find(
+        app, lambda n: role(n) in ("password text", "text") and n.name == "Password"))
+    set_text(password, SANDBOX_PASSWORD)
+    click(poll("the Sign In button", lambda: button_named(app, ["Sign", "In"])))
+
+
+def open_room(app, name):
+    row = poll("the room " + name, lambda: find(
+        app, lambda n: role(n) in ("list item", "list box item", "row") and n.name == name))
+    row.parent.querySelection().selectChild(row.getIndexInParent())
+
+
+def sandbox_login(port, user):
+    """Signs in to the sandbox over HTTP as another user; returns the access token."""
+    return http(port, "POST", "/_matrix/client/v3/login", {
+        "type": "m.login.password", "identifier": {"type": "m.id.user", "user": user},
+        "password": SANDBOX_PASSWORD})["access_token"]
+
+
+def fresh_env(port, **extra):
+    """The app's environment for one run: the sandbox on port, a private data folder, English,
+    and no stored account in the keyring (so the sign-in page shows)."""
+    env = dict(os.environ, TACT_SANDBOX_PORT=str(port),
+               XDG_DATA_HOME=tempfile.mkdtemp(prefix="tact-ui-"),
+               GSETTINGS_BACKEND="memory", LANGUAGE="en", LC_ALL="C.UTF-8", **extra)
+    subprocess.run(["secret-tool", "clear", "kind", "account"], check=False,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return env
 
 
 class App:

@@ -16,35 +16,28 @@ import os
 import pyatspi
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tactui import (App, button_named, click, fail, find, free_port, has_size, http,  # noqa: E402
-                    poll, role, set_text, text_of)
+from tactui import (App, button_named, click, fail, find, free_port, fresh_env,  # noqa: E402
+                    has_size, http, open_room as open_named_room, poll, role, sandbox_login,
+                    set_text, sign_in, text_of)
 
 MESSAGE = "这份机密报价单请查收 UI-CANARY-" + os.urandom(4).hex()
 REASON = "客户已签保密协议 (NDA signed)"
 ROOM = "Sales team"   # internal: PUB-1 asks for a justification (with outsiders it blocks)
-PASSWORD = "tact-sandbox"
 
 
 def main():
     port = free_port()
-    data_home = tempfile.mkdtemp(prefix="tact-ui-")
-    env = dict(os.environ, TACT_SANDBOX_PORT=str(port), XDG_DATA_HOME=data_home,
-               GSETTINGS_BACKEND="memory", LANGUAGE="en", LC_ALL="C.UTF-8")
     # A fresh keyring entry for this run: no stored account, so Tact shows the sign-in page.
-    subprocess.run(["secret-tool", "clear", "kind", "account"], check=False,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = fresh_env(port)
+    data_home = env["XDG_DATA_HOME"]
 
     tact = App(env)
     app = tact.node
     try:
         # Sign in to the sandbox (the sandbox switch is on and the user name filled in).
-        password = poll("the password field", lambda: find(
-            app, lambda n: role(n) in ("password text", "text") and n.name == "Password"))
-        set_text(password, PASSWORD)
-        click(poll("the Sign In button", lambda: button_named(app, ["Sign", "In"])))
+        sign_in(app)
 
         # Open the room.
         open_room(app)
@@ -90,13 +83,10 @@ def main():
         poll("the message to show as sent", sent_label)
 
         # The colleague receives it, over the homeserver.
-        login = http(port, "POST", "/_matrix/client/v3/login", {
-            "type": "m.login.password",
-            "identifier": {"type": "m.id.user", "user": "li.wei"},
-            "password": PASSWORD})
+        token = sandbox_login(port, "li.wei")
 
         def colleague_has_it():
-            sync = http(port, "GET", "/_matrix/client/v3/sync?timeout=0", token=login["access_token"])
+            sync = http(port, "GET", "/_matrix/client/v3/sync?timeout=0", token=token)
             for room in sync.get("rooms", {}).get("join", {}).values():
                 for event in room.get("timeline", {}).get("events", []):
                     if event.get("content", {}).get("body") == MESSAGE:
@@ -150,9 +140,7 @@ def query(db, sql, *params):
 
 
 def open_room(app):
-    row = poll("the room " + ROOM, lambda: find(
-        app, lambda n: role(n) in ("list item", "list box item", "row") and n.name == ROOM))
-    row.parent.querySelection().selectChild(row.getIndexInParent())
+    open_named_room(app, ROOM)
 
 
 if __name__ == "__main__":
