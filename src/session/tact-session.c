@@ -140,6 +140,44 @@ tact_session_dup_outbox_media_path (const char *txn_id)
   return g_build_filename (g_get_user_data_dir (), "tact", "outbox-media", txn_id, NULL);
 }
 
+/* A checked file's copy waits as outbox-media/<txnId>.staged until it is sent or dropped. One
+ * that is older than this process belongs to a check a crash interrupted: nothing will ever
+ * send it, so it is removed (in a thread: it is file I/O) when a session starts. */
+static gint64 process_started_us;
+
+static void
+remove_orphaned_staged_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  g_autofree char *probe = tact_session_dup_outbox_media_path ("x");
+  g_autofree char *dir_path = g_path_get_dirname (probe);
+  g_autoptr(GDir) dir = g_dir_open (dir_path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = NULL;
+      GStatBuf st;
+
+      if (!g_str_has_suffix (name, ".staged"))
+        continue;
+      path = g_build_filename (dir_path, name, NULL);
+      /* Whole seconds: a copy from the second this process started is kept. */
+      if (g_stat (path, &st) == 0 && (gint64) st.st_mtime < process_started_us / G_USEC_PER_SEC
+          && g_remove (path) == 0)
+        g_debug ("Removed a file copy left by an interrupted check");
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+remove_orphaned_staged (void)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, NULL, NULL, NULL);
+
+  g_task_set_source_tag (task, remove_orphaned_staged);
+  g_task_run_in_thread (task, remove_orphaned_staged_thread);
+}
+
 static void
 outbox_item_free (OutboxItem *item)
 {
@@ -236,6 +274,8 @@ static void
 tact_session_class_init (TactSessionClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  process_started_us = g_get_real_time ();
 
   object_class->dispose = tact_session_dispose;
   object_class->finalize = tact_session_finalize;
@@ -2761,6 +2801,7 @@ tact_session_start (TactSession *self)
   self->network_handler = g_signal_connect_object (g_network_monitor_get_default (), "network-changed",
                                                    G_CALLBACK (network_changed_cb), self, 0);
   set_state (self, TACT_SYNC_STATE_INITIAL_SYNC);
+  remove_orphaned_staged ();
   /* The store names the sender of local echoes it reads back from the outbox with this. */
   tact_store_set_meta_async (self->store, "user_id", tact_session_get_user_id (self), NULL,
                              filter_saved_cb, NULL);

@@ -4,6 +4,8 @@
 #include <signal.h>
 #include <sys/wait.h>
 #include <glib/gstdio.h>
+#include <time.h>
+#include <utime.h>
 #include <libsoup/soup.h>
 #include <archive.h>
 #include <archive_entry.h>
@@ -468,6 +470,32 @@ test_outbox_failed_reason_survives_restart (Fixture *f, gconstpointer data)
 }
 
 /* ---- Media through the queue ------------------------------------------------------- */
+
+/* A file copy staged by a check that a crash interrupted is removed when a session starts; one
+ * staged by this process (a check still open) is kept. */
+static gboolean file_gone (gpointer d) { return !g_file_test (d, G_FILE_TEST_EXISTS); }
+
+static void
+test_outbox_orphaned_staged (Fixture *f, gconstpointer data)
+{
+  g_autofree char *orphan = tact_session_dup_outbox_media_path ("crashed.staged");
+  g_autofree char *live = tact_session_dup_outbox_media_path ("open-check.staged");
+  g_autofree char *dir = g_path_get_dirname (orphan);
+  struct utimbuf old = { 0 };
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (orphan, "left by a crash", -1, &error));
+  g_assert_true (g_file_set_contents (live, "a check in progress", -1, &error));
+  g_assert_no_error (error);
+  old.actime = old.modtime = time (NULL) - 3600;
+  g_assert_cmpint (g_utime (orphan, &old), ==, 0);
+
+  tact_session_start (f->session);
+  wait_until (file_gone, orphan, "the orphaned staged copy to be removed");
+  g_assert_true (g_file_test (live, G_FILE_TEST_EXISTS));
+  g_remove (live);
+}
 
 static void
 test_outbox_media (Fixture *f, gconstpointer data)
@@ -1868,6 +1896,7 @@ main (int argc, char *argv[])
   ADD ("/session/outbox/forbidden-retry", test_outbox_forbidden_retry);
   ADD ("/session/outbox/failed-reason-survives-restart", test_outbox_failed_reason_survives_restart);
   ADD ("/session/outbox/media", test_outbox_media);
+  ADD ("/session/outbox/orphaned-staged", test_outbox_orphaned_staged);
   ADD ("/session/outbox/media-progress", test_outbox_media_progress);
   ADD ("/session/outbox/kill-restart", test_outbox_kill_restart);
   ADD ("/session/sync/offline-network-back", test_sync_offline_network_back);
