@@ -23,6 +23,7 @@ struct _TactMessage
   TactSendState send_state;
   gboolean own;
   gboolean redacted;
+  gboolean edited;    /* an m.replace from the sender changed the body */
 };
 
 G_DEFINE_FINAL_TYPE (TactMessage, tact_message, G_TYPE_OBJECT)
@@ -37,6 +38,7 @@ enum {
   PROP_SEND_STATE,
   PROP_ERROR,
   PROP_REDACTED,
+  PROP_EDITED,
   PROP_PROGRESS,
   PROP_MEDIA_URL,
   PROP_DOWNLOAD_PROGRESS,
@@ -78,6 +80,7 @@ tact_message_get_property (GObject *object, guint prop_id, GValue *value, GParam
     case PROP_SEND_STATE: g_value_set_int (value, self->send_state); break;
     case PROP_ERROR: g_value_set_string (value, self->error); break;
     case PROP_REDACTED: g_value_set_boolean (value, self->redacted); break;
+    case PROP_EDITED: g_value_set_boolean (value, self->edited); break;
     case PROP_PROGRESS: g_value_set_double (value, self->progress); break;
     case PROP_MEDIA_URL: g_value_set_string (value, self->media_url); break;
     case PROP_DOWNLOAD_PROGRESS: g_value_set_double (value, self->download_progress); break;
@@ -105,6 +108,8 @@ tact_message_class_init (TactMessageClass *klass)
   properties[PROP_ERROR] = g_param_spec_string ("error", NULL, NULL, NULL, flags);
   /* The message was redacted: its text is gone (body ""). */
   properties[PROP_REDACTED] = g_param_spec_boolean ("redacted", NULL, NULL, FALSE, flags);
+  /* The sender edited it (m.replace): the body is the newest version. */
+  properties[PROP_EDITED] = g_param_spec_boolean ("edited", NULL, NULL, FALSE, flags);
   /* A file being sent: how much of it is uploaded (0 to 1). */
   properties[PROP_PROGRESS] = g_param_spec_double ("progress", NULL, NULL, 0.0, 1.0, 0.0, flags);
   /* A file: its mxc:// URI once the server has it (an echo gets it after its upload). */
@@ -259,4 +264,31 @@ tact_message_mark_redacted (TactMessage *self)
   self->body = g_strdup ("");
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BODY]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REDACTED]);
+}
+
+void
+tact_message_apply_edit (TactMessage *self, const char *body)
+{
+  g_return_if_fail (TACT_IS_MESSAGE (self));
+
+  if (self->redacted || body == NULL)
+    return;
+  if (g_strcmp0 (self->body, body) != 0)
+    {
+      g_free (self->body);
+      self->body = g_strdup (body);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BODY]);
+    }
+  if (!self->edited)
+    {
+      self->edited = TRUE;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_EDITED]);
+    }
+}
+
+gboolean
+tact_message_is_edited (TactMessage *self)
+{
+  g_return_val_if_fail (TACT_IS_MESSAGE (self), FALSE);
+  return self->edited;
 }

@@ -50,5 +50,9 @@ void tact_message_set_download_progress (TactMessage *self, double progress);
 /* The sender or a moderator redacted it: the body becomes "" and "redacted" turns TRUE. */
 void tact_message_mark_redacted  (TactMessage *self);
 gboolean tact_message_is_redacted (TactMessage *self);
+/* An edit (m.replace) by the original sender: the body becomes the new version and "edited"
+ * turns TRUE. Ignored for a redacted message. */
+void     tact_message_apply_edit  (TactMessage *self, const char *body);
+gboolean tact_message_is_edited   (TactMessage *self);
 
 G_END_DECLS

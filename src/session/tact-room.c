@@ -20,6 +20,8 @@ struct _TactRoom
   GHashTable *members; /* user id -> TactMember (ref; the same objects as member_list) */
   GListStore *member_list; /* TactMember, in the order they were first seen */
   GHashTable *event_ids; /* set of event ids in the timeline */
+  GHashTable *pending_edits; /* replaced event id -> owned Edit*: edits whose original is not
+                              * in the timeline yet (an older page still to load) */
   GListStore *timeline;  /* TactMessage */
   JsonObject *power_users; /* m.room.power_levels "users", or NULL */
   GStrv typing;          /* user ids typing now (never NULL) */
@@ -45,6 +47,54 @@ struct _TactRoom
 };
 
 G_DEFINE_FINAL_TYPE (TactRoom, tact_room, G_TYPE_OBJECT)
+
+/* An edit (m.replace) waiting for the message it replaces. */
+typedef struct {
+  char *sender;   /* owned: only the original sender's edit applies */
+  char *body;     /* owned: m.new_content.body */
+  gint64 ts;      /* the edit's origin_server_ts: the newest edit wins */
+} Edit;
+
+static void
+edit_free (Edit *edit)
+{
+  g_free (edit->sender);
+  g_free (edit->body);
+  g_free (edit);
+}
+
+static JsonObject *
+object_member (JsonObject *object, const char *key)
+{
+  JsonNode *node = object ? json_object_get_member (object, key) : NULL;
+
+  return node && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+}
+
+static const char *
+string_member (JsonObject *object, const char *key)
+{
+  JsonNode *node = object ? json_object_get_member (object, key) : NULL;
+
+  if (node && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+    return json_node_get_string (node);
+  return NULL;
+}
+
+/* An edit (spec: event replacements, rel_type m.replace): the id of the event it replaces, with
+ * the new body in *new_body (NULL when it has none); NULL when content is not an edit. Edits
+ * are never timeline entries of their own (Synapse also serves the original with the new
+ * content, and keeps the "* …" edit event in the timeline). */
+static const char *
+edit_target (JsonObject *content, const char **new_body)
+{
+  JsonObject *relation = object_member (content, "m.relates_to");
+
+  if (g_strcmp0 (string_member (relation, "rel_type"), "m.replace") != 0)
+    return NULL;
+  *new_body = string_member (object_member (content, "m.new_content"), "body");
+  return string_member (relation, "event_id");
+}
 
 enum {
   PROP_0,
@@ -95,6 +145,7 @@ tact_room_finalize (GObject *object)
   g_clear_pointer (&self->receipts, g_hash_table_unref);
   g_free (self->own_read);
   g_clear_pointer (&self->event_ids, g_hash_table_unref);
+  g_clear_pointer (&self->pending_edits, g_hash_table_unref);
   g_clear_object (&self->timeline);
 
   G_OBJECT_CLASS (tact_room_parent_class)->finalize (object);
@@ -164,6 +215,7 @@ tact_room_init (TactRoom *self)
   self->typing = g_new0 (char *, 1);
   self->receipts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->event_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->pending_edits = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) edit_free);
   self->timeline = g_list_store_new (TACT_TYPE_MESSAGE);
   self->membership = g_strdup ("join");
   self->joined_count = -1;
@@ -674,6 +726,57 @@ touch (TactRoom *self, gint64 ts)
     }
 }
 
+/* Applies an edit to the message it replaces, looked for in @pending (entries about to be
+ * inserted, may be NULL) and then the timeline; kept for later when the original is not there
+ * yet. Only the original sender's edits apply. Returns TRUE when a message changed. */
+static gboolean
+apply_edit (TactRoom *self, GPtrArray *pending, const char *target, const char *sender,
+            const char *body, gint64 ts)
+{
+  TactMessage *message = NULL;
+  Edit *edit;
+
+  if (target == NULL || body == NULL)
+    return FALSE;
+  for (guint i = 0; pending != NULL && i < pending->len && message == NULL; i++)
+    if (g_strcmp0 (tact_message_get_event_id (g_ptr_array_index (pending, i)), target) == 0)
+      message = g_ptr_array_index (pending, i);
+  if (message == NULL && g_hash_table_contains (self->event_ids, target))
+    message = tact_room_find_by_event (self, target);
+  if (message != NULL)
+    {
+      if (g_strcmp0 (tact_message_get_sender (message), sender) != 0)
+        return FALSE;
+      tact_message_apply_edit (message, body);
+      return TRUE;
+    }
+  /* The newest edit wins (pages of history arrive newest first). */
+  edit = g_hash_table_lookup (self->pending_edits, target);
+  if (edit == NULL || edit->ts <= ts)
+    {
+      edit = g_new0 (Edit, 1);
+      edit->ts = ts;
+      edit->sender = g_strdup (sender);
+      edit->body = g_strdup (body);
+      g_hash_table_replace (self->pending_edits, g_strdup (target), edit);
+    }
+  return FALSE;
+}
+
+/* A message entering the timeline takes an edit that arrived before it. */
+static void
+take_pending_edit (TactRoom *self, TactMessage *message)
+{
+  const char *event_id = tact_message_get_event_id (message);
+  Edit *edit = event_id ? g_hash_table_lookup (self->pending_edits, event_id) : NULL;
+
+  if (edit == NULL)
+    return;
+  if (g_strcmp0 (edit->sender, tact_message_get_sender (message)) == 0)
+    tact_message_apply_edit (message, edit->body);
+  g_hash_table_remove (self->pending_edits, event_id);
+}
+
 void
 tact_room_append_message (TactRoom *self, TactMessage *message)
 {
@@ -681,6 +784,7 @@ tact_room_append_message (TactRoom *self, TactMessage *message)
 
   if (event_id)
     g_hash_table_add (self->event_ids, g_strdup (event_id));
+  take_pending_edit (self, message);
   tact_message_set_own (message, g_strcmp0 (tact_message_get_sender (message), self->own_user_id) == 0);
   g_list_store_append (self->timeline, message);
   touch (self, tact_message_get_timestamp (message));
@@ -746,6 +850,27 @@ apply_media (TactMessage *message, JsonObject *content)
   tact_message_set_media (message, msgtype, url, mime, size);
 }
 
+/* A stored row that is an edit: applied (to @pending or the timeline, or kept for later) and
+ * TRUE, so the caller does not show it. Only rows that can be edits are parsed. */
+static gboolean
+row_is_edit (TactRoom *self, GPtrArray *pending, const TactStoreEvent *row)
+{
+  g_autoptr(JsonNode) root = NULL;
+  const char *target;
+  const char *new_body = NULL;
+
+  if (!row->json || !strstr (row->json, "m.replace"))
+    return FALSE;
+  root = json_from_string (row->json, NULL);
+  if (!root || !JSON_NODE_HOLDS_OBJECT (root))
+    return FALSE;
+  target = edit_target (object_member (json_node_get_object (root), "content"), &new_body);
+  if (target == NULL)
+    return FALSE;
+  apply_edit (self, pending, target, row->sender, new_body, row->ts);
+  return TRUE;
+}
+
 /* The same, for a stored row: only rows that can be files are parsed. */
 static void
 apply_media_from_row (TactMessage *message, const TactStoreEvent *row)
@@ -777,6 +902,13 @@ tact_room_add_event (TactRoom *self, const TactEvent *event)
     return FALSE;
   if (g_hash_table_contains (self->event_ids, event->event_id))
     return FALSE;
+  {
+    const char *new_body = NULL;
+    const char *target = edit_target (event->content, &new_body);
+
+    if (target != NULL)
+      return apply_edit (self, NULL, target, event->sender, new_body, event->origin_server_ts);
+  }
 
   /* Our own send coming back: reconcile the local echo instead of adding a copy. */
   echo = find_own_echo (self, event->sender, event->transaction_id);
@@ -808,6 +940,16 @@ message_for_event (TactRoom *self, const TactEvent *event)
     return NULL;
   if (find_own_echo (self, event->sender, event->transaction_id))
     return NULL;
+  {
+    const char *new_body = NULL;
+    const char *target = edit_target (event->content, &new_body);
+
+    if (target != NULL)
+      {
+        apply_edit (self, NULL, target, event->sender, new_body, event->origin_server_ts);
+        return NULL;
+      }
+  }
   body = tact_event_get_body (event);
   message = tact_message_new (event->event_id, event->transaction_id, event->sender,
                               tact_room_get_member_name (self, event->sender),
@@ -826,6 +968,7 @@ insert_messages (TactRoom *self, guint position, GPtrArray *messages)
 
       if (event_id)
         g_hash_table_add (self->event_ids, g_strdup (event_id));
+      take_pending_edit (self, message);
       tact_message_set_own (message, g_strcmp0 (tact_message_get_sender (message), self->own_user_id) == 0);
       touch (self, tact_message_get_timestamp (message));
     }
@@ -902,6 +1045,8 @@ tact_room_prepend_stored (TactRoom *self, GPtrArray *rows)
         continue;
       if (find_own_echo (self, row->sender, row->txn_id))
         continue;
+      if (row_is_edit (self, messages, row))
+        continue;
       g_ptr_array_add (messages, message_for_row (self, row));
     }
   return insert_messages (self, 0, messages);
@@ -932,6 +1077,8 @@ tact_room_add_stored (TactRoom *self, const TactStoreEvent *row)
   if (row->event_id && g_hash_table_contains (self->event_ids, row->event_id))
     return;
   if (!row->event_id && find_own_echo (self, row->sender, row->txn_id))
+    return;
+  if (row_is_edit (self, NULL, row))
     return;
   message = message_for_row (self, row);
   tact_room_append_message (self, message);

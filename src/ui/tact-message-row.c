@@ -74,6 +74,37 @@ update_actions (TactMessageRow *self)
   gtk_widget_set_visible (self->discard_button, failed);
 }
 
+/* The text, the time, and whether it was edited or deleted: all follow the message. */
+static void
+update_body (TactMessageRow *self)
+{
+  g_autoptr(GDateTime) when = NULL;
+  g_autofree char *time = NULL;
+
+  if (!self->message)
+    return;
+  when = g_date_time_new_from_unix_local (tact_message_get_timestamp (self->message) / 1000);
+  time = when ? g_date_time_format (when, "%H:%M") : g_strdup ("");
+  if (tact_message_is_edited (self->message) && !tact_message_is_redacted (self->message))
+    {
+      /* Translators: the time a message was sent, for a message its sender edited later */
+      g_autofree char *edited = g_strdup_printf (_("%s (edited)"), time);
+      gtk_label_set_text (self->time_label, edited);
+    }
+  else
+    gtk_label_set_text (self->time_label, time);
+  if (tact_message_is_redacted (self->message))
+    {
+      gtk_label_set_text (self->body_label, _("This message was deleted."));
+      gtk_widget_add_css_class (GTK_WIDGET (self->body_label), "dim-label");
+    }
+  else
+    {
+      gtk_label_set_text (self->body_label, tact_message_get_body (self->message));
+      gtk_widget_remove_css_class (GTK_WIDGET (self->body_label), "dim-label");
+    }
+}
+
 static void
 update_status (TactMessageRow *self)
 {
@@ -164,9 +195,6 @@ update_download (TactMessageRow *self)
 void
 tact_message_row_set_message (TactMessageRow *self, TactMessage *message)
 {
-  g_autoptr(GDateTime) when = NULL;
-  g_autofree char *time = NULL;
-
   g_return_if_fail (TACT_IS_MESSAGE_ROW (self));
 
   if (!g_set_object (&self->message, message))
@@ -175,11 +203,8 @@ tact_message_row_set_message (TactMessageRow *self, TactMessage *message)
   if (!message)
     return;
 
-  when = g_date_time_new_from_unix_local (tact_message_get_timestamp (message) / 1000);
-  time = when ? g_date_time_format (when, "%H:%M") : g_strdup ("");
   gtk_label_set_text (self->sender_label, tact_message_get_sender_name (message));
-  gtk_label_set_text (self->time_label, time);
-  gtk_label_set_text (self->body_label, tact_message_get_body (message));
+  update_body (self);
   update_status (self);
   update_progress (self);
   update_file (self);
@@ -237,6 +262,9 @@ tact_message_row_init (TactMessageRow *self)
   g_signal_group_connect_swapped (self->message_signals, "notify::media-url", G_CALLBACK (update_file), self);
   g_signal_group_connect_swapped (self->message_signals, "notify::event-id", G_CALLBACK (update_file), self);
   g_signal_group_connect_swapped (self->message_signals, "notify::redacted", G_CALLBACK (update_file), self);
+  g_signal_group_connect_swapped (self->message_signals, "notify::body", G_CALLBACK (update_body), self);
+  g_signal_group_connect_swapped (self->message_signals, "notify::edited", G_CALLBACK (update_body), self);
+  g_signal_group_connect_swapped (self->message_signals, "notify::redacted", G_CALLBACK (update_body), self);
   g_signal_group_connect_swapped (self->message_signals, "notify::download-progress", G_CALLBACK (update_download), self);
 }
 

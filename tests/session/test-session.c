@@ -1826,6 +1826,92 @@ restart_to_stored_room (Fixture *f, const char *room_id)
   return tact_session_lookup_room (f->session, room_id);
 }
 
+/* Edits (m.replace): the original sender's edit changes the message in place and marks it
+ * edited; the "* …" edit event is never an entry of its own; someone else's "edit" is ignored;
+ * after a restart the history read back from the store shows the edited text. */
+typedef struct { TactMessage *message; const char *body; } BodyIs;
+static gboolean body_is (gpointer d) { BodyIs *w = d; return g_strcmp0 (tact_message_get_body (w->message), w->body) == 0; }
+
+static void
+assert_single_edited (GListModel *timeline, const char *event_id)
+{
+  guint found = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (timeline); i++)
+    {
+      g_autoptr(TactMessage) m = g_list_model_get_item (timeline, i);
+
+      g_assert_false (g_str_has_prefix (tact_message_get_body (m), "* "));
+      if (g_strcmp0 (tact_message_get_event_id (m), event_id) != 0)
+        continue;
+      g_assert_cmpstr (tact_message_get_body (m), ==, "Meeting at 16:00 today");
+      g_assert_true (tact_message_is_edited (m));
+      found++;
+    }
+  g_assert_cmpuint (found, ==, 1);
+}
+
+static void
+test_edit_replaces_body (Fixture *f, gconstpointer data)
+{
+  g_autofree char *room_id = NULL;
+  TactRoom *room = start_in_room (f, &room_id);
+  g_autofree char *original_id = NULL;
+  g_autofree char *edit = NULL;
+  g_autofree char *forged = NULL;
+  g_autofree char *edit_id = NULL;
+  g_autofree char *forged_id = NULL;
+  g_autofree char *after_id = NULL;
+  g_autoptr(TactMessage) message = NULL;
+
+  original_id = client_send_event (f->bob, room_id, "m.room.message",
+                                   "{\"msgtype\":\"m.text\",\"body\":\"Meeting at 15:00 today\"}");
+  {
+    CountWait w = { tact_room_get_timeline (room), 1 };
+    wait_until (has_n_items, &w, "the message");
+  }
+  message = g_list_model_get_item (tact_room_get_timeline (room), 0);
+  g_assert_false (tact_message_is_edited (message));
+
+  /* As fixture 22 sends it: a fallback body, m.new_content and the relation. */
+  edit = g_strdup_printf ("{\"msgtype\":\"m.text\",\"body\":\"* Meeting at 16:00 today\","
+                          "\"m.new_content\":{\"msgtype\":\"m.text\",\"body\":\"Meeting at 16:00 today\"},"
+                          "\"m.relates_to\":{\"rel_type\":\"m.replace\",\"event_id\":\"%s\"}}",
+                          original_id);
+  edit_id = client_send_event (f->bob, room_id, "m.room.message", edit);
+  {
+    BodyIs w = { message, "Meeting at 16:00 today" };
+    wait_until (body_is, &w, "the edit");
+  }
+  /* Alice cannot edit bob's message. */
+  forged = g_strdup_printf ("{\"msgtype\":\"m.text\",\"body\":\"* Meeting cancelled\","
+                            "\"m.new_content\":{\"msgtype\":\"m.text\",\"body\":\"Meeting cancelled\"},"
+                            "\"m.relates_to\":{\"rel_type\":\"m.replace\",\"event_id\":\"%s\"}}",
+                            original_id);
+  forged_id = client_send_event (f->alice, room_id, "m.room.message", forged);
+  after_id = client_send_event (f->bob, room_id, "m.room.message",
+                                "{\"msgtype\":\"m.text\",\"body\":\"see you\"}");
+  {
+    CountWait w = { tact_room_get_timeline (room), 2 };
+    wait_until (has_n_items, &w, "the next message");
+  }
+  assert_single_edited (tact_room_get_timeline (room), original_id);
+  g_assert_false (tact_room_has_event (room, edit_id));
+  wait_until (sync_idle, f, "the batch to be saved");
+
+  /* From the store, as after a restart. */
+  room = restart_to_stored_room (f, room_id);
+  tact_session_set_open_room (f->session, room);
+  tact_session_load_timeline (f->session, room);
+  {
+    CountWait w = { tact_room_get_timeline (room), 2 };
+    wait_until (has_n_items, &w, "the stored timeline");
+  }
+  assert_single_edited (tact_room_get_timeline (room), original_id);
+  (void) forged_id;
+  (void) after_id;
+}
+
 static void
 test_room_unread_receipts (Fixture *f, gconstpointer data)
 {
@@ -1918,6 +2004,7 @@ main (int argc, char *argv[])
   ADD ("/session/sync/ready-with-token", test_sync_ready_with_token);
   ADD ("/session/sync/backoff-sequence", test_sync_backoff_sequence);
   ADD ("/session/timeline/redaction-removes-text", test_redaction_removes_text);
+  ADD ("/session/timeline/edit-replaces-body", test_edit_replaces_body);
   g_test_add ("/session/members/external-survives-restart", Fixture, SEEDED, fixture_setup,
               test_members_external_survives_restart, fixture_teardown);
   g_test_add ("/session/file/check-and-send", Fixture, SEEDED, fixture_setup,
