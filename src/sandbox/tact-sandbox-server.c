@@ -351,11 +351,16 @@ typedef struct {
   SbSyncFilter       filter;
   guint              timeout_source;
   gulong             finished_id;
+  GSource           *hangup;   /* owned: watches the socket, which libsoup does not read while
+                                * the message is paused, for a client that gave up */
 } PendingSync;
 
 static void
 pending_sync_free (PendingSync *p)
 {
+  if (p->hangup != NULL)
+    g_source_destroy (p->hangup);
+  g_clear_pointer (&p->hangup, g_source_unref);
   g_clear_handle_id (&p->timeout_source, g_source_remove);
   g_clear_signal_handler (&p->finished_id, p->msg);
   g_clear_object (&p->msg);
@@ -441,6 +446,31 @@ pending_sync_timeout_cb (gpointer user_data)
     }
   pending_sync_finish (p, sb_sync_build (p->self->state, user, p->token, TRUE, p->since,
                                          &p->filter, &has_content));
+  return G_SOURCE_REMOVE;
+}
+
+/* The socket under a held long-poll became readable: the client closed it (a stopped session,
+ * a timed-out request) and the poll is forgotten, as Synapse forgets a disconnected client's
+ * /sync; or it sent more (pipelining), which is left to libsoup. */
+static gboolean
+pending_sync_hangup_cb (GSocket *socket, GIOCondition condition, gpointer user_data)
+{
+  PendingSync *p = user_data;
+  g_autoptr(SoupServerMessage) msg = g_object_ref (p->msg);
+  g_autoptr(GIOStream) stream = NULL;
+  char byte;
+
+  if ((condition & (G_IO_HUP | G_IO_ERR)) == 0 &&
+      recv (g_socket_get_fd (socket), &byte, 1, MSG_PEEK | MSG_DONTWAIT) > 0)
+    {
+      g_clear_pointer (&p->hangup, g_source_unref);
+      return G_SOURCE_REMOVE;
+    }
+  g_clear_pointer (&p->hangup, g_source_unref);   /* this source is being dispatched */
+  g_ptr_array_remove (p->self->pending_syncs, p);  /* frees p */
+  stream = soup_server_message_steal_connection (msg);
+  if (stream != NULL)
+    g_io_stream_close (stream, NULL, NULL);
   return G_SOURCE_REMOVE;
 }
 
@@ -1242,6 +1272,13 @@ h_sync (Req *req)
                                        pending_sync_timeout_cb, p);
     p->finished_id = g_signal_connect (req->msg, "finished",
                                        G_CALLBACK (pending_sync_finished_cb), p);
+    if (soup_server_message_get_socket (req->msg) != NULL)
+      {
+        p->hangup = g_socket_create_source (soup_server_message_get_socket (req->msg),
+                                            G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
+        g_source_set_callback (p->hangup, G_SOURCE_FUNC (pending_sync_hangup_cb), p, NULL);
+        g_source_attach (p->hangup, g_main_context_get_thread_default ());
+      }
     soup_server_message_pause (req->msg);
     g_ptr_array_add (self->pending_syncs, p);
   }
