@@ -212,6 +212,19 @@ TactMatcher *tact_matcher_new  (GPtrArray          *rules,
 void         tact_matcher_free (TactMatcher *matcher);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TactMatcher, tact_matcher_free)
 
+/* Where loading a profile spent its time, in seconds (benchmarks). */
+typedef struct {
+  double parse;       /* JSON parsing and validation (tact_profile_data_parse) */
+  double variants;    /* normalised terms and their OpenCC variants */
+  double compile;     /* hs_compile_lit_multi and hs_compile_multi */
+  guint  n_literals;  /* literal patterns compiled (terms, variants, allow terms) */
+} TactLoadTimings;
+
+/* The matcher's share of the load (parse is 0). */
+const TactLoadTimings *tact_matcher_get_timings (TactMatcher *matcher);
+/* The whole load of @self, parse included. */
+const TactLoadTimings *tact_profile_get_load_timings (TactProfile *self);
+
 /* Thread-safe. Returns element-type TactHit, sorted by rule then start. */
 GArray      *tact_matcher_scan (TactMatcher *matcher,
                                 const char  *norm_text,
