@@ -117,12 +117,35 @@ tact_matcher_new (GPtrArray          *rules,
   g_autoptr(GArray) regex_ids = g_array_new (FALSE, FALSE, sizeof (unsigned));
   /* "rule\x1fterm" already added, so a term and its variants are added once per rule */
   g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  /* Every term (rules' terms, then allow terms; borrowed) and its variants,
+   * converted in one batch, used in that order below. */
+  g_autoptr(GPtrArray) all_terms = g_ptr_array_new ();
+  g_autoptr(GPtrArray) all_variants = NULL;
+  guint next_term = 0;
   hs_compile_error_t *compile_error = NULL;
   gint64 t0 = g_get_monotonic_time ();
 
   g_mutex_init (&self->lock);
   self->patterns = g_array_new (FALSE, TRUE, sizeof (PatternInfo));
   self->idle = g_ptr_array_new ();
+
+  for (guint r = 0; r < rules->len; r++)
+    {
+      const TactRule *rule = g_ptr_array_index (rules, r);
+
+      for (guint d = 0; d < rule->detectors->len; d++)
+        {
+          const TactDetector *detector = g_ptr_array_index (rule->detectors, d);
+
+          if (detector->type != TACT_DETECTOR_TERMS)
+            continue;
+          for (guint k = 0; detector->items[k] != NULL; k++)
+            g_ptr_array_add (all_terms, detector->items[k]);
+        }
+    }
+  for (guint k = 0; allow_terms != NULL && allow_terms[k] != NULL; k++)
+    g_ptr_array_add (all_terms, (gpointer) allow_terms[k]);
+  all_variants = tact_term_variants_many ((const char * const *) all_terms->pdata, all_terms->len);
 
   for (guint r = 0; r < rules->len; r++)
     {
@@ -150,7 +173,8 @@ tact_matcher_new (GPtrArray          *rules,
                   continue;
                 }
 
-              g_autoptr(GPtrArray) variants = tact_term_variants (detector->items[k]);
+              GPtrArray *variants = g_ptr_array_index (all_variants, next_term++);
+
               for (guint v = 0; v < variants->len; v++)
                 {
                   const char *variant = g_ptr_array_index (variants, v);
@@ -171,7 +195,7 @@ tact_matcher_new (GPtrArray          *rules,
 
   for (guint k = 0; allow_terms != NULL && allow_terms[k] != NULL; k++)
     {
-      g_autoptr(GPtrArray) variants = tact_term_variants (allow_terms[k]);
+      GPtrArray *variants = g_ptr_array_index (all_variants, next_term++);
 
       for (guint v = 0; v < variants->len; v++)
         {
@@ -188,6 +212,7 @@ tact_matcher_new (GPtrArray          *rules,
         }
     }
 
+  g_assert (next_term == all_terms->len);
   self->timings.variants = (g_get_monotonic_time () - t0) / 1e6;
   self->timings.n_literals = literals->len;
   t0 = g_get_monotonic_time ();

@@ -78,6 +78,12 @@ gboolean tact_unichar_is_word  (gunichar c);
 /* The normalised simplified/traditional variants of @term (including @term
  * itself), without duplicates. OpenCC is used when available. */
 GPtrArray *tact_term_variants (const char *term);
+/* tact_term_variants() of each of @n_terms @terms (element-type GPtrArray,
+ * in the same order), with one OpenCC call per configuration for all of them
+ * instead of one per term: a 100k-term profile spent seconds in per-call
+ * overhead. */
+GPtrArray *tact_term_variants_many (const char * const *terms,
+                                    guint               n_terms);
 
 /* ------------------------------------------------------------------------- */
 /* Rules (tact-profile-loader.c)                                             */
