@@ -939,21 +939,22 @@ add_variant (GPtrArray  *variants,
   g_ptr_array_add (variants, g_steal_pointer (&norm));
 }
 
+static gboolean
+has_cjk (const char *term)
+{
+  for (const char *p = term; *p; p = g_utf8_next_char (p))
+    if (tact_unichar_is_cjk (g_utf8_get_char (p)))
+      return TRUE;
+  return FALSE;
+}
+
 GPtrArray *
 tact_term_variants (const char *term)
 {
   GPtrArray *variants = g_ptr_array_new_with_free_func (g_free);
-  gboolean has_cjk = FALSE;
 
   add_variant (variants, term);
-
-  for (const char *p = term; *p; p = g_utf8_next_char (p))
-    if (tact_unichar_is_cjk (g_utf8_get_char (p)))
-      {
-        has_cjk = TRUE;
-        break;
-      }
-  if (!has_cjk)
+  if (!has_cjk (term))
     return variants;
 
   g_mutex_lock (&opencc_lock);
@@ -973,4 +974,94 @@ tact_term_variants (const char *term)
   g_mutex_unlock (&opencc_lock);
 
   return variants;
+}
+
+/* Converts the terms at @batch (indices into @terms, none containing a line
+ * break) with @converter in one call, joined by line breaks, and splits the
+ * result; NULL if OpenCC failed or the result does not split back into as
+ * many lines. No dictionary entry spans a line break, so each line is
+ * converted as the term alone would be. */
+static GStrv
+convert_batch_locked (opencc_t            converter,
+                      const char * const *terms,
+                      GArray             *batch)
+{
+  g_autoptr(GString) joined = g_string_new (NULL);
+  g_auto(GStrv) lines = NULL;
+  char *converted;
+
+  for (guint i = 0; i < batch->len; i++)
+    {
+      if (i > 0)
+        g_string_append_c (joined, '\n');
+      g_string_append (joined, terms[g_array_index (batch, guint, i)]);
+    }
+  converted = opencc_convert_utf8 (converter, joined->str, joined->len);
+  if (converted == NULL)
+    return NULL;
+  lines = g_strsplit (converted, "\n", -1);
+  opencc_convert_utf8_free (converted);
+  if (g_strv_length (lines) != batch->len)
+    return NULL;
+  return g_steal_pointer (&lines);
+}
+
+GPtrArray *
+tact_term_variants_many (const char * const *terms,
+                         guint               n_terms)
+{
+  GPtrArray *all = g_ptr_array_new_full (n_terms, (GDestroyNotify) g_ptr_array_unref);
+  /* indices of the CJK terms: those OpenCC converts */
+  g_autoptr(GArray) cjk = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr(GArray) batch = g_array_new (FALSE, FALSE, sizeof (guint));
+
+  for (guint i = 0; i < n_terms; i++)
+    {
+      GPtrArray *variants = g_ptr_array_new_with_free_func (g_free);
+
+      add_variant (variants, terms[i]);
+      g_ptr_array_add (all, variants);
+      if (!has_cjk (terms[i]))
+        continue;
+      g_array_append_val (cjk, i);
+      if (strchr (terms[i], '\n') == NULL)
+        g_array_append_val (batch, i);
+    }
+  if (cjk->len == 0)
+    return all;
+
+  /* Converter by converter, as tact_term_variants() does term by term: each
+   * term gets its variants in the same order. */
+  g_mutex_lock (&opencc_lock);
+  opencc_ensure_locked ();
+  for (guint c = 0; c < G_N_ELEMENTS (opencc_configs); c++)
+    {
+      g_auto(GStrv) lines = NULL;
+      guint b = 0;
+
+      if (opencc_converters[c] == NULL)
+        continue;
+      if (batch->len > 0)
+        lines = convert_batch_locked (opencc_converters[c], terms, batch);
+
+      for (guint k = 0; k < cjk->len; k++)
+        {
+          guint i = g_array_index (cjk, guint, k);
+          char *converted;
+
+          if (lines != NULL && b < batch->len && g_array_index (batch, guint, b) == i)
+            {
+              add_variant (g_ptr_array_index (all, i), lines[b++]);
+              continue;
+            }
+          converted = opencc_convert_utf8 (opencc_converters[c], terms[i], strlen (terms[i]));
+          if (converted == NULL)
+            continue;
+          add_variant (g_ptr_array_index (all, i), converted);
+          opencc_convert_utf8_free (converted);
+        }
+    }
+  g_mutex_unlock (&opencc_lock);
+
+  return all;
 }

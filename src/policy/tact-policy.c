@@ -387,6 +387,7 @@ struct _TactProfile
   TactMatcher     *matcher;  /* compiled detectors; thread-safe */
 
   guint            id_kinds;       /* union of all identifier detectors' kinds */
+  TactLoadTimings  timings;        /* where the load spent its time (benchmarks) */
   gboolean         fail_scan;      /* tests only: every vectorscan scan fails */
 };
 
@@ -470,13 +471,17 @@ tact_profile_new_from_bytes (GBytes  *json,
   g_autoptr(TactProfile) self = NULL;
   g_autoptr(TactProfileData) data = NULL;
   TactMatcher *matcher;
+  gint64 t0;
+  double parse_s;
 
   g_return_val_if_fail (json != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
+  t0 = g_get_monotonic_time ();
   data = tact_profile_data_parse (json, error);
   if (data == NULL)
     return NULL;
+  parse_s = (g_get_monotonic_time () - t0) / 1e6;
 
   matcher = tact_matcher_new (data->rules, (const char * const *) data->allow_terms, error);
   if (matcher == NULL)
@@ -485,6 +490,8 @@ tact_profile_new_from_bytes (GBytes  *json,
   self = g_object_new (TACT_TYPE_PROFILE, NULL);
   self->data = g_steal_pointer (&data);
   self->matcher = matcher;
+  self->timings = *tact_matcher_get_timings (matcher);
+  self->timings.parse = parse_s;
 
   for (guint r = 0; r < self->data->rules->len; r++)
     {
@@ -586,6 +593,13 @@ compare_findings (gconstpointer a,
   return 0;  /* stable sort keeps profile order between rules */
 }
 
+const TactLoadTimings *
+tact_profile_get_load_timings (TactProfile *self)
+{
+  g_return_val_if_fail (TACT_IS_PROFILE (self), NULL);
+  return &self->timings;
+}
+
 void
 tact_profile_set_scan_failure_for_testing (TactProfile *self,
                                            gboolean     fail)
@@ -594,18 +608,21 @@ tact_profile_set_scan_failure_for_testing (TactProfile *self,
   self->fail_scan = fail;
 }
 
-TactFinding *
-tact_verdict_add_finding (TactVerdict        *verdict,
-                          const TactRule     *rule,
-                          const TactOutgoing *outgoing,
-                          const char         *detector,
-                          glong               start,
-                          glong               end,
-                          const char         *matched,
-                          TactConfidence      confidence,
-                          const char         *attachment)
+/* tact_verdict_add_finding() in a language already looked up: a text with
+ * hundreds of findings looks it up once (g_get_language_names() reads the
+ * environment on every call). */
+static TactFinding *
+verdict_add_finding_in (TactVerdict        *verdict,
+                        const TactRule     *rule,
+                        const TactOutgoing *outgoing,
+                        const char         *detector,
+                        glong               start,
+                        glong               end,
+                        const char         *matched,
+                        TactConfidence      confidence,
+                        const char         *attachment,
+                        TactLang            lang)
 {
-  TactLang lang = tact_lang_current ();
   TactFinding *finding = g_new0 (TactFinding, 1);
 
   finding->rule_id = g_strdup (rule->id);
@@ -626,6 +643,41 @@ tact_verdict_add_finding (TactVerdict        *verdict,
   verdict->action = MAX (verdict->action, finding->action);
   g_ptr_array_add (verdict->findings, finding);
   return finding;
+}
+
+TactFinding *
+tact_verdict_add_finding (TactVerdict        *verdict,
+                          const TactRule     *rule,
+                          const TactOutgoing *outgoing,
+                          const char         *detector,
+                          glong               start,
+                          glong               end,
+                          const char         *matched,
+                          TactConfidence      confidence,
+                          const char         *attachment)
+{
+  return verdict_add_finding_in (verdict, rule, outgoing, detector, start, end, matched,
+                                 confidence, attachment, tact_lang_current ());
+}
+
+/* The byte offset of every character of @text (valid UTF-8, @n_chars
+ * characters), and of its end at [n_chars]: findings cut their matched text
+ * in O(1) instead of walking from the start each time (g_utf8_substring()),
+ * which made a long text with many findings quadratic. */
+static gsize *
+char_byte_offsets (const char *text,
+                   glong       n_chars)
+{
+  gsize *offsets = g_new (gsize, n_chars + 1);
+  const char *p = text;
+
+  for (glong i = 0; i < n_chars; i++)
+    {
+      offsets[i] = p - text;
+      p = g_utf8_next_char (p);
+    }
+  offsets[n_chars] = p - text;
+  return offsets;
 }
 
 /* Fail closed: when the scanner cannot run, the message must not go out as if
@@ -840,9 +892,11 @@ tact_profile_scan_text (TactProfile        *self,
   g_autoptr(GArray) ids = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *valid_text = NULL;
+  g_autofree gsize *char_bytes = NULL;  /* built for the first finding */
   const char *ntext;
   gsize nlen;
   guint hit_index = 0;
+  TactLang lang = tact_lang_current ();
 
   g_return_if_fail (TACT_IS_PROFILE (self));
   g_return_if_fail (outgoing != NULL && verdict != NULL);
@@ -918,8 +972,9 @@ tact_profile_scan_text (TactProfile        *self,
         {
           const RuleMatch *m = &g_array_index (matches, RuleMatch, i);
           const TactDetector *detector = g_ptr_array_index (rule->detectors, m->detector);
-          g_autofree char *detector_name = NULL;
+          g_autofree char *identifier_name = NULL;
           g_autofree char *matched = NULL;
+          const char *detector_name;
           glong start, end;
 
           if (m->confidence < rule->min_confidence)
@@ -930,13 +985,16 @@ tact_profile_scan_text (TactProfile        *self,
           last_from = m->from;
           last_to = m->to;
 
-          detector_name = m->kind != NULL && detector->type == TACT_DETECTOR_IDENTIFIER
-            ? g_strdup_printf ("identifier:%s", m->kind)
-            : g_strdup (tact_detector_type_to_string (detector->type));
+          if (m->kind != NULL && detector->type == TACT_DETECTOR_IDENTIFIER)
+            detector_name = identifier_name = g_strdup_printf ("identifier:%s", m->kind);
+          else
+            detector_name = tact_detector_type_to_string (detector->type);
           tact_normalized_map_span (norm, m->from, m->to, &start, &end);
-          matched = g_utf8_substring (text, start, end);
-          tact_verdict_add_finding (verdict, rule, outgoing, detector_name, start, end,
-                                    matched, m->confidence, attachment);
+          if (char_bytes == NULL)
+            char_bytes = char_byte_offsets (text, norm->n_chars);
+          matched = g_strndup (text + char_bytes[start], char_bytes[end] - char_bytes[start]);
+          verdict_add_finding_in (verdict, rule, outgoing, detector_name, start, end,
+                                  matched, m->confidence, attachment, lang);
         }
     }
 }

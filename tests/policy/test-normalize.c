@@ -278,6 +278,33 @@ static const struct {
   { "secretary", NULL },                                   /* Latin words stay whole */
 };
 
+/* Converting all terms in one OpenCC call per configuration gives each term
+ * exactly the variants, in the same order, that converting it alone gives:
+ * phrases (软件, 信息), regional forms, Latin terms, a term with a line break
+ * (converted alone) and duplicates. */
+static void
+test_term_variants_many (void)
+{
+  static const char * const terms[] = {
+    "机密", "軟體", "软件", "信息", "資訊", "客户名单", "台湾", "臺灣", "confidential",
+    "机\n密", "后台", "乾隆", "头发", "机密", "Trade Secrets", "发票", "裡面",
+  };
+  g_autoptr(GPtrArray) many = tact_term_variants_many (terms, G_N_ELEMENTS (terms));
+
+  g_assert_cmpuint (many->len, ==, G_N_ELEMENTS (terms));
+  for (guint i = 0; i < G_N_ELEMENTS (terms); i++)
+    {
+      g_autoptr(GPtrArray) one = tact_term_variants (terms[i]);
+      GPtrArray *batched = g_ptr_array_index (many, i);
+
+      g_test_message ("term %u", i);
+      g_assert_cmpuint (batched->len, ==, one->len);
+      for (guint v = 0; v < one->len; v++)
+        g_assert_cmpstr (g_ptr_array_index (batched, v), ==, g_ptr_array_index (one, v));
+    }
+  g_assert_cmpuint (((GPtrArray *) g_ptr_array_index (many, 1))->len, >, 1);
+}
+
 static void
 test_check_evasions (void)
 {
@@ -347,6 +374,7 @@ main (int   argc,
   g_test_add_func ("/normalize/folds", test_fold_table);
   g_test_add_func ("/normalize/offsets", test_offsets_table);
   g_test_add_func ("/normalize/offsets-property", test_offsets_property);
+  g_test_add_func ("/normalize/term-variants-many", test_term_variants_many);
   g_test_add_func ("/normalize/check/evasions", test_check_evasions);
   g_test_add_func ("/normalize/check/default-homoglyph", test_check_default_homoglyph);
 

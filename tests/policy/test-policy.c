@@ -252,6 +252,38 @@ test_check_multiple (void)
   g_assert_cmpint (verdict->action, ==, TACT_ACTION_JUSTIFY);
 }
 
+/* A long text with many findings (each span cut through one character-offset
+ * map, not by walking from the start per finding): every finding's matched
+ * text is the user's characters [start, end), astral, combining and
+ * zero-width characters before and between them included. */
+static void
+test_check_many_findings (void)
+{
+  static const char * const pieces[] = {
+    "机密", "😀", "機 密", "e\u0301", "\u200B", "报价单", "，", "Ｃｏｎｆｉｄｅｎｔｉａｌ", " ",
+    "客戶名單", "文本", "confidential", "。",
+  };
+  g_autoptr(TactProfile) profile = load_default ();
+  g_autoptr(GString) text = g_string_new (NULL);
+  g_autoptr(TactVerdict) verdict = NULL;
+  guint n_terms = 0;
+
+  for (guint i = 0; i < 400; i++)
+    g_string_append (text, pieces[(i * 7) % G_N_ELEMENTS (pieces)]);
+  verdict = check_text (profile, text->str, 0);
+
+  for (guint i = 0; i < verdict->findings->len; i++)
+    {
+      const TactFinding *finding = g_ptr_array_index (verdict->findings, i);
+      g_autofree char *expected = g_utf8_substring (text->str, finding->start, finding->end);
+
+      g_assert_cmpint (finding->start, <, finding->end);
+      g_assert_cmpstr (finding->matched, ==, expected);
+      n_terms += g_str_equal (finding->detector, "terms");
+    }
+  g_assert_cmpuint (n_terms, >=, 150);
+}
+
 /* 商业秘密 contains 秘密: one occurrence, one finding for the rule. */
 static void
 test_check_nested (void)
@@ -1857,6 +1889,7 @@ main (int    argc,
   g_test_add_func ("/policy/check/latin-words", test_check_latin_words);
   g_test_add_func ("/policy/check/multiple", test_check_multiple);
   g_test_add_func ("/policy/check/nested", test_check_nested);
+  g_test_add_func ("/policy/check/many-findings", test_check_many_findings);
   g_test_add_func ("/policy/check/external", test_check_external);
   g_test_add_func ("/policy/check/no-false-join", test_check_no_false_join);
   g_test_add_func ("/policy/check/allow-terms", test_check_allow_terms);
