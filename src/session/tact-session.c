@@ -958,9 +958,28 @@ verdict_allows (TactVerdict *verdict, const char *reason, GError **error)
 
 /* The common tail of every send: the echo in the timeline, and the outbox row (with its txnId)
  * written before anything is sent; the send starts in outbox_added_cb. Takes entry. */
+/* The rules a verdict found, each once, comma-separated (for the audit record), or NULL. */
+static char *
+verdict_rule_ids (const TactVerdict *verdict)
+{
+  g_autoptr(GPtrArray) ids = g_ptr_array_new ();
+
+  for (guint i = 0; i < verdict->findings->len; i++)
+    {
+      const TactFinding *finding = g_ptr_array_index (verdict->findings, i);
+
+      if (!g_ptr_array_find_with_equal_func (ids, finding->rule_id, g_str_equal, NULL))
+        g_ptr_array_add (ids, finding->rule_id);
+    }
+  if (ids->len == 0)
+    return NULL;
+  g_ptr_array_add (ids, NULL);
+  return g_strjoinv (",", (char **) ids->pdata);
+}
+
 static TactMessage *
 add_to_outbox (TactSession *self, TactRoom *room, TactOutboxEntry *entry, JsonNode *content,
-               const char *reason, TactAction verdict, const char *echo_body)
+               const char *reason, const TactVerdict *verdict, const char *echo_body)
 {
   TactMessage *echo;
   AddState *state;
@@ -969,7 +988,8 @@ add_to_outbox (TactSession *self, TactRoom *room, TactOutboxEntry *entry, JsonNo
   entry->type = g_strdup ("m.room.message");
   entry->content_json = json_to_string (content, FALSE);
   entry->justification = (reason && *reason) ? g_strdup (reason) : NULL;
-  entry->verdict = g_strdup (tact_action_to_string (verdict));
+  entry->verdict = g_strdup (tact_action_to_string (verdict->action));
+  entry->rule_ids = verdict_rule_ids (verdict);
   entry->state = TACT_SEND_STATE_PENDING;
   entry->created = g_get_real_time () / 1000;
 
@@ -1021,7 +1041,7 @@ tact_session_send_text (TactSession *self, TactRoom *room, const char *text,
   content = text_content (text);
   entry = g_new0 (TactOutboxEntry, 1);
   entry->txn_id = new_txn_id ();
-  return add_to_outbox (self, room, entry, content, reason, verdict->action, text);
+  return add_to_outbox (self, room, entry, content, reason, verdict, text);
 }
 
 /* The content of a file message; the private local path is replaced by the mxc URI on upload. */
@@ -1145,7 +1165,7 @@ tact_session_send_file (TactSession *self, TactRoom *room, const char *path, GBy
 
   mime = mime_type ? mime_type : "application/octet-stream";
   content = file_content (file_msgtype (mime_type), basename, mime, g_bytes_get_size (bytes), copy);
-  echo = add_to_outbox (self, room, entry, content, reason, verdict->action, basename);
+  echo = add_to_outbox (self, room, entry, content, reason, verdict, basename);
   tact_message_set_media (echo, file_msgtype (mime_type), NULL, mime, (gint64) g_bytes_get_size (bytes));
   return echo;
 }
@@ -1408,7 +1428,7 @@ tact_session_send_checked_file (TactSession *self, TactRoom *room, TactCheckedFi
                           size, copy);
   entry = g_new0 (TactOutboxEntry, 1);
   entry->txn_id = g_strdup (checked->txn_id);
-  echo = add_to_outbox (self, room, entry, content, reason, checked->verdict->action, checked->name);
+  echo = add_to_outbox (self, room, entry, content, reason, checked->verdict, checked->name);
   tact_message_set_media (echo, file_msgtype (checked->mime_type), NULL, checked->mime_type,
                           (gint64) size);
   return echo;

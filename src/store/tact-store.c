@@ -102,6 +102,7 @@ tact_outbox_entry_copy (const TactOutboxEntry *entry)
   copy->content_json = g_strdup (entry->content_json);
   copy->justification = g_strdup (entry->justification);
   copy->verdict = g_strdup (entry->verdict);
+  copy->rule_ids = g_strdup (entry->rule_ids);
   copy->event_id = g_strdup (entry->event_id);
   copy->error = g_strdup (entry->error);
   return copy;
@@ -118,6 +119,7 @@ tact_outbox_entry_free (TactOutboxEntry *entry)
   g_free (entry->content_json);
   g_free (entry->justification);
   g_free (entry->verdict);
+  g_free (entry->rule_ids);
   g_free (entry->event_id);
   g_free (entry->error);
   g_free (entry);
@@ -943,7 +945,7 @@ worker_outbox_add (Worker *worker, const TactOutboxEntry *entry, GError **error)
                 &stmt, error) ||
       !prepare (db,
                 "INSERT INTO audit (ts, kind, room_id, txn_id, rule_ids, action, justification)"
-                " VALUES (?1, ?6, ?2, ?3, NULL, ?4, ?5)",
+                " VALUES (?1, ?6, ?2, ?3, ?7, ?4, ?5)",
                 &audit_stmt, error))
     return FALSE;
 
@@ -966,6 +968,7 @@ worker_outbox_add (Worker *worker, const TactOutboxEntry *entry, GError **error)
   if (entry->justification != NULL || g_strcmp0 (entry->verdict, "warn") == 0)
     {
       bind_text (audit_stmt, 6, entry->justification != NULL ? "justified-send" : "warned-send");
+      bind_text (audit_stmt, 7, entry->rule_ids);
       sqlite3_bind_int64 (audit_stmt, 1, created);
       bind_text (audit_stmt, 2, entry->room_id);
       bind_text (audit_stmt, 3, entry->txn_id);

@@ -72,6 +72,8 @@ typedef struct {
   char          *content_json;
   char          *justification;  /* the user's reason when the guard asked for one, else NULL */
   char          *verdict;        /* the guard's action ("allow", "justify", …) */
+  char          *rule_ids;       /* the rules that matched, comma-separated, or NULL: written
+                                  * to the audit record only (not kept in the outbox row) */
   TactSendState  state;
   char          *event_id;       /* once sent */
   char          *error;          /* the server's reason when FAILED */

@@ -8,6 +8,7 @@
  * no homeserver reachable and finds the history in the encrypted store. */
 #include <glib/gstdio.h>
 #include <sqlite3.h>
+#include <string.h>
 
 #include "sandbox/tact-sandbox.h"
 #include "session/tact-session.h"
@@ -419,8 +420,11 @@ test_send_receive_restart (Fixture *fixture, gconstpointer data)
   {
     g_autofree char *reason = query_text (db_path, key, "SELECT justification FROM audit ORDER BY id DESC LIMIT 1");
     g_autofree char *verdict = query_text (db_path, key, "SELECT verdict FROM outbox WHERE justification IS NOT NULL");
+    g_autofree char *rules = query_text (db_path, key, "SELECT rule_ids FROM audit ORDER BY id DESC LIMIT 1");
     g_assert_cmpstr (reason, ==, "客户已签保密协议 (NDA signed)");
     g_assert_cmpstr (verdict, ==, "justify");
+    g_assert_nonnull (rules);
+    g_assert_nonnull (strstr (rules, "pub1-secrets"));   /* the rule that asked for the reason */
   }
 
   /* The restarted session cannot reach any homeserver: what it shows comes from the store. */

@@ -159,9 +159,9 @@ list_rooms (TactStore *store)
 }
 
 static void
-outbox_add_with_verdict (TactStore *store, const char *txn_id, const char *room_id,
-                         const char *body, const char *justification, const char *verdict,
-                         gint64 created)
+outbox_add_full (TactStore *store, const char *txn_id, const char *room_id, const char *body,
+                 const char *justification, const char *verdict, const char *rule_ids,
+                 gint64 created)
 {
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
@@ -173,6 +173,7 @@ outbox_add_with_verdict (TactStore *store, const char *txn_id, const char *room_
     .content_json = content,
     .justification = (char *) justification,
     .verdict = (char *) verdict,
+    .rule_ids = (char *) rule_ids,
     .state = TACT_SEND_STATE_PENDING,
     .created = created,
   };
@@ -186,8 +187,8 @@ static void
 outbox_add (TactStore *store, const char *txn_id, const char *room_id, const char *body,
             const char *justification, gint64 created)
 {
-  outbox_add_with_verdict (store, txn_id, room_id, body, justification,
-                           justification ? "justify" : "allow", created);
+  outbox_add_full (store, txn_id, room_id, body, justification,
+                   justification ? "justify" : "allow", NULL, created);
 }
 
 static gboolean
@@ -1205,18 +1206,21 @@ test_outbox_audit (Fixture *f, gconstpointer data)
 
   store = open_store (f->path, f->key, &error);
   g_assert_no_error (error);
-  outbox_add_with_verdict (store, "a1", "!r:x", "fine", NULL, "allow", 10);
-  outbox_add_with_verdict (store, "w1", "!r:x", "careful", NULL, "warn", 20);
-  outbox_add_with_verdict (store, "j1", "!r:x", "secret", "Approved by legal", "justify", 30);
+  outbox_add_full (store, "a1", "!r:x", "fine", NULL, "allow", NULL, 10);
+  outbox_add_full (store, "w1", "!r:x", "careful", NULL, "warn", "pub6-civility", 20);
+  outbox_add_full (store, "j1", "!r:x", "secret", "Approved by legal", "justify",
+                   "pub1-secrets,ext1-confidential-external", 30);
   tact_store_close (store);
 
   db = raw_open (f->path, f->key);
   g_assert_cmpint (raw_int (db, "SELECT count(*) FROM audit"), ==, 2);
   g_assert_cmpint (raw_int (db, "SELECT count(*) FROM audit WHERE txn_id = 'w1'"
                                 "  AND kind = 'warned-send' AND action = 'warn'"
+                                "  AND rule_ids = 'pub6-civility'"
                                 "  AND justification IS NULL AND ts = 20"), ==, 1);
   g_assert_cmpint (raw_int (db, "SELECT count(*) FROM audit WHERE txn_id = 'j1'"
-                                "  AND kind = 'justified-send' AND action = 'justify'"), ==, 1);
+                                "  AND kind = 'justified-send' AND action = 'justify'"
+                                "  AND rule_ids = 'pub1-secrets,ext1-confidential-external'"), ==, 1);
   sqlite3_close (db);
 }
 
