@@ -45,12 +45,7 @@ gint64   tact_matrix_parse_retry_after (const char *value);
 
 /* ---- JSON helpers (tact-event.c) ------------------------------------------------- */
 
-/* Typed member getters: NULL / @def when the member is absent *or* of another type. */
-const char *tact_json_get_string (JsonObject *obj, const char *member);
-JsonObject *tact_json_get_object (JsonObject *obj, const char *member);
-JsonArray  *tact_json_get_array  (JsonObject *obj, const char *member);
-gboolean    tact_json_get_int    (JsonObject *obj, const char *member, gint64 *out);
-gboolean    tact_json_get_bool   (JsonObject *obj, const char *member, gboolean *out);
+/* The typed member getters (tact_json_get_string …) are public: tact-matrix.h. */
 /* TRUE when @member exists but is not a string (a malformed optional field). */
 gboolean    tact_json_member_is_not_string (JsonObject *obj, const char *member);
 

@@ -345,4 +345,13 @@ void tact_matrix_client_set_request_timeout (TactMatrixClient *self,
 /* Percent-escapes one path segment (room ids, event ids, user ids, txn ids). */
 char *tact_matrix_escape_path_segment (const char *segment);
 
+/* Typed member getters for event content and other server JSON (tact-event.c): NULL / FALSE
+ * when @obj is NULL or the member is absent *or* of another type, so hostile input never
+ * reaches json-glib's type assertions. */
+const char *tact_json_get_string (JsonObject *obj, const char *member);
+JsonObject *tact_json_get_object (JsonObject *obj, const char *member);
+JsonArray  *tact_json_get_array  (JsonObject *obj, const char *member);
+gboolean    tact_json_get_int    (JsonObject *obj, const char *member, gint64 *out);
+gboolean    tact_json_get_bool   (JsonObject *obj, const char *member, gboolean *out);
+
 G_END_DECLS

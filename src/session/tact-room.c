@@ -63,24 +63,6 @@ edit_free (Edit *edit)
   g_free (edit);
 }
 
-static JsonObject *
-object_member (JsonObject *object, const char *key)
-{
-  JsonNode *node = object ? json_object_get_member (object, key) : NULL;
-
-  return node && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-}
-
-static const char *
-string_member (JsonObject *object, const char *key)
-{
-  JsonNode *node = object ? json_object_get_member (object, key) : NULL;
-
-  if (node && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
-    return json_node_get_string (node);
-  return NULL;
-}
-
 /* An edit (spec: event replacements, rel_type m.replace): the id of the event it replaces, with
  * the new body in *new_body (NULL when it has none); NULL when content is not an edit. Edits
  * are never timeline entries of their own (Synapse also serves the original with the new
@@ -88,12 +70,12 @@ string_member (JsonObject *object, const char *key)
 static const char *
 edit_target (JsonObject *content, const char **new_body)
 {
-  JsonObject *relation = object_member (content, "m.relates_to");
+  JsonObject *relation = tact_json_get_object (content, "m.relates_to");
 
-  if (g_strcmp0 (string_member (relation, "rel_type"), "m.replace") != 0)
+  if (g_strcmp0 (tact_json_get_string (relation, "rel_type"), "m.replace") != 0)
     return NULL;
-  *new_body = string_member (object_member (content, "m.new_content"), "body");
-  return string_member (relation, "event_id");
+  *new_body = tact_json_get_string (tact_json_get_object (content, "m.new_content"), "body");
+  return tact_json_get_string (relation, "event_id");
 }
 
 enum {
@@ -572,11 +554,7 @@ tact_room_apply_full_state (TactRoom *self, GPtrArray *events)
 static const char *
 content_string (const TactEvent *event, const char *key)
 {
-  JsonNode *node = event->content ? json_object_get_member (event->content, key) : NULL;
-
-  if (node && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
-    return json_node_get_string (node);
-  return NULL;
+  return tact_json_get_string (event->content, key);
 }
 
 void
@@ -820,7 +798,7 @@ apply_redaction (TactRoom *self, const char *redacts)
 static void
 apply_media (TactMessage *message, JsonObject *content)
 {
-  JsonObject *info = NULL;
+  JsonObject *info;
   const char *msgtype;
   const char *url;
   const char *mime = NULL;
@@ -828,24 +806,19 @@ apply_media (TactMessage *message, JsonObject *content)
 
   if (!content)
     return;
-  msgtype = json_object_get_string_member_with_default (content, "msgtype", NULL);
+  msgtype = tact_json_get_string (content, "msgtype");
   if (!msgtype || (g_strcmp0 (msgtype, "m.file") != 0 && g_strcmp0 (msgtype, "m.image") != 0
                    && g_strcmp0 (msgtype, "m.video") != 0 && g_strcmp0 (msgtype, "m.audio") != 0))
     return;
-  url = json_object_get_string_member_with_default (content, "url", NULL);
+  url = tact_json_get_string (content, "url");
   if (url && !g_str_has_prefix (url, "mxc://"))
     url = NULL;
-  if (json_object_has_member (content, "info")
-      && JSON_NODE_HOLDS_OBJECT (json_object_get_member (content, "info")))
-    info = json_object_get_object_member (content, "info");
+  info = tact_json_get_object (content, "info");
   if (info)
     {
-      JsonNode *size_node = json_object_get_member (info, "size");
-
-      mime = json_object_get_string_member_with_default (info, "mimetype", NULL);
-      if (size_node && JSON_NODE_HOLDS_VALUE (size_node)
-          && json_node_get_value_type (size_node) == G_TYPE_INT64)
-        size = json_node_get_int (size_node);
+      mime = tact_json_get_string (info, "mimetype");
+      if (!tact_json_get_int (info, "size", &size))
+        size = -1;
     }
   tact_message_set_media (message, msgtype, url, mime, size);
 }
@@ -864,7 +837,7 @@ row_is_edit (TactRoom *self, GPtrArray *pending, const TactStoreEvent *row)
   root = json_from_string (row->json, NULL);
   if (!root || !JSON_NODE_HOLDS_OBJECT (root))
     return FALSE;
-  target = edit_target (object_member (json_node_get_object (root), "content"), &new_body);
+  target = edit_target (tact_json_get_object (json_node_get_object (root), "content"), &new_body);
   if (target == NULL)
     return FALSE;
   apply_edit (self, pending, target, row->sender, new_body, row->ts);
@@ -881,10 +854,8 @@ apply_media_from_row (TactMessage *message, const TactStoreEvent *row)
                      && !strstr (row->json, "\"m.video\"") && !strstr (row->json, "\"m.audio\"")))
     return;
   root = json_from_string (row->json, NULL);
-  if (root && JSON_NODE_HOLDS_OBJECT (root)
-      && json_object_has_member (json_node_get_object (root), "content")
-      && JSON_NODE_HOLDS_OBJECT (json_object_get_member (json_node_get_object (root), "content")))
-    apply_media (message, json_object_get_object_member (json_node_get_object (root), "content"));
+  if (root && JSON_NODE_HOLDS_OBJECT (root))
+    apply_media (message, tact_json_get_object (json_node_get_object (root), "content"));
 }
 
 gboolean

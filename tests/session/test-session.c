@@ -1556,25 +1556,13 @@ test_sync_gap_beyond_budget (Fixture *f, gconstpointer data)
 
 /* A gap whose /messages request is refused (403) affects that room only: the loop stays READY
  * and keeps delivering, the hole is kept, and back-pagination fills it once the server allows. */
-static gboolean
-timeline_has_body (GListModel *timeline, const char *body)
-{
-  for (guint i = 0; i < g_list_model_get_n_items (timeline); i++)
-    {
-      g_autoptr(TactMessage) message = g_list_model_get_item (timeline, i);
-      if (g_strcmp0 (tact_message_get_body (message), body) == 0)
-        return TRUE;
-    }
-  return FALSE;
-}
-
 typedef struct { TactSession *session; const char *room_id; const char *body; } BodyWait;
 static gboolean
 body_shown (gpointer d)
 {
   BodyWait *w = d;
   TactRoom *room = tact_session_lookup_room (w->session, w->room_id);
-  return room != NULL && timeline_has_body (tact_room_get_timeline (room), w->body);
+  return room != NULL && count_bodies (room, w->body) > 0;
 }
 
 static void
