@@ -1100,3 +1100,25 @@ tact_room_reset_timeline (TactRoom *self)
   g_hash_table_remove_all (self->event_ids);
   g_list_store_remove_all (self->timeline);
 }
+
+TactStoreEvent *
+tact_room_event_to_store_row (const TactEvent *event)
+{
+  TactStoreEvent *row;
+
+  if (event->event_id == NULL || event->room_id == NULL || event->sender == NULL || event->type == NULL)
+    return NULL;
+  row = g_new0 (TactStoreEvent, 1);
+  row->room_id = g_strdup (event->room_id);
+  row->event_id = g_strdup (event->event_id);
+  row->txn_id = g_strdup (event->transaction_id);
+  row->sender = g_strdup (event->sender);
+  row->type = g_strdup (event->type);
+  row->state_key = g_strdup (event->state_key);
+  row->ts = event->origin_server_ts;
+  row->body = g_strdup (tact_event_get_body (event));
+  row->json = tact_event_to_json (event);
+  row->send_state = TACT_SEND_STATE_SENT;
+  row->redacts = g_strdup (tact_room_event_redacts (event));
+  return row;
+}

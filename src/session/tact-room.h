@@ -79,6 +79,9 @@ gboolean      tact_room_add_event         (TactRoom *self, const TactEvent *even
 /* The event an m.room.redaction removes: top-level "redacts", or content.redacts (room
  * version 11); NULL for any other event. */
 const char   *tact_room_event_redacts     (const TactEvent *event);
+/* The store's row for a timeline or state event (sent), or NULL when the event lacks an id, a
+ * room, a sender or a type (it cannot be stored). */
+TactStoreEvent *tact_room_event_to_store_row (const TactEvent *event);
 /* Adds a stored row (history or an outbox echo) to the end of the timeline. */
 void          tact_room_add_stored        (TactRoom *self, const TactStoreEvent *row);
 void          tact_room_append_message    (TactRoom *self, TactMessage *message);

@@ -3,6 +3,8 @@
  * A TactSession ties the Matrix client, the encrypted store and the policy profile together:
  * it runs the sync loop, keeps rooms and timelines as GListModels, and owns the outbox, the
  * only path by which a message leaves: guard verdict -> outbox row (with its txnId) -> PUT.
+ * Views ask for a TactSendCheck, show its verdict, and hand it back with the person's decision
+ * (tact_session_send()); the session sends.
  */
 #pragma once
 
@@ -12,6 +14,7 @@
 #include "store/tact-store.h"
 #include "tact-message.h"
 #include "tact-room.h"
+#include "tact-send-check.h"
 
 G_BEGIN_DECLS
 
@@ -34,22 +37,6 @@ typedef enum {
 /* The largest file Tact loads, inspects and sends (it is read into memory whole). */
 #define TACT_SESSION_MAX_FILE_SIZE (G_GINT64_CONSTANT (100) * 1024 * 1024)
 
-/* A file checked by tact_session_check_file_async() for one room: what was read (name, content
- * type, bytes) and the guard's verdict, computed by the session (never by a view). Reference
- * counted and immutable; until it is sent, a private copy of the file waits in the outbox
- * folder (removed when the last reference goes). */
-typedef struct _TactCheckedFile TactCheckedFile;
-#define TACT_TYPE_CHECKED_FILE (tact_checked_file_get_type ())
-GType              tact_checked_file_get_type      (void) G_GNUC_CONST;
-TactCheckedFile   *tact_checked_file_ref           (TactCheckedFile *checked);
-void               tact_checked_file_unref         (TactCheckedFile *checked);
-const TactVerdict *tact_checked_file_get_verdict   (TactCheckedFile *checked);
-const char        *tact_checked_file_get_name      (TactCheckedFile *checked);
-const char        *tact_checked_file_get_mime_type (TactCheckedFile *checked);
-GBytes            *tact_checked_file_get_bytes     (TactCheckedFile *checked);
-const char        *tact_checked_file_get_room_id   (TactCheckedFile *checked);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (TactCheckedFile, tact_checked_file_unref)
-
 typedef enum {
   TACT_SYNC_STATE_STOPPED,
   TACT_SYNC_STATE_INITIAL_SYNC,
@@ -64,6 +51,7 @@ typedef enum {
 #define TACT_TYPE_SESSION (tact_session_get_type ())
 G_DECLARE_FINAL_TYPE (TactSession, tact_session, TACT, SESSION, GObject)
 
+/* profile may be NULL (none could be loaded): the session then blocks every send. */
 TactSession      *tact_session_new            (TactMatrixClient *client,
                                                TactStore        *store,
                                                TactProfile      *profile);
@@ -74,6 +62,7 @@ void              tact_session_stop           (TactSession *self);
 
 TactMatrixClient *tact_session_get_client     (TactSession *self);
 TactStore        *tact_session_get_store      (TactSession *self);
+/* The profile in force ("profile" property), or NULL when none is usable: fail closed. */
 TactProfile      *tact_session_get_profile    (TactSession *self);
 void              tact_session_set_profile    (TactSession *self, TactProfile *profile);
 const char       *tact_session_get_user_id    (TactSession *self);
@@ -108,39 +97,44 @@ void     tact_session_mark_read_async  (TactSession *self, TactRoom *room, const
                                         gpointer user_data);
 gboolean tact_session_mark_read_finish (TactSession *self, GAsyncResult *result, GError **error);
 
-/* The guard's verdict on text about to be sent to room. Pure and fast: call it on every keystroke. */
-TactVerdict      *tact_session_check_text     (TactSession *self, TactRoom *room, const char *text);
+/* The profile in force; NULL when none is usable (then every check blocks: fail closed). */
+/* (tact_session_get_profile / set_profile above.) Records why there is no usable profile (the
+ * loader's error) and takes the profile away: every check blocks, naming the problem. */
+void              tact_session_set_profile_error (TactSession *self, const GError *error);
 
-/* Sends text through the guard and the outbox. The verdict is computed again here; the message
- * is refused (and nothing is written or sent) when it is blocked, needs approval, or needs a
- * justification that is missing. Otherwise it is written to the outbox with its txnId (and the
- * justification is recorded) before the first request. Returns the local echo. */
-TactMessage      *tact_session_send_text      (TactSession *self, TactRoom *room, const char *text,
-                                               const char *justification, GError **error);
-/* Sends a file (from path, or data with name) through the guard (attachment inspection) and the
- * same outbox: a private copy goes to $XDG_DATA_HOME/tact/outbox-media/<txnId>, the queue uploads
- * it and then sends m.image (image/ types) or m.file with the mxc URI and the same txnId.
- * Refused like send_text. Returns the local echo (its body is the file name). */
-TactMessage      *tact_session_send_file      (TactSession *self, TactRoom *room, const char *path,
-                                               GBytes *data, const char *name, const char *mime_type,
-                                               const char *justification, GError **error);
-/* Reads file (name: the name the recipient sees, NULL for the file's own), inspects it and computes
- * the guard's verdict for room, all in a worker thread: nothing here blocks the main thread. The
+/* The guard's check of text about to be sent to room: the verdict for the room's audience and
+ * the profile in force now. Cheap: a view may ask while the person types. */
+TactSendCheck    *tact_session_check_text     (TactSession *self, TactRoom *room, const char *text);
+/* Reads file (name: the name the recipient sees, NULL for the file's own), inspects it (content,
+ * name) and judges it for room, all in a worker thread: nothing here blocks the main thread. The
  * room's audience is taken now; the profile in use now is kept (by reference) for the check.
  * Errors: G_IO_ERROR (unreadable), TACT_SESSION_ERROR_EMPTY, TACT_SESSION_ERROR_TOO_LARGE. A
- * blocked verdict is not an error: the result says why, for the view to explain. */
+ * blocked verdict is not an error: the check says why, for the view to explain. */
 void             tact_session_check_file_async  (TactSession *self, TactRoom *room, GFile *file,
                                                  const char *name, GCancellable *cancellable,
                                                  GAsyncReadyCallback callback, gpointer user_data);
-TactCheckedFile *tact_session_check_file_finish (TactSession *self, GAsyncResult *result,
+TactSendCheck   *tact_session_check_file_finish (TactSession *self, GAsyncResult *result,
                                                  GError **error);
-/* Sends a checked file through the outbox without reading it again. The session's own verdict
- * (in checked) decides, refused like send_text; it holds only while the room, its audience and
- * the profile are those it was computed for, and for one send: otherwise TACT_SESSION_ERROR_STALE
- * (check again). Returns the local echo. */
-TactMessage     *tact_session_send_checked_file (TactSession *self, TactRoom *room,
-                                                 TactCheckedFile *checked,
-                                                 const char *justification, GError **error);
+
+/* Sends what check holds, with the person's reason when its verdict asks for one. The check's
+ * own verdict decides (refused when blocked, needing approval, or needing a missing reason), and
+ * only while it holds: the same room, its audience and the profile it was judged for, and one
+ * send; otherwise TACT_SESSION_ERROR_STALE (check again). The outbox row (with its txnId and the
+ * reason) is written before the first request. Returns the local echo. */
+TactMessage      *tact_session_send           (TactSession *self, TactRoom *room,
+                                               TactSendCheck *check, const char *justification,
+                                               GError **error);
+/* Checks and sends text in one call (tact_session_check_text + tact_session_send). */
+TactMessage      *tact_session_send_text      (TactSession *self, TactRoom *room, const char *text,
+                                               const char *justification, GError **error);
+/* Sends a file (from path, or data with name) through the guard (attachment inspection, on the
+ * calling thread) and the same outbox: a private copy goes to
+ * $XDG_DATA_HOME/tact/outbox-media/<txnId>, the queue uploads it and then sends m.image (image/
+ * types) or m.file with the mxc URI and the same txnId. Refused like tact_session_send(). Returns
+ * the local echo (its body is the file name). Views use tact_session_check_file_async(). */
+TactMessage      *tact_session_send_file      (TactSession *self, TactRoom *room, const char *path,
+                                               GBytes *data, const char *name, const char *mime_type,
+                                               const char *justification, GError **error);
 
 /* Downloads a file message's content (its mxc:// URI, authenticated media, through the client's
  * media cache), with the message's "download-progress" following it on the main thread. Finish

@@ -51,6 +51,8 @@ struct _TactWindow
   gulong          logout_handler;
   guint           draft_source;   /* a pending draft save for `room` */
   guint           read_source;    /* a pending "mark read" for `room` */
+  guint           hint_source;    /* the guard hint, after a pause in typing */
+  GSettings      *settings;       /* NULL when the schema is not installed */
   GCancellable   *draft_cancellable;  /* the selected room's draft load */
   GCancellable   *attach_cancellable; /* the file being checked for `room`, or NULL */
   guint           test_attach_count;  /* TACT_TEST_ATTACH_PATH: files attached so far */
@@ -308,6 +310,8 @@ select_room (TactWindow *self, TactRoom *room)
     return;
   flush_draft (self);
   g_clear_handle_id (&self->read_source, g_source_remove);
+  g_clear_handle_id (&self->hint_source, g_source_remove);
+  g_clear_object (&self->settings);
   g_cancellable_cancel (self->draft_cancellable);
   g_clear_object (&self->draft_cancellable);
   cancel_attach (self);   /* a file checked for one room is not sent to another */
@@ -352,14 +356,68 @@ select_room (TactWindow *self, TactRoom *room)
                                  g_object_ref (self));
 }
 
-/* ---- Composer and guard -------------------------------------------------------- */
+/* ---- Composer and guard: the session checks, the window shows and asks -------------- */
+
+/* What the guard will do, in a line under the composer: "Will be blocked: …". */
+static char *
+hint_for_check (TactSendCheck *check)
+{
+  const TactVerdict *verdict = tact_send_check_get_verdict (check);
+  const TactFinding *first = g_ptr_array_index (verdict->findings, 0);
+  guint external = tact_send_check_get_external_count (check);
+  g_autofree char *outsiders = NULL;
+  const char *what;
+
+  switch (verdict->action)
+    {
+    case TACT_ACTION_BLOCK: what = _("Will be blocked"); break;
+    case TACT_ACTION_APPROVE: what = _("Needs approval"); break;
+    case TACT_ACTION_JUSTIFY: what = _("Needs a reason"); break;
+    case TACT_ACTION_WARN:
+    case TACT_ACTION_ALLOW:
+    default: what = _("Will ask you to confirm"); break;
+    }
+  if (external > 0)
+    outsiders = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                              "%u person from outside the company is here",
+                                              "%u people from outside the company are here",
+                                              external), external);
+  /* Translators: the guard's hint under the composer: "<what will happen>: <the rule's title>",
+   * then, when outsiders are in the room, "(<n people from outside the company are here>)". */
+  return outsiders ? g_strdup_printf (_("%s: %s (%s)"), what, first->title, outsiders)
+                   : g_strdup_printf (_("%s: %s"), what, first->title);
+}
+
+static gboolean
+hint_timeout_cb (gpointer user_data)
+{
+  TactWindow *self = user_data;
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->composer));
+  g_autoptr(TactSendCheck) check = NULL;
+  g_autofree char *hint = NULL;
+
+  self->hint_source = 0;
+  if (!self->session || !self->room || !text || !*text)
+    return G_SOURCE_REMOVE;
+  check = tact_session_check_text (self->session, self->room, text);
+  if (tact_send_check_get_verdict (check)->findings->len == 0)
+    return G_SOURCE_REMOVE;
+  hint = hint_for_check (check);
+  gtk_label_set_text (self->guard_hint, hint);
+  gtk_widget_set_visible (GTK_WIDGET (self->guard_hint), TRUE);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+guard_on_keystroke (TactWindow *self)
+{
+  return self->settings == NULL || g_settings_get_boolean (self->settings, "guard-on-keystroke");
+}
 
 static void
 on_composer_changed (TactWindow *self)
 {
   const char *text = gtk_editable_get_text (GTK_EDITABLE (self->composer));
-  g_autoptr(TactVerdict) verdict = NULL;
-  g_autofree char *hint = NULL;
 
   if (self->session && self->room)
     {
@@ -367,24 +425,11 @@ on_composer_changed (TactWindow *self)
       g_clear_handle_id (&self->draft_source, g_source_remove);
       self->draft_source = g_timeout_add (400, draft_timeout_cb, self);
     }
-  if (!self->session || !self->room || !text || !*text)
-    {
-      gtk_widget_set_visible (GTK_WIDGET (self->guard_hint), FALSE);
-      return;
-    }
-  /* The guard is cheap enough to run on every keystroke: tell the user early. */
-  verdict = tact_session_check_text (self->session, self->room, text);
-  if (verdict->action == TACT_ACTION_ALLOW || verdict->findings->len == 0)
-    {
-      gtk_widget_set_visible (GTK_WIDGET (self->guard_hint), FALSE);
-      return;
-    }
-  {
-    const TactFinding *first = g_ptr_array_index (verdict->findings, 0);
-    hint = g_strdup_printf (_("Policy: %s (“%s”)"), first->title, first->matched);
-  }
-  gtk_label_set_text (self->guard_hint, hint);
-  gtk_widget_set_visible (GTK_WIDGET (self->guard_hint), TRUE);
+  /* The hint follows a pause in typing, never a keystroke: typing is never delayed. */
+  g_clear_handle_id (&self->hint_source, g_source_remove);
+  gtk_widget_set_visible (GTK_WIDGET (self->guard_hint), FALSE);
+  if (self->session && self->room && text && *text && guard_on_keystroke (self))
+    self->hint_source = g_timeout_add (150, hint_timeout_cb, self);
 }
 
 static void
@@ -397,32 +442,44 @@ show_send_error (TactWindow *self, const GError *error)
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+static void ask_about_text (TactWindow *self, TactSendCheck *check);
+
+/* Hands the check back with the person's decision; the session sends. */
 static void
-send_now (TactWindow *self, const char *justification)
+send_text_check (TactWindow *self, TactSendCheck *check, const char *justification)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *text = g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->composer)));
 
-  if (!tact_session_send_text (self->session, self->room, text, justification, &error))
+  if (tact_session_send (self->session, self->room, check, justification, &error))
     {
-      show_send_error (self, error);
+      gtk_editable_set_text (GTK_EDITABLE (self->composer), "");
+      flush_draft (self);   /* the draft goes now: after a crash it must not come back as unsent */
+      gtk_widget_grab_focus (GTK_WIDGET (self->composer));
       return;
     }
-  gtk_editable_set_text (GTK_EDITABLE (self->composer), "");
-  flush_draft (self);   /* the draft goes now: after a crash it must not come back as unsent */
-  gtk_widget_grab_focus (GTK_WIDGET (self->composer));
+  if (g_error_matches (error, TACT_SESSION_ERROR, TACT_SESSION_ERROR_STALE))
+    {
+      /* The room's members or the policy changed while the dialog was open: judge it again. */
+      g_autoptr(TactSendCheck) again = tact_session_check_text (self->session, self->room,
+                                                                tact_send_check_get_text (check));
+      ask_about_text (self, again);
+      return;
+    }
+  show_send_error (self, error);
 }
 
 typedef struct {
-  TactWindow  *window;   /* owned ref */
-  TactVerdict *verdict;  /* owned */
+  TactWindow    *window;  /* owned ref */
+  TactRoom      *room;    /* owned ref: the room the check is for */
+  TactSendCheck *check;   /* owned */
 } GuardState;
 
 static void
 guard_state_free (GuardState *state)
 {
   g_clear_object (&state->window);
-  g_clear_pointer (&state->verdict, tact_verdict_free);
+  g_clear_object (&state->room);
+  g_clear_pointer (&state->check, tact_send_check_unref);
   g_free (state);
 }
 
@@ -436,51 +493,62 @@ static void
 guard_response_cb (AdwMessageDialog *dialog, const char *response, GuardState *state)
 {
   TactWindow *self = state->window;
+  const TactVerdict *verdict = tact_send_check_get_verdict (state->check);
 
+  if (!self->session || self->room != state->room)
+    return;   /* signed out or another room opened meanwhile: nothing is sent */
   if (g_strcmp0 (response, TACT_GUARD_RESPONSE_JUSTIFY) == 0)
     {
       g_autofree char *reason = tact_guard_dialog_dup_justification (TACT_GUARD_DIALOG (dialog));
       if (reason)
-        send_now (self, reason);
+        send_text_check (self, state->check, reason);
     }
   else if (g_strcmp0 (response, TACT_GUARD_RESPONSE_SEND) == 0)
-    send_now (self, NULL);
-  else if (g_strcmp0 (response, TACT_GUARD_RESPONSE_EDIT) == 0 && state->verdict->findings->len > 0)
+    send_text_check (self, state->check, NULL);
+  else if (g_strcmp0 (response, TACT_GUARD_RESPONSE_EDIT) == 0 && verdict->findings->len > 0)
     {
       /* Put the cursor on what matched so it can be rewritten. */
-      const TactFinding *first = g_ptr_array_index (state->verdict->findings, 0);
+      const TactFinding *first = g_ptr_array_index (verdict->findings, 0);
       gtk_widget_grab_focus (GTK_WIDGET (self->composer));
-      gtk_editable_select_region (GTK_EDITABLE (self->composer), (int) first->start, (int) first->end);
+      if (first->start >= 0)
+        gtk_editable_select_region (GTK_EDITABLE (self->composer), (int) first->start, (int) first->end);
     }
   /* cancel: the text stays in the composer, nothing is sent */
+}
+
+/* Shows the guard's verdict on check and asks what to do (sends at once when it allows). */
+static void
+ask_about_text (TactWindow *self, TactSendCheck *check)
+{
+  GtkWidget *dialog;
+  GuardState *state;
+
+  if (tact_send_check_get_verdict (check)->action == TACT_ACTION_ALLOW)
+    {
+      send_text_check (self, check, NULL);
+      return;
+    }
+  dialog = tact_guard_dialog_new (GTK_WINDOW (self), tact_send_check_get_verdict (check));
+  state = g_new0 (GuardState, 1);
+  state->window = g_object_ref (self);
+  state->room = g_object_ref (self->room);
+  state->check = tact_send_check_ref (check);
+  g_signal_connect_data (dialog, "response", G_CALLBACK (guard_response_cb), state,
+                         guard_state_closure_free, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
 }
 
 static void
 on_send (TactWindow *self)
 {
   const char *text = gtk_editable_get_text (GTK_EDITABLE (self->composer));
-  TactVerdict *verdict;
-  GtkWidget *dialog;
-  GuardState *state;
+  g_autoptr(TactSendCheck) check = NULL;
 
   if (!self->session || !self->room || !text || !*text)
     return;
-
-  verdict = tact_session_check_text (self->session, self->room, text);
-  if (verdict->action == TACT_ACTION_ALLOW)
-    {
-      tact_verdict_free (verdict);
-      send_now (self, NULL);
-      return;
-    }
-
-  dialog = tact_guard_dialog_new (GTK_WINDOW (self), verdict);
-  state = g_new0 (GuardState, 1);
-  state->window = g_object_ref (self);
-  state->verdict = verdict;
-  g_signal_connect_data (dialog, "response", G_CALLBACK (guard_response_cb), state,
-                         guard_state_closure_free, 0);
-  gtk_window_present (GTK_WINDOW (dialog));
+  /* One verdict per send: the session's, shown as it is and handed back with the decision. */
+  check = tact_session_check_text (self->session, self->room, text);
+  ask_about_text (self, check);
 }
 
 /* ---- Attachments: pick -> checked by the session off the main thread -> guard -> send ---- */
@@ -489,7 +557,7 @@ typedef struct {
   TactWindow      *window;   /* owned ref */
   TactRoom        *room;     /* owned ref: the room the file is for */
   GFile           *file;     /* owned: to check again if the room changed meanwhile */
-  TactCheckedFile *checked;  /* owned, NULL until checked */
+  TactSendCheck   *checked;  /* owned, NULL until checked */
   gboolean         rechecked;
 } AttachState;
 
@@ -499,7 +567,7 @@ attach_state_free (AttachState *state)
   g_clear_object (&state->window);
   g_clear_object (&state->room);
   g_clear_object (&state->file);
-  g_clear_pointer (&state->checked, tact_checked_file_unref);
+  g_clear_pointer (&state->checked, tact_send_check_unref);
   g_free (state);
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AttachState, attach_state_free)
@@ -552,13 +620,13 @@ send_checked (AttachState *state_in, const char *justification)
 
   if (!self->session || self->room != state->room)
     return;   /* signed out or another room opened meanwhile: nothing is sent */
-  if (tact_session_send_checked_file (self->session, state->room, state->checked, justification, &error))
+  if (tact_session_send (self->session, state->room, state->checked, justification, &error))
     return;
   if (g_error_matches (error, TACT_SESSION_ERROR, TACT_SESSION_ERROR_STALE) && !state->rechecked)
     {
       /* The room's members or the policy changed while the dialog was open: judge it again. */
       state->rechecked = TRUE;
-      g_clear_pointer (&state->checked, tact_checked_file_unref);
+      g_clear_pointer (&state->checked, tact_send_check_unref);
       check_attachment (self, g_steal_pointer (&state));
       return;
     }
@@ -582,7 +650,7 @@ file_guard_response_cb (AdwMessageDialog *dialog, const char *response, AttachSt
       sending->window = g_object_ref (state->window);
       sending->room = g_object_ref (state->room);
       sending->file = g_object_ref (state->file);
-      sending->checked = tact_checked_file_ref (state->checked);
+      sending->checked = tact_send_check_ref (state->checked);
       sending->rechecked = state->rechecked;
       send_checked (sending, reason);
     }
@@ -609,14 +677,14 @@ file_checked_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
 
-  verdict = tact_checked_file_get_verdict (state->checked);
+  verdict = tact_send_check_get_verdict (state->checked);
   if (verdict->action == TACT_ACTION_ALLOW)
     {
       send_checked (g_steal_pointer (&state), NULL);
       return;
     }
   dialog = tact_guard_dialog_new_for_file (GTK_WINDOW (self), verdict,
-                                           tact_checked_file_get_name (state->checked));
+                                           tact_send_check_get_file_name (state->checked));
   g_signal_connect_data (dialog, "response", G_CALLBACK (file_guard_response_cb),
                          g_steal_pointer (&state), attach_state_closure_free, 0);
   gtk_window_present (GTK_WINDOW (dialog));
@@ -1135,6 +1203,8 @@ tact_window_dispose (GObject *object)
 
   flush_draft (self);
   g_clear_handle_id (&self->read_source, g_source_remove);
+  g_clear_handle_id (&self->hint_source, g_source_remove);
+  g_clear_object (&self->settings);
   g_cancellable_cancel (self->draft_cancellable);
   g_clear_object (&self->draft_cancellable);
   g_cancellable_cancel (self->attach_cancellable);
@@ -1218,6 +1288,13 @@ tact_window_init (TactWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->cancellable = g_cancellable_new ();
+  {
+    /* Run from an uninstalled tree without GSETTINGS_SCHEMA_DIR, the defaults apply. */
+    GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+    g_autoptr(GSettingsSchema) schema = source ? g_settings_schema_source_lookup (source, TACT_APP_ID, TRUE) : NULL;
+    if (schema)
+      self->settings = g_settings_new (TACT_APP_ID);
+  }
   self->room_signals = g_signal_group_new (TACT_TYPE_ROOM);
   g_signal_connect (self, "notify::is-active", G_CALLBACK (window_active_cb), NULL);
   g_signal_group_connect_swapped (self->room_signals, "notify::display-name", G_CALLBACK (room_changed_cb), self);

@@ -1335,12 +1335,12 @@ write_docx (Fixture *f, const char *name, const char *body, const char *header)
 }
 
 /* Checks path for room; the callback must come later, from the main loop. */
-static TactCheckedFile *
+static TactSendCheck *
 check_file (Fixture *f, TactRoom *room, const char *path, GError **error)
 {
   g_autoptr(GFile) file = g_file_new_for_path (path);
   GAsyncResult *result = NULL;
-  TactCheckedFile *checked;
+  TactSendCheck *checked;
 
   tact_session_check_file_async (f->session, room, file, NULL, NULL, store_result_cb, &result);
   g_assert_null (result);   /* not done on the caller's stack */
@@ -1392,7 +1392,7 @@ test_file_check_and_send (Fixture *f, gconstpointer data)
   g_autofree char *notes = g_build_filename (f->tmpdir, "notes.txt", NULL);
   g_autofree char *empty = g_build_filename (f->tmpdir, "empty.txt", NULL);
   g_autofree char *missing = g_build_filename (f->tmpdir, "missing.txt", NULL);
-  g_autoptr(TactCheckedFile) checked = NULL;
+  g_autoptr(TactSendCheck) checked = NULL;
   g_autoptr(GError) error = NULL;
   TactRoom *falcon, *sales;
   TactMessage *echo;
@@ -1407,49 +1407,49 @@ test_file_check_and_send (Fixture *f, gconstpointer data)
   /* A docx marked 机密, to the room with an outsider: blocked (FILE-1), naming the file. */
   checked = check_file (f, falcon, labelled, &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (tact_checked_file_get_name (checked), ==, "报价单.docx");
-  g_assert_cmpint (tact_checked_file_get_verdict (checked)->action, ==, TACT_ACTION_BLOCK);
-  g_assert_true (has_finding (tact_checked_file_get_verdict (checked), "file1-classified-attachment", "报价单.docx"));
-  g_assert_null (tact_session_send_checked_file (f->session, falcon, checked, "a reason", &error));
+  g_assert_cmpstr (tact_send_check_get_file_name (checked), ==, "报价单.docx");
+  g_assert_cmpint (tact_send_check_get_verdict (checked)->action, ==, TACT_ACTION_BLOCK);
+  g_assert_true (has_finding (tact_send_check_get_verdict (checked), "file1-classified-attachment", "报价单.docx"));
+  g_assert_null (tact_session_send (f->session, falcon, checked, "a reason", &error));
   g_assert_error (error, TACT_SESSION_ERROR, TACT_SESSION_ERROR_BLOCKED);
   g_clear_error (&error);
-  g_clear_pointer (&checked, tact_checked_file_unref);
+  g_clear_pointer (&checked, tact_send_check_unref);
   /* ...and to the internal room too: a classified file never goes over chat. */
   checked = check_file (f, sales, labelled, &error);
-  g_assert_cmpint (tact_checked_file_get_verdict (checked)->action, ==, TACT_ACTION_BLOCK);
-  g_clear_pointer (&checked, tact_checked_file_unref);
+  g_assert_cmpint (tact_send_check_get_verdict (checked)->action, ==, TACT_ACTION_BLOCK);
+  g_clear_pointer (&checked, tact_send_check_unref);
 
   /* A docx whose text names a secret, to the internal room: a written reason first (PUB-1). */
   checked = check_file (f, sales, secret_text, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (tact_checked_file_get_verdict (checked)->action, ==, TACT_ACTION_JUSTIFY);
-  g_assert_true (has_finding (tact_checked_file_get_verdict (checked), "pub1-secrets", "quote.docx"));
-  g_assert_cmpstr (tact_checked_file_get_mime_type (checked), !=, "application/octet-stream");
-  g_assert_null (tact_session_send_checked_file (f->session, sales, checked, "   ", &error));
+  g_assert_cmpint (tact_send_check_get_verdict (checked)->action, ==, TACT_ACTION_JUSTIFY);
+  g_assert_true (has_finding (tact_send_check_get_verdict (checked), "pub1-secrets", "quote.docx"));
+  g_assert_cmpstr (tact_send_check_get_mime_type (checked), !=, "application/octet-stream");
+  g_assert_null (tact_session_send (f->session, sales, checked, "   ", &error));
   g_assert_error (error, TACT_SESSION_ERROR, TACT_SESSION_ERROR_NEEDS_JUSTIFICATION);
   g_clear_error (&error);
   /* Checked for the internal room, it is not good for the room with an outsider. */
-  g_assert_null (tact_session_send_checked_file (f->session, falcon, checked, "NDA signed", &error));
+  g_assert_null (tact_session_send (f->session, falcon, checked, "NDA signed", &error));
   g_assert_error (error, TACT_SESSION_ERROR, TACT_SESSION_ERROR_STALE);
   g_clear_error (&error);
-  echo = tact_session_send_checked_file (f->session, sales, checked, "NDA signed", &error);
+  echo = tact_session_send (f->session, sales, checked, "NDA signed", &error);
   g_assert_no_error (error);
   g_assert_true (tact_message_is_file (echo));
   w.message = echo; w.state = TACT_SEND_STATE_SENT;
   wait_until (message_in_state, &w, "the justified docx to be sent");
   g_assert_true (body_arrived (f, tact_room_get_id (sales), "quote.docx"));
   /* One check, one send: the same result cannot be sent twice. */
-  g_assert_null (tact_session_send_checked_file (f->session, sales, checked, "NDA signed", &error));
+  g_assert_null (tact_session_send (f->session, sales, checked, "NDA signed", &error));
   g_assert_error (error, TACT_SESSION_ERROR, TACT_SESSION_ERROR_STALE);
   g_clear_error (&error);
-  g_clear_pointer (&checked, tact_checked_file_unref);
+  g_clear_pointer (&checked, tact_send_check_unref);
 
   /* A plain text file is allowed, arrives, and can be downloaded again from its echo. */
   checked = check_file (f, falcon, notes, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (tact_checked_file_get_verdict (checked)->action, ==, TACT_ACTION_ALLOW);
-  g_assert_cmpstr (tact_checked_file_get_mime_type (checked), ==, "text/plain");
-  echo = tact_session_send_checked_file (f->session, falcon, checked, NULL, &error);
+  g_assert_cmpint (tact_send_check_get_verdict (checked)->action, ==, TACT_ACTION_ALLOW);
+  g_assert_cmpstr (tact_send_check_get_mime_type (checked), ==, "text/plain");
+  echo = tact_session_send (f->session, falcon, checked, NULL, &error);
   g_assert_no_error (error);
   w.message = echo; w.state = TACT_SEND_STATE_SENT;
   wait_until (message_in_state, &w, "the text file to be sent");
@@ -1469,7 +1469,7 @@ test_file_check_and_send (Fixture *f, gconstpointer data)
     g_assert_cmpmem (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), "Lunch at noon.\n", 15);
     g_assert_cmpfloat (tact_message_get_download_progress (echo), ==, 0.0);
   }
-  g_clear_pointer (&checked, tact_checked_file_unref);
+  g_clear_pointer (&checked, tact_send_check_unref);
 
   /* The profile replaced while a check runs: the check keeps its own, the send refuses it. */
   {
@@ -1483,11 +1483,11 @@ test_file_check_and_send (Fixture *f, gconstpointer data)
     checked = tact_session_check_file_finish (f->session, wait_result (&result, "the check"), &error);
     g_clear_object (&result);
     g_assert_no_error (error);
-    g_assert_cmpstr (tact_checked_file_get_name (checked), ==, "renamed.txt");
-    g_assert_null (tact_session_send_checked_file (f->session, sales, checked, NULL, &error));
+    g_assert_cmpstr (tact_send_check_get_file_name (checked), ==, "renamed.txt");
+    g_assert_null (tact_session_send (f->session, sales, checked, NULL, &error));
     g_assert_error (error, TACT_SESSION_ERROR, TACT_SESSION_ERROR_STALE);
     g_clear_error (&error);
-    g_clear_pointer (&checked, tact_checked_file_unref);
+    g_clear_pointer (&checked, tact_send_check_unref);
   }
 
   /* Unreadable and empty files are errors that say so. */

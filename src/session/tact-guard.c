@@ -1,0 +1,389 @@
+/* tact-guard.c: the one check every outgoing action passes; it fails closed. */
+#include <glib/gi18n-lib.h>
+
+#include "tact-guard.h"
+#include "tact-send-check-private.h"
+#include "tact-session.h"
+#include "tact-session-util.h"
+
+struct _TactGuard
+{
+  GObject parent_instance;
+
+  /* owned */
+  TactRoomList *rooms;
+  TactProfile  *profile;        /* NULL: nothing may leave */
+  char         *profile_error;  /* why there is no usable profile, or NULL */
+};
+
+G_DEFINE_FINAL_TYPE (TactGuard, tact_guard, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_PROFILE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+tact_guard_dispose (GObject *object)
+{
+  TactGuard *self = TACT_GUARD (object);
+
+  g_clear_object (&self->rooms);
+  g_clear_object (&self->profile);
+  G_OBJECT_CLASS (tact_guard_parent_class)->dispose (object);
+}
+
+static void
+tact_guard_finalize (GObject *object)
+{
+  g_free (TACT_GUARD (object)->profile_error);
+  G_OBJECT_CLASS (tact_guard_parent_class)->finalize (object);
+}
+
+static void
+tact_guard_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  switch (prop_id)
+    {
+    case PROP_PROFILE: g_value_set_object (value, TACT_GUARD (object)->profile); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+tact_guard_class_init (TactGuardClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = tact_guard_dispose;
+  object_class->finalize = tact_guard_finalize;
+  object_class->get_property = tact_guard_get_property;
+
+  properties[PROP_PROFILE] =
+    g_param_spec_object ("profile", NULL, NULL, TACT_TYPE_PROFILE,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+tact_guard_init (TactGuard *self)
+{
+}
+
+TactGuard *
+tact_guard_new (TactRoomList *rooms)
+{
+  TactGuard *self = g_object_new (TACT_TYPE_GUARD, NULL);
+
+  self->rooms = g_object_ref (rooms);
+  return self;
+}
+
+TactProfile *tact_guard_get_profile (TactGuard *self) { return self->profile; }
+
+void
+tact_guard_set_profile (TactGuard *self, TactProfile *profile)
+{
+  g_return_if_fail (TACT_IS_GUARD (self));
+  g_return_if_fail (profile == NULL || TACT_IS_PROFILE (profile));
+
+  if (profile)
+    g_clear_pointer (&self->profile_error, g_free);
+  if (g_set_object (&self->profile, profile))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROFILE]);
+}
+
+void
+tact_guard_set_profile_error (TactGuard *self, const GError *error)
+{
+  g_return_if_fail (TACT_IS_GUARD (self));
+
+  g_free (self->profile_error);
+  self->profile_error = error ? g_strdup (error->message) : NULL;
+  tact_guard_set_profile (self, NULL);
+}
+
+/* ---- Verdicts ---------------------------------------------------------------------- */
+
+static void
+finding_free (TactFinding *finding)
+{
+  g_free (finding->rule_id);
+  g_free (finding->title);
+  g_free (finding->explanation);
+  g_strfreev (finding->clauses);
+  g_free (finding->detector);
+  g_free (finding->matched);
+  g_free (finding->alternative);
+  g_free (finding->attachment);
+  g_free (finding->approver);
+  g_free (finding);
+}
+
+/* Without a usable profile: block, saying what is wrong and who can fix it. */
+static TactVerdict *
+fail_closed_verdict (const char *why)
+{
+  TactVerdict *verdict = g_new0 (TactVerdict, 1);
+  TactFinding *finding = g_new0 (TactFinding, 1);
+
+  verdict->action = TACT_ACTION_BLOCK;
+  verdict->findings = g_ptr_array_new_with_free_func ((GDestroyNotify) finding_free);
+  finding->rule_id = g_strdup (TACT_GUARD_RULE_NO_PROFILE);
+  finding->title = g_strdup (_("No company policy is in force"));
+  finding->explanation = why
+    ? g_strdup_printf (_("Tact cannot check messages against your company’s policy, so nothing can be sent: %s"), why)
+    : g_strdup (_("Tact has no company policy profile to check messages against, so nothing can be sent."));
+  finding->clauses = g_new0 (char *, 1);
+  finding->action = TACT_ACTION_BLOCK;
+  finding->detector = g_strdup ("guard");
+  finding->matched = g_strdup ("");
+  finding->start = -1;
+  finding->end = -1;
+  finding->alternative = g_strdup (_("Ask your IT or compliance administrator to install a valid policy profile, then try again. Your message is kept."));
+  finding->confidence = TACT_CONFIDENCE_HIGH;
+  g_ptr_array_add (verdict->findings, finding);
+  return verdict;
+}
+
+TactVerdict *
+tact_guard_judge (TactGuard *self, TactProfile *profile, const TactOutgoing *outgoing)
+{
+  if (profile == NULL)
+    return fail_closed_verdict (self->profile_error);
+  return tact_profile_check (profile, outgoing);
+}
+
+void
+tact_guard_describe_audience (TactGuard *self, TactRoom *room, TactOutgoing *outgoing)
+{
+  tact_room_describe_audience (room, outgoing);
+}
+
+gboolean
+tact_guard_verdict_allows (const TactVerdict *verdict, const char *reason, GError **error)
+{
+  switch (verdict->action)
+    {
+    case TACT_ACTION_BLOCK:
+      g_set_error_literal (error, TACT_SESSION_ERROR, TACT_SESSION_ERROR_BLOCKED,
+                           _("Company policy does not allow this message to be sent here."));
+      return FALSE;
+    case TACT_ACTION_APPROVE:
+      g_set_error_literal (error, TACT_SESSION_ERROR, TACT_SESSION_ERROR_NEEDS_APPROVAL,
+                           _("This message needs your department head's approval before it can be sent."));
+      return FALSE;
+    case TACT_ACTION_JUSTIFY:
+      if (!reason || *reason == '\0')
+        {
+          g_set_error_literal (error, TACT_SESSION_ERROR, TACT_SESSION_ERROR_NEEDS_JUSTIFICATION,
+                               _("Company policy asks for a reason before this message is sent."));
+          return FALSE;
+        }
+      return TRUE;
+    case TACT_ACTION_WARN:
+    case TACT_ACTION_ALLOW:
+    default:
+      return TRUE;
+    }
+}
+
+/* ---- Text ---------------------------------------------------------------------------- */
+
+TactSendCheck *
+tact_guard_check_text (TactGuard *self, TactRoom *room, const char *text)
+{
+  TactSendCheck *check;
+  TactOutgoing outgoing;
+
+  g_return_val_if_fail (TACT_IS_GUARD (self), NULL);
+  g_return_val_if_fail (TACT_IS_ROOM (room), NULL);
+
+  check = tact_send_check_new (TACT_SEND_KIND_TEXT, tact_room_get_id (room));
+  check->text = g_strdup (text ? text : "");
+  check->profile = self->profile ? g_object_ref (self->profile) : NULL;
+  tact_guard_describe_audience (self, room, &check->audience);
+  outgoing = check->audience;
+  outgoing.text = check->text;
+  check->verdict = tact_guard_judge (self, check->profile, &outgoing);
+  return check;
+}
+
+/* ---- Files: read, inspected and judged off the main thread ---------------------------- */
+
+typedef struct {
+  /* owned; the thread reads them, nothing mutates them meanwhile */
+  GFile        *file;
+  char         *name;       /* NULL: the file's display name */
+  TactSendCheck *check;     /* room, profile and audience set on the main thread */
+  char         *profile_error;
+} CheckState;
+
+static void
+check_state_free (CheckState *state)
+{
+  g_clear_object (&state->file);
+  g_free (state->name);
+  g_clear_pointer (&state->check, tact_send_check_unref);
+  g_free (state->profile_error);
+  g_free (state);
+}
+
+/* The worker thread: read, inspect, judge, and keep a private copy of what may be sent.
+ * TactProfile is immutable once loaded (its matcher hands each caller its own scratch under a
+ * lock, the normaliser's tables are built once), so checking from a thread is safe. */
+static void
+check_file_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  CheckState *state = task_data;
+  TactSendCheck *check = state->check;
+  g_autoptr(GFileInfo) info = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *content_type = NULL;
+  TactAttachment attachment = { 0 };
+  TactOutgoing outgoing = check->audience;
+  const char *display_name;
+
+  info = g_file_query_info (state->file,
+                            G_FILE_ATTRIBUTE_STANDARD_TYPE "," G_FILE_ATTRIBUTE_STANDARD_SIZE ","
+                            G_FILE_ATTRIBUTE_STANDARD_DISPLAY_NAME,
+                            G_FILE_QUERY_INFO_NONE, cancellable, &error);
+  if (!info)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  display_name = g_file_info_get_display_name (info);
+  if (g_file_info_get_file_type (info) == G_FILE_TYPE_DIRECTORY)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_IS_DIRECTORY,
+                               _("“%s” is a folder. Choose a file, or put the folder in an archive."),
+                               display_name);
+      return;
+    }
+  if (g_file_info_get_size (info) > TACT_SESSION_MAX_FILE_SIZE)
+    {
+      g_task_return_new_error (task, TACT_SESSION_ERROR, TACT_SESSION_ERROR_TOO_LARGE,
+                               _("“%s” is larger than %d MB, the most Tact can check and send."),
+                               display_name, (int) (TACT_SESSION_MAX_FILE_SIZE / (1024 * 1024)));
+      return;
+    }
+  bytes = g_file_load_bytes (state->file, cancellable, NULL, &error);
+  if (!bytes)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (g_bytes_get_size (bytes) == 0)
+    {
+      g_task_return_new_error (task, TACT_SESSION_ERROR, TACT_SESSION_ERROR_EMPTY,
+                               _("“%s” is empty."), display_name);
+      return;
+    }
+  if ((gint64) g_bytes_get_size (bytes) > TACT_SESSION_MAX_FILE_SIZE)   /* grew meanwhile */
+    {
+      g_task_return_new_error (task, TACT_SESSION_ERROR, TACT_SESSION_ERROR_TOO_LARGE,
+                               _("“%s” is larger than %d MB, the most Tact can check and send."),
+                               display_name, (int) (TACT_SESSION_MAX_FILE_SIZE / (1024 * 1024)));
+      return;
+    }
+
+  check->file_name = g_strdup (state->name ? state->name : display_name);
+  content_type = g_content_type_guess (check->file_name, g_bytes_get_data (bytes, NULL),
+                                       g_bytes_get_size (bytes), NULL);
+  check->mime_type = content_type ? g_content_type_get_mime_type (content_type) : NULL;
+  if (!check->mime_type)
+    check->mime_type = g_strdup ("application/octet-stream");
+  check->bytes = g_bytes_ref (bytes);
+
+  /* The guard inspects the content (type, labels, text, archives) and the name. */
+  attachment.name = check->file_name;
+  attachment.data = bytes;
+  outgoing.attachments = &attachment;
+  outgoing.n_attachments = 1;
+  check->verdict = check->profile ? tact_profile_check (check->profile, &outgoing)
+                                  : fail_closed_verdict (state->profile_error);
+
+  /* What may be sent gets its private copy now, off the main thread. */
+  check->txn_id = tact_session_new_txn_id ();
+  if (check->verdict->action != TACT_ACTION_BLOCK && check->verdict->action != TACT_ACTION_APPROVE)
+    {
+      g_autofree char *copy = tact_send_dup_outbox_media_path (check->txn_id);
+      g_autofree char *staged = g_strconcat (copy, ".staged", NULL);
+
+      if (!tact_send_write_private_copy (staged, bytes, &error))
+        {
+          g_task_return_error (task, g_steal_pointer (&error));
+          return;
+        }
+      check->staged_path = g_steal_pointer (&staged);
+    }
+  g_task_return_pointer (task, tact_send_check_ref (check), (GDestroyNotify) tact_send_check_unref);
+}
+
+void
+tact_guard_check_file_async (TactGuard *self, TactRoom *room, GFile *file, const char *name,
+                             GCancellable *cancellable, GAsyncReadyCallback callback,
+                             gpointer user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  CheckState *state;
+
+  g_return_if_fail (TACT_IS_GUARD (self));
+  g_return_if_fail (TACT_IS_ROOM (room));
+  g_return_if_fail (G_IS_FILE (file));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, tact_guard_check_file_async);
+  state = g_new0 (CheckState, 1);
+  state->file = g_object_ref (file);
+  state->name = g_strdup (name);
+  state->profile_error = g_strdup (self->profile_error);
+  state->check = tact_send_check_new (TACT_SEND_KIND_FILE, tact_room_get_id (room));
+  /* The thread's own profile reference: set_profile may replace the guard's meanwhile. */
+  state->check->profile = self->profile ? g_object_ref (self->profile) : NULL;
+  tact_guard_describe_audience (self, room, &state->check->audience);   /* main thread's room */
+  g_task_set_task_data (task, state, (GDestroyNotify) check_state_free);
+  g_task_run_in_thread (task, check_file_thread);
+}
+
+TactSendCheck *
+tact_guard_check_file_finish (TactGuard *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == tact_guard_check_file_async, NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ---- Confirming a check before it is sent --------------------------------------------- */
+
+gboolean
+tact_guard_confirm (TactGuard *self, TactRoom *room, TactSendCheck *check, const char *reason,
+                    GError **error)
+{
+  TactOutgoing now = { 0 };
+
+  /* The verdict is the guard's own; it holds only for the room, the audience and the profile it
+   * was computed for, and for one send. Cheap to confirm, so confirmed every time. */
+  tact_guard_describe_audience (self, room, &now);
+  if (check->sent || g_strcmp0 (check->room_id, tact_room_get_id (room)) != 0
+      || check->profile != self->profile
+      || now.external_count != check->audience.external_count
+      || now.member_count != check->audience.member_count
+      || now.room_kind != check->audience.room_kind)
+    {
+      if (check->kind == TACT_SEND_KIND_FILE)
+        g_set_error (error, TACT_SESSION_ERROR, TACT_SESSION_ERROR_STALE,
+                     _("The room or the company policy changed after “%s” was checked. Check it again before sending."),
+                     check->file_name);
+      else
+        g_set_error_literal (error, TACT_SESSION_ERROR, TACT_SESSION_ERROR_STALE,
+                             _("The room or the company policy changed after this message was checked. Check it again before sending."));
+      return FALSE;
+    }
+  return tact_guard_verdict_allows (check->verdict, reason, error);
+}

@@ -1,0 +1,54 @@
+/* tact-guard.h: the one check every outgoing action passes.
+ *
+ * A TactGuard judges what is about to leave against the profile in force and the room's audience
+ * at that moment, and fails closed: without a usable profile every verdict is block, with a
+ * finding that says why and who can fix it. It computes TactSendChecks for the views (through the
+ * session) and confirms them before the session sends; the outbox asks it again before every
+ * transmission.
+ */
+#pragma once
+
+#include <gio/gio.h>
+#include "policy/tact-policy.h"
+#include "tact-room-list.h"
+#include "tact-send-check.h"
+
+G_BEGIN_DECLS
+
+/* The rule id of the finding that blocks everything while no usable profile is in force. */
+#define TACT_GUARD_RULE_NO_PROFILE "tact.no-profile"
+
+#define TACT_TYPE_GUARD (tact_guard_get_type ())
+G_DECLARE_FINAL_TYPE (TactGuard, tact_guard, TACT, GUARD, GObject)
+
+TactGuard     *tact_guard_new           (TactRoomList *rooms);
+/* The profile in force ("profile" property), or NULL: then nothing may leave. */
+TactProfile   *tact_guard_get_profile   (TactGuard *self);
+void           tact_guard_set_profile   (TactGuard *self, TactProfile *profile);
+/* No usable profile, and why (the loader's error): shown in every blocked verdict. */
+void           tact_guard_set_profile_error (TactGuard *self, const GError *error);
+
+/* The verdict for outgoing under profile (NULL: the fail-closed verdict). Thread-safe for a
+ * profile reference the caller holds. */
+TactVerdict   *tact_guard_judge         (TactGuard *self, TactProfile *profile,
+                                         const TactOutgoing *outgoing);
+/* The audience the guard assumes for room now. */
+void           tact_guard_describe_audience (TactGuard *self, TactRoom *room, TactOutgoing *outgoing);
+
+TactSendCheck *tact_guard_check_text    (TactGuard *self, TactRoom *room, const char *text);
+/* Reads, inspects and judges a file in a worker thread (see tact_session_check_file_async()). */
+void           tact_guard_check_file_async  (TactGuard *self, TactRoom *room, GFile *file,
+                                             const char *name, GCancellable *cancellable,
+                                             GAsyncReadyCallback callback, gpointer user_data);
+TactSendCheck *tact_guard_check_file_finish (TactGuard *self, GAsyncResult *result, GError **error);
+
+/* TRUE when check may be sent to room now with reason: it was judged for this room, its current
+ * audience and the profile in force, and not sent yet (else TACT_SESSION_ERROR_STALE), and its
+ * verdict allows it (else BLOCKED, NEEDS_APPROVAL or NEEDS_JUSTIFICATION). */
+gboolean       tact_guard_confirm       (TactGuard *self, TactRoom *room, TactSendCheck *check,
+                                         const char *reason, GError **error);
+/* Whether a verdict lets a message go with this reason (NULL or ""), with the error saying why not. */
+gboolean       tact_guard_verdict_allows (const TactVerdict *verdict, const char *reason,
+                                          GError **error);
+
+G_END_DECLS

@@ -1,0 +1,54 @@
+/* tact-outbox.h: the only path by which anything leaves: the outbox.
+ *
+ * An outgoing event is written to the store with its txnId before its first request, then sent
+ * per room in order (files uploaded first, from their private copy), retried with the same txnId
+ * on 429/5xx/network errors, resumed after a restart, and kept FAILED for the person when the
+ * server refuses it. A token the server no longer accepts pauses it and is reported by
+ * "token-rejected".
+ */
+#pragma once
+
+#include <gio/gio.h>
+#include "matrix/tact-matrix.h"
+#include "store/tact-store.h"
+#include "tact-guard.h"
+#include "tact-room-list.h"
+
+G_BEGIN_DECLS
+
+#define TACT_TYPE_OUTBOX (tact_outbox_get_type ())
+G_DECLARE_FINAL_TYPE (TactOutbox, tact_outbox, TACT, OUTBOX, GObject)
+
+TactOutbox  *tact_outbox_new   (TactMatrixClient *client, TactStore *store, TactRoomList *rooms,
+                                TactGuard *guard);
+void         tact_outbox_set_retry_scale (TactOutbox *self, double scale);
+/* The wait before a transiently failed send is tried again (unscaled), in ms: a 429's
+ * retry_after_ms or Retry-After (seconds or HTTP date) up to one hour, else the backoff
+ * 1, 2, 5, 10, 30 s by the number of attempts so far. */
+guint        tact_outbox_retry_delay_ms (const GError *error, guint attempts);
+
+/* Starts: what is written from now on is queued; nothing leaves until the stored outbox has
+ * been read back (unfinished sends first, with their txnIds), which completes the call. */
+void         tact_outbox_start_async  (TactOutbox *self, GAsyncReadyCallback callback,
+                                       gpointer user_data);
+gboolean     tact_outbox_start_finish (TactOutbox *self, GAsyncResult *result, GError **error);
+/* Stops every request (nothing is lost: the outbox is in the store). */
+void         tact_outbox_stop  (TactOutbox *self);
+/* Paused (a refused token): nothing is sent until unpaused or started again. */
+void         tact_outbox_set_paused (TactOutbox *self, gboolean paused);
+
+/* Writes entry (taken; txn_id set) with content to the outbox for room, shows its echo in the
+ * room's timeline and sends it once stored. The verdict and reason are recorded with it. */
+TactMessage *tact_outbox_add   (TactOutbox *self, TactRoom *room, TactOutboxEntry *entry,
+                                JsonNode *content, const char *reason, const TactVerdict *verdict,
+                                const char *echo_body);
+/* A failed send: try again with the same txnId, or discard it. */
+void         tact_outbox_retry   (TactOutbox *self, TactRoom *room, TactMessage *message);
+void         tact_outbox_discard (TactOutbox *self, TactRoom *room, TactMessage *message);
+
+/* Resolves when the outbox is empty (all sends confirmed or failed). */
+void         tact_outbox_wait_idle_async  (TactOutbox *self, GCancellable *cancellable,
+                                           GAsyncReadyCallback callback, gpointer user_data);
+gboolean     tact_outbox_wait_idle_finish (TactOutbox *self, GAsyncResult *result, GError **error);
+
+G_END_DECLS
