@@ -1,7 +1,7 @@
 /* tact-canonical-json.c: Matrix canonical JSON, for the hashes approval requests carry.
  *
- * json-glib's generator keeps members in insertion order and escapes non-ASCII, so the
- * bytes are written here by hand. The rules are the spec's (appendix "Canonical JSON"):
+ * json-glib's generator keeps members in insertion order (and escapes DEL as \u007f), so
+ * the bytes are written here by hand. The rules are the spec's (appendix "Canonical JSON"):
  * the shortest UTF-8 encoding, member names sorted by code point, integers only.
  * Sorting names with strcmp() is code point order because UTF-8 byte order is code point
  * order (unlike UTF-16 order, which puts U+10000 and above before U+E000–U+FFFF).
