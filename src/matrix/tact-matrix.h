@@ -6,6 +6,8 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
+#include "tact-canonical-json.h"
+
 G_BEGIN_DECLS
 
 #define TACT_MATRIX_ERROR (tact_matrix_error_quark ())
