@@ -333,6 +333,14 @@ TactFinding *tact_verdict_add_finding (TactVerdict        *verdict,
                                        TactConfidence      confidence,
                                        const char         *attachment);
 
+/* Fails the check closed: appends the guard-error finding (rule
+ * TACT_GUARD_ERROR_RULE, detector TACT_GUARD_ERROR_DETECTOR, action block)
+ * and logs @reason, which must not hold message text or file content.
+ * tact_profile_check() then returns that finding alone. */
+void     tact_verdict_add_guard_error (TactVerdict *verdict,
+                                       const char  *attachment,
+                                       const char  *reason);
+
 /* Tests only: makes every vectorscan scan of @self fail, to test that the
  * check fails closed. */
 void     tact_profile_set_scan_failure_for_testing (TactProfile *self,

@@ -55,11 +55,15 @@ const char *tact_confidence_to_string   (TactConfidence confidence);   /* "low",
 /* Added: the inverse of tact_confidence_to_string(). */
 gboolean    tact_confidence_from_string (const char *str, TactConfidence *out);
 
-/* A file about to be sent. Exactly one of path and data is set. */
+/* A file about to be sent. At least one of path and data is set; when both
+ * are, they must hold the same bytes (else the check fails closed). The name
+ * and the caption are scanned as text, like a message (docs/attachments.md). */
 typedef struct {
-  const char *name;   /* the name the recipient will see (its extension is checked) */
-  const char *path;   /* a local file, or NULL */
-  GBytes     *data;   /* the content, or NULL */
+  const char *name;     /* the name the recipient will see (its extension is checked);
+                         * UTF-8 */
+  const char *path;     /* a local file, or NULL */
+  GBytes     *data;     /* the content, or NULL */
+  const char *caption;  /* added: text sent with the file (UTF-8), or NULL */
 } TactAttachment;
 
 /* What is about to leave the device. */
@@ -89,7 +93,17 @@ typedef struct {
                              * (then start and end are -1) */
   char       *approver;     /* added: the approver role ("department_head", …) when action
                              * is approve, else NULL */
+  char       *where;        /* added: where in the attachment the finding is: "name" (its file
+                             * name), "caption" or "content"; NULL when attachment is NULL
+                             * (and for a guard error) */
 } TactFinding;
+
+/* The guard fails closed: when a check cannot run as it should (no profile,
+ * invalid input, an attachment it cannot read, a scanner error), the verdict
+ * is BLOCK with exactly one finding, of this rule id and detector, no clauses
+ * and no span, explaining that nothing was sent and who can fix it. */
+#define TACT_GUARD_ERROR_RULE     "guard-error"
+#define TACT_GUARD_ERROR_DETECTOR "guard"
 
 /* Added: a masked excerpt of finding->matched that is safe to print or log:
  * terms show their first character, identifiers (detector "identifier:…" or
@@ -158,7 +172,9 @@ GBytes      *tact_policy_hex_decode      (const char *hex);
 char        *tact_policy_hash_value      (GBytes     *salt,
                                           const char *value);
 
-/* Never fails: every finding is kept; the verdict's action is the most restrictive. */
+/* Never fails and never returns NULL: every finding is kept and the verdict's
+ * action is the most restrictive; when the check cannot run (any invalid
+ * argument included), the verdict is a guard error (TACT_GUARD_ERROR_RULE). */
 TactVerdict *tact_profile_check          (TactProfile        *self,
                                           const TactOutgoing *outgoing);
 
