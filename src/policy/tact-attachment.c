@@ -1494,7 +1494,7 @@ tact_attachment_check (TactProfile        *profile,
         {
           const TactRule *rule = tact_profile_get_rule (profile, r);
 
-          if (!tact_rule_applies (rule, outgoing))
+          if (!tact_profile_rule_applies (profile, rule, outgoing))
             continue;
 
           for (guint d = 0; d < rule->detectors->len; d++)

@@ -326,6 +326,13 @@ tact_rule_dup_terms (const TactRule *rule)
   return g_strv_builder_end (builder);
 }
 
+GStrv
+tact_rule_dup_approvers (const TactRule *rule)
+{
+  g_return_val_if_fail (rule != NULL, NULL);
+  return rule->approvers != NULL ? g_strdupv (rule->approvers) : g_new0 (char *, 1);
+}
+
 const char *
 tact_rule_get_example (const TactRule *rule)
 {
@@ -364,6 +371,27 @@ tact_rule_get_sample_outgoing (const TactRule *rule,
     outgoing->room_kind = TACT_ROOM_KIND_ANNOUNCEMENT;
   else
     outgoing->room_kind = TACT_ROOM_KIND_DM;
+}
+
+gboolean
+tact_profile_rule_applies (TactProfile        *self,
+                           const TactRule     *rule,
+                           const TactOutgoing *outgoing)
+{
+  guint threshold = tact_profile_get_announcement_min_members (self);
+
+  if (tact_rule_applies (rule, outgoing))
+    return TRUE;
+  /* Format 2 "announcement": a room this large is also an announcement room. */
+  if (threshold > 0 && outgoing->member_count >= threshold &&
+      (rule->room_kinds & (1u << TACT_ROOM_KIND_ANNOUNCEMENT)))
+    {
+      TactOutgoing as_announcement = *outgoing;
+
+      as_announcement.room_kind = TACT_ROOM_KIND_ANNOUNCEMENT;
+      return tact_rule_applies (rule, &as_announcement);
+    }
+  return FALSE;
 }
 
 static TactAction
@@ -569,6 +597,61 @@ tact_profile_get_n_rules (TactProfile *self)
 {
   g_return_val_if_fail (TACT_IS_PROFILE (self), 0);
   return self->data->rules->len;
+}
+
+guint
+tact_profile_get_format (TactProfile *self)
+{
+  g_return_val_if_fail (TACT_IS_PROFILE (self), 0);
+  return self->data->format;
+}
+
+GStrv
+tact_profile_dup_role_users (TactProfile *self,
+                             const char  *role)
+{
+  const char * const *users;
+
+  g_return_val_if_fail (TACT_IS_PROFILE (self), NULL);
+  g_return_val_if_fail (role != NULL, NULL);
+
+  users = g_hash_table_lookup (self->data->roles, role);
+  return users != NULL ? g_strdupv ((char **) users) : g_new0 (char *, 1);
+}
+
+const char *
+tact_profile_get_approvals_room (TactProfile *self)
+{
+  g_return_val_if_fail (TACT_IS_PROFILE (self), NULL);
+  return self->data->approvals_room;
+}
+
+guint
+tact_profile_get_approval_expiry_hours (TactProfile *self)
+{
+  g_return_val_if_fail (TACT_IS_PROFILE (self), 0);
+  return self->data->approval_expiry_hours;
+}
+
+const char *
+tact_profile_get_supervision_room (TactProfile *self)
+{
+  g_return_val_if_fail (TACT_IS_PROFILE (self), NULL);
+  return self->data->supervision_room;
+}
+
+gboolean
+tact_profile_get_audit_include_content (TactProfile *self)
+{
+  g_return_val_if_fail (TACT_IS_PROFILE (self), FALSE);
+  return self->data->audit_include_content;
+}
+
+guint
+tact_profile_get_announcement_min_members (TactProfile *self)
+{
+  g_return_val_if_fail (TACT_IS_PROFILE (self), 0);
+  return self->data->announcement_min_members;
 }
 
 const TactRule *
@@ -950,7 +1033,7 @@ tact_profile_scan_text (TactProfile        *self,
       g_autoptr(GHashTable) values = NULL;
       gsize last_from = G_MAXSIZE, last_to = 0;
 
-      if (!tact_rule_applies (rule, outgoing))
+      if (!tact_profile_rule_applies (self, rule, outgoing))
         {
           while (hit_index < hits->len && g_array_index (hits, TactHit, hit_index).rule <= r)
             hit_index++;

@@ -534,8 +534,17 @@ static const struct {
     "$.rules: expected an array of rules, got an object" },
   { "\"rules\":[", "\"allow_terms\":[1],\"rules\":[", TACT_POLICY_ERROR_INVALID,
     "$.allow_terms[0]: expected a string, got an integer" },
-  { "\"format\":1", "\"format\":2", TACT_POLICY_ERROR_VERSION, "$.format: unsupported" },
-  { "\"format\":1", "\"format\":\"1\"", TACT_POLICY_ERROR_INVALID, "$.format: expected the integer 1" },
+  { "\"format\":1", "\"format\":3", TACT_POLICY_ERROR_VERSION,
+    "$.format: This profile uses format 3; this version of Tact reads formats 1 and 2. "
+    "Update Tact or ask your administrator for a format 2 profile." },
+  { "\"format\":1", "\"format\":0", TACT_POLICY_ERROR_VERSION, "This profile uses format 0;" },
+  { "\"format\":1", "\"format\":-1", TACT_POLICY_ERROR_VERSION, "This profile uses format -1;" },
+  { "\"format\":1", "\"format\":\"1\"", TACT_POLICY_ERROR_VERSION,
+    "$.format: This profile's format is a string, not a format number; this version of Tact "
+    "reads formats 1 and 2" },
+  { "\"format\":1", "\"format\":2.0", TACT_POLICY_ERROR_VERSION, "format is a number, not a format number" },
+  /* Format 1 does not know the format 2 keys. */
+  { "\"rules\":[", "\"roles\":{},\"rules\":[", TACT_POLICY_ERROR_INVALID, "$: unknown key \"roles\"" },
   { "\"format\":1,", "", TACT_POLICY_ERROR_INVALID, "$: missing required key \"format\"" },
   { "{\"format\"", "[{\"format\"", TACT_POLICY_ERROR_PARSE, "$: not valid JSON" },
 };
@@ -1877,6 +1886,171 @@ test_cli_usage_text (void)
 }
 
 /* ------------------------------------------------------------------------- */
+/* Profile format 2: roles, approvals, audit, announcement (issue 7)          */
+/* ------------------------------------------------------------------------- */
+
+#define APPROVE_RULE \
+  "{\"id\":\"r2\",\"title\":{\"en\":\"T\",\"zh_CN\":\"T\",\"zh_TW\":\"T\"}," \
+  "\"explanation\":{\"en\":\"E\",\"zh_CN\":\"E\",\"zh_TW\":\"E\"}," \
+  "\"clauses\":[\"PUB-3\"],\"detectors\":[{\"type\":\"terms\",\"terms\":[\"通知\"]}]," \
+  "\"conditions\":{\"room_kinds\":[\"announcement\"]}," \
+  "\"action\":\"approve\",\"approver\":{\"role\":\"department_head\"," \
+  "\"users\":[\"@li.wei:corp.test\",\"@wang.fang:corp.test\"]}}"
+#define PROFILE2(extra) \
+  "{\"format\":2,\"id\":\"t\",\"version\":\"1\"," \
+  "\"name\":{\"en\":\"N\",\"zh_CN\":\"N\",\"zh_TW\":\"N\"}," extra \
+  "\"rules\":[" RULE "," APPROVE_RULE "]}"
+#define FULL2 \
+  PROFILE2 ("\"roles\":{\"department_head\":[\"@wang.fang:corp.test\",\"@boss:corp.test\"]," \
+            "\"marketing\":[\"@mei:corp.test\"]}," \
+            "\"approvals\":{\"room\":\"#approvals:corp.test\",\"expiry_hours\":24}," \
+            "\"audit\":{\"supervision_room\":\"!sup:corp.test\",\"include_content\":true}," \
+            "\"announcement\":{\"min_members\":50},")
+
+static void
+test_profile_format2 (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TactProfile) full = profile_from_string (FULL2, &error);
+  g_autoptr(TactProfile) bare = NULL;
+  g_autoptr(TactProfile) one = NULL;
+  g_auto(GStrv) heads = NULL;
+  g_auto(GStrv) nobody = NULL;
+  g_auto(GStrv) approvers = NULL;
+  g_auto(GStrv) none = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (tact_profile_get_format (full), ==, 2);
+  heads = tact_profile_dup_role_users (full, "department_head");
+  g_assert_cmpstrv (heads, ((const char *[]) { "@wang.fang:corp.test", "@boss:corp.test", NULL }));
+  nobody = tact_profile_dup_role_users (full, "legal");
+  g_assert_nonnull (nobody);
+  g_assert_null (nobody[0]);
+  g_assert_cmpstr (tact_profile_get_approvals_room (full), ==, "#approvals:corp.test");
+  g_assert_cmpuint (tact_profile_get_approval_expiry_hours (full), ==, 24);
+  g_assert_cmpstr (tact_profile_get_supervision_room (full), ==, "!sup:corp.test");
+  g_assert_true (tact_profile_get_audit_include_content (full));
+  g_assert_cmpuint (tact_profile_get_announcement_min_members (full), ==, 50);
+
+  /* The rule's own users, then its role's, each once. */
+  approvers = tact_rule_dup_approvers (tact_profile_get_rule (full, 1));
+  g_assert_cmpstrv (approvers, ((const char *[]) { "@li.wei:corp.test", "@wang.fang:corp.test",
+                                                   "@boss:corp.test", NULL }));
+  none = tact_rule_dup_approvers (tact_profile_get_rule (full, 0));
+  g_assert_nonnull (none);
+  g_assert_null (none[0]);
+
+  /* Format 2 without any of the new keys: the defaults. */
+  bare = profile_from_string (PROFILE2 (""), &error);
+  g_assert_no_error (error);
+  g_assert_null (tact_profile_get_approvals_room (bare));
+  g_assert_cmpuint (tact_profile_get_approval_expiry_hours (bare), ==, 72);
+  g_assert_null (tact_profile_get_supervision_room (bare));
+  g_assert_false (tact_profile_get_audit_include_content (bare));
+  g_assert_cmpuint (tact_profile_get_announcement_min_members (bare), ==, 0);
+
+  /* Format 1 still loads, with the same defaults. */
+  one = profile_from_string (PROFILE (RULE), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (tact_profile_get_format (one), ==, 1);
+  g_assert_cmpuint (tact_profile_get_approval_expiry_hours (one), ==, 72);
+  g_assert_cmpuint (tact_profile_get_announcement_min_members (one), ==, 0);
+}
+
+/* Each format 2 error, with its JSON path. */
+static const struct {
+  const char *from;
+  const char *to;
+  const char *message;
+} format2_errors[] = {
+  { "\"roles\":{\"department_head\":[", "\"roles\":{\"department_head\":[\"wang\",",
+    "$.roles.department_head[0]: expected a Matrix user id" },
+  { "\"roles\":{\"department_head\":[", "\"roles\":{\"x\":[],\"department_head\":[",
+    "$.roles.x: expected a non-empty array" },
+  { "\"roles\":{\"department_head\":[", "\"roles\":{\"bad role\":[\"@a:b\"],\"department_head\":[",
+    "$.roles.bad role: expected an identifier" },
+  { "\"role\":\"department_head\",\"users\":[\"@li.wei:corp.test\",\"@wang.fang:corp.test\"]",
+    "\"role\":\"legal\"", "$.rules[1].approver.role: role \"legal\" is not in $.roles" },
+  { "\"roles\":{", "\"roles\":[],\"x\":{", "$.roles: expected an object" },
+  { "\"room\":\"#approvals:corp.test\"", "\"room\":\"approvals\"",
+    "$.approvals.room: expected a Matrix room id or alias" },
+  { "\"expiry_hours\":24", "\"expiry_hours\":0", "$.approvals.expiry_hours: expected a positive integer" },
+  { "\"expiry_hours\":24", "\"expiry_hours\":\"24\"",
+    "$.approvals.expiry_hours: expected a positive integer, got a string" },
+  { "\"expiry_hours\":24", "\"expiry_hours\":24,\"quorum\":2", "$.approvals: unknown key \"quorum\"" },
+  { "\"supervision_room\":\"!sup:corp.test\"", "\"supervision_room\":\"!sup\"",
+    "$.audit.supervision_room: expected a Matrix room id or alias" },
+  { "\"include_content\":true", "\"include_content\":\"yes\"",
+    "$.audit.include_content: expected true or false, got a string" },
+  { "\"min_members\":50", "\"min_members\":-3", "$.announcement.min_members: expected a positive integer" },
+  { "\"announcement\":{\"min_members\":50}", "\"announcement\":{}",
+    "$.announcement: missing required key \"min_members\"" },
+  { "\"announcement\":{\"min_members\":50}", "\"announcement\":true", "$.announcement: expected an object" },
+};
+
+static void
+test_profile_format2_errors (void)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (format2_errors); i++)
+    {
+      g_autofree char *json = replace (FULL2, format2_errors[i].from, format2_errors[i].to);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(TactProfile) profile = profile_from_string (json, &error);
+
+      g_test_message ("case %u: %s", i, error != NULL ? error->message : "(no error)");
+      g_assert_null (profile);
+      g_assert_error (error, TACT_POLICY_ERROR, TACT_POLICY_ERROR_INVALID);
+      if (strstr (error->message, format2_errors[i].message) == NULL)
+        g_error ("case %u: “%s” does not contain “%s”", i, error->message, format2_errors[i].message);
+    }
+}
+
+/* A room of at least "announcement.min_members" members counts as an
+ * announcement room for rule conditions; a smaller group does not. */
+static void
+test_profile_format2_announcement (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TactProfile) profile = profile_from_string (FULL2, &error);
+  TactOutgoing big = { "明天的通知", 0, 50, TACT_ROOM_KIND_GROUP };
+  TactOutgoing small = { "明天的通知", 0, 49, TACT_ROOM_KIND_GROUP };
+  g_autoptr(TactVerdict) a = NULL;
+  g_autoptr(TactVerdict) b = NULL;
+
+  g_assert_no_error (error);
+  a = tact_profile_check (profile, &big);
+  b = tact_profile_check (profile, &small);
+  g_assert_nonnull (find_rule (a, "r2"));
+  g_assert_cmpint (a->action, ==, TACT_ACTION_APPROVE);
+  g_assert_null (find_rule (b, "r2"));
+}
+
+/* The shipped profile is format 2; its approver roles all resolve to sandbox
+ * users, the department head being 王芳. */
+static void
+test_default_format2 (void)
+{
+  g_autoptr(TactProfile) profile = load_default ();
+  g_auto(GStrv) heads = NULL;
+
+  g_assert_cmpuint (tact_profile_get_format (profile), ==, 2);
+  heads = tact_profile_dup_role_users (profile, "department_head");
+  g_assert_cmpstrv (heads, ((const char *[]) { "@wang.fang:corp.test", NULL }));
+  for (guint r = 0; r < tact_profile_get_n_rules (profile); r++)
+    {
+      const TactRule *rule = tact_profile_get_rule (profile, r);
+      g_auto(GStrv) approvers = tact_rule_dup_approvers (rule);
+
+      g_test_message ("rule %s", tact_rule_get_id (rule));
+      if (tact_rule_get_approver_role (rule) != NULL)
+        g_assert_cmpuint (g_strv_length (approvers), >, 0);
+      else
+        g_assert_cmpuint (g_strv_length (approvers), ==, 0);
+    }
+  g_assert_cmpuint (tact_profile_get_announcement_min_members (profile), >, 20);
+}
+
+/* ------------------------------------------------------------------------- */
 /* Security: the guard fails closed (issue 7)                                */
 /* ------------------------------------------------------------------------- */
 
@@ -2280,6 +2454,10 @@ main (int    argc,
   g_test_add_func ("/policy/security/cli-stdin-nul", test_cli_stdin_nul);
   g_test_add_func ("/policy/cli/usage-text", test_cli_usage_text);
   g_test_add_func ("/policy/cli/attach-name", test_cli_attach_name);
+  g_test_add_func ("/policy/profile/format2", test_profile_format2);
+  g_test_add_func ("/policy/profile/format2-errors", test_profile_format2_errors);
+  g_test_add_func ("/policy/profile/format2-announcement", test_profile_format2_announcement);
+  g_test_add_func ("/policy/default/format2", test_default_format2);
   for (guint i = 0; i < G_N_ELEMENTS (guard_cases); i++)
     {
       g_autofree char *name = g_strdup_printf ("/policy/security/guard-error/%s", guard_cases[i].name);
