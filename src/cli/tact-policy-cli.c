@@ -36,7 +36,10 @@ typedef struct {
   gboolean  json;
   GStrv     rest;       /* owned: positional arguments */
   GStrv           attach;       /* owned: --attach FILE… */
-  TactAttachment *attachments;  /* owned array, one per attach; names borrowed from it */
+  char           *caption;      /* owned, may be NULL: --caption, raw bytes */
+  GStrv           names;        /* owned: each attachment's base name in UTF-8 */
+  char           *caption_utf8; /* owned, may be NULL: the caption in UTF-8 */
+  TactAttachment *attachments;  /* owned array, one per attach; strings borrowed from above */
 } CheckOptions;
 
 static void
@@ -46,6 +49,9 @@ check_options_clear (CheckOptions *opts)
   g_clear_pointer (&opts->room_kind, g_free);
   g_clear_pointer (&opts->rest, g_strfreev);
   g_clear_pointer (&opts->attach, g_strfreev);
+  g_clear_pointer (&opts->caption, g_free);
+  g_clear_pointer (&opts->names, g_strfreev);
+  g_clear_pointer (&opts->caption_utf8, g_free);
   g_clear_pointer (&opts->attachments, g_free);
 }
 
@@ -192,6 +198,9 @@ parse_check_options (int           argc,
       N_("Print the verdict as JSON"), NULL },
     { "attach", 'a', 0, G_OPTION_ARG_FILENAME_ARRAY, &opts->attach,
       N_("File sent with the message (repeatable)"), N_("FILE") },
+    /* Raw bytes like TEXT, for the same reason. */
+    { "caption", 'c', 0, G_OPTION_ARG_FILENAME, &opts->caption,
+      N_("Caption sent with each attached file"), N_("TEXT") },
     /* Raw bytes, not STRING_ARRAY: see input_to_utf8(). */
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opts->rest,
       NULL, NULL },
@@ -199,6 +208,7 @@ parse_check_options (int           argc,
   };
   g_autoptr(GOptionContext) context = g_option_context_new (parameter);
   g_autoptr(GError) error = NULL;
+  guint n_attach;
 
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_set_summary (context,
@@ -223,9 +233,23 @@ parse_check_options (int           argc,
       usage_error (context, _("expected one TEXT argument (quote it)"));
       return FALSE;
     }
-  /* --attach: each file is sent under its base name. */
-  opts->attachments = g_new0 (TactAttachment, opts->attach != NULL ? g_strv_length (opts->attach) : 0);
-  for (guint i = 0; opts->attach != NULL && opts->attach[i] != NULL; i++)
+  if (opts->caption != NULL && opts->attach == NULL)
+    {
+      usage_error (context, _("--caption needs --attach"));
+      return FALSE;
+    }
+  if (opts->caption != NULL &&
+      (opts->caption_utf8 = input_to_utf8 (opts->caption, -1, "--caption", &error)) == NULL)
+    {
+      usage_error (context, error->message);
+      return FALSE;
+    }
+  /* --attach: each file is sent under its base name (in UTF-8, as the
+   * recipient sees it and the guard scans it) with the caption. */
+  n_attach = opts->attach != NULL ? g_strv_length (opts->attach) : 0;
+  opts->attachments = g_new0 (TactAttachment, n_attach);
+  opts->names = g_new0 (char *, n_attach + 1);
+  for (guint i = 0; i < n_attach; i++)
     {
       const char *slash = strrchr (opts->attach[i], '/');
 
@@ -234,8 +258,16 @@ parse_check_options (int           argc,
           usage_error (context, _("--attach expects a regular file"));
           return FALSE;
         }
+      opts->names[i] = input_to_utf8 (slash != NULL ? slash + 1 : opts->attach[i], -1,
+                                      "FILE", &error);
+      if (opts->names[i] == NULL)
+        {
+          usage_error (context, error->message);
+          return FALSE;
+        }
       opts->attachments[i].path = opts->attach[i];
-      opts->attachments[i].name = slash != NULL ? slash + 1 : opts->attach[i];
+      opts->attachments[i].name = opts->names[i];
+      opts->attachments[i].caption = opts->caption_utf8;
     }
   return TRUE;
 }
@@ -304,6 +336,13 @@ print_json (TactProfile       *profile,
       json_builder_set_member_name (builder, "attachment");
       if (finding->attachment != NULL)
         json_builder_add_string_value (builder, finding->attachment);
+      else
+        json_builder_add_null_value (builder);
+      /* In a file: "name", "caption" or "content"; in the message (or a
+       * guard error): null. */
+      json_builder_set_member_name (builder, "where");
+      if (finding->where != NULL)
+        json_builder_add_string_value (builder, finding->where);
       else
         json_builder_add_null_value (builder);
       json_builder_set_member_name (builder, "excerpt");
@@ -397,7 +436,15 @@ print_explanation (TactProfile       *profile,
       g_autofree char *excerpt = tact_finding_dup_excerpt (finding);
 
       g_print ("\n%u. %s — %s\n", i + 1, finding->title, action_label (finding->action));
-      if (finding->attachment != NULL)
+      if (finding->attachment != NULL && g_strcmp0 (finding->where, "name") == 0)
+        /* Translators: %s is a masked excerpt, then a file name. */
+        g_print (_("   Found: “%s” in the name of the attachment “%s”\n"), excerpt,
+                 finding->attachment);
+      else if (finding->attachment != NULL && g_strcmp0 (finding->where, "caption") == 0)
+        /* Translators: %s is a masked excerpt, then a file name. */
+        g_print (_("   Found: “%s” in the caption of the attachment “%s”\n"), excerpt,
+                 finding->attachment);
+      else if (finding->attachment != NULL)
         /* Translators: %s is a masked excerpt, then a file name. */
         g_print (_("   Found: “%s” in the attachment “%s”\n"), excerpt, finding->attachment);
       else if (finding->start >= 0)

@@ -1352,6 +1352,105 @@ check_text (TactProfile                *profile,
     check_text (profile, outgoing, g_ptr_array_index (report->children, i), verdict);
 }
 
+/* The name the recipient sees as text to scan: "机密报价单-内部价格.txt" is
+ * scanned as "机密报价单-内部价格". An extension is a last dot followed by 1 to
+ * 8 letters or digits, not at the start (".bashrc" stays as it is). The
+ * normaliser already treats "-" and "." as joiners between CJK characters
+ * and as word boundaries between Latin ones, but "_" is a word character
+ * there (so "confidential_report" would not match "confidential"): it
+ * becomes "-", which joins CJK and separates Latin words alike. */
+static char *
+name_stem (const char *name)
+{
+  const char *dot = strrchr (name, '.');
+  char *stem = NULL;
+
+  if (dot != NULL && dot != name && dot[1] != '\0' && strlen (dot + 1) <= 8)
+    {
+      stem = g_strndup (name, dot - name);
+      for (const char *p = dot + 1; *p != '\0' && stem != NULL; p++)
+        if (!g_ascii_isalnum (*p))
+          g_clear_pointer (&stem, g_free);
+    }
+  if (stem == NULL)
+    stem = g_strdup (name);
+  g_strdelimit (stem, "_", '-');
+  return stem;
+}
+
+/* Scans @text (the file's name or caption) with the text detectors, like a
+ * message; its findings carry the file's name and @where. */
+static void
+check_visible_text (TactProfile        *profile,
+                    const TactOutgoing *outgoing,
+                    const char         *text,
+                    const char         *name,
+                    const char         *where,
+                    TactVerdict        *verdict)
+{
+  guint first = verdict->findings->len;
+
+  tact_profile_scan_text (profile, outgoing, text, name, verdict);
+  for (guint i = first; i < verdict->findings->len; i++)
+    {
+      TactFinding *finding = g_ptr_array_index (verdict->findings, i);
+
+      if (g_strcmp0 (finding->detector, TACT_GUARD_ERROR_DETECTOR) == 0)
+        continue;
+      g_free (finding->where);
+      finding->where = g_strdup (where);
+    }
+}
+
+/* TRUE once the check has failed closed: nothing after it counts. */
+static gboolean
+has_guard_error (const TactVerdict *verdict)
+{
+  for (guint i = 0; i < verdict->findings->len; i++)
+    {
+      const TactFinding *finding = g_ptr_array_index (verdict->findings, i);
+
+      if (g_strcmp0 (finding->detector, TACT_GUARD_ERROR_DETECTOR) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* The bytes to inspect: @attachment's data, or its file read once. With both
+ * set they must agree, or the check would judge other bytes than the ones
+ * sent. NULL with @reason set when the check must fail closed. */
+static GBytes *
+attachment_bytes (const TactAttachment  *attachment,
+                  const char           **reason)
+{
+  g_autoptr(GMappedFile) mapped = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) file_bytes = NULL;
+
+  *reason = NULL;
+  if (attachment->path == NULL)
+    return attachment->data != NULL ? g_bytes_ref (attachment->data) : NULL;
+
+  mapped = g_mapped_file_new (attachment->path, FALSE, &error);
+  if (mapped != NULL)
+    file_bytes = g_mapped_file_get_bytes (mapped);
+  else if (g_file_test (attachment->path, G_FILE_TEST_IS_REGULAR) &&
+           g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_INVAL))
+    file_bytes = g_bytes_new_static ("", 0);  /* empty files cannot be mapped on some systems */
+  else
+    {
+      *reason = "attachment file could not be read";
+      return NULL;
+    }
+
+  if (attachment->data != NULL && !g_bytes_equal (attachment->data, file_bytes))
+    {
+      *reason = "attachment path and data hold different bytes";
+      return NULL;
+    }
+  return g_steal_pointer (&file_bytes);
+}
+
 void
 tact_attachment_check (TactProfile        *profile,
                        const TactOutgoing *outgoing,
@@ -1360,16 +1459,42 @@ tact_attachment_check (TactProfile        *profile,
   g_return_if_fail (TACT_IS_PROFILE (profile));
   g_return_if_fail (outgoing != NULL && verdict != NULL);
 
-  for (guint a = 0; outgoing->attachments != NULL && a < outgoing->n_attachments; a++)
+  for (guint a = 0; outgoing->attachments != NULL && a < outgoing->n_attachments &&
+                    !has_guard_error (verdict); a++)
     {
-      g_autoptr(TactAttachmentReport) report =
-        tact_attachment_inspect (&outgoing->attachments[a], NULL, NULL);
+      const TactAttachment *file = &outgoing->attachments[a];
+      const char *name = file->name != NULL ? file->name : "attachment";
+      g_autoptr(TactAttachmentReport) report = NULL;
+      g_autoptr(GBytes) bytes = NULL;
+      g_autofree char *stem = NULL;
+      const char *reason = NULL;
+
+      bytes = attachment_bytes (file, &reason);
+      if (bytes == NULL)
+        {
+          tact_verdict_add_guard_error (verdict, name,
+                                        reason != NULL ? reason : "attachment has no content");
+          continue;
+        }
+      report = tact_attachment_inspect (&(TactAttachment) { .name = file->name, .data = bytes },
+                                        NULL, NULL);
+
+      /* What the recipient reads before opening the file. */
+      if (file->name != NULL)
+        {
+          stem = name_stem (file->name);
+          check_visible_text (profile, outgoing, stem, name, "name", verdict);
+        }
+      if (file->caption != NULL && !has_guard_error (verdict))
+        check_visible_text (profile, outgoing, file->caption, name, "caption", verdict);
+      if (has_guard_error (verdict))
+        break;
 
       for (guint r = 0; r < tact_profile_get_n_rules (profile); r++)
         {
           const TactRule *rule = tact_profile_get_rule (profile, r);
 
-          if (!tact_rule_applies (rule, outgoing))
+          if (!tact_profile_rule_applies (profile, rule, outgoing))
             continue;
 
           for (guint d = 0; d < rule->detectors->len; d++)

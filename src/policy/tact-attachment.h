@@ -66,8 +66,11 @@ TactAttachmentReport *tact_attachment_inspect (const TactAttachment       *attac
 
 /* Adds to @verdict the findings of @profile's attachment detectors
  * (classification, file_type, uninspectable) for every attachment of
- * @outgoing, and those of its text detectors in each attachment's text.
- * Findings carry the attachment's name and start = end = -1. */
+ * @outgoing, and those of its text detectors in each attachment's text, in
+ * its name (without the extension) and in its caption. Findings carry the
+ * attachment's name, where they were found ("content", "name", "caption")
+ * and start = end = -1. A file that cannot be read, or whose path and data
+ * differ, adds a guard error (tact_verdict_add_guard_error()). */
 void tact_attachment_check (TactProfile        *profile,
                             const TactOutgoing *outgoing,
                             TactVerdict        *verdict);

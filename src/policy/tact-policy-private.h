@@ -176,6 +176,9 @@ struct _TactRule {
   guint          min_instances;       /* distinct matched values needed; default 1 */
   char          *approver_role;       /* owned; set iff the rule can approve */
   GStrv          approver_users;      /* owned, may be NULL: Matrix ids */
+  GStrv          approvers;           /* owned, never NULL after parsing: approver_users
+                                       * then the users of approver_role in the profile's
+                                       * roles, de-duplicated */
 };
 
 void tact_rule_free (TactRule *rule);
@@ -187,6 +190,14 @@ typedef struct {
   TactLocalized  name;
   GPtrArray     *rules;        /* element-type TactRule */
   GStrv          allow_terms;
+  /* format 2 (defaults in format 1) */
+  guint          format;                    /* 1 or 2 */
+  GHashTable    *roles;                     /* owned: role → GStrv of Matrix user ids */
+  char          *approvals_room;            /* owned, may be NULL: room id or alias */
+  guint          approval_expiry_hours;     /* default 72 */
+  char          *supervision_room;          /* owned, may be NULL: room id or alias */
+  gboolean       audit_include_content;     /* default FALSE */
+  guint          announcement_min_members;  /* 0: no threshold */
 } TactProfileData;
 
 void              tact_profile_data_free (TactProfileData *data);
@@ -332,6 +343,20 @@ TactFinding *tact_verdict_add_finding (TactVerdict        *verdict,
                                        const char         *matched,
                                        TactConfidence      confidence,
                                        const char         *attachment);
+
+/* Fails the check closed: appends the guard-error finding (rule
+ * TACT_GUARD_ERROR_RULE, detector TACT_GUARD_ERROR_DETECTOR, action block)
+ * and logs @reason, which must not hold message text or file content.
+ * tact_profile_check() then returns that finding alone. */
+void     tact_verdict_add_guard_error (TactVerdict *verdict,
+                                       const char  *attachment,
+                                       const char  *reason);
+
+/* tact_rule_applies() with the profile's format 2 "announcement" threshold:
+ * a room of at least that many members also counts as an announcement room. */
+gboolean tact_profile_rule_applies (TactProfile        *self,
+                                    const TactRule     *rule,
+                                    const TactOutgoing *outgoing);
 
 /* Tests only: makes every vectorscan scan of @self fail, to test that the
  * check fails closed. */

@@ -164,6 +164,7 @@ tact_finding_free (TactFinding *finding)
   g_free (finding->alternative);
   g_free (finding->attachment);
   g_free (finding->approver);
+  g_free (finding->where);
   g_free (finding);
 }
 
@@ -325,6 +326,13 @@ tact_rule_dup_terms (const TactRule *rule)
   return g_strv_builder_end (builder);
 }
 
+GStrv
+tact_rule_dup_approvers (const TactRule *rule)
+{
+  g_return_val_if_fail (rule != NULL, NULL);
+  return rule->approvers != NULL ? g_strdupv (rule->approvers) : g_new0 (char *, 1);
+}
+
 const char *
 tact_rule_get_example (const TactRule *rule)
 {
@@ -363,6 +371,27 @@ tact_rule_get_sample_outgoing (const TactRule *rule,
     outgoing->room_kind = TACT_ROOM_KIND_ANNOUNCEMENT;
   else
     outgoing->room_kind = TACT_ROOM_KIND_DM;
+}
+
+gboolean
+tact_profile_rule_applies (TactProfile        *self,
+                           const TactRule     *rule,
+                           const TactOutgoing *outgoing)
+{
+  guint threshold = tact_profile_get_announcement_min_members (self);
+
+  if (tact_rule_applies (rule, outgoing))
+    return TRUE;
+  /* Format 2 "announcement": a room this large is also an announcement room. */
+  if (threshold > 0 && outgoing->member_count >= threshold &&
+      (rule->room_kinds & (1u << TACT_ROOM_KIND_ANNOUNCEMENT)))
+    {
+      TactOutgoing as_announcement = *outgoing;
+
+      as_announcement.room_kind = TACT_ROOM_KIND_ANNOUNCEMENT;
+      return tact_rule_applies (rule, &as_announcement);
+    }
+  return FALSE;
 }
 
 static TactAction
@@ -570,6 +599,61 @@ tact_profile_get_n_rules (TactProfile *self)
   return self->data->rules->len;
 }
 
+guint
+tact_profile_get_format (TactProfile *self)
+{
+  g_return_val_if_fail (TACT_IS_PROFILE (self), 0);
+  return self->data->format;
+}
+
+GStrv
+tact_profile_dup_role_users (TactProfile *self,
+                             const char  *role)
+{
+  const char * const *users;
+
+  g_return_val_if_fail (TACT_IS_PROFILE (self), NULL);
+  g_return_val_if_fail (role != NULL, NULL);
+
+  users = g_hash_table_lookup (self->data->roles, role);
+  return users != NULL ? g_strdupv ((char **) users) : g_new0 (char *, 1);
+}
+
+const char *
+tact_profile_get_approvals_room (TactProfile *self)
+{
+  g_return_val_if_fail (TACT_IS_PROFILE (self), NULL);
+  return self->data->approvals_room;
+}
+
+guint
+tact_profile_get_approval_expiry_hours (TactProfile *self)
+{
+  g_return_val_if_fail (TACT_IS_PROFILE (self), 0);
+  return self->data->approval_expiry_hours;
+}
+
+const char *
+tact_profile_get_supervision_room (TactProfile *self)
+{
+  g_return_val_if_fail (TACT_IS_PROFILE (self), NULL);
+  return self->data->supervision_room;
+}
+
+gboolean
+tact_profile_get_audit_include_content (TactProfile *self)
+{
+  g_return_val_if_fail (TACT_IS_PROFILE (self), FALSE);
+  return self->data->audit_include_content;
+}
+
+guint
+tact_profile_get_announcement_min_members (TactProfile *self)
+{
+  g_return_val_if_fail (TACT_IS_PROFILE (self), 0);
+  return self->data->announcement_min_members;
+}
+
 const TactRule *
 tact_profile_get_rule (TactProfile *self,
                        guint        index)
@@ -637,6 +721,8 @@ verdict_add_finding_in (TactVerdict        *verdict,
   finding->alternative = g_strdup (tact_localized_get (&rule->alternative, lang));
   finding->confidence = confidence;
   finding->attachment = g_strdup (attachment);
+  if (attachment != NULL)
+    finding->where = g_strdup ("content");
   if (finding->action == TACT_ACTION_APPROVE)
     finding->approver = g_strdup (rule->approver_role);
 
@@ -680,33 +766,40 @@ char_byte_offsets (const char *text,
   return offsets;
 }
 
-/* Fail closed: when the scanner cannot run, the message must not go out as if
- * it had been checked. No text is logged. */
-static void
-add_check_failed (TactVerdict *verdict,
-                  const char  *attachment,
-                  const char  *reason)
+/* Fail closed (docs/profile.md, "When the guard cannot check"): whenever the
+ * check cannot run as it should — invalid input, an attachment it cannot
+ * read, a scanner error — the message must not go out as if it had been
+ * checked. The finding is recognised by its detector, "guard", which no
+ * profile rule can have; tact_profile_check() then answers with it alone.
+ * @reason is logged, as a message rather than a warning: invalid input is a
+ * handled case (and warnings are fatal in tests and fuzzers); it never holds
+ * message text or file content. */
+void
+tact_verdict_add_guard_error (TactVerdict *verdict,
+                              const char  *attachment,
+                              const char  *reason)
 {
   static const TactLocalized title = { {
-    "The policy check could not run",
-    "无法完成合规检查",
-    "無法完成合規檢查",
+    "The guard could not check this message",
+    "合规检查无法完成",
+    "合規檢查無法完成",
   } };
   static const TactLocalized explanation = { {
-    "Tact could not scan this message against the company policy, so it cannot be sent as if it had been checked.",
-    "Tact 无法按公司规范检查此消息，因此不能当作已检查的消息发送。",
-    "Tact 無法依公司規範檢查此訊息，因此不能當作已檢查的訊息傳送。",
+    "Tact could not check this message against the company policy, so nothing was sent.",
+    "Tact 无法按公司规范检查此消息，因此没有发送任何内容。",
+    "Tact 無法依公司規範檢查此訊息，因此沒有傳送任何內容。",
   } };
   static const TactLocalized alternative = { {
-    "Try again; if this keeps happening, restart Tact or contact IT support.",
-    "请重试；如果反复出现，请重启 Tact 或联系 IT 支持。",
-    "請重試；如果反覆出現，請重新啟動 Tact 或聯絡 IT 支援。",
+    "Try again. If it keeps happening, contact your IT or compliance administrator: "
+    "they can fix the policy profile or the guard.",
+    "请重试。如果反复出现，请联系 IT 或合规管理员：他们可以修复合规配置或检查功能。",
+    "請重試。如果反覆出現，請聯絡 IT 或合規管理員：他們可以修復合規設定檔或檢查功能。",
   } };
   static const char * const no_clauses[] = { NULL };
   /* Automatic, not static: C (and clang) only take constants in a static
    * initialiser, and title etc. are objects. */
-  const TactRule failed_rule = {
-    .id = (char *) "tact-check-failed",
+  const TactRule error_rule = {
+    .id = (char *) TACT_GUARD_ERROR_RULE,
     .title = title,
     .explanation = explanation,
     .alternative = alternative,
@@ -715,10 +808,18 @@ add_check_failed (TactVerdict *verdict,
     .action_if_external = TACT_ACTION_BLOCK,
   };
   static const TactOutgoing nobody = { 0 };
+  TactFinding *finding;
 
-  g_warning ("Policy check failed closed: %s", reason);
-  tact_verdict_add_finding (verdict, &failed_rule, &nobody, "engine", -1, -1, "",
-                            TACT_CONFIDENCE_HIGH, attachment);
+  g_message ("Policy check failed closed: %s", reason);
+  finding = tact_verdict_add_finding (verdict, &error_rule, &nobody, TACT_GUARD_ERROR_DETECTOR,
+                                      -1, -1, "", TACT_CONFIDENCE_HIGH, attachment);
+  g_clear_pointer (&finding->where, g_free);
+}
+
+static gboolean
+finding_is_guard_error (const TactFinding *finding)
+{
+  return g_strcmp0 (finding->detector, TACT_GUARD_ERROR_DETECTOR) == 0;
 }
 
 /* A candidate match of one rule, before confidence and instance filtering. */
@@ -918,7 +1019,7 @@ tact_profile_scan_text (TactProfile        *self,
     hits = tact_matcher_scan_checked (self->matcher, ntext, nlen, &error);
   if (hits == NULL)
     {
-      add_check_failed (verdict, attachment, error->message);
+      tact_verdict_add_guard_error (verdict, attachment, error->message);
       hits = g_array_new (FALSE, FALSE, sizeof (TactHit));
     }
 
@@ -932,7 +1033,7 @@ tact_profile_scan_text (TactProfile        *self,
       g_autoptr(GHashTable) values = NULL;
       gsize last_from = G_MAXSIZE, last_to = 0;
 
-      if (!tact_rule_applies (rule, outgoing))
+      if (!tact_profile_rule_applies (self, rule, outgoing))
         {
           while (hit_index < hits->len && g_array_index (hits, TactHit, hit_index).rule <= r)
             hit_index++;
@@ -999,24 +1100,105 @@ tact_profile_scan_text (TactProfile        *self,
     }
 }
 
+/* The first reason @outgoing cannot be checked as it is, or NULL. Each is a
+ * caller's mistake, but the guard answers it with a block, not an allow. */
+static const char *
+outgoing_invalid_reason (const TactOutgoing *outgoing,
+                         const char        **attachment)
+{
+  *attachment = NULL;
+
+  if (outgoing->room_kind > TACT_ROOM_KIND_ANNOUNCEMENT)
+    return "unknown room kind";
+  if (outgoing->text != NULL && !g_utf8_validate (outgoing->text, -1, NULL))
+    return "message text is not valid UTF-8";
+  if (outgoing->n_attachments > 0 && outgoing->attachments == NULL)
+    return "attachment count without attachments";
+
+  for (guint a = 0; a < outgoing->n_attachments; a++)
+    {
+      const TactAttachment *file = &outgoing->attachments[a];
+
+      if (file->name != NULL && !g_utf8_validate (file->name, -1, NULL))
+        return "attachment name is not valid UTF-8";
+      *attachment = file->name;
+      if (file->caption != NULL && !g_utf8_validate (file->caption, -1, NULL))
+        return "attachment caption is not valid UTF-8";
+      if (file->path == NULL && file->data == NULL)
+        return "attachment has neither a path nor data";
+    }
+
+  *attachment = NULL;
+  return NULL;
+}
+
+static gboolean
+verdict_has_guard_error (const TactVerdict *verdict)
+{
+  for (guint i = 0; i < verdict->findings->len; i++)
+    if (finding_is_guard_error (g_ptr_array_index (verdict->findings, i)))
+      return TRUE;
+  return FALSE;
+}
+
+/* A verdict of one guard-error finding, taken from @verdict's first. */
+static TactVerdict *
+guard_error_only (TactVerdict *verdict)
+{
+  for (guint i = 0; i < verdict->findings->len; i++)
+    {
+      TactFinding *finding = g_ptr_array_index (verdict->findings, i);
+      TactVerdict *only;
+
+      if (!finding_is_guard_error (finding))
+        continue;
+      only = g_new0 (TactVerdict, 1);
+      only->action = TACT_ACTION_BLOCK;
+      only->findings = g_ptr_array_new_with_free_func ((GDestroyNotify) tact_finding_free);
+      g_ptr_array_add (only->findings, g_ptr_array_steal_index (verdict->findings, i));
+      return only;
+    }
+  return NULL;
+}
+
 TactVerdict *
 tact_profile_check (TactProfile        *self,
                     const TactOutgoing *outgoing)
 {
   g_autoptr(TactVerdict) verdict = g_new0 (TactVerdict, 1);
+  TactVerdict *error_verdict;
+  const char *attachment = NULL;
+  const char *reason = NULL;
 
   verdict->action = TACT_ACTION_ALLOW;
   verdict->findings = g_ptr_array_new_with_free_func ((GDestroyNotify) tact_finding_free);
 
-  g_return_val_if_fail (TACT_IS_PROFILE (self), g_steal_pointer (&verdict));
-  g_return_val_if_fail (outgoing != NULL, g_steal_pointer (&verdict));
+  /* Fail closed: invalid input blocks (no g_return_val_if_fail, which would
+   * answer with an empty verdict, i.e. allow). */
+  if (!TACT_IS_PROFILE (self))
+    reason = "no policy profile";
+  else if (outgoing == NULL)
+    reason = "nothing to check";
+  else
+    reason = outgoing_invalid_reason (outgoing, &attachment);
+  if (reason != NULL)
+    {
+      tact_verdict_add_guard_error (verdict, attachment, reason);
+      return g_steal_pointer (&verdict);
+    }
 
   tact_profile_scan_text (self, outgoing, outgoing->text, NULL, verdict);
 
   /* Attachments (tact-attachment*.c) append their findings here, with
    * finding->attachment set, through tact_profile_scan_text() for the text
    * they extract and tact_verdict_add_finding() for everything else. */
-  tact_attachment_check (self, outgoing, verdict);
+  if (!verdict_has_guard_error (verdict))
+    tact_attachment_check (self, outgoing, verdict);
+
+  /* A check that failed anywhere is no check: the guard error alone. */
+  error_verdict = guard_error_only (verdict);
+  if (error_verdict != NULL)
+    return error_verdict;
 
   g_ptr_array_sort (verdict->findings, compare_findings);
 

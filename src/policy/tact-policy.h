@@ -55,11 +55,15 @@ const char *tact_confidence_to_string   (TactConfidence confidence);   /* "low",
 /* Added: the inverse of tact_confidence_to_string(). */
 gboolean    tact_confidence_from_string (const char *str, TactConfidence *out);
 
-/* A file about to be sent. Exactly one of path and data is set. */
+/* A file about to be sent. At least one of path and data is set; when both
+ * are, they must hold the same bytes (else the check fails closed). The name
+ * and the caption are scanned as text, like a message (docs/attachments.md). */
 typedef struct {
-  const char *name;   /* the name the recipient will see (its extension is checked) */
-  const char *path;   /* a local file, or NULL */
-  GBytes     *data;   /* the content, or NULL */
+  const char *name;     /* the name the recipient will see (its extension is checked);
+                         * UTF-8 */
+  const char *path;     /* a local file, or NULL */
+  GBytes     *data;     /* the content, or NULL */
+  const char *caption;  /* added: text sent with the file (UTF-8), or NULL */
 } TactAttachment;
 
 /* What is about to leave the device. */
@@ -89,7 +93,17 @@ typedef struct {
                              * (then start and end are -1) */
   char       *approver;     /* added: the approver role ("department_head", …) when action
                              * is approve, else NULL */
+  char       *where;        /* added: where in the attachment the finding is: "name" (its file
+                             * name), "caption" or "content"; NULL when attachment is NULL
+                             * (and for a guard error) */
 } TactFinding;
+
+/* The guard fails closed: when a check cannot run as it should (no profile,
+ * invalid input, an attachment it cannot read, a scanner error), the verdict
+ * is BLOCK with exactly one finding, of this rule id and detector, no clauses
+ * and no span, explaining that nothing was sent and who can fix it. */
+#define TACT_GUARD_ERROR_RULE     "guard-error"
+#define TACT_GUARD_ERROR_DETECTOR "guard"
 
 /* Added: a masked excerpt of finding->matched that is safe to print or log:
  * terms show their first character, identifiers (detector "identifier:…" or
@@ -122,6 +136,27 @@ guint        tact_profile_get_n_rules    (TactProfile *self);
 /* Added: the profile's display name in the user's language. */
 const char  *tact_profile_get_name       (TactProfile *self);
 
+/* Added: format 2 (docs/profile.md, "Format 2"); a format 1 profile answers
+ * the defaults. tact_profile_get_format() is 1 or 2. */
+guint        tact_profile_get_format     (TactProfile *self);
+/* The Matrix user ids @role maps to in "roles" (newly allocated, empty when
+ * the role is not there; never NULL). */
+GStrv        tact_profile_dup_role_users (TactProfile *self,
+                                          const char  *role);
+/* "approvals": the room approval requests go to (a room id "!…" or alias
+ * "#…"), or NULL for a room between requester and approver; and how long a
+ * request stays valid, in hours (default 72). */
+const char  *tact_profile_get_approvals_room        (TactProfile *self);
+guint        tact_profile_get_approval_expiry_hours (TactProfile *self);
+/* "audit": the supervision room audit events go to (id or alias), or NULL for
+ * none; whether they carry the message content (default FALSE). */
+const char  *tact_profile_get_supervision_room      (TactProfile *self);
+gboolean     tact_profile_get_audit_include_content (TactProfile *self);
+/* "announcement": a room with at least this many members counts as an
+ * announcement room for rule conditions (tact_profile_check() applies it);
+ * 0 when the profile sets no threshold. */
+guint        tact_profile_get_announcement_min_members (TactProfile *self);
+
 /* Added: read-only access to the rules, in profile order. A TactRule is owned
  * by its profile and valid as long as the profile is. Localised getters pick
  * the user's language (en, zh_CN, zh_TW) like TactFinding does. */
@@ -138,6 +173,10 @@ TactAction          tact_rule_get_action           (const TactRule *rule);
 TactAction          tact_rule_get_action_if_external (const TactRule *rule); /* == action if unset */
 /* Added: the approver role of a rule that can approve ("approver" key), or NULL. */
 const char         *tact_rule_get_approver_role    (const TactRule *rule);
+/* Added (format 2): who may approve for the rule: its approver's "users", then
+ * the users its role maps to in the profile's "roles", each once. A newly
+ * allocated NULL-terminated array, empty (never NULL) when none. */
+GStrv               tact_rule_dup_approvers        (const TactRule *rule);
 /* The terms of all "terms" detectors, as written in the profile (newly allocated). */
 GStrv               tact_rule_dup_terms            (const TactRule *rule);
 /* The rule's own example sentence ("example" key), or NULL. */
@@ -158,7 +197,9 @@ GBytes      *tact_policy_hex_decode      (const char *hex);
 char        *tact_policy_hash_value      (GBytes     *salt,
                                           const char *value);
 
-/* Never fails: every finding is kept; the verdict's action is the most restrictive. */
+/* Never fails and never returns NULL: every finding is kept and the verdict's
+ * action is the most restrictive; when the check cannot run (any invalid
+ * argument included), the verdict is a guard error (TACT_GUARD_ERROR_RULE). */
 TactVerdict *tact_profile_check          (TactProfile        *self,
                                           const TactOutgoing *outgoing);
 

@@ -1,4 +1,4 @@
-/* tact-profile-loader.c: parsing and validating profile JSON (format 1).
+/* tact-profile-loader.c: parsing and validating profile JSON (formats 1 and 2).
  *
  * Validation is strict (unknown keys are errors: a typo in a policy must not
  * silently disable a rule) and exhaustive: the loader keeps going after an
@@ -10,7 +10,11 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
-#define TACT_PROFILE_FORMAT 1
+/* The formats this version reads; format 2 adds roles, approvals, audit and
+ * announcement (docs/profile.md, "Format 2"). */
+#define TACT_PROFILE_FORMAT_MIN 1
+#define TACT_PROFILE_FORMAT_MAX 2
+#define TACT_APPROVAL_EXPIRY_DEFAULT 72
 #define MAX_ERRORS 50
 
 typedef struct {
@@ -278,6 +282,79 @@ parse_action (Ctx        *ctx,
       ctx_error (ctx, path, "expected one of allow, warn, justify, approve, block, got \"%s\"", str);
       return FALSE;
     }
+  return TRUE;
+}
+
+/* A positive integer (> 0, <= G_MAXINT). */
+static gboolean
+parse_positive (Ctx        *ctx,
+                const char *path,
+                JsonNode   *node,
+                guint      *out)
+{
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64 ||
+      json_node_get_int (node) <= 0 || json_node_get_int (node) > G_MAXINT)
+    {
+      ctx_error (ctx, path, "expected a positive integer, got %s",
+                 JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_INT64
+                 ? "a number below 1 or too large" : node_kind (node));
+      return FALSE;
+    }
+  *out = (guint) json_node_get_int (node);
+  return TRUE;
+}
+
+/* A Matrix user id: ^@[^:]+:.+$ */
+static gboolean
+validate_user_id (Ctx        *ctx,
+                  const char *path,
+                  const char *item)
+{
+  const char *colon = strchr (item, ':');
+
+  if (item[0] != '@' || colon == NULL || colon == item + 1 || colon[1] == '\0')
+    {
+      ctx_error (ctx, path, "expected a Matrix user id like \"@alice:example.com\", got \"%s\"",
+                 item);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* A room id or alias: ^[!#][^:]+:.+$ */
+static char *
+parse_room (Ctx        *ctx,
+            const char *path,
+            JsonNode   *node)
+{
+  g_autofree char *room = parse_string (ctx, path, node);
+  const char *colon;
+
+  if (room == NULL)
+    return NULL;
+  colon = strchr (room, ':');
+  if ((room[0] != '!' && room[0] != '#') || colon == NULL || colon == room + 1 ||
+      colon[1] == '\0')
+    {
+      ctx_error (ctx, path, "expected a Matrix room id or alias like \"!abc:example.com\" "
+                 "or \"#approvals:example.com\", got \"%s\"", room);
+      return NULL;
+    }
+  return g_steal_pointer (&room);
+}
+
+static gboolean
+parse_bool (Ctx        *ctx,
+            const char *path,
+            JsonNode   *node,
+            gboolean   *out)
+{
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+    {
+      ctx_error (ctx, path, "expected true or false, got %s", node_kind (node));
+      return FALSE;
+    }
+  *out = json_node_get_boolean (node);
   return TRUE;
 }
 
@@ -726,19 +803,7 @@ parse_approver (Ctx        *ctx,
     {
       g_autofree char *sub = g_strdup_printf ("%s.users", path);
 
-      rule->approver_users = parse_string_array (ctx, sub, member, FALSE, NULL);
-      for (guint i = 0; rule->approver_users != NULL && rule->approver_users[i] != NULL; i++)
-        {
-          const char *user = rule->approver_users[i];
-          const char *colon = strchr (user, ':');
-
-          if (user[0] != '@' || colon == NULL || colon == user + 1 || colon[1] == '\0')
-            {
-              g_autofree char *item = g_strdup_printf ("%s[%u]", sub, i);
-              ctx_error (ctx, item, "expected a Matrix user id like \"@alice:example.com\", "
-                         "got \"%s\"", user);
-            }
-        }
+      rule->approver_users = parse_string_array (ctx, sub, member, FALSE, validate_user_id);
     }
 }
 
@@ -809,6 +874,7 @@ tact_rule_free (TactRule *rule)
   g_free (rule->example);
   g_free (rule->approver_role);
   g_strfreev (rule->approver_users);
+  g_strfreev (rule->approvers);
   g_free (rule);
 }
 
@@ -957,15 +1023,154 @@ tact_profile_data_free (TactProfileData *data)
   tact_localized_clear (&data->name);
   g_clear_pointer (&data->rules, g_ptr_array_unref);
   g_strfreev (data->allow_terms);
+  g_clear_pointer (&data->roles, g_hash_table_unref);
+  g_free (data->approvals_room);
+  g_free (data->supervision_room);
   g_free (data);
+}
+
+/* Format 2: "roles": {"department_head": ["@wang.fang:corp.test"], …} */
+static void
+parse_roles (Ctx             *ctx,
+             JsonNode        *node,
+             TactProfileData *data)
+{
+  JsonObjectIter iter;
+  const char *role;
+  JsonNode *users;
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      ctx_error (ctx, "$.roles", "expected an object mapping roles to arrays of Matrix user "
+                 "ids, got %s", node_kind (node));
+      return;
+    }
+  json_object_iter_init (&iter, json_node_get_object (node));
+  while (json_object_iter_next (&iter, &role, &users))
+    {
+      g_autofree char *path = g_strdup_printf ("$.roles.%s", role);
+      g_autoptr(JsonNode) name = json_node_init_string (json_node_alloc (), role);
+      g_autofree char *id = parse_identifier (ctx, path, name);
+      GStrv list = parse_string_array (ctx, path, users, FALSE, validate_user_id);
+
+      if (id != NULL && list != NULL)
+        g_hash_table_insert (data->roles, g_steal_pointer (&id), list);
+      else
+        g_strfreev (list);
+    }
+}
+
+/* Format 2: "approvals": {"room": "#approvals:corp.test", "expiry_hours": 72} */
+static void
+parse_approvals (Ctx             *ctx,
+                 JsonNode        *node,
+                 TactProfileData *data)
+{
+  static const char * const keys[] = { "room", "expiry_hours", NULL };
+  JsonObject *object;
+  JsonNode *member;
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      ctx_error (ctx, "$.approvals", "expected an object, got %s", node_kind (node));
+      return;
+    }
+  object = json_node_get_object (node);
+  check_keys (ctx, "$.approvals", object, keys);
+  if ((member = get_member (ctx, "$.approvals", object, "room", FALSE)) != NULL)
+    data->approvals_room = parse_room (ctx, "$.approvals.room", member);
+  if ((member = get_member (ctx, "$.approvals", object, "expiry_hours", FALSE)) != NULL)
+    parse_positive (ctx, "$.approvals.expiry_hours", member, &data->approval_expiry_hours);
+}
+
+/* Format 2: "audit": {"supervision_room": "!abc:corp.test", "include_content": false} */
+static void
+parse_audit (Ctx             *ctx,
+             JsonNode        *node,
+             TactProfileData *data)
+{
+  static const char * const keys[] = { "supervision_room", "include_content", NULL };
+  JsonObject *object;
+  JsonNode *member;
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      ctx_error (ctx, "$.audit", "expected an object, got %s", node_kind (node));
+      return;
+    }
+  object = json_node_get_object (node);
+  check_keys (ctx, "$.audit", object, keys);
+  if ((member = get_member (ctx, "$.audit", object, "supervision_room", FALSE)) != NULL)
+    data->supervision_room = parse_room (ctx, "$.audit.supervision_room", member);
+  if ((member = get_member (ctx, "$.audit", object, "include_content", FALSE)) != NULL)
+    parse_bool (ctx, "$.audit.include_content", member, &data->audit_include_content);
+}
+
+/* Format 2: "announcement": {"min_members": 100} */
+static void
+parse_announcement (Ctx             *ctx,
+                    JsonNode        *node,
+                    TactProfileData *data)
+{
+  static const char * const keys[] = { "min_members", NULL };
+  JsonObject *object;
+  JsonNode *member;
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      ctx_error (ctx, "$.announcement", "expected an object, got %s", node_kind (node));
+      return;
+    }
+  object = json_node_get_object (node);
+  check_keys (ctx, "$.announcement", object, keys);
+  if ((member = get_member (ctx, "$.announcement", object, "min_members", TRUE)) != NULL)
+    parse_positive (ctx, "$.announcement.min_members", member, &data->announcement_min_members);
+}
+
+/* Each rule's approvers: its own users, then those of its role, once each. In
+ * format 2 with "roles", a role that names nobody is an error (the approval
+ * request would have no one to go to). */
+static void
+resolve_approvers (Ctx             *ctx,
+                   TactProfileData *data,
+                   gboolean         has_roles)
+{
+  for (guint r = 0; r < data->rules->len; r++)
+    {
+      TactRule *rule = g_ptr_array_index (data->rules, r);
+      g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+      g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+      const char * const *role_users = NULL;
+
+      if (rule->approver_role != NULL)
+        role_users = g_hash_table_lookup (data->roles, rule->approver_role);
+      for (guint i = 0; rule->approver_users != NULL && rule->approver_users[i] != NULL; i++)
+        if (g_hash_table_add (seen, rule->approver_users[i]))
+          g_strv_builder_add (builder, rule->approver_users[i]);
+      for (guint i = 0; role_users != NULL && role_users[i] != NULL; i++)
+        if (g_hash_table_add (seen, (char *) role_users[i]))
+          g_strv_builder_add (builder, role_users[i]);
+      rule->approvers = g_strv_builder_end (builder);
+
+      if (has_roles && rule->approver_role != NULL && rule->approvers[0] == NULL)
+        {
+          g_autofree char *path = g_strdup_printf ("$.rules[%u].approver.role", r);
+          ctx_error (ctx, path, "role \"%s\" is not in $.roles and the rule names no users: "
+                     "nobody could approve", rule->approver_role);
+        }
+    }
 }
 
 TactProfileData *
 tact_profile_data_parse (GBytes  *json,
                          GError **error)
 {
-  static const char * const keys[] = {
+  static const char * const keys_1[] = {
     "format", "id", "version", "name", "rules", "allow_terms", NULL
+  };
+  static const char * const keys_2[] = {
+    "format", "id", "version", "name", "rules", "allow_terms",
+    "roles", "approvals", "audit", "announcement", NULL
   };
   g_autoptr(JsonParser) parser = json_parser_new_immutable ();
   g_autoptr(TactProfileData) data = NULL;
@@ -977,6 +1182,7 @@ tact_profile_data_parse (GBytes  *json,
   JsonNode *root;
   JsonObject *object;
   JsonNode *member;
+  gint64 format;
 
   bytes = g_bytes_get_data (json, &len);
   /* Empty bytes have no data pointer, which json-glib refuses (found by fuzz-profile). */
@@ -1013,33 +1219,45 @@ tact_profile_data_parse (GBytes  *json,
     }
   object = json_node_get_object (root);
 
-  /* The format comes first: a newer format may have other keys. */
+  /* The format comes first: a newer format may have other keys. Anything
+   * but a format this version reads is refused as a version error, with what
+   * to do about it. */
   member = json_object_get_member (object, "format");
   if (member == NULL)
     {
       g_set_error (error, TACT_POLICY_ERROR, TACT_POLICY_ERROR_INVALID,
-                   "$: missing required key \"format\" (expected %d)", TACT_PROFILE_FORMAT);
+                   "$: missing required key \"format\" (expected %d or %d)",
+                   TACT_PROFILE_FORMAT_MIN, TACT_PROFILE_FORMAT_MAX);
       return NULL;
     }
   if (!JSON_NODE_HOLDS_VALUE (member) || json_node_get_value_type (member) != G_TYPE_INT64)
     {
-      g_set_error (error, TACT_POLICY_ERROR, TACT_POLICY_ERROR_INVALID,
-                   "$.format: expected the integer %d, got %s", TACT_PROFILE_FORMAT,
-                   node_kind (member));
+      g_set_error (error, TACT_POLICY_ERROR, TACT_POLICY_ERROR_VERSION,
+                   "$.format: This profile's format is %s, not a format number; this version "
+                   "of Tact reads formats %d and %d. Ask your administrator for a format %d "
+                   "profile.", node_kind (member), TACT_PROFILE_FORMAT_MIN,
+                   TACT_PROFILE_FORMAT_MAX, TACT_PROFILE_FORMAT_MAX);
       return NULL;
     }
-  if (json_node_get_int (member) != TACT_PROFILE_FORMAT)
+  format = json_node_get_int (member);
+  if (format < TACT_PROFILE_FORMAT_MIN || format > TACT_PROFILE_FORMAT_MAX)
     {
       g_set_error (error, TACT_POLICY_ERROR, TACT_POLICY_ERROR_VERSION,
-                   "$.format: unsupported profile format %" G_GINT64_FORMAT " (this Tact reads format %d)",
-                   json_node_get_int (member), TACT_PROFILE_FORMAT);
+                   "$.format: This profile uses format %" G_GINT64_FORMAT "; this version of "
+                   "Tact reads formats %d and %d. Update Tact or ask your administrator for a "
+                   "format %d profile.", format, TACT_PROFILE_FORMAT_MIN,
+                   TACT_PROFILE_FORMAT_MAX, TACT_PROFILE_FORMAT_MAX);
       return NULL;
     }
 
-  check_keys (&ctx, "$", object, keys);
+  check_keys (&ctx, "$", object, format >= 2 ? keys_2 : keys_1);
 
   data = g_new0 (TactProfileData, 1);
+  data->format = (guint) format;
   data->rules = g_ptr_array_new_with_free_func ((GDestroyNotify) tact_rule_free);
+  data->roles = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                       (GDestroyNotify) g_strfreev);
+  data->approval_expiry_hours = TACT_APPROVAL_EXPIRY_DEFAULT;
 
   if ((member = get_member (&ctx, "$", object, "id", TRUE)) != NULL)
     data->id = parse_identifier (&ctx, "$.id", member);
@@ -1078,6 +1296,20 @@ tact_profile_data_parse (GBytes  *json,
     data->allow_terms = parse_string_array (&ctx, "$.allow_terms", member, TRUE, validate_term);
   if (data->allow_terms == NULL)
     data->allow_terms = g_new0 (char *, 1);
+
+  /* Format 2 (format 1 refused these keys above). */
+  if (format >= 2)
+    {
+      if ((member = get_member (&ctx, "$", object, "roles", FALSE)) != NULL)
+        parse_roles (&ctx, member, data);
+      if ((member = get_member (&ctx, "$", object, "approvals", FALSE)) != NULL)
+        parse_approvals (&ctx, member, data);
+      if ((member = get_member (&ctx, "$", object, "audit", FALSE)) != NULL)
+        parse_audit (&ctx, member, data);
+      if ((member = get_member (&ctx, "$", object, "announcement", FALSE)) != NULL)
+        parse_announcement (&ctx, member, data);
+    }
+  resolve_approvers (&ctx, data, format >= 2 && json_object_has_member (object, "roles"));
 
   if (errors->len > 0)
     {

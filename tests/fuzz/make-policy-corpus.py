@@ -39,6 +39,17 @@ if target == 'profile':
                    'allow_terms': ['非机密'], 'rules': [rule]}
         seeds['detector-%d-%s.json' % (i, detector['type'])] = json.dumps(profile, ensure_ascii=False).encode()
     seeds['errors.json'] = b'{"format":1,"id":"t t","version":2,"rules":[{"id":"x","detectors":[{"type":"ml"}]}],"x":1}'
+    # Format 2: roles, approvals, audit, announcement (docs/profile.md, "Format 2").
+    profile = {'format': 2, 'id': 't', 'version': '1', 'name': localized('N'),
+               'roles': {'department_head': ['@wang.fang:corp.test', '@a:example.com']},
+               'approvals': {'room': '#approvals:corp.test', 'expiry_hours': 72},
+               'audit': {'supervision_room': '!sup:corp.test', 'include_content': False},
+               'announcement': {'min_members': 100}, 'rules': [rule]}
+    seeds['format2.json'] = json.dumps(profile, ensure_ascii=False).encode()
+    seeds['format2-errors.json'] = (b'{"format":2,"id":"t","version":"1","roles":{"x y":["bob"]},'
+                                    b'"approvals":{"room":"approvals","expiry_hours":0},'
+                                    b'"audit":{"include_content":"yes"},"announcement":{}}')
+    seeds['format3.json'] = b'{"format":3,"id":"t"}'
 
 elif target == 'scan':
     texts = [

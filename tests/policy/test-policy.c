@@ -534,8 +534,17 @@ static const struct {
     "$.rules: expected an array of rules, got an object" },
   { "\"rules\":[", "\"allow_terms\":[1],\"rules\":[", TACT_POLICY_ERROR_INVALID,
     "$.allow_terms[0]: expected a string, got an integer" },
-  { "\"format\":1", "\"format\":2", TACT_POLICY_ERROR_VERSION, "$.format: unsupported" },
-  { "\"format\":1", "\"format\":\"1\"", TACT_POLICY_ERROR_INVALID, "$.format: expected the integer 1" },
+  { "\"format\":1", "\"format\":3", TACT_POLICY_ERROR_VERSION,
+    "$.format: This profile uses format 3; this version of Tact reads formats 1 and 2. "
+    "Update Tact or ask your administrator for a format 2 profile." },
+  { "\"format\":1", "\"format\":0", TACT_POLICY_ERROR_VERSION, "This profile uses format 0;" },
+  { "\"format\":1", "\"format\":-1", TACT_POLICY_ERROR_VERSION, "This profile uses format -1;" },
+  { "\"format\":1", "\"format\":\"1\"", TACT_POLICY_ERROR_VERSION,
+    "$.format: This profile's format is a string, not a format number; this version of Tact "
+    "reads formats 1 and 2" },
+  { "\"format\":1", "\"format\":2.0", TACT_POLICY_ERROR_VERSION, "format is a number, not a format number" },
+  /* Format 1 does not know the format 2 keys. */
+  { "\"rules\":[", "\"roles\":{},\"rules\":[", TACT_POLICY_ERROR_INVALID, "$: unknown key \"roles\"" },
   { "\"format\":1,", "", TACT_POLICY_ERROR_INVALID, "$: missing required key \"format\"" },
   { "{\"format\"", "[{\"format\"", TACT_POLICY_ERROR_PARSE, "$: not valid JSON" },
 };
@@ -703,12 +712,11 @@ test_check_empty (void)
   TactOutgoing outgoing = { NULL, 0, 2, TACT_ROOM_KIND_DM };
   g_autoptr(TactVerdict) a = tact_profile_check (profile, &outgoing);
   g_autoptr(TactVerdict) b = check_text (profile, "", 0);
-  g_autoptr(TactVerdict) c = check_text (profile, "bad \xff 机密", 0);  /* invalid UTF-8 */
 
   g_assert_cmpint (a->action, ==, TACT_ACTION_ALLOW);
   g_assert_cmpuint (a->findings->len, ==, 0);
   g_assert_cmpuint (b->findings->len, ==, 0);
-  g_assert_cmpuint (count_rule (c, "pub1-secrets"), ==, 1);
+  /* Invalid UTF-8 is a guard error: /policy/security/guard-error/invalid-utf8-text. */
 }
 
 /* ------------------------------------------------------------------------- */
@@ -1337,13 +1345,13 @@ test_security_fail_closed (void)
   const TactFinding *finding;
 
   tact_profile_set_scan_failure_for_testing (profile, TRUE);
-  g_test_expect_message ("Tact-Policy", G_LOG_LEVEL_WARNING, "Policy check failed closed*");
+  g_test_expect_message ("Tact-Policy", G_LOG_LEVEL_MESSAGE, "Policy check failed closed*");
   verdict = check_text (profile, "明天开会", 0);
   g_test_assert_expected_messages ();
   tact_profile_set_scan_failure_for_testing (profile, FALSE);
 
   g_assert_cmpint (verdict->action, ==, TACT_ACTION_BLOCK);
-  finding = find_rule (verdict, "tact-check-failed");
+  finding = find_rule (verdict, TACT_GUARD_ERROR_RULE);
   g_assert_nonnull (finding);
   g_assert_cmpint (finding->action, ==, TACT_ACTION_BLOCK);
   g_assert_cmpint (finding->start, ==, -1);
@@ -1607,7 +1615,8 @@ static void
 test_cli_json_shape (void)
 {
   static const char * const keys[] = {
-    "rule", "clauses", "action", "detector", "confidence", "start", "end", "attachment", "excerpt"
+    "rule", "clauses", "action", "detector", "confidence", "start", "end", "attachment", "where",
+    "excerpt"
   };
   g_auto(CliResult) result = { 0 };
   g_autoptr(JsonObject) root = NULL;
@@ -1637,6 +1646,7 @@ test_cli_json_shape (void)
   g_assert_cmpint (json_object_get_int_member (finding, "start"), ==, 3);
   g_assert_cmpint (json_object_get_int_member (finding, "end"), ==, 19);
   g_assert_true (json_object_get_null_member (finding, "attachment"));
+  g_assert_true (json_object_get_null_member (finding, "where"));
   g_assert_cmpstr (json_object_get_string_member (finding, "excerpt"), ==, "62•••83");
 }
 
@@ -1875,6 +1885,517 @@ test_cli_usage_text (void)
   g_assert_nonnull (strstr (help.out, "--attach"));
 }
 
+/* ------------------------------------------------------------------------- */
+/* Profile format 2: roles, approvals, audit, announcement (issue 7)          */
+/* ------------------------------------------------------------------------- */
+
+#define APPROVE_RULE \
+  "{\"id\":\"r2\",\"title\":{\"en\":\"T\",\"zh_CN\":\"T\",\"zh_TW\":\"T\"}," \
+  "\"explanation\":{\"en\":\"E\",\"zh_CN\":\"E\",\"zh_TW\":\"E\"}," \
+  "\"clauses\":[\"PUB-3\"],\"detectors\":[{\"type\":\"terms\",\"terms\":[\"通知\"]}]," \
+  "\"conditions\":{\"room_kinds\":[\"announcement\"]}," \
+  "\"action\":\"approve\",\"approver\":{\"role\":\"department_head\"," \
+  "\"users\":[\"@li.wei:corp.test\",\"@wang.fang:corp.test\"]}}"
+#define PROFILE2(extra) \
+  "{\"format\":2,\"id\":\"t\",\"version\":\"1\"," \
+  "\"name\":{\"en\":\"N\",\"zh_CN\":\"N\",\"zh_TW\":\"N\"}," extra \
+  "\"rules\":[" RULE "," APPROVE_RULE "]}"
+#define FULL2 \
+  PROFILE2 ("\"roles\":{\"department_head\":[\"@wang.fang:corp.test\",\"@boss:corp.test\"]," \
+            "\"marketing\":[\"@mei:corp.test\"]}," \
+            "\"approvals\":{\"room\":\"#approvals:corp.test\",\"expiry_hours\":24}," \
+            "\"audit\":{\"supervision_room\":\"!sup:corp.test\",\"include_content\":true}," \
+            "\"announcement\":{\"min_members\":50},")
+
+static void
+test_profile_format2 (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TactProfile) full = profile_from_string (FULL2, &error);
+  g_autoptr(TactProfile) bare = NULL;
+  g_autoptr(TactProfile) one = NULL;
+  g_auto(GStrv) heads = NULL;
+  g_auto(GStrv) nobody = NULL;
+  g_auto(GStrv) approvers = NULL;
+  g_auto(GStrv) none = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (tact_profile_get_format (full), ==, 2);
+  heads = tact_profile_dup_role_users (full, "department_head");
+  g_assert_cmpstrv (heads, ((const char *[]) { "@wang.fang:corp.test", "@boss:corp.test", NULL }));
+  nobody = tact_profile_dup_role_users (full, "legal");
+  g_assert_nonnull (nobody);
+  g_assert_null (nobody[0]);
+  g_assert_cmpstr (tact_profile_get_approvals_room (full), ==, "#approvals:corp.test");
+  g_assert_cmpuint (tact_profile_get_approval_expiry_hours (full), ==, 24);
+  g_assert_cmpstr (tact_profile_get_supervision_room (full), ==, "!sup:corp.test");
+  g_assert_true (tact_profile_get_audit_include_content (full));
+  g_assert_cmpuint (tact_profile_get_announcement_min_members (full), ==, 50);
+
+  /* The rule's own users, then its role's, each once. */
+  approvers = tact_rule_dup_approvers (tact_profile_get_rule (full, 1));
+  g_assert_cmpstrv (approvers, ((const char *[]) { "@li.wei:corp.test", "@wang.fang:corp.test",
+                                                   "@boss:corp.test", NULL }));
+  none = tact_rule_dup_approvers (tact_profile_get_rule (full, 0));
+  g_assert_nonnull (none);
+  g_assert_null (none[0]);
+
+  /* Format 2 without any of the new keys: the defaults. */
+  bare = profile_from_string (PROFILE2 (""), &error);
+  g_assert_no_error (error);
+  g_assert_null (tact_profile_get_approvals_room (bare));
+  g_assert_cmpuint (tact_profile_get_approval_expiry_hours (bare), ==, 72);
+  g_assert_null (tact_profile_get_supervision_room (bare));
+  g_assert_false (tact_profile_get_audit_include_content (bare));
+  g_assert_cmpuint (tact_profile_get_announcement_min_members (bare), ==, 0);
+
+  /* Format 1 still loads, with the same defaults. */
+  one = profile_from_string (PROFILE (RULE), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (tact_profile_get_format (one), ==, 1);
+  g_assert_cmpuint (tact_profile_get_approval_expiry_hours (one), ==, 72);
+  g_assert_cmpuint (tact_profile_get_announcement_min_members (one), ==, 0);
+}
+
+/* Each format 2 error, with its JSON path. */
+static const struct {
+  const char *from;
+  const char *to;
+  const char *message;
+} format2_errors[] = {
+  { "\"roles\":{\"department_head\":[", "\"roles\":{\"department_head\":[\"wang\",",
+    "$.roles.department_head[0]: expected a Matrix user id" },
+  { "\"roles\":{\"department_head\":[", "\"roles\":{\"x\":[],\"department_head\":[",
+    "$.roles.x: expected a non-empty array" },
+  { "\"roles\":{\"department_head\":[", "\"roles\":{\"bad role\":[\"@a:b\"],\"department_head\":[",
+    "$.roles.bad role: expected an identifier" },
+  { "\"role\":\"department_head\",\"users\":[\"@li.wei:corp.test\",\"@wang.fang:corp.test\"]",
+    "\"role\":\"legal\"", "$.rules[1].approver.role: role \"legal\" is not in $.roles" },
+  { "\"roles\":{", "\"roles\":[],\"x\":{", "$.roles: expected an object" },
+  { "\"room\":\"#approvals:corp.test\"", "\"room\":\"approvals\"",
+    "$.approvals.room: expected a Matrix room id or alias" },
+  { "\"expiry_hours\":24", "\"expiry_hours\":0", "$.approvals.expiry_hours: expected a positive integer" },
+  { "\"expiry_hours\":24", "\"expiry_hours\":\"24\"",
+    "$.approvals.expiry_hours: expected a positive integer, got a string" },
+  { "\"expiry_hours\":24", "\"expiry_hours\":24,\"quorum\":2", "$.approvals: unknown key \"quorum\"" },
+  { "\"supervision_room\":\"!sup:corp.test\"", "\"supervision_room\":\"!sup\"",
+    "$.audit.supervision_room: expected a Matrix room id or alias" },
+  { "\"include_content\":true", "\"include_content\":\"yes\"",
+    "$.audit.include_content: expected true or false, got a string" },
+  { "\"min_members\":50", "\"min_members\":-3", "$.announcement.min_members: expected a positive integer" },
+  { "\"announcement\":{\"min_members\":50}", "\"announcement\":{}",
+    "$.announcement: missing required key \"min_members\"" },
+  { "\"announcement\":{\"min_members\":50}", "\"announcement\":true", "$.announcement: expected an object" },
+};
+
+static void
+test_profile_format2_errors (void)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (format2_errors); i++)
+    {
+      g_autofree char *json = replace (FULL2, format2_errors[i].from, format2_errors[i].to);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(TactProfile) profile = profile_from_string (json, &error);
+
+      g_test_message ("case %u: %s", i, error != NULL ? error->message : "(no error)");
+      g_assert_null (profile);
+      g_assert_error (error, TACT_POLICY_ERROR, TACT_POLICY_ERROR_INVALID);
+      if (strstr (error->message, format2_errors[i].message) == NULL)
+        g_error ("case %u: “%s” does not contain “%s”", i, error->message, format2_errors[i].message);
+    }
+}
+
+/* A room of at least "announcement.min_members" members counts as an
+ * announcement room for rule conditions; a smaller group does not. */
+static void
+test_profile_format2_announcement (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TactProfile) profile = profile_from_string (FULL2, &error);
+  TactOutgoing big = { "明天的通知", 0, 50, TACT_ROOM_KIND_GROUP };
+  TactOutgoing small = { "明天的通知", 0, 49, TACT_ROOM_KIND_GROUP };
+  g_autoptr(TactVerdict) a = NULL;
+  g_autoptr(TactVerdict) b = NULL;
+
+  g_assert_no_error (error);
+  a = tact_profile_check (profile, &big);
+  b = tact_profile_check (profile, &small);
+  g_assert_nonnull (find_rule (a, "r2"));
+  g_assert_cmpint (a->action, ==, TACT_ACTION_APPROVE);
+  g_assert_null (find_rule (b, "r2"));
+}
+
+/* The shipped profile is format 2; its approver roles all resolve to sandbox
+ * users, the department head being 王芳. */
+static void
+test_default_format2 (void)
+{
+  g_autoptr(TactProfile) profile = load_default ();
+  g_auto(GStrv) heads = NULL;
+
+  g_assert_cmpuint (tact_profile_get_format (profile), ==, 2);
+  heads = tact_profile_dup_role_users (profile, "department_head");
+  g_assert_cmpstrv (heads, ((const char *[]) { "@wang.fang:corp.test", NULL }));
+  for (guint r = 0; r < tact_profile_get_n_rules (profile); r++)
+    {
+      const TactRule *rule = tact_profile_get_rule (profile, r);
+      g_auto(GStrv) approvers = tact_rule_dup_approvers (rule);
+
+      g_test_message ("rule %s", tact_rule_get_id (rule));
+      if (tact_rule_get_approver_role (rule) != NULL)
+        g_assert_cmpuint (g_strv_length (approvers), >, 0);
+      else
+        g_assert_cmpuint (g_strv_length (approvers), ==, 0);
+    }
+  g_assert_cmpuint (tact_profile_get_announcement_min_members (profile), >, 20);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Security: the guard fails closed (issue 7)                                */
+/* ------------------------------------------------------------------------- */
+
+typedef enum {
+  GUARD_NULL_PROFILE,
+  GUARD_NULL_OUTGOING,
+  GUARD_INVALID_UTF8_TEXT,
+  GUARD_UNKNOWN_ROOM_KIND,
+  GUARD_COUNT_WITHOUT_ATTACHMENTS,
+  GUARD_NO_PATH_NO_DATA,
+  GUARD_UNREADABLE_PATH,
+  GUARD_PATH_DATA_DIFFER,
+  GUARD_INVALID_UTF8_NAME,
+  GUARD_INVALID_UTF8_CAPTION,
+  GUARD_SCAN_FAILURE,
+  GUARD_SCAN_FAILURE_IN_FILE,
+} GuardCase;
+
+/* Each input would be allowed (or half-checked) if the guard failed open:
+ * the message carries a secret the profile blocks, so an allow is a leak. */
+static const struct {
+  const char *name;
+  GuardCase   kind;
+  const char *attachment;  /* expected finding->attachment */
+} guard_cases[] = {
+  { "null-profile", GUARD_NULL_PROFILE, NULL },
+  { "null-outgoing", GUARD_NULL_OUTGOING, NULL },
+  { "invalid-utf8-text", GUARD_INVALID_UTF8_TEXT, NULL },
+  { "unknown-room-kind", GUARD_UNKNOWN_ROOM_KIND, NULL },
+  { "attachment-count-without-attachments", GUARD_COUNT_WITHOUT_ATTACHMENTS, NULL },
+  { "attachment-without-path-or-data", GUARD_NO_PATH_NO_DATA, "a.txt" },
+  { "attachment-unreadable-path", GUARD_UNREADABLE_PATH, "a.txt" },
+  { "attachment-path-and-data-differ", GUARD_PATH_DATA_DIFFER, "a.txt" },
+  { "attachment-invalid-utf8-name", GUARD_INVALID_UTF8_NAME, NULL },
+  { "attachment-invalid-utf8-caption", GUARD_INVALID_UTF8_CAPTION, "a.txt" },
+  { "scan-failure", GUARD_SCAN_FAILURE, NULL },
+  { "scan-failure-in-attachment", GUARD_SCAN_FAILURE_IN_FILE, NULL },
+};
+
+static void
+assert_guard_error (const TactVerdict *verdict,
+                    const char        *attachment)
+{
+  const TactFinding *finding;
+
+  g_assert_nonnull (verdict);
+  g_assert_cmpint (verdict->action, ==, TACT_ACTION_BLOCK);
+  g_assert_cmpuint (verdict->findings->len, ==, 1);
+  finding = g_ptr_array_index (verdict->findings, 0);
+  g_assert_cmpstr (finding->rule_id, ==, TACT_GUARD_ERROR_RULE);
+  g_assert_cmpstr (finding->rule_id, ==, "guard-error");
+  g_assert_cmpstr (finding->detector, ==, "guard");
+  g_assert_cmpint (finding->action, ==, TACT_ACTION_BLOCK);
+  g_assert_nonnull (finding->clauses);
+  g_assert_null (finding->clauses[0]);
+  g_assert_cmpint (finding->start, ==, -1);
+  g_assert_cmpint (finding->end, ==, -1);
+  g_assert_cmpstr (finding->attachment, ==, attachment);
+  g_assert_null (finding->where);
+  g_assert_null (finding->approver);
+  g_assert_nonnull (strstr (finding->explanation, "nothing was sent"));
+  g_assert_nonnull (strstr (finding->alternative, "administrator"));
+}
+
+static void
+test_security_guard_error (gconstpointer data)
+{
+  guint i = GPOINTER_TO_UINT (data);
+  g_autoptr(TactProfile) profile = load_default ();
+  g_autoptr(TactVerdict) verdict = NULL;
+  g_autoptr(GBytes) harmless = g_bytes_new_static ("明天开会", strlen ("明天开会"));
+  g_autoptr(GBytes) other = g_bytes_new_static ("机密", strlen ("机密"));
+  g_autofree char *path = NULL;
+  TactAttachment file = { .name = "a.txt", .data = harmless };
+  TactOutgoing outgoing = {
+    .text = "这是机密",
+    .external_count = 1,
+    .member_count = 3,
+    .room_kind = TACT_ROOM_KIND_GROUP,
+  };
+
+  switch (guard_cases[i].kind)
+    {
+    case GUARD_NULL_PROFILE:
+    case GUARD_NULL_OUTGOING:
+    case GUARD_SCAN_FAILURE:
+      break;
+    case GUARD_INVALID_UTF8_TEXT:
+      outgoing.text = "bad \xff 机密";
+      break;
+    case GUARD_UNKNOWN_ROOM_KIND:
+      outgoing.room_kind = (TactRoomKind) 7;
+      break;
+    case GUARD_COUNT_WITHOUT_ATTACHMENTS:
+      outgoing.n_attachments = 1;
+      break;
+    case GUARD_NO_PATH_NO_DATA:
+      file.data = NULL;
+      break;
+    case GUARD_UNREADABLE_PATH:
+      file.data = NULL;
+      file.path = "/nonexistent/tact/a.txt";
+      break;
+    case GUARD_PATH_DATA_DIFFER:
+      {
+        g_autoptr(GError) error = NULL;
+        int fd = g_file_open_tmp ("tact-guard-XXXXXX.txt", &path, &error);
+
+        g_assert_no_error (error);
+        close (fd);
+        g_file_set_contents (path, "明天开会", -1, &error);
+        g_assert_no_error (error);
+        file.path = path;
+        file.data = other;   /* the check must not judge the file and send the data */
+      }
+      break;
+    case GUARD_INVALID_UTF8_NAME:
+      file.name = "\xfe\xff.txt";
+      break;
+    case GUARD_INVALID_UTF8_CAPTION:
+      file.caption = "bad \xff";
+      break;
+    case GUARD_SCAN_FAILURE_IN_FILE:
+      outgoing.text = NULL;
+      file.name = NULL;
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+  if (guard_cases[i].kind >= GUARD_NO_PATH_NO_DATA || guard_cases[i].kind == GUARD_COUNT_WITHOUT_ATTACHMENTS)
+    {
+      outgoing.attachments = guard_cases[i].kind == GUARD_COUNT_WITHOUT_ATTACHMENTS ? NULL : &file;
+      outgoing.n_attachments = 1;
+    }
+  if (guard_cases[i].kind == GUARD_SCAN_FAILURE || guard_cases[i].kind == GUARD_SCAN_FAILURE_IN_FILE)
+    tact_profile_set_scan_failure_for_testing (profile, TRUE);
+
+  g_test_expect_message ("Tact-Policy", G_LOG_LEVEL_MESSAGE, "Policy check failed closed*");
+  verdict = tact_profile_check (guard_cases[i].kind == GUARD_NULL_PROFILE ? NULL : profile,
+                                guard_cases[i].kind == GUARD_NULL_OUTGOING ? NULL : &outgoing);
+  g_test_assert_expected_messages ();
+  if (path != NULL)
+    g_unlink (path);
+
+  assert_guard_error (verdict, guard_cases[i].kind == GUARD_SCAN_FAILURE_IN_FILE
+                               ? "attachment" : guard_cases[i].attachment);
+}
+
+/* The guard error in each language, naming who can fix it. */
+static const struct {
+  const char *language;
+  const char *title;
+  const char *fixer;
+} guard_language_cases[] = {
+  { "zh_CN", "合规检查无法完成", "IT 或合规管理员" },
+  { "zh_TW", "合規檢查無法完成", "IT 或合規管理員" },
+  { "en_US", "The guard could not check this message", "IT or compliance administrator" },
+};
+
+static void
+test_security_guard_error_localized (void)
+{
+  g_autofree char *saved = g_strdup (g_getenv ("LANGUAGE"));
+
+  for (guint i = 0; i < G_N_ELEMENTS (guard_language_cases); i++)
+    {
+      g_autoptr(TactVerdict) verdict = NULL;
+      const TactFinding *finding;
+
+      g_setenv ("LANGUAGE", guard_language_cases[i].language, TRUE);
+      g_test_expect_message ("Tact-Policy", G_LOG_LEVEL_MESSAGE, "Policy check failed closed*");
+      verdict = tact_profile_check (NULL, NULL);
+      g_test_assert_expected_messages ();
+      g_test_message ("case %u", i);
+      g_assert_cmpint (verdict->action, ==, TACT_ACTION_BLOCK);
+      finding = g_ptr_array_index (verdict->findings, 0);
+      g_assert_cmpstr (finding->title, ==, guard_language_cases[i].title);
+      g_assert_nonnull (strstr (finding->alternative, guard_language_cases[i].fixer));
+    }
+
+  if (saved != NULL)
+    g_setenv ("LANGUAGE", saved, TRUE);
+  else
+    g_unsetenv ("LANGUAGE");
+}
+
+/* Not guard errors: a path and data with the same bytes (what the session
+ * passes), and an empty file. */
+static void
+test_security_guard_valid_attachments (void)
+{
+  g_autoptr(TactProfile) profile = load_default ();
+  g_autoptr(GBytes) same = g_bytes_new_static ("明天开会", strlen ("明天开会"));
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *empty = NULL;
+  int fd;
+
+  fd = g_file_open_tmp ("tact-guard-XXXXXX.txt", &path, &error);
+  g_assert_no_error (error);
+  close (fd);
+  g_file_set_contents (path, "明天开会", -1, &error);
+  g_assert_no_error (error);
+  fd = g_file_open_tmp ("tact-empty-XXXXXX.txt", &empty, &error);
+  g_assert_no_error (error);
+  close (fd);
+
+  {
+    TactAttachment files[] = {
+      { .name = "会议.txt", .path = path, .data = same },
+      { .name = "空.txt", .path = empty },
+    };
+    TactOutgoing outgoing = { NULL, 1, 3, TACT_ROOM_KIND_GROUP, files, G_N_ELEMENTS (files) };
+    g_autoptr(TactVerdict) verdict = tact_profile_check (profile, &outgoing);
+
+    g_assert_null (find_rule (verdict, TACT_GUARD_ERROR_RULE));
+    g_assert_null (find_rule (verdict, "pub1-secrets"));
+    /* (An empty file is a type mismatch, application/x-zerosize, not an error.) */
+    g_assert_cmpint (verdict->action, <, TACT_ACTION_BLOCK);
+  }
+  g_unlink (path);
+  g_unlink (empty);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Security: the file name and caption are text (issue 7)                    */
+/* ------------------------------------------------------------------------- */
+
+static const struct {
+  const char *name;        /* test name */
+  const char *file;        /* the file name the recipient sees */
+  const char *caption;
+  guint       external;
+  const char *rule;        /* expected rule, or NULL for allow */
+  const char *where;
+  TactAction  action;      /* at least this */
+} file_name_cases[] = {
+  /* The bypass of issue 7: harmless content, the secret in the name. */
+  { "secret-in-name-external", "机密报价单-内部价格.txt", NULL, 1, "ext1-confidential-external", "name", TACT_ACTION_BLOCK },
+  { "secret-in-name-internal", "机密报价单-内部价格.txt", NULL, 0, "pub1-secrets", "name", TACT_ACTION_JUSTIFY },
+  /* Audience conditions apply as for text: EXT-1 only with an outsider. */
+  { "external-rule-needs-external", "机密报价单-内部价格.txt", NULL, 0, NULL, NULL, TACT_ACTION_JUSTIFY },
+  { "harmless-name", "会议纪要.txt", NULL, 1, NULL, NULL, TACT_ACTION_ALLOW },
+  { "underscore-separates-words", "confidential_report.txt", NULL, 1, "ext1-confidential-external", "name", TACT_ACTION_BLOCK },
+  { "traditional-name", "機密文件.docx.txt", NULL, 1, "ext1-confidential-external", "name", TACT_ACTION_BLOCK },
+  { "secret-in-caption", "会议纪要.txt", "这份报价单不要外传", 0, "pub1-secrets", "caption", TACT_ACTION_JUSTIFY },
+  { "harmless-caption", "会议纪要.txt", "明天的会议纪要", 1, NULL, NULL, TACT_ACTION_ALLOW },
+};
+
+static void
+test_security_file_name (gconstpointer data)
+{
+  guint i = GPOINTER_TO_UINT (data);
+  g_autoptr(TactProfile) profile = load_default ();
+  g_autoptr(GBytes) harmless = g_bytes_new_static ("明天下午三点开会", strlen ("明天下午三点开会"));
+  TactAttachment file = {
+    .name = file_name_cases[i].file,
+    .data = harmless,
+    .caption = file_name_cases[i].caption,
+  };
+  TactOutgoing outgoing = {
+    .external_count = file_name_cases[i].external,
+    .member_count = file_name_cases[i].external + 2,
+    .room_kind = TACT_ROOM_KIND_GROUP,
+    .attachments = &file,
+    .n_attachments = 1,
+  };
+  g_autoptr(TactVerdict) verdict = tact_profile_check (profile, &outgoing);
+
+  if (file_name_cases[i].action == TACT_ACTION_ALLOW)
+    g_assert_cmpint (verdict->action, ==, TACT_ACTION_ALLOW);
+  else
+    g_assert_cmpint (verdict->action, >=, file_name_cases[i].action);
+
+  if (file_name_cases[i].rule != NULL)
+    {
+      const TactFinding *finding = find_rule (verdict, file_name_cases[i].rule);
+
+      g_assert_nonnull (finding);
+      g_assert_cmpstr (finding->attachment, ==, file_name_cases[i].file);
+      g_assert_cmpstr (finding->where, ==, file_name_cases[i].where);
+      g_assert_cmpint (finding->start, ==, -1);
+    }
+  else if (file_name_cases[i].external == 0)
+    g_assert_null (find_rule (verdict, "ext1-confidential-external"));
+
+  /* Nothing was found in the (harmless) content. */
+  for (guint f = 0; f < verdict->findings->len; f++)
+    {
+      const TactFinding *finding = g_ptr_array_index (verdict->findings, f);
+      g_assert_cmpstr (finding->where, !=, "content");
+    }
+}
+
+/* The acceptance case of issue 7 through the CLI, and --caption. */
+static void
+test_cli_attach_name (void)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *secret = NULL;
+  g_autofree char *minutes = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(CliResult) named = { 0 };
+  g_auto(CliResult) plain = { 0 };
+  g_auto(CliResult) captioned = { 0 };
+  g_auto(CliResult) json = { 0 };
+  g_auto(CliResult) orphan = { 0 };
+
+  dir = g_dir_make_tmp ("tact-cli-XXXXXX", &error);
+  g_assert_no_error (error);
+  secret = g_build_filename (dir, "机密报价单-内部价格.txt", NULL);
+  minutes = g_build_filename (dir, "会议纪要.txt", NULL);
+  g_file_set_contents (secret, "明天下午三点开会\n", -1, &error);
+  g_assert_no_error (error);
+  g_file_set_contents (minutes, "明天下午三点开会\n", -1, &error);
+  g_assert_no_error (error);
+
+  /* No TEXT: standard input, empty here. */
+  run_cli ((const char *[]) { "check", "--external", "1", "--attach", secret, NULL }, &named);
+  if (named.out == NULL)
+    goto out;  /* skipped */
+  g_assert_cmpint (named.status, ==, 0);
+  g_assert_cmpstr (named.out, !=, "allow\n");
+  g_assert_cmpstr (named.out, ==, "block\n");
+
+  run_cli ((const char *[]) { "check", "--external", "1", "--attach", minutes, NULL }, &plain);
+  g_assert_cmpstr (plain.out, ==, "allow\n");
+
+  run_cli ((const char *[]) { "check", "--external", "1", "--attach", minutes,
+                              "--caption", "这是机密", NULL }, &captioned);
+  g_assert_cmpstr (captioned.out, ==, "block\n");
+
+  run_cli ((const char *[]) { "check", "--json", "--external", "1", "--attach", secret, NULL }, &json);
+  g_assert_nonnull (strstr (json.out, "\"where\" : \"name\""));
+  g_assert_nonnull (strstr (json.out, "\"attachment\" : \"机密报价单-内部价格.txt\""));
+
+  run_cli ((const char *[]) { "check", "--caption", "x", "y", NULL }, &orphan);
+  g_assert_cmpint (orphan.status, ==, 2);
+
+out:
+  g_unlink (secret);
+  g_unlink (minutes);
+  g_rmdir (dir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1932,6 +2453,23 @@ main (int    argc,
   g_test_add_func ("/policy/cli/invalid-utf8", test_cli_invalid_utf8);
   g_test_add_func ("/policy/security/cli-stdin-nul", test_cli_stdin_nul);
   g_test_add_func ("/policy/cli/usage-text", test_cli_usage_text);
+  g_test_add_func ("/policy/cli/attach-name", test_cli_attach_name);
+  g_test_add_func ("/policy/profile/format2", test_profile_format2);
+  g_test_add_func ("/policy/profile/format2-errors", test_profile_format2_errors);
+  g_test_add_func ("/policy/profile/format2-announcement", test_profile_format2_announcement);
+  g_test_add_func ("/policy/default/format2", test_default_format2);
+  for (guint i = 0; i < G_N_ELEMENTS (guard_cases); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("/policy/security/guard-error/%s", guard_cases[i].name);
+      g_test_add_data_func (name, GUINT_TO_POINTER (i), test_security_guard_error);
+    }
+  g_test_add_func ("/policy/security/guard-error-localized", test_security_guard_error_localized);
+  g_test_add_func ("/policy/security/guard-valid-attachments", test_security_guard_valid_attachments);
+  for (guint i = 0; i < G_N_ELEMENTS (file_name_cases); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("/policy/security/file-name/%s", file_name_cases[i].name);
+      g_test_add_data_func (name, GUINT_TO_POINTER (i), test_security_file_name);
+    }
 
   return g_test_run ();
 }
