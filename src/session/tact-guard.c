@@ -212,24 +212,86 @@ tact_guard_check_text (TactGuard *self, TactRoom *room, const char *text)
   return check;
 }
 
+TactSendCheck *
+tact_guard_check_held_text (TactGuard *self, TactRoom *room, const char *txn_id, const char *text)
+{
+  TactSendCheck *check = tact_guard_check_text (self, room, text);
+
+  check->kind = TACT_SEND_KIND_HELD;
+  check->txn_id = g_strdup (txn_id);
+  return check;
+}
+
 /* ---- Files: read, inspected and judged off the main thread ---------------------------- */
 
 typedef struct {
   /* owned; the thread reads them, nothing mutates them meanwhile */
-  GFile        *file;
+  GFile        *file;       /* NULL when bytes are given */
+  GBytes       *bytes;      /* already read (the outbox's copy), or NULL */
   char         *name;       /* NULL: the file's display name */
   TactSendCheck *check;     /* room, profile and audience set on the main thread */
   char         *profile_error;
+  gboolean      stage;      /* a new send: keep a private copy of what may be sent */
 } CheckState;
 
 static void
 check_state_free (CheckState *state)
 {
   g_clear_object (&state->file);
+  g_clear_pointer (&state->bytes, g_bytes_unref);
   g_free (state->name);
   g_clear_pointer (&state->check, tact_send_check_unref);
   g_free (state->profile_error);
   g_free (state);
+}
+
+/* Reads a file to check: at most TACT_SESSION_MAX_FILE_SIZE, not a folder, not empty. The display
+ * name is borrowed from info (owned by the caller). */
+static GBytes *
+load_checked_file (GFile *file, GCancellable *cancellable, const char **display_name,
+                   GFileInfo **info, GError **error)
+{
+  g_autoptr(GBytes) bytes = NULL;
+
+  *info = g_file_query_info (file,
+                             G_FILE_ATTRIBUTE_STANDARD_TYPE "," G_FILE_ATTRIBUTE_STANDARD_SIZE ","
+                             G_FILE_ATTRIBUTE_STANDARD_DISPLAY_NAME,
+                             G_FILE_QUERY_INFO_NONE, cancellable, error);
+  if (!*info)
+    return NULL;
+  *display_name = g_file_info_get_display_name (*info);
+  if (g_file_info_get_file_type (*info) == G_FILE_TYPE_DIRECTORY)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_IS_DIRECTORY,
+                   _("“%s” is a folder. Choose a file, or put the folder in an archive."),
+                   *display_name);
+      return NULL;
+    }
+  if (g_file_info_get_size (*info) > TACT_SESSION_MAX_FILE_SIZE)
+    {
+      g_set_error (error, TACT_SESSION_ERROR, TACT_SESSION_ERROR_TOO_LARGE,
+                   _("“%s” is larger than %d MB, the most Tact can check and send."),
+                   *display_name, (int) (TACT_SESSION_MAX_FILE_SIZE / (1024 * 1024)));
+      return NULL;
+    }
+  bytes = g_file_load_bytes (file, cancellable, NULL, error);
+  if (!bytes)
+    return NULL;
+  if (g_bytes_get_size (bytes) == 0)
+    {
+      g_set_error (error, TACT_SESSION_ERROR, TACT_SESSION_ERROR_EMPTY,
+                   _("“%s” is empty."), *display_name);
+      return NULL;
+    }
+  if ((gint64) g_bytes_get_size (bytes) > TACT_SESSION_MAX_FILE_SIZE)   /* grew meanwhile */
+    {
+      g_set_error (error, TACT_SESSION_ERROR, TACT_SESSION_ERROR_TOO_LARGE,
+                   _("“%s” is larger than %d MB, the most Tact can check and send."),
+                   *display_name, (int) (TACT_SESSION_MAX_FILE_SIZE / (1024 * 1024)));
+      return NULL;
+    }
+
+  return g_steal_pointer (&bytes);
 }
 
 /* The worker thread: read, inspect, judge, and keep a private copy of what may be sent.
@@ -246,53 +308,18 @@ check_file_thread (GTask *task, gpointer source, gpointer task_data, GCancellabl
   g_autofree char *content_type = NULL;
   TactAttachment attachment = { 0 };
   TactOutgoing outgoing = check->audience;
-  const char *display_name;
+  const char *display_name = state->name;
 
-  info = g_file_query_info (state->file,
-                            G_FILE_ATTRIBUTE_STANDARD_TYPE "," G_FILE_ATTRIBUTE_STANDARD_SIZE ","
-                            G_FILE_ATTRIBUTE_STANDARD_DISPLAY_NAME,
-                            G_FILE_QUERY_INFO_NONE, cancellable, &error);
-  if (!info)
+  if (state->bytes)
+    bytes = g_bytes_ref (state->bytes);
+  else if (!(bytes = load_checked_file (state->file, cancellable, &display_name, &info, &error)))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  display_name = g_file_info_get_display_name (info);
-  if (g_file_info_get_file_type (info) == G_FILE_TYPE_DIRECTORY)
-    {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_IS_DIRECTORY,
-                               _("“%s” is a folder. Choose a file, or put the folder in an archive."),
-                               display_name);
-      return;
-    }
-  if (g_file_info_get_size (info) > TACT_SESSION_MAX_FILE_SIZE)
-    {
-      g_task_return_new_error (task, TACT_SESSION_ERROR, TACT_SESSION_ERROR_TOO_LARGE,
-                               _("“%s” is larger than %d MB, the most Tact can check and send."),
-                               display_name, (int) (TACT_SESSION_MAX_FILE_SIZE / (1024 * 1024)));
-      return;
-    }
-  bytes = g_file_load_bytes (state->file, cancellable, NULL, &error);
-  if (!bytes)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  if (g_bytes_get_size (bytes) == 0)
-    {
-      g_task_return_new_error (task, TACT_SESSION_ERROR, TACT_SESSION_ERROR_EMPTY,
-                               _("“%s” is empty."), display_name);
-      return;
-    }
-  if ((gint64) g_bytes_get_size (bytes) > TACT_SESSION_MAX_FILE_SIZE)   /* grew meanwhile */
-    {
-      g_task_return_new_error (task, TACT_SESSION_ERROR, TACT_SESSION_ERROR_TOO_LARGE,
-                               _("“%s” is larger than %d MB, the most Tact can check and send."),
-                               display_name, (int) (TACT_SESSION_MAX_FILE_SIZE / (1024 * 1024)));
-      return;
-    }
 
-  check->file_name = g_strdup (state->name ? state->name : display_name);
+  if (!check->file_name)
+    check->file_name = g_strdup (state->name ? state->name : display_name);
   content_type = g_content_type_guess (check->file_name, g_bytes_get_data (bytes, NULL),
                                        g_bytes_get_size (bytes), NULL);
   check->mime_type = content_type ? g_content_type_get_mime_type (content_type) : NULL;
@@ -309,6 +336,11 @@ check_file_thread (GTask *task, gpointer source, gpointer task_data, GCancellabl
                                   : fail_closed_verdict (state->profile_error);
 
   /* What may be sent gets its private copy now, off the main thread. */
+  if (!state->stage)
+    {
+      g_task_return_pointer (task, tact_send_check_ref (check), (GDestroyNotify) tact_send_check_unref);
+      return;
+    }
   check->txn_id = tact_session_new_txn_id ();
   if (check->verdict->action != TACT_ACTION_BLOCK && check->verdict->action != TACT_ACTION_APPROVE)
     {
@@ -325,30 +357,65 @@ check_file_thread (GTask *task, gpointer source, gpointer task_data, GCancellabl
   g_task_return_pointer (task, tact_send_check_ref (check), (GDestroyNotify) tact_send_check_unref);
 }
 
-void
-tact_guard_check_file_async (TactGuard *self, TactRoom *room, GFile *file, const char *name,
-                             GCancellable *cancellable, GAsyncReadyCallback callback,
-                             gpointer user_data)
+static void
+start_file_check (TactGuard *self, TactRoom *room, TactSendKind kind, const char *txn_id,
+                  GFile *file, GBytes *bytes, const char *name, gboolean stage,
+                  GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
 {
-  g_autoptr(GTask) task = NULL;
-  CheckState *state;
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  CheckState *state = g_new0 (CheckState, 1);
 
-  g_return_if_fail (TACT_IS_GUARD (self));
-  g_return_if_fail (TACT_IS_ROOM (room));
-  g_return_if_fail (G_IS_FILE (file));
-
-  task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, tact_guard_check_file_async);
-  state = g_new0 (CheckState, 1);
-  state->file = g_object_ref (file);
+  state->file = file ? g_object_ref (file) : NULL;
+  state->bytes = bytes ? g_bytes_ref (bytes) : NULL;
   state->name = g_strdup (name);
+  state->stage = stage;
   state->profile_error = g_strdup (self->profile_error);
-  state->check = tact_send_check_new (TACT_SEND_KIND_FILE, tact_room_get_id (room));
+  state->check = tact_send_check_new (kind, tact_room_get_id (room));
+  state->check->txn_id = g_strdup (txn_id);
   /* The thread's own profile reference: set_profile may replace the guard's meanwhile. */
   state->check->profile = self->profile ? g_object_ref (self->profile) : NULL;
   tact_guard_describe_audience (self, room, &state->check->audience);   /* main thread's room */
   g_task_set_task_data (task, state, (GDestroyNotify) check_state_free);
   g_task_run_in_thread (task, check_file_thread);
+}
+
+void
+tact_guard_check_file_async (TactGuard *self, TactRoom *room, GFile *file, const char *name,
+                             GCancellable *cancellable, GAsyncReadyCallback callback,
+                             gpointer user_data)
+{
+  g_return_if_fail (TACT_IS_GUARD (self));
+  g_return_if_fail (TACT_IS_ROOM (room));
+  g_return_if_fail (G_IS_FILE (file));
+
+  start_file_check (self, room, TACT_SEND_KIND_FILE, NULL, file, NULL, name, TRUE, cancellable,
+                    callback, user_data);
+}
+
+void
+tact_guard_check_held_file_async (TactGuard *self, TactRoom *room, const char *txn_id, GFile *file,
+                                  const char *name, GCancellable *cancellable,
+                                  GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_return_if_fail (TACT_IS_GUARD (self));
+  g_return_if_fail (TACT_IS_ROOM (room));
+
+  start_file_check (self, room, TACT_SEND_KIND_HELD, txn_id, file, NULL, name, FALSE, cancellable,
+                    callback, user_data);
+}
+
+void
+tact_guard_check_bytes_async (TactGuard *self, TactRoom *room, GBytes *bytes, const char *name,
+                              GCancellable *cancellable, GAsyncReadyCallback callback,
+                              gpointer user_data)
+{
+  g_return_if_fail (TACT_IS_GUARD (self));
+  g_return_if_fail (TACT_IS_ROOM (room));
+  g_return_if_fail (bytes != NULL);
+
+  start_file_check (self, room, TACT_SEND_KIND_FILE, NULL, NULL, bytes, name, FALSE, cancellable,
+                    callback, user_data);
 }
 
 TactSendCheck *
@@ -362,21 +429,27 @@ tact_guard_check_file_finish (TactGuard *self, GAsyncResult *result, GError **er
 /* ---- Confirming a check before it is sent --------------------------------------------- */
 
 gboolean
-tact_guard_confirm (TactGuard *self, TactRoom *room, TactSendCheck *check, const char *reason,
-                    GError **error)
+tact_guard_check_holds (TactGuard *self, TactRoom *room, TactSendCheck *check)
 {
   TactOutgoing now = { 0 };
 
+  tact_guard_describe_audience (self, room, &now);
+  return g_strcmp0 (check->room_id, tact_room_get_id (room)) == 0
+         && check->profile == self->profile
+         && now.external_count == check->audience.external_count
+         && now.member_count == check->audience.member_count
+         && now.room_kind == check->audience.room_kind;
+}
+
+gboolean
+tact_guard_confirm (TactGuard *self, TactRoom *room, TactSendCheck *check, const char *reason,
+                    GError **error)
+{
   /* The verdict is the guard's own; it holds only for the room, the audience and the profile it
    * was computed for, and for one send. Cheap to confirm, so confirmed every time. */
-  tact_guard_describe_audience (self, room, &now);
-  if (check->sent || g_strcmp0 (check->room_id, tact_room_get_id (room)) != 0
-      || check->profile != self->profile
-      || now.external_count != check->audience.external_count
-      || now.member_count != check->audience.member_count
-      || now.room_kind != check->audience.room_kind)
+  if (check->sent || !tact_guard_check_holds (self, room, check))
     {
-      if (check->kind == TACT_SEND_KIND_FILE)
+      if (check->file_name)
         g_set_error (error, TACT_SESSION_ERROR, TACT_SESSION_ERROR_STALE,
                      _("The room or the company policy changed after “%s” was checked. Check it again before sending."),
                      check->file_name);
@@ -386,4 +459,63 @@ tact_guard_confirm (TactGuard *self, TactRoom *room, TactSendCheck *check, const
       return FALSE;
     }
   return tact_guard_verdict_allows (check->verdict, reason, error);
+}
+
+char *
+tact_guard_dup_rule_ids (const TactVerdict *verdict)
+{
+  g_autoptr(GPtrArray) ids = g_ptr_array_new ();
+
+  for (guint i = 0; i < verdict->findings->len; i++)
+    {
+      const TactFinding *finding = g_ptr_array_index (verdict->findings, i);
+
+      if (!g_ptr_array_find_with_equal_func (ids, finding->rule_id, g_str_equal, NULL))
+        g_ptr_array_add (ids, finding->rule_id);
+    }
+  if (ids->len == 0)
+    return NULL;
+  g_ptr_array_add (ids, NULL);
+  return g_strjoinv (",", (char **) ids->pdata);
+}
+
+gboolean
+tact_guard_decision_covers (const TactVerdict *now, const char *decided_action,
+                            const char *decided_rule_ids, char **why)
+{
+  g_auto(GStrv) decided_rules = g_strsplit (decided_rule_ids ? decided_rule_ids : "", ",", -1);
+  TactAction decided = TACT_ACTION_ALLOW;
+  const TactFinding *unseen = NULL;
+
+  /* An entry without a recorded decision was decided as allow: anything found now is new. */
+  if (decided_action)
+    tact_action_from_string (decided_action, &decided);
+  for (guint i = 0; i < now->findings->len && !unseen; i++)
+    {
+      const TactFinding *finding = g_ptr_array_index (now->findings, i);
+
+      if (finding->action >= TACT_ACTION_WARN && !g_strv_contains ((const char * const *) decided_rules, finding->rule_id))
+        unseen = finding;
+    }
+  if (now->action < TACT_ACTION_APPROVE && now->action <= decided && !unseen)
+    return TRUE;
+  if (why)
+    {
+      const TactFinding *first = unseen ? unseen : g_ptr_array_index (now->findings, 0);
+
+      switch (now->action)
+        {
+        case TACT_ACTION_BLOCK:
+          /* Translators: a message held in the outbox; %s is the policy rule's title. */
+          *why = g_strdup_printf (_("Not sent: checked again before sending, it is now blocked (%s)."), first->title);
+          break;
+        case TACT_ACTION_APPROVE:
+          *why = g_strdup_printf (_("Not sent: checked again before sending, it now needs approval (%s)."), first->title);
+          break;
+        default:
+          *why = g_strdup_printf (_("Not sent: checked again before sending, it now needs your review (%s)."), first->title);
+          break;
+        }
+    }
+  return FALSE;
 }

@@ -42,6 +42,33 @@ void           tact_guard_check_file_async  (TactGuard *self, TactRoom *room, GF
                                              GAsyncReadyCallback callback, gpointer user_data);
 TactSendCheck *tact_guard_check_file_finish (TactGuard *self, GAsyncResult *result, GError **error);
 
+/* Checks a held outbox entry again for room as it is now: text (its body), or a file (its private
+ * copy at path, the name its recipients see) read and judged in a worker thread. The check's kind
+ * is HELD and its txnId the entry's. */
+TactSendCheck *tact_guard_check_held_text       (TactGuard *self, TactRoom *room, const char *txn_id,
+                                                 const char *text);
+void           tact_guard_check_held_file_async (TactGuard *self, TactRoom *room, const char *txn_id,
+                                                 GFile *file, const char *name,
+                                                 GCancellable *cancellable,
+                                                 GAsyncReadyCallback callback, gpointer user_data);
+/* Judges bytes (already read) as file name for room, in a worker thread: the outbox's check
+ * before an upload. Finish with tact_guard_check_file_finish(). */
+void           tact_guard_check_bytes_async     (TactGuard *self, TactRoom *room, GBytes *bytes,
+                                                 const char *name, GCancellable *cancellable,
+                                                 GAsyncReadyCallback callback, gpointer user_data);
+
+/* TRUE while check's verdict still holds for room: the same room, audience and profile. */
+gboolean       tact_guard_check_holds   (TactGuard *self, TactRoom *room, TactSendCheck *check);
+
+/* Whether a verdict computed now is covered by what the person decided when the message was
+ * written (decided_action: "allow", "warn", "justify"; decided_rule_ids: comma-separated): not
+ * when it is block or approve, stricter than decided, or names a rule (warn or stricter) the
+ * person did not see. why (if not NULL) gets what changed, for the person. */
+gboolean       tact_guard_decision_covers (const TactVerdict *now, const char *decided_action,
+                                           const char *decided_rule_ids, char **why);
+/* The rules a verdict found, each once, comma-separated (for outbox and audit rows), or NULL. */
+char          *tact_guard_dup_rule_ids  (const TactVerdict *verdict);
+
 /* TRUE when check may be sent to room now with reason: it was judged for this room, its current
  * audience and the profile in force, and not sent yet (else TACT_SESSION_ERROR_STALE), and its
  * verdict allows it (else BLOCKED, NEEDS_APPROVAL or NEEDS_JUSTIFICATION). */

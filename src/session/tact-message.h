@@ -42,6 +42,9 @@ void tact_message_set_own        (TactMessage *self, gboolean own);
 void tact_message_mark_sent      (TactMessage *self, const char *event_id);
 void tact_message_mark_failed    (TactMessage *self, const char *error_message);
 void tact_message_mark_pending   (TactMessage *self);
+/* Held for review: checked again before a transmission, the guard's verdict had become
+ * stricter; reason (the "error") says what applies now. */
+void tact_message_mark_held      (TactMessage *self, const char *reason);
 void tact_message_set_progress   (TactMessage *self, double progress);
 void tact_message_set_media      (TactMessage *self, const char *msgtype, const char *url,
                                   const char *mime_type, gint64 size);

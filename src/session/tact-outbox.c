@@ -272,14 +272,18 @@ outbox_updated_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 struct _SendState {
-  TactOutbox  *outbox;    /* owned ref */
-  RoomQueue   *queue;     /* borrowed: lives as long as the outbox's queues table */
-  OutboxItem  *item;      /* borrowed: the queue's head while busy */
+  TactOutbox    *outbox;    /* owned ref */
+  RoomQueue     *queue;     /* borrowed: lives as long as the outbox's queues table */
+  OutboxItem    *item;      /* borrowed: the queue's head while busy */
+  TactSendCheck *check;     /* owned: a file's check before its upload, or NULL */
+  char          *mxc;       /* owned: the uploaded file's URI, once uploaded */
 };
 
 static void
 send_state_free (SendState *state)
 {
+  g_clear_pointer (&state->check, tact_send_check_unref);
+  g_free (state->mxc);
   g_clear_object (&state->outbox);
   g_free (state);
 }
@@ -319,6 +323,63 @@ mark_failed (TactOutbox *self, RoomQueue *queue, OutboxItem *item, const char *r
     tact_message_mark_failed (echo, reason);
   kept->state = TACT_SEND_STATE_FAILED;
   g_hash_table_replace (self->failed, g_strdup (kept->txn_id), kept);
+}
+
+static void
+outbox_held_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!tact_store_outbox_hold_finish (TACT_STORE (source), result, &error))
+    tact_session_log_store_error ("Could not hold a message for review", error);
+}
+
+static void finish_item (TactOutbox *self, RoomQueue *queue, OutboxItem *item);
+
+/* The guard's verdict now is stricter than what the person decided: the entry waits for them
+ * (HELD, with what changed), never sent and never dropped silently; the queue goes on. */
+static void
+hold_item (TactOutbox *self, RoomQueue *queue, OutboxItem *item, const TactVerdict *now,
+           const char *why)
+{
+  TactMessage *echo = item_echo (self, queue, item);
+  TactOutboxEntry *kept = tact_outbox_entry_copy (item->entry);
+  g_autofree char *rule_ids = tact_guard_dup_rule_ids (now);
+
+  g_message ("Send held for review: the guard's verdict is now %s", tact_action_to_string (now->action));
+  tact_store_outbox_hold_async (self->store, item->entry->txn_id, why, rule_ids,
+                                tact_action_to_string (now->action), NULL, outbox_held_cb, NULL);
+  if (echo)
+    tact_message_mark_held (echo, why);
+  kept->state = TACT_SEND_STATE_HELD;
+  g_free (kept->error);
+  kept->error = g_strdup (why);
+  g_hash_table_replace (self->failed, g_strdup (kept->txn_id), kept);
+  finish_item (self, queue, item);
+}
+
+/* Checks the verdict judged right before a transmission against the person's decision; holds
+ * the item (and returns FALSE) when it is not covered. */
+static gboolean
+decision_still_covers (TactOutbox *self, RoomQueue *queue, OutboxItem *item, const TactVerdict *now)
+{
+  g_autofree char *why = NULL;
+
+  if (tact_guard_decision_covers (now, item->entry->verdict, item->entry->rule_ids, &why))
+    return TRUE;
+  hold_item (self, queue, item, now, why);
+  return FALSE;
+}
+
+/* The room is not known (any more): who would read it cannot be told, so it waits. */
+static void
+hold_unknown_room (TactOutbox *self, SendState *state_in)
+{
+  g_autoptr(SendState) state = state_in;
+  g_autoptr(TactVerdict) verdict = tact_guard_judge (self->guard, NULL, NULL);
+
+  hold_item (self, state->queue, state->item, verdict,
+             _("Not sent: Tact does not know who is in this room now."));
 }
 
 static void
@@ -425,6 +486,61 @@ upload_progress_cb (goffset bytes_done, goffset bytes_total, gpointer user_data)
     tact_message_set_progress (echo, (double) bytes_done / (double) bytes_total);
 }
 
+static void put_file_event (TactOutbox *self, SendState *state);
+
+static void
+file_rejudged_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(SendState) state = user_data;
+  TactOutbox *self = state->outbox;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TactSendCheck) check = tact_guard_check_file_finish (TACT_GUARD (source), result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->cancellable == NULL)
+    return;
+  if (!check)
+    {
+      send_failed (self, g_steal_pointer (&state), error);
+      return;
+    }
+  if (!decision_still_covers (self, state->queue, state->item, tact_send_check_get_verdict (check)))
+    return;
+  g_clear_pointer (&state->check, tact_send_check_unref);
+  state->check = g_steal_pointer (&check);
+  put_file_event (self, g_steal_pointer (&state));
+}
+
+/* The file is on the server: its event goes out unless the room or the profile changed since
+ * the file was judged (then it is judged again first). */
+static void
+put_file_event (TactOutbox *self, SendState *state)
+{
+  g_autoptr(JsonNode) content = NULL;
+  TactRoom *room = tact_room_list_lookup (self->rooms, state->queue->room_id);
+
+  if (!room)
+    {
+      hold_unknown_room (self, state);
+      return;
+    }
+  if (!tact_guard_check_holds (self->guard, room, state->check))
+    {
+      tact_guard_check_bytes_async (self->guard, room, tact_send_check_get_bytes (state->check),
+                                    tact_send_check_get_file_name (state->check),
+                                    self->cancellable, file_rejudged_cb, state);
+      return;
+    }
+  /* The event replaces the private local path with the server's URI; the txnId stays. */
+  content = json_from_string (state->item->entry->content_json, NULL);
+  json_object_remove_member (json_node_get_object (content), TACT_SEND_LOCAL_PATH_KEY);
+  json_object_set_string_member (json_node_get_object (content), "url", state->mxc);
+  g_free (state->item->entry->content_json);
+  state->item->entry->content_json = json_to_string (content, FALSE);
+  tact_matrix_client_send_async (self->client, state->item->entry->room_id, state->item->entry->type,
+                                 state->item->entry->txn_id, json_node_get_object (content),
+                                 self->cancellable, send_done_cb, state);
+}
+
 static void
 upload_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -433,13 +549,11 @@ upload_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   RoomQueue *queue = state->queue;
   OutboxItem *item = state->item;
   g_autoptr(GError) error = NULL;
-  g_autofree char *mxc = NULL;
-  g_autoptr(JsonNode) content = NULL;
 
-  mxc = tact_matrix_client_upload_finish (TACT_MATRIX_CLIENT (source), result, &error);
+  state->mxc = tact_matrix_client_upload_finish (TACT_MATRIX_CLIENT (source), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
-  if (!mxc)
+  if (!state->mxc)
     {
       send_failed (self, g_steal_pointer (&state), error);
       return;
@@ -450,18 +564,52 @@ upload_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     if (echo)
       {
         tact_message_set_progress (echo, 1.0);
-        tact_message_set_media_url (echo, mxc);   /* our own copy can be saved again */
+        tact_message_set_media_url (echo, state->mxc);   /* our own copy can be saved again */
       }
   }
-  /* The event replaces the private local path with the server's URI; the txnId stays. */
+  put_file_event (self, g_steal_pointer (&state));
+}
+
+static void
+file_judged_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(SendState) state = user_data;
+  TactOutbox *self = state->outbox;
+  OutboxItem *item = state->item;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) content = NULL;
+  JsonObject *info;
+  TactMessage *echo;
+  const char *mime = NULL;
+
+  state->check = tact_guard_check_file_finish (TACT_GUARD (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->cancellable == NULL)
+    return;
+  if (!state->check)
+    {
+      send_failed (self, g_steal_pointer (&state), error);
+      return;
+    }
+  /* Nothing of the file reaches the server unless the decision still covers it. */
+  if (!decision_still_covers (self, state->queue, item, tact_send_check_get_verdict (state->check)))
+    return;
+
   content = json_from_string (item->entry->content_json, NULL);
-  json_object_remove_member (json_node_get_object (content), TACT_SEND_LOCAL_PATH_KEY);
-  json_object_set_string_member (json_node_get_object (content), "url", mxc);
-  g_free (item->entry->content_json);
-  item->entry->content_json = json_to_string (content, FALSE);
-  tact_matrix_client_send_async (self->client, item->entry->room_id, item->entry->type,
-                                 item->entry->txn_id, json_node_get_object (content),
-                                 self->cancellable, send_done_cb, g_steal_pointer (&state));
+  info = json_object_get_member (json_node_get_object (content), "info")
+         && JSON_NODE_HOLDS_OBJECT (json_object_get_member (json_node_get_object (content), "info"))
+         ? json_object_get_object_member (json_node_get_object (content), "info") : NULL;
+  if (info)
+    mime = json_object_get_string_member_with_default (info, "mimetype", NULL);
+  echo = item_echo (self, state->queue, item);
+  if (echo)
+    tact_message_set_progress (echo, 0.0);   /* every attempt uploads the whole file again */
+  tact_matrix_client_upload_with_progress_async (self->client, tact_send_check_get_bytes (state->check),
+                                                 mime ? mime : "application/octet-stream",
+                                                 tact_send_check_get_file_name (state->check),
+                                                 echo ? upload_progress_cb : NULL,
+                                                 echo ? g_object_ref (echo) : NULL, g_object_unref,
+                                                 self->cancellable, upload_done_cb,
+                                                 g_steal_pointer (&state));
 }
 
 static void
@@ -473,9 +621,7 @@ file_loaded_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) data = NULL;
   g_autoptr(JsonNode) content = NULL;
-  JsonObject *info;
-  TactMessage *echo;
-  const char *mime = NULL;
+  TactRoom *room;
   const char *name;
 
   data = g_file_load_bytes_finish (G_FILE (source), result, NULL, &error);
@@ -491,20 +637,16 @@ file_loaded_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   content = json_from_string (item->entry->content_json, NULL);
   name = json_object_get_string_member_with_default (json_node_get_object (content), "body", NULL);
-  info = json_object_get_member (json_node_get_object (content), "info")
-         && JSON_NODE_HOLDS_OBJECT (json_object_get_member (json_node_get_object (content), "info"))
-         ? json_object_get_object_member (json_node_get_object (content), "info") : NULL;
-  if (info)
-    mime = json_object_get_string_member_with_default (info, "mimetype", NULL);
-  echo = item_echo (self, state->queue, item);
-  if (echo)
-    tact_message_set_progress (echo, 0.0);   /* every attempt uploads the whole file again */
-  tact_matrix_client_upload_with_progress_async (self->client, data,
-                                                 mime ? mime : "application/octet-stream", name,
-                                                 echo ? upload_progress_cb : NULL,
-                                                 echo ? g_object_ref (echo) : NULL, g_object_unref,
-                                                 self->cancellable, upload_done_cb,
-                                                 g_steal_pointer (&state));
+  room = tact_room_list_lookup (self->rooms, state->queue->room_id);
+  if (!room)
+    {
+      hold_unknown_room (self, g_steal_pointer (&state));
+      return;
+    }
+  /* The copy in the outbox is judged again (content and name), off the main thread, for the room
+   * and the profile of this moment. */
+  tact_guard_check_bytes_async (self->guard, room, data, name ? name : "", self->cancellable,
+                                file_judged_cb, g_steal_pointer (&state));
 }
 
 static void
@@ -553,6 +695,26 @@ pump_queue (TactOutbox *self, RoomQueue *queue)
       start_upload (self, state, json_node_get_object (content));
       return;
     }
+  /* Every transmission (first send, retry, resume) is judged again right before the request,
+   * for the room's audience and the profile of this moment. */
+  {
+    TactRoom *room = tact_room_list_lookup (self->rooms, queue->room_id);
+    g_autoptr(TactSendCheck) check = NULL;
+
+    if (!room)
+      {
+        hold_unknown_room (self, state);
+        return;
+      }
+    check = tact_guard_check_text (self->guard, room,
+                                   json_object_get_string_member_with_default (json_node_get_object (content),
+                                                                               "body", ""));
+    if (!decision_still_covers (self, queue, item, tact_send_check_get_verdict (check)))
+      {
+        send_state_free (state);
+        return;
+      }
+  }
   tact_matrix_client_send_async (self->client, item->entry->room_id, item->entry->type,
                                  item->entry->txn_id, json_node_get_object (content),
                                  self->cancellable, send_done_cb, state);
@@ -615,25 +777,6 @@ outbox_added_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 
 /* The common tail of every send: the echo in the timeline, and the outbox row (with its txnId)
  * written before anything is sent; the send starts in outbox_added_cb. Takes entry. */
-/* The rules a verdict found, each once, comma-separated (for the audit record), or NULL. */
-static char *
-verdict_rule_ids (const TactVerdict *verdict)
-{
-  g_autoptr(GPtrArray) ids = g_ptr_array_new ();
-
-  for (guint i = 0; i < verdict->findings->len; i++)
-    {
-      const TactFinding *finding = g_ptr_array_index (verdict->findings, i);
-
-      if (!g_ptr_array_find_with_equal_func (ids, finding->rule_id, g_str_equal, NULL))
-        g_ptr_array_add (ids, finding->rule_id);
-    }
-  if (ids->len == 0)
-    return NULL;
-  g_ptr_array_add (ids, NULL);
-  return g_strjoinv (",", (char **) ids->pdata);
-}
-
 TactMessage *
 tact_outbox_add (TactOutbox *self, TactRoom *room, TactOutboxEntry *entry, JsonNode *content,
                  const char *reason, const TactVerdict *verdict, const char *echo_body)
@@ -646,7 +789,7 @@ tact_outbox_add (TactOutbox *self, TactRoom *room, TactOutboxEntry *entry, JsonN
   entry->content_json = json_to_string (content, FALSE);
   entry->justification = (reason && *reason) ? g_strdup (reason) : NULL;
   entry->verdict = g_strdup (tact_action_to_string (verdict->action));
-  entry->rule_ids = verdict_rule_ids (verdict);
+  entry->rule_ids = tact_guard_dup_rule_ids (verdict);
   entry->state = TACT_SEND_STATE_PENDING;
   entry->created = g_get_real_time () / 1000;
 
@@ -695,6 +838,48 @@ tact_outbox_retry (TactOutbox *self, TactRoom *room, TactMessage *message)
   enqueue (self, entry, message);
 }
 
+const TactOutboxEntry *
+tact_outbox_lookup_held (TactOutbox *self, const char *txn_id)
+{
+  TactOutboxEntry *entry = txn_id ? g_hash_table_lookup (self->failed, txn_id) : NULL;
+
+  return entry && entry->state == TACT_SEND_STATE_HELD ? entry : NULL;
+}
+
+static void
+outbox_redecided_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!tact_store_outbox_redecide_finish (TACT_STORE (source), result, &error))
+    tact_session_log_store_error ("Could not record a new decision on a held message", error);
+}
+
+gboolean
+tact_outbox_release (TactOutbox *self, TactRoom *room, TactMessage *message,
+                     const TactVerdict *verdict, const char *reason)
+{
+  const TactOutboxEntry *held = tact_outbox_lookup_held (self, tact_message_get_txn_id (message));
+  TactOutboxEntry *entry;
+
+  if (!held)
+    return FALSE;
+  entry = tact_outbox_entry_copy (held);
+  entry->state = TACT_SEND_STATE_PENDING;
+  g_clear_pointer (&entry->error, g_free);
+  g_free (entry->verdict);
+  entry->verdict = g_strdup (tact_action_to_string (verdict->action));
+  g_free (entry->rule_ids);
+  entry->rule_ids = tact_guard_dup_rule_ids (verdict);
+  g_free (entry->justification);
+  entry->justification = (reason && *reason) ? g_strdup (reason) : NULL;
+  /* The store's worker writes in order: the new decision is recorded before any outcome. */
+  tact_store_outbox_redecide_async (self->store, entry, NULL, outbox_redecided_cb, NULL);
+  tact_message_mark_pending (message);
+  enqueue (self, entry, message);   /* judged again right before the request, as always */
+  return TRUE;
+}
+
 static void
 outbox_removed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -710,7 +895,9 @@ tact_outbox_discard (TactOutbox *self, TactRoom *room, TactMessage *message)
   GListModel *timeline = tact_room_get_timeline (room);
   guint position;
 
-  if (tact_message_get_send_state (message) != TACT_SEND_STATE_FAILED || !tact_message_get_txn_id (message))
+  if ((tact_message_get_send_state (message) != TACT_SEND_STATE_FAILED
+       && tact_message_get_send_state (message) != TACT_SEND_STATE_HELD)
+      || !tact_message_get_txn_id (message))
     return;
   {
     g_autofree char *media = tact_send_dup_outbox_media_path (tact_message_get_txn_id (message));
@@ -768,7 +955,7 @@ outbox_loaded_cb (GObject *source, GAsyncResult *result, gpointer user_data)
           queued_later = g_strcmp0 (((OutboxItem *) l->data)->entry->txn_id, entry->txn_id) == 0;
         if (entry->state == TACT_SEND_STATE_PENDING && !queued_later)
           enqueue (self, tact_outbox_entry_copy (entry), NULL);
-        else if (entry->state == TACT_SEND_STATE_FAILED)
+        else if (entry->state == TACT_SEND_STATE_FAILED || entry->state == TACT_SEND_STATE_HELD)
           g_hash_table_replace (self->failed, g_strdup (entry->txn_id), tact_outbox_entry_copy (entry));
       }
     /* ...and put the newer ones back behind them. */

@@ -42,9 +42,17 @@ void         tact_outbox_set_paused (TactOutbox *self, gboolean paused);
 TactMessage *tact_outbox_add   (TactOutbox *self, TactRoom *room, TactOutboxEntry *entry,
                                 JsonNode *content, const char *reason, const TactVerdict *verdict,
                                 const char *echo_body);
-/* A failed send: try again with the same txnId, or discard it. */
+/* A failed send: try again with the same txnId; a failed or held one: discard it. */
 void         tact_outbox_retry   (TactOutbox *self, TactRoom *room, TactMessage *message);
 void         tact_outbox_discard (TactOutbox *self, TactRoom *room, TactMessage *message);
+
+/* A send held for review (TACT_SEND_STATE_HELD), or NULL. Borrowed. */
+const TactOutboxEntry *tact_outbox_lookup_held (TactOutbox *self, const char *txn_id);
+/* The person decided again on a held send, on verdict (a check of it as it is now) with reason:
+ * recorded, then sent like any entry (judged again right before the request). FALSE when the
+ * message is not held. */
+gboolean     tact_outbox_release (TactOutbox *self, TactRoom *room, TactMessage *message,
+                                  const TactVerdict *verdict, const char *reason);
 
 /* Resolves when the outbox is empty (all sends confirmed or failed). */
 void         tact_outbox_wait_idle_async  (TactOutbox *self, GCancellable *cancellable,

@@ -565,6 +565,86 @@ send_file_check (TactSession *self, TactRoom *room, TactSendCheck *check, const 
   return echo;
 }
 
+static TactMessage *
+send_held_check (TactSession *self, TactRoom *room, TactSendCheck *check, const char *reason,
+                 GError **error)
+{
+  TactMessage *message = tact_room_find_by_txn (room, check->txn_id);
+
+  if (!message || !tact_outbox_release (self->outbox, room, message, check->verdict, reason))
+    {
+      g_set_error_literal (error, TACT_SESSION_ERROR, TACT_SESSION_ERROR_STALE,
+                           _("This message is no longer waiting for review."));
+      return NULL;
+    }
+  check->sent = TRUE;
+  return message;
+}
+
+static void
+held_file_checked_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  TactSendCheck *check = tact_guard_check_file_finish (TACT_GUARD (source), result, &error);
+
+  if (check)
+    g_task_return_pointer (task, check, (GDestroyNotify) tact_send_check_unref);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+tact_session_review_async (TactSession *self, TactRoom *room, TactMessage *message,
+                           GCancellable *cancellable, GAsyncReadyCallback callback,
+                           gpointer user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  const TactOutboxEntry *held;
+  const char *txn_id;
+
+  g_return_if_fail (TACT_IS_SESSION (self));
+  g_return_if_fail (TACT_IS_ROOM (room));
+  g_return_if_fail (TACT_IS_MESSAGE (message));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, tact_session_review_async);
+  txn_id = tact_message_get_txn_id (message);
+  held = tact_outbox_lookup_held (self->outbox, txn_id);
+  if (!held)
+    {
+      g_task_return_new_error (task, TACT_SESSION_ERROR, TACT_SESSION_ERROR_STALE,
+                               _("This message is no longer waiting for review."));
+      return;
+    }
+  /* The message as it was written, judged for the room and the profile of this moment. */
+  if (tact_message_is_file (message))
+    {
+      g_autofree char *path = tact_send_dup_outbox_media_path (txn_id);
+      g_autoptr(GFile) file = g_file_new_for_path (path);
+
+      tact_guard_check_held_file_async (self->guard, room, txn_id, file, tact_message_get_body (message),
+                                        cancellable, held_file_checked_cb, g_steal_pointer (&task));
+      return;
+    }
+  {
+    g_autoptr(JsonNode) content = json_from_string (held->content_json, NULL);
+    const char *body = content && JSON_NODE_HOLDS_OBJECT (content)
+      ? json_object_get_string_member_with_default (json_node_get_object (content), "body", "") : "";
+
+    g_task_return_pointer (task, tact_guard_check_held_text (self->guard, room, txn_id, body),
+                           (GDestroyNotify) tact_send_check_unref);
+  }
+}
+
+TactSendCheck *
+tact_session_review_finish (TactSession *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == tact_session_review_async, NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 TactMessage *
 tact_session_send (TactSession *self, TactRoom *room, TactSendCheck *check,
                    const char *justification, GError **error)
@@ -592,6 +672,8 @@ tact_session_send (TactSession *self, TactRoom *room, TactSendCheck *check,
     return NULL;
   if (check->kind == TACT_SEND_KIND_FILE)
     return send_file_check (self, room, check, reason, error);
+  if (check->kind == TACT_SEND_KIND_HELD)
+    return send_held_check (self, room, check, reason, error);
   return send_text_check (self, room, check, reason);
 }
 

@@ -124,6 +124,16 @@ TactSendCheck   *tact_session_check_file_finish (TactSession *self, GAsyncResult
 TactMessage      *tact_session_send           (TactSession *self, TactRoom *room,
                                                TactSendCheck *check, const char *justification,
                                                GError **error);
+/* A message held for review (TACT_SEND_STATE_HELD: checked again before a transmission, the
+ * verdict had become stricter than what the person decided): judges it again as it was written,
+ * for the room and the profile of this moment (a file in a worker thread). Show the check's
+ * verdict; tact_session_send() with it records the new decision and sends it (judged again before
+ * the request, as every transmission is); tact_session_discard_message() drops it. */
+void              tact_session_review_async   (TactSession *self, TactRoom *room, TactMessage *message,
+                                               GCancellable *cancellable, GAsyncReadyCallback callback,
+                                               gpointer user_data);
+TactSendCheck    *tact_session_review_finish  (TactSession *self, GAsyncResult *result, GError **error);
+
 /* Checks and sends text in one call (tact_session_check_text + tact_session_send). */
 TactMessage      *tact_session_send_text      (TactSession *self, TactRoom *room, const char *text,
                                                const char *justification, GError **error);
@@ -146,7 +156,8 @@ void    tact_session_download_async  (TactSession *self, TactMessage *message,
 GBytes *tact_session_download_finish (TactSession *self, GAsyncResult *result,
                                       char **content_type, GError **error);
 
-/* A failed send: try again with the same txnId, or discard it. */
+/* A failed send: try again with the same txnId (judged again before the request); a failed or
+ * held send: discard it. */
 void              tact_session_retry_message   (TactSession *self, TactRoom *room, TactMessage *message);
 void              tact_session_discard_message (TactSession *self, TactRoom *room, TactMessage *message);
 

@@ -185,12 +185,53 @@ migrate_to_5 (sqlite3 *db, GError **error)
   return tact_store_exec (db, sql, error);
 }
 
+/* ---- Version 6: outbox states for review and approval; the decided rules kept ----- */
+
+static gboolean
+migrate_to_6 (sqlite3 *db, GError **error)
+{
+  /* SQLite 3.15 cannot alter a CHECK constraint: the table is rebuilt (new table, copy, drop,
+   * rename), inside the step's transaction. 'held': the guard's verdict became stricter before a
+   * transmission and the person must decide again; 'awaiting-approval': held until an approver
+   * decides (docs/approval-protocol.md). rule_ids: the rules the person decided on, so a later
+   * check can tell a stricter verdict from the same one. */
+  static const char sql[] =
+    "CREATE TABLE outbox_v6 ("
+    "  txn_id        TEXT PRIMARY KEY NOT NULL,"
+    "  room_id       TEXT NOT NULL,"
+    "  type          TEXT NOT NULL,"
+    "  content_json  TEXT NOT NULL,"
+    "  justification TEXT,"
+    "  verdict       TEXT,"
+    "  state         TEXT NOT NULL DEFAULT 'pending'"
+    "                CHECK (state IN ('pending', 'sent', 'failed', 'held', 'awaiting-approval')),"
+    "  event_id      TEXT,"
+    "  error         TEXT,"
+    "  created       INTEGER NOT NULL,"
+    "  attempts      INTEGER NOT NULL DEFAULT 0,"
+    "  rule_ids      TEXT"
+    ");"
+    "INSERT INTO outbox_v6 (rowid, txn_id, room_id, type, content_json, justification, verdict,"
+    "                       state, event_id, error, created, attempts, rule_ids)"
+    "  SELECT o.rowid, o.txn_id, o.room_id, o.type, o.content_json, o.justification, o.verdict,"
+    "         o.state, o.event_id, o.error, o.created, o.attempts,"
+    /* The audit table recorded the rules of justified and warned sends. */
+    "         (SELECT a.rule_ids FROM audit a WHERE a.txn_id = o.txn_id ORDER BY a.id DESC LIMIT 1)"
+    "  FROM outbox o;"
+    "DROP TABLE outbox;"
+    "ALTER TABLE outbox_v6 RENAME TO outbox;"
+    "CREATE INDEX outbox_state_created ON outbox (state, created);";
+
+  return tact_store_exec (db, sql, error);
+}
+
 static const MigrationStep steps[] = {
   { 1, "rooms, events, outbox, meta, audit", migrate_to_1 },
   { 2, "full-text search (FTS4, CJK bigrams)", migrate_to_2 },
   { 3, "time index for search", migrate_to_3 },
   { 4, "incremental full-text index merges", migrate_to_4 },
   { 5, "unread counts per room", migrate_to_5 },
+  { 6, "outbox review and approval states", migrate_to_6 },
 };
 
 guint

@@ -134,6 +134,8 @@ send_state_from_string (const char *state)
     return TACT_SEND_STATE_SENT;
   if (g_strcmp0 (state, "failed") == 0)
     return TACT_SEND_STATE_FAILED;
+  if (g_strcmp0 (state, "held") == 0)
+    return TACT_SEND_STATE_HELD;
   return TACT_SEND_STATE_PENDING;
 }
 
@@ -150,6 +152,8 @@ typedef enum {
   JOB_OUTBOX_UPDATE,
   JOB_OUTBOX_REMOVE,
   JOB_OUTBOX_LIST,
+  JOB_OUTBOX_HOLD,
+  JOB_OUTBOX_REDECIDE,
   JOB_SEARCH,
   JOB_CALL,
   JOB_QUIT,
@@ -234,6 +238,8 @@ typedef struct {
   TactSendState state;
   char *event_id;
   char *error_message;
+  char *rule_ids;   /* HELD: the rules that now apply */
+  char *action;     /* HELD: the action that now applies */
 } OutboxUpdateData;
 
 static void
@@ -242,6 +248,8 @@ outbox_update_data_free (OutboxUpdateData *data)
   g_free (data->txn_id);
   g_free (data->event_id);
   g_free (data->error_message);
+  g_free (data->rule_ids);
+  g_free (data->action);
   g_free (data);
 }
 
@@ -940,8 +948,8 @@ worker_outbox_add (Worker *worker, const TactOutboxEntry *entry, GError **error)
 
   if (!prepare (db,
                 "INSERT INTO outbox (txn_id, room_id, type, content_json, justification,"
-                "  verdict, state, created, attempts)"
-                " VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?8)",
+                "  verdict, state, created, attempts, rule_ids)"
+                " VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?8, ?9)",
                 &stmt, error) ||
       !prepare (db,
                 "INSERT INTO audit (ts, kind, room_id, txn_id, rule_ids, action, justification)"
@@ -960,6 +968,7 @@ worker_outbox_add (Worker *worker, const TactOutboxEntry *entry, GError **error)
   bind_text (stmt, 6, entry->verdict);
   sqlite3_bind_int64 (stmt, 7, created);
   sqlite3_bind_int64 (stmt, 8, entry->attempts);
+  bind_text (stmt, 9, entry->rule_ids);
   if (!step_done (db, stmt, "Could not add a message to the outbox", error))
     return rollback (db);
 
@@ -1031,6 +1040,101 @@ worker_outbox_update (Worker *worker, OutboxUpdateData *data, GError **error)
   return FALSE;
 }
 
+/* Writes one audit row (within the caller's transaction, if any). */
+static gboolean
+audit_insert (sqlite3 *db, gint64 ts, const char *kind, const char *room_id, const char *txn_id,
+              const char *rule_ids, const char *action, const char *justification, GError **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  if (!prepare (db,
+                "INSERT INTO audit (ts, kind, room_id, txn_id, rule_ids, action, justification)"
+                " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                &stmt, error))
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, ts);
+  bind_text (stmt, 2, kind);
+  bind_text (stmt, 3, room_id);
+  bind_text (stmt, 4, txn_id);
+  bind_text (stmt, 5, rule_ids);
+  bind_text (stmt, 6, action);
+  bind_text (stmt, 7, justification);
+  return step_done (db, stmt, "Could not write the audit record", error);
+}
+
+static gboolean
+worker_outbox_hold (Worker *worker, OutboxUpdateData *data, GError **error)
+{
+  sqlite3 *db = worker->db;
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autofree char *room_id = NULL;
+
+  if (!tact_store_exec (db, "BEGIN IMMEDIATE", error))
+    return FALSE;
+  /* Never holds an entry that /sync already confirmed. */
+  if (!prepare (db, "UPDATE outbox SET state = 'held', error = ?2 WHERE txn_id = ?1 AND state != 'sent'",
+                &stmt, error))
+    return rollback (db);
+  bind_text (stmt, 1, data->txn_id);
+  bind_text (stmt, 2, data->error_message);
+  if (!step_done (db, stmt, "Could not hold a message in the outbox", error))
+    return rollback (db);
+  if (sqlite3_changes (db) > 0)
+    {
+      g_autoptr(sqlite3_stmt) room_stmt = NULL;
+
+      if (!prepare (db, "SELECT room_id FROM outbox WHERE txn_id = ?1", &room_stmt, error))
+        return rollback (db);
+      bind_text (room_stmt, 1, data->txn_id);
+      if (sqlite3_step (room_stmt) == SQLITE_ROW)
+        room_id = column_dup (room_stmt, 0);
+      if (!audit_insert (db, g_get_real_time () / 1000, "held-for-review", room_id, data->txn_id,
+                         data->rule_ids, data->action, NULL, error))
+        return rollback (db);
+    }
+  if (!tact_store_exec (db, "COMMIT", error))
+    return rollback (db);
+  return TRUE;
+}
+
+static gboolean
+worker_outbox_redecide (Worker *worker, const TactOutboxEntry *entry, GError **error)
+{
+  sqlite3 *db = worker->db;
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  if (!tact_store_exec (db, "BEGIN IMMEDIATE", error))
+    return FALSE;
+  if (!prepare (db,
+                "UPDATE outbox SET state = 'pending', error = NULL, verdict = ?2, rule_ids = ?3,"
+                "  justification = ?4 WHERE txn_id = ?1 AND state != 'sent'",
+                &stmt, error))
+    return rollback (db);
+  bind_text (stmt, 1, entry->txn_id);
+  bind_text (stmt, 2, entry->verdict);
+  bind_text (stmt, 3, entry->rule_ids);
+  bind_text (stmt, 4, entry->justification);
+  if (!step_done (db, stmt, "Could not update the outbox", error))
+    return rollback (db);
+  if (sqlite3_changes (db) == 0)
+    {
+      rollback (db);
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                           "No unsent message with this transaction id is in the outbox");
+      return FALSE;
+    }
+  /* The new decision is audited like a new send's. */
+  if ((entry->justification != NULL || g_strcmp0 (entry->verdict, "warn") == 0)
+      && !audit_insert (db, g_get_real_time () / 1000,
+                        entry->justification != NULL ? "justified-send" : "warned-send",
+                        entry->room_id, entry->txn_id, entry->rule_ids, entry->verdict,
+                        entry->justification, error))
+    return rollback (db);
+  if (!tact_store_exec (db, "COMMIT", error))
+    return rollback (db);
+  return TRUE;
+}
+
 static gboolean
 worker_outbox_remove (Worker *worker, const char *txn_id, GError **error)
 {
@@ -1051,7 +1155,7 @@ worker_outbox_list (Worker *worker, GError **error)
 
   if (!prepare (worker->db,
                 "SELECT txn_id, room_id, type, content_json, justification, verdict, state,"
-                "  event_id, error, created, attempts"
+                "  event_id, error, created, attempts, rule_ids"
                 " FROM outbox WHERE state != 'sent' ORDER BY created, rowid",
                 &stmt, error))
     return NULL;
@@ -1071,6 +1175,7 @@ worker_outbox_list (Worker *worker, GError **error)
       entry->error = column_dup (stmt, 8);
       entry->created = sqlite3_column_int64 (stmt, 9);
       entry->attempts = (guint) sqlite3_column_int64 (stmt, 10);
+      entry->rule_ids = column_dup (stmt, 11);
       g_ptr_array_add (entries, entry);
     }
   if (rc != SQLITE_DONE)
@@ -1302,6 +1407,20 @@ worker_run (Worker *worker, Job *job)
 
     case JOB_OUTBOX_UPDATE:
       if (worker_outbox_update (worker, data, &error))
+        g_task_return_boolean (task, TRUE);
+      else
+        g_task_return_error (task, error);
+      break;
+
+    case JOB_OUTBOX_HOLD:
+      if (worker_outbox_hold (worker, data, &error))
+        g_task_return_boolean (task, TRUE);
+      else
+        g_task_return_error (task, error);
+      break;
+
+    case JOB_OUTBOX_REDECIDE:
+      if (worker_outbox_redecide (worker, data, &error))
         g_task_return_boolean (task, TRUE);
       else
         g_task_return_error (task, error);
@@ -1717,6 +1836,55 @@ gboolean
 tact_store_outbox_update_finish (TactStore *self, GAsyncResult *result, GError **error)
 {
   return propagate_boolean (self, result, tact_store_outbox_update_async, error);
+}
+
+void
+tact_store_outbox_hold_async (TactStore *self, const char *txn_id, const char *reason,
+                              const char *rule_ids, const char *action, GCancellable *cancellable,
+                              GAsyncReadyCallback callback, gpointer user_data)
+{
+  OutboxUpdateData *data;
+
+  g_return_if_fail (TACT_IS_STORE (self));
+  g_return_if_fail (txn_id != NULL);
+
+  data = g_new0 (OutboxUpdateData, 1);
+  data->txn_id = g_strdup (txn_id);
+  data->state = TACT_SEND_STATE_HELD;
+  data->error_message = g_strdup (reason);
+  data->rule_ids = g_strdup (rule_ids);
+  data->action = g_strdup (action);
+  tact_store_push (self, JOB_OUTBOX_HOLD,
+                   store_task_new (self, tact_store_outbox_hold_async, data,
+                                   (GDestroyNotify) outbox_update_data_free,
+                                   cancellable, callback, user_data));
+}
+
+gboolean
+tact_store_outbox_hold_finish (TactStore *self, GAsyncResult *result, GError **error)
+{
+  return propagate_boolean (self, result, tact_store_outbox_hold_async, error);
+}
+
+void
+tact_store_outbox_redecide_async (TactStore *self, const TactOutboxEntry *entry,
+                                  GCancellable *cancellable,
+                                  GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_return_if_fail (TACT_IS_STORE (self));
+  g_return_if_fail (entry != NULL && entry->txn_id != NULL);
+
+  tact_store_push (self, JOB_OUTBOX_REDECIDE,
+                   store_task_new (self, tact_store_outbox_redecide_async,
+                                   tact_outbox_entry_copy (entry),
+                                   (GDestroyNotify) tact_outbox_entry_free,
+                                   cancellable, callback, user_data));
+}
+
+gboolean
+tact_store_outbox_redecide_finish (TactStore *self, GAsyncResult *result, GError **error)
+{
+  return propagate_boolean (self, result, tact_store_outbox_redecide_async, error);
 }
 
 void

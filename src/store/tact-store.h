@@ -31,6 +31,10 @@ typedef enum {
   TACT_SEND_STATE_SENT,      /* came from the server (or was confirmed by it) */
   TACT_SEND_STATE_PENDING,   /* in the outbox, not yet confirmed */
   TACT_SEND_STATE_FAILED,    /* the server refused it; the user may retry or discard */
+  /* Appended (schema version 6): */
+  TACT_SEND_STATE_HELD,      /* checked again before a transmission, the guard's verdict had
+                              * become stricter than what the person decided: it waits for them
+                              * to decide again (outbox.error says why), never sent silently */
 } TactSendState;
 
 typedef struct {
@@ -72,8 +76,9 @@ typedef struct {
   char          *content_json;
   char          *justification;  /* the user's reason when the guard asked for one, else NULL */
   char          *verdict;        /* the guard's action ("allow", "justify", …) */
-  char          *rule_ids;       /* the rules that matched, comma-separated, or NULL: written
-                                  * to the audit record only (not kept in the outbox row) */
+  char          *rule_ids;       /* the rules the person decided on, comma-separated, or NULL
+                                  * (kept in the outbox row since schema version 6, and in the
+                                  * audit record) */
   TactSendState  state;
   char          *event_id;       /* once sent */
   char          *error;          /* the server's reason when FAILED */
@@ -151,6 +156,21 @@ void     tact_store_outbox_update_async  (TactStore *self, const char *txn_id,
                                           GCancellable *cancellable,
                                           GAsyncReadyCallback callback, gpointer user_data);
 gboolean tact_store_outbox_update_finish (TactStore *self, GAsyncResult *result, GError **error);
+
+/* The guard holds a send for review: state HELD with reason (shown with the echo), and an
+ * audit record ("held-for-review") naming the rules and the action that now apply. */
+void     tact_store_outbox_hold_async  (TactStore *self, const char *txn_id, const char *reason,
+                                        const char *rule_ids, const char *action,
+                                        GCancellable *cancellable,
+                                        GAsyncReadyCallback callback, gpointer user_data);
+gboolean tact_store_outbox_hold_finish (TactStore *self, GAsyncResult *result, GError **error);
+
+/* The person decided again on a held send: state PENDING with entry's verdict, rule_ids and
+ * justification (the content and txnId stay), and an audit record like a new send's. */
+void     tact_store_outbox_redecide_async  (TactStore *self, const TactOutboxEntry *entry,
+                                            GCancellable *cancellable,
+                                            GAsyncReadyCallback callback, gpointer user_data);
+gboolean tact_store_outbox_redecide_finish (TactStore *self, GAsyncResult *result, GError **error);
 
 /* The user discards a failed or pending send. */
 void     tact_store_outbox_remove_async  (TactStore *self, const char *txn_id,

@@ -1,0 +1,225 @@
+/* tact-test-sandbox.c: the session tests' shared fixture and helpers. */
+#include "tact-test-sandbox.h"
+
+const char SEEDED[] = "seeded";   /* fixture data: a sandbox with the demo world */
+
+gboolean deadline_cb (gpointer data) { *(gboolean *) data = TRUE; return G_SOURCE_REMOVE; }
+
+void
+wait_until_s (Condition condition, gpointer data, guint seconds, const char *what)
+{
+  gboolean expired = FALSE;
+  guint source = g_timeout_add_seconds (seconds, deadline_cb, &expired);
+
+  while (!condition (data) && !expired)
+    g_main_context_iteration (NULL, TRUE);
+  if (expired)
+    g_error ("Timed out waiting for %s", what);
+  g_source_remove (source);
+}
+
+gboolean result_ready (gpointer data) { return *(GAsyncResult **) data != NULL; }
+void store_result_cb (GObject *s, GAsyncResult *r, gpointer d) { *(GAsyncResult **) d = g_object_ref (r); }
+GAsyncResult *wait_result (GAsyncResult **slot, const char *what) { wait_until (result_ready, slot, what); return *slot; }
+
+TactMatrixClient *
+register_user (Fixture *f, const char *prefix)
+{
+  g_autoptr(TactMatrixClient) client = tact_matrix_client_new (f->homeserver);
+  g_autofree char *username = g_strdup_printf ("%s%08x", prefix, g_random_int ());
+  GAsyncResult *result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  tact_matrix_client_register_async (client, username, "correct horse battery staple", NULL, store_result_cb, &result);
+  g_assert_true (tact_matrix_client_register_finish (client, wait_result (&result, "register"), &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  return g_steal_pointer (&client);
+}
+
+TactMatrixClient *
+login_user (Fixture *f, const char *user)
+{
+  g_autoptr(TactMatrixClient) client = tact_matrix_client_new (f->homeserver);
+  GAsyncResult *result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  tact_matrix_client_login_async (client, user, TACT_SANDBOX_PASSWORD, NULL, "test", NULL,
+                                  store_result_cb, &result);
+  g_assert_true (tact_matrix_client_login_finish (client, wait_result (&result, "login"), &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  return g_steal_pointer (&client);
+}
+
+TactStore *
+open_store (const char *path, GBytes *key)
+{
+  GAsyncResult *result = NULL;
+  g_autoptr(GError) error = NULL;
+  TactStore *store;
+
+  tact_store_open_async (path, key, NULL, store_result_cb, &result);
+  store = tact_store_open_finish (wait_result (&result, "store open"), &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  return store;
+}
+
+GBytes *
+random_key (void)
+{
+  guint8 key[32];
+  for (guint i = 0; i < sizeof key; i++)
+    key[i] = (guint8) g_random_int_range (0, 256);
+  return g_bytes_new (key, sizeof key);
+}
+
+void
+fixture_setup (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->tmpdir = g_dir_make_tmp ("tact-session-XXXXXX", &error);
+  g_assert_no_error (error);
+  f->sandbox = tact_sandbox_server_new (TACT_SANDBOX_SERVER_NAME);
+  tact_sandbox_server_set_reply_delay (f->sandbox, 0);
+  if (data == SEEDED)
+    tact_sandbox_server_seed_demo (f->sandbox);   /* before any user is registered */
+  g_assert_true (tact_sandbox_server_listen (f->sandbox, 0, &error));
+  f->homeserver = tact_sandbox_server_dup_base_url (f->sandbox);
+  /* Seeded: alice is @me, in Project Falcon with the external @zhang:partner.test. */
+  f->alice = data == SEEDED ? login_user (f, TACT_SANDBOX_USER) : register_user (f, "alice");
+  f->bob = register_user (f, "bob");
+  f->key = random_key ();
+  f->db_path = g_build_filename (f->tmpdir, "history.db", NULL);
+  f->store = open_store (f->db_path, f->key);
+  f->profile = tact_profile_new_default (&error);
+  g_assert_no_error (error);
+  f->session = tact_session_new (f->alice, f->store, f->profile);
+  tact_session_set_retry_scale (f->session, 0.02);
+}
+
+void
+fixture_teardown (Fixture *f, gconstpointer data)
+{
+  tact_session_stop (f->session);
+  g_clear_object (&f->session);
+  tact_store_close (f->store);
+  g_clear_object (&f->store);
+  g_clear_object (&f->profile);
+  tact_sandbox_server_stop (f->sandbox);
+  g_clear_object (&f->sandbox);
+  g_clear_object (&f->alice);
+  g_clear_object (&f->bob);
+  g_clear_pointer (&f->key, g_bytes_unref);
+  g_free (f->db_path);
+  g_free (f->homeserver);
+  g_free (f->tmpdir);
+}
+
+/* A raw client-server request, for the few calls the client library does not offer. */
+guint
+raw_request (Fixture *f, TactMatrixClient *who, const char *method, const char *path, const char *body)
+{
+  g_autoptr(SoupSession) soup = soup_session_new ();
+  g_autofree char *url = g_strconcat (f->homeserver, path, NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new (method, url);
+  g_autofree char *auth = g_strdup_printf ("Bearer %s", tact_matrix_client_get_access_token (who));
+  g_autoptr(GBytes) reply = NULL;
+  GAsyncResult *result = NULL;
+
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
+  if (body)
+    {
+      g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
+      soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+    }
+  soup_session_send_and_read_async (soup, msg, G_PRIORITY_DEFAULT, NULL, store_result_cb, &result);
+  reply = soup_session_send_and_read_finish (soup, wait_result (&result, "raw request"), NULL);
+  g_clear_object (&result);
+  return soup_message_get_status (msg);
+}
+
+
+gboolean
+room_joined (gpointer data)
+{
+  RoomWait *w = data;
+  TactRoom *room = tact_session_lookup_room (w->session, w->room_id);
+  return room && g_strcmp0 (tact_room_get_membership (room), "join") == 0;
+}
+
+char *
+create_room (TactMatrixClient *client, const char *json)
+{
+  g_autoptr(JsonNode) node = json_from_string (json, NULL);
+  GAsyncResult *result = NULL;
+  g_autoptr(GError) error = NULL;
+  char *room_id;
+
+  tact_matrix_client_create_room_async (client, json_node_get_object (node), NULL, store_result_cb, &result);
+  room_id = tact_matrix_client_create_room_finish (client, wait_result (&result, "createRoom"), &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  return room_id;
+}
+
+void
+join (TactMatrixClient *client, const char *room_id)
+{
+  GAsyncResult *result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *joined = NULL;
+
+  tact_matrix_client_join_async (client, room_id, NULL, store_result_cb, &result);
+  joined = tact_matrix_client_join_finish (client, wait_result (&result, "join"), &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+}
+
+void
+client_send (TactMatrixClient *client, const char *room_id, const char *text)
+{
+  g_autoptr(JsonObject) content = json_object_new ();
+  g_autofree char *txn = g_uuid_string_random ();
+  GAsyncResult *result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *event_id = NULL;
+
+  json_object_set_string_member (content, "msgtype", "m.text");
+  json_object_set_string_member (content, "body", text);
+  tact_matrix_client_send_async (client, room_id, "m.room.message", txn, content, NULL, store_result_cb, &result);
+  event_id = tact_matrix_client_send_finish (client, wait_result (&result, "send"), &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+}
+
+/* Alice's session in a room she created (bob invited and joined). */
+TactRoom *
+start_in_room (Fixture *f, char **room_id_out)
+{
+  g_autofree char *json = g_strdup_printf ("{\"name\":\"T\",\"preset\":\"private_chat\",\"invite\":[\"%s\"]}",
+                                           tact_matrix_client_get_user_id (f->bob));
+  char *room_id = create_room (f->alice, json);
+  RoomWait w = { f->session, room_id };
+
+  join (f->bob, room_id);
+  tact_session_start (f->session);
+  wait_until (room_joined, &w, "the room in the session");
+  *room_id_out = room_id;
+  return tact_session_lookup_room (f->session, room_id);
+}
+
+
+void
+restart_session (Fixture *f)
+{
+  tact_session_stop (f->session);
+  g_clear_object (&f->session);
+  tact_store_close (f->store);
+  g_clear_object (&f->store);
+  f->store = open_store (f->db_path, f->key);
+  f->session = tact_session_new (f->alice, f->store, f->profile);
+  tact_session_set_retry_scale (f->session, 0.02);
+}

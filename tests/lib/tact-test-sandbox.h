@@ -1,0 +1,64 @@
+/* tact-test-sandbox.h: the session tests' shared fixture and helpers: a sandbox homeserver on
+ * loopback, alice (the session's user) and bob, an encrypted store, the shipped profile, and
+ * main-loop waits with deadlines. Used by tests/session and tests/integration style tests. */
+#pragma once
+
+#include <libsoup/soup.h>
+
+#include "matrix/tact-matrix-private.h"
+#include "sandbox/tact-sandbox.h"
+#include "session/tact-session.h"
+#include "session/tact-session-private.h"
+
+G_BEGIN_DECLS
+
+#define DEADLINE_S 30
+
+typedef struct {
+  TactSandboxServer *sandbox;
+  char              *homeserver;
+  char              *tmpdir;
+  TactMatrixClient  *alice, *bob;
+  TactStore         *store;
+  GBytes            *key;
+  char              *db_path;
+  TactProfile       *profile;
+  TactSession       *session;
+} Fixture;
+
+/* Fixture data: a sandbox seeded with the demo world (alice is @me, in Project Falcon with the
+ * external @zhang:partner.test). NULL: an empty sandbox. */
+extern const char SEEDED[];
+
+typedef gboolean (*Condition) (gpointer data);
+typedef struct { TactSession *session; const char *room_id; } RoomWait;
+
+/* Iterates the main context until condition holds; g_error after seconds. */
+void              wait_until_s    (Condition condition, gpointer data, guint seconds, const char *what);
+#define wait_until(c, d, w) wait_until_s (c, d, DEADLINE_S, w)
+gboolean          result_ready    (gpointer data);
+/* A GSourceFunc that sets *(gboolean *) data and removes its source. */
+gboolean          deadline_cb     (gpointer data);
+/* A GAsyncReadyCallback that keeps the result in *(GAsyncResult **) d. */
+void              store_result_cb (GObject *s, GAsyncResult *r, gpointer d);
+GAsyncResult     *wait_result     (GAsyncResult **slot, const char *what);
+
+TactMatrixClient *register_user   (Fixture *f, const char *prefix);
+TactMatrixClient *login_user      (Fixture *f, const char *user);
+TactStore        *open_store      (const char *path, GBytes *key);
+GBytes           *random_key      (void);
+void              fixture_setup   (Fixture *f, gconstpointer data);
+void              fixture_teardown (Fixture *f, gconstpointer data);
+/* A raw client-server request, for the few calls the client library does not offer. */
+guint             raw_request     (Fixture *f, TactMatrixClient *who, const char *method,
+                                   const char *path, const char *body);
+gboolean          room_joined     (gpointer data /* RoomWait */);
+char             *create_room     (TactMatrixClient *client, const char *json);
+void              join            (TactMatrixClient *client, const char *room_id);
+void              client_send     (TactMatrixClient *client, const char *room_id, const char *text);
+/* Alice's session, started, in a room she created (bob invited and joined). */
+TactRoom         *start_in_room   (Fixture *f, char **room_id_out);
+/* A new session on the same store file and user (f->profile), not started. */
+void              restart_session (Fixture *f);
+
+G_END_DECLS
