@@ -581,6 +581,8 @@ file_judged_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   JsonObject *info;
   TactMessage *echo;
   const char *mime = NULL;
+  const char *name;
+  GBytes *data;
 
   state->check = tact_guard_check_file_finish (TACT_GUARD (source), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->cancellable == NULL)
@@ -603,9 +605,11 @@ file_judged_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   echo = item_echo (self, state->queue, item);
   if (echo)
     tact_message_set_progress (echo, 0.0);   /* every attempt uploads the whole file again */
-  tact_matrix_client_upload_with_progress_async (self->client, tact_send_check_get_bytes (state->check),
-                                                 mime ? mime : "application/octet-stream",
-                                                 tact_send_check_get_file_name (state->check),
+  /* Read before the state is handed over (argument evaluation order is unspecified). */
+  data = tact_send_check_get_bytes (state->check);
+  name = tact_send_check_get_file_name (state->check);
+  tact_matrix_client_upload_with_progress_async (self->client, data,
+                                                 mime ? mime : "application/octet-stream", name,
                                                  echo ? upload_progress_cb : NULL,
                                                  echo ? g_object_ref (echo) : NULL, g_object_unref,
                                                  self->cancellable, upload_done_cb,

@@ -533,7 +533,7 @@ test_open_create_reopen (Fixture *f, gconstpointer data)
   /* Fully migrated, in WAL mode. */
   db = raw_open (f->path, f->key);
   g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, tact_store_get_schema_version ());
-  g_assert_cmpint (tact_store_get_schema_version (), ==, 5);
+  g_assert_cmpint (tact_store_get_schema_version (), ==, 6);
   g_assert_cmpint (raw_int (db, "SELECT count(*) FROM sqlite_master WHERE name = 'events_fts'"),
                    ==, 1);
   sqlite3_close (db);
@@ -1241,7 +1241,7 @@ test_pragmas (Fixture *f, gconstpointer data)
     { "PRAGMA cache_size", "-131072" },     /* 128 MB */
     { "PRAGMA temp_store", "2" },           /* MEMORY */
     { "PRAGMA foreign_keys", "1" },
-    { "PRAGMA user_version", "5" },
+    { "PRAGMA user_version", "6" },
   };
   g_autoptr(TactStore) store = NULL;
   g_autoptr(GError) error = NULL;
@@ -1404,6 +1404,104 @@ test_migration_from_v4 (Fixture *f, gconstpointer data)
   g_assert_cmpuint (room->highlight_count, ==, 2);
 }
 
+/* Version 5 exactly as a build of that version wrote it: the version-4 fixture plus the unread
+ * counts, and a justified send still pending with its audit record (which named its rules). */
+static void
+write_v5_fixture (Fixture *f)
+{
+  sqlite3 *db;
+
+  write_v4_fixture (f);
+  db = raw_open (f->path, f->key);
+  raw_exec (db, "ALTER TABLE rooms ADD COLUMN notification_count INTEGER NOT NULL DEFAULT 0;"
+                "ALTER TABLE rooms ADD COLUMN highlight_count INTEGER NOT NULL DEFAULT 0;"
+                "INSERT INTO outbox (txn_id, room_id, type, content_json, justification, verdict,"
+                "  created) VALUES ('t-just', '!r:x', 'm.room.message', '{\"body\":\"机密\"}',"
+                "  'asked for', 'justify', 40);"
+                "INSERT INTO audit (ts, kind, room_id, txn_id, rule_ids, action, justification)"
+                "  VALUES (40, 'justified-send', '!r:x', 't-just', 'pub1-secrets', 'justify', 'asked for');"
+                "PRAGMA user_version = 5;");
+  sqlite3_close (db);
+}
+
+static gboolean
+outbox_hold (TactStore *store, const char *txn_id, const char *reason, GError **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  tact_store_outbox_hold_async (store, txn_id, reason, "pub1-secrets", "block", NULL,
+                                store_result, &result);
+  return tact_store_outbox_hold_finish (store, wait_for (&result), error);
+}
+
+/* Version 6: the outbox is rebuilt with the review states and the decided rules: the pending
+ * rows stay pending and in order, a justified one gets the rules its audit record named, and a
+ * row can now be held (and decided again) where the old CHECK refused it. */
+static void
+test_migration_from_v5 (Fixture *f, gconstpointer data)
+{
+  g_autoptr(TactStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) entries = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  TactOutboxEntry *entry;
+  sqlite3 *db;
+
+  write_v5_fixture (f);
+  db = raw_open (f->path, f->key);
+  /* The old schema refuses the new state: the reason for the rebuild. */
+  g_assert_cmpint (sqlite3_exec (db, "UPDATE outbox SET state = 'held' WHERE txn_id = 't-old'",
+                                 NULL, NULL, NULL), ==, SQLITE_CONSTRAINT);
+  sqlite3_close (db);
+
+  store = open_store (f->path, f->key, &error);
+  g_assert_no_error (error);
+  entries = outbox_list (store);
+  g_assert_cmpuint (entries->len, ==, 2);
+  entry = entries->pdata[0];
+  g_assert_cmpstr (entry->txn_id, ==, "t-old");
+  g_assert_null (entry->rule_ids);
+  g_assert_cmpint (entry->state, ==, TACT_SEND_STATE_PENDING);
+  entry = entries->pdata[1];
+  g_assert_cmpstr (entry->txn_id, ==, "t-just");
+  g_assert_cmpstr (entry->rule_ids, ==, "pub1-secrets");
+  g_assert_cmpstr (entry->justification, ==, "asked for");
+  g_assert_cmpstr (entry->verdict, ==, "justify");
+
+  g_assert_true (outbox_hold (store, "t-just", "now blocked", &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&entries, g_ptr_array_unref);
+  entries = outbox_list (store);
+  entry = entries->pdata[1];
+  g_assert_cmpint (entry->state, ==, TACT_SEND_STATE_HELD);
+  g_assert_cmpstr (entry->error, ==, "now blocked");
+
+  /* Decided again: pending with the new decision, audited like a send. */
+  g_free (entry->verdict);
+  entry->verdict = g_strdup ("warn");
+  g_free (entry->rule_ids);
+  entry->rule_ids = g_strdup ("other-rule");
+  g_clear_pointer (&entry->justification, g_free);
+  tact_store_outbox_redecide_async (store, entry, NULL, store_result, &result);
+  g_assert_true (tact_store_outbox_redecide_finish (store, wait_for (&result), &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&entries, g_ptr_array_unref);
+  entries = outbox_list (store);
+  entry = entries->pdata[1];
+  g_assert_cmpint (entry->state, ==, TACT_SEND_STATE_PENDING);
+  g_assert_cmpstr (entry->rule_ids, ==, "other-rule");
+  g_assert_null (entry->error);
+  tact_store_close (store);
+  g_clear_object (&store);
+
+  db = raw_open (f->path, f->key);
+  g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, 6);
+  g_assert_cmpint (raw_int (db, "SELECT count(*) FROM audit WHERE txn_id = 't-just' AND kind = 'held-for-review'"
+                                " AND rule_ids = 'pub1-secrets' AND action = 'block'"), ==, 1);
+  g_assert_cmpint (raw_int (db, "SELECT count(*) FROM audit WHERE txn_id = 't-just' AND kind = 'warned-send'"), ==, 1);
+  sqlite3_close (db);
+}
+
 /* Item 7: each step is one transaction. Step N is made to fail after its SQL ran, from a
  * database at N-1: the version, the schema and the rows stay exactly as they were, and the
  * next start migrates. */
@@ -1435,6 +1533,7 @@ test_migration_each_step_rolls_back (Fixture *f, gconstpointer data)
     { 3, write_v2_fixture, NULL },
     { 4, write_v3_fixture, "SELECT count(*) FROM events_fts_stat WHERE id = 2" },
     { 5, write_v4_fixture, NULL },
+    { 6, write_v5_fixture, "SELECT count(*) FROM outbox" },
   };
 
   g_assert_cmpuint (G_N_ELEMENTS (cases), ==, tact_store_get_schema_version ());
@@ -1782,6 +1881,7 @@ main (int argc, char **argv)
   ADD ("/store/migrations/from-v2-fixture", test_migration_from_v2);
   ADD ("/store/migrations/from-v3-fixture", test_migration_from_v3);
   ADD ("/store/migrations/from-v4-fixture", test_migration_from_v4);
+  ADD ("/store/migrations/from-v5-fixture", test_migration_from_v5);
   ADD ("/store/migrations/each-step-rolls-back", test_migration_each_step_rolls_back);
   ADD ("/store/open/pragmas", test_pragmas);
   ADD ("/store/open/move-aside", test_move_aside);
