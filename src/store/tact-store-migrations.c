@@ -225,6 +225,48 @@ migrate_to_6 (sqlite3 *db, GError **error)
   return tact_store_exec (db, sql, error);
 }
 
+/* ---- Version 7: approval requests, and audit records for supervisors ---------------- */
+
+static gboolean
+migrate_to_7 (sqlite3 *db, GError **error)
+{
+  /* approvals: both sides of docs/approval-protocol.md (role 'outgoing': our request for a held
+   * outbox row; 'incoming': a request addressed to us). The audit gets what a supervisor needs:
+   * the clauses, a hash of the content, a comment (a false-positive report's), and whether the
+   * record has been posted to the supervision room. ADD COLUMN with constant defaults works on
+   * SQLite 3.15. */
+  static const char sql[] =
+    "CREATE TABLE approvals ("
+    "  request_id        TEXT PRIMARY KEY NOT NULL,"
+    "  role              TEXT NOT NULL CHECK (role IN ('outgoing', 'incoming')),"
+    "  txn_id            TEXT,"
+    "  room_id           TEXT NOT NULL,"
+    "  event_id          TEXT,"
+    "  target_room_id    TEXT,"
+    "  sha256            TEXT NOT NULL,"
+    "  approvers         TEXT NOT NULL,"
+    "  rule_ids          TEXT,"
+    "  requester         TEXT,"
+    "  note              TEXT,"
+    "  request_json      TEXT,"
+    "  expires_ts        INTEGER NOT NULL,"
+    "  state             TEXT NOT NULL DEFAULT 'pending'"
+    "                    CHECK (state IN ('pending', 'approved', 'rejected', 'returned',"
+    "                                     'expired', 'cancelled')),"
+    "  decided_by        TEXT,"
+    "  decision_event_id TEXT,"
+    "  comment           TEXT,"
+    "  created           INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX approvals_state ON approvals (role, state, created);"
+    "ALTER TABLE audit ADD COLUMN clauses TEXT;"
+    "ALTER TABLE audit ADD COLUMN content_sha256 TEXT;"
+    "ALTER TABLE audit ADD COLUMN comment TEXT;"
+    "ALTER TABLE audit ADD COLUMN posted INTEGER NOT NULL DEFAULT 0;";
+
+  return tact_store_exec (db, sql, error);
+}
+
 static const MigrationStep steps[] = {
   { 1, "rooms, events, outbox, meta, audit", migrate_to_1 },
   { 2, "full-text search (FTS4, CJK bigrams)", migrate_to_2 },
@@ -232,6 +274,7 @@ static const MigrationStep steps[] = {
   { 4, "incremental full-text index merges", migrate_to_4 },
   { 5, "unread counts per room", migrate_to_5 },
   { 6, "outbox review and approval states", migrate_to_6 },
+  { 7, "approval requests and audit details", migrate_to_7 },
 };
 
 guint
@@ -317,4 +360,57 @@ tact_store_migrate (sqlite3 *db, GError **error)
         return FALSE;
     }
   return TRUE;
+}
+
+/* ---- Statement helpers (shared by the worker-side files) ------------------------- */
+
+/* Column helpers: NULL-safe text in and out. */
+void
+tact_store_bind_text (sqlite3_stmt *stmt, int index, const char *text)
+{
+  if (text == NULL)
+    sqlite3_bind_null (stmt, index);
+  else
+    sqlite3_bind_text (stmt, index, text, -1, SQLITE_TRANSIENT);
+}
+
+char *
+tact_store_column_dup (sqlite3_stmt *stmt, int index)
+{
+  return g_strdup ((const char *) sqlite3_column_text (stmt, index));
+}
+
+gboolean
+tact_store_prepare (sqlite3 *db, const char *sql, sqlite3_stmt **stmt, GError **error)
+{
+  if (sqlite3_prepare_v2 (db, sql, -1, stmt, NULL) != SQLITE_OK)
+    {
+      tact_store_set_sql_error (error, db, "Could not prepare a query");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Steps a statement that returns no rows; resets it for the next use. */
+gboolean
+tact_store_step_done (sqlite3 *db, sqlite3_stmt *stmt, const char *what, GError **error)
+{
+  int rc = sqlite3_step (stmt);
+
+  sqlite3_reset (stmt);
+  sqlite3_clear_bindings (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      tact_store_set_sql_error (error, db, what);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+tact_store_rollback (sqlite3 *db)
+{
+  if (!sqlite3_get_autocommit (db))
+    tact_store_exec (db, "ROLLBACK", NULL);
+  return FALSE;
 }

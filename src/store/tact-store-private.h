@@ -43,6 +43,13 @@ gboolean tact_store_call_finish (TactStore *self, GAsyncResult *result, GError *
 void     tact_store_set_sql_error (GError **error, sqlite3 *db, const char *what);
 /* Runs one or more statements without results. */
 gboolean tact_store_exec (sqlite3 *db, const char *sql, GError **error);
+/* NULL-safe text in and out; prepare with an error; step a statement that returns no rows
+ * (then reset it); roll back an open transaction (returns FALSE, for `return rollback (db)`). */
+void     tact_store_bind_text  (sqlite3_stmt *stmt, int index, const char *text);
+char    *tact_store_column_dup (sqlite3_stmt *stmt, int index);
+gboolean tact_store_prepare    (sqlite3 *db, const char *sql, sqlite3_stmt **stmt, GError **error);
+gboolean tact_store_step_done  (sqlite3 *db, sqlite3_stmt *stmt, const char *what, GError **error);
+gboolean tact_store_rollback   (sqlite3 *db);
 /* Reads PRAGMA user_version. */
 gboolean tact_store_get_user_version (sqlite3 *db, guint *version, GError **error);
 

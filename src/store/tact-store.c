@@ -136,6 +136,8 @@ send_state_from_string (const char *state)
     return TACT_SEND_STATE_FAILED;
   if (g_strcmp0 (state, "held") == 0)
     return TACT_SEND_STATE_HELD;
+  if (g_strcmp0 (state, "awaiting-approval") == 0)
+    return TACT_SEND_STATE_AWAITING_APPROVAL;
   return TACT_SEND_STATE_PENDING;
 }
 
@@ -462,56 +464,6 @@ fail:
   return FALSE;
 }
 
-/* Column helpers: NULL-safe text in and out. */
-static void
-bind_text (sqlite3_stmt *stmt, int index, const char *text)
-{
-  if (text == NULL)
-    sqlite3_bind_null (stmt, index);
-  else
-    sqlite3_bind_text (stmt, index, text, -1, SQLITE_TRANSIENT);
-}
-
-static char *
-column_dup (sqlite3_stmt *stmt, int index)
-{
-  return g_strdup ((const char *) sqlite3_column_text (stmt, index));
-}
-
-static gboolean
-prepare (sqlite3 *db, const char *sql, sqlite3_stmt **stmt, GError **error)
-{
-  if (sqlite3_prepare_v2 (db, sql, -1, stmt, NULL) != SQLITE_OK)
-    {
-      tact_store_set_sql_error (error, db, "Could not prepare a query");
-      return FALSE;
-    }
-  return TRUE;
-}
-
-/* Steps a statement that returns no rows; resets it for the next use. */
-static gboolean
-step_done (sqlite3 *db, sqlite3_stmt *stmt, const char *what, GError **error)
-{
-  int rc = sqlite3_step (stmt);
-
-  sqlite3_reset (stmt);
-  sqlite3_clear_bindings (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      tact_store_set_sql_error (error, db, what);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static gboolean
-rollback (sqlite3 *db)
-{
-  if (!sqlite3_get_autocommit (db))
-    tact_store_exec (db, "ROLLBACK", NULL);
-  return FALSE;
-}
 
 /* The stored form of a redacted event: content {} and unsigned.redacted_by, as a server
  * serves it; NULL when json cannot be read (then the row keeps only its ids). */
@@ -543,10 +495,10 @@ redact_stored (sqlite3 *db, const TactStoreEvent *redaction, GError **error)
   sqlite3_int64 id;
   int rc;
 
-  if (!prepare (db, "SELECT id, json FROM events WHERE event_id = ?1 AND room_id = ?2", &select_stmt, error))
+  if (!tact_store_prepare (db, "SELECT id, json FROM events WHERE event_id = ?1 AND room_id = ?2", &select_stmt, error))
     return FALSE;
-  bind_text (select_stmt, 1, redaction->redacts);
-  bind_text (select_stmt, 2, redaction->room_id);
+  tact_store_bind_text (select_stmt, 1, redaction->redacts);
+  tact_store_bind_text (select_stmt, 2, redaction->room_id);
   rc = sqlite3_step (select_stmt);
   if (rc == SQLITE_DONE)
     return TRUE;   /* not stored (yet): the server serves it redacted later */
@@ -557,14 +509,14 @@ redact_stored (sqlite3 *db, const TactStoreEvent *redaction, GError **error)
     }
   id = sqlite3_column_int64 (select_stmt, 0);
   json = redacted_json ((const char *) sqlite3_column_text (select_stmt, 1), redaction->event_id);
-  if (!prepare (db, "UPDATE OR FAIL events SET body = NULL, json = ?2 WHERE id = ?1", &update_stmt, error) ||
-      !prepare (db, "DELETE FROM events_fts WHERE docid = ?1", &fts_stmt, error))
+  if (!tact_store_prepare (db, "UPDATE OR FAIL events SET body = NULL, json = ?2 WHERE id = ?1", &update_stmt, error) ||
+      !tact_store_prepare (db, "DELETE FROM events_fts WHERE docid = ?1", &fts_stmt, error))
     return FALSE;
   sqlite3_bind_int64 (update_stmt, 1, id);
-  bind_text (update_stmt, 2, json);
+  tact_store_bind_text (update_stmt, 2, json);
   sqlite3_bind_int64 (fts_stmt, 1, id);
-  return step_done (db, update_stmt, "Could not redact an event", error) &&
-         step_done (db, fts_stmt, "Could not remove a redacted event from the index", error);
+  return tact_store_step_done (db, update_stmt, "Could not redact an event", error) &&
+         tact_store_step_done (db, fts_stmt, "Could not remove a redacted event from the index", error);
 }
 
 static gboolean
@@ -597,14 +549,14 @@ worker_save_sync (Worker *worker, SaveSyncData *data, GError **error)
    * 100 rooms in a sync, 3 of every 4 page encryptions (docs/database.md, "Inserting into a
    * full history"). No UPSERT before SQLite 3.24, so: UPDATE OR FAIL the row by its key, and
    * INSERT OR FAIL it when there was none (same result, one write each). */
-  if (!prepare (db,
+  if (!tact_store_prepare (db,
                 "UPDATE OR FAIL rooms SET name = ?2, topic = ?3,"
                 "  membership = COALESCE (?4, 'join'), is_direct = ?5, member_count = ?6,"
                 "  external_count = ?7, prev_batch = ?8, last_ts = MAX (last_ts, ?9),"
                 "  notification_count = ?10, highlight_count = ?11"
                 " WHERE room_id = ?1",
                 &room_update_stmt, error) ||
-      !prepare (db,
+      !tact_store_prepare (db,
                 "INSERT OR FAIL INTO rooms (room_id, name, topic, membership, is_direct,"
                 "  member_count, external_count, prev_batch, last_ts, notification_count,"
                 "  highlight_count)"
@@ -612,23 +564,23 @@ worker_save_sync (Worker *worker, SaveSyncData *data, GError **error)
                 &room_insert_stmt, error) ||
       /* Not INSERT OR IGNORE: that would also silently drop rows violating NOT NULL. OR FAIL
        * still fails on them (one row: nothing half-written), without a statement journal. */
-      !prepare (db,
+      !tact_store_prepare (db,
                 "INSERT OR FAIL INTO events (room_id, event_id, txn_id, sender, type, state_key, ts,"
                 "  body, json)"
                 " SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9"
                 " WHERE NOT EXISTS (SELECT 1 FROM events WHERE event_id = ?2)",
                 &event_stmt, error) ||
-      !prepare (db, "INSERT INTO events_fts (docid, tokens) VALUES (?1, tact_fts_tokens (?2))",
+      !tact_store_prepare (db, "INSERT INTO events_fts (docid, tokens) VALUES (?1, tact_fts_tokens (?2))",
                 &fts_stmt, error) ||
-      !prepare (db, "UPDATE OR FAIL rooms SET last_ts = ?2 WHERE room_id = ?1 AND last_ts < ?2",
+      !tact_store_prepare (db, "UPDATE OR FAIL rooms SET last_ts = ?2 WHERE room_id = ?1 AND last_ts < ?2",
                 &last_ts_stmt, error) ||
-      !prepare (db,
+      !tact_store_prepare (db,
                 "UPDATE OR FAIL outbox SET state = 'sent', event_id = ?1, error = NULL"
                 " WHERE txn_id = ?2 AND room_id = ?3",
                 &reconcile_stmt, error) ||
-      !prepare (db, "UPDATE OR FAIL meta SET value = ?1 WHERE key = 'sync_token'",
+      !tact_store_prepare (db, "UPDATE OR FAIL meta SET value = ?1 WHERE key = 'sync_token'",
                 &token_update_stmt, error) ||
-      !prepare (db, "INSERT OR FAIL INTO meta (key, value) VALUES ('sync_token', ?1)",
+      !tact_store_prepare (db, "INSERT OR FAIL INTO meta (key, value) VALUES ('sync_token', ?1)",
                 &token_insert_stmt, error))
     return FALSE;
 
@@ -643,19 +595,19 @@ worker_save_sync (Worker *worker, SaveSyncData *data, GError **error)
       /* The update first; a room not stored yet (no row changed) is inserted. */
       for (;;)
         {
-          bind_text (room_stmt, 1, room->room_id);
-          bind_text (room_stmt, 2, room->name);
-          bind_text (room_stmt, 3, room->topic);
-          bind_text (room_stmt, 4, room->membership);
+          tact_store_bind_text (room_stmt, 1, room->room_id);
+          tact_store_bind_text (room_stmt, 2, room->name);
+          tact_store_bind_text (room_stmt, 3, room->topic);
+          tact_store_bind_text (room_stmt, 4, room->membership);
           sqlite3_bind_int (room_stmt, 5, room->is_direct ? 1 : 0);
           sqlite3_bind_int64 (room_stmt, 6, room->member_count);
           sqlite3_bind_int64 (room_stmt, 7, room->external_count);
-          bind_text (room_stmt, 8, room->prev_batch);
+          tact_store_bind_text (room_stmt, 8, room->prev_batch);
           sqlite3_bind_int64 (room_stmt, 9, room->last_ts);
           sqlite3_bind_int64 (room_stmt, 10, room->notification_count);
           sqlite3_bind_int64 (room_stmt, 11, room->highlight_count);
-          if (!step_done (db, room_stmt, "Could not save a room", error))
-            return rollback (db);
+          if (!tact_store_step_done (db, room_stmt, "Could not save a room", error))
+            return tact_store_rollback (db);
           if (room_stmt == room_insert_stmt || sqlite3_changes (db) > 0)
             break;
           room_stmt = room_insert_stmt;
@@ -666,17 +618,17 @@ worker_save_sync (Worker *worker, SaveSyncData *data, GError **error)
     {
       const TactStoreEvent *event = g_ptr_array_index (data->events, i);
 
-      bind_text (event_stmt, 1, event->room_id);
-      bind_text (event_stmt, 2, event->event_id);
-      bind_text (event_stmt, 3, event->txn_id);
-      bind_text (event_stmt, 4, event->sender);
-      bind_text (event_stmt, 5, event->type);
-      bind_text (event_stmt, 6, event->state_key);
+      tact_store_bind_text (event_stmt, 1, event->room_id);
+      tact_store_bind_text (event_stmt, 2, event->event_id);
+      tact_store_bind_text (event_stmt, 3, event->txn_id);
+      tact_store_bind_text (event_stmt, 4, event->sender);
+      tact_store_bind_text (event_stmt, 5, event->type);
+      tact_store_bind_text (event_stmt, 6, event->state_key);
       sqlite3_bind_int64 (event_stmt, 7, event->ts);
-      bind_text (event_stmt, 8, event->body);
-      bind_text (event_stmt, 9, event->json);
-      if (!step_done (db, event_stmt, "Could not save an event", error))
-        return rollback (db);
+      tact_store_bind_text (event_stmt, 8, event->body);
+      tact_store_bind_text (event_stmt, 9, event->json);
+      if (!tact_store_step_done (db, event_stmt, "Could not save an event", error))
+        return tact_store_rollback (db);
 
       if (sqlite3_changes (db) == 1)  /* new, not a duplicate */
         {
@@ -685,46 +637,46 @@ worker_save_sync (Worker *worker, SaveSyncData *data, GError **error)
           if (event->body != NULL)
             {
               sqlite3_bind_int64 (fts_stmt, 1, id);
-              bind_text (fts_stmt, 2, event->body);
-              if (!step_done (db, fts_stmt, "Could not index an event", error))
-                return rollback (db);
+              tact_store_bind_text (fts_stmt, 2, event->body);
+              if (!tact_store_step_done (db, fts_stmt, "Could not index an event", error))
+                return tact_store_rollback (db);
             }
-          bind_text (last_ts_stmt, 1, event->room_id);
+          tact_store_bind_text (last_ts_stmt, 1, event->room_id);
           sqlite3_bind_int64 (last_ts_stmt, 2, event->ts);
-          if (!step_done (db, last_ts_stmt, "Could not update a room", error))
-            return rollback (db);
+          if (!tact_store_step_done (db, last_ts_stmt, "Could not update a room", error))
+            return tact_store_rollback (db);
         }
 
       if (event->redacts != NULL && !redact_stored (db, event, error))
-        return rollback (db);
+        return tact_store_rollback (db);
 
       /* Our own send came back from the server: its local echo is confirmed. */
       if (event->txn_id != NULL)
         {
-          bind_text (reconcile_stmt, 1, event->event_id);
-          bind_text (reconcile_stmt, 2, event->txn_id);
-          bind_text (reconcile_stmt, 3, event->room_id);
-          if (!step_done (db, reconcile_stmt, "Could not reconcile a sent message", error))
-            return rollback (db);
+          tact_store_bind_text (reconcile_stmt, 1, event->event_id);
+          tact_store_bind_text (reconcile_stmt, 2, event->txn_id);
+          tact_store_bind_text (reconcile_stmt, 3, event->room_id);
+          if (!tact_store_step_done (db, reconcile_stmt, "Could not reconcile a sent message", error))
+            return tact_store_rollback (db);
         }
     }
 
   /* Last, in the same transaction: the token never gets ahead of the events it covers. */
   if (data->next_batch != NULL)
     {
-      bind_text (token_update_stmt, 1, data->next_batch);
-      if (!step_done (db, token_update_stmt, "Could not save the sync token", error))
-        return rollback (db);
+      tact_store_bind_text (token_update_stmt, 1, data->next_batch);
+      if (!tact_store_step_done (db, token_update_stmt, "Could not save the sync token", error))
+        return tact_store_rollback (db);
       if (sqlite3_changes (db) == 0)
         {
-          bind_text (token_insert_stmt, 1, data->next_batch);
-          if (!step_done (db, token_insert_stmt, "Could not save the sync token", error))
-            return rollback (db);
+          tact_store_bind_text (token_insert_stmt, 1, data->next_batch);
+          if (!tact_store_step_done (db, token_insert_stmt, "Could not save the sync token", error))
+            return tact_store_rollback (db);
         }
     }
 
   if (!tact_store_exec (db, "COMMIT", error))
-    return rollback (db);
+    return tact_store_rollback (db);
   return TRUE;
 }
 
@@ -736,12 +688,12 @@ worker_get_meta (Worker *worker, MetaData *data, char **value, GError **error)
   int rc;
 
   *value = NULL;
-  if (!prepare (worker->db, "SELECT value FROM meta WHERE key = ?1", &stmt, error))
+  if (!tact_store_prepare (worker->db, "SELECT value FROM meta WHERE key = ?1", &stmt, error))
     return FALSE;
-  bind_text (stmt, 1, data->key);
+  tact_store_bind_text (stmt, 1, data->key);
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_ROW)
-    *value = column_dup (stmt, 0);
+    *value = tact_store_column_dup (stmt, 0);
   else if (rc != SQLITE_DONE)
     {
       tact_store_set_sql_error (error, worker->db, "Could not read a setting");
@@ -758,12 +710,12 @@ worker_set_meta (Worker *worker, MetaData *data, GError **error)
     ? "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)"
     : "DELETE FROM meta WHERE key = ?1";
 
-  if (!prepare (worker->db, sql, &stmt, error))
+  if (!tact_store_prepare (worker->db, sql, &stmt, error))
     return FALSE;
-  bind_text (stmt, 1, data->key);
+  tact_store_bind_text (stmt, 1, data->key);
   if (data->value != NULL)
-    bind_text (stmt, 2, data->value);
-  return step_done (worker->db, stmt, "Could not save a setting", error);
+    tact_store_bind_text (stmt, 2, data->value);
+  return tact_store_step_done (worker->db, stmt, "Could not save a setting", error);
 }
 
 static GPtrArray *
@@ -773,7 +725,7 @@ worker_list_rooms (Worker *worker, GError **error)
   g_autoptr(GPtrArray) rooms = g_ptr_array_new_with_free_func ((GDestroyNotify) tact_store_room_free);
   int rc;
 
-  if (!prepare (worker->db,
+  if (!tact_store_prepare (worker->db,
                 "SELECT room_id, name, topic, membership, is_direct, member_count,"
                 "  external_count, prev_batch, last_ts, notification_count, highlight_count"
                 " FROM rooms ORDER BY last_ts DESC, room_id",
@@ -784,14 +736,14 @@ worker_list_rooms (Worker *worker, GError **error)
     {
       TactStoreRoom *room = g_new0 (TactStoreRoom, 1);
 
-      room->room_id = column_dup (stmt, 0);
-      room->name = column_dup (stmt, 1);
-      room->topic = column_dup (stmt, 2);
-      room->membership = column_dup (stmt, 3);
+      room->room_id = tact_store_column_dup (stmt, 0);
+      room->name = tact_store_column_dup (stmt, 1);
+      room->topic = tact_store_column_dup (stmt, 2);
+      room->membership = tact_store_column_dup (stmt, 3);
       room->is_direct = sqlite3_column_int (stmt, 4) != 0;
       room->member_count = (guint) sqlite3_column_int64 (stmt, 5);
       room->external_count = (guint) sqlite3_column_int64 (stmt, 6);
-      room->prev_batch = column_dup (stmt, 7);
+      room->prev_batch = tact_store_column_dup (stmt, 7);
       room->last_ts = sqlite3_column_int64 (stmt, 8);
       room->notification_count = (guint) sqlite3_column_int64 (stmt, 9);
       room->highlight_count = (guint) sqlite3_column_int64 (stmt, 10);
@@ -876,7 +828,7 @@ worker_load_timeline (Worker *worker, TimelineData *data, GError **error)
   /* Stored events, plus outbox entries the timeline does not hold yet: pending, failed, and
    * sent ones whose event has not come back through /sync (so a message never vanishes
    * between "sent" and the next sync). Newest first here, reversed below. */
-  if (!prepare (worker->db,
+  if (!tact_store_prepare (worker->db,
                 "SELECT * FROM ("
                 "  SELECT 0 AS echo, room_id, event_id, txn_id, sender, type, state_key, ts,"
                 "    body, json, 'sent' AS state, id AS ord, NULL AS error"
@@ -892,7 +844,7 @@ worker_load_timeline (Worker *worker, TimelineData *data, GError **error)
                 &stmt, error))
     return NULL;
 
-  bind_text (stmt, 1, data->room_id);
+  tact_store_bind_text (stmt, 1, data->room_id);
   sqlite3_bind_int64 (stmt, 2, data->before_ts);
   sqlite3_bind_int64 (stmt, 3, data->limit);
 
@@ -901,24 +853,24 @@ worker_load_timeline (Worker *worker, TimelineData *data, GError **error)
       TactStoreEvent *event = g_new0 (TactStoreEvent, 1);
       gboolean echo = sqlite3_column_int (stmt, 0) != 0;
 
-      event->room_id = column_dup (stmt, 1);
-      event->event_id = column_dup (stmt, 2);
-      event->txn_id = column_dup (stmt, 3);
-      event->sender = column_dup (stmt, 4);
-      event->type = column_dup (stmt, 5);
-      event->state_key = column_dup (stmt, 6);
+      event->room_id = tact_store_column_dup (stmt, 1);
+      event->event_id = tact_store_column_dup (stmt, 2);
+      event->txn_id = tact_store_column_dup (stmt, 3);
+      event->sender = tact_store_column_dup (stmt, 4);
+      event->type = tact_store_column_dup (stmt, 5);
+      event->state_key = tact_store_column_dup (stmt, 6);
       event->ts = sqlite3_column_int64 (stmt, 7);
       event->send_state = send_state_from_string ((const char *) sqlite3_column_text (stmt, 10));
       if (echo)
         {
           fill_local_echo (event, (const char *) sqlite3_column_text (stmt, 9));
           /* A FAILED echo keeps the server's reason across restarts (outbox.error). */
-          event->error = column_dup (stmt, 12);
+          event->error = tact_store_column_dup (stmt, 12);
         }
       else
         {
-          event->body = column_dup (stmt, 8);
-          event->json = column_dup (stmt, 9);
+          event->body = tact_store_column_dup (stmt, 8);
+          event->json = tact_store_column_dup (stmt, 9);
         }
       g_ptr_array_add (events, event);
     }
@@ -946,12 +898,12 @@ worker_outbox_add (Worker *worker, const TactOutboxEntry *entry, GError **error)
   g_autoptr(sqlite3_stmt) audit_stmt = NULL;
   gint64 created = entry->created != 0 ? entry->created : g_get_real_time () / 1000;
 
-  if (!prepare (db,
+  if (!tact_store_prepare (db,
                 "INSERT INTO outbox (txn_id, room_id, type, content_json, justification,"
-                "  verdict, state, created, attempts, rule_ids)"
-                " VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?8, ?9)",
+                "  verdict, state, created, attempts, rule_ids, error)"
+                " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?10, ?7, ?8, ?9, ?11)",
                 &stmt, error) ||
-      !prepare (db,
+      !tact_store_prepare (db,
                 "INSERT INTO audit (ts, kind, room_id, txn_id, rule_ids, action, justification)"
                 " VALUES (?1, ?6, ?2, ?3, ?7, ?4, ?5)",
                 &audit_stmt, error))
@@ -960,35 +912,39 @@ worker_outbox_add (Worker *worker, const TactOutboxEntry *entry, GError **error)
   if (!tact_store_exec (db, "BEGIN IMMEDIATE", error))
     return FALSE;
 
-  bind_text (stmt, 1, entry->txn_id);
-  bind_text (stmt, 2, entry->room_id);
-  bind_text (stmt, 3, entry->type);
-  bind_text (stmt, 4, entry->content_json);
-  bind_text (stmt, 5, entry->justification);
-  bind_text (stmt, 6, entry->verdict);
+  tact_store_bind_text (stmt, 1, entry->txn_id);
+  tact_store_bind_text (stmt, 2, entry->room_id);
+  tact_store_bind_text (stmt, 3, entry->type);
+  tact_store_bind_text (stmt, 4, entry->content_json);
+  tact_store_bind_text (stmt, 5, entry->justification);
+  tact_store_bind_text (stmt, 6, entry->verdict);
   sqlite3_bind_int64 (stmt, 7, created);
   sqlite3_bind_int64 (stmt, 8, entry->attempts);
-  bind_text (stmt, 9, entry->rule_ids);
-  if (!step_done (db, stmt, "Could not add a message to the outbox", error))
-    return rollback (db);
+  tact_store_bind_text (stmt, 9, entry->rule_ids);
+  /* New rows are pending, or held for an approver (docs/approval-protocol.md). */
+  tact_store_bind_text (stmt, 10, entry->state == TACT_SEND_STATE_AWAITING_APPROVAL
+                                  ? "awaiting-approval" : "pending");
+  tact_store_bind_text (stmt, 11, entry->state == TACT_SEND_STATE_AWAITING_APPROVAL ? entry->error : NULL);
+  if (!tact_store_step_done (db, stmt, "Could not add a message to the outbox", error))
+    return tact_store_rollback (db);
 
   /* Every send the user had to justify, and every warning the user chose to send past,
    * leaves an audit record, in the same transaction. */
   if (entry->justification != NULL || g_strcmp0 (entry->verdict, "warn") == 0)
     {
-      bind_text (audit_stmt, 6, entry->justification != NULL ? "justified-send" : "warned-send");
-      bind_text (audit_stmt, 7, entry->rule_ids);
+      tact_store_bind_text (audit_stmt, 6, entry->justification != NULL ? "justified-send" : "warned-send");
+      tact_store_bind_text (audit_stmt, 7, entry->rule_ids);
       sqlite3_bind_int64 (audit_stmt, 1, created);
-      bind_text (audit_stmt, 2, entry->room_id);
-      bind_text (audit_stmt, 3, entry->txn_id);
-      bind_text (audit_stmt, 4, entry->verdict);
-      bind_text (audit_stmt, 5, entry->justification);
-      if (!step_done (db, audit_stmt, "Could not write the audit record", error))
-        return rollback (db);
+      tact_store_bind_text (audit_stmt, 2, entry->room_id);
+      tact_store_bind_text (audit_stmt, 3, entry->txn_id);
+      tact_store_bind_text (audit_stmt, 4, entry->verdict);
+      tact_store_bind_text (audit_stmt, 5, entry->justification);
+      if (!tact_store_step_done (db, audit_stmt, "Could not write the audit record", error))
+        return tact_store_rollback (db);
     }
 
   if (!tact_store_exec (db, "COMMIT", error))
-    return rollback (db);
+    return tact_store_rollback (db);
   return TRUE;
 }
 
@@ -1017,22 +973,22 @@ worker_outbox_update (Worker *worker, OutboxUpdateData *data, GError **error)
       break;
     }
 
-  if (!prepare (db, sql, &stmt, error))
+  if (!tact_store_prepare (db, sql, &stmt, error))
     return FALSE;
-  bind_text (stmt, 1, data->txn_id);
+  tact_store_bind_text (stmt, 1, data->txn_id);
   if (data->state == TACT_SEND_STATE_SENT)
-    bind_text (stmt, 2, data->event_id);
+    tact_store_bind_text (stmt, 2, data->event_id);
   else
-    bind_text (stmt, 3, data->error_message);
-  if (!step_done (db, stmt, "Could not update the outbox", error))
+    tact_store_bind_text (stmt, 3, data->error_message);
+  if (!tact_store_step_done (db, stmt, "Could not update the outbox", error))
     return FALSE;
   if (sqlite3_changes (db) > 0)
     return TRUE;
 
   /* Nothing changed: already sent (fine) or no such entry (an error). */
-  if (!prepare (db, "SELECT 1 FROM outbox WHERE txn_id = ?1", &exists_stmt, error))
+  if (!tact_store_prepare (db, "SELECT 1 FROM outbox WHERE txn_id = ?1", &exists_stmt, error))
     return FALSE;
-  bind_text (exists_stmt, 1, data->txn_id);
+  tact_store_bind_text (exists_stmt, 1, data->txn_id);
   if (sqlite3_step (exists_stmt) == SQLITE_ROW)
     return TRUE;
   g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
@@ -1047,19 +1003,19 @@ audit_insert (sqlite3 *db, gint64 ts, const char *kind, const char *room_id, con
 {
   g_autoptr(sqlite3_stmt) stmt = NULL;
 
-  if (!prepare (db,
+  if (!tact_store_prepare (db,
                 "INSERT INTO audit (ts, kind, room_id, txn_id, rule_ids, action, justification)"
                 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 &stmt, error))
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, ts);
-  bind_text (stmt, 2, kind);
-  bind_text (stmt, 3, room_id);
-  bind_text (stmt, 4, txn_id);
-  bind_text (stmt, 5, rule_ids);
-  bind_text (stmt, 6, action);
-  bind_text (stmt, 7, justification);
-  return step_done (db, stmt, "Could not write the audit record", error);
+  tact_store_bind_text (stmt, 2, kind);
+  tact_store_bind_text (stmt, 3, room_id);
+  tact_store_bind_text (stmt, 4, txn_id);
+  tact_store_bind_text (stmt, 5, rule_ids);
+  tact_store_bind_text (stmt, 6, action);
+  tact_store_bind_text (stmt, 7, justification);
+  return tact_store_step_done (db, stmt, "Could not write the audit record", error);
 }
 
 static gboolean
@@ -1072,28 +1028,28 @@ worker_outbox_hold (Worker *worker, OutboxUpdateData *data, GError **error)
   if (!tact_store_exec (db, "BEGIN IMMEDIATE", error))
     return FALSE;
   /* Never holds an entry that /sync already confirmed. */
-  if (!prepare (db, "UPDATE outbox SET state = 'held', error = ?2 WHERE txn_id = ?1 AND state != 'sent'",
+  if (!tact_store_prepare (db, "UPDATE outbox SET state = 'held', error = ?2 WHERE txn_id = ?1 AND state != 'sent'",
                 &stmt, error))
-    return rollback (db);
-  bind_text (stmt, 1, data->txn_id);
-  bind_text (stmt, 2, data->error_message);
-  if (!step_done (db, stmt, "Could not hold a message in the outbox", error))
-    return rollback (db);
+    return tact_store_rollback (db);
+  tact_store_bind_text (stmt, 1, data->txn_id);
+  tact_store_bind_text (stmt, 2, data->error_message);
+  if (!tact_store_step_done (db, stmt, "Could not hold a message in the outbox", error))
+    return tact_store_rollback (db);
   if (sqlite3_changes (db) > 0)
     {
       g_autoptr(sqlite3_stmt) room_stmt = NULL;
 
-      if (!prepare (db, "SELECT room_id FROM outbox WHERE txn_id = ?1", &room_stmt, error))
-        return rollback (db);
-      bind_text (room_stmt, 1, data->txn_id);
+      if (!tact_store_prepare (db, "SELECT room_id FROM outbox WHERE txn_id = ?1", &room_stmt, error))
+        return tact_store_rollback (db);
+      tact_store_bind_text (room_stmt, 1, data->txn_id);
       if (sqlite3_step (room_stmt) == SQLITE_ROW)
-        room_id = column_dup (room_stmt, 0);
+        room_id = tact_store_column_dup (room_stmt, 0);
       if (!audit_insert (db, g_get_real_time () / 1000, "held-for-review", room_id, data->txn_id,
                          data->rule_ids, data->action, NULL, error))
-        return rollback (db);
+        return tact_store_rollback (db);
     }
   if (!tact_store_exec (db, "COMMIT", error))
-    return rollback (db);
+    return tact_store_rollback (db);
   return TRUE;
 }
 
@@ -1105,20 +1061,20 @@ worker_outbox_redecide (Worker *worker, const TactOutboxEntry *entry, GError **e
 
   if (!tact_store_exec (db, "BEGIN IMMEDIATE", error))
     return FALSE;
-  if (!prepare (db,
+  if (!tact_store_prepare (db,
                 "UPDATE outbox SET state = 'pending', error = NULL, verdict = ?2, rule_ids = ?3,"
                 "  justification = ?4 WHERE txn_id = ?1 AND state != 'sent'",
                 &stmt, error))
-    return rollback (db);
-  bind_text (stmt, 1, entry->txn_id);
-  bind_text (stmt, 2, entry->verdict);
-  bind_text (stmt, 3, entry->rule_ids);
-  bind_text (stmt, 4, entry->justification);
-  if (!step_done (db, stmt, "Could not update the outbox", error))
-    return rollback (db);
+    return tact_store_rollback (db);
+  tact_store_bind_text (stmt, 1, entry->txn_id);
+  tact_store_bind_text (stmt, 2, entry->verdict);
+  tact_store_bind_text (stmt, 3, entry->rule_ids);
+  tact_store_bind_text (stmt, 4, entry->justification);
+  if (!tact_store_step_done (db, stmt, "Could not update the outbox", error))
+    return tact_store_rollback (db);
   if (sqlite3_changes (db) == 0)
     {
-      rollback (db);
+      tact_store_rollback (db);
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
                            "No unsent message with this transaction id is in the outbox");
       return FALSE;
@@ -1129,9 +1085,9 @@ worker_outbox_redecide (Worker *worker, const TactOutboxEntry *entry, GError **e
                         entry->justification != NULL ? "justified-send" : "warned-send",
                         entry->room_id, entry->txn_id, entry->rule_ids, entry->verdict,
                         entry->justification, error))
-    return rollback (db);
+    return tact_store_rollback (db);
   if (!tact_store_exec (db, "COMMIT", error))
-    return rollback (db);
+    return tact_store_rollback (db);
   return TRUE;
 }
 
@@ -1140,10 +1096,10 @@ worker_outbox_remove (Worker *worker, const char *txn_id, GError **error)
 {
   g_autoptr(sqlite3_stmt) stmt = NULL;
 
-  if (!prepare (worker->db, "DELETE FROM outbox WHERE txn_id = ?1", &stmt, error))
+  if (!tact_store_prepare (worker->db, "DELETE FROM outbox WHERE txn_id = ?1", &stmt, error))
     return FALSE;
-  bind_text (stmt, 1, txn_id);
-  return step_done (worker->db, stmt, "Could not remove a message from the outbox", error);
+  tact_store_bind_text (stmt, 1, txn_id);
+  return tact_store_step_done (worker->db, stmt, "Could not remove a message from the outbox", error);
 }
 
 static GPtrArray *
@@ -1153,7 +1109,7 @@ worker_outbox_list (Worker *worker, GError **error)
   g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func ((GDestroyNotify) tact_outbox_entry_free);
   int rc;
 
-  if (!prepare (worker->db,
+  if (!tact_store_prepare (worker->db,
                 "SELECT txn_id, room_id, type, content_json, justification, verdict, state,"
                 "  event_id, error, created, attempts, rule_ids"
                 " FROM outbox WHERE state != 'sent' ORDER BY created, rowid",
@@ -1164,18 +1120,18 @@ worker_outbox_list (Worker *worker, GError **error)
     {
       TactOutboxEntry *entry = g_new0 (TactOutboxEntry, 1);
 
-      entry->txn_id = column_dup (stmt, 0);
-      entry->room_id = column_dup (stmt, 1);
-      entry->type = column_dup (stmt, 2);
-      entry->content_json = column_dup (stmt, 3);
-      entry->justification = column_dup (stmt, 4);
-      entry->verdict = column_dup (stmt, 5);
+      entry->txn_id = tact_store_column_dup (stmt, 0);
+      entry->room_id = tact_store_column_dup (stmt, 1);
+      entry->type = tact_store_column_dup (stmt, 2);
+      entry->content_json = tact_store_column_dup (stmt, 3);
+      entry->justification = tact_store_column_dup (stmt, 4);
+      entry->verdict = tact_store_column_dup (stmt, 5);
       entry->state = send_state_from_string ((const char *) sqlite3_column_text (stmt, 6));
-      entry->event_id = column_dup (stmt, 7);
-      entry->error = column_dup (stmt, 8);
+      entry->event_id = tact_store_column_dup (stmt, 7);
+      entry->error = tact_store_column_dup (stmt, 8);
       entry->created = sqlite3_column_int64 (stmt, 9);
       entry->attempts = (guint) sqlite3_column_int64 (stmt, 10);
-      entry->rule_ids = column_dup (stmt, 11);
+      entry->rule_ids = tact_store_column_dup (stmt, 11);
       g_ptr_array_add (entries, entry);
     }
   if (rc != SQLITE_DONE)
@@ -1194,15 +1150,15 @@ search_row (sqlite3_stmt *stmt)
 {
   TactStoreEvent *event = g_new0 (TactStoreEvent, 1);
 
-  event->room_id = column_dup (stmt, 0);
-  event->event_id = column_dup (stmt, 1);
-  event->txn_id = column_dup (stmt, 2);
-  event->sender = column_dup (stmt, 3);
-  event->type = column_dup (stmt, 4);
-  event->state_key = column_dup (stmt, 5);
+  event->room_id = tact_store_column_dup (stmt, 0);
+  event->event_id = tact_store_column_dup (stmt, 1);
+  event->txn_id = tact_store_column_dup (stmt, 2);
+  event->sender = tact_store_column_dup (stmt, 3);
+  event->type = tact_store_column_dup (stmt, 4);
+  event->state_key = tact_store_column_dup (stmt, 5);
   event->ts = sqlite3_column_int64 (stmt, 6);
-  event->body = column_dup (stmt, 7);
-  event->json = column_dup (stmt, 8);
+  event->body = tact_store_column_dup (stmt, 7);
+  event->json = tact_store_column_dup (stmt, 8);
   event->send_state = TACT_SEND_STATE_SENT;
   return event;
 }
@@ -1242,9 +1198,9 @@ worker_search (Worker *worker, SearchData *data, GError **error)
     return g_steal_pointer (&events);
 
   matches = g_array_new (FALSE, FALSE, sizeof (gint64));
-  if (!prepare (db, "SELECT docid FROM events_fts WHERE events_fts MATCH ?1", &stmt, error))
+  if (!tact_store_prepare (db, "SELECT docid FROM events_fts WHERE events_fts MATCH ?1", &stmt, error))
     return NULL;
-  bind_text (stmt, 1, match);
+  tact_store_bind_text (stmt, 1, match);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       gint64 id = sqlite3_column_int64 (stmt, 0);
@@ -1267,13 +1223,13 @@ worker_search (Worker *worker, SearchData *data, GError **error)
 
   if (matches->len <= SEARCH_SORT_MAX)
     {
-      if (!prepare (db,
+      if (!tact_store_prepare (db,
                     "SELECT " SEARCH_COLUMNS " FROM events"
                     " WHERE id IN (SELECT docid FROM events_fts WHERE events_fts MATCH ?1)"
                     " ORDER BY ts DESC, id DESC LIMIT ?2",
                     &stmt, error))
         return NULL;
-      bind_text (stmt, 1, match);
+      tact_store_bind_text (stmt, 1, match);
       sqlite3_bind_int64 (stmt, 2, data->limit);
       while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
         g_ptr_array_add (events, search_row (stmt));
@@ -1287,7 +1243,7 @@ worker_search (Worker *worker, SearchData *data, GError **error)
 
   /* Many matches: the newest ones, from the time index. */
   page = g_array_new (FALSE, FALSE, sizeof (gint64));
-  if (!prepare (db, "SELECT id FROM events INDEXED BY events_ts ORDER BY ts DESC, id DESC",
+  if (!tact_store_prepare (db, "SELECT id FROM events INDEXED BY events_ts ORDER BY ts DESC, id DESC",
                 &stmt, error))
     return NULL;
   while (page->len < data->limit && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
@@ -1304,7 +1260,7 @@ worker_search (Worker *worker, SearchData *data, GError **error)
     }
   g_clear_pointer (&stmt, sqlite3_finalize);
 
-  if (!prepare (db, "SELECT " SEARCH_COLUMNS " FROM events WHERE id = ?1", &stmt, error))
+  if (!tact_store_prepare (db, "SELECT " SEARCH_COLUMNS " FROM events WHERE id = ?1", &stmt, error))
     return NULL;
   for (guint i = 0; i < page->len; i++)
     {

@@ -35,6 +35,8 @@ typedef enum {
   TACT_SEND_STATE_HELD,      /* checked again before a transmission, the guard's verdict had
                               * become stricter than what the person decided: it waits for them
                               * to decide again (outbox.error says why), never sent silently */
+  TACT_SEND_STATE_AWAITING_APPROVAL, /* held until an approver decides (outbox.error: whom it
+                                      * waits for, or the decision) */
 } TactSendState;
 
 typedef struct {
@@ -85,6 +87,52 @@ typedef struct {
   gint64         created;        /* ms, local clock */
   guint          attempts;
 } TactOutboxEntry;
+
+/* An approval request, ours or addressed to us (docs/approval-protocol.md; table approvals). */
+typedef struct {
+  char   *request_id;
+  gboolean incoming;         /* addressed to us (else: ours, for the held txn_id) */
+  char   *txn_id;            /* ours: the held outbox row */
+  char   *room_id;           /* the approvals room */
+  char   *event_id;          /* the request event, once posted */
+  char   *target_room_id;
+  char   *sha256;
+  char   *approvers;         /* comma-separated user ids */
+  char   *rule_ids;          /* the approve-rules the request covers, comma-separated */
+  char   *requester;
+  char   *note;
+  char   *request_json;      /* the request event's content */
+  gint64  expires_ts;
+  char   *state;             /* "pending", "approved", "rejected", "returned", "expired", "cancelled" */
+  char   *decided_by;
+  char   *decision_event_id;
+  char   *comment;
+  gint64  created;
+} TactStoreApproval;
+
+/* One audit record (table audit). */
+typedef struct {
+  gint64  id;                /* 0 until stored */
+  gint64  ts;                /* ms */
+  char   *kind;              /* "warning-shown", "warned-send", "justified-send", "blocked",
+                              * "cancelled", "false-positive", "held-for-review",
+                              * "approval-requested", "approval-approved", … */
+  char   *room_id;
+  char   *txn_id;
+  char   *rule_ids;          /* comma-separated */
+  char   *clauses;           /* comma-separated */
+  char   *action;            /* the verdict's action */
+  char   *justification;
+  char   *content_sha256;
+  char   *comment;
+} TactStoreAuditRecord;
+
+TactStoreApproval    *tact_store_approval_copy (const TactStoreApproval *approval);
+void                  tact_store_approval_free (TactStoreApproval *approval);
+TactStoreAuditRecord *tact_store_audit_record_copy (const TactStoreAuditRecord *record);
+void                  tact_store_audit_record_free (TactStoreAuditRecord *record);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TactStoreApproval, tact_store_approval_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TactStoreAuditRecord, tact_store_audit_record_free)
 
 TactStoreRoom   *tact_store_room_copy  (const TactStoreRoom *room);
 void             tact_store_room_free  (TactStoreRoom *room);
@@ -171,6 +219,32 @@ void     tact_store_outbox_redecide_async  (TactStore *self, const TactOutboxEnt
                                             GCancellable *cancellable,
                                             GAsyncReadyCallback callback, gpointer user_data);
 gboolean tact_store_outbox_redecide_finish (TactStore *self, GAsyncResult *result, GError **error);
+
+/* Writes an approval request (insert or replace by request_id). */
+void       tact_store_approval_save_async  (TactStore *self, const TactStoreApproval *approval,
+                                            GCancellable *cancellable,
+                                            GAsyncReadyCallback callback, gpointer user_data);
+gboolean   tact_store_approval_save_finish (TactStore *self, GAsyncResult *result, GError **error);
+/* Every approval request, oldest first. element-type TactStoreApproval */
+void       tact_store_approval_list_async  (TactStore *self, GCancellable *cancellable,
+                                            GAsyncReadyCallback callback, gpointer user_data);
+GPtrArray *tact_store_approval_list_finish (TactStore *self, GAsyncResult *result, GError **error);
+
+/* Replaces the text shown with an unsent outbox row (e.g. "Rejected by 王芳: …"). */
+void       tact_store_outbox_set_note_async  (TactStore *self, const char *txn_id, const char *text,
+                                              GCancellable *cancellable,
+                                              GAsyncReadyCallback callback, gpointer user_data);
+gboolean   tact_store_outbox_set_note_finish (TactStore *self, GAsyncResult *result, GError **error);
+
+/* Appends an audit record (its id and ts are set by the store when 0). */
+void       tact_store_audit_add_async  (TactStore *self, const TactStoreAuditRecord *record,
+                                        GCancellable *cancellable,
+                                        GAsyncReadyCallback callback, gpointer user_data);
+gboolean   tact_store_audit_add_finish (TactStore *self, GAsyncResult *result, GError **error);
+/* The newest limit audit records, newest first. element-type TactStoreAuditRecord */
+void       tact_store_audit_list_async  (TactStore *self, guint limit, GCancellable *cancellable,
+                                         GAsyncReadyCallback callback, gpointer user_data);
+GPtrArray *tact_store_audit_list_finish (TactStore *self, GAsyncResult *result, GError **error);
 
 /* The user discards a failed or pending send. */
 void     tact_store_outbox_remove_async  (TactStore *self, const char *txn_id,

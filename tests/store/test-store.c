@@ -533,7 +533,7 @@ test_open_create_reopen (Fixture *f, gconstpointer data)
   /* Fully migrated, in WAL mode. */
   db = raw_open (f->path, f->key);
   g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, tact_store_get_schema_version ());
-  g_assert_cmpint (tact_store_get_schema_version (), ==, 6);
+  g_assert_cmpint (tact_store_get_schema_version (), ==, 7);
   g_assert_cmpint (raw_int (db, "SELECT count(*) FROM sqlite_master WHERE name = 'events_fts'"),
                    ==, 1);
   sqlite3_close (db);
@@ -1241,7 +1241,7 @@ test_pragmas (Fixture *f, gconstpointer data)
     { "PRAGMA cache_size", "-131072" },     /* 128 MB */
     { "PRAGMA temp_store", "2" },           /* MEMORY */
     { "PRAGMA foreign_keys", "1" },
-    { "PRAGMA user_version", "6" },
+    { "PRAGMA user_version", "7" },
   };
   g_autoptr(TactStore) store = NULL;
   g_autoptr(GError) error = NULL;
@@ -1495,11 +1495,127 @@ test_migration_from_v5 (Fixture *f, gconstpointer data)
   g_clear_object (&store);
 
   db = raw_open (f->path, f->key);
-  g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, 6);
+  g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, 7);
   g_assert_cmpint (raw_int (db, "SELECT count(*) FROM audit WHERE txn_id = 't-just' AND kind = 'held-for-review'"
                                 " AND rule_ids = 'pub1-secrets' AND action = 'block'"), ==, 1);
   g_assert_cmpint (raw_int (db, "SELECT count(*) FROM audit WHERE txn_id = 't-just' AND kind = 'warned-send'"), ==, 1);
   sqlite3_close (db);
+}
+
+/* Version 6 exactly as a build of that version wrote it: the version-5 fixture with the outbox
+ * rebuilt (review and approval states, rule_ids). */
+static void
+write_v6_fixture (Fixture *f)
+{
+  sqlite3 *db;
+
+  write_v5_fixture (f);
+  db = raw_open (f->path, f->key);
+  raw_exec (db,
+            "CREATE TABLE outbox_v6 (txn_id TEXT PRIMARY KEY NOT NULL, room_id TEXT NOT NULL,"
+            "  type TEXT NOT NULL, content_json TEXT NOT NULL, justification TEXT, verdict TEXT,"
+            "  state TEXT NOT NULL DEFAULT 'pending'"
+            "  CHECK (state IN ('pending', 'sent', 'failed', 'held', 'awaiting-approval')),"
+            "  event_id TEXT, error TEXT, created INTEGER NOT NULL,"
+            "  attempts INTEGER NOT NULL DEFAULT 0, rule_ids TEXT);"
+            "INSERT INTO outbox_v6 (rowid, txn_id, room_id, type, content_json, justification, verdict,"
+            "  state, event_id, error, created, attempts, rule_ids)"
+            "  SELECT rowid, txn_id, room_id, type, content_json, justification, verdict, state,"
+            "  event_id, error, created, attempts, NULL FROM outbox;"
+            "DROP TABLE outbox; ALTER TABLE outbox_v6 RENAME TO outbox;"
+            "CREATE INDEX outbox_state_created ON outbox (state, created);"
+            "PRAGMA user_version = 6;");
+  sqlite3_close (db);
+}
+
+/* Version 7: approvals and audit details: the old audit rows keep their fields (new ones NULL),
+ * approvals and audit records round-trip, and an outbox row can be written awaiting approval. */
+static void
+test_migration_from_v6 (Fixture *f, gconstpointer data)
+{
+  g_autoptr(TactStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+  TactStoreApproval approval = { 0 };
+  TactStoreAuditRecord record = { 0 };
+  TactOutboxEntry entry = { 0 };
+  TactStoreAuditRecord *newest;
+  TactStoreApproval *read;
+
+  write_v6_fixture (f);
+  store = open_store (f->path, f->key, &error);
+  g_assert_no_error (error);
+
+  approval.request_id = "tact-approval-1";
+  approval.txn_id = "t-held";
+  approval.room_id = "!approvals:x";
+  approval.sha256 = "00ff";
+  approval.approvers = "@wang.fang:x";
+  approval.rule_ids = "pub2-quotes";
+  approval.expires_ts = 1000;
+  approval.note = "请审批";
+  tact_store_approval_save_async (store, &approval, NULL, store_result, &result);
+  g_assert_true (tact_store_approval_save_finish (store, wait_for (&result), &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  approval.state = "approved";
+  approval.decided_by = "@wang.fang:x";
+  tact_store_approval_save_async (store, &approval, NULL, store_result, &result);
+  g_assert_true (tact_store_approval_save_finish (store, wait_for (&result), &error));
+  g_clear_object (&result);
+  tact_store_approval_list_async (store, NULL, store_result, &result);
+  rows = tact_store_approval_list_finish (store, wait_for (&result), &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  g_assert_cmpuint (rows->len, ==, 1);
+  read = rows->pdata[0];
+  g_assert_cmpstr (read->state, ==, "approved");
+  g_assert_cmpstr (read->note, ==, "请审批");
+  g_assert_false (read->incoming);
+  g_clear_pointer (&rows, g_ptr_array_unref);
+
+  record.kind = "false-positive";
+  record.rule_ids = "pub1-secrets";
+  record.clauses = "PUB-1";
+  record.comment = "a film title";
+  tact_store_audit_add_async (store, &record, NULL, store_result, &result);
+  g_assert_true (tact_store_audit_add_finish (store, wait_for (&result), &error));
+  g_clear_object (&result);
+  tact_store_audit_list_async (store, 10, NULL, store_result, &result);
+  rows = tact_store_audit_list_finish (store, wait_for (&result), &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  g_assert_cmpuint (rows->len, ==, 2);   /* the fixture's justified-send too */
+  newest = rows->pdata[0];
+  g_assert_cmpstr (newest->kind, ==, "false-positive");
+  g_assert_cmpstr (newest->clauses, ==, "PUB-1");
+  g_assert_cmpstr (newest->comment, ==, "a film title");
+  g_assert_cmpstr (((TactStoreAuditRecord *) rows->pdata[1])->kind, ==, "justified-send");
+  g_assert_null (((TactStoreAuditRecord *) rows->pdata[1])->clauses);
+
+  entry.txn_id = "t-held";
+  entry.room_id = "!r:x";
+  entry.type = "m.room.message";
+  entry.content_json = "{\"body\":\"报价\"}";
+  entry.verdict = "approve";
+  entry.state = TACT_SEND_STATE_AWAITING_APPROVAL;
+  entry.error = "Awaiting approval from 王芳";
+  tact_store_outbox_add_async (store, &entry, NULL, store_result, &result);
+  g_assert_true (tact_store_outbox_add_finish (store, wait_for (&result), &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  g_clear_pointer (&rows, g_ptr_array_unref);
+  rows = outbox_list (store);
+  read = NULL;
+  for (guint i = 0; i < rows->len; i++)
+    if (g_strcmp0 (((TactOutboxEntry *) rows->pdata[i])->txn_id, "t-held") == 0)
+      {
+        g_assert_cmpint (((TactOutboxEntry *) rows->pdata[i])->state, ==, TACT_SEND_STATE_AWAITING_APPROVAL);
+        g_assert_cmpstr (((TactOutboxEntry *) rows->pdata[i])->error, ==, "Awaiting approval from 王芳");
+        read = (gpointer) rows->pdata[i];
+      }
+  g_assert_nonnull (read);
 }
 
 /* Item 7: each step is one transaction. Step N is made to fail after its SQL ran, from a
@@ -1534,6 +1650,7 @@ test_migration_each_step_rolls_back (Fixture *f, gconstpointer data)
     { 4, write_v3_fixture, "SELECT count(*) FROM events_fts_stat WHERE id = 2" },
     { 5, write_v4_fixture, NULL },
     { 6, write_v5_fixture, "SELECT count(*) FROM outbox" },
+    { 7, write_v6_fixture, "SELECT count(*) FROM audit" },
   };
 
   g_assert_cmpuint (G_N_ELEMENTS (cases), ==, tact_store_get_schema_version ());
@@ -1882,6 +1999,7 @@ main (int argc, char **argv)
   ADD ("/store/migrations/from-v3-fixture", test_migration_from_v3);
   ADD ("/store/migrations/from-v4-fixture", test_migration_from_v4);
   ADD ("/store/migrations/from-v5-fixture", test_migration_from_v5);
+  ADD ("/store/migrations/from-v6-fixture", test_migration_from_v6);
   ADD ("/store/migrations/each-step-rolls-back", test_migration_each_step_rolls_back);
   ADD ("/store/open/pragmas", test_pragmas);
   ADD ("/store/open/move-aside", test_move_aside);
