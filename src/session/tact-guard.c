@@ -497,7 +497,8 @@ tact_guard_decision_covers (const TactVerdict *now, const char *decided_action,
       if (finding->action >= TACT_ACTION_WARN && !g_strv_contains ((const char * const *) decided_rules, finding->rule_id))
         unseen = finding;
     }
-  if (now->action < TACT_ACTION_APPROVE && now->action <= decided && !unseen)
+  /* Block is never covered; approve only by an approval (decided "approve", its rules). */
+  if (now->action != TACT_ACTION_BLOCK && now->action <= decided && !unseen)
     return TRUE;
   if (why)
     {

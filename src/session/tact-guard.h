@@ -61,9 +61,10 @@ void           tact_guard_check_bytes_async     (TactGuard *self, TactRoom *room
 gboolean       tact_guard_check_holds   (TactGuard *self, TactRoom *room, TactSendCheck *check);
 
 /* Whether a verdict computed now is covered by what the person decided when the message was
- * written (decided_action: "allow", "warn", "justify"; decided_rule_ids: comma-separated): not
- * when it is block or approve, stricter than decided, or names a rule (warn or stricter) the
- * person did not see. why (if not NULL) gets what changed, for the person. */
+ * written (decided_action: "allow", "warn", "justify", or "approve" once an approver approved;
+ * decided_rule_ids: comma-separated): not when it is block, stricter than decided, or names a
+ * rule (warn or stricter) the person (or the approver) did not see. why (if not NULL) gets what
+ * changed, for the person. */
 gboolean       tact_guard_decision_covers (const TactVerdict *now, const char *decided_action,
                                            const char *decided_rule_ids, char **why);
 /* The rules a verdict found, each once, comma-separated (for outbox and audit rows), or NULL. */

@@ -103,7 +103,7 @@ tact_message_class_init (TactMessageClass *klass)
   properties[PROP_BODY] = g_param_spec_string ("body", NULL, NULL, NULL, flags);
   properties[PROP_TIMESTAMP] = g_param_spec_int64 ("timestamp", NULL, NULL, 0, G_MAXINT64, 0, flags);
   properties[PROP_SEND_STATE] = g_param_spec_int ("send-state", NULL, NULL,
-                                                  TACT_SEND_STATE_SENT, TACT_SEND_STATE_HELD,
+                                                  TACT_SEND_STATE_SENT, TACT_SEND_STATE_AWAITING_APPROVAL,
                                                   TACT_SEND_STATE_SENT, flags);
   properties[PROP_ERROR] = g_param_spec_string ("error", NULL, NULL, NULL, flags);
   /* The message was redacted: its text is gone (body ""). */
@@ -252,6 +252,15 @@ tact_message_mark_held (TactMessage *self, const char *reason)
   self->error = g_strdup (reason);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR]);
   set_state (self, TACT_SEND_STATE_HELD);
+}
+
+void
+tact_message_mark_awaiting (TactMessage *self, const char *note)
+{
+  g_free (self->error);
+  self->error = g_strdup (note);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR]);
+  set_state (self, TACT_SEND_STATE_AWAITING_APPROVAL);
 }
 
 void

@@ -45,6 +45,8 @@ void tact_message_mark_pending   (TactMessage *self);
 /* Held for review: checked again before a transmission, the guard's verdict had become
  * stricter; reason (the "error") says what applies now. */
 void tact_message_mark_held      (TactMessage *self, const char *reason);
+/* Held until an approver decides; note ("error") says whom it waits for, or what was decided. */
+void tact_message_mark_awaiting  (TactMessage *self, const char *note);
 void tact_message_set_progress   (TactMessage *self, double progress);
 void tact_message_set_media      (TactMessage *self, const char *msgtype, const char *url,
                                   const char *mime_type, gint64 size);

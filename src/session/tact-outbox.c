@@ -705,6 +705,11 @@ pump_queue (TactOutbox *self, RoomQueue *queue)
     TactRoom *room = tact_room_list_lookup (self->rooms, queue->room_id);
     g_autoptr(TactSendCheck) check = NULL;
 
+    /* Tact's own protocol events (approval requests and decisions, audit records) go to the
+     * rooms made for them, whose audience their senders check (a room just created may not be
+     * in the list yet); they carry no message text. */
+    if (g_str_has_prefix (item->entry->type, TACT_OUTBOX_PROTOCOL_PREFIX))
+      goto send;
     if (!room)
       {
         hold_unknown_room (self, state);
@@ -719,6 +724,7 @@ pump_queue (TactOutbox *self, RoomQueue *queue)
         return;
       }
   }
+send:
   tact_matrix_client_send_async (self->client, item->entry->room_id, item->entry->type,
                                  item->entry->txn_id, json_node_get_object (content),
                                  self->cancellable, send_done_cb, state);
@@ -772,7 +778,15 @@ outbox_added_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     {
       /* Not stored, so not sent: the text stays visible as failed and nothing left the device. */
       tact_session_log_store_error ("Could not write a message to the outbox", error);
-      tact_message_mark_failed (state->echo, error->message);
+      if (state->echo)
+        tact_message_mark_failed (state->echo, error->message);
+      return;
+    }
+  if (state->entry->state == TACT_SEND_STATE_AWAITING_APPROVAL)
+    {
+      /* Kept for the approver's decision (tact_outbox_release), not queued. */
+      TactOutboxEntry *entry = g_steal_pointer (&state->entry);
+      g_hash_table_replace (state->outbox->failed, g_strdup (entry->txn_id), entry);
       return;
     }
   enqueue (state->outbox, g_steal_pointer (&state->entry), state->echo);
@@ -792,14 +806,19 @@ tact_outbox_add (TactOutbox *self, TactRoom *room, TactOutboxEntry *entry, JsonN
   entry->type = g_strdup ("m.room.message");
   entry->content_json = json_to_string (content, FALSE);
   entry->justification = (reason && *reason) ? g_strdup (reason) : NULL;
-  entry->verdict = g_strdup (tact_action_to_string (verdict->action));
+  /* A message awaiting an approver has no decision yet that any verdict could be covered by. */
+  entry->verdict = g_strdup (entry->state == TACT_SEND_STATE_AWAITING_APPROVAL
+                             ? "awaiting-approval" : tact_action_to_string (verdict->action));
   entry->rule_ids = tact_guard_dup_rule_ids (verdict);
-  entry->state = TACT_SEND_STATE_PENDING;
+  if (entry->state != TACT_SEND_STATE_AWAITING_APPROVAL)
+    entry->state = TACT_SEND_STATE_PENDING;
   entry->created = g_get_real_time () / 1000;
 
   echo = tact_message_new (NULL, entry->txn_id, tact_room_list_get_user_id (self->rooms),
                            tact_room_get_member_name (room, tact_room_list_get_user_id (self->rooms)),
                            echo_body, entry->created, TACT_SEND_STATE_PENDING);
+  if (entry->state == TACT_SEND_STATE_AWAITING_APPROVAL)
+    tact_message_mark_awaiting (echo, entry->error);
   tact_room_append_message (room, echo);
 
   state = g_new0 (AddState, 1);
@@ -810,6 +829,29 @@ tact_outbox_add (TactOutbox *self, TactRoom *room, TactOutboxEntry *entry, JsonN
   return echo;
 }
 
+
+void
+tact_outbox_add_protocol (TactOutbox *self, const char *room_id, const char *type,
+                          JsonObject *content)
+{
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+  TactOutboxEntry *entry = g_new0 (TactOutboxEntry, 1);
+  AddState *state = g_new0 (AddState, 1);
+
+  g_return_if_fail (g_str_has_prefix (type, TACT_OUTBOX_PROTOCOL_PREFIX));
+
+  json_node_set_object (node, content);
+  entry->txn_id = tact_session_new_txn_id ();
+  entry->room_id = g_strdup (room_id);
+  entry->type = g_strdup (type);
+  entry->content_json = json_to_string (node, FALSE);
+  entry->verdict = g_strdup ("allow");
+  entry->state = TACT_SEND_STATE_PENDING;
+  entry->created = g_get_real_time () / 1000;
+  state->outbox = g_object_ref (self);
+  state->entry = entry;
+  tact_store_outbox_add_async (self->store, entry, NULL, outbox_added_cb, state);
+}
 
 void
 tact_outbox_retry (TactOutbox *self, TactRoom *room, TactMessage *message)
@@ -850,6 +892,38 @@ tact_outbox_lookup_held (TactOutbox *self, const char *txn_id)
   return entry && entry->state == TACT_SEND_STATE_HELD ? entry : NULL;
 }
 
+const TactOutboxEntry *
+tact_outbox_lookup_awaiting (TactOutbox *self, const char *txn_id)
+{
+  TactOutboxEntry *entry = txn_id ? g_hash_table_lookup (self->failed, txn_id) : NULL;
+
+  return entry && entry->state == TACT_SEND_STATE_AWAITING_APPROVAL ? entry : NULL;
+}
+
+static void
+outbox_noted_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!tact_store_outbox_set_note_finish (TACT_STORE (source), result, &error))
+    tact_session_log_store_error ("Could not note a decision on a held message", error);
+}
+
+void
+tact_outbox_set_note (TactOutbox *self, TactMessage *message, const char *txn_id, const char *note)
+{
+  TactOutboxEntry *entry = txn_id ? g_hash_table_lookup (self->failed, txn_id) : NULL;
+
+  if (entry)
+    {
+      g_free (entry->error);
+      entry->error = g_strdup (note);
+    }
+  tact_store_outbox_set_note_async (self->store, txn_id, note, NULL, outbox_noted_cb, NULL);
+  if (message)
+    tact_message_mark_awaiting (message, note);
+}
+
 static void
 outbox_redecided_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -863,23 +937,38 @@ gboolean
 tact_outbox_release (TactOutbox *self, TactRoom *room, TactMessage *message,
                      const TactVerdict *verdict, const char *reason)
 {
-  const TactOutboxEntry *held = tact_outbox_lookup_held (self, tact_message_get_txn_id (message));
+  g_autofree char *rule_ids = tact_guard_dup_rule_ids (verdict);
+
+  if (!tact_outbox_lookup_held (self, tact_message_get_txn_id (message)))
+    return FALSE;
+  return tact_outbox_release_decided (self, tact_message_get_txn_id (message), message,
+                                      tact_action_to_string (verdict->action), rule_ids, reason);
+}
+
+gboolean
+tact_outbox_release_decided (TactOutbox *self, const char *txn_id, TactMessage *message,
+                             const char *action, const char *rule_ids, const char *reason)
+{
+  const TactOutboxEntry *held = tact_outbox_lookup_held (self, txn_id);
   TactOutboxEntry *entry;
 
+  if (!held)
+    held = tact_outbox_lookup_awaiting (self, txn_id);
   if (!held)
     return FALSE;
   entry = tact_outbox_entry_copy (held);
   entry->state = TACT_SEND_STATE_PENDING;
   g_clear_pointer (&entry->error, g_free);
   g_free (entry->verdict);
-  entry->verdict = g_strdup (tact_action_to_string (verdict->action));
+  entry->verdict = g_strdup (action);
   g_free (entry->rule_ids);
-  entry->rule_ids = tact_guard_dup_rule_ids (verdict);
+  entry->rule_ids = g_strdup (rule_ids);
   g_free (entry->justification);
   entry->justification = (reason && *reason) ? g_strdup (reason) : NULL;
   /* The store's worker writes in order: the new decision is recorded before any outcome. */
   tact_store_outbox_redecide_async (self->store, entry, NULL, outbox_redecided_cb, NULL);
-  tact_message_mark_pending (message);
+  if (message)
+    tact_message_mark_pending (message);
   enqueue (self, entry, message);   /* judged again right before the request, as always */
   return TRUE;
 }
@@ -900,7 +989,8 @@ tact_outbox_discard (TactOutbox *self, TactRoom *room, TactMessage *message)
   guint position;
 
   if ((tact_message_get_send_state (message) != TACT_SEND_STATE_FAILED
-       && tact_message_get_send_state (message) != TACT_SEND_STATE_HELD)
+       && tact_message_get_send_state (message) != TACT_SEND_STATE_HELD
+       && tact_message_get_send_state (message) != TACT_SEND_STATE_AWAITING_APPROVAL)
       || !tact_message_get_txn_id (message))
     return;
   {
@@ -959,7 +1049,8 @@ outbox_loaded_cb (GObject *source, GAsyncResult *result, gpointer user_data)
           queued_later = g_strcmp0 (((OutboxItem *) l->data)->entry->txn_id, entry->txn_id) == 0;
         if (entry->state == TACT_SEND_STATE_PENDING && !queued_later)
           enqueue (self, tact_outbox_entry_copy (entry), NULL);
-        else if (entry->state == TACT_SEND_STATE_FAILED || entry->state == TACT_SEND_STATE_HELD)
+        else if (entry->state == TACT_SEND_STATE_FAILED || entry->state == TACT_SEND_STATE_HELD
+                 || entry->state == TACT_SEND_STATE_AWAITING_APPROVAL)
           g_hash_table_replace (self->failed, g_strdup (entry->txn_id), tact_outbox_entry_copy (entry));
       }
     /* ...and put the newer ones back behind them. */

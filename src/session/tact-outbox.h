@@ -46,13 +46,31 @@ TactMessage *tact_outbox_add   (TactOutbox *self, TactRoom *room, TactOutboxEntr
 void         tact_outbox_retry   (TactOutbox *self, TactRoom *room, TactMessage *message);
 void         tact_outbox_discard (TactOutbox *self, TactRoom *room, TactMessage *message);
 
-/* A send held for review (TACT_SEND_STATE_HELD), or NULL. Borrowed. */
-const TactOutboxEntry *tact_outbox_lookup_held (TactOutbox *self, const char *txn_id);
-/* The person decided again on a held send, on verdict (a check of it as it is now) with reason:
+/* Event types of Tact's own protocol (approval requests and decisions, audit records). */
+#define TACT_OUTBOX_PROTOCOL_PREFIX "io.github.tactchat."
+
+/* Queues a protocol event (type starting with TACT_OUTBOX_PROTOCOL_PREFIX) for room_id with the
+ * same reliability as a message (stored first, one txnId, retried, resumed), without an echo.
+ * Its content is not judged: the caller has checked the room's audience. */
+void         tact_outbox_add_protocol (TactOutbox *self, const char *room_id, const char *type,
+                                       JsonObject *content);
+/* A send held for review (TACT_SEND_STATE_HELD) / awaiting an approver, or NULL. Borrowed. */
+const TactOutboxEntry *tact_outbox_lookup_held     (TactOutbox *self, const char *txn_id);
+const TactOutboxEntry *tact_outbox_lookup_awaiting (TactOutbox *self, const char *txn_id);
+/* Replaces what an awaiting message shows (and stores it): "Rejected by 王芳: …". */
+void         tact_outbox_set_note (TactOutbox *self, TactMessage *message, const char *txn_id,
+                                   const char *note);
+/* The person decided again on a held send (or an approver approved an awaiting one), on verdict (a check of it as it is now) with reason:
  * recorded, then sent like any entry (judged again right before the request). FALSE when the
  * message is not held. */
 gboolean     tact_outbox_release (TactOutbox *self, TactRoom *room, TactMessage *message,
                                   const TactVerdict *verdict, const char *reason);
+
+/* The same for any held or awaiting entry by txnId, with the decision as strings (action, its
+ * rules comma-separated); message (the echo) may be NULL when the timeline does not show it. */
+gboolean     tact_outbox_release_decided (TactOutbox *self, const char *txn_id, TactMessage *message,
+                                          const char *action, const char *rule_ids,
+                                          const char *reason);
 
 /* Resolves when the outbox is empty (all sends confirmed or failed). */
 void         tact_outbox_wait_idle_async  (TactOutbox *self, GCancellable *cancellable,

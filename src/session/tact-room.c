@@ -999,6 +999,8 @@ message_for_row (TactRoom *self, const TactStoreEvent *row)
     tact_message_mark_failed (message, row->error);
   else if (row->send_state == TACT_SEND_STATE_HELD)
     tact_message_mark_held (message, row->error);
+  else if (row->send_state == TACT_SEND_STATE_AWAITING_APPROVAL)
+    tact_message_mark_awaiting (message, row->error);
   apply_media_from_row (message, row);
   return message;
 }

@@ -14,6 +14,8 @@
 
 #include "tact-session.h"
 #include "tact-session-private.h"
+#include "tact-approvals.h"
+#include "tact-audit.h"
 #include "tact-guard.h"
 #include "tact-history.h"
 #include "tact-outbox.h"
@@ -39,6 +41,8 @@ struct _TactSession
   TactSyncLoop     *sync;
   TactGuard        *guard;
   TactOutbox       *outbox;
+  TactAudit        *audit;
+  TactApprovals    *approvals;
   GCancellable     *cancellable;  /* between start and stop */
   gboolean          logged_out;   /* a refused token has been reported since start */
 };
@@ -126,6 +130,8 @@ tact_session_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->outbox, self);
   if (self->guard)
     g_signal_handlers_disconnect_by_data (self->guard, self);
+  g_clear_object (&self->approvals);
+  g_clear_object (&self->audit);
   g_clear_object (&self->outbox);
   g_clear_object (&self->sync);
   g_clear_object (&self->history);
@@ -221,7 +227,12 @@ tact_session_new (TactMatrixClient *client, TactStore *store, TactProfile *profi
   self->sync = tact_sync_loop_new (client, store, self->rooms, self->history);
   self->guard = tact_guard_new (self->rooms);
   self->outbox = tact_outbox_new (client, store, self->rooms, self->guard);
+  self->audit = tact_audit_new (client, store, self->rooms, self->guard, self->outbox);
+  self->approvals = tact_approvals_new (client, store, self->rooms, self->guard, self->outbox,
+                                        self->audit);
   tact_guard_set_profile (self->guard, profile);
+  g_signal_connect_swapped (self->sync, "protocol-event", G_CALLBACK (tact_approvals_handle_event),
+                            self->approvals);
 
   g_signal_connect (self->sync, "token-rejected", G_CALLBACK (token_rejected_cb), self);
   g_signal_connect (self->outbox, "token-rejected", G_CALLBACK (token_rejected_cb), self);
@@ -379,6 +390,7 @@ tact_session_start (TactSession *self)
   /* The store names the sender of local echoes it reads back from the outbox with this. */
   tact_store_set_meta_async (self->store, "user_id", tact_session_get_user_id (self), NULL,
                              user_id_saved_cb, NULL);
+  tact_approvals_start (self->approvals);
   tact_room_list_load_async (self->rooms, self->cancellable, rooms_loaded_cb, g_object_ref (self));
 }
 
@@ -391,6 +403,7 @@ tact_session_stop (TactSession *self)
   g_clear_object (&self->cancellable);
   tact_sync_loop_stop (self->sync);
   tact_outbox_stop (self->outbox);
+  tact_approvals_stop (self->approvals);
 }
 
 static void
@@ -463,7 +476,124 @@ tact_session_retry_message (TactSession *self, TactRoom *room, TactMessage *mess
 void
 tact_session_discard_message (TactSession *self, TactRoom *room, TactMessage *message)
 {
+  /* A message awaiting an approver: its request is withdrawn too. */
+  if (tact_message_get_send_state (message) == TACT_SEND_STATE_AWAITING_APPROVAL)
+    tact_approvals_cancel (self->approvals, tact_message_get_txn_id (message));
+  if (tact_message_get_send_state (message) != TACT_SEND_STATE_PENDING)
+    tact_audit_record (self->audit, "discarded", room, tact_message_get_txn_id (message), NULL,
+                       NULL, NULL, NULL);
   tact_outbox_discard (self->outbox, room, message);
+}
+
+/* ---- Approvals and the audit trail ----------------------------------------------------- */
+
+TactApprovals *tact_session_get_approvals (TactSession *self) { return self->approvals; }
+
+static void
+approval_requested_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  TactMessage *echo = tact_approvals_request_finish (TACT_APPROVALS (source), result, &error);
+
+  if (echo)
+    g_task_return_pointer (task, echo, g_object_unref);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+tact_session_request_approval_async (TactSession *self, TactRoom *room, TactSendCheck *check,
+                                     const char *note, GCancellable *cancellable,
+                                     GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (TACT_IS_SESSION (self));
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, tact_session_request_approval_async);
+  tact_approvals_request_async (self->approvals, room, check, note, cancellable,
+                                approval_requested_cb, g_steal_pointer (&task));
+}
+
+TactMessage *
+tact_session_request_approval_finish (TactSession *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* The text a check is about, for the audit's hash. */
+static const char *
+check_content (TactSendCheck *check)
+{
+  return check->text ? check->text : check->file_name;
+}
+
+void
+tact_session_record_shown (TactSession *self, TactRoom *room, TactSendCheck *check)
+{
+  static const char * const kinds[] = {
+    [TACT_ACTION_ALLOW] = NULL, [TACT_ACTION_WARN] = "warning-shown",
+    [TACT_ACTION_JUSTIFY] = "justification-asked", [TACT_ACTION_APPROVE] = "approval-needed",
+    [TACT_ACTION_BLOCK] = "blocked",
+  };
+  const char *kind = kinds[check->verdict->action];
+
+  g_return_if_fail (TACT_IS_SESSION (self));
+  if (kind)
+    tact_audit_record (self->audit, kind, room, NULL, check->verdict, check_content (check), NULL, NULL);
+}
+
+void
+tact_session_record_cancelled (TactSession *self, TactRoom *room, TactSendCheck *check)
+{
+  g_return_if_fail (TACT_IS_SESSION (self));
+  tact_audit_record (self->audit, "cancelled", room, check->txn_id, check->verdict,
+                     check_content (check), NULL, NULL);
+}
+
+void
+tact_session_report_false_positive (TactSession *self, TactRoom *room, TactSendCheck *check,
+                                    const char *comment)
+{
+  g_autofree char *stripped = comment ? g_strstrip (g_strdup (comment)) : NULL;
+
+  g_return_if_fail (TACT_IS_SESSION (self));
+  tact_audit_record (self->audit, "false-positive", room, check->txn_id, check->verdict,
+                     check_content (check), NULL, stripped && *stripped ? stripped : NULL);
+}
+
+static void
+audit_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  GPtrArray *rows = tact_audit_list_finish (TACT_AUDIT (source), result, &error);
+
+  if (rows)
+    g_task_return_pointer (task, rows, (GDestroyNotify) g_ptr_array_unref);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+tact_session_list_audit_async (TactSession *self, guint limit, GCancellable *cancellable,
+                               GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (TACT_IS_SESSION (self));
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, tact_session_list_audit_async);
+  tact_audit_list_async (self->audit, limit, cancellable, audit_listed_cb, g_steal_pointer (&task));
+}
+
+GPtrArray *
+tact_session_list_audit_finish (TactSession *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 /* ---- Sending: the guard's check, the person's decision, the outbox --------------------- */

@@ -134,6 +134,37 @@ void              tact_session_review_async   (TactSession *self, TactRoom *room
                                                gpointer user_data);
 TactSendCheck    *tact_session_review_finish  (TactSession *self, GAsyncResult *result, GError **error);
 
+/* ---- Approvals (docs/approval-protocol.md) and the audit trail (docs/audit.md) ---- */
+
+/* The approvals workflow: requests addressed to us (the Approvals page), our own, decisions. */
+typedef struct _TactApprovals TactApprovals;
+TactApprovals    *tact_session_get_approvals  (TactSession *self);
+/* A check whose verdict is approve goes to its approvers with an optional note; the message
+ * waits in the outbox ("Awaiting approval from 王芳", the returned echo) until a valid decision:
+ * approved, it is sent unchanged (judged again before the request); rejected or returned, it
+ * says so. */
+void              tact_session_request_approval_async  (TactSession *self, TactRoom *room,
+                                                        TactSendCheck *check, const char *note,
+                                                        GCancellable *cancellable,
+                                                        GAsyncReadyCallback callback,
+                                                        gpointer user_data);
+TactMessage      *tact_session_request_approval_finish (TactSession *self, GAsyncResult *result,
+                                                        GError **error);
+/* The view showed check's verdict to the person (warning, reason asked, approval needed,
+ * blocked), or the person cancelled: audited. */
+void              tact_session_record_shown   (TactSession *self, TactRoom *room, TactSendCheck *check);
+void              tact_session_record_cancelled (TactSession *self, TactRoom *room, TactSendCheck *check);
+/* "Report False Positive" on a guard dialog, with an optional comment: audited with the rules. */
+void              tact_session_report_false_positive (TactSession *self, TactRoom *room,
+                                                      TactSendCheck *check, const char *comment);
+/* "My Audit Log": this device's newest audit records, newest first
+ * (element-type TactStoreAuditRecord). */
+void              tact_session_list_audit_async  (TactSession *self, guint limit,
+                                                  GCancellable *cancellable,
+                                                  GAsyncReadyCallback callback, gpointer user_data);
+GPtrArray        *tact_session_list_audit_finish (TactSession *self, GAsyncResult *result,
+                                                  GError **error);
+
 /* Checks and sends text in one call (tact_session_check_text + tact_session_send). */
 TactMessage      *tact_session_send_text      (TactSession *self, TactRoom *room, const char *text,
                                                const char *justification, GError **error);

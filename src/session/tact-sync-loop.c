@@ -54,6 +54,7 @@ enum {
 
 enum {
   SIGNAL_TOKEN_REJECTED,
+  SIGNAL_PROTOCOL_EVENT,
   N_SIGNALS
 };
 
@@ -139,6 +140,18 @@ tact_sync_loop_class_init (TactSyncLoopClass *klass)
   signals[SIGNAL_TOKEN_REJECTED] =
     g_signal_new ("token-rejected", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                   NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
+
+  /**
+   * TactSyncLoop::protocol-event:
+   * @room: the room it came in
+   * @event: (type gpointer): the TactEvent, borrowed for the emission
+   *
+   * A Tact protocol event (type io.github.tactchat.*: approval requests and decisions, audit
+   * records) came in a joined room's timeline. Emitted after the room's models are updated.
+   */
+  signals[SIGNAL_PROTOCOL_EVENT] =
+    g_signal_new ("protocol-event", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 2, TACT_TYPE_ROOM, G_TYPE_POINTER);
 }
 
 static void
@@ -575,6 +588,20 @@ process_sync (TactSyncLoop *self, TactSyncResponse *response, GTask *done)
     }
 
   tact_room_list_apply_direct (self->rooms, response->account_data);
+
+  /* Protocol events, once the rooms are up to date (the approvals room's members included). */
+  for (guint i = 0; i < response->joined->len; i++)
+    {
+      TactSyncRoom *sync_room = g_ptr_array_index (response->joined, i);
+      TactRoom *room = tact_room_list_lookup (self->rooms, sync_room->room_id);
+
+      for (guint j = 0; room && j < sync_room->timeline->len; j++)
+        {
+          TactEvent *event = g_ptr_array_index (sync_room->timeline, j);
+          if (event->type && g_str_has_prefix (event->type, "io.github.tactchat."))
+            g_signal_emit (self, signals[SIGNAL_PROTOCOL_EVENT], 0, room, event);
+        }
+    }
 
   /* The rows to store, in one pass after the models: what lives on (timeline messages) and
    * what goes once saved (a whole batch of serialised events) are not interleaved in the

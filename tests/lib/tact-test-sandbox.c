@@ -2,6 +2,7 @@
 #include "tact-test-sandbox.h"
 
 const char SEEDED[] = "seeded";   /* fixture data: a sandbox with the demo world */
+const char EXTERNAL_OK[] = "external-ok";
 
 gboolean deadline_cb (gpointer data) { *(gboolean *) data = TRUE; return G_SOURCE_REMOVE; }
 
@@ -80,14 +81,21 @@ fixture_setup (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
 
+  const char *external = g_getenv ("TACT_TEST_HOMESERVER");
+
   f->tmpdir = g_dir_make_tmp ("tact-session-XXXXXX", &error);
   g_assert_no_error (error);
-  f->sandbox = tact_sandbox_server_new (TACT_SANDBOX_SERVER_NAME);
-  tact_sandbox_server_set_reply_delay (f->sandbox, 0);
-  if (data == SEEDED)
-    tact_sandbox_server_seed_demo (f->sandbox);   /* before any user is registered */
-  g_assert_true (tact_sandbox_server_listen (f->sandbox, 0, &error));
-  f->homeserver = tact_sandbox_server_dup_base_url (f->sandbox);
+  if (data == EXTERNAL_OK && external && *external)
+    f->homeserver = g_strdup (external);   /* a real homeserver: no sandbox */
+  else
+    {
+      f->sandbox = tact_sandbox_server_new (TACT_SANDBOX_SERVER_NAME);
+      tact_sandbox_server_set_reply_delay (f->sandbox, 0);
+      if (data == SEEDED)
+        tact_sandbox_server_seed_demo (f->sandbox);   /* before any user is registered */
+      g_assert_true (tact_sandbox_server_listen (f->sandbox, 0, &error));
+      f->homeserver = tact_sandbox_server_dup_base_url (f->sandbox);
+    }
   /* Seeded: alice is @me, in Project Falcon with the external @zhang:partner.test. */
   f->alice = data == SEEDED ? login_user (f, TACT_SANDBOX_USER) : register_user (f, "alice");
   f->bob = register_user (f, "bob");
@@ -108,7 +116,8 @@ fixture_teardown (Fixture *f, gconstpointer data)
   tact_store_close (f->store);
   g_clear_object (&f->store);
   g_clear_object (&f->profile);
-  tact_sandbox_server_stop (f->sandbox);
+  if (f->sandbox)
+    tact_sandbox_server_stop (f->sandbox);
   g_clear_object (&f->sandbox);
   g_clear_object (&f->alice);
   g_clear_object (&f->bob);

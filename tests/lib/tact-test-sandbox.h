@@ -29,6 +29,9 @@ typedef struct {
 /* Fixture data: a sandbox seeded with the demo world (alice is @me, in Project Falcon with the
  * external @zhang:partner.test). NULL: an empty sandbox. */
 extern const char SEEDED[];
+/* Fixture data: an empty sandbox, or the homeserver TACT_TEST_HOMESERVER names (then
+ * f->sandbox is NULL: the test uses only what any homeserver offers). */
+extern const char EXTERNAL_OK[];
 
 typedef gboolean (*Condition) (gpointer data);
 typedef struct { TactSession *session; const char *room_id; } RoomWait;

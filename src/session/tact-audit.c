@@ -1,0 +1,259 @@
+/* tact-audit.c: the audit trail: the encrypted table, and the supervision room. */
+#include "tact-audit.h"
+#include "tact-session-util.h"
+
+struct _TactAudit
+{
+  GObject parent_instance;
+
+  /* owned */
+  TactMatrixClient *client;
+  TactStore        *store;
+  TactRoomList     *rooms;
+  TactGuard        *guard;
+  TactOutbox       *outbox;
+  char             *room_id;     /* the supervision room, once resolved and joined */
+  char             *joining;     /* the id or alias being joined, or NULL */
+  GPtrArray        *waiting;     /* JsonObject*: events waiting for the room */
+};
+
+G_DEFINE_FINAL_TYPE (TactAudit, tact_audit, G_TYPE_OBJECT)
+
+static void
+tact_audit_dispose (GObject *object)
+{
+  TactAudit *self = TACT_AUDIT (object);
+
+  g_clear_object (&self->client);
+  g_clear_object (&self->store);
+  g_clear_object (&self->rooms);
+  g_clear_object (&self->guard);
+  g_clear_object (&self->outbox);
+  G_OBJECT_CLASS (tact_audit_parent_class)->dispose (object);
+}
+
+static void
+tact_audit_finalize (GObject *object)
+{
+  TactAudit *self = TACT_AUDIT (object);
+
+  g_free (self->room_id);
+  g_free (self->joining);
+  g_clear_pointer (&self->waiting, g_ptr_array_unref);
+  G_OBJECT_CLASS (tact_audit_parent_class)->finalize (object);
+}
+
+static void
+tact_audit_class_init (TactAuditClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = tact_audit_dispose;
+  G_OBJECT_CLASS (klass)->finalize = tact_audit_finalize;
+}
+
+static void
+tact_audit_init (TactAudit *self)
+{
+  self->waiting = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+}
+
+TactAudit *
+tact_audit_new (TactMatrixClient *client, TactStore *store, TactRoomList *rooms, TactGuard *guard,
+                TactOutbox *outbox)
+{
+  TactAudit *self = g_object_new (TACT_TYPE_AUDIT, NULL);
+
+  self->client = g_object_ref (client);
+  self->store = g_object_ref (store);
+  self->rooms = g_object_ref (rooms);
+  self->guard = g_object_ref (guard);
+  self->outbox = g_object_ref (outbox);
+  return self;
+}
+
+const char *tact_audit_get_supervision_room (TactAudit *self) { return self->room_id; }
+
+/* The verdict's rules and clauses, each once, comma-separated (NULL when none). */
+static char *
+verdict_clauses (const TactVerdict *verdict)
+{
+  g_autoptr(GPtrArray) clauses = g_ptr_array_new ();
+
+  for (guint i = 0; verdict && i < verdict->findings->len; i++)
+    {
+      const TactFinding *finding = g_ptr_array_index (verdict->findings, i);
+
+      for (guint j = 0; finding->clauses && finding->clauses[j]; j++)
+        if (!g_ptr_array_find_with_equal_func (clauses, finding->clauses[j], g_str_equal, NULL))
+          g_ptr_array_add (clauses, finding->clauses[j]);
+    }
+  if (clauses->len == 0)
+    return NULL;
+  g_ptr_array_add (clauses, NULL);
+  return g_strjoinv (",", (char **) clauses->pdata);
+}
+
+static JsonArray *
+split_array (const char *comma_separated)
+{
+  g_auto(GStrv) parts = g_strsplit (comma_separated ? comma_separated : "", ",", -1);
+  JsonArray *array = json_array_new ();
+
+  for (guint i = 0; parts[i]; i++)
+    if (*parts[i])
+      json_array_add_string_element (array, parts[i]);
+  return array;
+}
+
+static void
+post_waiting (TactAudit *self)
+{
+  for (guint i = 0; self->room_id && i < self->waiting->len; i++)
+    tact_outbox_add_protocol (self->outbox, self->room_id, TACT_AUDIT_EVENT_TYPE,
+                              g_ptr_array_index (self->waiting, i));
+  if (self->room_id)
+    g_ptr_array_set_size (self->waiting, 0);
+}
+
+static void
+supervision_joined_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(TactAudit) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *room_id = tact_matrix_client_join_finish (TACT_MATRIX_CLIENT (source), result, &error);
+
+  g_clear_pointer (&self->joining, g_free);
+  if (!room_id)
+    {
+      /* Kept locally; tried again with the next record. */
+      g_message ("Could not join the supervision room: %s", error->message);
+      return;
+    }
+  g_free (self->room_id);
+  self->room_id = g_steal_pointer (&room_id);
+  post_waiting (self);
+}
+
+/* Resolves the profile's supervision room (an id or an alias) and joins it once. */
+static gboolean
+ensure_supervision_room (TactAudit *self)
+{
+  TactProfile *profile = tact_guard_get_profile (self->guard);
+  const char *wanted = profile ? tact_profile_get_supervision_room (profile) : NULL;
+  TactRoom *room;
+
+  if (!wanted)
+    return FALSE;
+  room = wanted[0] == '!' ? tact_room_list_lookup (self->rooms, wanted) : NULL;
+  if (room && g_strcmp0 (tact_room_get_membership (room), "join") == 0)
+    {
+      if (g_strcmp0 (self->room_id, wanted) != 0)
+        {
+          g_free (self->room_id);
+          self->room_id = g_strdup (wanted);
+        }
+      return TRUE;
+    }
+  if (self->room_id && (wanted[0] != '!' || g_strcmp0 (self->room_id, wanted) == 0))
+    return TRUE;   /* joined through its alias */
+  if (!self->joining)
+    {
+      self->joining = g_strdup (wanted);
+      tact_matrix_client_join_async (self->client, wanted, NULL, supervision_joined_cb, g_object_ref (self));
+    }
+  return TRUE;
+}
+
+static void
+audit_added_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!tact_store_audit_add_finish (TACT_STORE (source), result, &error))
+    tact_session_log_store_error ("Could not write an audit record", error);
+}
+
+void
+tact_audit_record (TactAudit *self, const char *kind, TactRoom *room, const char *txn_id,
+                   const TactVerdict *verdict, const char *content, const char *justification,
+                   const char *comment)
+{
+  TactStoreAuditRecord record = { 0 };
+  g_autofree char *rule_ids = verdict ? tact_guard_dup_rule_ids (verdict) : NULL;
+  g_autofree char *clauses = verdict_clauses (verdict);
+  g_autofree char *sha256 = content ? g_compute_checksum_for_string (G_CHECKSUM_SHA256, content, -1) : NULL;
+  TactProfile *profile = tact_guard_get_profile (self->guard);
+
+  g_return_if_fail (TACT_IS_AUDIT (self));
+  g_return_if_fail (kind != NULL);
+
+  record.ts = g_get_real_time () / 1000;
+  record.kind = (char *) kind;
+  record.room_id = room ? (char *) tact_room_get_id (room) : NULL;
+  record.txn_id = (char *) txn_id;
+  record.rule_ids = rule_ids;
+  record.clauses = clauses;
+  record.action = verdict ? (char *) tact_action_to_string (verdict->action) : NULL;
+  record.justification = (char *) justification;
+  record.content_sha256 = sha256;
+  record.comment = (char *) comment;
+  tact_store_audit_add_async (self->store, &record, NULL, audit_added_cb, NULL);
+
+  if (ensure_supervision_room (self))
+    {
+      JsonObject *event = json_object_new ();
+
+      json_object_set_string_member (event, "kind", kind);
+      json_object_set_int_member (event, "ts", record.ts);
+      json_object_set_array_member (event, "rule_ids", split_array (rule_ids));
+      json_object_set_array_member (event, "clauses", split_array (clauses));
+      if (record.action)
+        json_object_set_string_member (event, "action", record.action);
+      if (record.room_id)
+        json_object_set_string_member (event, "room_id", record.room_id);
+      if (sha256)
+        json_object_set_string_member (event, "content_sha256", sha256);
+      if (justification)
+        json_object_set_string_member (event, "justification", justification);
+      if (comment)
+        json_object_set_string_member (event, "comment", comment);
+      if (profile)
+        {
+          json_object_set_string_member (event, "profile_id", tact_profile_get_id (profile));
+          json_object_set_string_member (event, "profile_version", tact_profile_get_version (profile));
+          if (content && tact_profile_get_audit_include_content (profile))
+            json_object_set_string_member (event, "content", content);
+        }
+      g_ptr_array_add (self->waiting, event);
+      post_waiting (self);
+    }
+}
+
+static void
+audit_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  GPtrArray *rows = tact_store_audit_list_finish (TACT_STORE (source), result, &error);
+
+  if (rows)
+    g_task_return_pointer (task, rows, (GDestroyNotify) g_ptr_array_unref);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+tact_audit_list_async (TactAudit *self, guint limit, GCancellable *cancellable,
+                       GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, tact_audit_list_async);
+  tact_store_audit_list_async (self->store, limit, cancellable, audit_listed_cb, g_steal_pointer (&task));
+}
+
+GPtrArray *
+tact_audit_list_finish (TactAudit *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
