@@ -2,7 +2,6 @@
  * workflows; it never touches the network or the database itself. */
 #include <glib/gi18n-lib.h>
 
-#include "sandbox/tact-sandbox.h"
 #include "session/tact-account.h"
 #include "tact-guard-dialog.h"
 #include "tact-message-row.h"
@@ -44,7 +43,7 @@ struct _TactWindow
   /* owned */
   TactSession    *session;
   TactRoom       *room;          /* the selected room */
-  char           *sandbox_url;
+  TactPracticeAccount *practice; /* the built-in sandbox, or NULL */
   GCancellable   *cancellable;
   GSignalGroup   *room_signals;  /* follows the selected room */
   gulong          state_handler;
@@ -959,8 +958,9 @@ logged_in_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 static void
 on_sign_in (TactWindow *self)
 {
-  gboolean sandbox = gtk_switch_get_active (self->sandbox_switch) && self->sandbox_url;
-  const char *server = sandbox ? self->sandbox_url : gtk_editable_get_text (GTK_EDITABLE (self->server_row));
+  gboolean sandbox = gtk_switch_get_active (self->sandbox_switch) && self->practice;
+  const char *server = sandbox ? tact_practice_account_get_url (self->practice)
+                               : gtk_editable_get_text (GTK_EDITABLE (self->server_row));
   const char *user = gtk_editable_get_text (GTK_EDITABLE (self->user_row));
   const char *password = gtk_editable_get_text (GTK_EDITABLE (self->password_row));
 
@@ -1055,7 +1055,7 @@ logged_out_cb (TactWindow *self, gboolean soft)
       /* A hard logout: this device's session is over on the server. The session has stopped
        * and the keyring forgets the dead sign-in; history and unsent messages stay on disk. */
       tact_window_set_session (self, NULL);
-      tact_window_show_login (self, self->sandbox_url,
+      tact_window_show_login (self, self->practice,
                               _("The server ended this session. Sign in again; unsent messages are kept."));
       return;
     }
@@ -1112,22 +1112,25 @@ tact_window_show_loading (TactWindow *self)
 }
 
 void
-tact_window_show_login (TactWindow *self, const char *sandbox_url, const char *message)
+tact_window_show_login (TactWindow *self, TactPracticeAccount *practice, const char *message)
 {
-  g_free (self->sandbox_url);
-  self->sandbox_url = g_strdup (sandbox_url);
+  g_return_if_fail (TACT_IS_WINDOW (self));
+  g_return_if_fail (practice == NULL || TACT_IS_PRACTICE_ACCOUNT (practice));
+
+  g_set_object (&self->practice, practice);
   gtk_widget_set_visible (gtk_widget_get_parent (gtk_widget_get_parent (GTK_WIDGET (self->sandbox_switch))),
-                          sandbox_url != NULL);
-  gtk_switch_set_active (self->sandbox_switch, sandbox_url != NULL);
-  if (sandbox_url)
+                          practice != NULL);
+  gtk_switch_set_active (self->sandbox_switch, practice != NULL);
+  if (practice)
     {
       g_autofree char *hint = g_strdup_printf (_("In the sandbox, sign in as “%s” with the password “%s”."),
-                                               TACT_SANDBOX_USER, TACT_SANDBOX_PASSWORD);
+                                               tact_practice_account_get_user_name (practice),
+                                               tact_practice_account_get_password (practice));
       gtk_label_set_text (self->sandbox_hint, hint);
       if (!*gtk_editable_get_text (GTK_EDITABLE (self->user_row)))
-        gtk_editable_set_text (GTK_EDITABLE (self->user_row), TACT_SANDBOX_USER);
+        gtk_editable_set_text (GTK_EDITABLE (self->user_row), tact_practice_account_get_user_name (practice));
     }
-  gtk_widget_set_visible (GTK_WIDGET (self->sandbox_hint), sandbox_url != NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->sandbox_hint), practice != NULL);
   if (message)
     adw_toast_overlay_add_toast (self->login_toasts, adw_toast_new (message));
   gtk_stack_set_visible_child_name (self->stack, "login");
@@ -1145,7 +1148,7 @@ signed_out_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   if (!tact_account_logout_finish (result, &error))
     g_warning ("Sign-out did not complete: %s", error->message);
   tact_window_set_session (self, NULL);
-  tact_window_show_login (self, self->sandbox_url, NULL);
+  tact_window_show_login (self, self->practice, NULL);
 }
 
 static void
@@ -1220,7 +1223,7 @@ tact_window_dispose (GObject *object)
   g_clear_object (&self->room);
   g_clear_object (&self->room_signals);
   g_clear_object (&self->cancellable);
-  g_clear_pointer (&self->sandbox_url, g_free);
+  g_clear_object (&self->practice);
   gtk_widget_dispose_template (GTK_WIDGET (self), TACT_TYPE_WINDOW);
 
   G_OBJECT_CLASS (tact_window_parent_class)->dispose (object);

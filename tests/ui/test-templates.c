@@ -43,6 +43,7 @@ test_window (void)
   g_autoptr(AdwApplication) app = adw_application_new ("io.github.tactchat.Tact",
                                                        G_APPLICATION_NON_UNIQUE);
   g_autoptr(GError) error = NULL;
+  g_autoptr(TactPracticeAccount) practice = NULL;
   TactWindow *window;
 
   g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
@@ -52,9 +53,15 @@ test_window (void)
                                           "io.github.tactchat.Tact"));
   g_assert_true (gtk_icon_theme_has_icon (gtk_icon_theme_get_for_display (gdk_display_get_default ()),
                                           "io.github.tactchat.Tact-symbolic"));
+  /* The sign-in page with the practice account (the sandbox on a free port) and without. */
+  practice = tact_practice_account_start (0, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (tact_practice_account_get_url (practice), "http://127.0.0.1:"));
   window = tact_window_new (GTK_APPLICATION (app));
   g_assert_true (TACT_IS_WINDOW (window));
-  tact_window_show_login (window, "http://127.0.0.1:1", NULL);
+  tact_window_show_login (window, practice, NULL);
+  tact_window_show_login (window, NULL, "A message for the sign-in page");
+  tact_window_show_login (window, practice, NULL);
   tact_window_show_loading (window);
   gtk_window_destroy (GTK_WINDOW (window));
 }
