@@ -3,6 +3,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "session/tact-account.h"
+#include "tact-composer.h"
 #include "tact-guard-dialog.h"
 #include "tact-message-row.h"
 #include "tact-window.h"
@@ -31,12 +32,7 @@ struct _TactWindow
   AdwStatusPage  *invite_page;
   GtkListView    *timeline_view;
   GtkScrolledWindow *timeline_scroll;
-  GtkEntry       *composer;
-  GtkButton      *send_button;
-  GtkLabel       *guard_hint;
-  GtkWidget      *attach_status;
-  GtkSpinner     *attach_spinner;
-  GtkLabel       *attach_label;
+  TactComposer   *composer;
   GtkWidget      *room_page;
   AdwToastOverlay *chat_toasts;
 
@@ -264,8 +260,7 @@ flush_draft (TactWindow *self)
     return;
   g_clear_handle_id (&self->draft_source, g_source_remove);
   if (self->session && self->room)
-    tact_session_save_draft (self->session, self->room,
-                             gtk_editable_get_text (GTK_EDITABLE (self->composer)));
+    tact_session_save_draft (self->session, self->room, tact_composer_get_text (self->composer));
 }
 
 static gboolean
@@ -275,8 +270,7 @@ draft_timeout_cb (gpointer user_data)
 
   self->draft_source = 0;
   if (self->session && self->room)
-    tact_session_save_draft (self->session, self->room,
-                             gtk_editable_get_text (GTK_EDITABLE (self->composer)));
+    tact_session_save_draft (self->session, self->room, tact_composer_get_text (self->composer));
   return G_SOURCE_REMOVE;
 }
 
@@ -291,10 +285,9 @@ draft_loaded_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   if (error)
     g_warning ("Could not read a draft: %s", error->message);
-  else if (draft && *gtk_editable_get_text (GTK_EDITABLE (self->composer)) == '\0')
+  else if (draft && *tact_composer_get_text (self->composer) == '\0')
     {
-      gtk_editable_set_text (GTK_EDITABLE (self->composer), draft);
-      gtk_editable_set_position (GTK_EDITABLE (self->composer), -1);
+      tact_composer_set_text (self->composer, draft);   /* the cursor goes to its end */
       g_clear_handle_id (&self->draft_source, g_source_remove);   /* nothing new to save */
     }
 }
@@ -321,8 +314,7 @@ select_room (TactWindow *self, TactRoom *room)
     tact_session_set_open_room (self->session, room);   /* the others keep a bounded timeline */
   g_signal_group_set_target (self->room_signals, room);
   update_room_header (self);
-  gtk_label_set_text (self->guard_hint, "");
-  gtk_widget_set_visible (GTK_WIDGET (self->guard_hint), FALSE);
+  tact_composer_set_hint (self->composer, NULL);
 
   if (!room)
     {
@@ -348,7 +340,7 @@ select_room (TactWindow *self, TactRoom *room)
   gtk_widget_grab_focus (GTK_WIDGET (self->composer));
 
   /* The composer belongs to the room: show its draft, if any. */
-  gtk_editable_set_text (GTK_EDITABLE (self->composer), "");
+  tact_composer_set_text (self->composer, "");
   g_clear_handle_id (&self->draft_source, g_source_remove);
   self->draft_cancellable = g_cancellable_new ();
   tact_session_load_draft_async (self->session, room, self->draft_cancellable, draft_loaded_cb,
@@ -391,7 +383,7 @@ static gboolean
 hint_timeout_cb (gpointer user_data)
 {
   TactWindow *self = user_data;
-  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->composer));
+  const char *text = tact_composer_get_text (self->composer);
   g_autoptr(TactSendCheck) check = NULL;
   g_autofree char *hint = NULL;
 
@@ -402,8 +394,7 @@ hint_timeout_cb (gpointer user_data)
   if (tact_send_check_get_verdict (check)->findings->len == 0)
     return G_SOURCE_REMOVE;
   hint = hint_for_check (check);
-  gtk_label_set_text (self->guard_hint, hint);
-  gtk_widget_set_visible (GTK_WIDGET (self->guard_hint), TRUE);
+  tact_composer_set_hint (self->composer, hint);
   return G_SOURCE_REMOVE;
 }
 
@@ -413,10 +404,11 @@ guard_on_keystroke (TactWindow *self)
   return self->settings == NULL || g_settings_get_boolean (self->settings, "guard-on-keystroke");
 }
 
+/* The composer hides its hint on every change; a new one follows a pause in typing. */
 static void
 on_composer_changed (TactWindow *self)
 {
-  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->composer));
+  const char *text = tact_composer_get_text (self->composer);
 
   if (self->session && self->room)
     {
@@ -426,7 +418,6 @@ on_composer_changed (TactWindow *self)
     }
   /* The hint follows a pause in typing, never a keystroke: typing is never delayed. */
   g_clear_handle_id (&self->hint_source, g_source_remove);
-  gtk_widget_set_visible (GTK_WIDGET (self->guard_hint), FALSE);
   if (self->session && self->room && text && *text && guard_on_keystroke (self))
     self->hint_source = g_timeout_add (150, hint_timeout_cb, self);
 }
@@ -451,7 +442,7 @@ send_text_check (TactWindow *self, TactSendCheck *check, const char *justificati
 
   if (tact_session_send (self->session, self->room, check, justification, &error))
     {
-      gtk_editable_set_text (GTK_EDITABLE (self->composer), "");
+      tact_composer_set_text (self->composer, "");
       flush_draft (self);   /* the draft goes now: after a crash it must not come back as unsent */
       gtk_widget_grab_focus (GTK_WIDGET (self->composer));
       return;
@@ -510,7 +501,7 @@ guard_response_cb (AdwMessageDialog *dialog, const char *response, GuardState *s
       const TactFinding *first = g_ptr_array_index (verdict->findings, 0);
       gtk_widget_grab_focus (GTK_WIDGET (self->composer));
       if (first->start >= 0)
-        gtk_editable_select_region (GTK_EDITABLE (self->composer), (int) first->start, (int) first->end);
+        tact_composer_select_region (self->composer, (int) first->start, (int) first->end);
     }
   /* cancel: the text stays in the composer, nothing is sent */
 }
@@ -540,7 +531,7 @@ ask_about_text (TactWindow *self, TactSendCheck *check)
 static void
 on_send (TactWindow *self)
 {
-  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->composer));
+  const char *text = tact_composer_get_text (self->composer);
   g_autoptr(TactSendCheck) check = NULL;
 
   if (!self->session || !self->room || !text || !*text)
@@ -586,14 +577,11 @@ show_error (TactWindow *self, const char *heading, const char *message)
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+/* One file at a time: Attach is off while a file is being checked. */
 static void
 set_checking (TactWindow *self, const char *name)
 {
-  g_autofree char *text = name ? g_strdup_printf (_("Checking “%s”…"), name) : NULL;
-
-  gtk_label_set_text (self->attach_label, text ? text : "");
-  gtk_spinner_set_spinning (self->attach_spinner, name != NULL);
-  gtk_widget_set_visible (self->attach_status, name != NULL);
+  tact_composer_set_checking (self->composer, name);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "composer.attach", name == NULL);
 }
 
@@ -1237,6 +1225,7 @@ tact_window_class_init (TactWindowClass *klass)
 
   object_class->dispose = tact_window_dispose;
 
+  g_type_ensure (TACT_TYPE_COMPOSER);
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/tactchat/Tact/tact-window.ui");
   gtk_widget_class_bind_template_child (widget_class, TactWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, TactWindow, login_toasts);
@@ -1258,11 +1247,6 @@ tact_window_class_init (TactWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TactWindow, timeline_view);
   gtk_widget_class_bind_template_child (widget_class, TactWindow, timeline_scroll);
   gtk_widget_class_bind_template_child (widget_class, TactWindow, composer);
-  gtk_widget_class_bind_template_child (widget_class, TactWindow, send_button);
-  gtk_widget_class_bind_template_child (widget_class, TactWindow, guard_hint);
-  gtk_widget_class_bind_template_child (widget_class, TactWindow, attach_status);
-  gtk_widget_class_bind_template_child (widget_class, TactWindow, attach_spinner);
-  gtk_widget_class_bind_template_child (widget_class, TactWindow, attach_label);
   gtk_widget_class_bind_template_child (widget_class, TactWindow, room_page);
   gtk_widget_class_bind_template_child (widget_class, TactWindow, chat_toasts);
   gtk_widget_class_bind_template_callback (widget_class, on_sign_in);
