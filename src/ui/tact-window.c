@@ -303,7 +303,6 @@ select_room (TactWindow *self, TactRoom *room)
   flush_draft (self);
   g_clear_handle_id (&self->read_source, g_source_remove);
   g_clear_handle_id (&self->hint_source, g_source_remove);
-  g_clear_object (&self->settings);
   g_cancellable_cancel (self->draft_cancellable);
   g_clear_object (&self->draft_cancellable);
   cancel_attach (self);   /* a file checked for one room is not sent to another */
