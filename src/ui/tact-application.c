@@ -1,9 +1,9 @@
-/* tact-application.c: start-up: the built-in sandbox homeserver (unless disabled), then the
- * stored account (keyring) or the sign-in page. */
+/* tact-application.c: start-up: the practice account's built-in sandbox homeserver (unless
+ * disabled), then the stored account (keyring) or the sign-in page. */
 #include <glib/gi18n-lib.h>
 
-#include "sandbox/tact-sandbox.h"
 #include "session/tact-account.h"
+#include "session/tact-practice-account.h"
 #include "tact-application.h"
 #include "tact-window.h"
 
@@ -12,17 +12,15 @@ struct _TactApplication
   AdwApplication parent_instance;
 
   /* owned */
-  TactSandboxServer *sandbox;      /* NULL when disabled or it failed to start */
-  char              *sandbox_url;
+  TactPracticeAccount *practice;   /* the built-in sandbox; NULL when disabled or it failed to start */
 };
 
 G_DEFINE_FINAL_TYPE (TactApplication, tact_application, ADW_TYPE_APPLICATION)
 
 static void
-start_sandbox (TactApplication *self)
+start_practice (TactApplication *self)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *state_file = NULL;
   const char *port_env = g_getenv ("TACT_SANDBOX_PORT");
   guint64 port = 0;
 
@@ -35,23 +33,16 @@ start_sandbox (TactApplication *self)
       port = 0;
     }
 
-  self->sandbox = tact_sandbox_server_new (TACT_SANDBOX_SERVER_NAME);
-  state_file = g_build_filename (g_get_user_data_dir (), "tact", "sandbox-state.json", NULL);
-  if (!tact_sandbox_server_set_state_file (self->sandbox, state_file, &error))
-    {
-      /* A damaged practice world is not worth refusing to start over: say so and start fresh. */
-      g_printerr (_("The sandbox’s saved state could not be read (%s); starting a fresh sandbox.\n"),
-                  error->message);
-      g_clear_error (&error);
-    }
-  tact_sandbox_server_seed_demo (self->sandbox);
-  if (!tact_sandbox_server_listen (self->sandbox, (guint16) port, &error))
+  self->practice = tact_practice_account_start ((guint16) port, &error);
+  if (!self->practice)
     {
       g_printerr (_("The built-in sandbox could not start: %s\n"), error->message);
-      g_clear_object (&self->sandbox);
       return;
     }
-  self->sandbox_url = tact_sandbox_server_dup_base_url (self->sandbox);
+  /* A damaged practice world is not worth refusing to start over: it started fresh; say so. */
+  if (tact_practice_account_get_state_error (self->practice))
+    g_printerr (_("The sandbox’s saved state could not be read (%s); starting a fresh sandbox.\n"),
+                tact_practice_account_get_state_error (self->practice)->message);
 }
 
 static void restore (TactApplication *self, TactWindow *window);
@@ -67,7 +58,7 @@ moved_aside_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (!moved)
     {
-      tact_window_show_login (window, self ? self->sandbox_url : NULL, error->message);
+      tact_window_show_login (window, self ? self->practice : NULL, error->message);
       return;
     }
   g_message ("The unreadable history was kept as %s", moved);
@@ -84,7 +75,7 @@ keyring_response_cb (AdwMessageDialog *dialog, const char *response, TactWindow 
   else if (g_strcmp0 (response, "new-history") == 0)
     tact_account_move_history_aside_async (NULL, moved_aside_cb, g_object_ref (window));
   else
-    tact_window_show_login (window, self ? self->sandbox_url : NULL, NULL);
+    tact_window_show_login (window, self ? self->practice : NULL, NULL);
 }
 
 /* Keyring trouble gets a way forward, and nothing is deleted without consent. */
@@ -97,11 +88,11 @@ show_restore_error (TactApplication *self, TactWindow *window, const GError *err
       || (error->code != TACT_STORE_ERROR_NO_KEYRING && error->code != TACT_STORE_ERROR_KEYRING_LOCKED
           && error->code != TACT_STORE_ERROR_KEY_MISSING && error->code != TACT_STORE_ERROR_WRONG_KEY))
     {
-      tact_window_show_login (window, self->sandbox_url, error->message);
+      tact_window_show_login (window, self->practice, error->message);
       return;
     }
 
-  tact_window_show_login (window, self->sandbox_url, NULL);
+  tact_window_show_login (window, self->practice, NULL);
   dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (window),
                                                        error->code == TACT_STORE_ERROR_NO_KEYRING
                                                        || error->code == TACT_STORE_ERROR_KEYRING_LOCKED
@@ -135,14 +126,15 @@ restored_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   else if (error && self)
     show_restore_error (self, window, error);
   else
-    tact_window_show_login (window, self ? self->sandbox_url : NULL, NULL);
+    tact_window_show_login (window, self ? self->practice : NULL, NULL);
 }
 
 static void
 restore (TactApplication *self, TactWindow *window)
 {
   tact_window_show_loading (window);
-  tact_account_restore_async (self->sandbox_url, NULL, restored_cb, g_object_ref (window));
+  tact_account_restore_async (self->practice ? tact_practice_account_get_url (self->practice) : NULL,
+                              NULL, restored_cb, g_object_ref (window));
 }
 
 static void
@@ -209,7 +201,7 @@ tact_application_startup (GApplication *app)
   g_action_map_add_action_entries (G_ACTION_MAP (app), entries, G_N_ELEMENTS (entries), app);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.help", help_accels);
-  start_sandbox (TACT_APPLICATION (app));
+  start_practice (TACT_APPLICATION (app));
 }
 
 static void
@@ -217,8 +209,8 @@ tact_application_shutdown (GApplication *app)
 {
   TactApplication *self = TACT_APPLICATION (app);
 
-  if (self->sandbox)
-    tact_sandbox_server_stop (self->sandbox);
+  if (self->practice)
+    tact_practice_account_stop (self->practice);
   G_APPLICATION_CLASS (tact_application_parent_class)->shutdown (app);
 }
 
@@ -227,8 +219,7 @@ tact_application_finalize (GObject *object)
 {
   TactApplication *self = TACT_APPLICATION (object);
 
-  g_clear_object (&self->sandbox);
-  g_free (self->sandbox_url);
+  g_clear_object (&self->practice);
   G_OBJECT_CLASS (tact_application_parent_class)->finalize (object);
 }
 

@@ -1,62 +1,13 @@
 /* tact-window.c: the main window. A view: it shows session models and calls session
- * workflows; it never touches the network or the database itself. */
+ * workflows; it never touches the network or the database itself. Its actions are in
+ * tact-window-actions.c, the composer's widgets in tact-composer.c; both share
+ * tact-window-private.h. */
 #include <glib/gi18n-lib.h>
 
-#include "sandbox/tact-sandbox.h"
 #include "session/tact-account.h"
 #include "tact-guard-dialog.h"
 #include "tact-message-row.h"
-#include "tact-window.h"
-
-struct _TactWindow
-{
-  AdwApplicationWindow parent_instance;
-
-  /* template children (borrowed) */
-  GtkStack       *stack;
-  AdwToastOverlay *login_toasts;
-  GtkSwitch      *sandbox_switch;
-  AdwEntryRow    *server_row;
-  AdwEntryRow    *user_row;
-  AdwEntryRow    *password_row;
-  GtkLabel       *sandbox_hint;
-  GtkButton      *sign_in_button;
-  AdwLeaflet     *leaflet;
-  AdwWindowTitle *account_title;
-  GtkLabel       *sync_label;
-  GtkListBox     *room_list;
-  AdwWindowTitle *room_title;
-  GtkRevealer    *external_banner;
-  GtkLabel       *external_label;
-  GtkStack       *room_stack;
-  AdwStatusPage  *invite_page;
-  GtkListView    *timeline_view;
-  GtkScrolledWindow *timeline_scroll;
-  GtkEntry       *composer;
-  GtkButton      *send_button;
-  GtkLabel       *guard_hint;
-  GtkWidget      *attach_status;
-  GtkSpinner     *attach_spinner;
-  GtkLabel       *attach_label;
-  GtkWidget      *room_page;
-  AdwToastOverlay *chat_toasts;
-
-  /* owned */
-  TactSession    *session;
-  TactRoom       *room;          /* the selected room */
-  char           *sandbox_url;
-  GCancellable   *cancellable;
-  GSignalGroup   *room_signals;  /* follows the selected room */
-  gulong          state_handler;
-  gulong          logout_handler;
-  guint           draft_source;   /* a pending draft save for `room` */
-  guint           read_source;    /* a pending "mark read" for `room` */
-  guint           hint_source;    /* the guard hint, after a pause in typing */
-  GSettings      *settings;       /* NULL when the schema is not installed */
-  GCancellable   *draft_cancellable;  /* the selected room's draft load */
-  GCancellable   *attach_cancellable; /* the file being checked for `room`, or NULL */
-  guint           test_attach_count;  /* TACT_TEST_ATTACH_PATH: files attached so far */
-};
+#include "tact-window-private.h"
 
 G_DEFINE_FINAL_TYPE (TactWindow, tact_window, ADW_TYPE_APPLICATION_WINDOW)
 
@@ -265,8 +216,7 @@ flush_draft (TactWindow *self)
     return;
   g_clear_handle_id (&self->draft_source, g_source_remove);
   if (self->session && self->room)
-    tact_session_save_draft (self->session, self->room,
-                             gtk_editable_get_text (GTK_EDITABLE (self->composer)));
+    tact_session_save_draft (self->session, self->room, tact_composer_get_text (self->composer));
 }
 
 static gboolean
@@ -276,8 +226,7 @@ draft_timeout_cb (gpointer user_data)
 
   self->draft_source = 0;
   if (self->session && self->room)
-    tact_session_save_draft (self->session, self->room,
-                             gtk_editable_get_text (GTK_EDITABLE (self->composer)));
+    tact_session_save_draft (self->session, self->room, tact_composer_get_text (self->composer));
   return G_SOURCE_REMOVE;
 }
 
@@ -292,10 +241,9 @@ draft_loaded_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   if (error)
     g_warning ("Could not read a draft: %s", error->message);
-  else if (draft && *gtk_editable_get_text (GTK_EDITABLE (self->composer)) == '\0')
+  else if (draft && *tact_composer_get_text (self->composer) == '\0')
     {
-      gtk_editable_set_text (GTK_EDITABLE (self->composer), draft);
-      gtk_editable_set_position (GTK_EDITABLE (self->composer), -1);
+      tact_composer_set_text (self->composer, draft);   /* the cursor goes to its end */
       g_clear_handle_id (&self->draft_source, g_source_remove);   /* nothing new to save */
     }
 }
@@ -311,7 +259,6 @@ select_room (TactWindow *self, TactRoom *room)
   flush_draft (self);
   g_clear_handle_id (&self->read_source, g_source_remove);
   g_clear_handle_id (&self->hint_source, g_source_remove);
-  g_clear_object (&self->settings);
   g_cancellable_cancel (self->draft_cancellable);
   g_clear_object (&self->draft_cancellable);
   cancel_attach (self);   /* a file checked for one room is not sent to another */
@@ -322,8 +269,7 @@ select_room (TactWindow *self, TactRoom *room)
     tact_session_set_open_room (self->session, room);   /* the others keep a bounded timeline */
   g_signal_group_set_target (self->room_signals, room);
   update_room_header (self);
-  gtk_label_set_text (self->guard_hint, "");
-  gtk_widget_set_visible (GTK_WIDGET (self->guard_hint), FALSE);
+  tact_composer_set_hint (self->composer, NULL);
 
   if (!room)
     {
@@ -349,7 +295,7 @@ select_room (TactWindow *self, TactRoom *room)
   gtk_widget_grab_focus (GTK_WIDGET (self->composer));
 
   /* The composer belongs to the room: show its draft, if any. */
-  gtk_editable_set_text (GTK_EDITABLE (self->composer), "");
+  tact_composer_set_text (self->composer, "");
   g_clear_handle_id (&self->draft_source, g_source_remove);
   self->draft_cancellable = g_cancellable_new ();
   tact_session_load_draft_async (self->session, room, self->draft_cancellable, draft_loaded_cb,
@@ -392,7 +338,7 @@ static gboolean
 hint_timeout_cb (gpointer user_data)
 {
   TactWindow *self = user_data;
-  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->composer));
+  const char *text = tact_composer_get_text (self->composer);
   g_autoptr(TactSendCheck) check = NULL;
   g_autofree char *hint = NULL;
 
@@ -403,8 +349,7 @@ hint_timeout_cb (gpointer user_data)
   if (tact_send_check_get_verdict (check)->findings->len == 0)
     return G_SOURCE_REMOVE;
   hint = hint_for_check (check);
-  gtk_label_set_text (self->guard_hint, hint);
-  gtk_widget_set_visible (GTK_WIDGET (self->guard_hint), TRUE);
+  tact_composer_set_hint (self->composer, hint);
   return G_SOURCE_REMOVE;
 }
 
@@ -414,10 +359,11 @@ guard_on_keystroke (TactWindow *self)
   return self->settings == NULL || g_settings_get_boolean (self->settings, "guard-on-keystroke");
 }
 
+/* The composer hides its hint on every change; a new one follows a pause in typing. */
 static void
 on_composer_changed (TactWindow *self)
 {
-  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->composer));
+  const char *text = tact_composer_get_text (self->composer);
 
   if (self->session && self->room)
     {
@@ -427,7 +373,6 @@ on_composer_changed (TactWindow *self)
     }
   /* The hint follows a pause in typing, never a keystroke: typing is never delayed. */
   g_clear_handle_id (&self->hint_source, g_source_remove);
-  gtk_widget_set_visible (GTK_WIDGET (self->guard_hint), FALSE);
   if (self->session && self->room && text && *text && guard_on_keystroke (self))
     self->hint_source = g_timeout_add (150, hint_timeout_cb, self);
 }
@@ -452,7 +397,7 @@ send_text_check (TactWindow *self, TactSendCheck *check, const char *justificati
 
   if (tact_session_send (self->session, self->room, check, justification, &error))
     {
-      gtk_editable_set_text (GTK_EDITABLE (self->composer), "");
+      tact_composer_set_text (self->composer, "");
       flush_draft (self);   /* the draft goes now: after a crash it must not come back as unsent */
       gtk_widget_grab_focus (GTK_WIDGET (self->composer));
       return;
@@ -511,7 +456,7 @@ guard_response_cb (AdwMessageDialog *dialog, const char *response, GuardState *s
       const TactFinding *first = g_ptr_array_index (verdict->findings, 0);
       gtk_widget_grab_focus (GTK_WIDGET (self->composer));
       if (first->start >= 0)
-        gtk_editable_select_region (GTK_EDITABLE (self->composer), (int) first->start, (int) first->end);
+        tact_composer_select_region (self->composer, (int) first->start, (int) first->end);
     }
   /* cancel: the text stays in the composer, nothing is sent */
 }
@@ -541,7 +486,7 @@ ask_about_text (TactWindow *self, TactSendCheck *check)
 static void
 on_send (TactWindow *self)
 {
-  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->composer));
+  const char *text = tact_composer_get_text (self->composer);
   g_autoptr(TactSendCheck) check = NULL;
 
   if (!self->session || !self->room || !text || !*text)
@@ -578,8 +523,8 @@ attach_state_closure_free (gpointer data, GClosure *closure)
   attach_state_free (data);
 }
 
-static void
-show_error (TactWindow *self, const char *heading, const char *message)
+void
+_tact_window_show_error (TactWindow *self, const char *heading, const char *message)
 {
   AdwMessageDialog *dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), heading, message));
 
@@ -587,14 +532,11 @@ show_error (TactWindow *self, const char *heading, const char *message)
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+/* One file at a time: Attach is off while a file is being checked. */
 static void
 set_checking (TactWindow *self, const char *name)
 {
-  g_autofree char *text = name ? g_strdup_printf (_("Checking “%s”…"), name) : NULL;
-
-  gtk_label_set_text (self->attach_label, text ? text : "");
-  gtk_spinner_set_spinning (self->attach_spinner, name != NULL);
-  gtk_widget_set_visible (self->attach_status, name != NULL);
+  tact_composer_set_checking (self->composer, name);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "composer.attach", name == NULL);
 }
 
@@ -630,7 +572,7 @@ send_checked (AttachState *state_in, const char *justification)
       check_attachment (self, g_steal_pointer (&state));
       return;
     }
-  show_error (self, _("File Not Sent"), error->message);
+  _tact_window_show_error (self, _("File Not Sent"), error->message);
 }
 
 static void
@@ -673,7 +615,7 @@ file_checked_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   set_checking (self, NULL);
   if (!state->checked)
     {
-      show_error (self, _("Could Not Attach the File"), error->message);
+      _tact_window_show_error (self, _("Could Not Attach the File"), error->message);
       return;
     }
 
@@ -703,8 +645,8 @@ check_attachment (TactWindow *self, AttachState *state)
                                  self->attach_cancellable, file_checked_cb, state);
 }
 
-static void
-attach_file (TactWindow *self, GFile *file)
+void
+_tact_window_attach_file (TactWindow *self, GFile *file)
 {
   AttachState *state;
 
@@ -715,48 +657,6 @@ attach_file (TactWindow *self, GFile *file)
   state->room = g_object_ref (self->room);
   state->file = g_object_ref (file);
   check_attachment (self, state);
-}
-
-static void
-attach_chooser_response_cb (GtkNativeDialog *chooser, int response, TactWindow *self)
-{
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
-      if (file)
-        attach_file (self, file);
-    }
-  g_object_unref (chooser);
-}
-
-static void
-attach_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
-{
-  TactWindow *self = TACT_WINDOW (widget);
-  GtkFileChooserNative *chooser;
-  const char *test_path = g_getenv ("TACT_TEST_ATTACH_PATH");
-
-  if (!self->session || !self->room)
-    return;
-  /* TEST ONLY: the UI tests (tests/ui/test-attach.py) name the files here, separated by ':',
-   * one per use of the action (the last one again once they run out), instead of driving a
-   * file chooser, which under Xvfb without a portal is a GtkFileChooserDialog that AT-SPI
-   * drives poorly. Everything after the choice is the same path a person takes. */
-  if (test_path && *test_path)
-    {
-      g_auto(GStrv) paths = g_strsplit (test_path, ":", -1);
-      guint n = g_strv_length (paths);
-      g_autoptr(GFile) file = g_file_new_for_path (paths[MIN (self->test_attach_count, n - 1)]);
-
-      self->test_attach_count++;
-      attach_file (self, file);
-      return;
-    }
-  chooser = gtk_file_chooser_native_new (_("Attach a File"), GTK_WINDOW (self),
-                                         GTK_FILE_CHOOSER_ACTION_OPEN, _("_Attach"), _("_Cancel"));
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
-  g_signal_connect (chooser, "response", G_CALLBACK (attach_chooser_response_cb), self);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 
 /* A file dropped on the room: the same path as Attach (one file at a time). */
@@ -773,140 +673,9 @@ drop_cb (GtkDropTarget *target, const GValue *value, double x, double y, TactWin
   if (files->next)
     adw_toast_overlay_add_toast (self->chat_toasts,
                                  adw_toast_new (_("Drop one file at a time; the first one is being checked.")));
-  attach_file (self, files->data);
+  _tact_window_attach_file (self, files->data);
   g_slist_free (files);
   return TRUE;
-}
-
-/* ---- Saving a file message: chooser -> session download -> written asynchronously ------- */
-
-typedef struct {
-  TactWindow  *window;   /* owned ref */
-  TactMessage *message;  /* owned ref */
-  GFile       *target;   /* owned */
-} SaveState;
-
-static void
-save_state_free (SaveState *state)
-{
-  g_clear_object (&state->window);
-  g_clear_object (&state->message);
-  g_clear_object (&state->target);
-  g_free (state);
-}
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (SaveState, save_state_free)
-
-static void
-file_written_cb (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr(SaveState) state = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *name = NULL;
-  g_autofree char *text = NULL;
-
-  if (!g_file_replace_contents_finish (G_FILE (source), result, NULL, &error))
-    {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        show_error (state->window, _("Could Not Save the File"), error->message);
-      return;
-    }
-  name = g_file_get_basename (state->target);
-  text = g_strdup_printf (_("Saved “%s”"), name);
-  adw_toast_overlay_add_toast (state->window->chat_toasts, adw_toast_new (text));
-}
-
-static void
-file_downloaded_cb (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr(SaveState) state = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) bytes = tact_session_download_finish (TACT_SESSION (source), result, NULL, &error);
-
-  if (!bytes)
-    {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        show_error (state->window, _("Could Not Download the File"), error->message);
-      return;
-    }
-  g_file_replace_contents_bytes_async (state->target, bytes, NULL, FALSE, G_FILE_CREATE_REPLACE_DESTINATION,
-                                       state->window->cancellable, file_written_cb, state);
-  g_steal_pointer (&state);
-}
-
-static void
-save_to (TactWindow *self, TactMessage *message, GFile *target)
-{
-  SaveState *state;
-
-  if (!self->session)
-    return;
-  state = g_new0 (SaveState, 1);
-  state->window = g_object_ref (self);
-  state->message = g_object_ref (message);
-  state->target = g_object_ref (target);
-  tact_session_download_async (self->session, message, self->cancellable, file_downloaded_cb, state);
-}
-
-static void
-save_chooser_response_cb (GtkNativeDialog *chooser, int response, SaveState *pending)
-{
-  g_autoptr(SaveState) state = pending;
-
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr(GFile) target = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
-      if (target)
-        save_to (state->window, state->message, target);
-    }
-  g_object_unref (chooser);
-}
-
-/* The file name a received file is saved under by default: its own, without any folder part. */
-static char *
-suggested_name (TactMessage *message)
-{
-  g_autofree char *base = g_path_get_basename (tact_message_get_body (message));
-
-  if (!*base || g_str_equal (base, ".") || g_str_equal (base, "..") || g_str_equal (base, G_DIR_SEPARATOR_S))
-    return g_strdup (_("file"));
-  return g_steal_pointer (&base);
-}
-
-static void
-save_file_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
-{
-  TactWindow *self = TACT_WINDOW (widget);
-  const char *id = g_variant_get_string (parameter, NULL);
-  TactMessage *message = NULL;
-  g_autofree char *name = NULL;
-  GtkFileChooserNative *chooser;
-  SaveState *pending;
-  const char *test_dir = g_getenv ("TACT_TEST_SAVE_DIR");
-
-  if (self->room)
-    message = tact_room_find_by_event (self->room, id);
-  if (!message && self->room)
-    message = tact_room_find_by_txn (self->room, id);
-  if (!message || !tact_message_is_file (message))
-    return;
-  name = suggested_name (message);
-  /* TEST ONLY, like TACT_TEST_ATTACH_PATH: the UI tests save into this folder instead of
-   * driving a file chooser; the download and the asynchronous write are the same. */
-  if (test_dir && *test_dir)
-    {
-      g_autoptr(GFile) target = g_file_new_build_filename (test_dir, name, NULL);
-      save_to (self, message, target);
-      return;
-    }
-  chooser = gtk_file_chooser_native_new (_("Save File"), GTK_WINDOW (self),
-                                         GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), _("_Cancel"));
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
-  pending = g_new0 (SaveState, 1);
-  pending->window = g_object_ref (self);
-  pending->message = g_object_ref (message);
-  g_signal_connect (chooser, "response", G_CALLBACK (save_chooser_response_cb), pending);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 
 /* ---- Invites ------------------------------------------------------------------ */
@@ -959,8 +728,9 @@ logged_in_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 static void
 on_sign_in (TactWindow *self)
 {
-  gboolean sandbox = gtk_switch_get_active (self->sandbox_switch) && self->sandbox_url;
-  const char *server = sandbox ? self->sandbox_url : gtk_editable_get_text (GTK_EDITABLE (self->server_row));
+  gboolean sandbox = gtk_switch_get_active (self->sandbox_switch) && self->practice;
+  const char *server = sandbox ? tact_practice_account_get_url (self->practice)
+                               : gtk_editable_get_text (GTK_EDITABLE (self->server_row));
   const char *user = gtk_editable_get_text (GTK_EDITABLE (self->user_row));
   const char *password = gtk_editable_get_text (GTK_EDITABLE (self->password_row));
 
@@ -1055,7 +825,7 @@ logged_out_cb (TactWindow *self, gboolean soft)
       /* A hard logout: this device's session is over on the server. The session has stopped
        * and the keyring forgets the dead sign-in; history and unsent messages stay on disk. */
       tact_window_set_session (self, NULL);
-      tact_window_show_login (self, self->sandbox_url,
+      tact_window_show_login (self, self->practice,
                               _("The server ended this session. Sign in again; unsent messages are kept."));
       return;
     }
@@ -1112,86 +882,29 @@ tact_window_show_loading (TactWindow *self)
 }
 
 void
-tact_window_show_login (TactWindow *self, const char *sandbox_url, const char *message)
+tact_window_show_login (TactWindow *self, TactPracticeAccount *practice, const char *message)
 {
-  g_free (self->sandbox_url);
-  self->sandbox_url = g_strdup (sandbox_url);
+  g_return_if_fail (TACT_IS_WINDOW (self));
+  g_return_if_fail (practice == NULL || TACT_IS_PRACTICE_ACCOUNT (practice));
+
+  g_set_object (&self->practice, practice);
   gtk_widget_set_visible (gtk_widget_get_parent (gtk_widget_get_parent (GTK_WIDGET (self->sandbox_switch))),
-                          sandbox_url != NULL);
-  gtk_switch_set_active (self->sandbox_switch, sandbox_url != NULL);
-  if (sandbox_url)
+                          practice != NULL);
+  gtk_switch_set_active (self->sandbox_switch, practice != NULL);
+  if (practice)
     {
       g_autofree char *hint = g_strdup_printf (_("In the sandbox, sign in as “%s” with the password “%s”."),
-                                               TACT_SANDBOX_USER, TACT_SANDBOX_PASSWORD);
+                                               tact_practice_account_get_user_name (practice),
+                                               tact_practice_account_get_password (practice));
       gtk_label_set_text (self->sandbox_hint, hint);
       if (!*gtk_editable_get_text (GTK_EDITABLE (self->user_row)))
-        gtk_editable_set_text (GTK_EDITABLE (self->user_row), TACT_SANDBOX_USER);
+        gtk_editable_set_text (GTK_EDITABLE (self->user_row), tact_practice_account_get_user_name (practice));
     }
-  gtk_widget_set_visible (GTK_WIDGET (self->sandbox_hint), sandbox_url != NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->sandbox_hint), practice != NULL);
   if (message)
     adw_toast_overlay_add_toast (self->login_toasts, adw_toast_new (message));
   gtk_stack_set_visible_child_name (self->stack, "login");
   gtk_widget_grab_focus (GTK_WIDGET (self->password_row));
-}
-
-/* ---- Actions ------------------------------------------------------------------ */
-
-static void
-signed_out_cb (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr(TactWindow) self = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (!tact_account_logout_finish (result, &error))
-    g_warning ("Sign-out did not complete: %s", error->message);
-  tact_window_set_session (self, NULL);
-  tact_window_show_login (self, self->sandbox_url, NULL);
-}
-
-static void
-sign_out_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
-{
-  TactWindow *self = TACT_WINDOW (widget);
-
-  if (self->session)
-    tact_account_logout_async (self->session, NULL, signed_out_cb, g_object_ref (self));
-}
-
-static TactMessage *
-find_pending_message (TactWindow *self, GVariant *parameter)
-{
-  const char *txn_id = g_variant_get_string (parameter, NULL);
-
-  return self->room ? tact_room_find_by_txn (self->room, txn_id) : NULL;
-}
-
-static void
-retry_message_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
-{
-  TactWindow *self = TACT_WINDOW (widget);
-  TactMessage *message = find_pending_message (self, parameter);
-
-  if (message)
-    tact_session_retry_message (self->session, self->room, message);
-}
-
-static void
-discard_message_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
-{
-  TactWindow *self = TACT_WINDOW (widget);
-  TactMessage *message = find_pending_message (self, parameter);
-
-  if (message)
-    tact_session_discard_message (self->session, self->room, message);
-}
-
-static void
-focus_composer_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
-{
-  TactWindow *self = TACT_WINDOW (widget);
-
-  if (self->room)
-    gtk_widget_grab_focus (GTK_WIDGET (self->composer));
 }
 
 /* ---- GObject ------------------------------------------------------------------ */
@@ -1220,7 +933,7 @@ tact_window_dispose (GObject *object)
   g_clear_object (&self->room);
   g_clear_object (&self->room_signals);
   g_clear_object (&self->cancellable);
-  g_clear_pointer (&self->sandbox_url, g_free);
+  g_clear_object (&self->practice);
   gtk_widget_dispose_template (GTK_WIDGET (self), TACT_TYPE_WINDOW);
 
   G_OBJECT_CLASS (tact_window_parent_class)->dispose (object);
@@ -1234,6 +947,7 @@ tact_window_class_init (TactWindowClass *klass)
 
   object_class->dispose = tact_window_dispose;
 
+  g_type_ensure (TACT_TYPE_COMPOSER);
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/tactchat/Tact/tact-window.ui");
   gtk_widget_class_bind_template_child (widget_class, TactWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, TactWindow, login_toasts);
@@ -1255,11 +969,6 @@ tact_window_class_init (TactWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TactWindow, timeline_view);
   gtk_widget_class_bind_template_child (widget_class, TactWindow, timeline_scroll);
   gtk_widget_class_bind_template_child (widget_class, TactWindow, composer);
-  gtk_widget_class_bind_template_child (widget_class, TactWindow, send_button);
-  gtk_widget_class_bind_template_child (widget_class, TactWindow, guard_hint);
-  gtk_widget_class_bind_template_child (widget_class, TactWindow, attach_status);
-  gtk_widget_class_bind_template_child (widget_class, TactWindow, attach_spinner);
-  gtk_widget_class_bind_template_child (widget_class, TactWindow, attach_label);
   gtk_widget_class_bind_template_child (widget_class, TactWindow, room_page);
   gtk_widget_class_bind_template_child (widget_class, TactWindow, chat_toasts);
   gtk_widget_class_bind_template_callback (widget_class, on_sign_in);
@@ -1269,15 +978,7 @@ tact_window_class_init (TactWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_composer_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_join);
 
-  gtk_widget_class_install_action (widget_class, "win.sign-out", NULL, sign_out_action);
-  gtk_widget_class_install_action (widget_class, "composer.focus", NULL, focus_composer_action);
-  gtk_widget_class_install_action (widget_class, "room.retry-message", "s", retry_message_action);
-  gtk_widget_class_install_action (widget_class, "room.discard-message", "s", discard_message_action);
-  gtk_widget_class_install_action (widget_class, "composer.attach", NULL, attach_action);
-  gtk_widget_class_install_action (widget_class, "room.save-file", "s", save_file_action);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, GDK_CONTROL_MASK, "composer.focus", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_A, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
-                                       "composer.attach", NULL);
+  _tact_window_class_actions_init (widget_class);
 }
 
 static void

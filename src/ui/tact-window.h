@@ -2,6 +2,7 @@
 #pragma once
 
 #include <adwaita.h>
+#include "session/tact-practice-account.h"
 #include "session/tact-session.h"
 
 G_BEGIN_DECLS
@@ -11,8 +12,10 @@ G_DECLARE_FINAL_TYPE (TactWindow, tact_window, TACT, WINDOW, AdwApplicationWindo
 
 TactWindow  *tact_window_new          (GtkApplication *application);
 void         tact_window_show_loading (TactWindow *self);
-/* sandbox_url: the built-in sandbox, or NULL when it is not running. message: an error to show. */
-void         tact_window_show_login   (TactWindow *self, const char *sandbox_url, const char *message);
+/* practice: the built-in sandbox's practice account, or NULL when it is not running.
+ * message: an error to show. */
+void         tact_window_show_login   (TactWindow *self, TactPracticeAccount *practice,
+                                       const char *message);
 void         tact_window_set_session  (TactWindow *self, TactSession *session);
 TactSession *tact_window_get_session  (TactWindow *self);
 

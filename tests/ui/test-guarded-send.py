@@ -2,7 +2,7 @@
 """UI test: the foundation scenario, driven through AT-SPI as a person would.
 
 Start Tact, sign in to the built-in sandbox homeserver, open a room, type a message containing a
-sensitive term, see the guard's dialog (the rule and the matched text; Edit, Cancel, and Send with
+sensitive term, see the hint under the composer ("Needs a reason: …") and the guard's dialog (the rule and the matched text; Edit, Cancel, and Send with
 Justification, which stays disabled until a reason is typed), send it with a justification; the
 message shows as sent and the colleague's account receives it. It is stored encrypted: absent
 from the database files' bytes, yet there when the database is opened with the keyring's key,
@@ -46,6 +46,9 @@ def main():
             app, lambda n: n.name == "Message" and role(n) in ("text", "entry")))
         poll("the composer to be editable", lambda: has_size(composer))
         set_text(composer, MESSAGE)
+        # After a pause in typing the composer says what the guard will do.
+        poll("the guard's hint under the composer", lambda: find(
+            app, lambda n: role(n) == "label" and text_of(n).startswith("Needs a reason: ")))
         click(poll("the Send button", lambda: button_named(app, ["Send"])))
 
         # The guard's dialog names the rule and the matched text.

@@ -9,6 +9,7 @@
 #include <adwaita.h>
 #include <string.h>
 
+#include "ui/tact-composer.h"
 #include "ui/tact-guard-dialog.h"
 #include "ui/tact-message-row.h"
 #include "ui/tact-window.h"
@@ -19,7 +20,8 @@ test_resource_lists_templates (void)
 {
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) names = g_resources_enumerate_children ("/io/github/tactchat/Tact", 0, &error);
-  const char *tested[] = { "tact-guard-dialog.ui", "tact-message-row.ui", "tact-window.ui", NULL };
+  const char *tested[] = { "tact-composer.ui", "tact-guard-dialog.ui", "tact-message-row.ui",
+                           "tact-window.ui", NULL };
 
   g_assert_no_error (error);
   for (guint i = 0; names[i] != NULL; i++)
@@ -38,11 +40,84 @@ test_message_row (void)
 }
 
 static void
+count_cb (GtkWidget *widget, guint *count)
+{
+  (*count)++;
+}
+
+/* Forward declarations: the helpers below are shared with the guard dialog's tests. */
+static GtkWidget *find_named (GtkWidget *widget, const char *name);
+static void press_enter (GtkWidget *entry);
+
+/* The composer: text, Enter and Send ask to send, a change hides the hint, the file being
+ * checked, focus to the entry. */
+static void
+test_composer (void)
+{
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *composer = tact_composer_new ();
+  TactComposer *self = TACT_COMPOSER (composer);
+  GtkWidget *entry;
+  guint changed = 0, send = 0;
+  int start = 0, end = 0;
+
+  gtk_window_set_child (GTK_WINDOW (window), composer);
+  entry = find_named (composer, "message");
+  g_assert_true (GTK_IS_ENTRY (entry));
+  g_signal_connect (composer, "changed", G_CALLBACK (count_cb), &changed);
+  g_signal_connect (composer, "send-requested", G_CALLBACK (count_cb), &send);
+
+  tact_composer_set_text (self, "这份报价单");
+  g_assert_cmpstr (tact_composer_get_text (self), ==, "这份报价单");
+  g_assert_cmpuint (changed, ==, 1);
+  g_assert_cmpint (gtk_editable_get_position (GTK_EDITABLE (entry)), ==, 5);   /* at the end */
+  tact_composer_select_region (self, 2, 5);
+  g_assert_true (gtk_editable_get_selection_bounds (GTK_EDITABLE (entry), &start, &end));
+  g_assert_cmpint (start, ==, 2);
+  g_assert_cmpint (end, ==, 5);
+
+  /* The hint shows until the text changes. */
+  g_assert_null (tact_composer_get_hint (self));
+  tact_composer_set_hint (self, "Needs a reason: Confidential");
+  g_assert_cmpstr (tact_composer_get_hint (self), ==, "Needs a reason: Confidential");
+  g_assert_true (gtk_widget_get_visible (find_named (composer, "hint")));
+  gtk_editable_insert_text (GTK_EDITABLE (entry), "!", -1, &start);
+  g_assert_cmpuint (changed, ==, 2);
+  g_assert_null (tact_composer_get_hint (self));
+  g_assert_false (gtk_widget_get_visible (find_named (composer, "hint")));
+  tact_composer_set_hint (self, "x");
+  tact_composer_set_hint (self, "");
+  g_assert_null (tact_composer_get_hint (self));
+
+  /* Enter and the Send button each ask once. */
+  press_enter (entry);
+  g_assert_cmpuint (send, ==, 1);
+  g_signal_emit_by_name (find_named (composer, "send"), "clicked");
+  g_assert_cmpuint (send, ==, 2);
+
+  /* A file being checked. */
+  g_assert_false (gtk_widget_get_visible (find_named (composer, "attach-status")));
+  tact_composer_set_checking (self, "notes.txt");
+  g_assert_true (gtk_widget_get_visible (find_named (composer, "attach-status")));
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (find_named (composer, "attach-label"))), ==,
+                   "Checking “notes.txt”…");
+  tact_composer_set_checking (self, NULL);
+  g_assert_false (gtk_widget_get_visible (find_named (composer, "attach-status")));
+
+  /* Focusing the composer focuses its entry. */
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (gtk_widget_grab_focus (composer));
+  g_assert_true (gtk_widget_is_ancestor (gtk_root_get_focus (GTK_ROOT (window)), entry));
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static void
 test_window (void)
 {
   g_autoptr(AdwApplication) app = adw_application_new ("io.github.tactchat.Tact",
                                                        G_APPLICATION_NON_UNIQUE);
   g_autoptr(GError) error = NULL;
+  g_autoptr(TactPracticeAccount) practice = NULL;
   TactWindow *window;
 
   g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
@@ -52,9 +127,15 @@ test_window (void)
                                           "io.github.tactchat.Tact"));
   g_assert_true (gtk_icon_theme_has_icon (gtk_icon_theme_get_for_display (gdk_display_get_default ()),
                                           "io.github.tactchat.Tact-symbolic"));
+  /* The sign-in page with the practice account (the sandbox on a free port) and without. */
+  practice = tact_practice_account_start (0, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (tact_practice_account_get_url (practice), "http://127.0.0.1:"));
   window = tact_window_new (GTK_APPLICATION (app));
   g_assert_true (TACT_IS_WINDOW (window));
-  tact_window_show_login (window, "http://127.0.0.1:1", NULL);
+  tact_window_show_login (window, practice, NULL);
+  tact_window_show_login (window, NULL, "A message for the sign-in page");
+  tact_window_show_login (window, practice, NULL);
   tact_window_show_loading (window);
   gtk_window_destroy (GTK_WINDOW (window));
 }
@@ -410,6 +491,7 @@ main (int argc, char *argv[])
   adw_init ();
   g_test_add_func ("/ui/templates/resource-lists-templates", test_resource_lists_templates);
   g_test_add_func ("/ui/templates/message-row", test_message_row);
+  g_test_add_func ("/ui/templates/composer", test_composer);
   g_test_add_func ("/ui/templates/window", test_window);
   g_test_add_func ("/ui/templates/guard-dialog", test_guard_dialog);
   g_test_add_func ("/ui/guard-dialog/one-row-per-rule", test_guard_dialog_rows);

@@ -1,0 +1,64 @@
+/* tact-window-private.h: what tact-window.c and tact-window-actions.c share: the window's
+ * fields and the workflows its actions start. Only those two files include it. */
+#pragma once
+
+#include "session/tact-practice-account.h"
+#include "tact-composer.h"
+#include "tact-window.h"
+
+G_BEGIN_DECLS
+
+struct _TactWindow
+{
+  AdwApplicationWindow parent_instance;
+
+  /* template children (borrowed) */
+  GtkStack       *stack;
+  AdwToastOverlay *login_toasts;
+  GtkSwitch      *sandbox_switch;
+  AdwEntryRow    *server_row;
+  AdwEntryRow    *user_row;
+  AdwEntryRow    *password_row;
+  GtkLabel       *sandbox_hint;
+  GtkButton      *sign_in_button;
+  AdwLeaflet     *leaflet;
+  AdwWindowTitle *account_title;
+  GtkLabel       *sync_label;
+  GtkListBox     *room_list;
+  AdwWindowTitle *room_title;
+  GtkRevealer    *external_banner;
+  GtkLabel       *external_label;
+  GtkStack       *room_stack;
+  AdwStatusPage  *invite_page;
+  GtkListView    *timeline_view;
+  GtkScrolledWindow *timeline_scroll;
+  TactComposer   *composer;
+  GtkWidget      *room_page;
+  AdwToastOverlay *chat_toasts;
+
+  /* owned */
+  TactSession    *session;
+  TactRoom       *room;          /* the selected room */
+  TactPracticeAccount *practice; /* the built-in sandbox, or NULL */
+  GCancellable   *cancellable;
+  GSignalGroup   *room_signals;  /* follows the selected room */
+  gulong          state_handler;
+  gulong          logout_handler;
+  guint           draft_source;   /* a pending draft save for `room` */
+  guint           read_source;    /* a pending "mark read" for `room` */
+  guint           hint_source;    /* the guard hint, after a pause in typing */
+  GSettings      *settings;       /* NULL when the schema is not installed */
+  GCancellable   *draft_cancellable;  /* the selected room's draft load */
+  GCancellable   *attach_cancellable; /* the file being checked for `room`, or NULL */
+  guint           test_attach_count;  /* TACT_TEST_ATTACH_PATH: files attached so far */
+};
+
+/* tact-window-actions.c: installs the win.*, room.* and composer.* actions and their shortcuts. */
+void _tact_window_class_actions_init (GtkWidgetClass *widget_class);
+
+/* tact-window.c */
+/* Checks file for the open room (off the main thread) and sends it as the guard allows. */
+void _tact_window_attach_file        (TactWindow *self, GFile *file);
+void _tact_window_show_error         (TactWindow *self, const char *heading, const char *message);
+
+G_END_DECLS
