@@ -1564,6 +1564,41 @@ tact_matrix_client_send_finish (TactMatrixClient  *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+void
+tact_matrix_client_set_state_async (TactMatrixClient    *self,
+                                    const char          *room_id,
+                                    const char          *event_type,
+                                    const char          *state_key,
+                                    JsonObject          *content,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_autofree char *path = NULL;
+  GTask *task;
+
+  g_return_if_fail (TACT_IS_MATRIX_CLIENT (self));
+  g_return_if_fail (room_id != NULL && event_type != NULL && content != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, tact_matrix_client_set_state_async);
+
+  path = build_path (CLIENT_API "/rooms/%s/state/%s/%s", room_id, event_type,
+                     state_key ? state_key : "");
+  call_json (self, task,
+             &(Request) { .method = "PUT", .path = path, .json = content, .auth = TRUE },
+             &event_id_result);
+}
+
+char *
+tact_matrix_client_set_state_finish (TactMatrixClient  *self,
+                                     GAsyncResult      *result,
+                                     GError           **error)
+{
+  g_return_val_if_fail (check_result (self, result, tact_matrix_client_set_state_async), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 /* ---- State and history ---------------------------------------------------------- */
 
 static gpointer

@@ -269,6 +269,13 @@ char *tact_matrix_client_send_finish (TactMatrixClient *self, GAsyncResult *resu
 
 /* POST /rooms/{roomId}/receipt/{receiptType}/{eventId} with {} (receipt_type "m.read", or
  * "m.read.private", v1.4+): the user has read up to event_id. */
+/* PUT /rooms/{roomId}/state/{eventType}/{stateKey} (state_key NULL: ""). Returns the event id. */
+void  tact_matrix_client_set_state_async  (TactMatrixClient *self, const char *room_id,
+                                           const char *event_type, const char *state_key,
+                                           JsonObject *content, GCancellable *cancellable,
+                                           GAsyncReadyCallback callback, gpointer user_data);
+char *tact_matrix_client_set_state_finish (TactMatrixClient *self, GAsyncResult *result, GError **error);
+
 void     tact_matrix_client_send_receipt_async  (TactMatrixClient *self, const char *room_id,
                                                  const char *receipt_type, const char *event_id,
                                                  GCancellable *cancellable,

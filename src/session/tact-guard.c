@@ -6,6 +6,8 @@
 #include "tact-session.h"
 #include "tact-session-util.h"
 
+#include <string.h>
+
 struct _TactGuard
 {
   GObject parent_instance;
@@ -161,6 +163,9 @@ void
 tact_guard_describe_audience (TactGuard *self, TactRoom *room, TactOutgoing *outgoing)
 {
   tact_room_describe_audience (room, outgoing);
+  /* Until the whole member list is known, someone from outside may be there unseen. */
+  if (!tact_room_get_members_complete (room) && g_strcmp0 (tact_room_get_membership (room), "join") == 0)
+    outgoing->external_count = MAX (outgoing->external_count, 1);
 }
 
 gboolean
@@ -208,6 +213,159 @@ tact_guard_check_text (TactGuard *self, TactRoom *room, const char *text)
   tact_guard_describe_audience (self, room, &check->audience);
   outgoing = check->audience;
   outgoing.text = check->text;
+  check->verdict = tact_guard_judge (self, check->profile, &outgoing);
+  return check;
+}
+
+/* The audience check judges for: the room's, grown by an invitee. */
+static void
+audience_for (TactGuard *self, TactRoom *room, TactSendKind kind, const char * const *invitees,
+              TactOutgoing *outgoing)
+{
+  tact_guard_describe_audience (self, room, outgoing);
+  for (guint i = 0; kind == TACT_SEND_KIND_INVITE && invitees && invitees[i]; i++)
+    {
+      outgoing->member_count++;
+      if (tact_room_user_is_external (room, invitees[i]))
+        outgoing->external_count++;
+    }
+}
+
+/* A check of kind for room (the audience as audience_for() gives it) judging text. */
+static TactSendCheck *
+check_kind (TactGuard *self, TactRoom *room, TactSendKind kind, const char *stored_text,
+            const char *judged_text, const char * const *invitees)
+{
+  TactSendCheck *check = tact_send_check_new (kind, tact_room_get_id (room));
+  TactOutgoing outgoing;
+
+  check->text = g_strdup (stored_text ? stored_text : "");
+  check->invitees = invitees ? g_strdupv ((char **) invitees) : NULL;
+  check->profile = self->profile ? g_object_ref (self->profile) : NULL;
+  audience_for (self, room, kind, invitees, &check->audience);
+  outgoing = check->audience;
+  outgoing.text = judged_text ? judged_text : check->text;
+  check->verdict = tact_guard_judge (self, check->profile, &outgoing);
+  return check;
+}
+
+TactSendCheck *
+tact_guard_check_reply (TactGuard *self, TactRoom *room, TactMessage *original, const char *text)
+{
+  g_autofree char *quoted = NULL;
+  g_autofree char *judged = NULL;
+  TactSendCheck *check;
+  g_auto(GStrv) lines = g_strsplit (tact_message_get_body (original) ? tact_message_get_body (original) : "", "\n", -1);
+  g_autoptr(GString) fallback = g_string_new (NULL);
+
+  /* The spec's fallback: "> <@sender> first line", "> next line"…; it leaves with the reply. */
+  for (guint i = 0; lines[i]; i++)
+    {
+      if (i == 0)
+        g_string_append_printf (fallback, "> <%s> %s", tact_message_get_sender (original), lines[i]);
+      else
+        g_string_append_printf (fallback, "\n> %s", lines[i]);
+    }
+  quoted = g_string_free (g_steal_pointer (&fallback), FALSE);
+  judged = g_strdup_printf ("%s\n\n%s", quoted, text ? text : "");
+  check = check_kind (self, room, TACT_SEND_KIND_REPLY, text, judged, NULL);
+  check->quoted = g_steal_pointer (&quoted);
+  check->relates_to = g_strdup (tact_message_get_event_id (original));
+  return check;
+}
+
+TactSendCheck *
+tact_guard_check_edit (TactGuard *self, TactRoom *room, TactMessage *original, const char *text)
+{
+  TactSendCheck *check = check_kind (self, room, TACT_SEND_KIND_EDIT, text, NULL, NULL);
+
+  check->relates_to = g_strdup (tact_message_get_event_id (original));
+  return check;
+}
+
+TactSendCheck *
+tact_guard_check_forward (TactGuard *self, TactMessage *message, TactRoom *target, const char *own_user_id)
+{
+  TactSendCheck *check = check_kind (self, target, TACT_SEND_KIND_FORWARD,
+                                     tact_message_get_body (message), NULL, NULL);
+
+  /* Someone else's words to another audience: their agreement first (PUB-8). */
+  check->needs_consent = g_strcmp0 (tact_message_get_sender (message), own_user_id) != 0;
+  return check;
+}
+
+TactSendCheck *
+tact_guard_check_reaction (TactGuard *self, TactRoom *room, TactMessage *target, const char *key)
+{
+  TactSendCheck *check = check_kind (self, room, TACT_SEND_KIND_REACTION, key, NULL, NULL);
+
+  check->relates_to = g_strdup (tact_message_get_event_id (target));
+  return check;
+}
+
+TactSendCheck *
+tact_guard_check_room_text (TactGuard *self, TactRoom *room, TactSendKind kind, const char *text)
+{
+  g_return_val_if_fail (kind == TACT_SEND_KIND_TOPIC || kind == TACT_SEND_KIND_ROOM_NAME, NULL);
+  return check_kind (self, room, kind, text, NULL, NULL);
+}
+
+/* The room's recent history, as someone invited now would read it (nothing unless history is
+ * shared with later members). */
+static char *
+history_for_invitee (TactRoom *room)
+{
+  const char *visibility = tact_room_get_history_visibility (room);
+  GListModel *timeline = tact_room_get_timeline (room);
+  guint n = g_list_model_get_n_items (timeline);
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  if (g_strcmp0 (visibility, "shared") != 0 && g_strcmp0 (visibility, "world_readable") != 0)
+    return g_strdup ("");
+  for (guint i = n > TACT_GUARD_INVITE_HISTORY ? n - TACT_GUARD_INVITE_HISTORY : 0; i < n; i++)
+    {
+      g_autoptr(TactMessage) message = g_list_model_get_item (timeline, i);
+      if (tact_message_get_body (message) && !tact_message_is_redacted (message))
+        g_string_append_printf (text, "%s\n", tact_message_get_body (message));
+    }
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+TactSendCheck *
+tact_guard_check_invite (TactGuard *self, TactRoom *room, const char *user_id)
+{
+  const char * const invitees[] = { user_id, NULL };
+  g_autofree char *history = history_for_invitee (room);
+
+  return check_kind (self, room, TACT_SEND_KIND_INVITE, user_id, history, invitees);
+}
+
+TactSendCheck *
+tact_guard_check_create_room (TactGuard *self, const char *name, const char *topic,
+                              const char * const *invitees)
+{
+  TactSendCheck *check = tact_send_check_new (TACT_SEND_KIND_CREATE_ROOM, NULL);
+  g_autofree char *judged = g_strdup_printf ("%s\n%s", name ? name : "", topic ? topic : "");
+  g_autofree char *own_server = NULL;
+  const char *own = tact_room_list_get_user_id (self->rooms);
+  TactOutgoing outgoing = { 0 };
+
+  own_server = own && strchr (own, ':') ? g_strdup (strchr (own, ':') + 1) : g_strdup ("");
+  check->text = g_strdup (name ? name : "");
+  check->topic = g_strdup (topic);
+  check->invitees = g_strdupv ((char **) invitees);
+  check->profile = self->profile ? g_object_ref (self->profile) : NULL;
+  check->audience.room_kind = TACT_ROOM_KIND_GROUP;
+  check->audience.member_count = 1;
+  for (guint i = 0; invitees && invitees[i]; i++)
+    {
+      const char *server = strchr (invitees[i], ':');
+      check->audience.member_count++;
+      if (!server || g_strcmp0 (server + 1, own_server) != 0)
+        check->audience.external_count++;
+    }
+  outgoing = check->audience;
+  outgoing.text = judged;
   check->verdict = tact_guard_judge (self, check->profile, &outgoing);
   return check;
 }
@@ -433,7 +591,9 @@ tact_guard_check_holds (TactGuard *self, TactRoom *room, TactSendCheck *check)
 {
   TactOutgoing now = { 0 };
 
-  tact_guard_describe_audience (self, room, &now);
+  if (check->kind == TACT_SEND_KIND_CREATE_ROOM)
+    return check->profile == self->profile;   /* its audience is its invitees: fixed */
+  audience_for (self, room, check->kind, (const char * const *) check->invitees, &now);
   return g_strcmp0 (check->room_id, tact_room_get_id (room)) == 0
          && check->profile == self->profile
          && now.external_count == check->audience.external_count

@@ -42,6 +42,28 @@ void           tact_guard_check_file_async  (TactGuard *self, TactRoom *room, GF
                                              GAsyncReadyCallback callback, gpointer user_data);
 TactSendCheck *tact_guard_check_file_finish (TactGuard *self, GAsyncResult *result, GError **error);
 
+/* How many of a room's newest messages an invitee's check reads when history is shared. */
+#define TACT_GUARD_INVITE_HISTORY 50
+
+/* The other ways out (see TactSendKind). A reply judges its text with the quoted fallback; an
+ * edit its new text for today's audience; a forward the message for the target room's audience
+ * (and needs the author's consent when it is someone else's, PUB-8); a reaction its key; a topic
+ * or name for the room; an invitation the room's recent history (when shared with later members)
+ * for the audience grown by the invitee; a new room its name and purpose for its invitees. */
+TactSendCheck *tact_guard_check_reply        (TactGuard *self, TactRoom *room, TactMessage *original,
+                                              const char *text);
+TactSendCheck *tact_guard_check_edit         (TactGuard *self, TactRoom *room, TactMessage *original,
+                                              const char *text);
+TactSendCheck *tact_guard_check_forward      (TactGuard *self, TactMessage *message, TactRoom *target,
+                                              const char *own_user_id);
+TactSendCheck *tact_guard_check_reaction     (TactGuard *self, TactRoom *room, TactMessage *target,
+                                              const char *key);
+TactSendCheck *tact_guard_check_room_text    (TactGuard *self, TactRoom *room, TactSendKind kind,
+                                              const char *text);
+TactSendCheck *tact_guard_check_invite       (TactGuard *self, TactRoom *room, const char *user_id);
+TactSendCheck *tact_guard_check_create_room  (TactGuard *self, const char *name, const char *topic,
+                                              const char * const *invitees);
+
 /* Checks a held outbox entry again for room as it is now: text (its body), or a file (its private
  * copy at path, the name its recipients see) read and judged in a worker thread. The check's kind
  * is HELD and its txnId the entry's. */

@@ -30,6 +30,7 @@ typedef struct {
   gboolean   busy;            /* a request (or a retry timer) is in flight */
   guint      retry_source;
   guint      attempts;
+  gboolean   waiting_for_members;  /* a handler waits for the room's member list */
 } RoomQueue;
 
 struct _TactOutbox
@@ -434,6 +435,25 @@ send_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   finish_item (self, queue, item);
 }
 
+static void
+state_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(SendState) state = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *event_id = tact_matrix_client_set_state_finish (TACT_MATRIX_CLIENT (source), result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (!event_id)
+    {
+      send_failed (state->outbox, g_steal_pointer (&state), error);
+      return;
+    }
+  tact_store_outbox_update_async (state->outbox->store, state->item->entry->txn_id,
+                                  TACT_SEND_STATE_SENT, event_id, NULL, NULL, outbox_updated_cb, NULL);
+  finish_item (state->outbox, state->queue, state->item);
+}
+
 /* An attempt (upload or send) failed: wait for a new token, retry later, or give up. */
 static void
 send_failed (TactOutbox *self, SendState *state_in, const GError *error)
@@ -662,6 +682,22 @@ start_upload (TactOutbox *self, SendState *state, JsonObject *content)
 }
 
 static void
+members_known_cb (TactRoom *room, GParamSpec *pspec, TactOutbox *self)
+{
+  RoomQueue *queue;
+
+  if (!tact_room_get_members_complete (room))
+    return;
+  g_signal_handlers_disconnect_by_func (room, members_known_cb, self);
+  queue = g_hash_table_lookup (self->queues, tact_room_get_id (room));
+  if (queue)
+    {
+      queue->waiting_for_members = FALSE;
+      pump_queue (self, queue);
+    }
+}
+
+static void
 pump_queue (TactOutbox *self, RoomQueue *queue)
 {
   OutboxItem *item;
@@ -687,6 +723,25 @@ pump_queue (TactOutbox *self, RoomQueue *queue)
       outbox_item_free (item);
       pump_queue (self, queue);
       return;
+    }
+
+  /* Until a room's whole member list is known the guard cannot tell who would read it (lazy
+   * loading shows only those who spoke): the message waits for it, it is not judged blind. */
+  if (!g_str_has_prefix (item->entry->type, TACT_OUTBOX_PROTOCOL_PREFIX))
+    {
+      TactRoom *room = tact_room_list_lookup (self->rooms, queue->room_id);
+
+      if (room && !tact_room_get_members_complete (room)
+          && g_strcmp0 (tact_room_get_membership (room), "join") == 0)
+        {
+          if (!queue->waiting_for_members)
+            {
+              queue->waiting_for_members = TRUE;
+              g_signal_connect_object (room, "notify::member-count", G_CALLBACK (members_known_cb),
+                                       self, 0);
+            }
+          return;
+        }
     }
 
   queue->busy = TRUE;
@@ -716,8 +771,8 @@ pump_queue (TactOutbox *self, RoomQueue *queue)
         return;
       }
     check = tact_guard_check_text (self->guard, room,
-                                   json_object_get_string_member_with_default (json_node_get_object (content),
-                                                                               "body", ""));
+                                   tact_send_content_judged_text (item->entry->type,
+                                                                  json_node_get_object (content)));
     if (!decision_still_covers (self, queue, item, tact_send_check_get_verdict (check)))
       {
         send_state_free (state);
@@ -725,6 +780,17 @@ pump_queue (TactOutbox *self, RoomQueue *queue)
       }
   }
 send:
+  if (json_object_has_member (json_node_get_object (content), TACT_SEND_STATE_KEY_KEY))
+    {
+      /* A state event (topic, name): its state key travels privately in the stored content. */
+      g_autofree char *state_key = g_strdup (json_object_get_string_member (json_node_get_object (content),
+                                                                            TACT_SEND_STATE_KEY_KEY));
+      json_object_remove_member (json_node_get_object (content), TACT_SEND_STATE_KEY_KEY);
+      tact_matrix_client_set_state_async (self->client, item->entry->room_id, item->entry->type,
+                                          state_key, json_node_get_object (content),
+                                          self->cancellable, state_done_cb, state);
+      return;
+    }
   tact_matrix_client_send_async (self->client, item->entry->room_id, item->entry->type,
                                  item->entry->txn_id, json_node_get_object (content),
                                  self->cancellable, send_done_cb, state);
@@ -829,6 +895,29 @@ tact_outbox_add (TactOutbox *self, TactRoom *room, TactOutboxEntry *entry, JsonN
   return echo;
 }
 
+
+void
+tact_outbox_add_event (TactOutbox *self, TactRoom *room, const char *type, const char *state_key,
+                       JsonNode *content, const char *reason, const TactVerdict *verdict)
+{
+  TactOutboxEntry *entry = g_new0 (TactOutboxEntry, 1);
+  AddState *state = g_new0 (AddState, 1);
+
+  if (state_key)
+    json_object_set_string_member (json_node_get_object (content), TACT_SEND_STATE_KEY_KEY, state_key);
+  entry->txn_id = tact_session_new_txn_id ();
+  entry->room_id = g_strdup (tact_room_get_id (room));
+  entry->type = g_strdup (type);
+  entry->content_json = json_to_string (content, FALSE);
+  entry->justification = (reason && *reason) ? g_strdup (reason) : NULL;
+  entry->verdict = g_strdup (tact_action_to_string (verdict->action));
+  entry->rule_ids = tact_guard_dup_rule_ids (verdict);
+  entry->state = TACT_SEND_STATE_PENDING;
+  entry->created = g_get_real_time () / 1000;
+  state->outbox = g_object_ref (self);
+  state->entry = entry;
+  tact_store_outbox_add_async (self->store, entry, NULL, outbox_added_cb, state);
+}
 
 void
 tact_outbox_add_protocol (TactOutbox *self, const char *room_id, const char *type,

@@ -46,6 +46,13 @@ TactMessage *tact_outbox_add   (TactOutbox *self, TactRoom *room, TactOutboxEntr
 void         tact_outbox_retry   (TactOutbox *self, TactRoom *room, TactMessage *message);
 void         tact_outbox_discard (TactOutbox *self, TactRoom *room, TactMessage *message);
 
+/* Writes an event without an echo in the timeline (an edit, a reaction, a topic or a name: type
+ * and, for a state event, state_key) to the outbox, with the decision, and sends it like a
+ * message: judged again before every request. Takes nothing; content is modified. */
+void         tact_outbox_add_event (TactOutbox *self, TactRoom *room, const char *type,
+                                    const char *state_key, JsonNode *content, const char *reason,
+                                    const TactVerdict *verdict);
+
 /* Event types of Tact's own protocol (approval requests and decisions, audit records). */
 #define TACT_OUTBOX_PROTOCOL_PREFIX "io.github.tactchat."
 

@@ -27,8 +27,10 @@ struct _TactRoom
   GStrv typing;          /* user ids typing now (never NULL) */
   GHashTable *receipts;  /* other user id -> event id read up to (m.read) */
   char *own_read;        /* the event our own receipt names, or NULL */
+  char *history_visibility; /* m.room.history_visibility, NULL until known ("shared" then) */
 
   gint64 users_default;  /* m.room.power_levels users_default */
+  gint64 post_level;     /* the power level m.room.message needs (events, else events_default) */
   gboolean at_start;     /* the timeline model holds the room's very first event */
 
   gboolean is_direct;
@@ -126,6 +128,7 @@ tact_room_finalize (GObject *object)
   g_clear_pointer (&self->typing, g_strfreev);
   g_clear_pointer (&self->receipts, g_hash_table_unref);
   g_free (self->own_read);
+  g_free (self->history_visibility);
   g_clear_pointer (&self->event_ids, g_hash_table_unref);
   g_clear_pointer (&self->pending_edits, g_hash_table_unref);
   g_clear_object (&self->timeline);
@@ -391,10 +394,32 @@ tact_room_get_external_count (TactRoom *self)
   return self->members_complete ? n : MAX (n, self->stored_external_count);
 }
 
+/* An announcement room: only members with more power than the default may post (PUB-3). The
+ * profile's member threshold (announcement.min_members) is applied by the policy engine. */
 TactRoomKind
 tact_room_get_kind (TactRoom *self)
 {
-  return self->is_direct ? TACT_ROOM_KIND_DM : TACT_ROOM_KIND_GROUP;
+  if (self->is_direct)
+    return TACT_ROOM_KIND_DM;
+  return self->post_level > self->users_default ? TACT_ROOM_KIND_ANNOUNCEMENT : TACT_ROOM_KIND_GROUP;
+}
+
+const char *
+tact_room_get_history_visibility (TactRoom *self)
+{
+  return self->history_visibility ? self->history_visibility : "shared";
+}
+
+const char *
+tact_room_get_own_server (TactRoom *self)
+{
+  return self->own_server;
+}
+
+gboolean
+tact_room_user_is_external (TactRoom *self, const char *user_id)
+{
+  return g_strcmp0 (server_of (user_id), self->own_server) != 0;
 }
 
 void
@@ -574,6 +599,11 @@ tact_room_apply_state (TactRoom *self, const TactEvent *event)
       g_free (self->topic);
       self->topic = g_strdup (content_string (event, "topic"));
     }
+  else if (g_str_equal (event->type, "m.room.history_visibility"))
+    {
+      g_free (self->history_visibility);
+      self->history_visibility = g_strdup (content_string (event, "history_visibility"));
+    }
   else if (g_str_equal (event->type, "m.room.power_levels"))
     {
       JsonNode *users = event->content ? json_object_get_member (event->content, "users") : NULL;
@@ -587,6 +617,16 @@ tact_room_apply_state (TactRoom *self, const TactEvent *event)
       self->users_default = (fallback && JSON_NODE_HOLDS_VALUE (fallback)
                              && json_node_get_value_type (fallback) == G_TYPE_INT64)
                             ? json_node_get_int (fallback) : 0;
+      {
+        JsonObject *events = tact_json_get_object (event->content, "events");
+        gint64 level = 0;
+
+        /* The spec's defaults: events_default 0 when absent. */
+        if (!tact_json_get_int (events, "m.room.message", &level)
+            && !tact_json_get_int (event->content, "events_default", &level))
+          level = 0;
+        self->post_level = level;
+      }
       g_hash_table_iter_init (&iter, self->members);
       while (g_hash_table_iter_next (&iter, NULL, &member))
         tact_member_set_power_level (member, tact_room_get_power_level (self, tact_member_get_user_id (member)));

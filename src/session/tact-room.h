@@ -54,6 +54,12 @@ char        **tact_room_dup_read_by            (TactRoom *self, const char *even
 const char   *tact_room_get_own_read_event     (TactRoom *self);
 /* The newest message in the timeline that has an event id (what "mark read" names), or NULL. */
 const char   *tact_room_get_newest_event_id    (TactRoom *self);
+/* Whether user_id is on another server than ours (someone from outside the company). */
+gboolean      tact_room_user_is_external  (TactRoom *self, const char *user_id);
+const char   *tact_room_get_own_server    (TactRoom *self);
+/* m.room.history_visibility ("shared" until the room's state says otherwise, as the spec's
+ * default): with "shared" or "world_readable" someone invited later reads the history. */
+const char   *tact_room_get_history_visibility (TactRoom *self);
 /* What the guard needs to know about the audience of this room. */
 void          tact_room_describe_audience (TactRoom *self, TactOutgoing *outgoing);
 

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
+#include "matrix/tact-matrix.h"
 
 G_DEFINE_BOXED_TYPE (TactSendCheck, tact_send_check, tact_send_check_ref, tact_send_check_unref)
 
@@ -45,6 +46,11 @@ tact_send_check_unref (TactSendCheck *check)
   g_clear_pointer (&check->verdict, tact_verdict_free);
   g_clear_object (&check->profile);
   g_free (check->txn_id);
+  g_free (check->relates_to);
+  g_free (check->quoted);
+  g_free (check->quoted_sender);
+  g_free (check->topic);
+  g_strfreev (check->invitees);
   g_free (check);
 }
 
@@ -56,6 +62,8 @@ const char *tact_send_check_get_file_name (TactSendCheck *check) { return check-
 const char *tact_send_check_get_mime_type (TactSendCheck *check) { return check->mime_type; }
 GBytes *tact_send_check_get_bytes (TactSendCheck *check) { return check->bytes; }
 guint tact_send_check_get_external_count (TactSendCheck *check) { return check->audience.external_count; }
+gboolean tact_send_check_needs_consent (TactSendCheck *check) { return check->needs_consent; }
+void tact_send_check_set_consent (TactSendCheck *check, gboolean agreed) { check->consent = agreed; }
 guint tact_send_check_get_member_count (TactSendCheck *check) { return check->audience.member_count; }
 
 /* ---- Event content --------------------------------------------------------------- */
@@ -72,6 +80,97 @@ tact_send_content_text (const char *text)
   json_builder_add_string_value (builder, text);
   json_builder_end_object (builder);
   return json_builder_get_root (builder);
+}
+
+static JsonObject *
+relation (const char *rel_type, const char *event_id)
+{
+  JsonObject *relates = json_object_new ();
+
+  if (rel_type)
+    json_object_set_string_member (relates, "rel_type", rel_type);
+  json_object_set_string_member (relates, "event_id", event_id);
+  return relates;
+}
+
+JsonNode *
+tact_send_check_build_content (TactSendCheck *check, const char **event_type, const char **state_key)
+{
+  g_autoptr(JsonObject) content = json_object_new ();
+  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+
+  *event_type = "m.room.message";
+  *state_key = NULL;
+  switch (check->kind)
+    {
+    case TACT_SEND_KIND_REPLY:
+      {
+        JsonObject *relates = json_object_new ();
+        g_autofree char *body = g_strdup_printf ("%s\n\n%s", check->quoted, check->text);
+
+        json_object_set_string_member (content, "msgtype", "m.text");
+        json_object_set_string_member (content, "body", body);
+        json_object_set_object_member (relates, "m.in_reply_to", relation (NULL, check->relates_to));
+        json_object_set_object_member (content, "m.relates_to", relates);
+      }
+      break;
+    case TACT_SEND_KIND_EDIT:
+      {
+        JsonObject *new_content = json_object_new ();
+        g_autofree char *body = g_strconcat ("* ", check->text, NULL);
+
+        json_object_set_string_member (content, "msgtype", "m.text");
+        json_object_set_string_member (content, "body", body);
+        json_object_set_string_member (new_content, "msgtype", "m.text");
+        json_object_set_string_member (new_content, "body", check->text);
+        json_object_set_object_member (content, "m.new_content", new_content);
+        json_object_set_object_member (content, "m.relates_to", relation ("m.replace", check->relates_to));
+      }
+      break;
+    case TACT_SEND_KIND_REACTION:
+      {
+        JsonObject *relates = relation ("m.annotation", check->relates_to);
+
+        json_object_set_string_member (relates, "key", check->text);
+        json_object_set_object_member (content, "m.relates_to", relates);
+        *event_type = "m.reaction";
+      }
+      break;
+    case TACT_SEND_KIND_TOPIC:
+      json_object_set_string_member (content, "topic", check->text);
+      *event_type = "m.room.topic";
+      *state_key = "";
+      break;
+    case TACT_SEND_KIND_ROOM_NAME:
+      json_object_set_string_member (content, "name", check->text);
+      *event_type = "m.room.name";
+      *state_key = "";
+      break;
+    case TACT_SEND_KIND_TEXT:
+    case TACT_SEND_KIND_FORWARD:
+    default:
+      json_object_set_string_member (content, "msgtype", "m.text");
+      json_object_set_string_member (content, "body", check->text ? check->text : "");
+      break;
+    }
+  json_node_set_object (node, content);
+  return node;
+}
+
+const char *
+tact_send_content_judged_text (const char *event_type, JsonObject *content)
+{
+  const char *text = NULL;
+
+  if (g_strcmp0 (event_type, "m.reaction") == 0)
+    text = tact_json_get_string (tact_json_get_object (content, "m.relates_to"), "key");
+  else if (g_strcmp0 (event_type, "m.room.topic") == 0)
+    text = tact_json_get_string (content, "topic");
+  else if (g_strcmp0 (event_type, "m.room.name") == 0)
+    text = tact_json_get_string (content, "name");
+  else
+    text = tact_json_get_string (content, "body");   /* an edit's "* new" body holds the new text */
+  return text ? text : "";
 }
 
 const char *

@@ -18,6 +18,14 @@ typedef enum {
   TACT_SEND_KIND_TEXT,   /* a new text message */
   TACT_SEND_KIND_FILE,   /* a file (m.file / m.image), its name the body */
   TACT_SEND_KIND_HELD,   /* a message held in the outbox for review, judged again as it is now */
+  TACT_SEND_KIND_REPLY,       /* a reply: its text and the quoted fallback of the original */
+  TACT_SEND_KIND_EDIT,        /* an edit (m.replace) of our own message: judged like a new one */
+  TACT_SEND_KIND_FORWARD,     /* a message forwarded to another room, for that room's audience */
+  TACT_SEND_KIND_REACTION,    /* a reaction: its key is text */
+  TACT_SEND_KIND_TOPIC,       /* the room's topic (a state event) */
+  TACT_SEND_KIND_ROOM_NAME,   /* the room's name (a state event) */
+  TACT_SEND_KIND_INVITE,      /* an invitation: the audience grows by the invitee */
+  TACT_SEND_KIND_CREATE_ROOM, /* a new group: its name, purpose and members (GRP-1) */
 } TactSendKind;
 
 typedef struct _TactSendCheck TactSendCheck;
@@ -36,6 +44,10 @@ const char        *tact_send_check_get_text       (TactSendCheck *check);
 const char        *tact_send_check_get_file_name  (TactSendCheck *check);
 const char        *tact_send_check_get_mime_type  (TactSendCheck *check);
 GBytes            *tact_send_check_get_bytes      (TactSendCheck *check);
+/* FORWARD of someone else's message: the person must confirm its author agreed (PUB-8) before
+ * tact_session_send() accepts it (else TACT_SESSION_ERROR_NEEDS_CONSENT). */
+gboolean           tact_send_check_needs_consent  (TactSendCheck *check);
+void               tact_send_check_set_consent    (TactSendCheck *check, gboolean agreed);
 /* The audience it was judged for. */
 guint              tact_send_check_get_external_count (TactSendCheck *check);
 guint              tact_send_check_get_member_count   (TactSendCheck *check);

@@ -775,6 +775,146 @@ tact_session_review_finish (TactSession *self, GAsyncResult *result, GError **er
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* ---- The other ways out --------------------------------------------------------------- */
+
+static gboolean
+check_own_event (TactMessage *message, const char *own, gboolean must_be_own, GError **error)
+{
+  if (!tact_message_get_event_id (message))
+    {
+      g_set_error_literal (error, TACT_SESSION_ERROR, TACT_SESSION_ERROR_STALE,
+                           _("This message has not reached the server yet."));
+      return FALSE;
+    }
+  if (must_be_own && g_strcmp0 (tact_message_get_sender (message), own) != 0)
+    {
+      g_set_error_literal (error, TACT_SESSION_ERROR, TACT_SESSION_ERROR_BLOCKED,
+                           _("Only your own messages can be edited."));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+TactSendCheck *
+tact_session_check_reply (TactSession *self, TactRoom *room, TactMessage *original, const char *text,
+                          GError **error)
+{
+  g_return_val_if_fail (TACT_IS_SESSION (self), NULL);
+  if (!check_own_event (original, tact_session_get_user_id (self), FALSE, error))
+    return NULL;
+  return tact_guard_check_reply (self->guard, room, original, text);
+}
+
+TactSendCheck *
+tact_session_check_edit (TactSession *self, TactRoom *room, TactMessage *original, const char *text,
+                         GError **error)
+{
+  g_return_val_if_fail (TACT_IS_SESSION (self), NULL);
+  if (!check_own_event (original, tact_session_get_user_id (self), TRUE, error))
+    return NULL;
+  return tact_guard_check_edit (self->guard, room, original, text);
+}
+
+TactSendCheck *
+tact_session_check_forward (TactSession *self, TactMessage *message, TactRoom *target)
+{
+  g_return_val_if_fail (TACT_IS_SESSION (self), NULL);
+  return tact_guard_check_forward (self->guard, message, target, tact_session_get_user_id (self));
+}
+
+TactSendCheck *
+tact_session_check_reaction (TactSession *self, TactRoom *room, TactMessage *target, const char *key,
+                             GError **error)
+{
+  g_return_val_if_fail (TACT_IS_SESSION (self), NULL);
+  if (!check_own_event (target, tact_session_get_user_id (self), FALSE, error))
+    return NULL;
+  return tact_guard_check_reaction (self->guard, room, target, key);
+}
+
+TactSendCheck *
+tact_session_check_topic (TactSession *self, TactRoom *room, const char *topic)
+{
+  g_return_val_if_fail (TACT_IS_SESSION (self), NULL);
+  return tact_guard_check_room_text (self->guard, room, TACT_SEND_KIND_TOPIC, topic);
+}
+
+TactSendCheck *
+tact_session_check_room_name (TactSession *self, TactRoom *room, const char *name)
+{
+  g_return_val_if_fail (TACT_IS_SESSION (self), NULL);
+  return tact_guard_check_room_text (self->guard, room, TACT_SEND_KIND_ROOM_NAME, name);
+}
+
+TactSendCheck *
+tact_session_check_invite (TactSession *self, TactRoom *room, const char *user_id)
+{
+  g_return_val_if_fail (TACT_IS_SESSION (self), NULL);
+  return tact_guard_check_invite (self->guard, room, user_id);
+}
+
+TactSendCheck *
+tact_session_check_create_room (TactSession *self, const char *name, const char *topic,
+                                const char * const *invitees)
+{
+  g_return_val_if_fail (TACT_IS_SESSION (self), NULL);
+  return tact_guard_check_create_room (self->guard, name, topic, invitees);
+}
+
+/* Records a decision the outbox does not record itself (invitations, new rooms). */
+static void
+audit_decision (TactSession *self, TactRoom *room, TactSendCheck *check, const char *reason)
+{
+  if (reason && *reason)
+    tact_audit_record (self->audit, "justified-send", room, NULL, check->verdict, check->text, reason, NULL);
+  else if (check->verdict->action == TACT_ACTION_WARN)
+    tact_audit_record (self->audit, "warned-send", room, NULL, check->verdict, check->text, NULL, NULL);
+}
+
+static void
+invited_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  if (tact_matrix_client_invite_finish (TACT_MATRIX_CLIENT (source), result, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+tact_session_invite_async (TactSession *self, TactRoom *room, TactSendCheck *check,
+                           const char *justification, GCancellable *cancellable,
+                           GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autofree char *reason = justification ? g_strstrip (g_strdup (justification)) : NULL;
+  GError *error = NULL;
+
+  g_return_if_fail (TACT_IS_SESSION (self));
+  g_return_if_fail (check != NULL && check->kind == TACT_SEND_KIND_INVITE);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, tact_session_invite_async);
+  if (!check_joined (room, &error) || !tact_guard_confirm (self->guard, room, check, reason, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  check->sent = TRUE;
+  audit_decision (self, room, check, reason);
+  tact_matrix_client_invite_async (self->client, tact_room_get_id (room), check->invitees[0],
+                                   cancellable, invited_cb, g_steal_pointer (&task));
+}
+
+gboolean
+tact_session_invite_finish (TactSession *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 TactMessage *
 tact_session_send (TactSession *self, TactRoom *room, TactSendCheck *check,
                    const char *justification, GError **error)
@@ -800,11 +940,52 @@ tact_session_send (TactSession *self, TactRoom *room, TactSendCheck *check,
   /* The guard's own verdict decides, and only while it still holds. */
   if (!tact_guard_confirm (self->guard, room, check, reason, error))
     return NULL;
-  if (check->kind == TACT_SEND_KIND_FILE)
-    return send_file_check (self, room, check, reason, error);
-  if (check->kind == TACT_SEND_KIND_HELD)
-    return send_held_check (self, room, check, reason, error);
-  return send_text_check (self, room, check, reason);
+  if (check->kind == TACT_SEND_KIND_FORWARD && check->needs_consent && !check->consent)
+    {
+      g_set_error_literal (error, TACT_SESSION_ERROR, TACT_SESSION_ERROR_NEEDS_CONSENT,
+                           _("This is someone else’s message. Forward it only if its author agreed."));
+      return NULL;
+    }
+  switch (check->kind)
+    {
+    case TACT_SEND_KIND_FILE:
+      return send_file_check (self, room, check, reason, error);
+    case TACT_SEND_KIND_HELD:
+      return send_held_check (self, room, check, reason, error);
+    case TACT_SEND_KIND_TEXT:
+      return send_text_check (self, room, check, reason);
+    case TACT_SEND_KIND_REPLY:
+    case TACT_SEND_KIND_FORWARD:
+      {
+        const char *type, *state_key;
+        g_autoptr(JsonNode) content = tact_send_check_build_content (check, &type, &state_key);
+        TactOutboxEntry *entry = g_new0 (TactOutboxEntry, 1);
+
+        entry->txn_id = tact_session_new_txn_id ();
+        check->sent = TRUE;
+        return tact_outbox_add (self->outbox, room, entry, content, reason, check->verdict,
+                                tact_json_get_string (json_node_get_object (content), "body"));
+      }
+    case TACT_SEND_KIND_EDIT:
+    case TACT_SEND_KIND_REACTION:
+    case TACT_SEND_KIND_TOPIC:
+    case TACT_SEND_KIND_ROOM_NAME:
+      {
+        const char *type, *state_key;
+        g_autoptr(JsonNode) content = tact_send_check_build_content (check, &type, &state_key);
+
+        check->sent = TRUE;
+        tact_outbox_add_event (self->outbox, room, type, state_key, content, reason, check->verdict);
+        /* No echo of its own: the room shows the change when the server's copy comes back. */
+        return tact_room_find_by_event (room, check->relates_to);
+      }
+    case TACT_SEND_KIND_INVITE:
+    case TACT_SEND_KIND_CREATE_ROOM:
+    default:
+      g_set_error_literal (error, TACT_SESSION_ERROR, TACT_SESSION_ERROR_STALE,
+                           "Invitations and new rooms go through tact_session_invite_async() and tact_session_create_room_async()");
+      return NULL;
+    }
 }
 
 TactMessage *
@@ -1073,16 +1254,44 @@ tact_session_create_room_async (TactSession *self, const char *name, const char 
                                 GCancellable *cancellable, GAsyncReadyCallback callback,
                                 gpointer user_data)
 {
+  g_autoptr(TactSendCheck) check = tact_guard_check_create_room (self->guard, name, NULL, invite);
+
+  tact_session_create_checked_room_async (self, check, NULL, cancellable, callback, user_data);
+}
+
+void
+tact_session_create_checked_room_async (TactSession *self, TactSendCheck *check,
+                                        const char *justification, GCancellable *cancellable,
+                                        GAsyncReadyCallback callback, gpointer user_data)
+{
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
   g_autoptr(JsonObject) body = json_object_new ();
+  g_autofree char *reason = justification ? g_strstrip (g_strdup (justification)) : NULL;
   JsonArray *invitees = json_array_new ();
+  GError *error = NULL;
 
   g_task_set_source_tag (task, tact_session_create_room_async);
-  if (name)
-    json_object_set_string_member (body, "name", name);
+  /* GRP-1: a new group's name, purpose and members pass the guard like a message. */
+  if (check->kind != TACT_SEND_KIND_CREATE_ROOM || check->sent
+      || check->profile != tact_guard_get_profile (self->guard)
+      || !tact_guard_verdict_allows (check->verdict, reason, &error))
+    {
+      json_array_unref (invitees);
+      if (!error)
+        g_set_error_literal (&error, TACT_SESSION_ERROR, TACT_SESSION_ERROR_STALE,
+                             _("The company policy changed after this room was checked. Check it again."));
+      g_task_return_error (task, error);
+      return;
+    }
+  check->sent = TRUE;
+  audit_decision (self, NULL, check, reason);
+  if (check->text && *check->text)
+    json_object_set_string_member (body, "name", check->text);
+  if (check->topic && *check->topic)
+    json_object_set_string_member (body, "topic", check->topic);
   json_object_set_string_member (body, "preset", "private_chat");
-  for (guint i = 0; invite && invite[i]; i++)
-    json_array_add_string_element (invitees, invite[i]);
+  for (guint i = 0; check->invitees && check->invitees[i]; i++)
+    json_array_add_string_element (invitees, check->invitees[i]);
   json_object_set_array_member (body, "invite", invitees);
   tact_matrix_client_create_room_async (self->client, body, cancellable, room_created_cb,
                                         g_steal_pointer (&task));

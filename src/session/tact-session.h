@@ -32,6 +32,8 @@ typedef enum {
                                             * since the check, or it was already sent: check again */
   TACT_SESSION_ERROR_TOO_LARGE,            /* a file over TACT_SESSION_MAX_FILE_SIZE */
   TACT_SESSION_ERROR_NO_MEDIA,             /* a message without a file to download */
+  TACT_SESSION_ERROR_NEEDS_CONSENT,        /* forwarding someone else's message: confirm its
+                                            * author agreed first (PUB-8) */
 } TactSessionError;
 
 /* The largest file Tact loads, inspects and sends (it is read into memory whole). */
@@ -165,6 +167,40 @@ void              tact_session_list_audit_async  (TactSession *self, guint limit
 GPtrArray        *tact_session_list_audit_finish (TactSession *self, GAsyncResult *result,
                                                   GError **error);
 
+/* ---- The other ways out: each a TactSendCheck, sent with tact_session_send() -------------- */
+
+/* A reply (its text with the quoted fallback of original, which leaves with it). */
+TactSendCheck    *tact_session_check_reply    (TactSession *self, TactRoom *room, TactMessage *original,
+                                               const char *text, GError **error);
+/* An edit of our own message (m.replace), judged like a new message for today's audience. */
+TactSendCheck    *tact_session_check_edit     (TactSession *self, TactRoom *room, TactMessage *original,
+                                               const char *text, GError **error);
+/* Forwarding message to target, judged for target's audience. Someone else's message needs
+ * tact_send_check_set_consent() first (PUB-8). */
+TactSendCheck    *tact_session_check_forward  (TactSession *self, TactMessage *message, TactRoom *target);
+/* A reaction: the key is text. */
+TactSendCheck    *tact_session_check_reaction (TactSession *self, TactRoom *room, TactMessage *target,
+                                               const char *key, GError **error);
+/* The room's topic and name (state events). */
+TactSendCheck    *tact_session_check_topic    (TactSession *self, TactRoom *room, const char *topic);
+TactSendCheck    *tact_session_check_room_name (TactSession *self, TactRoom *room, const char *name);
+/* Inviting user_id: the audience grows by them; with history shared with later members the
+ * room's recent messages are judged for that audience. Sent with tact_session_invite_async(). */
+TactSendCheck    *tact_session_check_invite   (TactSession *self, TactRoom *room, const char *user_id);
+void              tact_session_invite_async   (TactSession *self, TactRoom *room, TactSendCheck *check,
+                                               const char *justification, GCancellable *cancellable,
+                                               GAsyncReadyCallback callback, gpointer user_data);
+gboolean          tact_session_invite_finish  (TactSession *self, GAsyncResult *result, GError **error);
+/* A new group (GRP-1): its name, purpose and members judged for those members. Created with
+ * tact_session_create_checked_room_async() (finish: tact_session_create_room_finish). */
+TactSendCheck    *tact_session_check_create_room (TactSession *self, const char *name, const char *topic,
+                                                  const char * const *invitees);
+void              tact_session_create_checked_room_async (TactSession *self, TactSendCheck *check,
+                                                          const char *justification,
+                                                          GCancellable *cancellable,
+                                                          GAsyncReadyCallback callback,
+                                                          gpointer user_data);
+
 /* Checks and sends text in one call (tact_session_check_text + tact_session_send). */
 TactMessage      *tact_session_send_text      (TactSession *self, TactRoom *room, const char *text,
                                                const char *justification, GError **error);
@@ -200,7 +236,8 @@ void  tact_session_load_draft_async    (TactSession *self, TactRoom *room, GCanc
 /* The draft, or NULL (no error) when there is none. */
 char *tact_session_load_draft_finish   (TactSession *self, GAsyncResult *result, GError **error);
 
-/* Creates a room (name, invitees). Returns the room id. */
+/* Creates a room (name, invitees) if the guard allows it without a reason (see
+ * tact_session_check_create_room()). Returns the room id. */
 void  tact_session_create_room_async  (TactSession *self, const char *name, const char * const *invite,
                                        GCancellable *cancellable, GAsyncReadyCallback callback,
                                        gpointer user_data);

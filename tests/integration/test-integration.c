@@ -215,6 +215,14 @@ typedef struct {
 } RoomWait;
 
 static gboolean
+members_complete (gpointer data)
+{
+  RoomWait *w = data;
+  TactRoom *room = tact_session_lookup_room (w->session, w->room_id);
+  return room && tact_room_get_members_complete (room);
+}
+
+static gboolean
 room_joined (gpointer data)
 {
   RoomWait *wait = data;
@@ -365,6 +373,8 @@ test_send_receive_restart (Fixture *fixture, gconstpointer data)
   room_wait.session = session;
   room_wait.room_id = room_id;
   wait_until (room_joined, &room_wait, "the room to appear in A's session");
+  /* Until the whole member list is known the guard assumes someone from outside may be there. */
+  wait_until (members_complete, &room_wait, "the room's member list");
   room = tact_session_lookup_room (session, room_id);
   tact_session_load_timeline (session, room);
 

@@ -205,6 +205,14 @@ client_send (TactMatrixClient *client, const char *room_id, const char *text)
 }
 
 /* Alice's session in a room she created (bob invited and joined). */
+gboolean
+members_known (gpointer data)
+{
+  RoomWait *w = data;
+  TactRoom *room = tact_session_lookup_room (w->session, w->room_id);
+  return room && tact_room_get_members_complete (room);
+}
+
 TactRoom *
 start_in_room (Fixture *f, char **room_id_out)
 {
@@ -216,6 +224,7 @@ start_in_room (Fixture *f, char **room_id_out)
   join (f->bob, room_id);
   tact_session_start (f->session);
   wait_until (room_joined, &w, "the room in the session");
+  wait_until (members_known, &w, "the room's member list");
   *room_id_out = room_id;
   return tact_session_lookup_room (f->session, room_id);
 }

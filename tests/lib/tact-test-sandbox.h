@@ -56,6 +56,8 @@ void              fixture_teardown (Fixture *f, gconstpointer data);
 guint             raw_request     (Fixture *f, TactMatrixClient *who, const char *method,
                                    const char *path, const char *body);
 gboolean          room_joined     (gpointer data /* RoomWait */);
+/* The room's whole member list is known (the guard no longer assumes an outsider). */
+gboolean          members_known   (gpointer data /* RoomWait */);
 char             *create_room     (TactMatrixClient *client, const char *json);
 void              join            (TactMatrixClient *client, const char *room_id);
 void              client_send     (TactMatrixClient *client, const char *room_id, const char *text);

@@ -370,6 +370,322 @@ test_fail_closed_without_profile (Fixture *f, gconstpointer data)
   g_assert_cmpuint (tact_sandbox_server_count_events (f->sandbox, room_id, NULL, "m.room.message"), ==, 0);
 }
 
+/* ---- Every way out × every verdict (table-driven) -------------------------------------------- */
+
+/* One term per verdict, for every path. */
+static TactProfile *
+verdict_profile (const char *approver)
+{
+  g_autofree char *json = g_strdup_printf (
+    "{\"format\": 2, \"id\": \"test-verdicts\", \"version\": \"1\","
+    " \"name\": {\"en\": \"Verdicts\", \"zh_CN\": \"判定\", \"zh_TW\": \"判定\"},"
+    " \"roles\": {\"department_head\": [\"%s\"]}, \"rules\": ["
+    "%s,%s,%s,%s]}", approver,
+    "{\"id\": \"w\", \"title\": {\"en\": \"W\", \"zh_CN\": \"W\", \"zh_TW\": \"W\"}, \"explanation\": {\"en\": \"x\", \"zh_CN\": \"x\", \"zh_TW\": \"x\"}, \"clauses\": [\"PUB-1\"], \"detectors\": [{\"type\": \"terms\", \"terms\": [\"提醒词\"]}], \"action\": \"warn\"}",
+    "{\"id\": \"j\", \"title\": {\"en\": \"J\", \"zh_CN\": \"J\", \"zh_TW\": \"J\"}, \"explanation\": {\"en\": \"x\", \"zh_CN\": \"x\", \"zh_TW\": \"x\"}, \"clauses\": [\"PUB-1\"], \"detectors\": [{\"type\": \"terms\", \"terms\": [\"说明词\"]}], \"action\": \"justify\"}",
+    "{\"id\": \"a\", \"title\": {\"en\": \"A\", \"zh_CN\": \"A\", \"zh_TW\": \"A\"}, \"explanation\": {\"en\": \"x\", \"zh_CN\": \"x\", \"zh_TW\": \"x\"}, \"clauses\": [\"PUB-2\"], \"detectors\": [{\"type\": \"terms\", \"terms\": [\"审批词\"]}], \"action\": \"approve\", \"approver\": {\"role\": \"department_head\"}}",
+    "{\"id\": \"b\", \"title\": {\"en\": \"B\", \"zh_CN\": \"B\", \"zh_TW\": \"B\"}, \"explanation\": {\"en\": \"x\", \"zh_CN\": \"x\", \"zh_TW\": \"x\"}, \"clauses\": [\"PUB-1\"], \"detectors\": [{\"type\": \"terms\", \"terms\": [\"禁止词\"]}], \"action\": \"block\", \"alternative\": {\"en\": \"y\", \"zh_CN\": \"y\", \"zh_TW\": \"y\"}}");
+  g_autoptr(GBytes) bytes = g_bytes_new (json, strlen (json));
+  g_autoptr(GError) error = NULL;
+  TactProfile *profile = tact_profile_new_from_bytes (bytes, &error);
+
+  g_assert_no_error (error);
+  return profile;
+}
+
+typedef enum { PATH_TEXT, PATH_REPLY, PATH_EDIT, PATH_FORWARD, PATH_REACTION, PATH_TOPIC,
+               PATH_NAME, PATH_INVITE, PATH_CREATE_ROOM, N_PATHS } Path;
+static const char * const path_names[] = { "text", "reply", "edit", "forward", "reaction",
+                                           "topic", "name", "invite", "create-room" };
+static const struct { const char *word; TactAction action; } verdicts[] = {
+  { "普通", TACT_ACTION_ALLOW }, { "提醒词", TACT_ACTION_WARN }, { "说明词", TACT_ACTION_JUSTIFY },
+  { "审批词", TACT_ACTION_APPROVE }, { "禁止词", TACT_ACTION_BLOCK },
+};
+
+typedef struct { Fixture *f; const char *room_id; const char *type; guint n; } EventWait;
+static gboolean
+events_on_server (gpointer d)
+{
+  EventWait *w = d;
+  return tact_sandbox_server_count_events (w->f->sandbox, w->room_id, NULL, w->type) >= w->n;
+}
+
+typedef struct { TactRoom *room; const char *event_id; } EventShown;
+static gboolean event_shown (gpointer d) { EventShown *w = d; return tact_room_find_by_event (w->room, w->event_id) != NULL; }
+
+/* An own message with an event id in room, for replies, edits, reactions and forwards. */
+static TactMessage *
+sent_message (Fixture *f, TactRoom *room, const char *body)
+{
+  g_autoptr(GError) error = NULL;
+  TactMessage *echo = tact_session_send_text (f->session, room, body, NULL, &error);
+  StateWait w = { echo, TACT_SEND_STATE_SENT };
+
+  g_assert_no_error (error);
+  wait_until (message_in_state, &w, "a message to refer to");
+  return echo;
+}
+
+/* A message posted by alice's client behind the guard's back (the test's setup), once the
+ * session's timeline shows it. */
+typedef struct { TactRoom *room; const char *body; TactMessage *found; } BodyFind;
+static gboolean
+body_found (gpointer d)
+{
+  BodyFind *w = d;
+  GListModel *timeline = tact_room_get_timeline (w->room);
+
+  for (guint i = 0; i < g_list_model_get_n_items (timeline) && !w->found; i++)
+    {
+      g_autoptr(TactMessage) m = g_list_model_get_item (timeline, i);
+      if (g_strcmp0 (tact_message_get_body (m), w->body) == 0 && tact_message_get_event_id (m))
+        w->found = m;
+    }
+  return w->found != NULL;
+}
+
+static TactMessage *
+posted_behind (Fixture *f, TactRoom *room, const char *text)
+{
+  BodyFind bf = { room, text, NULL };
+
+  client_send (f->alice, tact_room_get_id (room), text);
+  wait_until (body_found, &bf, "the posted message in the timeline");
+  return bf.found;
+}
+
+static void
+test_every_path (Fixture *f, gconstpointer data)
+{
+  g_autofree char *room_id = NULL;
+  g_autofree char *other_id = NULL;
+  g_autoptr(TactMatrixClient) carol = register_user (f, "carol");
+  TactRoom *room;
+  TactRoom *other;
+  TactMessage *original;
+
+  g_clear_object (&f->profile);
+  f->profile = verdict_profile (tact_matrix_client_get_user_id (f->bob));
+  tact_session_set_profile (f->session, f->profile);
+  room = start_in_room (f, &room_id);
+  original = sent_message (f, room, "原来的消息");
+  {
+    g_autofree char *json = g_strdup_printf ("{\"name\":\"Other\",\"preset\":\"private_chat\",\"invite\":[\"%s\"]}",
+                                             tact_matrix_client_get_user_id (f->bob));
+    RoomWait rw;
+    other_id = create_room (f->alice, json);
+    join (f->bob, other_id);
+    rw = (RoomWait) { f->session, other_id };
+    wait_until (room_joined, &rw, "the other room");
+    wait_until (members_known, &rw, "the other room's members");
+    other = tact_session_lookup_room (f->session, other_id);
+  }
+
+  for (guint p = 0; p < N_PATHS; p++)
+    for (guint v = 0; v < G_N_ELEMENTS (verdicts); v++)
+      {
+        g_autofree char *text = g_strdup_printf ("%s %s %u", path_names[p], verdicts[v].word, v);
+        g_autoptr(TactSendCheck) check = NULL;
+        g_autoptr(GError) error = NULL;
+        const char *type = "m.room.message";
+        TactRoom *target = room;
+        gboolean sent = FALSE;
+        guint before;
+
+        g_test_message ("path %s, verdict %s", path_names[p], tact_action_to_string (verdicts[v].action));
+        switch (p)
+          {
+          case PATH_TEXT: check = tact_session_check_text (f->session, room, text); break;
+          case PATH_REPLY: check = tact_session_check_reply (f->session, room, original, text, &error); break;
+          case PATH_EDIT: check = tact_session_check_edit (f->session, room, original, text, &error); break;
+          case PATH_FORWARD:
+            {
+              /* The text to forward is in a message of ours, forwarded to the other room. */
+              TactMessage *message = posted_behind (f, room, text);
+              check = tact_session_check_forward (f->session, message, other);
+              g_assert_false (tact_send_check_needs_consent (check));
+              target = other;
+            }
+            break;
+          case PATH_REACTION: check = tact_session_check_reaction (f->session, room, original, text, &error); type = "m.reaction"; break;
+          case PATH_TOPIC: check = tact_session_check_topic (f->session, room, text); type = "m.room.topic"; break;
+          case PATH_NAME: check = tact_session_check_room_name (f->session, room, text); type = "m.room.name"; break;
+          case PATH_INVITE:
+            {
+              /* A fresh room whose history (someone invited now would read it) carries the word. */
+              g_autofree char *json = g_strdup_printf ("{\"name\":\"Invite %u\",\"preset\":\"private_chat\",\"invite\":[\"%s\"]}",
+                                                       v, tact_matrix_client_get_user_id (f->bob));
+              g_autofree char *fresh_id = create_room (f->alice, json);
+              RoomWait rw = { f->session, fresh_id };
+
+              join (f->bob, fresh_id);
+              wait_until (room_joined, &rw, "the invitation's room");
+              wait_until (members_known, &rw, "its members");
+              target = tact_session_lookup_room (f->session, fresh_id);
+              posted_behind (f, target, text);
+              check = tact_session_check_invite (f->session, target, tact_matrix_client_get_user_id (carol));
+            }
+            break;
+          case PATH_CREATE_ROOM:
+            {
+              const char * const invitees[] = { tact_matrix_client_get_user_id (f->bob), NULL };
+              check = tact_session_check_create_room (f->session, text, "purpose", invitees);
+            }
+            break;
+          default: g_assert_not_reached ();
+          }
+        g_assert_no_error (error);
+        g_assert_nonnull (check);
+        g_assert_cmpint (tact_send_check_get_verdict (check)->action, ==, verdicts[v].action);
+
+        before = tact_sandbox_server_count_events (f->sandbox, tact_room_get_id (target), NULL, type);
+        if (p == PATH_INVITE || p == PATH_CREATE_ROOM)
+          {
+            GAsyncResult *result = NULL;
+            const char *reason = verdicts[v].action == TACT_ACTION_JUSTIFY ? "needed" : NULL;
+
+            if (verdicts[v].action == TACT_ACTION_JUSTIFY)
+              {
+                /* Without the reason first: refused. */
+                if (p == PATH_INVITE)
+                  {
+                    tact_session_invite_async (f->session, target, check, NULL, NULL, store_result_cb, &result);
+                    g_assert_false (tact_session_invite_finish (f->session, wait_result (&result, "invite"), &error));
+                  }
+                else
+                  {
+                    g_autofree char *none = NULL;
+                    tact_session_create_checked_room_async (f->session, check, NULL, NULL, store_result_cb, &result);
+                    none = tact_session_create_room_finish (f->session, wait_result (&result, "create"), &error);
+                    g_assert_null (none);
+                  }
+                g_assert_error (error, TACT_SESSION_ERROR, TACT_SESSION_ERROR_NEEDS_JUSTIFICATION);
+                g_clear_error (&error);
+                g_clear_object (&result);
+              }
+            if (p == PATH_INVITE)
+              {
+                tact_session_invite_async (f->session, target, check, reason, NULL, store_result_cb, &result);
+                sent = tact_session_invite_finish (f->session, wait_result (&result, "invite"), &error);
+              }
+            else
+              {
+                g_autofree char *created = NULL;
+                tact_session_create_checked_room_async (f->session, check, reason, NULL, store_result_cb, &result);
+                created = tact_session_create_room_finish (f->session, wait_result (&result, "create"), &error);
+                sent = created != NULL;
+              }
+            g_clear_object (&result);
+          }
+        else
+          {
+            const char *reason = verdicts[v].action == TACT_ACTION_JUSTIFY ? "needed" : NULL;
+
+            if (verdicts[v].action == TACT_ACTION_JUSTIFY)
+              {
+                g_assert_null (tact_session_send (f->session, target, check, NULL, &error));
+                g_assert_error (error, TACT_SESSION_ERROR, TACT_SESSION_ERROR_NEEDS_JUSTIFICATION);
+                g_clear_error (&error);
+              }
+            tact_session_send (f->session, target, check, reason, &error);
+            sent = error == NULL;
+          }
+
+        switch (verdicts[v].action)
+          {
+          case TACT_ACTION_ALLOW:
+          case TACT_ACTION_WARN:
+          case TACT_ACTION_JUSTIFY:
+            g_assert_no_error (error);
+            g_assert_true (sent);
+            if (p != PATH_INVITE && p != PATH_CREATE_ROOM)
+              {
+                EventWait ew = { f, tact_room_get_id (target), type, before + 1 };
+                wait_until (events_on_server, &ew, "the event on the server");
+              }
+            break;
+          case TACT_ACTION_APPROVE:
+            g_assert_error (error, TACT_SESSION_ERROR, TACT_SESSION_ERROR_NEEDS_APPROVAL);
+            break;
+          case TACT_ACTION_BLOCK:
+          default:
+            g_assert_error (error, TACT_SESSION_ERROR, TACT_SESSION_ERROR_BLOCKED);
+            break;
+          }
+        if (!sent && p != PATH_INVITE && p != PATH_CREATE_ROOM)
+          g_assert_cmpuint (tact_sandbox_server_count_events (f->sandbox, tact_room_get_id (target), NULL, type), ==, before);
+      }
+}
+
+/* Forwarding someone else's message asks to confirm its author agreed (PUB-8). */
+static void
+test_forward_needs_consent (Fixture *f, gconstpointer data)
+{
+  g_autofree char *room_id = NULL;
+  TactRoom *room = start_in_room (f, &room_id);
+  g_autoptr(TactSendCheck) check = NULL;
+  g_autoptr(GError) error = NULL;
+  TactMessage *theirs = NULL;
+  EventShown es;
+
+  client_send (f->bob, room_id, "bob's words");
+  while (!theirs)
+    {
+      GListModel *timeline = tact_room_get_timeline (room);
+      g_main_context_iteration (NULL, TRUE);
+      for (guint i = 0; i < g_list_model_get_n_items (timeline) && !theirs; i++)
+        {
+          g_autoptr(TactMessage) m = g_list_model_get_item (timeline, i);
+          if (g_strcmp0 (tact_message_get_body (m), "bob's words") == 0)
+            theirs = m;
+        }
+    }
+  es = (EventShown) { room, tact_message_get_event_id (theirs) };
+  g_assert_true (event_shown (&es));
+  check = tact_session_check_forward (f->session, theirs, room);
+  g_assert_true (tact_send_check_needs_consent (check));
+  g_assert_null (tact_session_send (f->session, room, check, NULL, &error));
+  g_assert_error (error, TACT_SESSION_ERROR, TACT_SESSION_ERROR_NEEDS_CONSENT);
+  g_clear_error (&error);
+  tact_send_check_set_consent (check, TRUE);
+  g_assert_nonnull (tact_session_send (f->session, room, check, NULL, &error));
+  g_assert_no_error (error);
+}
+
+/* The guard assumes an outsider until a room's member list is known; an announcement room
+ * (posting needs more power than the default) is judged as one (PUB-3). */
+static void
+test_audience_kinds (Fixture *f, gconstpointer data)
+{
+  g_autofree char *room_id = NULL;
+  TactRoom *room;
+  g_autoptr(TactSendCheck) before = NULL;
+  g_autoptr(TactSendCheck) after = NULL;
+  RoomWait rw;
+
+  {
+    g_autofree char *json = g_strdup_printf ("{\"name\":\"Announcements\",\"preset\":\"private_chat\","
+                                             "\"invite\":[\"%s\"],"
+                                             "\"power_level_content_override\":{\"events_default\":50}}",
+                                             tact_matrix_client_get_user_id (f->bob));
+    room_id = create_room (f->alice, json);
+  }
+  join (f->bob, room_id);
+  tact_session_start (f->session);
+  rw = (RoomWait) { f->session, room_id };
+  wait_until (room_joined, &rw, "the room");
+  room = tact_session_lookup_room (f->session, room_id);
+  if (!tact_room_get_members_complete (room))
+    {
+      before = tact_session_check_text (f->session, room, "hello");
+      g_assert_cmpuint (tact_send_check_get_external_count (before), >=, 1);
+    }
+  wait_until (members_known, &rw, "the member list");
+  after = tact_session_check_text (f->session, room, "hello");
+  g_assert_cmpuint (tact_send_check_get_external_count (after), ==, 0);
+  g_assert_cmpint (tact_room_get_kind (room), ==, TACT_ROOM_KIND_ANNOUNCEMENT);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -383,5 +699,9 @@ main (int argc, char *argv[])
   ADD ("/session/egress/review-then-send", test_review_then_send);
   ADD ("/session/egress/held-discard", test_held_discard);
   ADD ("/session/egress/security/fail-closed-without-profile", test_fail_closed_without_profile);
+  g_test_add ("/integration/egress/every-path-every-verdict", Fixture, NULL, fixture_setup,
+              test_every_path, fixture_teardown);
+  ADD ("/session/egress/forward-needs-consent", test_forward_needs_consent);
+  ADD ("/session/egress/audience-unknown-and-announcement", test_audience_kinds);
   return g_test_run ();
 }
