@@ -1,4 +1,5 @@
-/* test-sandbox.c: the sandbox homeserver, driven over loopback with libsoup + json-glib.
+/* test-sandbox.c: the sandbox homeserver, driven over loopback with libsoup + json-glib, and
+ * with the real client (src/matrix) where a workflow is tested (approvals).
  *
  * Responses are compared with the Synapse 1.67 captures in $TACT_FIXTURES_DIR: the status,
  * the errcode (and error text where Synapse's is deterministic) and the shape (the fixture's
@@ -10,6 +11,7 @@
 #include <libsoup/soup.h>
 #include <string.h>
 
+#include "matrix/tact-matrix.h"
 #include "sandbox/tact-sandbox.h"
 
 #define ME "@me:corp.test"
@@ -1906,6 +1908,378 @@ test_authenticated_media (Fixture *f, gconstpointer data)
   }
 }
 
+/* ---- Tests: approvals, with the real client (src/matrix) ------------------------------------ */
+
+#define WANG              TACT_SANDBOX_HEAD
+#define APPROVAL_ROOM     "io.github.tactchat.approval.room"
+#define DEADLINE_S        30
+
+/* createRoom as docs/approval-protocol.md describes it. */
+static const char approvals_room_body[] =
+  "{\"preset\": \"private_chat\", \"invite\": [\"" WANG "\"],"
+  " \"creation_content\": {\"m.federate\": false},"
+  " \"initial_state\": ["
+  "  {\"type\": \"m.room.history_visibility\", \"state_key\": \"\","
+  "   \"content\": {\"history_visibility\": \"invited\"}},"
+  "  {\"type\": \"" APPROVAL_ROOM "\", \"state_key\": \"\","
+  "   \"content\": {\"requester\": \"" ME "\", \"approvers\": [\"" WANG "\"]}}]}";
+
+static void
+result_cb (GObject *source, GAsyncResult *result, gpointer data)
+{
+  *(GAsyncResult **) data = g_object_ref (result);
+}
+
+static gboolean
+deadline_cb (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Iterates the main context until *slot is set; fails after DEADLINE_S. */
+static GAsyncResult *
+await_result (GAsyncResult **slot, const char *what)
+{
+  gboolean expired = FALSE;
+  guint source = g_timeout_add_seconds (DEADLINE_S, deadline_cb, &expired);
+
+  while (*slot == NULL && !expired)
+    g_main_context_iteration (NULL, TRUE);
+  if (*slot == NULL)
+    g_error ("Timed out waiting for %s", what);
+  g_source_remove (source);
+  return *slot;
+}
+
+static JsonObject *
+parse_object (const char *json)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+
+  json_parser_load_from_data (parser, json, -1, &error);
+  g_assert_no_error (error);
+  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
+}
+
+/* Compact JSON in member order: equal strings mean the same content, kept as sent. */
+static char *
+object_string (JsonObject *object)
+{
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+
+  json_node_set_object (node, object);
+  json_generator_set_root (gen, node);
+  return json_generator_to_data (gen, NULL);
+}
+
+static TactMatrixClient *
+client_login (Fixture *f, const char *user)
+{
+  g_autoptr(TactMatrixClient) client = tact_matrix_client_new (f->base);
+  g_autoptr(GAsyncResult) res = NULL;
+  g_autoptr(GError) error = NULL;
+
+  tact_matrix_client_login_async (client, user, TACT_SANDBOX_PASSWORD, NULL, "test-sandbox", NULL,
+                                  result_cb, &res);
+  g_assert_true (tact_matrix_client_login_finish (client, await_result (&res, "login"), &error));
+  g_assert_no_error (error);
+  return g_steal_pointer (&client);
+}
+
+static char *
+client_create_room (TactMatrixClient *client, const char *json)
+{
+  g_autoptr(JsonObject) body = parse_object (json);
+  g_autoptr(GAsyncResult) res = NULL;
+  g_autoptr(GError) error = NULL;
+  char *room_id;
+
+  tact_matrix_client_create_room_async (client, body, NULL, result_cb, &res);
+  room_id = tact_matrix_client_create_room_finish (client, await_result (&res, "createRoom"),
+                                                   &error);
+  g_assert_no_error (error);
+  return room_id;
+}
+
+static char *
+client_send (TactMatrixClient *client, const char *room_id, const char *type, const char *txn,
+             JsonObject *content)
+{
+  g_autoptr(GAsyncResult) res = NULL;
+  g_autoptr(GError) error = NULL;
+  char *event_id;
+
+  tact_matrix_client_send_async (client, room_id, type, txn, content, NULL, result_cb, &res);
+  event_id = tact_matrix_client_send_finish (client, await_result (&res, "send"), &error);
+  g_assert_no_error (error);
+  return event_id;
+}
+
+/* One client's view of one room through /sync: every timeline and state event so far. */
+typedef struct {
+  TactMatrixClient *client;    /* borrowed */
+  const char       *room_id;   /* borrowed */
+  char             *since;     /* owned */
+  GPtrArray        *timeline;  /* owned, of owned TactEvent* */
+  GPtrArray        *state;     /* owned, of owned TactEvent* */
+} Syncer;
+
+static void
+syncer_init (Syncer *s, TactMatrixClient *client, const char *room_id)
+{
+  s->client = client;
+  s->room_id = room_id;
+  s->since = NULL;
+  s->timeline = g_ptr_array_new_with_free_func ((GDestroyNotify) tact_event_free);
+  s->state = g_ptr_array_new_with_free_func ((GDestroyNotify) tact_event_free);
+}
+
+static void
+syncer_clear (Syncer *s)
+{
+  g_clear_pointer (&s->since, g_free);
+  g_clear_pointer (&s->timeline, g_ptr_array_unref);
+  g_clear_pointer (&s->state, g_ptr_array_unref);
+}
+
+/* One /sync (a long poll of timeout_ms, answered as soon as something happens). */
+static void
+syncer_step (Syncer *s, const char *filter, guint timeout_ms)
+{
+  g_autoptr(GAsyncResult) res = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TactSyncResponse) response = NULL;
+
+  tact_matrix_client_sync_async (s->client, s->since, filter, timeout_ms, NULL, result_cb, &res);
+  response = tact_matrix_client_sync_finish (s->client, await_result (&res, "/sync"), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (response->n_skipped, ==, 0);
+  g_free (s->since);
+  s->since = g_strdup (response->next_batch);
+  for (guint i = 0; i < response->joined->len; i++)
+    {
+      TactSyncRoom *room = g_ptr_array_index (response->joined, i);
+
+      if (!g_str_equal (room->room_id, s->room_id))
+        continue;
+      for (guint j = 0; j < room->timeline->len; j++)
+        g_ptr_array_add (s->timeline, tact_event_copy (g_ptr_array_index (room->timeline, j)));
+      for (guint j = 0; j < room->state->len; j++)
+        g_ptr_array_add (s->state, tact_event_copy (g_ptr_array_index (room->state, j)));
+    }
+}
+
+/* A timeline long enough that no test event is cut off by a limited sync. */
+#define LONG_TIMELINE "{\"room\":{\"timeline\":{\"limit\":100}}}"
+
+typedef gboolean (*SyncerCheck) (Syncer *s, gconstpointer data);
+
+/* Syncs until check holds; fails after DEADLINE_S. */
+static void
+syncer_until (Syncer *s, SyncerCheck check, gconstpointer data, const char *what)
+{
+  gint64 deadline = g_get_monotonic_time () + DEADLINE_S * G_USEC_PER_SEC;
+
+  if (s->since == NULL)
+    syncer_step (s, LONG_TIMELINE, 0);
+  while (!check (s, data))
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("Timed out waiting for %s", what);
+      syncer_step (s, LONG_TIMELINE, 1000);
+    }
+}
+
+static const char *
+event_string (TactEvent *ev, const char *member)
+{
+  return tact_json_get_string (ev->content, member);
+}
+
+static gboolean
+is_member_event (TactEvent *ev, const char *user_id, const char *membership)
+{
+  return g_str_equal (ev->type, "m.room.member") && g_strcmp0 (ev->state_key, user_id) == 0 &&
+         g_strcmp0 (event_string (ev, "membership"), membership) == 0;
+}
+
+static gboolean
+wang_joined (Syncer *s, gconstpointer data)
+{
+  for (guint i = 0; i < s->timeline->len; i++)
+    if (is_member_event (g_ptr_array_index (s->timeline, i), WANG, "join"))
+      return TRUE;
+  return FALSE;
+}
+
+static TactMessagesPage *
+client_messages (TactMatrixClient *client, const char *room_id)
+{
+  g_autoptr(GAsyncResult) res = NULL;
+  g_autoptr(GError) error = NULL;
+  TactMessagesPage *page;
+
+  tact_matrix_client_get_messages_async (client, room_id, NULL, 'b', 100, NULL, result_cb, &res);
+  page = tact_matrix_client_get_messages_finish (client, await_result (&res, "/messages"), &error);
+  g_assert_no_error (error);
+  return page;
+}
+
+/* createRoom with preset, invite, creation_content and initial_state, as Synapse 1.67 does it;
+ * her /sync shows the room from her invite on (history visibility "invited"). */
+static void
+test_approval_room (Fixture *f, gconstpointer data)
+{
+  g_autoptr(TactMatrixClient) me = client_login (f, TACT_SANDBOX_USER);
+  g_autoptr(TactMatrixClient) wang = NULL;
+  g_autofree char *room_id = client_create_room (me, approvals_room_body);
+  g_autoptr(TactMessagesPage) page = NULL;
+  g_autoptr(GPtrArray) types = g_ptr_array_new ();
+  g_autoptr(GString) seen = g_string_new (NULL);
+  Syncer s;
+
+  syncer_init (&s, me, room_id);
+  syncer_until (&s, wang_joined, NULL, "王芳 to join");
+
+  /* Synapse's order: the preset's state unless initial_state sets it (history visibility),
+   * initial_state, then the invites. So the marker is there before she is invited. */
+  page = client_messages (me, room_id);
+  for (guint i = page->chunk->len; i > 0; i--)
+    {
+      TactEvent *ev = g_ptr_array_index (page->chunk, i - 1);
+      g_string_append_printf (seen, "%s%s", seen->len > 0 ? " " : "", ev->type);
+      if (g_str_equal (ev->type, "m.room.create"))
+        {
+          g_autofree char *create = object_string (ev->content);
+          g_assert_cmpstr (create, ==, "{\"m.federate\":false,\"room_version\":\"9\","
+                                       "\"creator\":\"" ME "\"}");
+        }
+      else if (g_str_equal (ev->type, "m.room.history_visibility"))
+        g_assert_cmpstr (event_string (ev, "history_visibility"), ==, "invited");
+      else if (g_str_equal (ev->type, APPROVAL_ROOM))
+        {
+          g_autofree char *marker = object_string (ev->content);
+          g_assert_cmpstr (ev->state_key, ==, "");
+          g_assert_cmpstr (marker, ==, "{\"requester\":\"" ME "\",\"approvers\":[\"" WANG "\"]}");
+        }
+    }
+  g_assert_cmpstr (seen->str, ==,
+                   "m.room.create m.room.member m.room.power_levels m.room.join_rules "
+                   "m.room.guest_access m.room.history_visibility " APPROVAL_ROOM " "
+                   "m.room.member m.room.member");
+
+  /* Her first /sync: the timeline holds what "invited" lets her see (events from before the
+   * visibility changed, and from her invite on); the hidden state still is state. */
+  wang = client_login (f, WANG);
+  {
+    Syncer w;
+    g_autoptr(GString) wt = g_string_new (NULL);
+    gboolean marker_in_state = FALSE;
+
+    syncer_init (&w, wang, room_id);
+    syncer_step (&w, LONG_TIMELINE, 0);
+    for (guint i = 0; i < w.timeline->len; i++)
+      {
+        TactEvent *ev = g_ptr_array_index (w.timeline, i);
+        g_string_append_printf (wt, "%s%s", wt->len > 0 ? " " : "", ev->type);
+      }
+    g_assert_cmpstr (wt->str, ==,
+                     "m.room.create m.room.member m.room.power_levels m.room.join_rules "
+                     "m.room.guest_access m.room.history_visibility m.room.member m.room.member");
+    g_assert_true (is_member_event (g_ptr_array_index (w.timeline, 6), WANG, "invite"));
+    for (guint i = 0; i < w.state->len; i++)
+      marker_in_state |= g_str_equal (((TactEvent *) g_ptr_array_index (w.state, i))->type,
+                                      APPROVAL_ROOM);
+    g_assert_true (marker_in_state);
+    syncer_clear (&w);
+  }
+  syncer_clear (&s);
+}
+
+/* ---- Tests: history visibility ----------------------------------------------------------------- */
+
+typedef struct {
+  const char *visibility;
+  gboolean    before_invite;   /* a message before Li Wei's invite */
+  gboolean    while_invited;   /* one between his invite and his join */
+} VisibilityCase;
+
+static const VisibilityCase visibility_cases[] = {
+  { "shared",  TRUE,  TRUE },
+  { "invited", FALSE, TRUE },
+  { "joined",  FALSE, FALSE },
+};
+
+static gboolean
+has_body (GPtrArray *events, const char *body)
+{
+  for (guint i = 0; i < events->len; i++)
+    if (g_strcmp0 (tact_event_get_body (g_ptr_array_index (events, i)), body) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static void
+test_history_visibility (Fixture *f, gconstpointer data)
+{
+  /* Li Wei joins by hand here, not by his script. */
+  tact_sandbox_server_set_reply_delay (f->server, 60000);
+
+  for (guint i = 0; i < G_N_ELEMENTS (visibility_cases); i++)
+    {
+      const VisibilityCase *c = &visibility_cases[i];
+      g_autoptr(TactMatrixClient) me = client_login (f, TACT_SANDBOX_USER);
+      g_autoptr(TactMatrixClient) li = client_login (f, TACT_SANDBOX_COLLEAGUE);
+      g_autofree char *body = g_strdup_printf (
+          "{\"initial_state\": [{\"type\": \"m.room.history_visibility\", \"state_key\": \"\","
+          " \"content\": {\"history_visibility\": \"%s\"}}]}", c->visibility);
+      g_autofree char *room_id = client_create_room (me, body);
+      g_autoptr(JsonObject) text = parse_object ("{\"msgtype\": \"m.text\", \"body\": \"before\"}");
+      g_autofree char *before_id = NULL;
+      g_autoptr(TactMessagesPage) page = NULL;
+      g_autoptr(GAsyncResult) res = NULL;
+      g_autoptr(GError) error = NULL;
+      Syncer s;
+
+      g_test_message ("case %s", c->visibility);
+      before_id = client_send (me, room_id, "m.room.message", "before", text);
+      tact_matrix_client_invite_async (me, room_id, TACT_SANDBOX_COLLEAGUE, NULL, result_cb, &res);
+      g_assert_true (tact_matrix_client_invite_finish (me, await_result (&res, "invite"), &error));
+      g_assert_no_error (error);
+      g_clear_object (&res);
+      json_object_set_string_member (text, "body", "while invited");
+      g_free (client_send (me, room_id, "m.room.message", "while", text));
+      tact_matrix_client_join_async (li, room_id, NULL, result_cb, &res);
+      g_free (tact_matrix_client_join_finish (li, await_result (&res, "join"), &error));
+      g_assert_no_error (error);
+      json_object_set_string_member (text, "body", "after");
+      g_free (client_send (me, room_id, "m.room.message", "after", text));
+
+      syncer_init (&s, li, room_id);
+      syncer_step (&s, LONG_TIMELINE, 0);
+      g_assert_cmpint (has_body (s.timeline, "before"), ==, c->before_invite);
+      g_assert_cmpint (has_body (s.timeline, "while invited"), ==, c->while_invited);
+      g_assert_true (has_body (s.timeline, "after"));
+      syncer_clear (&s);
+
+      page = client_messages (li, room_id);
+      g_assert_cmpint (has_body (page->chunk, "before"), ==, c->before_invite);
+      g_assert_cmpint (has_body (page->chunk, "while invited"), ==, c->while_invited);
+      g_assert_true (has_body (page->chunk, "after"));
+
+      /* GET /event answers 404 for what he may not see. */
+      {
+        g_autofree char *rest = g_strdup_printf ("/event/%s", before_id);
+        g_autofree char *p = room_path (room_id, rest);
+        g_autoptr(Call) ev = call (f, "GET", p, tact_matrix_client_get_access_token (li), NULL);
+        g_assert_cmpuint (call_status (ev), ==, c->before_invite ? 200 : 404);
+      }
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1936,6 +2310,8 @@ main (int argc, char **argv)
   ADD ("fault-timeout", test_fault_timeout);
   ADD ("rate-limit", test_rate_limit);
   ADD ("authenticated-media", test_authenticated_media);
+  ADD ("history-visibility", test_history_visibility);
+  ADD ("approval/room", test_approval_room);
 #undef ADD
   g_test_add_func ("/sandbox/persistence", test_persistence);
 
