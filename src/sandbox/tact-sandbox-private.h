@@ -213,8 +213,11 @@ typedef struct _SbActors SbActors;
 SbActors  *sb_actors_new           (SbState **state_ptr);
 void       sb_actors_free          (SbActors *actors);
 void       sb_actors_set_delay     (SbActors *actors, guint ms);
-/* Looks at a new event and schedules replies or auto-joins. */
+/* Looks at a new event and schedules replies, auto-joins or approval decisions. */
 void       sb_actors_observe       (SbActors *actors, SbEvent *event);
+/* After a (re)start: schedules what the actors owe in the current state — invitations to
+ * accept and approval requests not decided yet. Nothing already scheduled or done twice. */
+void       sb_actors_resume        (SbActors *actors);
 void       sb_actors_seed_demo     (SbState *state);
 
 /* ---- Small JSON helpers ----------------------------------------------------------------- */

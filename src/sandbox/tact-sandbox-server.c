@@ -2342,6 +2342,9 @@ tact_sandbox_server_set_state_file (TactSandboxServer *self, const char *path, G
         }
       set_state (self, loaded);
       self->dirty = FALSE;
+      /* A running server's actors pick up what the loaded state owes them. */
+      if (self->soup != NULL)
+        sb_actors_resume (self->actors);
     }
   else if (!g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
     {
@@ -2376,6 +2379,9 @@ tact_sandbox_server_listen (TactSandboxServer *self, guint16 port, GError **erro
   uris = soup_server_get_uris (self->soup);
   self->port = uris != NULL ? (guint16) g_uri_get_port (uris->data) : port;
   g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  /* The actors come online with the server: invitations and approval requests that arrived
+   * while it was stopped (or that a restart interrupted) are handled now. */
+  sb_actors_resume (self->actors);
   return TRUE;
 }
 

@@ -1911,6 +1911,8 @@ test_authenticated_media (Fixture *f, gconstpointer data)
 /* ---- Tests: approvals, with the real client (src/matrix) ------------------------------------ */
 
 #define WANG              TACT_SANDBOX_HEAD
+#define APPROVAL_REQUEST  "io.github.tactchat.approval.request"
+#define APPROVAL_DECISION "io.github.tactchat.approval.decision"
 #define APPROVAL_ROOM     "io.github.tactchat.approval.room"
 #define DEADLINE_S        30
 
@@ -2018,6 +2020,59 @@ client_send (TactMatrixClient *client, const char *room_id, const char *type, co
   return event_id;
 }
 
+/* An approval request with every field of docs/approval-protocol.md. */
+static JsonObject *
+request_content (const char *request_id, const char *approver, const char *note,
+                 const char *body, gint64 expires_ts)
+{
+  JsonObject *o = json_object_new ();
+  JsonObject *target = json_object_new ();
+  JsonObject *content = json_object_new ();
+  JsonObject *finding = json_object_new ();
+  JsonObject *profile = json_object_new ();
+  JsonArray *findings = json_array_new ();
+  JsonArray *clauses = json_array_new ();
+  JsonArray *approvers = json_array_new ();
+  g_autofree char *sha256 = g_compute_checksum_for_string (G_CHECKSUM_SHA256, request_id, -1);
+
+  json_object_set_string_member (o, "request_id", request_id);
+  json_object_set_string_member (o, "txn_id", "tact-txn-1");
+  json_object_set_string_member (target, "room_id", "!falcon:corp.test");
+  json_object_set_string_member (target, "name", "Project Falcon");
+  json_object_set_int_member (target, "member_count", 3);
+  json_object_set_int_member (target, "external_count", 1);
+  json_object_set_string_member (target, "kind", "group");
+  json_object_set_object_member (o, "target", target);
+  json_object_set_string_member (o, "event_type", "m.room.message");
+  json_object_set_string_member (content, "msgtype", "m.text");
+  json_object_set_string_member (content, "body", body);
+  json_object_set_object_member (o, "content", content);
+  json_object_set_array_member (o, "attachments", json_array_new ());
+  json_object_set_string_member (finding, "rule_id", "PUB-2");
+  json_object_set_string_member (finding, "title", "报价 to a customer");
+  json_array_add_string_element (clauses, "4.2");
+  json_object_set_array_member (finding, "clauses", clauses);
+  json_object_set_string_member (finding, "action", "approve");
+  json_object_set_array_member (finding, "excerpts", json_array_new ());
+  json_array_add_object_element (findings, finding);
+  json_object_set_array_member (o, "findings", findings);
+  json_array_add_string_element (approvers, approver);
+  json_object_set_array_member (o, "approvers", approvers);
+  json_object_set_string_member (o, "note", note);
+  json_object_set_int_member (o, "expires_ts", expires_ts);
+  json_object_set_string_member (profile, "id", "corp-default");
+  json_object_set_int_member (profile, "version", 2);
+  json_object_set_object_member (o, "profile", profile);
+  json_object_set_string_member (o, "sha256", sha256);
+  return o;
+}
+
+static gint64
+in_an_hour (void)
+{
+  return g_get_real_time () / 1000 + 3600 * 1000;
+}
+
 /* One client's view of one room through /sync: every timeline and state event so far. */
 typedef struct {
   TactMatrixClient *client;    /* borrowed */
@@ -2115,6 +2170,64 @@ wang_joined (Syncer *s, gconstpointer data)
   return FALSE;
 }
 
+/* Her decisions on request_id seen so far, in order. */
+static GPtrArray *
+decisions_for (Syncer *s, const char *request_id)
+{
+  GPtrArray *found = g_ptr_array_new ();
+
+  for (guint i = 0; i < s->timeline->len; i++)
+    {
+      TactEvent *ev = g_ptr_array_index (s->timeline, i);
+
+      if (g_str_equal (ev->type, APPROVAL_DECISION) &&
+          g_strcmp0 (event_string (ev, "request_id"), request_id) == 0)
+        g_ptr_array_add (found, ev);
+    }
+  return found;
+}
+
+static gboolean
+decided (Syncer *s, gconstpointer request_id)
+{
+  g_autoptr(GPtrArray) found = decisions_for (s, request_id);
+
+  return found->len > 0;
+}
+
+static TactEvent *
+timeline_event (Syncer *s, const char *event_id)
+{
+  for (guint i = 0; i < s->timeline->len; i++)
+    {
+      TactEvent *ev = g_ptr_array_index (s->timeline, i);
+      if (g_strcmp0 (ev->event_id, event_id) == 0)
+        return ev;
+    }
+  return NULL;
+}
+
+/* The decision has exactly the fields of docs/approval-protocol.md, with these values. */
+static void
+assert_decision (TactEvent *ev, const char *request_id, const char *sha256,
+                 const char *request_event_id, const char *decision, const char *comment)
+{
+  JsonObject *relates_to = tact_json_get_object (ev->content, "m.relates_to");
+
+  g_assert_cmpstr (ev->type, ==, APPROVAL_DECISION);
+  g_assert_cmpstr (ev->sender, ==, WANG);
+  g_assert_null (ev->state_key);
+  g_assert_cmpuint (json_object_get_size (ev->content), ==, 5);
+  g_assert_cmpstr (event_string (ev, "request_id"), ==, request_id);
+  g_assert_cmpstr (event_string (ev, "sha256"), ==, sha256);
+  g_assert_cmpstr (event_string (ev, "decision"), ==, decision);
+  g_assert_cmpstr (event_string (ev, "comment"), ==, comment);
+  g_assert_nonnull (relates_to);
+  g_assert_cmpuint (json_object_get_size (relates_to), ==, 2);
+  g_assert_cmpstr (tact_json_get_string (relates_to, "rel_type"), ==, "m.reference");
+  g_assert_cmpstr (tact_json_get_string (relates_to, "event_id"), ==, request_event_id);
+}
+
 static TactMessagesPage *
 client_messages (TactMatrixClient *client, const char *room_id)
 {
@@ -2126,6 +2239,18 @@ client_messages (TactMatrixClient *client, const char *room_id)
   page = tact_matrix_client_get_messages_finish (client, await_result (&res, "/messages"), &error);
   g_assert_no_error (error);
   return page;
+}
+
+static TactEvent *
+page_event (TactMessagesPage *page, const char *event_id)
+{
+  for (guint i = 0; i < page->chunk->len; i++)
+    {
+      TactEvent *ev = g_ptr_array_index (page->chunk, i);
+      if (g_strcmp0 (ev->event_id, event_id) == 0)
+        return ev;
+    }
+  return NULL;
 }
 
 /* createRoom with preset, invite, creation_content and initial_state, as Synapse 1.67 does it;
@@ -2197,6 +2322,250 @@ test_approval_room (Fixture *f, gconstpointer data)
     syncer_clear (&w);
   }
   syncer_clear (&s);
+}
+
+typedef struct {
+  const char *name;
+  const char *note;
+  const char *body;
+  const char *decision;
+  const char *comment;
+} DecisionCase;
+
+#define REJECT_COMMENT "底价不能发给客户，请删掉价格后再发。"
+#define RETURN_COMMENT "请修改措辞后重新提交。"
+
+static const DecisionCase decision_cases[] = {
+  { "approve",              "",               "报价：每台 1200 元，含税。", "approve", "同意。" },
+  { "floor-price-in-body",  "",               "我们的底价是每台 900 元。",  "reject",  REJECT_COMMENT },
+  { "floor-price-in-note",  "里面有底价",     "报价：每台 1200 元。",       "reject",  REJECT_COMMENT },
+  { "return-for-edit",      "请修改一下措辞", "正式答复：合同条款如下。",   "return",  RETURN_COMMENT },
+  { "floor-price-wins",     "请修改",         "底价 900 元",                "reject",  REJECT_COMMENT },
+  /* Return is decided by the note only. */
+  { "edit-word-in-body",    "",               "请修改合同第三条后盖章。",   "approve", "同意。" },
+};
+
+static void
+test_approval_decisions (Fixture *f, gconstpointer data)
+{
+  g_autoptr(TactMatrixClient) me = client_login (f, TACT_SANDBOX_USER);
+  g_autofree char *room_id = client_create_room (me, approvals_room_body);
+  g_autoptr(GPtrArray) event_ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) sent = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  g_autoptr(TactMessagesPage) page = NULL;
+  Syncer s;
+
+  syncer_init (&s, me, room_id);
+  syncer_until (&s, wang_joined, NULL, "王芳 to join");
+
+  for (guint i = 0; i < G_N_ELEMENTS (decision_cases); i++)
+    {
+      const DecisionCase *c = &decision_cases[i];
+      g_autofree char *request_id = g_strdup_printf ("tact-approval-%s", c->name);
+      g_autofree char *txn = g_strdup_printf ("req-%u", i);
+      JsonObject *content = request_content (request_id, WANG, c->note, c->body, in_an_hour ());
+
+      g_ptr_array_add (event_ids, client_send (me, room_id, APPROVAL_REQUEST, txn, content));
+      g_ptr_array_add (sent, content);
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (decision_cases); i++)
+    {
+      const DecisionCase *c = &decision_cases[i];
+      JsonObject *content = g_ptr_array_index (sent, i);
+      const char *request_id = json_object_get_string_member (content, "request_id");
+      g_autoptr(GPtrArray) found = NULL;
+      TactEvent *request;
+
+      g_test_message ("case %s", c->name);
+      syncer_until (&s, decided, request_id, request_id);
+      found = decisions_for (&s, request_id);
+      g_assert_cmpuint (found->len, ==, 1);
+      assert_decision (g_ptr_array_index (found, 0), request_id,
+                       json_object_get_string_member (content, "sha256"),
+                       g_ptr_array_index (event_ids, i), c->decision, c->comment);
+
+      /* The request came back through /sync unchanged. */
+      request = timeline_event (&s, g_ptr_array_index (event_ids, i));
+      g_assert_nonnull (request);
+      g_assert_cmpstr (request->type, ==, APPROVAL_REQUEST);
+      g_assert_cmpstr (request->sender, ==, ME);
+      {
+        g_autofree char *want = object_string (content);
+        g_autofree char *got = object_string (request->content);
+        g_assert_cmpstr (got, ==, want);
+      }
+    }
+
+  /* And through /messages: the requests as sent, the decisions with m.relates_to as sent. */
+  page = client_messages (me, room_id);
+  for (guint i = 0; i < G_N_ELEMENTS (decision_cases); i++)
+    {
+      JsonObject *content = g_ptr_array_index (sent, i);
+      const char *request_id = json_object_get_string_member (content, "request_id");
+      TactEvent *request = page_event (page, g_ptr_array_index (event_ids, i));
+      g_autoptr(GPtrArray) found = decisions_for (&s, request_id);
+      TactEvent *decision = page_event (page, ((TactEvent *) g_ptr_array_index (found, 0))->event_id);
+      g_autofree char *want = object_string (content);
+      g_autofree char *got = NULL;
+
+      g_assert_nonnull (request);
+      got = object_string (request->content);
+      g_assert_cmpstr (got, ==, want);
+      g_assert_nonnull (decision);
+      assert_decision (decision, request_id, json_object_get_string_member (content, "sha256"),
+                       g_ptr_array_index (event_ids, i), decision_cases[i].decision,
+                       decision_cases[i].comment);
+    }
+  g_assert_cmpuint (tact_sandbox_server_count_events (f->server, room_id, WANG, APPROVAL_DECISION),
+                    ==, G_N_ELEMENTS (decision_cases));
+  syncer_clear (&s);
+}
+
+/* What she must not decide, and what she decides once only. */
+typedef struct {
+  const char *name;
+  const char *type;
+  const char *approver;
+  gint64      expires_in_ms;
+  const char *not_a_string;    /* this member is sent as an object, or NULL */
+} IgnoredCase;
+
+static const IgnoredCase ignored_cases[] = {
+  { "not-naming-her", APPROVAL_REQUEST,          TACT_SANDBOX_COLLEAGUE, 3600 * 1000, NULL },
+  { "expired",        APPROVAL_REQUEST,          WANG,                   -1000,       NULL },
+  { "other-type",     "io.github.tactchat.audit", WANG,                  3600 * 1000, NULL },
+  { "bad-request-id", APPROVAL_REQUEST,          WANG,                   3600 * 1000, "request_id" },
+  { "bad-sha256",     APPROVAL_REQUEST,          WANG,                   3600 * 1000, "sha256" },
+};
+
+static void
+test_approval_once (Fixture *f, gconstpointer data)
+{
+  g_autoptr(TactMatrixClient) me = client_login (f, TACT_SANDBOX_USER);
+  g_autofree char *room_id = client_create_room (me, approvals_room_body);
+  g_autoptr(JsonObject) twice = request_content ("tact-approval-twice", WANG, "", "报价 1200 元",
+                                                 in_an_hour ());
+  g_autoptr(JsonObject) last = request_content ("tact-approval-last", WANG, "", "报价 1300 元",
+                                                in_an_hour ());
+  g_autofree char *first_id = NULL;
+  g_autofree char *second_id = NULL;
+  g_autofree char *last_id = NULL;
+  g_autoptr(GPtrArray) found = NULL;
+  Syncer s;
+
+  syncer_init (&s, me, room_id);
+  syncer_until (&s, wang_joined, NULL, "王芳 to join");
+
+  /* The same request twice (another txnId: a resend), then the ignored ones. */
+  first_id = client_send (me, room_id, APPROVAL_REQUEST, "twice-1", twice);
+  second_id = client_send (me, room_id, APPROVAL_REQUEST, "twice-2", twice);
+  g_assert_cmpstr (first_id, !=, second_id);
+  for (guint i = 0; i < G_N_ELEMENTS (ignored_cases); i++)
+    {
+      const IgnoredCase *c = &ignored_cases[i];
+      g_autofree char *request_id = g_strdup_printf ("tact-approval-%s", c->name);
+      g_autoptr(JsonObject) content = request_content (request_id, c->approver, "", "报价",
+                                                       g_get_real_time () / 1000 +
+                                                       c->expires_in_ms);
+      if (c->not_a_string != NULL)
+        json_object_set_object_member (content, c->not_a_string, json_object_new ());
+      g_free (client_send (me, room_id, c->type, c->name, content));
+    }
+  /* Her decisions come in order: once the last is there, the others had their turn. */
+  last_id = client_send (me, room_id, APPROVAL_REQUEST, "last", last);
+  syncer_until (&s, decided, "tact-approval-last", "the last request's decision");
+  /* One more round trip, so nothing that was due is still in flight. */
+  syncer_step (&s, LONG_TIMELINE, 0);
+
+  found = decisions_for (&s, "tact-approval-twice");
+  g_assert_cmpuint (found->len, ==, 1);
+  assert_decision (g_ptr_array_index (found, 0), "tact-approval-twice",
+                   json_object_get_string_member (twice, "sha256"), first_id, "approve", "同意。");
+  for (guint i = 0; i < G_N_ELEMENTS (ignored_cases); i++)
+    {
+      g_autofree char *request_id = g_strdup_printf ("tact-approval-%s", ignored_cases[i].name);
+      g_autoptr(GPtrArray) none = decisions_for (&s, request_id);
+
+      g_test_message ("case %s", ignored_cases[i].name);
+      g_assert_cmpuint (none->len, ==, 0);
+    }
+  g_assert_cmpuint (tact_sandbox_server_count_events (f->server, room_id, WANG, APPROVAL_DECISION),
+                    ==, 2);
+  syncer_clear (&s);
+}
+
+/* Across restarts: a request still waiting when the sandbox stopped is decided after it
+ * starts again, and one decided before is not decided again. */
+static void
+test_approval_restart (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("tact-sandbox-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "state.json", NULL);
+  g_autofree char *room_id = NULL;
+  g_autoptr(JsonObject) early = request_content ("tact-approval-early", WANG, "", "报价 1", in_an_hour ());
+  g_autoptr(JsonObject) waiting = request_content ("tact-approval-waiting", WANG, "底价", "报价 2",
+                                                   in_an_hour ());
+  g_autoptr(JsonObject) after = request_content ("tact-approval-after", WANG, "", "报价 3", in_an_hour ());
+  Fixture f = { 0 };
+
+  g_assert_no_error (error);
+
+  /* First run: one request decided; the next still waiting when the server stops. */
+  f.server = tact_sandbox_server_new (TACT_SANDBOX_SERVER_NAME);
+  g_assert_true (tact_sandbox_server_set_state_file (f.server, path, &error));
+  g_assert_no_error (error);
+  tact_sandbox_server_seed_demo (f.server);
+  tact_sandbox_server_set_reply_delay (f.server, 0);
+  fixture_start (&f);
+  {
+    g_autoptr(TactMatrixClient) me = client_login (&f, TACT_SANDBOX_USER);
+    Syncer s;
+
+    room_id = client_create_room (me, approvals_room_body);
+    syncer_init (&s, me, room_id);
+    syncer_until (&s, wang_joined, NULL, "王芳 to join");
+    g_free (client_send (me, room_id, APPROVAL_REQUEST, "early", early));
+    syncer_until (&s, decided, "tact-approval-early", "the early decision");
+    tact_sandbox_server_set_reply_delay (f.server, 60000);
+    g_free (client_send (me, room_id, APPROVAL_REQUEST, "waiting", waiting));
+    syncer_clear (&s);
+  }
+  g_assert_cmpuint (tact_sandbox_server_count_events (f.server, room_id, WANG, APPROVAL_DECISION),
+                    ==, 1);
+  fixture_teardown (&f, NULL);
+
+  /* Second run: she decides the waiting one (rejects: 底价), not the early one again. */
+  memset (&f, 0, sizeof f);
+  f.server = tact_sandbox_server_new (TACT_SANDBOX_SERVER_NAME);
+  g_assert_true (tact_sandbox_server_set_state_file (f.server, path, &error));
+  g_assert_no_error (error);
+  tact_sandbox_server_set_reply_delay (f.server, 0);
+  fixture_start (&f);
+  {
+    g_autoptr(TactMatrixClient) me = client_login (&f, TACT_SANDBOX_USER);
+    g_autoptr(GPtrArray) early_found = NULL;
+    g_autoptr(GPtrArray) waiting_found = NULL;
+    Syncer s;
+
+    syncer_init (&s, me, room_id);
+    syncer_until (&s, decided, "tact-approval-waiting", "the waiting decision");
+    g_free (client_send (me, room_id, APPROVAL_REQUEST, "after", after));
+    syncer_until (&s, decided, "tact-approval-after", "the decision after the restart");
+    early_found = decisions_for (&s, "tact-approval-early");
+    waiting_found = decisions_for (&s, "tact-approval-waiting");
+    g_assert_cmpuint (early_found->len, ==, 1);
+    g_assert_cmpuint (waiting_found->len, ==, 1);
+    g_assert_cmpstr (event_string (g_ptr_array_index (waiting_found, 0), "decision"), ==, "reject");
+    syncer_clear (&s);
+  }
+  g_assert_cmpuint (tact_sandbox_server_count_events (f.server, room_id, WANG, APPROVAL_DECISION),
+                    ==, 3);
+  fixture_teardown (&f, NULL);
+
+  g_unlink (path);
+  g_rmdir (dir);
 }
 
 /* ---- Tests: history visibility ----------------------------------------------------------------- */
@@ -2312,8 +2681,11 @@ main (int argc, char **argv)
   ADD ("authenticated-media", test_authenticated_media);
   ADD ("history-visibility", test_history_visibility);
   ADD ("approval/room", test_approval_room);
+  ADD ("approval/decisions", test_approval_decisions);
+  ADD ("approval/once", test_approval_once);
 #undef ADD
   g_test_add_func ("/sandbox/persistence", test_persistence);
+  g_test_add_func ("/sandbox/approval/restart", test_approval_restart);
 
   return g_test_run ();
 }
