@@ -5,6 +5,12 @@
  * the next line of its script. Who answers rotates among the room's actors (customer first),
  * and every actor cycles through its own lines, so a run is deterministic. Actors also accept
  * invitations. Replies are ordinary events: they reach clients through /sync.
+ *
+ * Wang Fang, the department head, also decides approval requests (docs/approval-protocol.md):
+ * each io.github.tactchat.approval.request in a room she has joined that names her in
+ * `approvers` gets one io.github.tactchat.approval.decision after the reply delay. The room's
+ * timeline is the record of what she decided, so a restart (sb_actors_resume) neither loses a
+ * request nor decides one twice.
  */
 #include "tact-sandbox-private.h"
 
@@ -47,6 +53,25 @@ static const ActorScript scripts[] = {
   { TACT_SANDBOX_COLLEAGUE, colleague_lines, G_N_ELEMENTS (colleague_lines) },
   { TACT_SANDBOX_HEAD,      head_lines,      G_N_ELEMENTS (head_lines) },
 };
+#define HEAD_SCRIPT (&scripts[2])  /* the approver */
+
+#define APPROVAL_REQUEST  "io.github.tactchat.approval.request"
+#define APPROVAL_DECISION "io.github.tactchat.approval.decision"
+
+/* Her rules, tried in order: the first whose word is in the request decides. */
+typedef struct {
+  const char *word;
+  gboolean    in_body;   /* also looked for in content.body, not only in the note */
+  const char *decision;
+  const char *comment;
+} ApprovalRule;
+
+static const ApprovalRule approval_rules[] = {
+  /* 底价: the floor price never goes to a customer. */
+  { "底价",   TRUE,  "reject", "底价不能发给客户，请删掉价格后再发。" },
+  { "请修改", FALSE, "return", "请修改措辞后重新提交。" },
+  { NULL,     FALSE, "approve", "同意。" },
+};
 
 struct _SbActors {
   SbState   **state_ptr;       /* borrowed: the server's current state (it may be replaced) */
@@ -60,7 +85,9 @@ typedef struct {
   SbActors *actors;            /* borrowed */
   char     *room_id;           /* owned */
   char     *actor;             /* owned */
-  char     *body;              /* owned; NULL: accept the invitation */
+  char     *body;              /* owned; NULL (and no request): accept the invitation */
+  char     *request_event_id;  /* owned; set: decide this approval request */
+  char     *request_id;        /* owned; its request_id */
   guint     source;
 } PendingAction;
 
@@ -71,6 +98,8 @@ pending_action_free (PendingAction *a)
   g_free (a->room_id);
   g_free (a->actor);
   g_free (a->body);
+  g_free (a->request_event_id);
+  g_free (a->request_id);
   g_free (a);
 }
 
@@ -114,6 +143,153 @@ actor_id (SbState *state, const ActorScript *script)
   return g_strdup (script->user_id);
 }
 
+static gboolean pending_action_cb (gpointer user_data);
+
+/* ---- Wang Fang's approval script ------------------------------------------------------------ */
+
+/* A string member, or NULL when absent or of another type (event content is anyone's JSON;
+ * json-glib's _with_default getters warn on objects and arrays). */
+static const char *
+string_member (JsonObject *object, const char *name)
+{
+  JsonNode *n = object != NULL ? json_object_get_member (object, name) : NULL;
+
+  return n != NULL && json_node_get_value_type (n) == G_TYPE_STRING ? json_node_get_string (n)
+                                                                    : NULL;
+}
+
+/* The request_id of an approval request she should decide, or NULL: a request from someone
+ * else in the company, with a request_id and a sha256, naming approver, not expired. */
+static const char *
+request_for (SbState *state, SbEvent *ev, const char *approver)
+{
+  JsonObject *content = json_node_get_object (ev->content);
+  const char *colon = strchr (ev->sender, ':');
+  const char *request_id, *sha256;
+  JsonArray *approvers;
+  gboolean named = FALSE;
+
+  if (!g_str_equal (ev->type, APPROVAL_REQUEST) || ev->state_key != NULL ||
+      g_str_equal (ev->sender, approver) || colon == NULL ||
+      !g_str_equal (colon + 1, state->server_name))
+    return NULL;
+  request_id = string_member (content, "request_id");
+  sha256 = string_member (content, "sha256");
+  approvers = sb_json_get_array (content, "approvers");
+  if (request_id == NULL || request_id[0] == '\0' || sha256 == NULL || approvers == NULL)
+    return NULL;
+  for (guint i = 0; i < json_array_get_length (approvers) && !named; i++)
+    {
+      JsonNode *n = json_array_get_element (approvers, i);
+      named = json_node_get_value_type (n) == G_TYPE_STRING &&
+              g_str_equal (json_node_get_string (n), approver);
+    }
+  if (!named)
+    return NULL;
+  if (sb_json_get_int (content, "expires_ts", G_MAXINT64) < g_get_real_time () / 1000)
+    return NULL;
+  return request_id;
+}
+
+/* Whether approver already posted a decision on request_id in room. */
+static gboolean
+has_decided (SbRoom *room, const char *approver, const char *request_id)
+{
+  for (guint i = 0; i < room->events->len; i++)
+    {
+      SbEvent *ev = g_ptr_array_index (room->events, i);
+
+      if (g_str_equal (ev->type, APPROVAL_DECISION) && g_str_equal (ev->sender, approver) &&
+          g_strcmp0 (string_member (json_node_get_object (ev->content), "request_id"),
+                     request_id) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static const ApprovalRule *
+approval_rule_for (JsonObject *request)
+{
+  const char *note = string_member (request, "note");
+  const char *body = string_member (sb_json_get_object (request, "content"), "body");
+  guint i;
+
+  if (note == NULL)
+    note = "";
+  if (body == NULL)
+    body = "";
+  for (i = 0; approval_rules[i].word != NULL; i++)
+    if (strstr (note, approval_rules[i].word) != NULL ||
+        (approval_rules[i].in_body && strstr (body, approval_rules[i].word) != NULL))
+      break;
+  return &approval_rules[i];
+}
+
+/* Posts approver's decision on request (already checked with request_for). */
+static void
+decide (SbState *state, SbRoom *room, SbEvent *request, const char *approver)
+{
+  JsonObject *rc = json_node_get_object (request->content);
+  const ApprovalRule *rule = approval_rule_for (rc);
+  JsonNode *content = sb_json_object_new ();
+  JsonObject *o = json_node_get_object (content);
+  JsonObject *relates_to = json_object_new ();
+
+  json_object_set_string_member (o, "request_id", string_member (rc, "request_id"));
+  json_object_set_string_member (o, "sha256", string_member (rc, "sha256"));
+  json_object_set_string_member (o, "decision", rule->decision);
+  json_object_set_string_member (o, "comment", rule->comment);
+  json_object_set_string_member (relates_to, "rel_type", "m.reference");
+  json_object_set_string_member (relates_to, "event_id", request->event_id);
+  json_object_set_object_member (o, "m.relates_to", relates_to);
+  sb_state_emit (state, room, APPROVAL_DECISION, approver, NULL, content);
+}
+
+static gboolean
+decision_pending (SbActors *actors, const char *room_id, const char *request_id)
+{
+  for (guint i = 0; i < actors->pending->len; i++)
+    {
+      PendingAction *a = g_ptr_array_index (actors->pending, i);
+
+      if (g_strcmp0 (a->request_id, request_id) == 0 && g_str_equal (a->room_id, room_id))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+schedule_decision (SbActors *actors, SbRoom *room, SbEvent *request, const char *approver)
+{
+  SbState *state = *actors->state_ptr;
+  const char *request_id = request_for (state, request, approver);
+  PendingAction *a;
+
+  /* The same request_id posted again (a resend, a restart) is decided once. */
+  if (request_id == NULL || has_decided (room, approver, request_id) ||
+      decision_pending (actors, room->room_id, request_id))
+    return;
+  a = g_new0 (PendingAction, 1);
+  a->actors = actors;
+  a->room_id = g_strdup (room->room_id);
+  a->actor = g_strdup (approver);
+  a->request_event_id = g_strdup (request->event_id);
+  a->request_id = g_strdup (request_id);
+  a->source = g_timeout_add (actors->delay_ms, pending_action_cb, a);
+  g_ptr_array_add (actors->pending, a);
+}
+
+/* Every request in room that approver can see (history visibility) and has not decided. */
+static void
+schedule_room_decisions (SbActors *actors, SbRoom *room, const char *approver)
+{
+  g_autofree gboolean *visible = sb_room_visibility (room, approver);
+
+  for (guint i = 0; i < room->events->len; i++)
+    if (visible[i])
+      schedule_decision (actors, room, g_ptr_array_index (room->events, i), approver);
+}
+
 static gboolean
 pending_action_cb (gpointer user_data)
 {
@@ -122,7 +298,18 @@ pending_action_cb (gpointer user_data)
   SbRoom *room = sb_state_lookup_room (state, a->room_id);
 
   a->source = 0;
-  if (room != NULL)
+  if (room != NULL && a->request_event_id != NULL)
+    {
+      /* Checked again: the state may have been reloaded, or the request expired meanwhile. */
+      SbEvent *request = g_hash_table_lookup (state->events, a->request_event_id);
+
+      if (request != NULL && g_str_equal (request->room_id, room->room_id) &&
+          g_strcmp0 (sb_room_membership (room, a->actor), "join") == 0 &&
+          request_for (state, request, a->actor) != NULL &&
+          !has_decided (room, a->actor, a->request_id))
+        decide (state, room, request, a->actor);
+    }
+  else if (room != NULL)
     {
       const char *membership = sb_room_membership (room, a->actor);
 
@@ -168,6 +355,24 @@ sb_actors_observe (SbActors *actors, SbEvent *event)
   if (room == NULL)
     return;
 
+  /* Wang Fang decides requests in rooms she is in, and on joining, those already there. */
+  {
+    g_autofree char *head = actor_id (state, HEAD_SCRIPT);
+
+    if (g_str_equal (event->type, APPROVAL_REQUEST) &&
+        g_strcmp0 (sb_room_membership (room, head), "join") == 0)
+      {
+        schedule_decision (actors, room, event, head);
+        return;
+      }
+    if (g_str_equal (event->type, "m.room.member") && g_strcmp0 (event->state_key, head) == 0 &&
+        g_strcmp0 (string_member (content, "membership"), "join") == 0)
+      {
+        schedule_room_decisions (actors, room, head);
+        return;
+      }
+  }
+
   /* An actor invited somewhere accepts. */
   if (g_str_equal (event->type, "m.room.member") &&
       g_strcmp0 (json_object_get_string_member_with_default (content, "membership", NULL),
@@ -209,6 +414,35 @@ sb_actors_observe (SbActors *actors, SbEvent *event)
   pick = g_array_index (indices, guint, turn % indices->len);
   schedule (actors, room->room_id, g_ptr_array_index (present, turn % present->len),
             scripts[pick].lines[actors->next_line[pick]++ % scripts[pick].n_lines]);
+}
+
+void
+sb_actors_resume (SbActors *actors)
+{
+  SbState *state = *actors->state_ptr;
+
+  for (guint r = 0; r < state->room_order->len; r++)
+    {
+      SbRoom *room = g_ptr_array_index (state->room_order, r);
+
+      for (guint i = 0; i < G_N_ELEMENTS (scripts); i++)
+        {
+          g_autofree char *id = actor_id (state, &scripts[i]);
+          const char *membership = sb_room_membership (room, id);
+          gboolean joining = FALSE;
+
+          for (guint p = 0; p < actors->pending->len && !joining; p++)
+            {
+              PendingAction *a = g_ptr_array_index (actors->pending, p);
+              joining = a->body == NULL && a->request_event_id == NULL &&
+                        g_str_equal (a->actor, id) && g_str_equal (a->room_id, room->room_id);
+            }
+          if (g_strcmp0 (membership, "invite") == 0 && !joining)
+            schedule (actors, room->room_id, id, NULL);
+          else if (g_strcmp0 (membership, "join") == 0 && &scripts[i] == HEAD_SCRIPT)
+            schedule_room_decisions (actors, room, id);
+        }
+    }
 }
 
 /* ---- The seeded world ----------------------------------------------------------------------- */

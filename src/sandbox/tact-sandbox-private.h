@@ -138,6 +138,9 @@ gint64     sb_room_required_level  (SbRoom *room, const char *type, gboolean is_
 const char *sb_room_membership_at  (SbRoom *room, const char *user_id, guint64 pos);
 /* The state before position pos (events with stream < pos), "type\x1fkey" -> SbEvent*. */
 GHashTable *sb_room_state_before   (SbRoom *room, guint64 pos);
+/* History visibility, as Synapse 1.67's filter_events_for_client for a member (not peeking):
+ * whether user_id may see each of the room's events, indexed like room->events (g_free). */
+gboolean  *sb_room_visibility      (SbRoom *room, const char *user_id);
 
 /* Appends an event and notifies (sb_state_changed): the normal way to add an event. */
 SbEvent   *sb_state_emit           (SbState *state, SbRoom *room, const char *type,
@@ -157,8 +160,12 @@ typedef struct {
   const char *const *invite;        /* NULL-terminated, or NULL */
   gboolean           is_direct;
   JsonObject        *power_level_content_override;  /* or NULL */
+  JsonObject        *creation_content;  /* extra m.room.create content, or NULL */
+  JsonArray         *initial_state;     /* of {type, state_key?, content} objects, or NULL */
 } SbCreateRoom;
-/* Creates a room with the events Synapse creates, in its order, and sends the invites. */
+/* Creates a room with the events Synapse creates, in its order (create, creator's join, power
+ * levels, alias, join rules, history visibility, guest access, each unless initial_state sets
+ * it; initial_state; name; topic), and sends the invites. */
 SbRoom    *sb_state_create_room    (SbState *state, const SbCreateRoom *options);
 
 /* JSON forms of an event. */
@@ -206,8 +213,11 @@ typedef struct _SbActors SbActors;
 SbActors  *sb_actors_new           (SbState **state_ptr);
 void       sb_actors_free          (SbActors *actors);
 void       sb_actors_set_delay     (SbActors *actors, guint ms);
-/* Looks at a new event and schedules replies or auto-joins. */
+/* Looks at a new event and schedules replies, auto-joins or approval decisions. */
 void       sb_actors_observe       (SbActors *actors, SbEvent *event);
+/* After a (re)start: schedules what the actors owe in the current state — invitations to
+ * accept and approval requests not decided yet. Nothing already scheduled or done twice. */
+void       sb_actors_resume        (SbActors *actors);
 void       sb_actors_seed_demo     (SbState *state);
 
 /* ---- Small JSON helpers ----------------------------------------------------------------- */

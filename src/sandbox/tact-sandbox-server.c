@@ -1386,6 +1386,19 @@ h_create_room (Req *req)
       options.power_level_content_override = json_node_get_object (n);
     }
 
+  /* Synapse 1.67 assigns room_version into creation_content: anything but an object is an
+   * internal error there (from its source; not captured). */
+  n = json_object_get_member (body, "creation_content");
+  if (n != NULL)
+    {
+      if (!JSON_NODE_HOLDS_OBJECT (n))
+        {
+          respond_error (req->msg, 500, "M_UNKNOWN", "Internal server error");
+          return;
+        }
+      options.creation_content = json_node_get_object (n);
+    }
+
   {
     const char *alias_name = body_string (body, "room_alias_name", &bad);
     if (alias_name != NULL)
@@ -1407,23 +1420,10 @@ h_create_room (Req *req)
   options.creator = req->user->user_id;
   options.invite = (const char *const *) invites->pdata;
   options.is_direct = json_object_get_boolean_member_with_default (body, "is_direct", FALSE);
-  room = sb_state_create_room (state, &options);
-
-  /* initial_state events go in after the preset's. */
+  /* initial_state: entries that are not {type, content} objects are skipped. */
   n = json_object_get_member (body, "initial_state");
-  for (guint i = 0; n != NULL && JSON_NODE_HOLDS_ARRAY (n) &&
-                    i < json_array_get_length (json_node_get_array (n)); i++)
-    {
-      JsonNode *e = json_array_get_element (json_node_get_array (n), i);
-      JsonObject *eo = JSON_NODE_HOLDS_OBJECT (e) ? json_node_get_object (e) : NULL;
-      JsonNode *content = eo != NULL ? json_object_get_member (eo, "content") : NULL;
-      const char *type = eo != NULL ? body_string (eo, "type", &bad) : NULL;
-
-      if (type != NULL && content != NULL && JSON_NODE_HOLDS_OBJECT (content))
-        sb_state_emit (state, room, type, req->user->user_id,
-                       json_object_get_string_member_with_default (eo, "state_key", ""),
-                       json_node_copy (content));
-    }
+  options.initial_state = n != NULL && JSON_NODE_HOLDS_ARRAY (n) ? json_node_get_array (n) : NULL;
+  room = sb_state_create_room (state, &options);
 
   response = sb_json_object_new ();
   json_object_set_string_member (json_node_get_object (response), "room_id", room->room_id);
@@ -1738,6 +1738,7 @@ h_messages (Req *req)
   const char *filter_str = req_query (req, "filter");
   g_autoptr(JsonNode) filter = NULL;
   g_autofree char *start = NULL;
+  g_autofree gboolean *visible = NULL;  /* history visibility, per event of the room */
   guint64 from_pos = state->stream, to_pos = 0;
   gboolean has_to = FALSE, backwards;
   gint64 limit = limit_str != NULL ? g_ascii_strtoll (limit_str, NULL, 10) : 10;
@@ -1773,6 +1774,7 @@ h_messages (Req *req)
   limit = CLAMP (limit, 0, 1000);
   start = from != NULL ? g_strdup (from) : g_strdup_printf ("t%" G_GUINT64_FORMAT, from_pos);
 
+  visible = sb_room_visibility (room, req->user->user_id);
   chunk = json_array_new ();
   if (backwards)
     {
@@ -1785,7 +1787,8 @@ h_messages (Req *req)
           if (has_to && ev->stream <= to_pos)
             break;
           last = ev;
-          if (event_matches_filter (ev, filter ? json_node_get_object (filter) : NULL))
+          if (visible[i - 1] &&
+              event_matches_filter (ev, filter ? json_node_get_object (filter) : NULL))
             json_array_add_element (chunk, sb_event_to_json (state, ev, SB_EVENT_CLIENT, NULL));
         }
     }
@@ -1800,7 +1803,8 @@ h_messages (Req *req)
           if (has_to && ev->stream > to_pos)
             break;
           last = ev;
-          if (event_matches_filter (ev, filter ? json_node_get_object (filter) : NULL))
+          if (visible[i] &&
+              event_matches_filter (ev, filter ? json_node_get_object (filter) : NULL))
             json_array_add_element (chunk, sb_event_to_json (state, ev, SB_EVENT_CLIENT, NULL));
         }
     }
@@ -1881,6 +1885,17 @@ h_members (Req *req)
   respond_json (req->msg, SOUP_STATUS_OK, sb_json_take_object (out));
 }
 
+static gboolean
+event_visible (SbRoom *room, SbEvent *ev, const char *user_id)
+{
+  g_autofree gboolean *visible = sb_room_visibility (room, user_id);
+
+  for (guint i = 0; i < room->events->len; i++)
+    if (g_ptr_array_index (room->events, i) == ev)
+      return visible[i];
+  return FALSE;
+}
+
 static void
 h_event_get (Req *req)
 {
@@ -1890,7 +1905,9 @@ h_event_get (Req *req)
   if (room == NULL)
     return;
   ev = g_hash_table_lookup (req->self->state->events, req_arg (req, 1));
-  if (ev == NULL || !g_str_equal (ev->room_id, room->room_id))
+  /* An event history visibility hides is not found, as in Synapse. */
+  if (ev == NULL || !g_str_equal (ev->room_id, room->room_id) ||
+      !event_visible (room, ev, req->user->user_id))
     {
       respond_error (req->msg, 404, "M_NOT_FOUND", "Could not find event %s", req_arg (req, 1));
       return;
@@ -2325,6 +2342,9 @@ tact_sandbox_server_set_state_file (TactSandboxServer *self, const char *path, G
         }
       set_state (self, loaded);
       self->dirty = FALSE;
+      /* A running server's actors pick up what the loaded state owes them. */
+      if (self->soup != NULL)
+        sb_actors_resume (self->actors);
     }
   else if (!g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
     {
@@ -2359,6 +2379,9 @@ tact_sandbox_server_listen (TactSandboxServer *self, guint16 port, GError **erro
   uris = soup_server_get_uris (self->soup);
   self->port = uris != NULL ? (guint16) g_uri_get_port (uris->data) : port;
   g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  /* The actors come online with the server: invitations and approval requests that arrived
+   * while it was stopped (or that a restart interrupted) are handled now. */
+  sb_actors_resume (self->actors);
   return TRUE;
 }
 

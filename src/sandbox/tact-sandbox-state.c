@@ -476,6 +476,83 @@ sb_room_state_before (SbRoom *room, guint64 pos)
   return map;
 }
 
+/* Synapse's orders: a lower index is less restrictive, or more joined. */
+static const char *const visibility_priority[] = { "world_readable", "shared", "invited", "joined" };
+static const char *const membership_priority[] = { "join", "invite", "knock", "leave", "ban" };
+
+static guint
+priority_of (const char *const *order, guint n, const char *value, guint fallback)
+{
+  for (guint i = 0; value != NULL && i < n; i++)
+    if (g_str_equal (order[i], value))
+      return i;
+  return fallback;
+}
+
+static const char *
+content_string (JsonNode *content, const char *name)
+{
+  if (content == NULL || !JSON_NODE_HOLDS_OBJECT (content))
+    return NULL;
+  return json_object_get_string_member_with_default (json_node_get_object (content), name, NULL);
+}
+
+gboolean *
+sb_room_visibility (SbRoom *room, const char *user_id)
+{
+  gboolean *visible = g_new0 (gboolean, MAX (room->events->len, 1));
+  guint shared = 1, leave = 3;
+  guint visibility = shared;       /* the room's, after each event; none set means shared */
+  guint membership = leave;        /* user_id's, after each event; none means leave */
+
+  for (guint i = 0; i < room->events->len; i++)
+    {
+      SbEvent *ev = g_ptr_array_index (room->events, i);
+      guint effective_visibility, effective_membership;
+
+      /* The state at an event is the state after it ... */
+      if (g_str_equal (ev->type, "m.room.history_visibility") && g_strcmp0 (ev->state_key, "") == 0)
+        {
+          guint before = visibility;
+
+          visibility = priority_of (visibility_priority, G_N_ELEMENTS (visibility_priority),
+                                    content_string (ev->content, "history_visibility"), shared);
+          /* ... but a visibility change shows with the less restrictive of old and new, */
+          effective_visibility = MIN (before, visibility);
+        }
+      else
+        effective_visibility = visibility;
+
+      if (g_str_equal (ev->type, "m.room.member") && g_strcmp0 (ev->state_key, user_id) == 0)
+        {
+          guint before = membership;
+
+          membership = priority_of (membership_priority, G_N_ELEMENTS (membership_priority),
+                                    content_string (ev->content, "membership"), leave);
+          /* ... the user's own leave after a join or invite is always shown, */
+          if (membership == leave && before <= 1)
+            {
+              visible[i] = TRUE;
+              continue;
+            }
+          /* ... and their own membership change with the more joined of old and new. */
+          effective_membership = MIN (before, membership);
+        }
+      else
+        effective_membership = membership;
+
+      if (effective_membership == 0)                            /* joined at the time */
+        visible[i] = TRUE;
+      else if (effective_visibility == 3)                       /* joined */
+        visible[i] = FALSE;
+      else if (effective_visibility == 2)                       /* invited */
+        visible[i] = effective_membership == 1;
+      else                                                      /* shared, world_readable */
+        visible[i] = TRUE;
+    }
+  return visible;
+}
+
 const char *
 sb_room_name (SbRoom *room)
 {
@@ -1225,6 +1302,69 @@ default_power_levels (const SbCreateRoom *o)
   return node;
 }
 
+/* initial_state as Synapse keeps it: an ordered map (type, state_key) -> content, where a later
+ * entry for the same key replaces the content but keeps the first one's place. */
+typedef struct {
+  const char *type;            /* borrowed from the request */
+  const char *state_key;       /* borrowed */
+  JsonNode   *content;         /* borrowed */
+} InitialState;
+
+static GArray *
+initial_state_map (JsonArray *list)
+{
+  GArray *map = g_array_new (FALSE, FALSE, sizeof (InitialState));
+
+  for (guint i = 0; list != NULL && i < json_array_get_length (list); i++)
+    {
+      JsonNode *e = json_array_get_element (list, i);
+      JsonObject *eo = JSON_NODE_HOLDS_OBJECT (e) ? json_node_get_object (e) : NULL;
+      JsonNode *type = eo != NULL ? json_object_get_member (eo, "type") : NULL;
+      JsonNode *key = eo != NULL ? json_object_get_member (eo, "state_key") : NULL;
+      JsonNode *content = eo != NULL ? json_object_get_member (eo, "content") : NULL;
+      InitialState entry;
+      guint j;
+
+      if (type == NULL || json_node_get_value_type (type) != G_TYPE_STRING ||
+          content == NULL || !JSON_NODE_HOLDS_OBJECT (content) ||
+          (key != NULL && json_node_get_value_type (key) != G_TYPE_STRING))
+        continue;
+      entry.type = json_node_get_string (type);
+      entry.state_key = key != NULL ? json_node_get_string (key) : "";
+      entry.content = content;
+      for (j = 0; j < map->len; j++)
+        {
+          InitialState *old = &g_array_index (map, InitialState, j);
+          if (g_str_equal (old->type, entry.type) && g_str_equal (old->state_key, entry.state_key))
+            {
+              old->content = content;
+              break;
+            }
+        }
+      if (j == map->len)
+        g_array_append_val (map, entry);
+    }
+  return map;
+}
+
+static JsonNode *
+initial_state_take (GArray *map, const char *type, gboolean remove)
+{
+  for (guint i = 0; i < map->len; i++)
+    {
+      InitialState *entry = &g_array_index (map, InitialState, i);
+
+      if (g_str_equal (entry->type, type) && entry->state_key[0] == '\0')
+        {
+          JsonNode *content = entry->content;
+          if (remove)
+            g_array_remove_index (map, i);
+          return content;
+        }
+    }
+  return NULL;
+}
+
 SbRoom *
 sb_state_create_room (SbState *state, const SbCreateRoom *o)
 {
@@ -1232,22 +1372,44 @@ sb_state_create_room (SbState *state, const SbCreateRoom *o)
   const char *preset = o->preset != NULL ? o->preset : "private_chat";
   gboolean is_public = g_str_equal (preset, "public_chat");
   JsonNode *create = sb_json_object_new ();
+  g_autoptr(GArray) initial = initial_state_map (o->initial_state);
+  JsonNode *power_levels;
 
+  /* creation_content, then room_version and creator, which a request cannot override. */
+  if (o->creation_content != NULL)
+    {
+      g_autoptr(GList) members = json_object_get_members (o->creation_content);
+      for (GList *l = members; l != NULL; l = l->next)
+        json_object_set_member (json_node_get_object (create), l->data,
+                                json_node_copy (json_object_get_member (o->creation_content,
+                                                                        l->data)));
+    }
   json_object_set_string_member (json_node_get_object (create), "room_version", "9");
   json_object_set_string_member (json_node_get_object (create), "creator", o->creator);
   sb_state_emit (state, room, "m.room.create", o->creator, "", create);
   sb_state_set_membership (state, room, o->creator, o->creator, "join", FALSE);
-  sb_state_emit (state, room, "m.room.power_levels", o->creator, "", default_power_levels (o));
-  if (o->alias != NULL)
+  /* Power levels from initial_state replace the preset's and the override. */
+  power_levels = initial_state_take (initial, "m.room.power_levels", TRUE);
+  sb_state_emit (state, room, "m.room.power_levels", o->creator, "",
+                 power_levels != NULL ? json_node_copy (power_levels) : default_power_levels (o));
+  if (o->alias != NULL && initial_state_take (initial, "m.room.canonical_alias", FALSE) == NULL)
     sb_state_emit (state, room, "m.room.canonical_alias", o->creator, "",
                    object_node_1 ("alias", o->alias));
-  sb_state_emit (state, room, "m.room.join_rules", o->creator, "",
-                 object_node_1 ("join_rule", is_public ? "public" : "invite"));
-  sb_state_emit (state, room, "m.room.history_visibility", o->creator, "",
-                 object_node_1 ("history_visibility", "shared"));
-  if (!is_public)
+  if (initial_state_take (initial, "m.room.join_rules", FALSE) == NULL)
+    sb_state_emit (state, room, "m.room.join_rules", o->creator, "",
+                   object_node_1 ("join_rule", is_public ? "public" : "invite"));
+  if (initial_state_take (initial, "m.room.history_visibility", FALSE) == NULL)
+    sb_state_emit (state, room, "m.room.history_visibility", o->creator, "",
+                   object_node_1 ("history_visibility", "shared"));
+  if (!is_public && initial_state_take (initial, "m.room.guest_access", FALSE) == NULL)
     sb_state_emit (state, room, "m.room.guest_access", o->creator, "",
                    object_node_1 ("guest_access", "can_join"));
+  for (guint i = 0; i < initial->len; i++)
+    {
+      InitialState *entry = &g_array_index (initial, InitialState, i);
+      sb_state_emit (state, room, entry->type, o->creator, entry->state_key,
+                     json_node_copy (entry->content));
+    }
   if (o->name != NULL)
     sb_state_emit (state, room, "m.room.name", o->creator, "", object_node_1 ("name", o->name));
   if (o->topic != NULL)

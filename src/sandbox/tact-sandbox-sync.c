@@ -3,7 +3,8 @@
  * The shapes follow Synapse 1.67 (fixtures 28, 30, 31, 34–37): empty top-level sections are
  * omitted, joined rooms carry timeline/state/account_data/ephemeral/unread_notifications/
  * summary, invites carry stripped invite_state plus the full invite event, and a room left
- * since the token appears under rooms.leave. Presence, typing, to-device and device lists are
+ * since the token appears under rooms.leave. Timelines hold only the events history
+ * visibility lets the user see (sb_room_visibility). Presence, to-device and device lists are
  * not modelled.
  */
 #include "tact-sandbox-private.h"
@@ -72,13 +73,17 @@ guint
 sb_room_unread_count (SbRoom *room, const char *user_id)
 {
   SbReceipt *receipt = g_hash_table_lookup (room->receipts, user_id);
+  g_autofree gboolean *visible = sb_room_visibility (room, user_id);
   guint count = 0;
 
-  /* Walk forwards; the counter restarts at the read receipt and at each own event. */
+  /* Walk forwards; the counter restarts at the read receipt and at each own event. Events
+   * history visibility hides from the user do not count. */
   for (guint i = 0; i < room->events->len; i++)
     {
       SbEvent *ev = g_ptr_array_index (room->events, i);
 
+      if (!visible[i])
+        continue;
       if (g_str_equal (ev->sender, user_id))
         {
           count = 0;
@@ -178,14 +183,17 @@ compare_event_stream (gconstpointer a, gconstpointer b)
   return ea->stream < eb->stream ? -1 : ea->stream > eb->stream ? 1 : 0;
 }
 
-/* Builds {timeline, state} for events (since, upto] of room. full_state: the whole state before
+/* Builds {timeline, state} for the events (since, upto] of room that history visibility lets
+ * user_id see (the newest filter->timeline_limit of them). full_state: the whole state before
  * the timeline (an initial sync, or a room newly joined); otherwise only state that changed
- * between since and the start of the timeline. */
-static void
-add_timeline_and_state (SbState *state, JsonObject *out, SbRoom *room, const char *token,
-                        guint64 since, guint64 upto, gboolean full_state,
+ * between since and the start of the timeline. Returns how many timeline events there are. */
+static guint
+add_timeline_and_state (SbState *state, JsonObject *out, SbRoom *room, const char *user_id,
+                        const char *token, guint64 since, guint64 upto, gboolean full_state,
                         const SbSyncFilter *filter)
 {
+  g_autofree gboolean *visible = sb_room_visibility (room, user_id);
+  g_autoptr(GArray) shown = g_array_new (FALSE, FALSE, sizeof (guint));
   JsonObject *timeline = json_object_new ();
   JsonArray *tl_events = json_array_new ();
   JsonArray *st_events = json_array_new ();
@@ -198,23 +206,28 @@ add_timeline_and_state (SbState *state, JsonObject *out, SbRoom *room, const cha
   gpointer value;
 
   event_range (room, since, upto, &first, &last);
-  start = last - first > filter->timeline_limit ? last - filter->timeline_limit : first;
-  for (guint i = start; i < last; i++)
+  for (guint i = first; i < last; i++)
+    if (visible[i])
+      g_array_append_val (shown, i);
+  start = shown->len > filter->timeline_limit ? shown->len - filter->timeline_limit : 0;
+  for (guint j = start; j < shown->len; j++)
     {
-      SbEvent *ev = g_ptr_array_index (room->events, i);
+      SbEvent *ev = g_ptr_array_index (room->events, g_array_index (shown, guint, j));
 
       json_array_add_element (tl_events, sb_event_to_json (state, ev, SB_EVENT_SYNC, token));
       g_hash_table_add (senders, ev->sender);
     }
-  timeline_start = start < last ? ((SbEvent *) g_ptr_array_index (room->events, start))->stream
-                                : upto + 1;
+  timeline_start = start < shown->len
+                     ? ((SbEvent *) g_ptr_array_index (room->events,
+                                                       g_array_index (shown, guint, start)))->stream
+                     : upto + 1;
 
   /* prev_batch: a token just before the first timeline event (accepted by /messages). */
   {
     g_autofree char *prev = stream_token (timeline_start - 1);
     json_object_set_array_member (timeline, "events", tl_events);
     json_object_set_string_member (timeline, "prev_batch", prev);
-    json_object_set_boolean_member (timeline, "limited", start > first);
+    json_object_set_boolean_member (timeline, "limited", start > 0);
   }
 
   state_map = sb_room_state_before (room, timeline_start);
@@ -230,6 +243,29 @@ add_timeline_and_state (SbState *state, JsonObject *out, SbRoom *room, const cha
         continue;
       g_ptr_array_add (state_list, ev);
     }
+  /* State events history visibility hides from the timeline still count as state, when they
+   * are current at its end (Synapse: the state at the start and at the end, minus the
+   * timeline's own events). */
+  {
+    g_autoptr(GHashTable) state_end = sb_room_state_before (room, upto + 1);
+    g_autoptr(GHashTable) current = g_hash_table_new (NULL, NULL);
+    guint first_shown = start < shown->len ? g_array_index (shown, guint, start) : last;
+
+    g_hash_table_iter_init (&iter, state_end);
+    while (g_hash_table_iter_next (&iter, NULL, &value))
+      g_hash_table_add (current, value);
+    for (guint i = first_shown; i < last; i++)
+      {
+        SbEvent *ev = g_ptr_array_index (room->events, i);
+
+        if (visible[i] || ev->state_key == NULL || !g_hash_table_contains (current, ev))
+          continue;
+        if (filter->lazy_load_members && g_str_equal (ev->type, "m.room.member") &&
+            !g_hash_table_contains (senders, ev->state_key))
+          continue;
+        g_ptr_array_add (state_list, ev);
+      }
+  }
   g_ptr_array_sort (state_list, compare_event_stream);
   for (guint i = 0; i < state_list->len; i++)
     json_array_add_element (st_events, sb_event_to_json (state, g_ptr_array_index (state_list, i),
@@ -237,6 +273,7 @@ add_timeline_and_state (SbState *state, JsonObject *out, SbRoom *room, const cha
 
   json_object_set_object_member (out, "timeline", timeline);
   json_object_set_member (out, "state", events_wrapper (st_events));
+  return shown->len - start;
 }
 
 static JsonObject *
@@ -249,12 +286,11 @@ joined_room (SbState *state, SbRoom *room, SbUser *user, const char *token, gboo
   const char *was = has_since ? sb_room_membership_at (room, user->user_id, since) : NULL;
   gboolean full = !has_since || g_strcmp0 (was, "join") != 0;
   JsonArray *ephemeral = ephemeral_events (room, has_since && !full, since);
-  guint first, last;
+  guint n_timeline;
 
-  event_range (room, full ? 0 : since, state->stream, &first, &last);
-  *has_content = first < last || json_array_get_length (ephemeral) > 0;
-
-  add_timeline_and_state (state, out, room, token, full ? 0 : since, state->stream, full, filter);
+  n_timeline = add_timeline_and_state (state, out, room, user->user_id, token, full ? 0 : since,
+                                       state->stream, full, filter);
+  *has_content = n_timeline > 0 || json_array_get_length (ephemeral) > 0;
   json_object_set_member (out, "account_data", events_wrapper (json_array_new ()));
   json_object_set_member (out, "ephemeral", events_wrapper (ephemeral));
   json_object_set_int_member (unread, "notification_count",
@@ -323,7 +359,8 @@ left_room (SbState *state, SbRoom *room, SbUser *user, const char *token, guint6
   SbEvent *leave = sb_room_get_state (room, "m.room.member", user->user_id);
   JsonArray *st_events = json_array_new ();
 
-  add_timeline_and_state (state, out, room, token, since, leave->stream, FALSE, filter);
+  add_timeline_and_state (state, out, room, user->user_id, token, since, leave->stream, FALSE,
+                          filter);
   /* As in fixture 30: the leave event is in the timeline and in state. */
   json_array_add_element (st_events, sb_event_to_json (state, leave, SB_EVENT_SYNC, token));
   json_object_set_member (out, "state", events_wrapper (st_events));

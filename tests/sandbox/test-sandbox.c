@@ -1,4 +1,5 @@
-/* test-sandbox.c: the sandbox homeserver, driven over loopback with libsoup + json-glib.
+/* test-sandbox.c: the sandbox homeserver, driven over loopback with libsoup + json-glib, and
+ * with the real client (src/matrix) where a workflow is tested (approvals).
  *
  * Responses are compared with the Synapse 1.67 captures in $TACT_FIXTURES_DIR: the status,
  * the errcode (and error text where Synapse's is deterministic) and the shape (the fixture's
@@ -10,6 +11,7 @@
 #include <libsoup/soup.h>
 #include <string.h>
 
+#include "matrix/tact-matrix.h"
 #include "sandbox/tact-sandbox.h"
 
 #define ME "@me:corp.test"
@@ -1906,6 +1908,747 @@ test_authenticated_media (Fixture *f, gconstpointer data)
   }
 }
 
+/* ---- Tests: approvals, with the real client (src/matrix) ------------------------------------ */
+
+#define WANG              TACT_SANDBOX_HEAD
+#define APPROVAL_REQUEST  "io.github.tactchat.approval.request"
+#define APPROVAL_DECISION "io.github.tactchat.approval.decision"
+#define APPROVAL_ROOM     "io.github.tactchat.approval.room"
+#define DEADLINE_S        30
+
+/* createRoom as docs/approval-protocol.md describes it. */
+static const char approvals_room_body[] =
+  "{\"preset\": \"private_chat\", \"invite\": [\"" WANG "\"],"
+  " \"creation_content\": {\"m.federate\": false},"
+  " \"initial_state\": ["
+  "  {\"type\": \"m.room.history_visibility\", \"state_key\": \"\","
+  "   \"content\": {\"history_visibility\": \"invited\"}},"
+  "  {\"type\": \"" APPROVAL_ROOM "\", \"state_key\": \"\","
+  "   \"content\": {\"requester\": \"" ME "\", \"approvers\": [\"" WANG "\"]}}]}";
+
+static void
+result_cb (GObject *source, GAsyncResult *result, gpointer data)
+{
+  *(GAsyncResult **) data = g_object_ref (result);
+}
+
+static gboolean
+deadline_cb (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Iterates the main context until *slot is set; fails after DEADLINE_S. */
+static GAsyncResult *
+await_result (GAsyncResult **slot, const char *what)
+{
+  gboolean expired = FALSE;
+  guint source = g_timeout_add_seconds (DEADLINE_S, deadline_cb, &expired);
+
+  while (*slot == NULL && !expired)
+    g_main_context_iteration (NULL, TRUE);
+  if (*slot == NULL)
+    g_error ("Timed out waiting for %s", what);
+  g_source_remove (source);
+  return *slot;
+}
+
+static JsonObject *
+parse_object (const char *json)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+
+  json_parser_load_from_data (parser, json, -1, &error);
+  g_assert_no_error (error);
+  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
+}
+
+/* Compact JSON in member order: equal strings mean the same content, kept as sent. */
+static char *
+object_string (JsonObject *object)
+{
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+
+  json_node_set_object (node, object);
+  json_generator_set_root (gen, node);
+  return json_generator_to_data (gen, NULL);
+}
+
+static TactMatrixClient *
+client_login (Fixture *f, const char *user)
+{
+  g_autoptr(TactMatrixClient) client = tact_matrix_client_new (f->base);
+  g_autoptr(GAsyncResult) res = NULL;
+  g_autoptr(GError) error = NULL;
+
+  tact_matrix_client_login_async (client, user, TACT_SANDBOX_PASSWORD, NULL, "test-sandbox", NULL,
+                                  result_cb, &res);
+  g_assert_true (tact_matrix_client_login_finish (client, await_result (&res, "login"), &error));
+  g_assert_no_error (error);
+  return g_steal_pointer (&client);
+}
+
+static char *
+client_create_room (TactMatrixClient *client, const char *json)
+{
+  g_autoptr(JsonObject) body = parse_object (json);
+  g_autoptr(GAsyncResult) res = NULL;
+  g_autoptr(GError) error = NULL;
+  char *room_id;
+
+  tact_matrix_client_create_room_async (client, body, NULL, result_cb, &res);
+  room_id = tact_matrix_client_create_room_finish (client, await_result (&res, "createRoom"),
+                                                   &error);
+  g_assert_no_error (error);
+  return room_id;
+}
+
+static char *
+client_send (TactMatrixClient *client, const char *room_id, const char *type, const char *txn,
+             JsonObject *content)
+{
+  g_autoptr(GAsyncResult) res = NULL;
+  g_autoptr(GError) error = NULL;
+  char *event_id;
+
+  tact_matrix_client_send_async (client, room_id, type, txn, content, NULL, result_cb, &res);
+  event_id = tact_matrix_client_send_finish (client, await_result (&res, "send"), &error);
+  g_assert_no_error (error);
+  return event_id;
+}
+
+/* An approval request with every field of docs/approval-protocol.md. */
+static JsonObject *
+request_content (const char *request_id, const char *approver, const char *note,
+                 const char *body, gint64 expires_ts)
+{
+  JsonObject *o = json_object_new ();
+  JsonObject *target = json_object_new ();
+  JsonObject *content = json_object_new ();
+  JsonObject *finding = json_object_new ();
+  JsonObject *profile = json_object_new ();
+  JsonArray *findings = json_array_new ();
+  JsonArray *clauses = json_array_new ();
+  JsonArray *approvers = json_array_new ();
+  g_autofree char *sha256 = g_compute_checksum_for_string (G_CHECKSUM_SHA256, request_id, -1);
+
+  json_object_set_string_member (o, "request_id", request_id);
+  json_object_set_string_member (o, "txn_id", "tact-txn-1");
+  json_object_set_string_member (target, "room_id", "!falcon:corp.test");
+  json_object_set_string_member (target, "name", "Project Falcon");
+  json_object_set_int_member (target, "member_count", 3);
+  json_object_set_int_member (target, "external_count", 1);
+  json_object_set_string_member (target, "kind", "group");
+  json_object_set_object_member (o, "target", target);
+  json_object_set_string_member (o, "event_type", "m.room.message");
+  json_object_set_string_member (content, "msgtype", "m.text");
+  json_object_set_string_member (content, "body", body);
+  json_object_set_object_member (o, "content", content);
+  json_object_set_array_member (o, "attachments", json_array_new ());
+  json_object_set_string_member (finding, "rule_id", "PUB-2");
+  json_object_set_string_member (finding, "title", "报价 to a customer");
+  json_array_add_string_element (clauses, "4.2");
+  json_object_set_array_member (finding, "clauses", clauses);
+  json_object_set_string_member (finding, "action", "approve");
+  json_object_set_array_member (finding, "excerpts", json_array_new ());
+  json_array_add_object_element (findings, finding);
+  json_object_set_array_member (o, "findings", findings);
+  json_array_add_string_element (approvers, approver);
+  json_object_set_array_member (o, "approvers", approvers);
+  json_object_set_string_member (o, "note", note);
+  json_object_set_int_member (o, "expires_ts", expires_ts);
+  json_object_set_string_member (profile, "id", "corp-default");
+  json_object_set_int_member (profile, "version", 2);
+  json_object_set_object_member (o, "profile", profile);
+  json_object_set_string_member (o, "sha256", sha256);
+  return o;
+}
+
+static gint64
+in_an_hour (void)
+{
+  return g_get_real_time () / 1000 + 3600 * 1000;
+}
+
+/* One client's view of one room through /sync: every timeline and state event so far. */
+typedef struct {
+  TactMatrixClient *client;    /* borrowed */
+  const char       *room_id;   /* borrowed */
+  char             *since;     /* owned */
+  GPtrArray        *timeline;  /* owned, of owned TactEvent* */
+  GPtrArray        *state;     /* owned, of owned TactEvent* */
+} Syncer;
+
+static void
+syncer_init (Syncer *s, TactMatrixClient *client, const char *room_id)
+{
+  s->client = client;
+  s->room_id = room_id;
+  s->since = NULL;
+  s->timeline = g_ptr_array_new_with_free_func ((GDestroyNotify) tact_event_free);
+  s->state = g_ptr_array_new_with_free_func ((GDestroyNotify) tact_event_free);
+}
+
+static void
+syncer_clear (Syncer *s)
+{
+  g_clear_pointer (&s->since, g_free);
+  g_clear_pointer (&s->timeline, g_ptr_array_unref);
+  g_clear_pointer (&s->state, g_ptr_array_unref);
+}
+
+/* One /sync (a long poll of timeout_ms, answered as soon as something happens). */
+static void
+syncer_step (Syncer *s, const char *filter, guint timeout_ms)
+{
+  g_autoptr(GAsyncResult) res = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TactSyncResponse) response = NULL;
+
+  tact_matrix_client_sync_async (s->client, s->since, filter, timeout_ms, NULL, result_cb, &res);
+  response = tact_matrix_client_sync_finish (s->client, await_result (&res, "/sync"), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (response->n_skipped, ==, 0);
+  g_free (s->since);
+  s->since = g_strdup (response->next_batch);
+  for (guint i = 0; i < response->joined->len; i++)
+    {
+      TactSyncRoom *room = g_ptr_array_index (response->joined, i);
+
+      if (!g_str_equal (room->room_id, s->room_id))
+        continue;
+      for (guint j = 0; j < room->timeline->len; j++)
+        g_ptr_array_add (s->timeline, tact_event_copy (g_ptr_array_index (room->timeline, j)));
+      for (guint j = 0; j < room->state->len; j++)
+        g_ptr_array_add (s->state, tact_event_copy (g_ptr_array_index (room->state, j)));
+    }
+}
+
+/* A timeline long enough that no test event is cut off by a limited sync. */
+#define LONG_TIMELINE "{\"room\":{\"timeline\":{\"limit\":100}}}"
+
+typedef gboolean (*SyncerCheck) (Syncer *s, gconstpointer data);
+
+/* Syncs until check holds; fails after DEADLINE_S. */
+static void
+syncer_until (Syncer *s, SyncerCheck check, gconstpointer data, const char *what)
+{
+  gint64 deadline = g_get_monotonic_time () + DEADLINE_S * G_USEC_PER_SEC;
+
+  if (s->since == NULL)
+    syncer_step (s, LONG_TIMELINE, 0);
+  while (!check (s, data))
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("Timed out waiting for %s", what);
+      syncer_step (s, LONG_TIMELINE, 1000);
+    }
+}
+
+static const char *
+event_string (TactEvent *ev, const char *member)
+{
+  return tact_json_get_string (ev->content, member);
+}
+
+static gboolean
+is_member_event (TactEvent *ev, const char *user_id, const char *membership)
+{
+  return g_str_equal (ev->type, "m.room.member") && g_strcmp0 (ev->state_key, user_id) == 0 &&
+         g_strcmp0 (event_string (ev, "membership"), membership) == 0;
+}
+
+static gboolean
+wang_joined (Syncer *s, gconstpointer data)
+{
+  for (guint i = 0; i < s->timeline->len; i++)
+    if (is_member_event (g_ptr_array_index (s->timeline, i), WANG, "join"))
+      return TRUE;
+  return FALSE;
+}
+
+/* Her decisions on request_id seen so far, in order. */
+static GPtrArray *
+decisions_for (Syncer *s, const char *request_id)
+{
+  GPtrArray *found = g_ptr_array_new ();
+
+  for (guint i = 0; i < s->timeline->len; i++)
+    {
+      TactEvent *ev = g_ptr_array_index (s->timeline, i);
+
+      if (g_str_equal (ev->type, APPROVAL_DECISION) &&
+          g_strcmp0 (event_string (ev, "request_id"), request_id) == 0)
+        g_ptr_array_add (found, ev);
+    }
+  return found;
+}
+
+static gboolean
+decided (Syncer *s, gconstpointer request_id)
+{
+  g_autoptr(GPtrArray) found = decisions_for (s, request_id);
+
+  return found->len > 0;
+}
+
+static TactEvent *
+timeline_event (Syncer *s, const char *event_id)
+{
+  for (guint i = 0; i < s->timeline->len; i++)
+    {
+      TactEvent *ev = g_ptr_array_index (s->timeline, i);
+      if (g_strcmp0 (ev->event_id, event_id) == 0)
+        return ev;
+    }
+  return NULL;
+}
+
+/* The decision has exactly the fields of docs/approval-protocol.md, with these values. */
+static void
+assert_decision (TactEvent *ev, const char *request_id, const char *sha256,
+                 const char *request_event_id, const char *decision, const char *comment)
+{
+  JsonObject *relates_to = tact_json_get_object (ev->content, "m.relates_to");
+
+  g_assert_cmpstr (ev->type, ==, APPROVAL_DECISION);
+  g_assert_cmpstr (ev->sender, ==, WANG);
+  g_assert_null (ev->state_key);
+  g_assert_cmpuint (json_object_get_size (ev->content), ==, 5);
+  g_assert_cmpstr (event_string (ev, "request_id"), ==, request_id);
+  g_assert_cmpstr (event_string (ev, "sha256"), ==, sha256);
+  g_assert_cmpstr (event_string (ev, "decision"), ==, decision);
+  g_assert_cmpstr (event_string (ev, "comment"), ==, comment);
+  g_assert_nonnull (relates_to);
+  g_assert_cmpuint (json_object_get_size (relates_to), ==, 2);
+  g_assert_cmpstr (tact_json_get_string (relates_to, "rel_type"), ==, "m.reference");
+  g_assert_cmpstr (tact_json_get_string (relates_to, "event_id"), ==, request_event_id);
+}
+
+static TactMessagesPage *
+client_messages (TactMatrixClient *client, const char *room_id)
+{
+  g_autoptr(GAsyncResult) res = NULL;
+  g_autoptr(GError) error = NULL;
+  TactMessagesPage *page;
+
+  tact_matrix_client_get_messages_async (client, room_id, NULL, 'b', 100, NULL, result_cb, &res);
+  page = tact_matrix_client_get_messages_finish (client, await_result (&res, "/messages"), &error);
+  g_assert_no_error (error);
+  return page;
+}
+
+static TactEvent *
+page_event (TactMessagesPage *page, const char *event_id)
+{
+  for (guint i = 0; i < page->chunk->len; i++)
+    {
+      TactEvent *ev = g_ptr_array_index (page->chunk, i);
+      if (g_strcmp0 (ev->event_id, event_id) == 0)
+        return ev;
+    }
+  return NULL;
+}
+
+/* createRoom with preset, invite, creation_content and initial_state, as Synapse 1.67 does it;
+ * her /sync shows the room from her invite on (history visibility "invited"). */
+static void
+test_approval_room (Fixture *f, gconstpointer data)
+{
+  g_autoptr(TactMatrixClient) me = client_login (f, TACT_SANDBOX_USER);
+  g_autoptr(TactMatrixClient) wang = NULL;
+  g_autofree char *room_id = client_create_room (me, approvals_room_body);
+  g_autoptr(TactMessagesPage) page = NULL;
+  g_autoptr(GPtrArray) types = g_ptr_array_new ();
+  g_autoptr(GString) seen = g_string_new (NULL);
+  Syncer s;
+
+  syncer_init (&s, me, room_id);
+  syncer_until (&s, wang_joined, NULL, "王芳 to join");
+
+  /* Synapse's order: the preset's state unless initial_state sets it (history visibility),
+   * initial_state, then the invites. So the marker is there before she is invited. */
+  page = client_messages (me, room_id);
+  for (guint i = page->chunk->len; i > 0; i--)
+    {
+      TactEvent *ev = g_ptr_array_index (page->chunk, i - 1);
+      g_string_append_printf (seen, "%s%s", seen->len > 0 ? " " : "", ev->type);
+      if (g_str_equal (ev->type, "m.room.create"))
+        {
+          g_autofree char *create = object_string (ev->content);
+          g_assert_cmpstr (create, ==, "{\"m.federate\":false,\"room_version\":\"9\","
+                                       "\"creator\":\"" ME "\"}");
+        }
+      else if (g_str_equal (ev->type, "m.room.history_visibility"))
+        g_assert_cmpstr (event_string (ev, "history_visibility"), ==, "invited");
+      else if (g_str_equal (ev->type, APPROVAL_ROOM))
+        {
+          g_autofree char *marker = object_string (ev->content);
+          g_assert_cmpstr (ev->state_key, ==, "");
+          g_assert_cmpstr (marker, ==, "{\"requester\":\"" ME "\",\"approvers\":[\"" WANG "\"]}");
+        }
+    }
+  g_assert_cmpstr (seen->str, ==,
+                   "m.room.create m.room.member m.room.power_levels m.room.join_rules "
+                   "m.room.guest_access m.room.history_visibility " APPROVAL_ROOM " "
+                   "m.room.member m.room.member");
+
+  /* Her first /sync: the timeline holds what "invited" lets her see (events from before the
+   * visibility changed, and from her invite on); the hidden state still is state. */
+  wang = client_login (f, WANG);
+  {
+    Syncer w;
+    g_autoptr(GString) wt = g_string_new (NULL);
+    gboolean marker_in_state = FALSE;
+
+    syncer_init (&w, wang, room_id);
+    syncer_step (&w, LONG_TIMELINE, 0);
+    for (guint i = 0; i < w.timeline->len; i++)
+      {
+        TactEvent *ev = g_ptr_array_index (w.timeline, i);
+        g_string_append_printf (wt, "%s%s", wt->len > 0 ? " " : "", ev->type);
+      }
+    g_assert_cmpstr (wt->str, ==,
+                     "m.room.create m.room.member m.room.power_levels m.room.join_rules "
+                     "m.room.guest_access m.room.history_visibility m.room.member m.room.member");
+    g_assert_true (is_member_event (g_ptr_array_index (w.timeline, 6), WANG, "invite"));
+    for (guint i = 0; i < w.state->len; i++)
+      marker_in_state |= g_str_equal (((TactEvent *) g_ptr_array_index (w.state, i))->type,
+                                      APPROVAL_ROOM);
+    g_assert_true (marker_in_state);
+    syncer_clear (&w);
+  }
+  syncer_clear (&s);
+}
+
+typedef struct {
+  const char *name;
+  const char *note;
+  const char *body;
+  const char *decision;
+  const char *comment;
+} DecisionCase;
+
+#define REJECT_COMMENT "底价不能发给客户，请删掉价格后再发。"
+#define RETURN_COMMENT "请修改措辞后重新提交。"
+
+static const DecisionCase decision_cases[] = {
+  { "approve",              "",               "报价：每台 1200 元，含税。", "approve", "同意。" },
+  { "floor-price-in-body",  "",               "我们的底价是每台 900 元。",  "reject",  REJECT_COMMENT },
+  { "floor-price-in-note",  "里面有底价",     "报价：每台 1200 元。",       "reject",  REJECT_COMMENT },
+  { "return-for-edit",      "请修改一下措辞", "正式答复：合同条款如下。",   "return",  RETURN_COMMENT },
+  { "floor-price-wins",     "请修改",         "底价 900 元",                "reject",  REJECT_COMMENT },
+  /* Return is decided by the note only. */
+  { "edit-word-in-body",    "",               "请修改合同第三条后盖章。",   "approve", "同意。" },
+};
+
+static void
+test_approval_decisions (Fixture *f, gconstpointer data)
+{
+  g_autoptr(TactMatrixClient) me = client_login (f, TACT_SANDBOX_USER);
+  g_autofree char *room_id = client_create_room (me, approvals_room_body);
+  g_autoptr(GPtrArray) event_ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) sent = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  g_autoptr(TactMessagesPage) page = NULL;
+  Syncer s;
+
+  syncer_init (&s, me, room_id);
+  syncer_until (&s, wang_joined, NULL, "王芳 to join");
+
+  for (guint i = 0; i < G_N_ELEMENTS (decision_cases); i++)
+    {
+      const DecisionCase *c = &decision_cases[i];
+      g_autofree char *request_id = g_strdup_printf ("tact-approval-%s", c->name);
+      g_autofree char *txn = g_strdup_printf ("req-%u", i);
+      JsonObject *content = request_content (request_id, WANG, c->note, c->body, in_an_hour ());
+
+      g_ptr_array_add (event_ids, client_send (me, room_id, APPROVAL_REQUEST, txn, content));
+      g_ptr_array_add (sent, content);
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (decision_cases); i++)
+    {
+      const DecisionCase *c = &decision_cases[i];
+      JsonObject *content = g_ptr_array_index (sent, i);
+      const char *request_id = json_object_get_string_member (content, "request_id");
+      g_autoptr(GPtrArray) found = NULL;
+      TactEvent *request;
+
+      g_test_message ("case %s", c->name);
+      syncer_until (&s, decided, request_id, request_id);
+      found = decisions_for (&s, request_id);
+      g_assert_cmpuint (found->len, ==, 1);
+      assert_decision (g_ptr_array_index (found, 0), request_id,
+                       json_object_get_string_member (content, "sha256"),
+                       g_ptr_array_index (event_ids, i), c->decision, c->comment);
+
+      /* The request came back through /sync unchanged. */
+      request = timeline_event (&s, g_ptr_array_index (event_ids, i));
+      g_assert_nonnull (request);
+      g_assert_cmpstr (request->type, ==, APPROVAL_REQUEST);
+      g_assert_cmpstr (request->sender, ==, ME);
+      {
+        g_autofree char *want = object_string (content);
+        g_autofree char *got = object_string (request->content);
+        g_assert_cmpstr (got, ==, want);
+      }
+    }
+
+  /* And through /messages: the requests as sent, the decisions with m.relates_to as sent. */
+  page = client_messages (me, room_id);
+  for (guint i = 0; i < G_N_ELEMENTS (decision_cases); i++)
+    {
+      JsonObject *content = g_ptr_array_index (sent, i);
+      const char *request_id = json_object_get_string_member (content, "request_id");
+      TactEvent *request = page_event (page, g_ptr_array_index (event_ids, i));
+      g_autoptr(GPtrArray) found = decisions_for (&s, request_id);
+      TactEvent *decision = page_event (page, ((TactEvent *) g_ptr_array_index (found, 0))->event_id);
+      g_autofree char *want = object_string (content);
+      g_autofree char *got = NULL;
+
+      g_assert_nonnull (request);
+      got = object_string (request->content);
+      g_assert_cmpstr (got, ==, want);
+      g_assert_nonnull (decision);
+      assert_decision (decision, request_id, json_object_get_string_member (content, "sha256"),
+                       g_ptr_array_index (event_ids, i), decision_cases[i].decision,
+                       decision_cases[i].comment);
+    }
+  g_assert_cmpuint (tact_sandbox_server_count_events (f->server, room_id, WANG, APPROVAL_DECISION),
+                    ==, G_N_ELEMENTS (decision_cases));
+  syncer_clear (&s);
+}
+
+/* What she must not decide, and what she decides once only. */
+typedef struct {
+  const char *name;
+  const char *type;
+  const char *approver;
+  gint64      expires_in_ms;
+  const char *not_a_string;    /* this member is sent as an object, or NULL */
+} IgnoredCase;
+
+static const IgnoredCase ignored_cases[] = {
+  { "not-naming-her", APPROVAL_REQUEST,          TACT_SANDBOX_COLLEAGUE, 3600 * 1000, NULL },
+  { "expired",        APPROVAL_REQUEST,          WANG,                   -1000,       NULL },
+  { "other-type",     "io.github.tactchat.audit", WANG,                  3600 * 1000, NULL },
+  { "bad-request-id", APPROVAL_REQUEST,          WANG,                   3600 * 1000, "request_id" },
+  { "bad-sha256",     APPROVAL_REQUEST,          WANG,                   3600 * 1000, "sha256" },
+};
+
+static void
+test_approval_once (Fixture *f, gconstpointer data)
+{
+  g_autoptr(TactMatrixClient) me = client_login (f, TACT_SANDBOX_USER);
+  g_autofree char *room_id = client_create_room (me, approvals_room_body);
+  g_autoptr(JsonObject) twice = request_content ("tact-approval-twice", WANG, "", "报价 1200 元",
+                                                 in_an_hour ());
+  g_autoptr(JsonObject) last = request_content ("tact-approval-last", WANG, "", "报价 1300 元",
+                                                in_an_hour ());
+  g_autofree char *first_id = NULL;
+  g_autofree char *second_id = NULL;
+  g_autofree char *last_id = NULL;
+  g_autoptr(GPtrArray) found = NULL;
+  Syncer s;
+
+  syncer_init (&s, me, room_id);
+  syncer_until (&s, wang_joined, NULL, "王芳 to join");
+
+  /* The same request twice (another txnId: a resend), then the ignored ones. */
+  first_id = client_send (me, room_id, APPROVAL_REQUEST, "twice-1", twice);
+  second_id = client_send (me, room_id, APPROVAL_REQUEST, "twice-2", twice);
+  g_assert_cmpstr (first_id, !=, second_id);
+  for (guint i = 0; i < G_N_ELEMENTS (ignored_cases); i++)
+    {
+      const IgnoredCase *c = &ignored_cases[i];
+      g_autofree char *request_id = g_strdup_printf ("tact-approval-%s", c->name);
+      g_autoptr(JsonObject) content = request_content (request_id, c->approver, "", "报价",
+                                                       g_get_real_time () / 1000 +
+                                                       c->expires_in_ms);
+      if (c->not_a_string != NULL)
+        json_object_set_object_member (content, c->not_a_string, json_object_new ());
+      g_free (client_send (me, room_id, c->type, c->name, content));
+    }
+  /* Her decisions come in order: once the last is there, the others had their turn. */
+  last_id = client_send (me, room_id, APPROVAL_REQUEST, "last", last);
+  syncer_until (&s, decided, "tact-approval-last", "the last request's decision");
+  /* One more round trip, so nothing that was due is still in flight. */
+  syncer_step (&s, LONG_TIMELINE, 0);
+
+  found = decisions_for (&s, "tact-approval-twice");
+  g_assert_cmpuint (found->len, ==, 1);
+  assert_decision (g_ptr_array_index (found, 0), "tact-approval-twice",
+                   json_object_get_string_member (twice, "sha256"), first_id, "approve", "同意。");
+  for (guint i = 0; i < G_N_ELEMENTS (ignored_cases); i++)
+    {
+      g_autofree char *request_id = g_strdup_printf ("tact-approval-%s", ignored_cases[i].name);
+      g_autoptr(GPtrArray) none = decisions_for (&s, request_id);
+
+      g_test_message ("case %s", ignored_cases[i].name);
+      g_assert_cmpuint (none->len, ==, 0);
+    }
+  g_assert_cmpuint (tact_sandbox_server_count_events (f->server, room_id, WANG, APPROVAL_DECISION),
+                    ==, 2);
+  syncer_clear (&s);
+}
+
+/* Across restarts: a request still waiting when the sandbox stopped is decided after it
+ * starts again, and one decided before is not decided again. */
+static void
+test_approval_restart (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("tact-sandbox-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "state.json", NULL);
+  g_autofree char *room_id = NULL;
+  g_autoptr(JsonObject) early = request_content ("tact-approval-early", WANG, "", "报价 1", in_an_hour ());
+  g_autoptr(JsonObject) waiting = request_content ("tact-approval-waiting", WANG, "底价", "报价 2",
+                                                   in_an_hour ());
+  g_autoptr(JsonObject) after = request_content ("tact-approval-after", WANG, "", "报价 3", in_an_hour ());
+  Fixture f = { 0 };
+
+  g_assert_no_error (error);
+
+  /* First run: one request decided; the next still waiting when the server stops. */
+  f.server = tact_sandbox_server_new (TACT_SANDBOX_SERVER_NAME);
+  g_assert_true (tact_sandbox_server_set_state_file (f.server, path, &error));
+  g_assert_no_error (error);
+  tact_sandbox_server_seed_demo (f.server);
+  tact_sandbox_server_set_reply_delay (f.server, 0);
+  fixture_start (&f);
+  {
+    g_autoptr(TactMatrixClient) me = client_login (&f, TACT_SANDBOX_USER);
+    Syncer s;
+
+    room_id = client_create_room (me, approvals_room_body);
+    syncer_init (&s, me, room_id);
+    syncer_until (&s, wang_joined, NULL, "王芳 to join");
+    g_free (client_send (me, room_id, APPROVAL_REQUEST, "early", early));
+    syncer_until (&s, decided, "tact-approval-early", "the early decision");
+    tact_sandbox_server_set_reply_delay (f.server, 60000);
+    g_free (client_send (me, room_id, APPROVAL_REQUEST, "waiting", waiting));
+    syncer_clear (&s);
+  }
+  g_assert_cmpuint (tact_sandbox_server_count_events (f.server, room_id, WANG, APPROVAL_DECISION),
+                    ==, 1);
+  fixture_teardown (&f, NULL);
+
+  /* Second run: she decides the waiting one (rejects: 底价), not the early one again. */
+  memset (&f, 0, sizeof f);
+  f.server = tact_sandbox_server_new (TACT_SANDBOX_SERVER_NAME);
+  g_assert_true (tact_sandbox_server_set_state_file (f.server, path, &error));
+  g_assert_no_error (error);
+  tact_sandbox_server_set_reply_delay (f.server, 0);
+  fixture_start (&f);
+  {
+    g_autoptr(TactMatrixClient) me = client_login (&f, TACT_SANDBOX_USER);
+    g_autoptr(GPtrArray) early_found = NULL;
+    g_autoptr(GPtrArray) waiting_found = NULL;
+    Syncer s;
+
+    syncer_init (&s, me, room_id);
+    syncer_until (&s, decided, "tact-approval-waiting", "the waiting decision");
+    g_free (client_send (me, room_id, APPROVAL_REQUEST, "after", after));
+    syncer_until (&s, decided, "tact-approval-after", "the decision after the restart");
+    early_found = decisions_for (&s, "tact-approval-early");
+    waiting_found = decisions_for (&s, "tact-approval-waiting");
+    g_assert_cmpuint (early_found->len, ==, 1);
+    g_assert_cmpuint (waiting_found->len, ==, 1);
+    g_assert_cmpstr (event_string (g_ptr_array_index (waiting_found, 0), "decision"), ==, "reject");
+    syncer_clear (&s);
+  }
+  g_assert_cmpuint (tact_sandbox_server_count_events (f.server, room_id, WANG, APPROVAL_DECISION),
+                    ==, 3);
+  fixture_teardown (&f, NULL);
+
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+/* ---- Tests: history visibility ----------------------------------------------------------------- */
+
+typedef struct {
+  const char *visibility;
+  gboolean    before_invite;   /* a message before Li Wei's invite */
+  gboolean    while_invited;   /* one between his invite and his join */
+} VisibilityCase;
+
+static const VisibilityCase visibility_cases[] = {
+  { "shared",  TRUE,  TRUE },
+  { "invited", FALSE, TRUE },
+  { "joined",  FALSE, FALSE },
+};
+
+static gboolean
+has_body (GPtrArray *events, const char *body)
+{
+  for (guint i = 0; i < events->len; i++)
+    if (g_strcmp0 (tact_event_get_body (g_ptr_array_index (events, i)), body) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static void
+test_history_visibility (Fixture *f, gconstpointer data)
+{
+  /* Li Wei joins by hand here, not by his script. */
+  tact_sandbox_server_set_reply_delay (f->server, 60000);
+
+  for (guint i = 0; i < G_N_ELEMENTS (visibility_cases); i++)
+    {
+      const VisibilityCase *c = &visibility_cases[i];
+      g_autoptr(TactMatrixClient) me = client_login (f, TACT_SANDBOX_USER);
+      g_autoptr(TactMatrixClient) li = client_login (f, TACT_SANDBOX_COLLEAGUE);
+      g_autofree char *body = g_strdup_printf (
+          "{\"initial_state\": [{\"type\": \"m.room.history_visibility\", \"state_key\": \"\","
+          " \"content\": {\"history_visibility\": \"%s\"}}]}", c->visibility);
+      g_autofree char *room_id = client_create_room (me, body);
+      g_autoptr(JsonObject) text = parse_object ("{\"msgtype\": \"m.text\", \"body\": \"before\"}");
+      g_autofree char *before_id = NULL;
+      g_autoptr(TactMessagesPage) page = NULL;
+      g_autoptr(GAsyncResult) res = NULL;
+      g_autoptr(GError) error = NULL;
+      Syncer s;
+
+      g_test_message ("case %s", c->visibility);
+      before_id = client_send (me, room_id, "m.room.message", "before", text);
+      tact_matrix_client_invite_async (me, room_id, TACT_SANDBOX_COLLEAGUE, NULL, result_cb, &res);
+      g_assert_true (tact_matrix_client_invite_finish (me, await_result (&res, "invite"), &error));
+      g_assert_no_error (error);
+      g_clear_object (&res);
+      json_object_set_string_member (text, "body", "while invited");
+      g_free (client_send (me, room_id, "m.room.message", "while", text));
+      tact_matrix_client_join_async (li, room_id, NULL, result_cb, &res);
+      g_free (tact_matrix_client_join_finish (li, await_result (&res, "join"), &error));
+      g_assert_no_error (error);
+      json_object_set_string_member (text, "body", "after");
+      g_free (client_send (me, room_id, "m.room.message", "after", text));
+
+      syncer_init (&s, li, room_id);
+      syncer_step (&s, LONG_TIMELINE, 0);
+      g_assert_cmpint (has_body (s.timeline, "before"), ==, c->before_invite);
+      g_assert_cmpint (has_body (s.timeline, "while invited"), ==, c->while_invited);
+      g_assert_true (has_body (s.timeline, "after"));
+      syncer_clear (&s);
+
+      page = client_messages (li, room_id);
+      g_assert_cmpint (has_body (page->chunk, "before"), ==, c->before_invite);
+      g_assert_cmpint (has_body (page->chunk, "while invited"), ==, c->while_invited);
+      g_assert_true (has_body (page->chunk, "after"));
+
+      /* GET /event answers 404 for what he may not see. */
+      {
+        g_autofree char *rest = g_strdup_printf ("/event/%s", before_id);
+        g_autofree char *p = room_path (room_id, rest);
+        g_autoptr(Call) ev = call (f, "GET", p, tact_matrix_client_get_access_token (li), NULL);
+        g_assert_cmpuint (call_status (ev), ==, c->before_invite ? 200 : 404);
+      }
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1936,8 +2679,13 @@ main (int argc, char **argv)
   ADD ("fault-timeout", test_fault_timeout);
   ADD ("rate-limit", test_rate_limit);
   ADD ("authenticated-media", test_authenticated_media);
+  ADD ("history-visibility", test_history_visibility);
+  ADD ("approval/room", test_approval_room);
+  ADD ("approval/decisions", test_approval_decisions);
+  ADD ("approval/once", test_approval_once);
 #undef ADD
   g_test_add_func ("/sandbox/persistence", test_persistence);
+  g_test_add_func ("/sandbox/approval/restart", test_approval_restart);
 
   return g_test_run ();
 }
