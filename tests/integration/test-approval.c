@@ -421,6 +421,45 @@ test_requester_restarted (Fixture *f, gconstpointer data)
   approver_stop (&a);
 }
 
+/* ---- The sandbox's scripted 王芳 decides, with the shipped profile -------------------------- */
+
+static void
+test_sandbox_wang_fang (Fixture *f, gconstpointer data)
+{
+  g_autofree char *falcon_id = tact_sandbox_server_dup_room_id (f->sandbox, "Project Falcon");
+  RoomWait rw = { f->session, falcon_id };
+  struct { const char *text; const char *note; TactSendState state; const char *says; } cases[] = {
+    { "本周五前给客户正式答复", "请尽快", TACT_SEND_STATE_SENT, NULL },
+    { "付款条件：货到30天", "底价可以再谈", TACT_SEND_STATE_AWAITING_APPROVAL, "rejected" },
+    { "下周一前给客户正式答复", "请修改后再看", TACT_SEND_STATE_AWAITING_APPROVAL, "returned for edit" },
+  };
+  TactRoom *falcon;
+
+  tact_session_start (f->session);
+  wait_until (room_joined, &rw, "Project Falcon");
+  wait_until (members_known, &rw, "its members");
+  falcon = tact_session_lookup_room (f->session, falcon_id);
+  tact_session_load_timeline (f->session, falcon);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      TactMessage *echo = request (f, falcon, cases[i].text, cases[i].note);
+
+      g_assert_nonnull (strstr (tact_message_get_error (echo), "王芳"));
+      if (cases[i].state == TACT_SEND_STATE_SENT)
+        {
+          StateWait w = { echo, TACT_SEND_STATE_SENT };
+          wait_until (message_in_state, &w, "王芳's approval and the send");
+        }
+      else
+        {
+          AuditWait aw = { f->session, g_str_has_prefix (cases[i].says, "rejected") ? "approval-rejected"
+                                                                                    : "approval-returned", 1 };
+          wait_until (audited, &aw, "王芳's decision");
+          g_assert_nonnull (strstr (tact_message_get_error (echo), cases[i].says));
+        }
+    }
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -432,5 +471,7 @@ main (int argc, char *argv[])
   ADD ("/integration/approval/forged-replayed-mismatched", test_forged_replayed_mismatched, EXTERNAL_OK);
   ADD ("/integration/approval/expiry", test_expiry, EXTERNAL_OK);
   ADD ("/integration/approval/requester-restarted", test_requester_restarted, EXTERNAL_OK);
+  /* The sandbox's scripted 王芳 (only there). */
+  ADD ("/integration/approval/sandbox-wang-fang", test_sandbox_wang_fang, SEEDED);
   return g_test_run ();
 }
