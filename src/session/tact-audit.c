@@ -1,4 +1,6 @@
 /* tact-audit.c: the audit trail: the encrypted table, and the supervision room. */
+#include <glib/gi18n-lib.h>
+
 #include "tact-audit.h"
 #include "tact-session-util.h"
 
@@ -172,10 +174,29 @@ audit_added_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     tact_session_log_store_error ("Could not write an audit record", error);
 }
 
+static void record_full (TactAudit *self, gboolean local, const char *kind, TactRoom *room,
+                         const char *txn_id, const TactVerdict *verdict, const char *content,
+                         const char *justification, const char *comment);
+
 void
 tact_audit_record (TactAudit *self, const char *kind, TactRoom *room, const char *txn_id,
                    const TactVerdict *verdict, const char *content, const char *justification,
                    const char *comment)
+{
+  record_full (self, TRUE, kind, room, txn_id, verdict, content, justification, comment);
+}
+
+void
+tact_audit_publish (TactAudit *self, const char *kind, TactRoom *room, const char *txn_id,
+                    const TactVerdict *verdict, const char *content, const char *justification)
+{
+  record_full (self, FALSE, kind, room, txn_id, verdict, content, justification, NULL);
+}
+
+static void
+record_full (TactAudit *self, gboolean local, const char *kind, TactRoom *room, const char *txn_id,
+             const TactVerdict *verdict, const char *content, const char *justification,
+             const char *comment)
 {
   TactStoreAuditRecord record = { 0 };
   g_autofree char *rule_ids = verdict ? tact_guard_dup_rule_ids (verdict) : NULL;
@@ -196,7 +217,8 @@ tact_audit_record (TactAudit *self, const char *kind, TactRoom *room, const char
   record.justification = (char *) justification;
   record.content_sha256 = sha256;
   record.comment = (char *) comment;
-  tact_store_audit_add_async (self->store, &record, NULL, audit_added_cb, NULL);
+  if (local)
+    tact_store_audit_add_async (self->store, &record, NULL, audit_added_cb, NULL);
 
   if (ensure_supervision_room (self))
     {
@@ -253,6 +275,133 @@ tact_audit_list_async (TactAudit *self, guint limit, GCancellable *cancellable,
 
 GPtrArray *
 tact_audit_list_finish (TactAudit *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ---- Supervisors: the supervision room's records ------------------------------------------ */
+
+typedef struct {
+  char *sender;
+  char *rule_id;
+  char *action;
+} SupervisionFilter;
+
+static void
+supervision_filter_free (SupervisionFilter *filter)
+{
+  g_free (filter->sender);
+  g_free (filter->rule_id);
+  g_free (filter->action);
+  g_free (filter);
+}
+
+static char *
+join_array (JsonArray *array)
+{
+  g_autoptr(GPtrArray) parts = g_ptr_array_new ();
+
+  for (guint i = 0; array && i < json_array_get_length (array); i++)
+    {
+      JsonNode *node = json_array_get_element (array, i);
+      if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+        g_ptr_array_add (parts, (gpointer) json_node_get_string (node));
+    }
+  g_ptr_array_add (parts, NULL);
+  return parts->len > 1 ? g_strjoinv (",", (char **) parts->pdata) : NULL;
+}
+
+static void
+supervision_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SupervisionFilter *filter = g_task_get_task_data (task);
+  g_autoptr(GPtrArray) events = NULL;
+  g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func ((GDestroyNotify) tact_store_audit_record_free);
+  GError *error = NULL;
+
+  events = tact_store_list_events_of_type_finish (TACT_STORE (source), result, &error);
+  if (!events)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  for (guint i = 0; i < events->len; i++)
+    {
+      TactStoreEvent *event = g_ptr_array_index (events, i);
+      g_autoptr(JsonNode) node = event->json ? json_from_string (event->json, NULL) : NULL;
+      JsonObject *content = node && JSON_NODE_HOLDS_OBJECT (node)
+                            ? tact_json_get_object (json_node_get_object (node), "content") : NULL;
+      g_autoptr(TactStoreAuditRecord) record = NULL;
+      gint64 ts = event->ts;
+
+      if (!content || !tact_json_get_string (content, "kind"))
+        continue;
+      record = g_new0 (TactStoreAuditRecord, 1);
+      tact_json_get_int (content, "ts", &ts);
+      record->ts = ts;
+      record->sender = g_strdup (event->sender);
+      record->kind = g_strdup (tact_json_get_string (content, "kind"));
+      record->room_id = g_strdup (tact_json_get_string (content, "room_id"));
+      record->rule_ids = join_array (tact_json_get_array (content, "rule_ids"));
+      record->clauses = join_array (tact_json_get_array (content, "clauses"));
+      record->action = g_strdup (tact_json_get_string (content, "action"));
+      record->justification = g_strdup (tact_json_get_string (content, "justification"));
+      record->content_sha256 = g_strdup (tact_json_get_string (content, "content_sha256"));
+      record->comment = g_strdup (tact_json_get_string (content, "comment"));
+      if (filter->sender && g_strcmp0 (filter->sender, record->sender) != 0)
+        continue;
+      if (filter->action && g_strcmp0 (filter->action, record->action) != 0)
+        continue;
+      if (filter->rule_id)
+        {
+          g_auto(GStrv) rules = g_strsplit (record->rule_ids ? record->rule_ids : "", ",", -1);
+          if (!g_strv_contains ((const char * const *) rules, filter->rule_id))
+            continue;
+        }
+      g_ptr_array_add (records, g_steal_pointer (&record));
+    }
+  g_task_return_pointer (task, g_steal_pointer (&records), (GDestroyNotify) g_ptr_array_unref);
+}
+
+gboolean
+tact_audit_is_supervisor (TactAudit *self)
+{
+  TactRoom *room;
+
+  ensure_supervision_room (self);
+  room = self->room_id ? tact_room_list_lookup (self->rooms, self->room_id) : NULL;
+  return room && g_strcmp0 (tact_room_get_membership (room), "join") == 0
+         && tact_room_get_power_level (room, tact_room_list_get_user_id (self->rooms)) >= 50;
+}
+
+void
+tact_audit_list_supervision_async (TactAudit *self, const char *sender, const char *rule_id,
+                                   const char *action, GCancellable *cancellable,
+                                   GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  SupervisionFilter *filter = g_new0 (SupervisionFilter, 1);
+
+  g_task_set_source_tag (task, tact_audit_list_supervision_async);
+  filter->sender = g_strdup (sender);
+  filter->rule_id = g_strdup (rule_id);
+  filter->action = g_strdup (action);
+  g_task_set_task_data (task, filter, (GDestroyNotify) supervision_filter_free);
+  ensure_supervision_room (self);
+  if (!self->room_id)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                               _("The company policy names no supervision room, or you are not in it."));
+      return;
+    }
+  tact_store_list_events_of_type_async (self->store, self->room_id, TACT_AUDIT_EVENT_TYPE, 2000,
+                                        cancellable, supervision_listed_cb, g_steal_pointer (&task));
+}
+
+GPtrArray *
+tact_audit_list_supervision_finish (TactAudit *self, GAsyncResult *result, GError **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);

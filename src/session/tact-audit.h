@@ -29,10 +29,27 @@ TactAudit *tact_audit_new    (TactMatrixClient *client, TactStore *store, TactRo
 void       tact_audit_record (TactAudit *self, const char *kind, TactRoom *room, const char *txn_id,
                               const TactVerdict *verdict, const char *content,
                               const char *justification, const char *comment);
+/* Sends a record the store has already written locally (a warned or justified send, written
+ * with its outbox row; a review hold) to the supervision room only. */
+void       tact_audit_publish (TactAudit *self, const char *kind, TactRoom *room, const char *txn_id,
+                               const TactVerdict *verdict, const char *content,
+                               const char *justification);
 /* The newest records of this device, newest first (element-type TactStoreAuditRecord). */
 void       tact_audit_list_async  (TactAudit *self, guint limit, GCancellable *cancellable,
                                    GAsyncReadyCallback callback, gpointer user_data);
 GPtrArray *tact_audit_list_finish (TactAudit *self, GAsyncResult *result, GError **error);
+/* Supervisors: the supervision room's records (everyone's), newest first, those matching the
+ * filters (NULL: any): sender, a rule id, an action (element-type TactStoreAuditRecord, with
+ * sender set). Read from the history kept in the encrypted store; G_IO_ERROR_NOT_FOUND when
+ * the profile names no supervision room or we are not in it. */
+void       tact_audit_list_supervision_async  (TactAudit *self, const char *sender,
+                                               const char *rule_id, const char *action,
+                                               GCancellable *cancellable,
+                                               GAsyncReadyCallback callback, gpointer user_data);
+GPtrArray *tact_audit_list_supervision_finish (TactAudit *self, GAsyncResult *result, GError **error);
+/* Whether this account may read the supervision room: a member with at least moderator power. */
+gboolean   tact_audit_is_supervisor (TactAudit *self);
+
 /* The supervision room's id once joined, else NULL. */
 const char *tact_audit_get_supervision_room (TactAudit *self);
 

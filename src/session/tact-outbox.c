@@ -56,6 +56,7 @@ G_DEFINE_FINAL_TYPE (TactOutbox, tact_outbox, G_TYPE_OBJECT)
 
 enum {
   SIGNAL_TOKEN_REJECTED,
+  SIGNAL_HELD,
   N_SIGNALS
 };
 
@@ -98,6 +99,18 @@ tact_outbox_class_init (TactOutboxClass *klass)
   signals[SIGNAL_TOKEN_REJECTED] =
     g_signal_new ("token-rejected", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                   NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
+
+  /**
+   * TactOutbox::held:
+   * @room_id: the room
+   * @txn_id: the held entry
+   * @verdict: (type gpointer): the TactVerdict that holds it, borrowed for the emission
+   *
+   * A transmission was judged again and held for review (already stored and audited locally).
+   */
+  signals[SIGNAL_HELD] =
+    g_signal_new ("held", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_POINTER);
 }
 
 static void
@@ -356,6 +369,7 @@ hold_item (TactOutbox *self, RoomQueue *queue, OutboxItem *item, const TactVerdi
   g_free (kept->error);
   kept->error = g_strdup (why);
   g_hash_table_replace (self->failed, g_strdup (kept->txn_id), kept);
+  g_signal_emit (self, signals[SIGNAL_HELD], 0, kept->room_id, kept->txn_id, now);
   finish_item (self, queue, item);
 }
 

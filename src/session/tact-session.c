@@ -108,6 +108,14 @@ token_rejected_cb (GObject *source, const GError *error, TactSession *self)
 }
 
 static void
+outbox_held_cb (TactOutbox *outbox, const char *room_id, const char *txn_id, TactVerdict *verdict,
+                TactSession *self)
+{
+  tact_audit_publish (self->audit, "held-for-review", tact_room_list_lookup (self->rooms, room_id),
+                      txn_id, verdict, NULL, NULL);
+}
+
+static void
 forward_notify_cb (GObject *source, GParamSpec *pspec, TactSession *self)
 {
   if (g_strcmp0 (pspec->name, "state") == 0)
@@ -236,6 +244,7 @@ tact_session_new (TactMatrixClient *client, TactStore *store, TactProfile *profi
 
   g_signal_connect (self->sync, "token-rejected", G_CALLBACK (token_rejected_cb), self);
   g_signal_connect (self->outbox, "token-rejected", G_CALLBACK (token_rejected_cb), self);
+  g_signal_connect (self->outbox, "held", G_CALLBACK (outbox_held_cb), self);
   g_signal_connect (self->sync, "notify::state", G_CALLBACK (forward_notify_cb), self);
   g_signal_connect (self->sync, "notify::retry-delay", G_CALLBACK (forward_notify_cb), self);
   g_signal_connect (self->guard, "notify::profile", G_CALLBACK (forward_notify_cb), self);
@@ -577,6 +586,47 @@ audit_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     g_task_return_error (task, error);
 }
 
+gboolean
+tact_session_is_supervisor (TactSession *self)
+{
+  g_return_val_if_fail (TACT_IS_SESSION (self), FALSE);
+  return tact_audit_is_supervisor (self->audit);
+}
+
+static void
+supervision_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  GPtrArray *rows = tact_audit_list_supervision_finish (TACT_AUDIT (source), result, &error);
+
+  if (rows)
+    g_task_return_pointer (task, rows, (GDestroyNotify) g_ptr_array_unref);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+tact_session_list_supervision_async (TactSession *self, const char *sender, const char *rule_id,
+                                     const char *action, GCancellable *cancellable,
+                                     GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (TACT_IS_SESSION (self));
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, tact_session_list_supervision_async);
+  tact_audit_list_supervision_async (self->audit, sender, rule_id, action, cancellable,
+                                     supervision_listed_cb, g_steal_pointer (&task));
+}
+
+GPtrArray *
+tact_session_list_supervision_finish (TactSession *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 void
 tact_session_list_audit_async (TactSession *self, guint limit, GCancellable *cancellable,
                                GAsyncReadyCallback callback, gpointer user_data)
@@ -915,9 +965,43 @@ tact_session_invite_finish (TactSession *self, GAsyncResult *result, GError **er
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+static const char *check_content (TactSendCheck *check);
+static TactMessage *send_checked (TactSession *self, TactRoom *room, TactSendCheck *check,
+                                  const char *reason, GError **error);
+
+/* A warned or justified send: the store wrote its audit row with the outbox row; the supervision
+ * room gets it too. */
+static void
+publish_decision (TactSession *self, TactRoom *room, TactSendCheck *check, const char *reason,
+                  TactMessage *echo)
+{
+  const char *kind = reason && *reason ? "justified-send"
+                     : check->verdict->action == TACT_ACTION_WARN ? "warned-send" : NULL;
+
+  if (kind)
+    tact_audit_publish (self->audit, kind, room, echo ? tact_message_get_txn_id (echo) : NULL,
+                        check->verdict, check_content (check), reason && *reason ? reason : NULL);
+}
+
 TactMessage *
 tact_session_send (TactSession *self, TactRoom *room, TactSendCheck *check,
                    const char *justification, GError **error)
+{
+  g_autofree char *reason = justification ? g_strstrip (g_strdup (justification)) : NULL;
+  TactMessage *echo;
+  gboolean sent_before;
+
+  g_return_val_if_fail (check != NULL, NULL);
+  sent_before = check->sent;
+  echo = send_checked (self, room, check, reason, error);
+  if (check->sent && !sent_before && check->kind != TACT_SEND_KIND_HELD)
+    publish_decision (self, room, check, reason, echo);
+  return echo;
+}
+
+static TactMessage *
+send_checked (TactSession *self, TactRoom *room, TactSendCheck *check, const char *justification,
+              GError **error)
 {
   g_autofree char *reason = justification ? g_strstrip (g_strdup (justification)) : NULL;
 

@@ -201,6 +201,18 @@ void              tact_session_create_checked_room_async (TactSession *self, Tac
                                                           GAsyncReadyCallback callback,
                                                           gpointer user_data);
 
+/* Supervisors (members of the profile's supervision room with moderator power): that room's
+ * records from everyone, newest first, filtered by sender, rule id and action (NULL: any);
+ * element-type TactStoreAuditRecord with sender set. */
+gboolean          tact_session_is_supervisor  (TactSession *self);
+void              tact_session_list_supervision_async  (TactSession *self, const char *sender,
+                                                        const char *rule_id, const char *action,
+                                                        GCancellable *cancellable,
+                                                        GAsyncReadyCallback callback,
+                                                        gpointer user_data);
+GPtrArray        *tact_session_list_supervision_finish (TactSession *self, GAsyncResult *result,
+                                                        GError **error);
+
 /* Checks and sends text in one call (tact_session_check_text + tact_session_send). */
 TactMessage      *tact_session_send_text      (TactSession *self, TactRoom *room, const char *text,
                                                const char *justification, GError **error);

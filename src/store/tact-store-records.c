@@ -66,6 +66,7 @@ tact_store_audit_record_copy (const TactStoreAuditRecord *record)
   copy->justification = g_strdup (record->justification);
   copy->content_sha256 = g_strdup (record->content_sha256);
   copy->comment = g_strdup (record->comment);
+  copy->sender = g_strdup (record->sender);
   return copy;
 }
 
@@ -83,6 +84,7 @@ tact_store_audit_record_free (TactStoreAuditRecord *record)
   g_free (record->justification);
   g_free (record->content_sha256);
   g_free (record->comment);
+  g_free (record->sender);
   g_free (record);
 }
 
@@ -91,6 +93,8 @@ tact_store_audit_record_free (TactStoreAuditRecord *record)
 typedef struct {
   gpointer       row;       /* owned: a TactStoreApproval or TactStoreAuditRecord to write */
   GDestroyNotify row_free;
+  char          *room_id;   /* owned: list_events_of_type's */
+  char          *type;
   guint          limit;
   GPtrArray     *rows;      /* owned: what a list read */
 } CallData;
@@ -100,6 +104,8 @@ call_data_free (CallData *data)
 {
   if (data->row)
     data->row_free (data->row);
+  g_free (data->room_id);
+  g_free (data->type);
   g_clear_pointer (&data->rows, g_ptr_array_unref);
   g_free (data);
 }
@@ -417,6 +423,69 @@ tact_store_audit_list_async (TactStore *self, guint limit, GCancellable *cancell
 
 GPtrArray *
 tact_store_audit_list_finish (TactStore *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ---- Events of one type (a supervision room's audit records) ------------------------ */
+
+static gboolean
+worker_list_events_of_type (sqlite3 *db, gpointer user_data, GError **error)
+{
+  CallData *data = user_data;
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) tact_store_event_free);
+  int rc;
+
+  if (!tact_store_prepare (db,
+                           "SELECT event_id, sender, ts, json FROM events"
+                           " WHERE room_id = ?1 AND type = ?2 ORDER BY ts DESC, id DESC LIMIT ?3",
+                           &stmt, error))
+    return FALSE;
+  tact_store_bind_text (stmt, 1, data->room_id);
+  tact_store_bind_text (stmt, 2, data->type);
+  sqlite3_bind_int64 (stmt, 3, data->limit);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      TactStoreEvent *event = g_new0 (TactStoreEvent, 1);
+
+      event->room_id = g_strdup (data->room_id);
+      event->type = g_strdup (data->type);
+      event->event_id = tact_store_column_dup (stmt, 0);
+      event->sender = tact_store_column_dup (stmt, 1);
+      event->ts = sqlite3_column_int64 (stmt, 2);
+      event->json = tact_store_column_dup (stmt, 3);
+      event->send_state = TACT_SEND_STATE_SENT;
+      g_ptr_array_add (rows, event);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      tact_store_set_sql_error (error, db, "Could not list events");
+      return FALSE;
+    }
+  data->rows = g_steal_pointer (&rows);
+  return TRUE;
+}
+
+void
+tact_store_list_events_of_type_async (TactStore *self, const char *room_id, const char *type,
+                                      guint limit, GCancellable *cancellable,
+                                      GAsyncReadyCallback callback, gpointer user_data)
+{
+  CallData *data = g_new0 (CallData, 1);
+
+  g_return_if_fail (TACT_IS_STORE (self));
+  g_return_if_fail (room_id != NULL && type != NULL);
+  data->room_id = g_strdup (room_id);
+  data->type = g_strdup (type);
+  data->limit = limit > 0 ? limit : 1000;
+  start_call (self, tact_store_list_events_of_type_async, worker_list_events_of_type, data,
+              cancellable, callback, user_data);
+}
+
+GPtrArray *
+tact_store_list_events_of_type_finish (TactStore *self, GAsyncResult *result, GError **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);

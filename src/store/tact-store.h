@@ -125,6 +125,7 @@ typedef struct {
   char   *justification;
   char   *content_sha256;
   char   *comment;
+  char   *sender;            /* a supervision room's record: who sent it; NULL for our own */
 } TactStoreAuditRecord;
 
 TactStoreApproval    *tact_store_approval_copy (const TactStoreApproval *approval);
@@ -235,6 +236,14 @@ void       tact_store_outbox_set_note_async  (TactStore *self, const char *txn_i
                                               GCancellable *cancellable,
                                               GAsyncReadyCallback callback, gpointer user_data);
 gboolean   tact_store_outbox_set_note_finish (TactStore *self, GAsyncResult *result, GError **error);
+
+/* The events of type in room_id, newest first, at most limit (element-type TactStoreEvent). */
+void       tact_store_list_events_of_type_async  (TactStore *self, const char *room_id,
+                                                  const char *type, guint limit,
+                                                  GCancellable *cancellable,
+                                                  GAsyncReadyCallback callback, gpointer user_data);
+GPtrArray *tact_store_list_events_of_type_finish (TactStore *self, GAsyncResult *result,
+                                                  GError **error);
 
 /* Appends an audit record (its id and ts are set by the store when 0). */
 void       tact_store_audit_add_async  (TactStore *self, const TactStoreAuditRecord *record,

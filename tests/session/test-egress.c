@@ -686,6 +686,107 @@ test_audience_kinds (Fixture *f, gconstpointer data)
   g_assert_cmpint (tact_room_get_kind (room), ==, TACT_ROOM_KIND_ANNOUNCEMENT);
 }
 
+/* ---- The audit trail reaches the supervision room; a supervisor filters it ---------------------- */
+
+typedef struct { TactSession *session; const char *sender; const char *rule; const char *action; guint n; } SupervisionWait;
+
+static gboolean
+supervision_has (gpointer d)
+{
+  SupervisionWait *w = d;
+  GAsyncResult *result = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+
+  tact_session_list_supervision_async (w->session, w->sender, w->rule, w->action, NULL, store_result_cb, &result);
+  rows = tact_session_list_supervision_finish (w->session, wait_result (&result, "the supervision room"), NULL);
+  g_clear_object (&result);
+  return rows && rows->len >= w->n;
+}
+
+static void
+test_supervision_room (Fixture *f, gconstpointer data)
+{
+  g_autofree char *room_id = NULL;
+  g_autofree char *supervision_id = NULL;
+  g_autoptr(TactProfile) profile = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TactStore) bob_store = NULL;
+  g_autoptr(TactSession) bob_session = NULL;
+  g_autoptr(GBytes) bob_key = random_key ();
+  g_autofree char *bob_db = g_build_filename (f->tmpdir, "bob.db", NULL);
+  g_autoptr(TactSendCheck) blocked = NULL;
+  TactRoom *room;
+  SupervisionWait sw;
+
+  /* Bob, a supervisor, made the supervision room and let alice in. */
+  {
+    g_autofree char *json = g_strdup_printf ("{\"name\":\"Supervision\",\"preset\":\"private_chat\",\"invite\":[\"%s\"]}",
+                                             tact_matrix_client_get_user_id (f->alice));
+    supervision_id = create_room (f->bob, json);
+    join (f->alice, supervision_id);
+  }
+  {
+    g_autofree char *base = g_strdup_printf ("\"audit\": {\"supervision_room\": \"%s\", \"include_content\": false},",
+                                             supervision_id);
+    g_autofree char *json = g_strdup_printf (
+      "{\"format\": 2, \"id\": \"test-audit\", \"version\": \"1\", %s"
+      " \"name\": {\"en\": \"Audit\", \"zh_CN\": \"审计\", \"zh_TW\": \"審計\"},"
+      " \"rules\": [{\"id\": \"w\", \"title\": {\"en\": \"W\", \"zh_CN\": \"W\", \"zh_TW\": \"W\"},"
+      "   \"explanation\": {\"en\": \"x\", \"zh_CN\": \"x\", \"zh_TW\": \"x\"}, \"clauses\": [\"PUB-1\"],"
+      "   \"detectors\": [{\"type\": \"terms\", \"terms\": [\"提醒词\"]}], \"action\": \"warn\"},"
+      "  {\"id\": \"b\", \"title\": {\"en\": \"B\", \"zh_CN\": \"B\", \"zh_TW\": \"B\"},"
+      "   \"explanation\": {\"en\": \"x\", \"zh_CN\": \"x\", \"zh_TW\": \"x\"}, \"clauses\": [\"PUB-1\"],"
+      "   \"detectors\": [{\"type\": \"terms\", \"terms\": [\"禁止词\"]}], \"action\": \"block\","
+      "   \"alternative\": {\"en\": \"y\", \"zh_CN\": \"y\", \"zh_TW\": \"y\"}}]}", base);
+    g_autoptr(GBytes) bytes = g_bytes_new (json, strlen (json));
+    profile = tact_profile_new_from_bytes (bytes, &error);
+    g_assert_no_error (error);
+  }
+  tact_session_set_profile (f->session, profile);
+  room = start_in_room (f, &room_id);
+
+  /* A warned send, a block shown, a false-positive report. */
+  g_assert_nonnull (tact_session_send_text (f->session, room, "提醒词 一下", NULL, &error));
+  g_assert_no_error (error);
+  blocked = tact_session_check_text (f->session, room, "禁止词");
+  tact_session_record_shown (f->session, room, blocked);
+  tact_session_report_false_positive (f->session, room, blocked, "a film title");
+
+  bob_store = open_store (bob_db, bob_key);
+  bob_session = tact_session_new (f->bob, bob_store, profile);
+  tact_session_start (bob_session);
+  sw = (SupervisionWait) { bob_session, tact_matrix_client_get_user_id (f->alice), NULL, NULL, 3 };
+  wait_until (supervision_has, &sw, "alice's records in the supervision room");
+  g_assert_true (tact_session_is_supervisor (bob_session));
+  g_assert_false (tact_session_is_supervisor (f->session));
+  /* Filters: by rule, by action. */
+  sw = (SupervisionWait) { bob_session, NULL, "b", NULL, 2 };
+  g_assert_true (supervision_has (&sw));
+  sw = (SupervisionWait) { bob_session, NULL, NULL, "warn", 1 };
+  g_assert_true (supervision_has (&sw));
+  sw = (SupervisionWait) { bob_session, NULL, NULL, "warn", 2 };
+  g_assert_false (supervision_has (&sw));
+  {
+    GAsyncResult *result = NULL;
+    g_autoptr(GPtrArray) rows = NULL;
+    TactStoreAuditRecord *report = NULL;
+
+    tact_session_list_supervision_async (bob_session, NULL, NULL, "block", NULL, store_result_cb, &result);
+    rows = tact_session_list_supervision_finish (bob_session, wait_result (&result, "blocked"), &error);
+    g_assert_no_error (error);
+    g_clear_object (&result);
+    for (guint i = 0; i < rows->len; i++)
+      if (g_strcmp0 (((TactStoreAuditRecord *) rows->pdata[i])->kind, "false-positive") == 0)
+        report = rows->pdata[i];
+    g_assert_nonnull (report);
+    g_assert_cmpstr (report->comment, ==, "a film title");
+    g_assert_cmpstr (report->clauses, ==, "PUB-1");
+    g_assert_nonnull (report->content_sha256);
+  }
+  tact_session_stop (bob_session);
+  tact_store_close (bob_store);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -702,6 +803,7 @@ main (int argc, char *argv[])
   g_test_add ("/integration/egress/every-path-every-verdict", Fixture, NULL, fixture_setup,
               test_every_path, fixture_teardown);
   ADD ("/session/egress/forward-needs-consent", test_forward_needs_consent);
+  ADD ("/session/audit/supervision-room", test_supervision_room);
   ADD ("/session/egress/audience-unknown-and-announcement", test_audience_kinds);
   return g_test_run ();
 }
