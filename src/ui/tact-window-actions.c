@@ -232,6 +232,16 @@ discard_message_action (GtkWidget *widget, const char *action_name, GVariant *pa
 }
 
 static void
+review_message_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  TactWindow *self = TACT_WINDOW (widget);
+  TactMessage *message = find_pending_message (self, parameter);
+
+  if (message && tact_message_get_send_state (message) == TACT_SEND_STATE_HELD)
+    _tact_window_review_message (self, message);
+}
+
+static void
 focus_composer_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
   TactWindow *self = TACT_WINDOW (widget);
@@ -249,6 +259,7 @@ _tact_window_class_actions_init (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "composer.focus", NULL, focus_composer_action);
   gtk_widget_class_install_action (widget_class, "room.retry-message", "s", retry_message_action);
   gtk_widget_class_install_action (widget_class, "room.discard-message", "s", discard_message_action);
+  gtk_widget_class_install_action (widget_class, "room.review-message", "s", review_message_action);
   gtk_widget_class_install_action (widget_class, "composer.attach", NULL, attach_action);
   gtk_widget_class_install_action (widget_class, "room.save-file", "s", save_file_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, GDK_CONTROL_MASK, "composer.focus", NULL);

@@ -59,6 +59,8 @@ void _tact_window_class_actions_init (GtkWidgetClass *widget_class);
 /* tact-window.c */
 /* Checks file for the open room (off the main thread) and sends it as the guard allows. */
 void _tact_window_attach_file        (TactWindow *self, GFile *file);
+/* room.review-message: judges a held message of the open room again and asks what to do. */
+void _tact_window_review_message     (TactWindow *self, TactMessage *message);
 void _tact_window_show_error         (TactWindow *self, const char *heading, const char *message);
 
 G_END_DECLS
