@@ -1037,6 +1037,14 @@ tact_window_set_session (TactWindow *self, TactSession *session)
     }
   select_room (self, NULL);
   g_set_object (&self->session, session);
+  g_signal_group_set_target (self->approvals_signals, session ? tact_session_get_approvals (session) : NULL);
+  g_signal_group_set_target (self->incoming_signals,
+                             session ? tact_approvals_get_incoming (tact_session_get_approvals (session)) : NULL);
+  if (self->approvals_window)
+    gtk_window_destroy (GTK_WINDOW (self->approvals_window));
+  if (self->records_window)
+    gtk_window_destroy (GTK_WINDOW (self->records_window));
+  _tact_window_update_approvals (self);
   if (!session)
     return;
 
@@ -1053,6 +1061,29 @@ TactSession *
 tact_window_get_session (TactWindow *self)
 {
   return self->session;
+}
+
+/* The Approvals button shows once a request has come to us; its badge counts those waiting
+ * for our decision (hidden at 0). */
+void
+_tact_window_update_approvals (TactWindow *self)
+{
+  TactApprovals *approvals = self->session ? tact_session_get_approvals (self->session) : NULL;
+  guint pending = approvals ? tact_approvals_get_pending_count (approvals) : 0;
+  guint requests = approvals ? g_list_model_get_n_items (tact_approvals_get_incoming (approvals)) : 0;
+  g_autofree char *count = g_strdup_printf ("%u", pending);
+  g_autofree char *label = NULL;
+
+  gtk_label_set_text (self->approvals_badge, count);
+  gtk_widget_set_visible (GTK_WIDGET (self->approvals_badge), pending > 0);
+  gtk_widget_set_visible (self->approvals_button, requests > 0);
+  if (pending > 0)
+    /* Translators: the Approvals button's accessible name with its badge */
+    label = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Approvals, %u waiting", "Approvals, %u waiting",
+                                          pending), pending);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->approvals_button), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  label ? label : _("Approvals"), -1);
+  gtk_widget_set_tooltip_text (self->approvals_button, label ? label : _("Approvals"));
 }
 
 void
@@ -1112,6 +1143,8 @@ tact_window_dispose (GObject *object)
   g_clear_object (&self->session);
   g_clear_object (&self->room);
   g_clear_object (&self->room_signals);
+  g_clear_object (&self->approvals_signals);
+  g_clear_object (&self->incoming_signals);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->practice);
   gtk_widget_dispose_template (GTK_WIDGET (self), TACT_TYPE_WINDOW);
@@ -1151,6 +1184,8 @@ tact_window_class_init (TactWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TactWindow, composer);
   gtk_widget_class_bind_template_child (widget_class, TactWindow, room_page);
   gtk_widget_class_bind_template_child (widget_class, TactWindow, chat_toasts);
+  gtk_widget_class_bind_template_child (widget_class, TactWindow, approvals_button);
+  gtk_widget_class_bind_template_child (widget_class, TactWindow, approvals_badge);
   gtk_widget_class_bind_template_callback (widget_class, on_sign_in);
   gtk_widget_class_bind_template_callback (widget_class, on_room_selected);
   gtk_widget_class_bind_template_callback (widget_class, on_back);
@@ -1181,6 +1216,12 @@ tact_window_init (TactWindow *self)
   g_signal_group_connect_swapped (self->room_signals, "notify::display-name", G_CALLBACK (room_changed_cb), self);
   g_signal_group_connect_swapped (self->room_signals, "notify::member-count", G_CALLBACK (room_changed_cb), self);
   g_signal_group_connect_swapped (self->room_signals, "notify::external-count", G_CALLBACK (room_changed_cb), self);
+  self->approvals_signals = g_signal_group_new (TACT_TYPE_APPROVALS);
+  g_signal_group_connect_swapped (self->approvals_signals, "notify::pending-count",
+                                  G_CALLBACK (_tact_window_update_approvals), self);
+  self->incoming_signals = g_signal_group_new (G_TYPE_LIST_MODEL);
+  g_signal_group_connect_swapped (self->incoming_signals, "items-changed",
+                                  G_CALLBACK (_tact_window_update_approvals), self);
 
   g_signal_connect (factory, "setup", G_CALLBACK (timeline_setup_cb), self);
   g_signal_connect (factory, "bind", G_CALLBACK (timeline_bind_cb), self);
