@@ -75,6 +75,9 @@ create_room_row (gpointer item, gpointer user_data)
   gtk_widget_set_tooltip_text (external, _("People from outside the company are in this room"));
   gtk_widget_set_visible (external, tact_room_get_external_count (room) > 0);
   gtk_widget_set_tooltip_text (invite, _("Invitation"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (invite), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Invitation"), -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (external), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("People from outside the company are in this room"), -1);
   gtk_widget_set_visible (invite, g_strcmp0 (tact_room_get_membership (room), "invite") == 0);
   gtk_widget_add_css_class (unread, "caption");
   gtk_widget_add_css_class (unread, "numeric");
