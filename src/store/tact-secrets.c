@@ -1,11 +1,16 @@
 /* tact-secrets.c: what Tact keeps in the keyring (Secret Service, through libsecret).
  *
  * Two kinds of items, one versioned schema "io.github.tactchat.Tact.Account":
- *   kind=account  user-id, homeserver   secret: {"homeserver","user_id","device_id",
- *                                                 "access_token"} as JSON
+ *   kind=account  user-id, homeserver,  secret: {"homeserver","user_id","device_id",
+ *                 data-dir                        "access_token"} as JSON
  *   kind=db-key   db-path               secret: the 32-byte database key, hex-encoded
  * Every item also has schema-version=1, so a later layout can live next to this one.
  * The account password is never stored anywhere.
+ *
+ * An account belongs to one data directory (data-dir: $XDG_DATA_HOME, canonical), so two
+ * profiles (two data directories, e.g. a requester and an approver on one desktop) keep their
+ * own sign-ins. An item from before data-dir existed still matches when it is the only such
+ * item; it is then stamped with this data directory (migrated) and belongs to it from then on.
  *
  * The libsecret calls are synchronous and D-Bus bound, so each operation runs in a GTask
  * thread; results come back on the caller's context. Errors are mapped to TACT_STORE_ERROR:
@@ -43,6 +48,7 @@ tact_secrets_get_schema (void)
       { "user-id", SECRET_SCHEMA_ATTRIBUTE_STRING },
       { "homeserver", SECRET_SCHEMA_ATTRIBUTE_STRING },
       { "db-path", SECRET_SCHEMA_ATTRIBUTE_STRING },
+      { "data-dir", SECRET_SCHEMA_ATTRIBUTE_STRING },
       { NULL, 0 },
     }
   };
@@ -80,6 +86,13 @@ attributes_new (const char *kind)
   g_hash_table_insert (attributes, "schema-version", g_strdup (SCHEMA_VERSION));
   g_hash_table_insert (attributes, "kind", g_strdup (kind));
   return attributes;
+}
+
+/* The data directory an account item belongs to. */
+static char *
+dup_data_dir (void)
+{
+  return g_canonicalize_filename (g_get_user_data_dir (), NULL);
 }
 
 /* Maps a libsecret / D-Bus failure to a TACT_STORE_ERROR the UI can explain. A cancellation
@@ -240,6 +253,7 @@ store_account_thread (GTask *task, gpointer source, gpointer task_data,
 
   g_hash_table_insert (attributes, "user-id", g_strdup (secret->user_id));
   g_hash_table_insert (attributes, "homeserver", g_strdup (secret->homeserver));
+  g_hash_table_insert (attributes, "data-dir", dup_data_dir ());
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "homeserver");
@@ -323,6 +337,67 @@ json_string_member (JsonObject *object, const char *name)
   return json_node_get_string (node);
 }
 
+/* An account item from before data-dir (any data directory's): used when it is the only one,
+ * and stamped with this data directory so that it is this profile's from now on (a copy with
+ * data-dir is stored, then the old item deleted; a failed migration still returns it). */
+static SecretValue *
+adopt_legacy_account (SecretService *service, GHashTable **item_attributes,
+                      GCancellable *cancellable, GError **error)
+{
+  g_autoptr(GHashTable) attributes = attributes_new (KIND_ACCOUNT);
+  GError *local_error = NULL;
+  GList *items;
+  SecretItem *legacy = NULL;
+  guint n_legacy = 0;
+  SecretValue *value = NULL;
+
+  items = secret_service_search_sync (service, tact_secrets_get_schema (), attributes,
+                                      SECRET_SEARCH_ALL | SECRET_SEARCH_UNLOCK |
+                                      SECRET_SEARCH_LOAD_SECRETS,
+                                      cancellable, &local_error);
+  if (local_error != NULL)
+    {
+      propagate_keyring_error (error, local_error, cancellable);
+      return NULL;
+    }
+  for (GList *l = items; l != NULL; l = l->next)
+    {
+      g_autoptr(GHashTable) item_attrs = secret_item_get_attributes (l->data);
+
+      if (!g_hash_table_contains (item_attrs, "data-dir"))
+        {
+          legacy = l->data;
+          n_legacy++;
+        }
+    }
+  if (n_legacy == 1 && !secret_item_get_locked (legacy))
+    value = secret_item_get_secret (legacy);
+  if (value != NULL)
+    {
+      g_autoptr(GHashTable) stamped = secret_item_get_attributes (legacy);
+      GError *migrate_error = NULL;
+
+      *item_attributes = g_hash_table_ref (stamped);
+      g_hash_table_insert (stamped, g_strdup ("data-dir"), dup_data_dir ());
+      if (secret_service_store_sync (service, tact_secrets_get_schema (), stamped,
+                                     SECRET_COLLECTION_DEFAULT, secret_item_get_label (legacy),
+                                     value, cancellable, &migrate_error)
+          && secret_item_delete_sync (legacy, cancellable, &migrate_error))
+        g_debug ("An account item from before data directories now belongs to this one");
+      if (migrate_error != NULL)
+        {
+          g_warning ("Could not stamp the account item with its data directory: %s",
+                     migrate_error->message);
+          g_error_free (migrate_error);
+        }
+    }
+  else if (n_legacy == 1)
+    g_set_error_literal (error, TACT_STORE_ERROR, TACT_STORE_ERROR_KEYRING_LOCKED,
+                         LOCKED_MESSAGE);
+  g_list_free_full (items, g_object_unref);
+  return value;
+}
+
 static void
 lookup_account_thread (GTask *task, gpointer source, gpointer task_data,
                        GCancellable *cancellable)
@@ -345,7 +420,10 @@ lookup_account_thread (GTask *task, gpointer source, gpointer task_data,
       return;
     }
 
+  g_hash_table_insert (attributes, "data-dir", dup_data_dir ());
   value = lookup_secret (service, attributes, &item_attributes, cancellable, &error);
+  if (error == NULL && value == NULL)
+    value = adopt_legacy_account (service, &item_attributes, cancellable, &error);
   if (error != NULL)
     {
       g_task_return_error (task, error);
@@ -432,6 +510,7 @@ clear_account_thread (GTask *task, gpointer source, gpointer task_data,
 
   if (user_id != NULL)
     g_hash_table_insert (attributes, "user-id", g_strdup (user_id));
+  g_hash_table_insert (attributes, "data-dir", dup_data_dir ());   /* other profiles' stay */
 
   /* FALSE without an error only means there was nothing to delete. */
   if (!secret_service_clear_sync (service, tact_secrets_get_schema (), attributes,

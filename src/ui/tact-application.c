@@ -223,6 +223,16 @@ tact_application_finalize (GObject *object)
   G_OBJECT_CLASS (tact_application_parent_class)->finalize (object);
 }
 
+/* --new-instance: a second Tact beside a running one, for another profile (its own
+ * XDG_DATA_HOME, so its own history and sign-in): not handed over to the running instance. */
+static int
+tact_application_handle_local_options (GApplication *app, GVariantDict *options)
+{
+  if (g_variant_dict_contains (options, "new-instance"))
+    g_application_set_flags (app, g_application_get_flags (app) | G_APPLICATION_NON_UNIQUE);
+  return -1;   /* go on */
+}
+
 static void
 tact_application_class_init (TactApplicationClass *klass)
 {
@@ -233,11 +243,16 @@ tact_application_class_init (TactApplicationClass *klass)
   app_class->activate = tact_application_activate;
   app_class->startup = tact_application_startup;
   app_class->shutdown = tact_application_shutdown;
+  app_class->handle_local_options = tact_application_handle_local_options;
 }
 
 static void
 tact_application_init (TactApplication *self)
 {
+  g_application_add_main_option (G_APPLICATION (self), "new-instance", 0, G_OPTION_FLAG_NONE,
+                                 G_OPTION_ARG_NONE,
+                                 _("Run a separate instance beside a running one (for another profile: set XDG_DATA_HOME)"),
+                                 NULL);
 }
 
 TactApplication *

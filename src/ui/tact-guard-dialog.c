@@ -264,7 +264,7 @@ body_for (TactAction action)
     case TACT_ACTION_BLOCK:
       return _("Company policy does not allow this message here. Edit it, or use the channel named below.");
     case TACT_ACTION_APPROVE:
-      return _("This message needs your department head’s approval. Edit it or cancel; approval requests are not available in this version yet.");
+      return _("This message needs your department head’s approval before it can be sent.");
     case TACT_ACTION_JUSTIFY:
       return _("Company policy asks for a written reason before this message is sent. The reason is recorded for your supervisor.");
     case TACT_ACTION_WARN:
@@ -286,7 +286,7 @@ file_body_for (TactAction action, const char *file_name)
                               file_name);
     case TACT_ACTION_APPROVE:
       /* Translators: %s is a file name */
-      return g_strdup_printf (_("“%s” needs your department head’s approval. Approval requests are not available in this version yet."),
+      return g_strdup_printf (_("“%s” needs your department head’s approval before it can be sent."),
                               file_name);
     case TACT_ACTION_JUSTIFY:
       /* Translators: %s is a file name */
@@ -458,9 +458,11 @@ add_findings (TactGuardDialog *self, const TactVerdict *verdict)
   gtk_widget_set_visible (self->findings_bin, rules->len > 0);
 }
 
-/* file_name: NULL for a message (with Edit), else the file the verdict is about. */
+/* file_name: NULL for a message (with Edit unless held), else the file the verdict is about.
+ * held: a message held in the outbox, judged again (no Edit: it is not in the composer). */
 static GtkWidget *
-guard_dialog_new (GtkWindow *parent, const TactVerdict *verdict, const char *file_name)
+guard_dialog_new (GtkWindow *parent, const TactVerdict *verdict, const char *file_name,
+                  gboolean held)
 {
   TactGuardDialog *self;
   AdwMessageDialog *dialog;
@@ -479,7 +481,7 @@ guard_dialog_new (GtkWindow *parent, const TactVerdict *verdict, const char *fil
   add_findings (self, verdict);
 
   /* Cancel comes from the template. */
-  if (file_name)
+  if (file_name || held)
     adw_message_dialog_set_default_response (dialog, TACT_GUARD_RESPONSE_CANCEL);
   else
     {
@@ -514,7 +516,14 @@ GtkWidget *
 tact_guard_dialog_new (GtkWindow *parent, const TactVerdict *verdict)
 {
   g_return_val_if_fail (verdict != NULL, NULL);
-  return guard_dialog_new (parent, verdict, NULL);
+  return guard_dialog_new (parent, verdict, NULL, FALSE);
+}
+
+GtkWidget *
+tact_guard_dialog_new_for_held (GtkWindow *parent, const TactVerdict *verdict)
+{
+  g_return_val_if_fail (verdict != NULL, NULL);
+  return guard_dialog_new (parent, verdict, NULL, TRUE);
 }
 
 GtkWidget *
@@ -522,7 +531,7 @@ tact_guard_dialog_new_for_file (GtkWindow *parent, const TactVerdict *verdict, c
 {
   g_return_val_if_fail (verdict != NULL, NULL);
   g_return_val_if_fail (file_name != NULL, NULL);
-  return guard_dialog_new (parent, verdict, file_name);
+  return guard_dialog_new (parent, verdict, file_name, FALSE);
 }
 
 char *
@@ -565,6 +574,27 @@ tact_guard_dialog_set_approvers (TactGuardDialog    *self,
       adw_message_dialog_add_response (dialog, TACT_GUARD_RESPONSE_APPROVE, _("Request _Approval"));
       adw_message_dialog_set_response_appearance (dialog, TACT_GUARD_RESPONSE_APPROVE, ADW_RESPONSE_SUGGESTED);
     }
+}
+
+void
+tact_guard_dialog_set_approval_unavailable (TactGuardDialog *self, const char *reason)
+{
+  g_autofree char *body = NULL;
+
+  g_return_if_fail (TACT_IS_GUARD_DIALOG (self));
+  g_return_if_fail (reason != NULL);
+
+  if (self->action != TACT_ACTION_APPROVE || self->disposed || self->approvers_set)
+    return;
+  if (self->file_name)
+    /* Translators: %1$s is a file name, %2$s says why approval cannot be requested */
+    body = g_strdup_printf (_("“%s” needs approval before it can be sent, and approval cannot be requested here: %s"),
+                            self->file_name, reason);
+  else
+    /* Translators: %s says why approval cannot be requested */
+    body = g_strdup_printf (_("This message needs approval before it can be sent, and approval cannot be requested here: %s"),
+                            reason);
+  adw_message_dialog_set_body (ADW_MESSAGE_DIALOG (self), body);
 }
 
 char *

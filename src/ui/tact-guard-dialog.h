@@ -22,6 +22,8 @@ GtkWidget  *tact_guard_dialog_new               (GtkWindow *parent, const TactVe
 /* For a file about to be sent: names it; no Edit response. */
 GtkWidget  *tact_guard_dialog_new_for_file      (GtkWindow *parent, const TactVerdict *verdict,
                                                  const char *file_name);
+/* For a message held in the outbox and judged again (Review…): no Edit response. */
+GtkWidget  *tact_guard_dialog_new_for_held      (GtkWindow *parent, const TactVerdict *verdict);
 /* The reason typed by the user (justify), stripped; NULL when empty. Still valid in a
  * "response" handler and after the dialog closed. */
 char       *tact_guard_dialog_dup_justification (TactGuardDialog *self);
@@ -32,6 +34,10 @@ char       *tact_guard_dialog_dup_justification (TactGuardDialog *self);
  * approval response. Does nothing for other verdicts. */
 void        tact_guard_dialog_set_approvers     (TactGuardDialog    *self,
                                                  const char * const *names);
+/* Approve verdicts that cannot be sent for approval: the body says so, with reason (e.g. the
+ * session's "Nobody can approve this message: …"). No approval response is offered. */
+void        tact_guard_dialog_set_approval_unavailable (TactGuardDialog *self,
+                                                        const char      *reason);
 /* The note for the approver, stripped; NULL when empty or not offered. */
 char       *tact_guard_dialog_dup_note          (TactGuardDialog *self);
 

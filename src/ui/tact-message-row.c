@@ -23,6 +23,8 @@ struct _TactMessageRow
   GtkProgressBar *download_bar;
   GtkWidget *retry_button;
   GtkWidget *discard_button;
+  GtkWidget *review_button;     /* held: room.review-message */
+  GtkWidget *withdraw_button;   /* awaiting approval: room.discard-message */
 
   /* owned */
   TactMessage  *message;
@@ -40,38 +42,47 @@ send_state_label (TactMessage *message)
       return _("Sending…");
     case TACT_SEND_STATE_FAILED:
       return _("Not sent");
+    case TACT_SEND_STATE_HELD:
+      /* Translators: a message the guard stopped before it left; the reason follows */
+      return _("Held for review");
+    case TACT_SEND_STATE_AWAITING_APPROVAL:
+      return _("Awaiting approval");
     case TACT_SEND_STATE_SENT:
     default:
       return tact_message_is_own (message) ? _("Sent") : "";
     }
 }
 
-/* A failed send offers Retry (same txnId) and Discard; the window's room.* actions do the work. */
+/* Sets or clears a row button's room.* action with the message's txnId as its target. */
+static void
+set_button_action (GtkWidget *button, const char *action, GVariant *target)
+{
+  /* The action name goes with its target: a name without one ("s" expected) makes GTK warn
+   * on every row, and a row that does not show the button needs neither. */
+  if (action)
+    gtk_actionable_set_action_target_value (GTK_ACTIONABLE (button), target);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), action);
+  gtk_widget_set_visible (button, action != NULL);
+}
+
+/* A failed send offers Retry (same txnId) and Discard; a held one Review… and Discard; one
+ * awaiting approval Withdraw (discard). The window's room.* actions do the work. */
 static void
 update_actions (TactMessageRow *self)
 {
-  gboolean failed = tact_message_get_send_state (self->message) == TACT_SEND_STATE_FAILED
-                    && tact_message_get_txn_id (self->message) != NULL;
+  TactSendState state = tact_message_get_send_state (self->message);
+  const char *txn_id = tact_message_get_txn_id (self->message);
+  gboolean failed = state == TACT_SEND_STATE_FAILED && txn_id;
+  gboolean held = state == TACT_SEND_STATE_HELD && txn_id;
+  gboolean awaiting = state == TACT_SEND_STATE_AWAITING_APPROVAL && txn_id;
+  GVariant *target = txn_id ? g_variant_ref_sink (g_variant_new_string (txn_id)) : NULL;
 
-  /* The action name goes with its target: a name without one ("s" expected) makes GTK warn
-   * on every row, and a row that is not failed needs neither. */
-  if (failed)
-    {
-      GVariant *target = g_variant_ref_sink (g_variant_new_string (tact_message_get_txn_id (self->message)));
-
-      gtk_actionable_set_action_target_value (GTK_ACTIONABLE (self->retry_button), target);
-      gtk_actionable_set_action_target_value (GTK_ACTIONABLE (self->discard_button), target);
-      gtk_actionable_set_action_name (GTK_ACTIONABLE (self->retry_button), "room.retry-message");
-      gtk_actionable_set_action_name (GTK_ACTIONABLE (self->discard_button), "room.discard-message");
-      g_variant_unref (target);
-    }
-  else
-    {
-      gtk_actionable_set_action_name (GTK_ACTIONABLE (self->retry_button), NULL);
-      gtk_actionable_set_action_name (GTK_ACTIONABLE (self->discard_button), NULL);
-    }
-  gtk_widget_set_visible (self->retry_button, failed);
-  gtk_widget_set_visible (self->discard_button, failed);
+  set_button_action (self->retry_button, failed ? "room.retry-message" : NULL, target);
+  set_button_action (self->review_button, held ? "room.review-message" : NULL, target);
+  set_button_action (self->discard_button, failed || held ? "room.discard-message" : NULL, target);
+  set_button_action (self->withdraw_button, awaiting ? "room.discard-message" : NULL, target);
+  if (target)
+    g_variant_unref (target);
 }
 
 /* The text, the time, and whether it was edited or deleted: all follow the message. */
@@ -114,8 +125,12 @@ update_status (TactMessageRow *self)
   if (!self->message)
     return;
   error = tact_message_get_error (self->message);
-  if (tact_message_get_send_state (self->message) == TACT_SEND_STATE_FAILED && error)
-    text = g_strdup_printf ("%s: %s", send_state_label (self->message), error);
+  if (tact_message_get_send_state (self->message) == TACT_SEND_STATE_AWAITING_APPROVAL && error && *error)
+    text = g_strdup (error);   /* "Awaiting approval from 王芳", or the decision */
+  else if ((tact_message_get_send_state (self->message) == TACT_SEND_STATE_FAILED
+            || tact_message_get_send_state (self->message) == TACT_SEND_STATE_HELD) && error && *error)
+    /* Translators: a message's send state, then why (e.g. Held for review: …) */
+    text = g_strdup_printf (_("%s: %s"), send_state_label (self->message), error);
   else
     text = g_strdup (send_state_label (self->message));
   gtk_label_set_text (self->status_label, text);
@@ -240,6 +255,8 @@ tact_message_row_class_init (TactMessageRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TactMessageRow, upload_bar);
   gtk_widget_class_bind_template_child (widget_class, TactMessageRow, retry_button);
   gtk_widget_class_bind_template_child (widget_class, TactMessageRow, discard_button);
+  gtk_widget_class_bind_template_child (widget_class, TactMessageRow, review_button);
+  gtk_widget_class_bind_template_child (widget_class, TactMessageRow, withdraw_button);
   gtk_widget_class_bind_template_child (widget_class, TactMessageRow, file_box);
   gtk_widget_class_bind_template_child (widget_class, TactMessageRow, file_icon);
   gtk_widget_class_bind_template_child (widget_class, TactMessageRow, file_name_label);

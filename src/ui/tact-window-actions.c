@@ -3,6 +3,8 @@
 #include <glib/gi18n-lib.h>
 
 #include "session/tact-account.h"
+#include "tact-approvals-window.h"
+#include "tact-records-window.h"
 #include "tact-window-private.h"
 
 /* ---- composer.attach: a file chooser (or the tests' list) -> the window's attach workflow ---- */
@@ -232,12 +234,66 @@ discard_message_action (GtkWidget *widget, const char *action_name, GVariant *pa
 }
 
 static void
+review_message_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  TactWindow *self = TACT_WINDOW (widget);
+  TactMessage *message = find_pending_message (self, parameter);
+
+  if (message && tact_message_get_send_state (message) == TACT_SEND_STATE_HELD)
+    _tact_window_review_message (self, message);
+}
+
+static void
 focus_composer_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
   TactWindow *self = TACT_WINDOW (widget);
 
   if (self->room)
     gtk_widget_grab_focus (GTK_WIDGET (self->composer));
+}
+
+/* ---- win.show-approvals, win.show-held, win.show-audit-log: pages of their own ---- */
+
+static void
+show_approvals_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  TactWindow *self = TACT_WINDOW (widget);
+
+  if (!self->session)
+    return;
+  if (!self->approvals_window)
+    {
+      self->approvals_window = tact_approvals_window_new (GTK_WINDOW (self),
+                                                          tact_session_get_approvals (self->session));
+      g_object_add_weak_pointer (G_OBJECT (self->approvals_window), (gpointer *) &self->approvals_window);
+    }
+  gtk_window_present (GTK_WINDOW (self->approvals_window));
+}
+
+static void
+show_records (TactWindow *self, const char *page)
+{
+  if (!self->session)
+    return;
+  if (!self->records_window)
+    {
+      self->records_window = tact_records_window_new (GTK_WINDOW (self), self->session);
+      g_object_add_weak_pointer (G_OBJECT (self->records_window), (gpointer *) &self->records_window);
+    }
+  tact_records_window_show_page (TACT_RECORDS_WINDOW (self->records_window), page);
+  gtk_window_present (GTK_WINDOW (self->records_window));
+}
+
+static void
+show_held_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  show_records (TACT_WINDOW (widget), "held");
+}
+
+static void
+show_audit_log_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  show_records (TACT_WINDOW (widget), "audit");
 }
 
 /* ---- Installation ------------------------------------------------------------- */
@@ -249,9 +305,15 @@ _tact_window_class_actions_init (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "composer.focus", NULL, focus_composer_action);
   gtk_widget_class_install_action (widget_class, "room.retry-message", "s", retry_message_action);
   gtk_widget_class_install_action (widget_class, "room.discard-message", "s", discard_message_action);
+  gtk_widget_class_install_action (widget_class, "room.review-message", "s", review_message_action);
   gtk_widget_class_install_action (widget_class, "composer.attach", NULL, attach_action);
   gtk_widget_class_install_action (widget_class, "room.save-file", "s", save_file_action);
+  gtk_widget_class_install_action (widget_class, "win.show-approvals", NULL, show_approvals_action);
+  gtk_widget_class_install_action (widget_class, "win.show-held", NULL, show_held_action);
+  gtk_widget_class_install_action (widget_class, "win.show-audit-log", NULL, show_audit_log_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, GDK_CONTROL_MASK, "composer.focus", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_A, GDK_CONTROL_MASK | GDK_ALT_MASK,
+                                       "win.show-approvals", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_A, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
                                        "composer.attach", NULL);
 }

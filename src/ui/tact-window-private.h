@@ -35,6 +35,8 @@ struct _TactWindow
   TactComposer   *composer;
   GtkWidget      *room_page;
   AdwToastOverlay *chat_toasts;
+  GtkWidget      *approvals_button;
+  GtkLabel       *approvals_badge;
 
   /* owned */
   TactSession    *session;
@@ -51,6 +53,10 @@ struct _TactWindow
   GCancellable   *draft_cancellable;  /* the selected room's draft load */
   GCancellable   *attach_cancellable; /* the file being checked for `room`, or NULL */
   guint           test_attach_count;  /* TACT_TEST_ATTACH_PATH: files attached so far */
+  GSignalGroup   *approvals_signals;  /* follows the session's TactApprovals (the badge) */
+  GSignalGroup   *incoming_signals;   /* follows its incoming requests (the button) */
+  GtkWidget      *approvals_window;   /* the Approvals page while open (weak pointer) */
+  GtkWidget      *records_window;     /* Held and My Audit Log while open (weak pointer) */
 };
 
 /* tact-window-actions.c: installs the win.*, room.* and composer.* actions and their shortcuts. */
@@ -59,6 +65,10 @@ void _tact_window_class_actions_init (GtkWidgetClass *widget_class);
 /* tact-window.c */
 /* Checks file for the open room (off the main thread) and sends it as the guard allows. */
 void _tact_window_attach_file        (TactWindow *self, GFile *file);
+/* room.review-message: judges a held message of the open room again and asks what to do. */
+void _tact_window_review_message     (TactWindow *self, TactMessage *message);
+/* The badge and the Approvals button follow the session's approvals. */
+void _tact_window_update_approvals   (TactWindow *self);
 void _tact_window_show_error         (TactWindow *self, const char *heading, const char *message);
 
 G_END_DECLS

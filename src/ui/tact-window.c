@@ -5,6 +5,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "session/tact-account.h"
+#include "session/tact-approvals.h"
 #include "tact-guard-dialog.h"
 #include "tact-message-row.h"
 #include "tact-window-private.h"
@@ -74,6 +75,9 @@ create_room_row (gpointer item, gpointer user_data)
   gtk_widget_set_tooltip_text (external, _("People from outside the company are in this room"));
   gtk_widget_set_visible (external, tact_room_get_external_count (room) > 0);
   gtk_widget_set_tooltip_text (invite, _("Invitation"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (invite), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Invitation"), -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (external), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("People from outside the company are in this room"), -1);
   gtk_widget_set_visible (invite, g_strcmp0 (tact_room_get_membership (room), "invite") == 0);
   gtk_widget_add_css_class (unread, "caption");
   gtk_widget_add_css_class (unread, "numeric");
@@ -417,7 +421,19 @@ typedef struct {
   TactWindow    *window;  /* owned ref */
   TactRoom      *room;    /* owned ref: the room the check is for */
   TactSendCheck *check;   /* owned */
+  TactMessage   *message; /* owned ref: a held message under review, else NULL */
 } GuardState;
+
+static GuardState *
+guard_state_new (TactWindow *self, TactRoom *room, TactSendCheck *check)
+{
+  GuardState *state = g_new0 (GuardState, 1);
+
+  state->window = g_object_ref (self);
+  state->room = g_object_ref (room);
+  state->check = tact_send_check_ref (check);
+  return state;
+}
 
 static void
 guard_state_free (GuardState *state)
@@ -425,13 +441,88 @@ guard_state_free (GuardState *state)
   g_clear_object (&state->window);
   g_clear_object (&state->room);
   g_clear_pointer (&state->check, tact_send_check_unref);
+  g_clear_object (&state->message);
   g_free (state);
 }
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GuardState, guard_state_free)
 
 static void
 guard_state_closure_free (gpointer data, GClosure *closure)
 {
   guard_state_free (data);
+}
+
+/* "Report False Positive": recorded with the rules of the check the dialog shows. */
+static void
+guard_report_cb (TactGuardDialog *dialog, const char *comment, GuardState *state)
+{
+  if (state->window->session)
+    tact_session_report_false_positive (state->window->session, state->room, state->check, comment);
+  adw_toast_overlay_add_toast (state->window->chat_toasts,
+                               adw_toast_new (_("False positive reported. Thank you.")));
+}
+
+/* Everything a guard dialog needs from the session before it is shown: the report, the audit
+ * record that it was shown, and for an approve verdict who can approve (or why nobody can). A
+ * check that cannot be sent for approval (a file, a held message) says so instead. */
+static void
+prepare_guard_dialog (TactWindow *self, TactGuardDialog *dialog, TactRoom *room, TactSendCheck *check)
+{
+  const TactVerdict *verdict = tact_send_check_get_verdict (check);
+
+  g_signal_connect_data (dialog, "report-false-positive", G_CALLBACK (guard_report_cb),
+                         guard_state_new (self, room, check), guard_state_closure_free, 0);
+  tact_session_record_shown (self->session, room, check);
+  if (verdict->action != TACT_ACTION_APPROVE)
+    return;
+  if (tact_send_check_get_kind (check) == TACT_SEND_KIND_TEXT)
+    {
+      TactApprovals *approvals = tact_session_get_approvals (self->session);
+      g_autoptr(GError) error = NULL;
+      g_auto(GStrv) approvers = tact_approvals_dup_approvers (approvals, verdict, &error);
+      g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+
+      if (!approvers)
+        {
+          tact_guard_dialog_set_approval_unavailable (dialog, error->message);
+          return;
+        }
+      for (guint i = 0; approvers[i]; i++)
+        {
+          const char *one[] = { approvers[i], NULL };
+          g_ptr_array_add (names, tact_approvals_dup_names (approvals, one));
+        }
+      g_ptr_array_add (names, NULL);
+      tact_guard_dialog_set_approvers (dialog, (const char * const *) names->pdata);
+    }
+  else if (tact_send_check_get_kind (check) == TACT_SEND_KIND_FILE)
+    tact_guard_dialog_set_approval_unavailable (dialog, _("Approval requests for files are not available yet. Send the file another way the policy allows, or ask your department head."));
+  else
+    tact_guard_dialog_set_approval_unavailable (dialog, _("A held message cannot be sent for approval. Discard it and write it again to request approval."));
+}
+
+static void
+approval_requested_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GuardState) state = user_data;
+  TactWindow *self = state->window;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TactMessage) echo = tact_session_request_approval_finish (TACT_SESSION (source), result, &error);
+
+  if (!echo)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        _tact_window_show_error (self, _("Approval Not Requested"), error->message);
+      return;
+    }
+  /* Like a send: the message waits in the outbox now, so the composer lets it go (unless the
+   * person wrote something else meanwhile). */
+  if (self->room == state->room
+      && g_strcmp0 (tact_composer_get_text (self->composer), tact_send_check_get_text (state->check)) == 0)
+    {
+      tact_composer_set_text (self->composer, "");
+      flush_draft (self);
+    }
 }
 
 static void
@@ -450,15 +541,28 @@ guard_response_cb (AdwMessageDialog *dialog, const char *response, GuardState *s
     }
   else if (g_strcmp0 (response, TACT_GUARD_RESPONSE_SEND) == 0)
     send_text_check (self, state->check, NULL);
-  else if (g_strcmp0 (response, TACT_GUARD_RESPONSE_EDIT) == 0 && verdict->findings->len > 0)
+  else if (g_strcmp0 (response, TACT_GUARD_RESPONSE_APPROVE) == 0)
     {
-      /* Put the cursor on what matched so it can be rewritten. */
-      const TactFinding *first = g_ptr_array_index (verdict->findings, 0);
-      gtk_widget_grab_focus (GTK_WIDGET (self->composer));
-      if (first->start >= 0)
-        tact_composer_select_region (self->composer, (int) first->start, (int) first->end);
+      g_autofree char *note = tact_guard_dialog_dup_note (TACT_GUARD_DIALOG (dialog));
+
+      tact_session_request_approval_async (self->session, state->room, state->check, note,
+                                           self->cancellable, approval_requested_cb,
+                                           guard_state_new (self, state->room, state->check));
     }
-  /* cancel: the text stays in the composer, nothing is sent */
+  else if (g_strcmp0 (response, TACT_GUARD_RESPONSE_EDIT) == 0)
+    {
+      tact_session_record_cancelled (self->session, state->room, state->check);
+      if (verdict->findings->len > 0)
+        {
+          /* Put the cursor on what matched so it can be rewritten. */
+          const TactFinding *first = g_ptr_array_index (verdict->findings, 0);
+          gtk_widget_grab_focus (GTK_WIDGET (self->composer));
+          if (first->start >= 0)
+            tact_composer_select_region (self->composer, (int) first->start, (int) first->end);
+        }
+    }
+  else   /* cancel: the text stays in the composer, nothing is sent */
+    tact_session_record_cancelled (self->session, state->room, state->check);
 }
 
 /* Shows the guard's verdict on check and asks what to do (sends at once when it allows). */
@@ -466,7 +570,6 @@ static void
 ask_about_text (TactWindow *self, TactSendCheck *check)
 {
   GtkWidget *dialog;
-  GuardState *state;
 
   if (tact_send_check_get_verdict (check)->action == TACT_ACTION_ALLOW)
     {
@@ -474,13 +577,90 @@ ask_about_text (TactWindow *self, TactSendCheck *check)
       return;
     }
   dialog = tact_guard_dialog_new (GTK_WINDOW (self), tact_send_check_get_verdict (check));
-  state = g_new0 (GuardState, 1);
-  state->window = g_object_ref (self);
-  state->room = g_object_ref (self->room);
-  state->check = tact_send_check_ref (check);
-  g_signal_connect_data (dialog, "response", G_CALLBACK (guard_response_cb), state,
-                         guard_state_closure_free, 0);
+  prepare_guard_dialog (self, TACT_GUARD_DIALOG (dialog), self->room, check);
+  g_signal_connect_data (dialog, "response", G_CALLBACK (guard_response_cb),
+                         guard_state_new (self, self->room, check), guard_state_closure_free, 0);
   gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* ---- A held message, reviewed: judged again as it is now, decided again or kept held ---- */
+
+static void review_message (TactWindow *self, TactRoom *room, TactMessage *message);
+
+static void
+held_response_cb (AdwMessageDialog *dialog, const char *response, GuardState *state)
+{
+  TactWindow *self = state->window;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *reason = NULL;
+  TactMessage *message = state->message;
+
+  if (!self->session)
+    return;
+  if (g_strcmp0 (response, TACT_GUARD_RESPONSE_SEND) != 0 && g_strcmp0 (response, TACT_GUARD_RESPONSE_JUSTIFY) != 0)
+    {
+      /* Cancel (or Edit) keeps it held: nothing is sent, nothing is dropped. */
+      tact_session_record_cancelled (self->session, state->room, state->check);
+      return;
+    }
+  if (g_strcmp0 (response, TACT_GUARD_RESPONSE_JUSTIFY) == 0
+      && !(reason = tact_guard_dialog_dup_justification (TACT_GUARD_DIALOG (dialog))))
+    return;
+  if (tact_session_send (self->session, state->room, state->check, reason, &error))
+    return;
+  if (g_error_matches (error, TACT_SESSION_ERROR, TACT_SESSION_ERROR_STALE)
+      && tact_message_get_send_state (message) == TACT_SEND_STATE_HELD)
+    review_message (self, state->room, message);   /* the room or policy changed: judge it again */
+  else
+    show_send_error (self, error);
+}
+
+static void
+reviewed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GuardState) state = user_data;   /* window, room and message; no check yet */
+  TactWindow *self = state->window;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TactSendCheck) check = tact_session_review_finish (TACT_SESSION (source), result, &error);
+  const TactVerdict *verdict;
+  TactRoom *room = state->room;
+  GtkWidget *dialog;
+
+  if (!check)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        _tact_window_show_error (self, _("Could Not Review the Message"), error->message);
+      return;
+    }
+  if (!self->session)
+    return;
+  verdict = tact_send_check_get_verdict (check);
+  dialog = tact_send_check_get_file_name (check)
+           ? tact_guard_dialog_new_for_file (GTK_WINDOW (self), verdict, tact_send_check_get_file_name (check))
+           : tact_guard_dialog_new_for_held (GTK_WINDOW (self), verdict);
+  prepare_guard_dialog (self, TACT_GUARD_DIALOG (dialog), room, check);
+  state->check = g_steal_pointer (&check);
+  g_signal_connect_data (dialog, "response", G_CALLBACK (held_response_cb),
+                         g_steal_pointer (&state), guard_state_closure_free, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+review_message (TactWindow *self, TactRoom *room, TactMessage *message)
+{
+  GuardState *state = g_new0 (GuardState, 1);
+
+  state->window = g_object_ref (self);
+  state->room = g_object_ref (room);
+  state->message = g_object_ref (message);
+  tact_session_review_async (self->session, room, message, self->cancellable, reviewed_cb, state);
+}
+
+void
+_tact_window_review_message (TactWindow *self, TactMessage *message)
+{
+  if (self->session && self->room)
+    review_message (self, self->room, message);
 }
 
 static void
@@ -596,7 +776,9 @@ file_guard_response_cb (AdwMessageDialog *dialog, const char *response, AttachSt
       sending->rechecked = state->rechecked;
       send_checked (sending, reason);
     }
-  /* cancel: nothing is sent; the staged copy goes with the checked file */
+  else if (state->window->session)
+    /* cancel: nothing is sent; the staged copy goes with the checked file */
+    tact_session_record_cancelled (state->window->session, state->room, state->checked);
 }
 
 static void
@@ -627,6 +809,7 @@ file_checked_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   dialog = tact_guard_dialog_new_for_file (GTK_WINDOW (self), verdict,
                                            tact_send_check_get_file_name (state->checked));
+  prepare_guard_dialog (self, TACT_GUARD_DIALOG (dialog), state->room, state->checked);
   g_signal_connect_data (dialog, "response", G_CALLBACK (file_guard_response_cb),
                          g_steal_pointer (&state), attach_state_closure_free, 0);
   gtk_window_present (GTK_WINDOW (dialog));
@@ -857,6 +1040,14 @@ tact_window_set_session (TactWindow *self, TactSession *session)
     }
   select_room (self, NULL);
   g_set_object (&self->session, session);
+  g_signal_group_set_target (self->approvals_signals, session ? tact_session_get_approvals (session) : NULL);
+  g_signal_group_set_target (self->incoming_signals,
+                             session ? tact_approvals_get_incoming (tact_session_get_approvals (session)) : NULL);
+  if (self->approvals_window)
+    gtk_window_destroy (GTK_WINDOW (self->approvals_window));
+  if (self->records_window)
+    gtk_window_destroy (GTK_WINDOW (self->records_window));
+  _tact_window_update_approvals (self);
   if (!session)
     return;
 
@@ -873,6 +1064,29 @@ TactSession *
 tact_window_get_session (TactWindow *self)
 {
   return self->session;
+}
+
+/* The Approvals button shows once a request has come to us; its badge counts those waiting
+ * for our decision (hidden at 0). */
+void
+_tact_window_update_approvals (TactWindow *self)
+{
+  TactApprovals *approvals = self->session ? tact_session_get_approvals (self->session) : NULL;
+  guint pending = approvals ? tact_approvals_get_pending_count (approvals) : 0;
+  guint requests = approvals ? g_list_model_get_n_items (tact_approvals_get_incoming (approvals)) : 0;
+  g_autofree char *count = g_strdup_printf ("%u", pending);
+  g_autofree char *label = NULL;
+
+  gtk_label_set_text (self->approvals_badge, count);
+  gtk_widget_set_visible (GTK_WIDGET (self->approvals_badge), pending > 0);
+  gtk_widget_set_visible (self->approvals_button, requests > 0);
+  if (pending > 0)
+    /* Translators: the Approvals button's accessible name with its badge */
+    label = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Approvals, %u waiting", "Approvals, %u waiting",
+                                          pending), pending);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->approvals_button), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  label ? label : _("Approvals"), -1);
+  gtk_widget_set_tooltip_text (self->approvals_button, label ? label : _("Approvals"));
 }
 
 void
@@ -932,6 +1146,8 @@ tact_window_dispose (GObject *object)
   g_clear_object (&self->session);
   g_clear_object (&self->room);
   g_clear_object (&self->room_signals);
+  g_clear_object (&self->approvals_signals);
+  g_clear_object (&self->incoming_signals);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->practice);
   gtk_widget_dispose_template (GTK_WIDGET (self), TACT_TYPE_WINDOW);
@@ -971,6 +1187,8 @@ tact_window_class_init (TactWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TactWindow, composer);
   gtk_widget_class_bind_template_child (widget_class, TactWindow, room_page);
   gtk_widget_class_bind_template_child (widget_class, TactWindow, chat_toasts);
+  gtk_widget_class_bind_template_child (widget_class, TactWindow, approvals_button);
+  gtk_widget_class_bind_template_child (widget_class, TactWindow, approvals_badge);
   gtk_widget_class_bind_template_callback (widget_class, on_sign_in);
   gtk_widget_class_bind_template_callback (widget_class, on_room_selected);
   gtk_widget_class_bind_template_callback (widget_class, on_back);
@@ -1001,6 +1219,12 @@ tact_window_init (TactWindow *self)
   g_signal_group_connect_swapped (self->room_signals, "notify::display-name", G_CALLBACK (room_changed_cb), self);
   g_signal_group_connect_swapped (self->room_signals, "notify::member-count", G_CALLBACK (room_changed_cb), self);
   g_signal_group_connect_swapped (self->room_signals, "notify::external-count", G_CALLBACK (room_changed_cb), self);
+  self->approvals_signals = g_signal_group_new (TACT_TYPE_APPROVALS);
+  g_signal_group_connect_swapped (self->approvals_signals, "notify::pending-count",
+                                  G_CALLBACK (_tact_window_update_approvals), self);
+  self->incoming_signals = g_signal_group_new (G_TYPE_LIST_MODEL);
+  g_signal_group_connect_swapped (self->incoming_signals, "items-changed",
+                                  G_CALLBACK (_tact_window_update_approvals), self);
 
   g_signal_connect (factory, "setup", G_CALLBACK (timeline_setup_cb), self);
   g_signal_connect (factory, "bind", G_CALLBACK (timeline_bind_cb), self);

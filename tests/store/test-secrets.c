@@ -161,6 +161,100 @@ test_account_round_trip (void)
   g_assert_no_error (error);
 }
 
+/* The schema as another profile's Tact (or an older Tact, without data-dir) writes it. */
+static const SecretSchema raw_schema = {
+  "io.github.tactchat.Tact.Account", SECRET_SCHEMA_NONE,
+  {
+    { "schema-version", SECRET_SCHEMA_ATTRIBUTE_STRING },
+    { "kind", SECRET_SCHEMA_ATTRIBUTE_STRING },
+    { "user-id", SECRET_SCHEMA_ATTRIBUTE_STRING },
+    { "homeserver", SECRET_SCHEMA_ATTRIBUTE_STRING },
+    { "data-dir", SECRET_SCHEMA_ATTRIBUTE_STRING },
+    { NULL, 0 },
+  }
+};
+
+static void
+store_raw_account (const char *user_id, const char *data_dir)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *json = g_strdup_printf ("{\"homeserver\":\"https://corp.example\",\"user_id\":\"%s\","
+                                           "\"device_id\":\"DEV\",\"access_token\":\"tok-%s\"}",
+                                           user_id, user_id);
+
+  if (data_dir)
+    secret_password_store_sync (&raw_schema, SECRET_COLLECTION_DEFAULT, "test", json, NULL, &error,
+                                "schema-version", "1", "kind", "account", "user-id", user_id,
+                                "homeserver", "https://corp.example", "data-dir", data_dir, NULL);
+  else
+    secret_password_store_sync (&raw_schema, SECRET_COLLECTION_DEFAULT, "test", json, NULL, &error,
+                                "schema-version", "1", "kind", "account", "user-id", user_id,
+                                "homeserver", "https://corp.example", NULL);
+  g_assert_no_error (error);
+}
+
+/* Two data directories (profiles) keep their own accounts; an item from before data-dir is
+ * adopted by the first profile that finds it alone, and stamped with its data directory. */
+static void
+test_account_per_data_dir (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TactAccountSecret) found = NULL;
+  g_autofree char *ours = g_canonicalize_filename (g_get_user_data_dir (), NULL);
+  g_autofree char *raw = NULL;
+  TactAccountSecret secret = {
+    .homeserver = "https://corp.example", .user_id = "@me:corp.example",
+    .device_id = "DEVME", .access_token = "syt_mine",
+  };
+
+  secret_password_clear_sync (&raw_schema, NULL, NULL, "kind", "account", NULL);
+  g_assert_true (store_account (&secret, &error));
+  g_assert_no_error (error);
+  /* Another profile signs in later (its item is newer): ours is still ours. */
+  store_raw_account ("@wang.fang:corp.example", "/elsewhere/profile-b");
+  found = lookup_account (&error);
+  g_assert_no_error (error);
+  g_assert_nonnull (found);
+  g_assert_cmpstr (found->user_id, ==, "@me:corp.example");
+  g_clear_pointer (&found, tact_account_secret_free);
+
+  /* Signing out here leaves the other profile's sign-in alone. */
+  g_assert_true (clear_account ("@me:corp.example", &error));
+  found = lookup_account (&error);
+  g_assert_no_error (error);
+  g_assert_null (found);
+  raw = secret_password_lookup_sync (&raw_schema, NULL, &error, "kind", "account",
+                                     "data-dir", "/elsewhere/profile-b", NULL);
+  g_assert_nonnull (raw);
+  g_clear_pointer (&raw, g_free);
+
+  /* One item from before data-dir: found, and from then on this profile's. */
+  store_raw_account ("@old:corp.example", NULL);
+  found = lookup_account (&error);
+  g_assert_no_error (error);
+  g_assert_nonnull (found);
+  g_assert_cmpstr (found->user_id, ==, "@old:corp.example");
+  g_assert_cmpstr (found->access_token, ==, "tok-@old:corp.example");
+  g_clear_pointer (&found, tact_account_secret_free);
+  raw = secret_password_lookup_sync (&raw_schema, NULL, &error, "kind", "account",
+                                     "user-id", "@old:corp.example", "data-dir", ours, NULL);
+  g_assert_no_error (error);
+  g_assert_nonnull (raw);
+  g_clear_pointer (&raw, g_free);
+  found = lookup_account (&error);   /* again: now by its data directory */
+  g_assert_cmpstr (found->user_id, ==, "@old:corp.example");
+  g_clear_pointer (&found, tact_account_secret_free);
+
+  /* Two old items: which one is ours cannot be told, so neither is taken. */
+  secret_password_clear_sync (&raw_schema, NULL, NULL, "kind", "account", NULL);
+  store_raw_account ("@a:corp.example", NULL);
+  store_raw_account ("@b:corp.example", NULL);
+  found = lookup_account (&error);
+  g_assert_no_error (error);
+  g_assert_null (found);
+  secret_password_clear_sync (&raw_schema, NULL, NULL, "kind", "account", NULL);
+}
+
 static void
 test_db_key_stable (Fixture *f, gconstpointer data)
 {
@@ -419,6 +513,7 @@ main (int argc, char **argv)
   else
     {
       g_test_add_func ("/secrets/account/round-trip", test_account_round_trip);
+      g_test_add_func ("/secrets/account/per-data-dir", test_account_per_data_dir);
       g_test_add ("/secrets/db-key/create-stable", Fixture, NULL, fixture_setup,
                   test_db_key_stable, fixture_teardown);
       g_test_add ("/secrets/db-key/missing", Fixture, NULL, fixture_setup,

@@ -167,9 +167,9 @@ def fresh_env(port, **extra):
 class App:
     """Starts Tact (after connecting to the registry) and stops it in any case."""
 
-    def __init__(self, env):
+    def __init__(self, env, args=()):
         self.desktop = pyatspi.Registry.getDesktop(0)
-        self.proc = subprocess.Popen([TACT], env=env)
+        self.proc = subprocess.Popen([TACT, *args], env=env)
         signal.signal(signal.SIGTERM, lambda *a: sys.exit(1))
         self.node = poll("Tact on the accessibility bus", self._find)
 

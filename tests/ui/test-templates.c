@@ -9,9 +9,12 @@
 #include <adwaita.h>
 #include <string.h>
 
+#include "ui/tact-approval-row.h"
+#include "ui/tact-approvals-window.h"
 #include "ui/tact-composer.h"
 #include "ui/tact-guard-dialog.h"
 #include "ui/tact-message-row.h"
+#include "ui/tact-records-window.h"
 #include "ui/tact-window.h"
 
 /* Every .ui file in the resource bundle has a test here. */
@@ -20,7 +23,8 @@ test_resource_lists_templates (void)
 {
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) names = g_resources_enumerate_children ("/io/github/tactchat/Tact", 0, &error);
-  const char *tested[] = { "tact-composer.ui", "tact-guard-dialog.ui", "tact-message-row.ui",
+  const char *tested[] = { "tact-approval-row.ui", "tact-approvals-window.ui", "tact-composer.ui",
+                           "tact-guard-dialog.ui", "tact-message-row.ui", "tact-records-window.ui",
                            "tact-window.ui", NULL };
 
   g_assert_no_error (error);
@@ -37,6 +41,38 @@ test_message_row (void)
   g_assert_true (GTK_IS_WIDGET (row));
   tact_message_row_set_message (TACT_MESSAGE_ROW (row), NULL);
   g_object_unref (row);
+}
+
+static void
+test_approval_row (void)
+{
+  GtkWidget *row = g_object_ref_sink (tact_approval_row_new ());
+
+  g_assert_true (GTK_IS_WIDGET (row));
+  tact_approval_row_set_request (TACT_APPROVAL_ROW (row), NULL, NULL);
+  g_object_unref (row);
+}
+
+/* Without a session the pages build and show their empty state. */
+static void
+test_approvals_window (void)
+{
+  GtkWidget *window = tact_approvals_window_new (NULL, NULL);
+
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (window)), ==, "Approvals");
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static void
+test_records_window (void)
+{
+  GtkWidget *window = tact_records_window_new (NULL, NULL);
+
+  gtk_window_present (GTK_WINDOW (window));
+  tact_records_window_show_page (TACT_RECORDS_WINDOW (window), "audit");
+  tact_records_window_show_page (TACT_RECORDS_WINDOW (window), "held");
+  gtk_window_destroy (GTK_WINDOW (window));
 }
 
 static void
@@ -476,6 +512,20 @@ test_guard_dialog_approve (void)
   tact_guard_dialog_set_approvers (TACT_GUARD_DIALOG (dialog), approvers);   /* again: no duplicate */
   gtk_window_destroy (GTK_WINDOW (dialog));
 
+  /* Nobody can approve: the body says why, and there is no approval response. */
+  dialog = tact_guard_dialog_new (NULL, verdict);
+  tact_guard_dialog_set_approval_unavailable (TACT_GUARD_DIALOG (dialog), "Nobody can approve this message");
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)), "Nobody can approve this message"));
+  g_assert_false (adw_message_dialog_has_response (ADW_MESSAGE_DIALOG (dialog), TACT_GUARD_RESPONSE_APPROVE));
+  g_assert_true (adw_message_dialog_has_response (ADW_MESSAGE_DIALOG (dialog), TACT_GUARD_RESPONSE_EDIT));
+  gtk_window_destroy (GTK_WINDOW (dialog));
+
+  /* A held message under review: no Edit (it is not in the composer). */
+  dialog = tact_guard_dialog_new_for_held (NULL, verdict);
+  g_assert_false (adw_message_dialog_has_response (ADW_MESSAGE_DIALOG (dialog), TACT_GUARD_RESPONSE_EDIT));
+  g_assert_true (adw_message_dialog_has_response (ADW_MESSAGE_DIALOG (dialog), TACT_GUARD_RESPONSE_CANCEL));
+  gtk_window_destroy (GTK_WINDOW (dialog));
+
   /* Not an approve verdict: approvers change nothing. */
   dialog = tact_guard_dialog_new (NULL, justify);
   tact_guard_dialog_set_approvers (TACT_GUARD_DIALOG (dialog), approvers);
@@ -492,6 +542,9 @@ main (int argc, char *argv[])
   g_test_add_func ("/ui/templates/resource-lists-templates", test_resource_lists_templates);
   g_test_add_func ("/ui/templates/message-row", test_message_row);
   g_test_add_func ("/ui/templates/composer", test_composer);
+  g_test_add_func ("/ui/templates/approval-row", test_approval_row);
+  g_test_add_func ("/ui/templates/approvals-window", test_approvals_window);
+  g_test_add_func ("/ui/templates/records-window", test_records_window);
   g_test_add_func ("/ui/templates/window", test_window);
   g_test_add_func ("/ui/templates/guard-dialog", test_guard_dialog);
   g_test_add_func ("/ui/guard-dialog/one-row-per-rule", test_guard_dialog_rows);
