@@ -6,6 +6,8 @@
 #include "tact-session.h"
 #include "tact-session-util.h"
 
+#include <glib/gstdio.h>
+
 /* How often pending requests are checked for expiry, in seconds. */
 #define EXPIRY_CHECK_S 30
 
@@ -25,6 +27,10 @@ struct _TactApprovalRequest
   char    *state;
   char    *comment;
   char    *sha256;
+  char    *file_name;     /* a file's, or NULL */
+  char    *file_url;      /* the copy the approver may open */
+  char    *file_sha256;
+  gint64   file_size;
   gint64   expires_ts;
   guint    target_members;
   guint    target_external;
@@ -57,6 +63,9 @@ tact_approval_request_finalize (GObject *object)
   g_free (self->state);
   g_free (self->comment);
   g_free (self->sha256);
+  g_free (self->file_name);
+  g_free (self->file_url);
+  g_free (self->file_sha256);
   G_OBJECT_CLASS (tact_approval_request_parent_class)->finalize (object);
 }
 
@@ -108,6 +117,8 @@ const char *tact_approval_request_get_state (TactApprovalRequest *self) { return
 const char *tact_approval_request_get_comment (TactApprovalRequest *self) { return self->comment; }
 gboolean tact_approval_request_get_hash_ok (TactApprovalRequest *self) { return self->hash_ok; }
 const char *tact_approval_request_get_sha256 (TactApprovalRequest *self) { return self->sha256; }
+const char *tact_approval_request_get_file_name (TactApprovalRequest *self) { return self->file_name; }
+gint64 tact_approval_request_get_file_size (TactApprovalRequest *self) { return self->file_size; }
 
 static void
 request_set_decision (TactApprovalRequest *self, const char *state, const char *comment)
@@ -165,6 +176,25 @@ request_from_row (const TactStoreApproval *row, gboolean hash_ok)
           self->target_members = (guint) MAX (0, json_int (target, "member_count", 0));
           self->target_external = (guint) MAX (0, json_int (target, "external_count", 0));
         }
+      {
+        JsonArray *attachments = tact_json_get_array (request, "attachments");
+        JsonArray *files = tact_json_get_array (request, "files");
+        JsonNode *a = attachments && json_array_get_length (attachments) > 0 ? json_array_get_element (attachments, 0) : NULL;
+        JsonNode *f = files && json_array_get_length (files) > 0 ? json_array_get_element (files, 0) : NULL;
+
+        if (a && JSON_NODE_HOLDS_OBJECT (a))
+          {
+            JsonObject *attachment = json_node_get_object (a);
+            self->file_name = g_strdup (tact_json_get_string (attachment, "name"));
+            self->file_sha256 = g_strdup (tact_json_get_string (attachment, "sha256"));
+            self->file_size = json_int (attachment, "size", -1);
+            if (!self->text)
+              self->text = g_strdup (self->file_name);
+          }
+        if (f && JSON_NODE_HOLDS_OBJECT (f)
+            && g_strcmp0 (tact_json_get_string (json_node_get_object (f), "sha256"), self->file_sha256) == 0)
+          self->file_url = g_strdup (tact_json_get_string (json_node_get_object (f), "url"));
+      }
       for (guint i = 0; list && i < json_array_get_length (list); i++)
         {
           JsonNode *item = json_array_get_element (list, i);
@@ -688,27 +718,43 @@ findings_array (const TactVerdict *verdict)
   return array;
 }
 
+static void compose_request (TactApprovals *self, GTask *task, const char *approvals_room,
+                             const char *preview_url);
+
+typedef struct {
+  GTask *task;              /* owned */
+  char  *approvals_room;
+} PreviewState;
+
+static void
+preview_uploaded_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  PreviewState *preview = user_data;
+  g_autoptr(GTask) task = preview->task;
+  g_autofree char *room = preview->approvals_room;
+  GError *error = NULL;
+  g_autofree char *mxc = tact_matrix_client_upload_finish (TACT_MATRIX_CLIENT (source), result, &error);
+
+  g_free (preview);
+  if (!mxc)
+    {
+      g_prefix_error (&error, _("The file could not be shown to the approver: "));
+      g_task_return_error (task, error);
+      return;
+    }
+  {
+    TactApprovals *self = g_task_get_source_object (task);   /* before the task is handed over */
+    compose_request (self, g_steal_pointer (&task), room, mxc);
+  }
+}
+
 static void
 post_request (TactApprovals *self, GTask *task_in, const char *approvals_room)
 {
   g_autoptr(GTask) task = task_in;
   RequestState *state = g_task_get_task_data (task);
   TactSendCheck *check = state->check;
-  TactProfile *profile = tact_guard_get_profile (self->guard);
-  g_autoptr(JsonNode) content = tact_send_content_text (check->text);
-  g_autoptr(JsonObject) request = json_object_new ();
-  g_autoptr(JsonArray) attachments = json_array_new ();
-  JsonObject *target = json_object_new ();
-  g_autofree char *request_id = NULL;
-  g_autofree char *sha = NULL;
-  g_autofree char *names = NULL;
-  g_autofree char *note_text = NULL;
-  g_autofree char *approvers_csv = NULL;
   g_autoptr(GError) error = NULL;
-  TactStoreApproval *row;
-  TactOutboxEntry *entry;
-  TactMessage *echo;
-  gint64 expires;
 
   if (room_audience_is_wrong (self, approvals_room, (const char * const *) state->approvers))
     {
@@ -722,8 +768,90 @@ post_request (TactApprovals *self, GTask *task_in, const char *approvals_room)
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  sha = tact_approvals_compute_sha256 (json_node_get_object (content), "m.room.message",
-                                       check->room_id, attachments);
+  if (check->kind == TACT_SEND_KIND_FILE)
+    {
+      /* The approver must see the file: a copy goes to the company's media repository (only the
+       * request's members learn its URI); its hash is what the request covers. */
+      PreviewState *preview = g_new0 (PreviewState, 1);
+
+      preview->task = g_steal_pointer (&task);
+      preview->approvals_room = g_strdup (approvals_room);
+      tact_matrix_client_upload_async (self->client, check->bytes, check->mime_type, check->file_name,
+                                       g_task_get_cancellable (preview->task), preview_uploaded_cb,
+                                       preview);
+      return;
+    }
+  compose_request (self, g_steal_pointer (&task), approvals_room, NULL);
+}
+
+static void
+compose_request (TactApprovals *self, GTask *task_in, const char *approvals_room,
+                 const char *preview_url)
+{
+  g_autoptr(GTask) task = task_in;
+  RequestState *state = g_task_get_task_data (task);
+  TactSendCheck *check = state->check;
+  TactProfile *profile = tact_guard_get_profile (self->guard);
+  g_autoptr(JsonNode) content = NULL;
+  g_autoptr(JsonObject) hashed_content = NULL;
+  g_autoptr(JsonObject) request = json_object_new ();
+  g_autoptr(JsonArray) attachments = json_array_new ();
+  JsonObject *target = json_object_new ();
+  g_autofree char *request_id = NULL;
+  g_autofree char *sha = NULL;
+  g_autofree char *names = NULL;
+  g_autofree char *note_text = NULL;
+  g_autofree char *approvers_csv = NULL;
+  g_autofree char *txn_id = NULL;
+  JsonArray *files = NULL;
+  TactStoreApproval *row;
+  TactOutboxEntry *entry;
+  TactMessage *echo;
+  gint64 expires;
+
+  if (check->kind == TACT_SEND_KIND_FILE)
+    {
+      g_autofree char *copy = tact_send_dup_outbox_media_path (check->txn_id);
+      g_autofree char *digest = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, check->bytes);
+      JsonObject *attachment = json_object_new ();
+      JsonObject *file = json_object_new ();
+
+      /* The staged copy becomes the held one (what the decision releases). */
+      if (!check->staged_path || g_rename (check->staged_path, copy) != 0)
+        {
+          g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED,
+                                   _("Could not keep a copy of the file to send."));
+          return;
+        }
+      g_clear_pointer (&check->staged_path, g_free);
+      txn_id = g_strdup (check->txn_id);
+      content = tact_send_content_file (check->file_name, check->mime_type,
+                                        g_bytes_get_size (check->bytes), copy);
+      json_object_set_string_member (attachment, "name", check->file_name);
+      json_object_set_string_member (attachment, "mimetype", check->mime_type);
+      json_object_set_int_member (attachment, "size", (gint64) g_bytes_get_size (check->bytes));
+      json_object_set_string_member (attachment, "sha256", digest);
+      json_array_add_object_element (attachments, attachment);
+      files = json_array_new ();
+      json_object_set_string_member (file, "sha256", digest);
+      json_object_set_string_member (file, "url", preview_url);
+      json_array_add_object_element (files, file);
+    }
+  else
+    {
+      txn_id = tact_session_new_txn_id ();
+      content = tact_send_content_text (check->text);
+    }
+  /* What is hashed and shown: the content as it will be sent, without the private local path. */
+  {
+    /* A deep copy (json_node_copy shares the object): the held content keeps its local path. */
+    g_autofree char *json = json_to_string (content, FALSE);
+    g_autoptr(JsonNode) copy = json_from_string (json, NULL);
+
+    hashed_content = json_object_ref (json_node_get_object (copy));
+    json_object_remove_member (hashed_content, TACT_SEND_LOCAL_PATH_KEY);
+  }
+  sha = tact_approvals_compute_sha256 (hashed_content, "m.room.message", check->room_id, attachments);
   if (!sha)
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
@@ -741,10 +869,14 @@ post_request (TactApprovals *self, GTask *task_in, const char *approvals_room)
 
   /* The message waits in the outbox; the decision releases it. */
   entry = g_new0 (TactOutboxEntry, 1);
-  entry->txn_id = tact_session_new_txn_id ();
+  entry->txn_id = g_steal_pointer (&txn_id);
   entry->state = TACT_SEND_STATE_AWAITING_APPROVAL;
   entry->error = g_strdup (note_text);
-  echo = tact_outbox_add (self->outbox, state->room, entry, content, NULL, check->verdict, check->text);
+  echo = tact_outbox_add (self->outbox, state->room, entry, content, NULL, check->verdict,
+                          check->kind == TACT_SEND_KIND_FILE ? check->file_name : check->text);
+  if (check->kind == TACT_SEND_KIND_FILE)
+    tact_message_set_media (echo, tact_send_file_msgtype (check->mime_type), NULL, check->mime_type,
+                            (gint64) g_bytes_get_size (check->bytes));
   check->sent = TRUE;
 
   json_object_set_string_member (target, "room_id", check->room_id);
@@ -756,8 +888,10 @@ post_request (TactApprovals *self, GTask *task_in, const char *approvals_room)
   json_object_set_string_member (request, "txn_id", tact_message_get_txn_id (echo));
   json_object_set_object_member (request, "target", target);
   json_object_set_string_member (request, "event_type", "m.room.message");
-  json_object_set_object_member (request, "content", json_object_ref (json_node_get_object (content)));
+  json_object_set_object_member (request, "content", json_object_ref (hashed_content));
   json_object_set_array_member (request, "attachments", json_array_ref (attachments));
+  if (files)
+    json_object_set_array_member (request, "files", files);
   json_object_set_array_member (request, "findings", findings_array (check->verdict));
   json_object_set_array_member (request, "approvers", strv_to_array ((const char * const *) state->approvers));
   json_object_set_string_member (request, "note", state->note ? state->note : "");
@@ -794,7 +928,8 @@ post_request (TactApprovals *self, GTask *task_in, const char *approvals_room)
 
   tact_outbox_add_protocol (self->outbox, approvals_room, TACT_APPROVAL_REQUEST_TYPE, request);
   tact_audit_record (self->audit, "approval-requested", state->room, tact_message_get_txn_id (echo),
-                     check->verdict, check->text, NULL, state->note);
+                     check->verdict, check->kind == TACT_SEND_KIND_FILE ? check->file_name : check->text,
+                     NULL, state->note);
   g_task_return_pointer (task, g_object_ref (echo), g_object_unref);
 }
 
@@ -865,7 +1000,10 @@ approvals_room_joined_cb (GObject *source, GAsyncResult *result, gpointer user_d
       g_task_return_error (task, error);
       return;
     }
-  post_request (g_task_get_source_object (task), g_steal_pointer (&task), room_id);
+  {
+    TactApprovals *self = g_task_get_source_object (task);   /* before the task is handed over */
+    post_request (self, g_steal_pointer (&task), room_id);
+  }
 }
 
 static void
@@ -900,7 +1038,8 @@ tact_approvals_request_async (TactApprovals *self, TactRoom *room, TactSendCheck
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, tact_approvals_request_async);
-  if (check->kind != TACT_SEND_KIND_TEXT || check->verdict->action != TACT_ACTION_APPROVE
+  if ((check->kind != TACT_SEND_KIND_TEXT && check->kind != TACT_SEND_KIND_FILE)
+      || check->verdict->action != TACT_ACTION_APPROVE
       || check->sent || !tact_guard_check_holds (self->guard, room, check))
     {
       g_task_return_new_error (task, TACT_SESSION_ERROR, TACT_SESSION_ERROR_STALE,
@@ -991,16 +1130,106 @@ decision_refusal (TactApprovals *self, TactRoom *room, const TactEvent *event,
     return "unknown decision";
   if (!held)
     return "no message is waiting";
-  /* The held copy must still be what the approver saw. */
+  /* The held copy must still be what the approver saw (a file's bytes are checked too, off the
+   * main thread, before it is released). */
   {
     g_autoptr(JsonNode) content = json_from_string (held->content_json, NULL);
-    g_autofree char *now = content && JSON_NODE_HOLDS_OBJECT (content)
-      ? tact_approvals_compute_sha256 (json_node_get_object (content), held->type,
-                                       row->target_room_id, NULL) : NULL;
+    g_autoptr(JsonNode) request = row->request_json ? json_from_string (row->request_json, NULL) : NULL;
+    JsonArray *attachments = request && JSON_NODE_HOLDS_OBJECT (request)
+      ? tact_json_get_array (json_node_get_object (request), "attachments") : NULL;
+    g_autofree char *now = NULL;
+
+    if (!content || !JSON_NODE_HOLDS_OBJECT (content))
+      return "the held copy changed";
+    json_object_remove_member (json_node_get_object (content), TACT_SEND_LOCAL_PATH_KEY);
+    now = tact_approvals_compute_sha256 (json_node_get_object (content), held->type,
+                                         row->target_room_id, attachments);
     if (g_strcmp0 (now, row->sha256) != 0)
       return "the held copy changed";
   }
   return NULL;
+}
+
+/* Sent unchanged, judged again before the request: the approval covers its rules. */
+static void
+release_approved (TactApprovals *self, const TactStoreApproval *decided, TactMessage *message)
+{
+  const TactOutboxEntry *held = tact_outbox_lookup_awaiting (self->outbox, decided->txn_id);
+  g_autofree char *rule_ids = held ? g_strdup (held->rule_ids) : NULL;
+
+  if (!held)
+    return;
+  tact_outbox_release_decided (self->outbox, decided->txn_id, message, "approve", rule_ids, NULL);
+  tact_audit_record (self->audit, "approval-approved",
+                     tact_room_list_lookup (self->rooms, decided->target_room_id),
+                     decided->txn_id, NULL, NULL, NULL, decided->comment);
+}
+
+typedef struct {
+  TactStoreApproval *row;       /* owned copy */
+  TactMessage       *message;   /* owned ref, may be NULL */
+  char              *path;
+  char              *expected;  /* the attachment's sha256 */
+} VerifyState;
+
+static void
+verify_state_free (VerifyState *state)
+{
+  tact_store_approval_free (state->row);
+  g_clear_object (&state->message);
+  g_free (state->path);
+  g_free (state->expected);
+  g_free (state);
+}
+
+static void
+verify_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  VerifyState *state = task_data;
+  g_autoptr(GFile) file = g_file_new_for_path (state->path);
+  g_autoptr(GBytes) bytes = g_file_load_bytes (file, cancellable, NULL, NULL);
+  g_autofree char *digest = bytes ? g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, bytes) : NULL;
+
+  g_task_return_boolean (task, digest && g_strcmp0 (digest, state->expected) == 0);
+}
+
+static void
+verified_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  TactApprovals *self = TACT_APPROVALS (source);
+  VerifyState *state = g_task_get_task_data (G_TASK (result));
+
+  if (g_task_propagate_boolean (G_TASK (result), NULL))
+    release_approved (self, state->row, state->message);
+  else
+    {
+      g_message ("Ignored an approval decision: the held file changed");
+      tact_outbox_set_note (self->outbox, state->message, state->row->txn_id,
+                            _("Not sent: the file changed after it was sent for approval. Discard it and send it again."));
+      tact_audit_record (self->audit, "approval-decision-ignored",
+                         tact_room_list_lookup (self->rooms, state->row->target_room_id),
+                         state->row->txn_id, NULL, NULL, NULL, "the held file changed");
+    }
+}
+
+static void
+verify_file_then_release (TactApprovals *self, const TactStoreApproval *row, TactMessage *message,
+                          const char *path)
+{
+  g_autoptr(GTask) task = g_task_new (self, NULL, verified_cb, NULL);
+  VerifyState *state = g_new0 (VerifyState, 1);
+  g_autoptr(JsonNode) request = row->request_json ? json_from_string (row->request_json, NULL) : NULL;
+  JsonArray *attachments = request ? tact_json_get_array (json_node_get_object (request), "attachments") : NULL;
+  JsonNode *first = attachments && json_array_get_length (attachments) > 0
+                    ? json_array_get_element (attachments, 0) : NULL;
+
+  state->row = tact_store_approval_copy (row);
+  state->message = message ? g_object_ref (message) : NULL;
+  state->path = g_strdup (path);
+  state->expected = g_strdup (first && JSON_NODE_HOLDS_OBJECT (first)
+                              ? tact_json_get_string (json_node_get_object (first), "sha256") : NULL);
+  g_task_set_task_data (task, state, (GDestroyNotify) verify_state_free);
+  g_task_run_in_thread (task, verify_thread);
 }
 
 static void
@@ -1061,14 +1290,18 @@ handle_decision (TactApprovals *self, TactRoom *room, const TactEvent *event)
   if (g_strcmp0 (decision, "approve") == 0)
     {
       const TactOutboxEntry *held = tact_outbox_lookup_awaiting (self->outbox, decided->txn_id);
-      g_autofree char *rule_ids = g_strdup (held->rule_ids);
+      g_autoptr(JsonNode) content = json_from_string (held->content_json, NULL);
+      const char *local = content ? tact_json_get_string (json_node_get_object (content), TACT_SEND_LOCAL_PATH_KEY) : NULL;
 
       decided->state = g_strdup ("approved");
-      /* Sent unchanged, judged again before the request: the approval covers its rules. */
-      tact_outbox_release_decided (self->outbox, decided->txn_id, message, "approve", rule_ids, NULL);
-      tact_audit_record (self->audit, "approval-approved",
-                         tact_room_list_lookup (self->rooms, decided->target_room_id),
-                         decided->txn_id, NULL, NULL, NULL, comment);
+      if (local)
+        {
+          /* A file: its bytes must still be those the approver saw. */
+          verify_file_then_release (self, decided, message, local);
+          remember (self, decided, TRUE);
+          return;
+        }
+      release_approved (self, decided, message);
     }
   else
     {
@@ -1224,6 +1457,57 @@ tact_approvals_decide (TactApprovals *self, TactApprovalRequest *request, const 
                      decided->request_id);
   remember (self, decided, TRUE);
   return TRUE;
+}
+
+static void
+preview_downloaded_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  TactApprovalRequest *request = g_task_get_task_data (task);
+  GError *error = NULL;
+  g_autoptr(GBytes) bytes = tact_matrix_client_download_finish (TACT_MATRIX_CLIENT (source), result, NULL, &error);
+  g_autofree char *digest = NULL;
+
+  if (!bytes)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  /* What the approver opens must be what the request's hash covers. */
+  digest = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, bytes);
+  if (g_strcmp0 (digest, request->file_sha256) != 0)
+    {
+      g_task_return_new_error (task, TACT_SESSION_ERROR, TACT_SESSION_ERROR_BLOCKED,
+                               _("The file on the server is not the one this request is about: it may have been tampered with."));
+      return;
+    }
+  g_task_return_pointer (task, g_steal_pointer (&bytes), (GDestroyNotify) g_bytes_unref);
+}
+
+void
+tact_approvals_download_file_async (TactApprovals *self, TactApprovalRequest *request,
+                                    GCancellable *cancellable, GAsyncReadyCallback callback,
+                                    gpointer user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, tact_approvals_download_file_async);
+  g_task_set_task_data (task, g_object_ref (request), g_object_unref);
+  if (!request->file_url || !request->file_sha256)
+    {
+      g_task_return_new_error (task, TACT_SESSION_ERROR, TACT_SESSION_ERROR_NO_MEDIA,
+                               _("This request has no file to open."));
+      return;
+    }
+  tact_matrix_client_download_async (self->client, request->file_url, cancellable,
+                                     preview_downloaded_cb, g_steal_pointer (&task));
+}
+
+GBytes *
+tact_approvals_download_file_finish (TactApprovals *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 void

@@ -45,6 +45,10 @@ const char *tact_approval_request_get_comment     (TactApprovalRequest *self);
 /* Incoming: whether the content shown hashes to the request's sha256 (else it was tampered
  * with, and cannot be approved). */
 gboolean    tact_approval_request_get_hash_ok     (TactApprovalRequest *self);
+/* A file request: the file's name and size (else NULL, -1); its bytes with
+ * tact_approvals_download_file_async(). */
+const char *tact_approval_request_get_file_name   (TactApprovalRequest *self);
+gint64      tact_approval_request_get_file_size   (TactApprovalRequest *self);
 /* The request's sha256 (what a decision must name). */
 const char *tact_approval_request_get_sha256      (TactApprovalRequest *self);
 
@@ -88,6 +92,14 @@ TactMessage   *tact_approvals_request_finish (TactApprovals *self, GAsyncResult 
  * Refuses to approve a request whose content does not match its hash. */
 gboolean       tact_approvals_decide (TactApprovals *self, TactApprovalRequest *request,
                                       const char *decision, const char *comment, GError **error);
+
+/* The approver opens a file request's file: downloaded and checked against the hash the request
+ * covers (TACT_SESSION_ERROR_BLOCKED when it differs). */
+void           tact_approvals_download_file_async  (TactApprovals *self, TactApprovalRequest *request,
+                                                    GCancellable *cancellable,
+                                                    GAsyncReadyCallback callback, gpointer user_data);
+GBytes        *tact_approvals_download_file_finish (TactApprovals *self, GAsyncResult *result,
+                                                    GError **error);
 
 /* Our own request for the held message txn_id is withdrawn (the message was discarded). */
 void           tact_approvals_cancel (TactApprovals *self, const char *txn_id);

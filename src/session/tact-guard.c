@@ -500,7 +500,8 @@ check_file_thread (GTask *task, gpointer source, gpointer task_data, GCancellabl
       return;
     }
   check->txn_id = tact_session_new_txn_id ();
-  if (check->verdict->action != TACT_ACTION_BLOCK && check->verdict->action != TACT_ACTION_APPROVE)
+  /* Approve too: the copy waits in the outbox for the approver's decision. */
+  if (check->verdict->action != TACT_ACTION_BLOCK)
     {
       g_autofree char *copy = tact_send_dup_outbox_media_path (check->txn_id);
       g_autofree char *staged = g_strconcat (copy, ".staged", NULL);

@@ -460,7 +460,8 @@ state_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   if (!event_id)
     {
-      send_failed (state->outbox, g_steal_pointer (&state), error);
+      TactOutbox *self = state->outbox;   /* read before the state is handed over */
+      send_failed (self, g_steal_pointer (&state), error);
       return;
     }
   tact_store_outbox_update_async (state->outbox->store, state->item->entry->txn_id,
@@ -738,6 +739,26 @@ pump_queue (TactOutbox *self, RoomQueue *queue)
       pump_queue (self, queue);
       return;
     }
+
+  /* A file message goes out only with its file: uploaded (url) or to upload (local copy). */
+  {
+    JsonObject *object = json_node_get_object (content);
+    const char *msgtype = tact_json_get_string (object, "msgtype");
+
+    if (g_strcmp0 (item->entry->type, "m.room.message") == 0
+        && (g_strcmp0 (msgtype, "m.file") == 0 || g_strcmp0 (msgtype, "m.image") == 0)
+        && !json_object_has_member (object, "url") && !json_object_has_member (object, TACT_SEND_LOCAL_PATH_KEY))
+      {
+        g_warning ("An outbox file entry has neither its file nor its URL: marked failed");
+        tact_store_outbox_update_async (self->store, item->entry->txn_id, TACT_SEND_STATE_FAILED, NULL,
+                                        _("The file to send is missing."), NULL, outbox_updated_cb, NULL);
+        mark_failed (self, queue, item, _("The file to send is missing."));
+        g_queue_pop_head (&queue->items);
+        outbox_item_free (item);
+        pump_queue (self, queue);
+        return;
+      }
+  }
 
   /* Until a room's whole member list is known the guard cannot tell who would read it (lazy
    * loading shows only those who spoke): the message waits for it, it is not judged blind. */

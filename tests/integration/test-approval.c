@@ -421,6 +421,64 @@ test_requester_restarted (Fixture *f, gconstpointer data)
   approver_stop (&a);
 }
 
+/* ---- A file waits for approval; the approver opens it (checked against its hash) ------------- */
+
+static void
+test_file (Fixture *f, gconstpointer data)
+{
+  g_autofree char *room_id = NULL;
+  g_autofree char *path = g_build_filename (f->tmpdir, "价格表.txt", NULL);
+  const char *body = "报价：A 型 1200 元，B 型 980 元。\n";
+  TactRoom *room = setup (f, &room_id);
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(TactSendCheck) check = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) opened = NULL;
+  GAsyncResult *result = NULL;
+  TactMessage *echo;
+  Approver a = { 0 };
+  TactApprovalRequest *item;
+  StateWait w;
+
+  g_assert_true (g_file_set_contents (path, body, -1, NULL));
+  file = g_file_new_for_path (path);
+  tact_session_check_file_async (f->session, room, file, NULL, NULL, store_result_cb, &result);
+  check = tact_session_check_file_finish (f->session, wait_result (&result, "the file check"), &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  g_assert_cmpint (tact_send_check_get_verdict (check)->action, ==, TACT_ACTION_APPROVE);
+  tact_session_request_approval_async (f->session, room, check, "价格表", NULL, store_result_cb, &result);
+  echo = tact_session_request_approval_finish (f->session, wait_result (&result, "the request"), &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  g_object_unref (echo);
+  g_assert_cmpint (tact_message_get_send_state (echo), ==, TACT_SEND_STATE_AWAITING_APPROVAL);
+  g_assert_true (tact_message_is_file (echo));
+
+  approver_start (f, &a);
+  item = bob_sees_request (f, &a, NULL);
+  g_assert_cmpstr (tact_approval_request_get_file_name (item), ==, "价格表.txt");
+  g_assert_cmpint (tact_approval_request_get_file_size (item), ==, (gint64) strlen (body));
+  tact_approvals_download_file_async (tact_session_get_approvals (a.session), item, NULL, store_result_cb, &result);
+  opened = tact_approvals_download_file_finish (tact_session_get_approvals (a.session),
+                                                wait_result (&result, "the file for the approver"), &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  g_assert_cmpmem (g_bytes_get_data (opened, NULL), g_bytes_get_size (opened), body, strlen (body));
+
+  g_assert_true (tact_approvals_decide (tact_session_get_approvals (a.session), item, "approve", NULL, &error));
+  g_assert_no_error (error);
+  w = (StateWait) { echo, TACT_SEND_STATE_SENT };
+  wait_until (message_in_state, &w, "the approved file to be sent");
+  g_test_message ("sent: %s %s %s", tact_message_get_body (echo), tact_message_get_msgtype (echo), tact_message_get_media_url (echo));
+  g_assert_nonnull (tact_message_get_media_url (echo));
+  {
+    BodyWait bw = { a.session, room_id, "价格表.txt" };
+    wait_until (body_arrived, &bw, "the file message at bob's");
+  }
+  approver_stop (&a);
+}
+
 /* ---- The sandbox's scripted 王芳 decides, with the shipped profile -------------------------- */
 
 static void
@@ -471,6 +529,7 @@ main (int argc, char *argv[])
   ADD ("/integration/approval/forged-replayed-mismatched", test_forged_replayed_mismatched, EXTERNAL_OK);
   ADD ("/integration/approval/expiry", test_expiry, EXTERNAL_OK);
   ADD ("/integration/approval/requester-restarted", test_requester_restarted, EXTERNAL_OK);
+  ADD ("/integration/approval/file", test_file, EXTERNAL_OK);
   /* The sandbox's scripted 王芳 (only there). */
   ADD ("/integration/approval/sandbox-wang-fang", test_sandbox_wang_fang, SEEDED);
   return g_test_run ();

@@ -58,6 +58,20 @@ def main():
     try:
         app = requester.node
         sign_in(app)
+
+        # The approver's Tact: a second instance with its own profile, signed in as 王芳 first,
+        # so the sandbox's scripted 王芳 steps aside and she decides herself.
+        approver = App(approver_env, args=["--new-instance"])
+        bapp = approver.node
+        set_text(poll("the Homeserver field", lambda: entry_named(bapp, "Homeserver")),
+                 "http://127.0.0.1:%d" % port)
+        set_text(poll("the Username field", lambda: entry_named(bapp, "Username")), "wang.fang")
+        set_text(poll("the Password field", lambda: entry_named(bapp, "Password")), SANDBOX_PASSWORD)
+        click(poll("the Sign In button", lambda: button_named(bapp, ["Sign", "In"])))
+
+        poll("王芳 signed in", lambda: find(bapp, lambda n: (n.name or "") == "Project Falcon"
+                                            or (n.name or "").startswith("Sales")))
+
         open_room(app, ROOM)
         composer = poll("the composer", lambda: find(
             app, lambda n: n.name == "Message" and role(n) in ("text", "entry")))
@@ -80,15 +94,6 @@ def main():
             fail("the awaiting message is not in the timeline")
         if text_of(composer):
             fail("the composer still holds the requested message")
-
-        # The approver's Tact: a second instance with its own profile, signed in as 王芳.
-        approver = App(approver_env, args=["--new-instance"])
-        bapp = approver.node
-        set_text(poll("the Homeserver field", lambda: entry_named(bapp, "Homeserver")),
-                 "http://127.0.0.1:%d" % port)
-        set_text(poll("the Username field", lambda: entry_named(bapp, "Username")), "wang.fang")
-        set_text(poll("the Password field", lambda: entry_named(bapp, "Password")), SANDBOX_PASSWORD)
-        click(poll("the Sign In button", lambda: button_named(bapp, ["Sign", "In"])))
 
         # The approvals room comes to her (the session joins rooms marked as approvals rooms
         # that name her; should it stay an invitation, she joins it as a person would).
