@@ -45,7 +45,7 @@ approval_profile (const char *approver)
 static void
 approver_start (Fixture *f, Approver *a)
 {
-  a->key = random_key ();
+  a->key = tact_test_random_key ();
   a->db_path = g_build_filename (f->tmpdir, "bob.db", NULL);
   a->store = open_store (a->db_path, a->key);
   a->session = tact_session_new (f->bob, a->store, f->profile);
@@ -85,8 +85,8 @@ request (Fixture *f, TactRoom *room, const char *text, const char *note)
   TactMessage *echo;
 
   g_assert_cmpint (tact_send_check_get_verdict (check)->action, ==, TACT_ACTION_APPROVE);
-  tact_session_request_approval_async (f->session, room, check, note, NULL, store_result_cb, &result);
-  echo = tact_session_request_approval_finish (f->session, wait_result (&result, "the request"), &error);
+  tact_session_request_approval_async (f->session, room, check, note, NULL, tact_test_store_result_cb, &result);
+  echo = tact_session_request_approval_finish (f->session, tact_test_wait_result (&result, "the request"), &error);
   g_assert_no_error (error);
   g_clear_object (&result);
   g_assert_cmpint (tact_message_get_send_state (echo), ==, TACT_SEND_STATE_AWAITING_APPROVAL);
@@ -129,9 +129,9 @@ bob_sees_request (Fixture *f, Approver *a, char **approvals_room)
   InviteWait iw = { a->session, NULL };
   GListModel *incoming;
 
-  wait_until (invited, &iw, "bob's invite to the approvals room");
+  tact_test_wait_until (invited, &iw, "bob's invite to the approvals room");
   join (f->bob, iw.room_id);
-  wait_until (has_pending, a->session, "the request on bob's Approvals page");
+  tact_test_wait_until (has_pending, a->session, "the request on bob's Approvals page");
   incoming = tact_approvals_get_incoming (tact_session_get_approvals (a->session));
   if (approvals_room)
     *approvals_room = g_strdup (iw.room_id);
@@ -188,8 +188,8 @@ post_decision (TactMatrixClient *client, const char *room_id, const char *reques
   json_object_set_string_member (content, "decision", decision);
   json_object_set_string_member (content, "comment", "");
   tact_matrix_client_send_async (client, room_id, TACT_APPROVAL_DECISION_TYPE, txn, content, NULL,
-                                 store_result_cb, &result);
-  event_id = tact_matrix_client_send_finish (client, wait_result (&result, "a decision"), &error);
+                                 tact_test_store_result_cb, &result);
+  event_id = tact_matrix_client_send_finish (client, tact_test_wait_result (&result, "a decision"), &error);
   g_assert_no_error (error);
   g_clear_object (&result);
 }
@@ -204,8 +204,8 @@ audited (gpointer d)
   g_autoptr(GPtrArray) rows = NULL;
   guint n = 0;
 
-  tact_session_list_audit_async (w->session, 100, NULL, store_result_cb, &result);
-  rows = tact_session_list_audit_finish (w->session, wait_result (&result, "the audit"), NULL);
+  tact_session_list_audit_async (w->session, 100, NULL, tact_test_store_result_cb, &result);
+  rows = tact_session_list_audit_finish (w->session, tact_test_wait_result (&result, "the audit"), NULL);
   g_clear_object (&result);
   for (guint i = 0; rows && i < rows->len; i++)
     n += g_strcmp0 (((TactStoreAuditRecord *) rows->pdata[i])->kind, w->kind) == 0;
@@ -244,12 +244,12 @@ test_approve (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
   g_assert_cmpstr (tact_approval_request_get_state (item), ==, "approved");
 
-  wait_until (message_in_state, &w, "the approved message to be sent");
+  tact_test_wait_until (message_in_state, &w, "the approved message to be sent");
   g_assert_cmpstr (tact_message_get_txn_id (echo), ==, txn);
   g_assert_cmpstr (tact_message_get_body (echo), ==, QUOTE);
   {
     BodyWait bw = { a.session, room_id, QUOTE };
-    wait_until (body_arrived, &bw, "the approved message at bob's");
+    tact_test_wait_until (body_arrived, &bw, "the approved message at bob's");
   }
   approver_stop (&a);
 }
@@ -275,7 +275,7 @@ reject_or_return (Fixture *f, gboolean reject)
                                         reject ? "reject" : "return", "价格请删掉", &error));
   g_assert_no_error (error);
   aw = (AuditWait) { f->session, reject ? "approval-rejected" : "approval-returned", 1 };
-  wait_until (audited, &aw, "the decision at alice's");
+  tact_test_wait_until (audited, &aw, "the decision at alice's");
   g_assert_cmpint (tact_message_get_send_state (echo), ==, TACT_SEND_STATE_AWAITING_APPROVAL);
   g_assert_nonnull (strstr (tact_message_get_error (echo), reject ? "rejected" : "returned for edit"));
   g_assert_nonnull (strstr (tact_message_get_error (echo), "价格请删掉"));
@@ -311,8 +311,8 @@ test_forged_replayed_mismatched (Fixture *f, gconstpointer data)
 
   /* Carol, let into the approvals room, approves: not an approver. */
   tact_matrix_client_invite_async (f->alice, approvals_room, tact_matrix_client_get_user_id (carol),
-                                   NULL, store_result_cb, &result);
-  g_assert_true (tact_matrix_client_invite_finish (f->alice, wait_result (&result, "invite"), &error));
+                                   NULL, tact_test_store_result_cb, &result);
+  g_assert_true (tact_matrix_client_invite_finish (f->alice, tact_test_wait_result (&result, "invite"), &error));
   g_clear_object (&result);
   join (carol, approvals_room);
   post_decision (carol, approvals_room, tact_approval_request_get_id (item),
@@ -321,21 +321,21 @@ test_forged_replayed_mismatched (Fixture *f, gconstpointer data)
   post_decision (f->bob, approvals_room, tact_approval_request_get_id (item),
                  "0000000000000000000000000000000000000000000000000000000000000000", "approve");
   aw = (AuditWait) { f->session, "approval-decision-ignored", 2 };
-  wait_until (audited, &aw, "both decisions ignored");
+  tact_test_wait_until (audited, &aw, "both decisions ignored");
   settle ();
   g_assert_cmpint (tact_message_get_send_state (echo), ==, TACT_SEND_STATE_AWAITING_APPROVAL);
 
   /* The real decision goes through; the same decision again is a replay, and ignored. */
   g_assert_true (tact_approvals_decide (tact_session_get_approvals (a.session), item, "approve", NULL, &error));
-  wait_until (message_in_state, &w, "the approved message");
+  tact_test_wait_until (message_in_state, &w, "the approved message");
   post_decision (f->bob, approvals_room, tact_approval_request_get_id (item),
                  tact_approval_request_get_sha256 (item), "approve");
   aw.n = 3;
-  wait_until (audited, &aw, "the replay ignored");
+  tact_test_wait_until (audited, &aw, "the replay ignored");
   settle ();
   {
     BodyWait bw = { a.session, room_id, QUOTE };
-    wait_until (body_arrived, &bw, "exactly one copy at bob's");
+    tact_test_wait_until (body_arrived, &bw, "exactly one copy at bob's");
   }
   approver_stop (&a);
 }
@@ -360,7 +360,7 @@ test_expiry (Fixture *f, gconstpointer data)
   approver_start (f, &a);
   item = bob_sees_request (f, &a, NULL);
   g_assert_true (tact_approvals_decide (tact_session_get_approvals (a.session), item, "approve", NULL, &error));
-  wait_until (audited, &aw, "the late approval ignored");
+  tact_test_wait_until (audited, &aw, "the late approval ignored");
   settle ();
   g_assert_cmpint (tact_message_get_send_state (echo), ==, TACT_SEND_STATE_AWAITING_APPROVAL);
   g_assert_cmpuint (count_bodies (f, room, QUOTE), ==, 0);
@@ -399,8 +399,8 @@ test_requester_restarted (Fixture *f, gconstpointer data)
   {
     /* The decision is on the server before alice comes back. */
     GAsyncResult *result = NULL;
-    tact_session_wait_outbox_idle_async (a.session, NULL, store_result_cb, &result);
-    g_assert_true (tact_session_wait_outbox_idle_finish (a.session, wait_result (&result, "bob's decision posted"), NULL));
+    tact_session_wait_outbox_idle_async (a.session, NULL, tact_test_store_result_cb, &result);
+    g_assert_true (tact_session_wait_outbox_idle_finish (a.session, tact_test_wait_result (&result, "bob's decision posted"), NULL));
     g_clear_object (&result);
   }
 
@@ -408,15 +408,15 @@ test_requester_restarted (Fixture *f, gconstpointer data)
   tact_session_start (f->session);
   {
     RoomWait rw = { f->session, room_id };
-    wait_until (room_joined, &rw, "alice's room from the store");
+    tact_test_wait_until (room_joined, &rw, "alice's room from the store");
   }
   room = tact_session_lookup_room (f->session, room_id);
   tact_session_load_timeline (f->session, room);
   tw = (TxnWait) { room, txn, TACT_SEND_STATE_SENT };
-  wait_until (txn_in_state, &tw, "the approved message sent after the restart");
+  tact_test_wait_until (txn_in_state, &tw, "the approved message sent after the restart");
   {
     BodyWait bw = { a.session, room_id, QUOTE };
-    wait_until (body_arrived, &bw, "the message at bob's");
+    tact_test_wait_until (body_arrived, &bw, "the message at bob's");
   }
   approver_stop (&a);
 }
@@ -494,8 +494,8 @@ test_sandbox_wang_fang (Fixture *f, gconstpointer data)
   TactRoom *falcon;
 
   tact_session_start (f->session);
-  wait_until (room_joined, &rw, "Project Falcon");
-  wait_until (members_known, &rw, "its members");
+  tact_test_wait_until (room_joined, &rw, "Project Falcon");
+  tact_test_wait_until (members_known, &rw, "its members");
   falcon = tact_session_lookup_room (f->session, falcon_id);
   tact_session_load_timeline (f->session, falcon);
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -506,13 +506,13 @@ test_sandbox_wang_fang (Fixture *f, gconstpointer data)
       if (cases[i].state == TACT_SEND_STATE_SENT)
         {
           StateWait w = { echo, TACT_SEND_STATE_SENT };
-          wait_until (message_in_state, &w, "王芳's approval and the send");
+          tact_test_wait_until (message_in_state, &w, "王芳's approval and the send");
         }
       else
         {
           AuditWait aw = { f->session, g_str_has_prefix (cases[i].says, "rejected") ? "approval-rejected"
                                                                                     : "approval-returned", 1 };
-          wait_until (audited, &aw, "王芳's decision");
+          tact_test_wait_until (audited, &aw, "王芳's decision");
           g_assert_nonnull (strstr (tact_message_get_error (echo), cases[i].says));
         }
     }

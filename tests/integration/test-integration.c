@@ -12,58 +12,13 @@
 
 #include "sandbox/tact-sandbox.h"
 #include "session/tact-session.h"
-
-#define DEADLINE_S 20
+#include "tact-test-util.h"
 
 typedef struct {
   TactSandboxServer *sandbox;   /* NULL when TACT_TEST_HOMESERVER is set */
   char              *homeserver;
   char              *tmpdir;
 } Fixture;
-
-/* ---- Main-loop helpers: wait for an async result or a condition, with a deadline ---- */
-
-static gboolean
-deadline_cb (gpointer user_data)
-{
-  gboolean *expired = user_data;
-  *expired = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-typedef gboolean (*Condition) (gpointer data);
-
-static void
-wait_until (Condition condition, gpointer data, const char *what)
-{
-  gboolean expired = FALSE;
-  guint source = g_timeout_add_seconds (DEADLINE_S, deadline_cb, &expired);
-
-  while (!condition (data) && !expired)
-    g_main_context_iteration (NULL, TRUE);
-  if (expired)
-    g_error ("Timed out waiting for %s", what);
-  g_source_remove (source);
-}
-
-static gboolean
-result_ready (gpointer data)
-{
-  return *(GAsyncResult **) data != NULL;
-}
-
-static void
-store_result_cb (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_result (GAsyncResult **slot, const char *what)
-{
-  wait_until (result_ready, slot, what);
-  return *slot;
-}
 
 /* ---- Set-up ---------------------------------------------------------------------- */
 
@@ -73,8 +28,7 @@ fixture_setup (Fixture *fixture, gconstpointer data)
   const char *external = g_getenv ("TACT_TEST_HOMESERVER");
   g_autoptr(GError) error = NULL;
 
-  fixture->tmpdir = g_dir_make_tmp ("tact-integration-XXXXXX", &error);
-  g_assert_no_error (error);
+  fixture->tmpdir = tact_test_tmpdir_new ("tact-integration-XXXXXX");
   if (external && *external)
     {
       fixture->homeserver = g_strdup (external);
@@ -94,6 +48,7 @@ fixture_teardown (Fixture *fixture, gconstpointer data)
     tact_sandbox_server_stop (fixture->sandbox);
   g_clear_object (&fixture->sandbox);
   g_free (fixture->homeserver);
+  tact_test_tmpdir_remove (fixture->tmpdir);
   g_free (fixture->tmpdir);
 }
 
@@ -107,8 +62,8 @@ register_user (Fixture *fixture, const char *prefix, char **username_out)
   GAsyncResult *result = NULL;
   g_autoptr(GError) error = NULL;
 
-  tact_matrix_client_register_async (client, username, PASSWORD, NULL, store_result_cb, &result);
-  g_assert_true (tact_matrix_client_register_finish (client, wait_result (&result, "register"), &error));
+  tact_matrix_client_register_async (client, username, PASSWORD, NULL, tact_test_store_result_cb, &result);
+  g_assert_true (tact_matrix_client_register_finish (client, tact_test_wait_result (&result, "register"), &error));
   g_assert_no_error (error);
   g_clear_object (&result);
   g_assert_nonnull (tact_matrix_client_get_user_id (client));
@@ -127,8 +82,8 @@ login_user (Fixture *fixture, const char *username, const char *expected_user_id
   g_autoptr(GError) error = NULL;
 
   tact_matrix_client_login_async (client, username, PASSWORD, NULL, "Tact integration test",
-                                  NULL, store_result_cb, &result);
-  g_assert_true (tact_matrix_client_login_finish (client, wait_result (&result, "login"), &error));
+                                  NULL, tact_test_store_result_cb, &result);
+  g_assert_true (tact_matrix_client_login_finish (client, tact_test_wait_result (&result, "login"), &error));
   g_assert_no_error (error);
   g_clear_object (&result);
   g_assert_cmpstr (tact_matrix_client_get_user_id (client), ==, expected_user_id);
@@ -164,23 +119,12 @@ open_store (const char *path, GBytes *key)
   g_autoptr(GError) error = NULL;
   TactStore *store;
 
-  tact_store_open_async (path, key, NULL, store_result_cb, &result);
-  store = tact_store_open_finish (wait_result (&result, "store open"), &error);
+  tact_store_open_async (path, key, NULL, tact_test_store_result_cb, &result);
+  store = tact_store_open_finish (tact_test_wait_result (&result, "store open"), &error);
   g_assert_no_error (error);
   g_clear_object (&result);
   return store;
 }
-
-static GBytes *
-random_key (void)
-{
-  guint8 key[32];
-
-  for (guint i = 0; i < sizeof key; i++)
-    key[i] = (guint8) g_random_int_range (0, 256);
-  return g_bytes_new (key, sizeof key);
-}
-
 
 /* Reads one text value straight from the encrypted database (the store must be closed). */
 static char *
@@ -247,8 +191,8 @@ receiver_poll (Receiver *receiver)
   g_autoptr(GError) error = NULL;
 
   tact_matrix_client_sync_async (receiver->client, receiver->since, NULL, receiver->since ? 5000 : 0,
-                                 NULL, store_result_cb, &receiver->result);
-  response = tact_matrix_client_sync_finish (receiver->client, wait_result (&receiver->result, "sync"), &error);
+                                 NULL, tact_test_store_result_cb, &receiver->result);
+  response = tact_matrix_client_sync_finish (receiver->client, tact_test_wait_result (&receiver->result, "sync"), &error);
   g_assert_no_error (error);
   g_clear_object (&receiver->result);
   g_free (receiver->since);
@@ -295,7 +239,7 @@ wait_outbox_idle (TactSession *session)
   gboolean idle = FALSE;
 
   tact_session_wait_outbox_idle_async (session, NULL, idle_cb, &idle);
-  wait_until (outbox_idle, &idle, "the outbox to drain");
+  tact_test_wait_until (outbox_idle, &idle, "the outbox to drain");
 }
 
 typedef struct {
@@ -335,7 +279,7 @@ test_send_receive_restart (Fixture *fixture, gconstpointer data)
   g_autoptr(TactMatrixClient) offline = NULL;
   g_autofree char *dead_url = dead_homeserver_url ();
   g_autofree char *db_path = g_build_filename (fixture->tmpdir, "alice", "history.db", NULL);
-  g_autoptr(GBytes) key = random_key ();
+  g_autoptr(GBytes) key = tact_test_random_key ();
   g_autoptr(GError) error = NULL;
   g_autoptr(TactProfile) profile = tact_profile_new_default (&error);
   g_autoptr(TactStore) store = NULL;
@@ -357,24 +301,24 @@ test_send_receive_restart (Fixture *fixture, gconstpointer data)
   tact_session_start (session);
 
   /* A creates a room and invites B. */
-  tact_session_create_room_async (session, "Integration", invite, NULL, store_result_cb, &result);
-  room_id = tact_session_create_room_finish (session, wait_result (&result, "createRoom"), &error);
+  tact_session_create_room_async (session, "Integration", invite, NULL, tact_test_store_result_cb, &result);
+  room_id = tact_session_create_room_finish (session, tact_test_wait_result (&result, "createRoom"), &error);
   g_assert_no_error (error);
   g_clear_object (&result);
   g_assert_true (g_str_has_prefix (room_id, "!"));
 
   /* B joins. */
-  tact_matrix_client_join_async (bob, room_id, NULL, store_result_cb, &result);
-  joined_id = tact_matrix_client_join_finish (bob, wait_result (&result, "join"), &error);
+  tact_matrix_client_join_async (bob, room_id, NULL, tact_test_store_result_cb, &result);
+  joined_id = tact_matrix_client_join_finish (bob, tact_test_wait_result (&result, "join"), &error);
   g_assert_no_error (error);
   g_clear_object (&result);
   g_assert_cmpstr (joined_id, ==, room_id);
 
   room_wait.session = session;
   room_wait.room_id = room_id;
-  wait_until (room_joined, &room_wait, "the room to appear in A's session");
+  tact_test_wait_until (room_joined, &room_wait, "the room to appear in A's session");
   /* Until the whole member list is known the guard assumes someone from outside may be there. */
-  wait_until (members_complete, &room_wait, "the room's member list");
+  tact_test_wait_until (members_complete, &room_wait, "the room's member list");
   room = tact_session_lookup_room (session, room_id);
   tact_session_load_timeline (session, room);
 
@@ -395,7 +339,7 @@ test_send_receive_restart (Fixture *fixture, gconstpointer data)
 
   {
     TimelineWait wait = { tact_room_get_timeline (room), guarded, TACT_SEND_STATE_SENT };
-    wait_until (timeline_has, &wait, "the guarded message to show as sent");
+    tact_test_wait_until (timeline_has, &wait, "the guarded message to show as sent");
     g_assert_nonnull (tact_message_get_event_id (find_message (wait.timeline, guarded)));
   }
 
@@ -446,14 +390,14 @@ test_send_receive_restart (Fixture *fixture, gconstpointer data)
   session = tact_session_new (offline, store, profile);
   tact_session_start (session);
   room_wait.session = session;
-  wait_until (room_joined, &room_wait, "the stored room after the restart");
+  tact_test_wait_until (room_joined, &room_wait, "the stored room after the restart");
   room = tact_session_lookup_room (session, room_id);
   tact_session_load_timeline (session, room);
   {
     TimelineWait wait = { tact_room_get_timeline (room), plain, TACT_SEND_STATE_SENT };
-    wait_until (timeline_has, &wait, "the history after the restart");
+    tact_test_wait_until (timeline_has, &wait, "the history after the restart");
     wait.body = guarded;
-    wait_until (timeline_has, &wait, "the guarded message after the restart");
+    tact_test_wait_until (timeline_has, &wait, "the guarded message after the restart");
   }
 
   /* Exactly once on the server, too (when we can ask it). */

@@ -4,25 +4,6 @@
 const char SEEDED[] = "seeded";   /* fixture data: a sandbox with the demo world */
 const char EXTERNAL_OK[] = "external-ok";
 
-gboolean deadline_cb (gpointer data) { *(gboolean *) data = TRUE; return G_SOURCE_REMOVE; }
-
-void
-wait_until_s (Condition condition, gpointer data, guint seconds, const char *what)
-{
-  gboolean expired = FALSE;
-  guint source = g_timeout_add_seconds (seconds, deadline_cb, &expired);
-
-  while (!condition (data) && !expired)
-    g_main_context_iteration (NULL, TRUE);
-  if (expired)
-    g_error ("Timed out waiting for %s", what);
-  g_source_remove (source);
-}
-
-gboolean result_ready (gpointer data) { return *(GAsyncResult **) data != NULL; }
-void store_result_cb (GObject *s, GAsyncResult *r, gpointer d) { *(GAsyncResult **) d = g_object_ref (r); }
-GAsyncResult *wait_result (GAsyncResult **slot, const char *what) { wait_until (result_ready, slot, what); return *slot; }
-
 TactMatrixClient *
 register_user (Fixture *f, const char *prefix)
 {
@@ -31,8 +12,8 @@ register_user (Fixture *f, const char *prefix)
   GAsyncResult *result = NULL;
   g_autoptr(GError) error = NULL;
 
-  tact_matrix_client_register_async (client, username, "correct horse battery staple", NULL, store_result_cb, &result);
-  g_assert_true (tact_matrix_client_register_finish (client, wait_result (&result, "register"), &error));
+  tact_matrix_client_register_async (client, username, "correct horse battery staple", NULL, tact_test_store_result_cb, &result);
+  g_assert_true (tact_matrix_client_register_finish (client, tact_test_wait_result (&result, "register"), &error));
   g_assert_no_error (error);
   g_clear_object (&result);
   return g_steal_pointer (&client);
@@ -46,8 +27,8 @@ login_user (Fixture *f, const char *user)
   g_autoptr(GError) error = NULL;
 
   tact_matrix_client_login_async (client, user, TACT_SANDBOX_PASSWORD, NULL, "test", NULL,
-                                  store_result_cb, &result);
-  g_assert_true (tact_matrix_client_login_finish (client, wait_result (&result, "login"), &error));
+                                  tact_test_store_result_cb, &result);
+  g_assert_true (tact_matrix_client_login_finish (client, tact_test_wait_result (&result, "login"), &error));
   g_assert_no_error (error);
   g_clear_object (&result);
   return g_steal_pointer (&client);
@@ -60,20 +41,11 @@ open_store (const char *path, GBytes *key)
   g_autoptr(GError) error = NULL;
   TactStore *store;
 
-  tact_store_open_async (path, key, NULL, store_result_cb, &result);
-  store = tact_store_open_finish (wait_result (&result, "store open"), &error);
+  tact_store_open_async (path, key, NULL, tact_test_store_result_cb, &result);
+  store = tact_store_open_finish (tact_test_wait_result (&result, "store open"), &error);
   g_assert_no_error (error);
   g_clear_object (&result);
   return store;
-}
-
-GBytes *
-random_key (void)
-{
-  guint8 key[32];
-  for (guint i = 0; i < sizeof key; i++)
-    key[i] = (guint8) g_random_int_range (0, 256);
-  return g_bytes_new (key, sizeof key);
 }
 
 void
@@ -83,8 +55,7 @@ fixture_setup (Fixture *f, gconstpointer data)
 
   const char *external = g_getenv ("TACT_TEST_HOMESERVER");
 
-  f->tmpdir = g_dir_make_tmp ("tact-session-XXXXXX", &error);
-  g_assert_no_error (error);
+  f->tmpdir = tact_test_tmpdir_new ("tact-session-XXXXXX");
   if (data == EXTERNAL_OK && external && *external)
     f->homeserver = g_strdup (external);   /* a real homeserver: no sandbox */
   else
@@ -99,7 +70,7 @@ fixture_setup (Fixture *f, gconstpointer data)
   /* Seeded: alice is @me, in Project Falcon with the external @zhang:partner.test. */
   f->alice = data == SEEDED ? login_user (f, TACT_SANDBOX_USER) : register_user (f, "alice");
   f->bob = register_user (f, "bob");
-  f->key = random_key ();
+  f->key = tact_test_random_key ();
   f->db_path = g_build_filename (f->tmpdir, "history.db", NULL);
   f->store = open_store (f->db_path, f->key);
   f->profile = tact_profile_new_default (&error);
@@ -124,6 +95,7 @@ fixture_teardown (Fixture *f, gconstpointer data)
   g_clear_pointer (&f->key, g_bytes_unref);
   g_free (f->db_path);
   g_free (f->homeserver);
+  tact_test_tmpdir_remove (f->tmpdir);
   g_free (f->tmpdir);
 }
 
@@ -144,8 +116,8 @@ raw_request (Fixture *f, TactMatrixClient *who, const char *method, const char *
       g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
       soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
     }
-  soup_session_send_and_read_async (soup, msg, G_PRIORITY_DEFAULT, NULL, store_result_cb, &result);
-  reply = soup_session_send_and_read_finish (soup, wait_result (&result, "raw request"), NULL);
+  soup_session_send_and_read_async (soup, msg, G_PRIORITY_DEFAULT, NULL, tact_test_store_result_cb, &result);
+  reply = soup_session_send_and_read_finish (soup, tact_test_wait_result (&result, "raw request"), NULL);
   g_clear_object (&result);
   return soup_message_get_status (msg);
 }
@@ -167,8 +139,8 @@ create_room (TactMatrixClient *client, const char *json)
   g_autoptr(GError) error = NULL;
   char *room_id;
 
-  tact_matrix_client_create_room_async (client, json_node_get_object (node), NULL, store_result_cb, &result);
-  room_id = tact_matrix_client_create_room_finish (client, wait_result (&result, "createRoom"), &error);
+  tact_matrix_client_create_room_async (client, json_node_get_object (node), NULL, tact_test_store_result_cb, &result);
+  room_id = tact_matrix_client_create_room_finish (client, tact_test_wait_result (&result, "createRoom"), &error);
   g_assert_no_error (error);
   g_clear_object (&result);
   return room_id;
@@ -181,8 +153,8 @@ join (TactMatrixClient *client, const char *room_id)
   g_autoptr(GError) error = NULL;
   g_autofree char *joined = NULL;
 
-  tact_matrix_client_join_async (client, room_id, NULL, store_result_cb, &result);
-  joined = tact_matrix_client_join_finish (client, wait_result (&result, "join"), &error);
+  tact_matrix_client_join_async (client, room_id, NULL, tact_test_store_result_cb, &result);
+  joined = tact_matrix_client_join_finish (client, tact_test_wait_result (&result, "join"), &error);
   g_assert_no_error (error);
   g_clear_object (&result);
 }
@@ -198,8 +170,8 @@ client_send (TactMatrixClient *client, const char *room_id, const char *text)
 
   json_object_set_string_member (content, "msgtype", "m.text");
   json_object_set_string_member (content, "body", text);
-  tact_matrix_client_send_async (client, room_id, "m.room.message", txn, content, NULL, store_result_cb, &result);
-  event_id = tact_matrix_client_send_finish (client, wait_result (&result, "send"), &error);
+  tact_matrix_client_send_async (client, room_id, "m.room.message", txn, content, NULL, tact_test_store_result_cb, &result);
+  event_id = tact_matrix_client_send_finish (client, tact_test_wait_result (&result, "send"), &error);
   g_assert_no_error (error);
   g_clear_object (&result);
 }
@@ -223,8 +195,8 @@ start_in_room (Fixture *f, char **room_id_out)
 
   join (f->bob, room_id);
   tact_session_start (f->session);
-  wait_until (room_joined, &w, "the room in the session");
-  wait_until (members_known, &w, "the room's member list");
+  tact_test_wait_until (room_joined, &w, "the room in the session");
+  tact_test_wait_until (members_known, &w, "the room's member list");
   *room_id_out = room_id;
   return tact_session_lookup_room (f->session, room_id);
 }

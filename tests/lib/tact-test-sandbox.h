@@ -1,6 +1,7 @@
 /* tact-test-sandbox.h: the session tests' shared fixture and helpers: a sandbox homeserver on
  * loopback, alice (the session's user) and bob, an encrypted store, the shipped profile, and
- * main-loop waits with deadlines. Used by tests/session and tests/integration style tests. */
+ * the client calls the tests share. Waits, results and keys are tact-test-util.h's. Used by
+ * tests/session and tests/integration style tests. */
 #pragma once
 
 #include <libsoup/soup.h>
@@ -9,10 +10,9 @@
 #include "sandbox/tact-sandbox.h"
 #include "session/tact-session.h"
 #include "session/tact-session-private.h"
+#include "tact-test-util.h"
 
 G_BEGIN_DECLS
-
-#define DEADLINE_S 30
 
 typedef struct {
   TactSandboxServer *sandbox;
@@ -33,23 +33,11 @@ extern const char SEEDED[];
  * f->sandbox is NULL: the test uses only what any homeserver offers). */
 extern const char EXTERNAL_OK[];
 
-typedef gboolean (*Condition) (gpointer data);
 typedef struct { TactSession *session; const char *room_id; } RoomWait;
-
-/* Iterates the main context until condition holds; g_error after seconds. */
-void              wait_until_s    (Condition condition, gpointer data, guint seconds, const char *what);
-#define wait_until(c, d, w) wait_until_s (c, d, DEADLINE_S, w)
-gboolean          result_ready    (gpointer data);
-/* A GSourceFunc that sets *(gboolean *) data and removes its source. */
-gboolean          deadline_cb     (gpointer data);
-/* A GAsyncReadyCallback that keeps the result in *(GAsyncResult **) d. */
-void              store_result_cb (GObject *s, GAsyncResult *r, gpointer d);
-GAsyncResult     *wait_result     (GAsyncResult **slot, const char *what);
 
 TactMatrixClient *register_user   (Fixture *f, const char *prefix);
 TactMatrixClient *login_user      (Fixture *f, const char *user);
 TactStore        *open_store      (const char *path, GBytes *key);
-GBytes           *random_key      (void);
 void              fixture_setup   (Fixture *f, gconstpointer data);
 void              fixture_teardown (Fixture *f, gconstpointer data);
 /* A raw client-server request, for the few calls the client library does not offer. */

@@ -16,6 +16,7 @@
 #include "tact-matrix.h"
 #include "tact-matrix-private.h"
 #include "tact-media-cache.h"
+#include "tact-test-util.h"
 
 /* ---- Fixtures -------------------------------------------------------------------- */
 
@@ -1050,24 +1051,6 @@ assert_token_not_in_urls (TestServer *ts,
     }
 }
 
-/* Waits on the main context for one async result. */
-static void
-store_result_cb (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  GAsyncResult **out = user_data;
-  *out = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_for (GAsyncResult **slot)
-{
-  while (*slot == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  return *slot;
-}
-
 static TactMatrixClient *
 logged_in_client (TestServer *ts)
 {
@@ -1106,8 +1089,8 @@ test_client_login (void)
   add_fixture_route (ts, "08-whoami.json");
 
   tact_matrix_client_login_async (client, "alice", "hunter2", "XPHKVUJRZT", "tactchat desktop",
-                                  NULL, store_result_cb, &result);
-  g_assert_true (tact_matrix_client_login_finish (client, wait_for (&result), &error));
+                                  NULL, tact_test_store_result_cb, &result);
+  g_assert_true (tact_matrix_client_login_finish (client, tact_test_wait_result (&result, "login"), &error));
   g_assert_no_error (error);
 
   g_assert_cmpstr (tact_matrix_client_get_user_id (client), ==, "@alice:corp.test");
@@ -1131,8 +1114,8 @@ test_client_login (void)
   g_assert_cmpstr (json_object_get_string_member (identifier, "user"), ==, "alice");
 
   /* Afterwards the token goes in the Authorization header, and only there. */
-  tact_matrix_client_whoami_async (client, NULL, store_result_cb, &result2);
-  user_id = tact_matrix_client_whoami_finish (client, wait_for (&result2), &error);
+  tact_matrix_client_whoami_async (client, NULL, tact_test_store_result_cb, &result2);
+  user_id = tact_matrix_client_whoami_finish (client, tact_test_wait_result (&result2, "whoami"), &error);
   g_assert_no_error (error);
   g_assert_cmpstr (user_id, ==, "@alice:corp.test");
   rec = request_at (ts, 1);
@@ -1150,8 +1133,8 @@ test_client_login_wrong_password (void)
   g_autoptr(GError) error = NULL;
 
   add_fixture_route (ts, "07-login-wrong-password.json");
-  tact_matrix_client_login_async (client, "alice", "nope", NULL, NULL, NULL, store_result_cb, &result);
-  g_assert_false (tact_matrix_client_login_finish (client, wait_for (&result), &error));
+  tact_matrix_client_login_async (client, "alice", "nope", NULL, NULL, NULL, tact_test_store_result_cb, &result);
+  g_assert_false (tact_matrix_client_login_finish (client, tact_test_wait_result (&result, "login"), &error));
   g_assert_error (error, TACT_MATRIX_ERROR, TACT_MATRIX_ERROR_FORBIDDEN);
   g_assert_cmpstr (error->message, ==, "Invalid username or password");
   g_assert_false (tact_matrix_error_is_transient (error));
@@ -1173,8 +1156,8 @@ test_client_register_uia (void)
   add_fixture_route (ts, "04-register-uia-401.json")->once = TRUE;
   add_fixture_route (ts, "05-register-dummy-ok.json");
 
-  tact_matrix_client_register_async (client, "carol", "pw", NULL, store_result_cb, &result);
-  g_assert_true (tact_matrix_client_register_finish (client, wait_for (&result), &error));
+  tact_matrix_client_register_async (client, "carol", "pw", NULL, tact_test_store_result_cb, &result);
+  g_assert_true (tact_matrix_client_register_finish (client, tact_test_wait_result (&result, "register"), &error));
   g_assert_no_error (error);
   g_assert_cmpstr (tact_matrix_client_get_user_id (client), ==, "@carol:corp.test");
   g_assert_cmpstr (tact_matrix_client_get_device_id (client), ==, "NUABLTJXHD");
@@ -1200,8 +1183,8 @@ test_client_register_no_uia (void)
   g_autoptr(GError) error = NULL;
 
   add_fixture_route (ts, "05-register-dummy-ok.json");
-  tact_matrix_client_register_async (client, "carol", "pw", NULL, store_result_cb, &result);
-  g_assert_true (tact_matrix_client_register_finish (client, wait_for (&result), &error));
+  tact_matrix_client_register_async (client, "carol", "pw", NULL, tact_test_store_result_cb, &result);
+  g_assert_true (tact_matrix_client_register_finish (client, tact_test_wait_result (&result, "register"), &error));
   g_assert_no_error (error);
   g_assert_cmpuint (ts->requests->len, ==, 1);
   g_assert_cmpstr (tact_matrix_client_get_user_id (client), ==, "@carol:corp.test");
@@ -1217,8 +1200,8 @@ test_client_register_taken (void)
 
   add_route (ts, "POST", "/_matrix/client/v3/register", 400,
              "{\"errcode\":\"M_USER_IN_USE\",\"error\":\"User ID already taken.\"}");
-  tact_matrix_client_register_async (client, "carol", "pw", NULL, store_result_cb, &result);
-  g_assert_false (tact_matrix_client_register_finish (client, wait_for (&result), &error));
+  tact_matrix_client_register_async (client, "carol", "pw", NULL, tact_test_store_result_cb, &result);
+  g_assert_false (tact_matrix_client_register_finish (client, tact_test_wait_result (&result, "register"), &error));
   g_assert_error (error, TACT_MATRIX_ERROR, TACT_MATRIX_ERROR_USER_IN_USE);
 }
 
@@ -1239,8 +1222,8 @@ test_client_send_escaped (void)
 
   add_route (ts, "PUT", path, 200, "{\"event_id\":\"$P5oWEYpO6Z105G71wg59RF7JOH6ksouyEzeaxtSboI4\"}");
   tact_matrix_client_send_async (client, "!kIExwjFEsreioDSpMy:corp.test", "m.room.message",
-                                 "tx/1 #$@:?", content, NULL, store_result_cb, &result);
-  event_id = tact_matrix_client_send_finish (client, wait_for (&result), &error);
+                                 "tx/1 #$@:?", content, NULL, tact_test_store_result_cb, &result);
+  event_id = tact_matrix_client_send_finish (client, tact_test_wait_result (&result, "send"), &error);
   g_assert_no_error (error);
   g_assert_cmpstr (event_id, ==, "$P5oWEYpO6Z105G71wg59RF7JOH6ksouyEzeaxtSboI4");
   g_assert_cmpstr (wire_at (ts, 0), ==, path);
@@ -1252,8 +1235,8 @@ test_client_send_escaped (void)
   /* The fixture's own path (68) comes out byte for byte. */
   add_fixture_route (ts, "68-ratelimit-send-1-ok.json");
   tact_matrix_client_send_async (client, "!kIExwjFEsreioDSpMy:corp.test", "m.room.message",
-                                 "rl-1", content, NULL, store_result_cb, &result2);
-  event_id2 = tact_matrix_client_send_finish (client, wait_for (&result2), &error);
+                                 "rl-1", content, NULL, tact_test_store_result_cb, &result2);
+  event_id2 = tact_matrix_client_send_finish (client, tact_test_wait_result (&result2, "send"), &error);
   g_assert_no_error (error);
   g_assert_nonnull (event_id2);
   g_assert_cmpstr (wire_at (ts, 1), ==,
@@ -1276,8 +1259,8 @@ test_client_send_receipt (void)
   add_fixture_route (ts, "26-receipt.json");
   tact_matrix_client_send_receipt_async (client, "!pwWcVPpBbVwAaQrcNA:corp.test", "m.read",
                                          "$1VQzoDMD_OSNquBaErz-kLcOCUyEz-D3fj2l1PUiWOo",
-                                         NULL, store_result_cb, &result);
-  g_assert_true (tact_matrix_client_send_receipt_finish (client, wait_for (&result), &error));
+                                         NULL, tact_test_store_result_cb, &result);
+  g_assert_true (tact_matrix_client_send_receipt_finish (client, tact_test_wait_result (&result, "send receipt"), &error));
   g_assert_no_error (error);
   g_assert_cmpstr (wire_at (ts, 0), ==, json_object_get_string_member (request, "path"));
   g_assert_cmpstr (request_at (ts, 0)->method, ==, "POST");
@@ -1299,8 +1282,8 @@ test_client_ratelimit_body (void)
 
   add_fixture_route (ts, "69-ratelimit-send-2-429.json");
   tact_matrix_client_send_async (client, "!kIExwjFEsreioDSpMy:corp.test", "m.room.message",
-                                 "rl-2", content, NULL, store_result_cb, &result);
-  event_id = tact_matrix_client_send_finish (client, wait_for (&result), &error);
+                                 "rl-2", content, NULL, tact_test_store_result_cb, &result);
+  event_id = tact_matrix_client_send_finish (client, tact_test_wait_result (&result, "send"), &error);
   g_assert_null (event_id);
   g_assert_error (error, TACT_MATRIX_ERROR, TACT_MATRIX_ERROR_LIMIT_EXCEEDED);
   g_assert_cmpint (tact_matrix_error_get_retry_after_ms (error), ==, 4987);
@@ -1331,14 +1314,14 @@ test_client_ratelimit_header (void)
   route->header_name = g_strdup ("Retry-After");
   route->header_value = g_strdup ("3");
 
-  tact_matrix_client_whoami_async (client, NULL, store_result_cb, &result);
-  user = tact_matrix_client_whoami_finish (client, wait_for (&result), &error);
+  tact_matrix_client_whoami_async (client, NULL, tact_test_store_result_cb, &result);
+  user = tact_matrix_client_whoami_finish (client, tact_test_wait_result (&result, "whoami"), &error);
   g_assert_error (error, TACT_MATRIX_ERROR, TACT_MATRIX_ERROR_LIMIT_EXCEEDED);
   g_assert_cmpint (tact_matrix_error_get_retry_after_ms (error), ==, 7000);
   g_assert_true (tact_matrix_error_is_transient (error));
 
-  tact_matrix_client_create_room_async (client, NULL, NULL, store_result_cb, &result2);
-  room = tact_matrix_client_create_room_finish (client, wait_for (&result2), &error2);
+  tact_matrix_client_create_room_async (client, NULL, NULL, tact_test_store_result_cb, &result2);
+  room = tact_matrix_client_create_room_finish (client, tact_test_wait_result (&result2, "create room"), &error2);
   g_assert_error (error2, TACT_MATRIX_ERROR, TACT_MATRIX_ERROR_HTTP);
   g_assert_cmpint (tact_matrix_error_get_retry_after_ms (error2), ==, 3000);
   g_assert_true (tact_matrix_error_is_transient (error2));
@@ -1362,14 +1345,14 @@ test_client_soft_logout (void)
   route->once = TRUE;
   add_fixture_route (ts, "09-whoami-invalid-token.json");
 
-  tact_matrix_client_whoami_async (client, NULL, store_result_cb, &result);
-  user = tact_matrix_client_whoami_finish (client, wait_for (&result), &error);
+  tact_matrix_client_whoami_async (client, NULL, tact_test_store_result_cb, &result);
+  user = tact_matrix_client_whoami_finish (client, tact_test_wait_result (&result, "whoami"), &error);
   g_assert_error (error, TACT_MATRIX_ERROR, TACT_MATRIX_ERROR_UNKNOWN_TOKEN);
   g_assert_true (tact_matrix_error_is_soft_logout (error));
   g_assert_false (tact_matrix_error_is_transient (error));
 
-  tact_matrix_client_whoami_async (client, NULL, store_result_cb, &result2);
-  user2 = tact_matrix_client_whoami_finish (client, wait_for (&result2), &error2);
+  tact_matrix_client_whoami_async (client, NULL, tact_test_store_result_cb, &result2);
+  user2 = tact_matrix_client_whoami_finish (client, tact_test_wait_result (&result2, "whoami"), &error2);
   g_assert_error (error2, TACT_MATRIX_ERROR, TACT_MATRIX_ERROR_UNKNOWN_TOKEN);
   g_assert_false (tact_matrix_error_is_soft_logout (error2));
 }
@@ -1392,14 +1375,14 @@ test_client_server_error (void)
   route = add_route (ts, "GET", "/_matrix/client/v3/account/whoami", 503, "<html>down</html>");
   set_content_type (route, "text/html");
 
-  tact_matrix_client_create_room_async (client, body, NULL, store_result_cb, &result);
-  room = tact_matrix_client_create_room_finish (client, wait_for (&result), &error);
+  tact_matrix_client_create_room_async (client, body, NULL, tact_test_store_result_cb, &result);
+  room = tact_matrix_client_create_room_finish (client, tact_test_wait_result (&result, "create room"), &error);
   g_assert_error (error, TACT_MATRIX_ERROR, TACT_MATRIX_ERROR_UNKNOWN);
   g_assert_cmpstr (tact_matrix_error_get_errcode (error), ==, "M_UNKNOWN");
   g_assert_true (tact_matrix_error_is_transient (error));
 
-  tact_matrix_client_whoami_async (client, NULL, store_result_cb, &result2);
-  user = tact_matrix_client_whoami_finish (client, wait_for (&result2), &error2);
+  tact_matrix_client_whoami_async (client, NULL, tact_test_store_result_cb, &result2);
+  user = tact_matrix_client_whoami_finish (client, tact_test_wait_result (&result2, "whoami"), &error2);
   g_assert_error (error2, TACT_MATRIX_ERROR, TACT_MATRIX_ERROR_HTTP);
   g_assert_true (tact_matrix_error_is_transient (error2));
   g_assert_cmpuint (tact_matrix_error_get_http_status (error2), ==, 503);
@@ -1416,8 +1399,8 @@ test_client_dropped_connection (void)
 
   add_route (ts, "GET", "/_matrix/client/v3/account/whoami", 200, NULL)->drop = TRUE;
 
-  tact_matrix_client_whoami_async (client, NULL, store_result_cb, &result);
-  user = tact_matrix_client_whoami_finish (client, wait_for (&result), &error);
+  tact_matrix_client_whoami_async (client, NULL, tact_test_store_result_cb, &result);
+  user = tact_matrix_client_whoami_finish (client, tact_test_wait_result (&result, "whoami"), &error);
   g_assert_null (user);
   g_assert_error (error, TACT_MATRIX_ERROR, TACT_MATRIX_ERROR_NETWORK);
   g_assert_true (tact_matrix_error_is_transient (error));
@@ -1443,8 +1426,8 @@ test_client_connection_refused (void)
   url = g_strdup_printf ("http://127.0.0.1:%u", port);
   client = tact_matrix_client_new (url);
   tact_matrix_client_set_credentials (client, "@a:b", "D", "tok");
-  tact_matrix_client_whoami_async (client, NULL, store_result_cb, &result);
-  user = tact_matrix_client_whoami_finish (client, wait_for (&result), &error);
+  tact_matrix_client_whoami_async (client, NULL, tact_test_store_result_cb, &result);
+  user = tact_matrix_client_whoami_finish (client, tact_test_wait_result (&result, "whoami"), &error);
   g_assert_error (error, TACT_MATRIX_ERROR, TACT_MATRIX_ERROR_NETWORK);
   g_assert_true (tact_matrix_error_is_transient (error));
 }
@@ -1461,13 +1444,13 @@ test_client_cancel (void)
 
   add_route (ts, "GET", "/_matrix/client/v3/sync", 200, NULL)->hang = TRUE;
 
-  tact_matrix_client_sync_async (client, "s1", NULL, 30000, cancellable, store_result_cb, &result);
+  tact_matrix_client_sync_async (client, "s1", NULL, 30000, cancellable, tact_test_store_result_cb, &result);
   /* Cancel once the server has the request. */
   while (ts->requests->len == 0)
     g_main_context_iteration (NULL, TRUE);
   g_cancellable_cancel (cancellable);
 
-  sync = tact_matrix_client_sync_finish (client, wait_for (&result), &error);
+  sync = tact_matrix_client_sync_finish (client, tact_test_wait_result (&result, "sync"), &error);
   g_assert_null (sync);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
@@ -1484,12 +1467,12 @@ test_client_not_logged_in (void)
   g_autoptr(TactSyncResponse) sync = NULL;
   g_autofree char *user = NULL;
 
-  tact_matrix_client_sync_async (client, NULL, NULL, 0, NULL, store_result_cb, &result);
-  sync = tact_matrix_client_sync_finish (client, wait_for (&result), &error);
+  tact_matrix_client_sync_async (client, NULL, NULL, 0, NULL, tact_test_store_result_cb, &result);
+  sync = tact_matrix_client_sync_finish (client, tact_test_wait_result (&result, "sync"), &error);
   g_assert_error (error, TACT_MATRIX_ERROR, TACT_MATRIX_ERROR_NOT_LOGGED_IN);
 
-  tact_matrix_client_whoami_async (client, NULL, store_result_cb, &result2);
-  user = tact_matrix_client_whoami_finish (client, wait_for (&result2), &error2);
+  tact_matrix_client_whoami_async (client, NULL, tact_test_store_result_cb, &result2);
+  user = tact_matrix_client_whoami_finish (client, tact_test_wait_result (&result2, "whoami"), &error2);
   g_assert_error (error2, TACT_MATRIX_ERROR, TACT_MATRIX_ERROR_NOT_LOGGED_IN);
   g_assert_cmpuint (ts->requests->len, ==, 0);
 }
@@ -1506,8 +1489,8 @@ test_client_sync (void)
   Recorded *rec;
 
   add_fixture_route (ts, "28-sync-initial-alice.json");
-  tact_matrix_client_sync_async (client, "s78 /+&", "0", 30000, NULL, store_result_cb, &result);
-  sync = tact_matrix_client_sync_finish (client, wait_for (&result), &error);
+  tact_matrix_client_sync_async (client, "s78 /+&", "0", 30000, NULL, tact_test_store_result_cb, &result);
+  sync = tact_matrix_client_sync_finish (client, tact_test_wait_result (&result, "sync"), &error);
   g_assert_no_error (error);
   g_assert_cmpuint (sync->joined->len, ==, 5);
   g_assert_cmpuint (sync->invited->len, ==, 2);
@@ -1535,8 +1518,8 @@ test_client_sync_not_json (void)
 
   route = add_route (ts, "GET", "/_matrix/client/v3/sync", 200, "<html>captive portal</html>");
   set_content_type (route, "text/html");
-  tact_matrix_client_sync_async (client, NULL, NULL, 0, NULL, store_result_cb, &result);
-  sync = tact_matrix_client_sync_finish (client, wait_for (&result), &error);
+  tact_matrix_client_sync_async (client, NULL, NULL, 0, NULL, tact_test_store_result_cb, &result);
+  sync = tact_matrix_client_sync_finish (client, tact_test_wait_result (&result, "sync"), &error);
   g_assert_null (sync);
   g_assert_error (error, TACT_MATRIX_ERROR, TACT_MATRIX_ERROR_BAD_RESPONSE);
 }
@@ -1557,8 +1540,8 @@ test_client_messages_and_state (void)
   add_fixture_route (ts, "46-room-state.json");
 
   tact_matrix_client_get_messages_async (client, DM, "t1-35_0_0_0_0_0_0_0_0", 'b', 20,
-                                         NULL, store_result_cb, &result);
-  page = tact_matrix_client_get_messages_finish (client, wait_for (&result), &error);
+                                         NULL, tact_test_store_result_cb, &result);
+  page = tact_matrix_client_get_messages_finish (client, tact_test_wait_result (&result, "get messages"), &error);
   g_assert_no_error (error);
   g_assert_cmpuint (page->chunk->len, ==, 0);
   g_assert_null (page->end);
@@ -1567,8 +1550,8 @@ test_client_messages_and_state (void)
   g_assert_cmpstr (g_hash_table_lookup (params, "limit"), ==, "20");
   g_assert_cmpstr (g_hash_table_lookup (params, "from"), ==, "t1-35_0_0_0_0_0_0_0_0");
 
-  tact_matrix_client_get_state_async (client, FALCON, NULL, store_result_cb, &result2);
-  state = tact_matrix_client_get_state_finish (client, wait_for (&result2), &error);
+  tact_matrix_client_get_state_async (client, FALCON, NULL, tact_test_store_result_cb, &result2);
+  state = tact_matrix_client_get_state_finish (client, tact_test_wait_result (&result2, "get state"), &error);
   g_assert_no_error (error);
   g_assert_cmpuint (state->len, >, 5);
   g_assert_nonnull (find_event_of_type (state, "m.room.create"));
@@ -1583,8 +1566,8 @@ test_client_logout (void)
   g_autoptr(GError) error = NULL;
 
   add_fixture_route (ts, "77-logout.json");
-  tact_matrix_client_logout_async (client, NULL, store_result_cb, &result);
-  g_assert_true (tact_matrix_client_logout_finish (client, wait_for (&result), &error));
+  tact_matrix_client_logout_async (client, NULL, tact_test_store_result_cb, &result);
+  g_assert_true (tact_matrix_client_logout_finish (client, tact_test_wait_result (&result, "logout"), &error));
   g_assert_no_error (error);
   g_assert_null (tact_matrix_client_get_access_token (client));
   g_assert_cmpstr (request_at (ts, 0)->authorization, ==, "Bearer <access_token>");
@@ -1598,8 +1581,8 @@ discover (const char *server,
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  tact_matrix_discover_async (server, NULL, store_result_cb, &result);
-  return tact_matrix_discover_finish (wait_for (&result), error);
+  tact_matrix_discover_async (server, NULL, tact_test_store_result_cb, &result);
+  return tact_matrix_discover_finish (tact_test_wait_result (&result, "matrix discover"), error);
 }
 
 static void
@@ -1688,8 +1671,8 @@ test_versions_r0_only (void)
   add_route (ts, "GET", "/_matrix/client/versions", 200,
              "{\"versions\":[\"r0.5.0\",\"r0.6.1\",\"v1\",\"vx.y\",7]}");
 
-  tact_matrix_client_versions_async (client, NULL, store_result_cb, &result);
-  versions = tact_matrix_client_versions_finish (client, wait_for (&result), &error);
+  tact_matrix_client_versions_async (client, NULL, tact_test_store_result_cb, &result);
+  versions = tact_matrix_client_versions_finish (client, tact_test_wait_result (&result, "versions"), &error);
   g_assert_null (versions);
   g_assert_error (error, TACT_MATRIX_ERROR, TACT_MATRIX_ERROR_UNSUPPORTED_SERVER);
   g_assert_null (tact_matrix_client_get_versions (client));
@@ -1709,8 +1692,8 @@ test_versions_cached (void)
   g_auto(GStrv) versions = NULL;
 
   add_fixture_route (ts, "01-versions.json");
-  tact_matrix_client_versions_async (client, NULL, store_result_cb, &result);
-  versions = tact_matrix_client_versions_finish (client, wait_for (&result), &error);
+  tact_matrix_client_versions_async (client, NULL, tact_test_store_result_cb, &result);
+  versions = tact_matrix_client_versions_finish (client, tact_test_wait_result (&result, "versions"), &error);
   g_assert_no_error (error);
   g_assert_true (g_strv_contains ((const char * const *) versions, "v1.2"));
   g_assert_true (g_strv_contains (tact_matrix_client_get_versions (client), "v1.1"));
@@ -1735,8 +1718,8 @@ test_media_upload (void)
 
   add_fixture_route (ts, "52-media-upload.json");
   tact_matrix_client_upload_async (client, data, "text/plain", "falcon-notes.txt",
-                                   NULL, store_result_cb, &result);
-  uri = tact_matrix_client_upload_finish (client, wait_for (&result), &error);
+                                   NULL, tact_test_store_result_cb, &result);
+  uri = tact_matrix_client_upload_finish (client, tact_test_wait_result (&result, "upload"), &error);
   g_assert_no_error (error);
   g_assert_cmpstr (uri, ==, "mxc://corp.test/tinQsXmyTfeUPOyCqVfSauJq");
 
@@ -1763,8 +1746,8 @@ test_media_download_v3 (void)
   add_fixture_route (ts, "56-media-v3-download.json");
 
   tact_matrix_client_download_async (client, "mxc://corp.test/tinQsXmyTfeUPOyCqVfSauJq",
-                                     NULL, store_result_cb, &result);
-  bytes = tact_matrix_client_download_finish (client, wait_for (&result), &content_type, &error);
+                                     NULL, tact_test_store_result_cb, &result);
+  bytes = tact_matrix_client_download_finish (client, tact_test_wait_result (&result, "download"), &content_type, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (g_bytes_get_size (bytes), ==, 47);
   g_assert_cmpstr (content_type, ==, "text/plain; charset=UTF-8");
@@ -1796,15 +1779,15 @@ test_media_download_v1 (void)
                      200, "hello media");
   set_content_type (route, "application/octet-stream");
 
-  tact_matrix_client_versions_async (client, NULL, store_result_cb, &vresult);
-  versions = tact_matrix_client_versions_finish (client, wait_for (&vresult), &error);
+  tact_matrix_client_versions_async (client, NULL, tact_test_store_result_cb, &vresult);
+  versions = tact_matrix_client_versions_finish (client, tact_test_wait_result (&vresult, "versions"), &error);
   g_assert_no_error (error);
   g_assert_true (tact_matrix_client_supports_version (client, "v1.11"));
 
   /* versions are cached: the download goes straight to client v1 media, with the token */
   tact_matrix_client_download_async (client, "mxc://corp.test/tinQsXmyTfeUPOyCqVfSauJq",
-                                     NULL, store_result_cb, &result);
-  bytes = tact_matrix_client_download_finish (client, wait_for (&result), NULL, &error);
+                                     NULL, tact_test_store_result_cb, &result);
+  bytes = tact_matrix_client_download_finish (client, tact_test_wait_result (&result, "download"), NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpmem (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), "hello media", 11);
   g_assert_cmpuint (ts->requests->len, ==, 2);
@@ -1813,8 +1796,8 @@ test_media_download_v1 (void)
   g_assert_cmpstr (request_at (ts, 1)->authorization, ==, "Bearer <access_token>");
   assert_token_not_in_urls (ts, "<access_token>");
 
-  tact_matrix_client_download_async (client, "mxc://corp.test/a/b", NULL, store_result_cb, &bad_result);
-  bad = tact_matrix_client_download_finish (client, wait_for (&bad_result), NULL, &bad_error);
+  tact_matrix_client_download_async (client, "mxc://corp.test/a/b", NULL, tact_test_store_result_cb, &bad_result);
+  bad = tact_matrix_client_download_finish (client, tact_test_wait_result (&bad_result, "download"), NULL, &bad_error);
   g_assert_null (bad);
   g_assert_error (bad_error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
 }
@@ -1960,37 +1943,37 @@ run_every_endpoint (TactMatrixClient *client,
   GError *e[13] = { NULL, };
   gpointer value;
 
-  tact_matrix_client_whoami_async (client, NULL, store_result_cb, &r[0]);
-  value = tact_matrix_client_whoami_finish (client, wait_for (&r[0]), &e[0]); g_free (value);
-  tact_matrix_client_upload_filter_async (client, filter, NULL, store_result_cb, &r[1]);
-  value = tact_matrix_client_upload_filter_finish (client, wait_for (&r[1]), &e[1]); g_free (value);
-  tact_matrix_client_sync_async (client, "s72_1/2?&", "0", 0, NULL, store_result_cb, &r[2]);
-  value = tact_matrix_client_sync_finish (client, wait_for (&r[2]), &e[2]);
+  tact_matrix_client_whoami_async (client, NULL, tact_test_store_result_cb, &r[0]);
+  value = tact_matrix_client_whoami_finish (client, tact_test_wait_result (&r[0], "whoami"), &e[0]); g_free (value);
+  tact_matrix_client_upload_filter_async (client, filter, NULL, tact_test_store_result_cb, &r[1]);
+  value = tact_matrix_client_upload_filter_finish (client, tact_test_wait_result (&r[1], "upload filter"), &e[1]); g_free (value);
+  tact_matrix_client_sync_async (client, "s72_1/2?&", "0", 0, NULL, tact_test_store_result_cb, &r[2]);
+  value = tact_matrix_client_sync_finish (client, tact_test_wait_result (&r[2], "sync"), &e[2]);
   g_clear_pointer ((TactSyncResponse **) &value, tact_sync_response_free);
-  tact_matrix_client_create_room_async (client, create, NULL, store_result_cb, &r[3]);
-  value = tact_matrix_client_create_room_finish (client, wait_for (&r[3]), &e[3]); g_free (value);
-  tact_matrix_client_join_async (client, room_id, NULL, store_result_cb, &r[4]);
-  value = tact_matrix_client_join_finish (client, wait_for (&r[4]), &e[4]); g_free (value);
-  tact_matrix_client_invite_async (client, room_id, "@bob/..?#:corp.test", NULL, store_result_cb, &r[5]);
-  tact_matrix_client_invite_finish (client, wait_for (&r[5]), &e[5]);
+  tact_matrix_client_create_room_async (client, create, NULL, tact_test_store_result_cb, &r[3]);
+  value = tact_matrix_client_create_room_finish (client, tact_test_wait_result (&r[3], "create room"), &e[3]); g_free (value);
+  tact_matrix_client_join_async (client, room_id, NULL, tact_test_store_result_cb, &r[4]);
+  value = tact_matrix_client_join_finish (client, tact_test_wait_result (&r[4], "join"), &e[4]); g_free (value);
+  tact_matrix_client_invite_async (client, room_id, "@bob/..?#:corp.test", NULL, tact_test_store_result_cb, &r[5]);
+  tact_matrix_client_invite_finish (client, tact_test_wait_result (&r[5], "invite"), &e[5]);
   tact_matrix_client_send_async (client, room_id, "m.room.message", "txn/1?#", content, NULL,
-                                 store_result_cb, &r[6]);
-  value = tact_matrix_client_send_finish (client, wait_for (&r[6]), &e[6]); g_free (value);
-  tact_matrix_client_get_state_async (client, room_id, NULL, store_result_cb, &r[7]);
-  value = tact_matrix_client_get_state_finish (client, wait_for (&r[7]), &e[7]);
+                                 tact_test_store_result_cb, &r[6]);
+  value = tact_matrix_client_send_finish (client, tact_test_wait_result (&r[6], "send"), &e[6]); g_free (value);
+  tact_matrix_client_get_state_async (client, room_id, NULL, tact_test_store_result_cb, &r[7]);
+  value = tact_matrix_client_get_state_finish (client, tact_test_wait_result (&r[7], "get state"), &e[7]);
   g_clear_pointer ((GPtrArray **) &value, g_ptr_array_unref);
   tact_matrix_client_get_messages_async (client, room_id, "t1/2&x=y", 'b', 20, NULL,
-                                         store_result_cb, &r[8]);
-  value = tact_matrix_client_get_messages_finish (client, wait_for (&r[8]), &e[8]);
+                                         tact_test_store_result_cb, &r[8]);
+  value = tact_matrix_client_get_messages_finish (client, tact_test_wait_result (&r[8], "get messages"), &e[8]);
   g_clear_pointer ((TactMessagesPage **) &value, tact_messages_page_free);
-  tact_matrix_client_upload_async (client, media, "text/plain", "a b/c?.txt", NULL, store_result_cb, &r[9]);
-  value = tact_matrix_client_upload_finish (client, wait_for (&r[9]), &e[9]); g_free (value);
+  tact_matrix_client_upload_async (client, media, "text/plain", "a b/c?.txt", NULL, tact_test_store_result_cb, &r[9]);
+  value = tact_matrix_client_upload_finish (client, tact_test_wait_result (&r[9], "upload"), &e[9]); g_free (value);
   tact_matrix_client_download_async (client, "mxc://corp.test/tinQsXmyTfeUPOyCqVfSauJq", NULL,
-                                     store_result_cb, &r[10]);
-  value = tact_matrix_client_download_finish (client, wait_for (&r[10]), NULL, &e[10]);
+                                     tact_test_store_result_cb, &r[10]);
+  value = tact_matrix_client_download_finish (client, tact_test_wait_result (&r[10], "download"), NULL, &e[10]);
   g_clear_pointer ((GBytes **) &value, g_bytes_unref);
-  tact_matrix_client_logout_async (client, NULL, store_result_cb, &r[11]);
-  tact_matrix_client_logout_finish (client, wait_for (&r[11]), &e[11]);
+  tact_matrix_client_logout_async (client, NULL, tact_test_store_result_cb, &r[11]);
+  tact_matrix_client_logout_finish (client, tact_test_wait_result (&r[11], "logout"), &e[11]);
 
   for (guint i = 0; i < 12; i++)
     {
@@ -2062,12 +2045,12 @@ test_client_no_secrets_in_urls_or_logs (void)
   log_capturing = TRUE;
   g_string_truncate (log_capture, 0);
 
-  tact_matrix_client_register_async (client, "alice", SECRET_PASSWORD, NULL, store_result_cb, &reg);
-  g_assert_false (tact_matrix_client_register_finish (client, wait_for (&reg), &error));
+  tact_matrix_client_register_async (client, "alice", SECRET_PASSWORD, NULL, tact_test_store_result_cb, &reg);
+  g_assert_false (tact_matrix_client_register_finish (client, tact_test_wait_result (&reg, "register"), &error));
   g_clear_error (&error);
   tact_matrix_client_login_async (client, "alice", SECRET_PASSWORD, "XPHKVUJRZT", NULL, NULL,
-                                  store_result_cb, &login);
-  g_assert_true (tact_matrix_client_login_finish (client, wait_for (&login), &error));
+                                  tact_test_store_result_cb, &login);
+  g_assert_true (tact_matrix_client_login_finish (client, tact_test_wait_result (&login, "login"), &error));
   g_assert_no_error (error);
   g_assert_cmpstr (tact_matrix_client_get_access_token (client), ==, SECRET_TOKEN);
 
@@ -2179,8 +2162,8 @@ test_client_timeout (void)
   tact_matrix_client_set_request_timeout (client, 200);
 
   start = g_get_monotonic_time ();
-  tact_matrix_client_whoami_async (client, NULL, store_result_cb, &result);
-  user = tact_matrix_client_whoami_finish (client, wait_for (&result), &error);
+  tact_matrix_client_whoami_async (client, NULL, tact_test_store_result_cb, &result);
+  user = tact_matrix_client_whoami_finish (client, tact_test_wait_result (&result, "whoami"), &error);
   elapsed = g_get_monotonic_time () - start;
 
   g_assert_null (user);
@@ -2247,8 +2230,8 @@ test_media_upload_progress (void)
   add_route (ts, "POST", "/_matrix/media/v3/upload", 200, "{\"content_uri\":\"mxc://corp.test/big\"}");
   tact_matrix_client_upload_with_progress_async (client, data, "text/plain", "big.txt",
                                                  progress_cb, &log, progress_destroyed,
-                                                 NULL, store_result_cb, &result);
-  uri = tact_matrix_client_upload_finish (client, wait_for (&result), &error);
+                                                 NULL, tact_test_store_result_cb, &result);
+  uri = tact_matrix_client_upload_finish (client, tact_test_wait_result (&result, "upload"), &error);
   g_assert_no_error (error);
   g_assert_cmpstr (uri, ==, "mxc://corp.test/big");
   g_assert_cmpuint (log.calls, >=, 2);
@@ -2266,7 +2249,7 @@ test_media_download_progress_and_cache (void)
 {
   g_autoptr(TestServer) ts = test_server_new ();
   g_autoptr(TactMatrixClient) client = logged_in_client (ts);
-  g_autofree char *dir = g_dir_make_tmp ("tact-media-XXXXXX", NULL);
+  g_autofree char *dir = tact_test_tmpdir_new ("tact-media-XXXXXX");
   g_autoptr(TactMediaCache) cache = tact_media_cache_new (dir, 64 * 1024 * 1024);
   g_autoptr(GAsyncResult) r1 = NULL;
   g_autoptr(GAsyncResult) r2 = NULL;
@@ -2290,8 +2273,8 @@ test_media_download_progress_and_cache (void)
 
   tact_matrix_client_download_with_progress_async (client, "mxc://corp.test/big",
                                                    progress_cb, &log, progress_destroyed,
-                                                   NULL, store_result_cb, &r1);
-  b1 = tact_matrix_client_download_finish (client, wait_for (&r1), &type, &error);
+                                                   NULL, tact_test_store_result_cb, &r1);
+  b1 = tact_matrix_client_download_finish (client, tact_test_wait_result (&r1, "download"), &type, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (g_bytes_get_size (b1), ==, size);
   g_assert_cmpstr (type, ==, "application/pdf");
@@ -2303,8 +2286,8 @@ test_media_download_progress_and_cache (void)
   g_assert_cmpuint (ts->requests->len, ==, 2);
 
   /* second time: from the cache, no request */
-  tact_matrix_client_download_async (client, "mxc://corp.test/big", NULL, store_result_cb, &r2);
-  b2 = tact_matrix_client_download_finish (client, wait_for (&r2), &type2, &error);
+  tact_matrix_client_download_async (client, "mxc://corp.test/big", NULL, tact_test_store_result_cb, &r2);
+  b2 = tact_matrix_client_download_finish (client, tact_test_wait_result (&r2, "download"), &type2, &error);
   g_assert_no_error (error);
   g_assert_true (g_bytes_equal (b1, b2));
   g_assert_cmpstr (type2, ==, "application/pdf");
@@ -2314,8 +2297,8 @@ test_media_download_progress_and_cache (void)
   entry = tact_media_cache_get_entry_path (cache, "mxc://corp.test/big");
   g_assert_true (g_file_test (entry, G_FILE_TEST_IS_REGULAR));
   g_assert_cmpint (truncate (entry, 1000), ==, 0);
-  tact_matrix_client_download_async (client, "mxc://corp.test/big", NULL, store_result_cb, &r3);
-  b3 = tact_matrix_client_download_finish (client, wait_for (&r3), NULL, &error);
+  tact_matrix_client_download_async (client, "mxc://corp.test/big", NULL, tact_test_store_result_cb, &r3);
+  b3 = tact_matrix_client_download_finish (client, tact_test_wait_result (&r3, "download"), NULL, &error);
   g_assert_no_error (error);
   g_assert_true (g_bytes_equal (b1, b3));
   g_assert_cmpuint (ts->requests->len, ==, 3);
@@ -2340,7 +2323,7 @@ set_age (TactMediaCache *cache,
 static void
 test_media_cache_lru (void)
 {
-  g_autofree char *dir = g_dir_make_tmp ("tact-media-XXXXXX", NULL);
+  g_autofree char *dir = tact_test_tmpdir_new ("tact-media-XXXXXX");
   g_autoptr(TactMediaCache) cache = tact_media_cache_new (dir, 3 * 1100);
   g_autoptr(GBytes) kb = g_bytes_new_take (big_text (1000), 1000);
   g_autoptr(GError) error = NULL;
@@ -2407,17 +2390,7 @@ test_media_cache_lru (void)
     g_assert_cmpstr (tact_media_cache_get_directory (def), ==, want);
   }
 
-  /* clean up */
-  {
-    g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
-    const char *name;
-    while ((name = g_dir_read_name (d)) != NULL)
-      {
-        g_autofree char *p = g_build_filename (dir, name, NULL);
-        g_unlink (p);
-      }
-    g_rmdir (dir);
-  }
+  tact_test_tmpdir_remove (dir);
 }
 
 /* ---- main ----------------------------------------------------------------------------- */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "policy/tact-attachment.h"
+#include "tact-test-util.h"
 
 static char *tmp_dir;
 
@@ -1024,32 +1025,16 @@ test_name_not_utf8 (void)
   g_assert_null (finding->attachment);
 }
 
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-      g_remove (child);
-    }
-  g_rmdir (path);
-}
-
 int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr(GError) error = NULL;
   int ret;
 
   g_setenv ("LANGUAGE", "en", TRUE);
   g_test_init (&argc, &argv, NULL);
 
-  tmp_dir = g_dir_make_tmp ("tact-attach-XXXXXX", &error);
-  g_assert_no_error (error);
+  tmp_dir = tact_test_tmpdir_new ("tact-attach-XXXXXX");
 
   g_test_add_func ("/attachments/docx/msip-label", test_docx_msip_label);
   g_test_add_func ("/attachments/docx/header-marking", test_docx_header_marking);
@@ -1079,7 +1064,7 @@ main (int   argc,
   g_test_add_func ("/attachments/security/name-not-utf8", test_name_not_utf8);
 
   ret = g_test_run ();
-  remove_tree (tmp_dir);
+  tact_test_tmpdir_remove (tmp_dir);
   g_free (tmp_dir);
   return ret;
 }

@@ -13,6 +13,7 @@
 
 #include "matrix/tact-matrix.h"
 #include "sandbox/tact-sandbox.h"
+#include "tact-test-util.h"
 
 #define ME "@me:corp.test"
 
@@ -125,11 +126,16 @@ call_start (Fixture *f, const char *method, const char *path, const char *token,
   return call_start_with (f, f->session, method, path, token, body, NULL);
 }
 
+static gboolean
+call_done (gpointer c)
+{
+  return ((Call *) c)->done;
+}
+
 static void
 call_wait (Call *c)
 {
-  while (!c->done)
-    g_main_context_iteration (NULL, TRUE);
+  tact_test_wait_until (call_done, c, "an HTTP call");
 }
 
 static Call *
@@ -1228,11 +1234,22 @@ test_seeded_world (Fixture *f, gconstpointer data)
   }
 }
 
+typedef struct { Fixture *f; const char *room_id, *sender; guint count; } CountWait;
+
+static gboolean
+count_reached (gpointer data)
+{
+  CountWait *w = data;
+  return tact_sandbox_server_count_events (w->f->server, w->room_id, w->sender,
+                                           "m.room.message") >= w->count;
+}
+
 static void
 wait_for_count (Fixture *f, const char *room_id, const char *sender, guint count)
 {
-  while (tact_sandbox_server_count_events (f->server, room_id, sender, "m.room.message") < count)
-    g_main_context_iteration (NULL, TRUE);
+  CountWait w = { f, room_id, sender, count };
+
+  tact_test_wait_until (count_reached, &w, "the actor's messages");
 }
 
 static void
@@ -1342,7 +1359,7 @@ static void
 test_persistence (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("tact-sandbox-XXXXXX", &error);
+  g_autofree char *dir = tact_test_tmpdir_new ("tact-sandbox-XXXXXX");
   g_autofree char *path = g_build_filename (dir, "state.json", NULL);
   g_autofree char *falcon = NULL;
   g_autofree char *token = NULL;
@@ -1424,8 +1441,7 @@ test_persistence (void)
     g_unlink (bad);
   }
 
-  g_unlink (path);
-  g_rmdir (dir);
+  tact_test_tmpdir_remove (dir);
 }
 
 /* ---- Tests: fault injection -------------------------------------------------------------------- */
@@ -1518,35 +1534,33 @@ test_faults (Fixture *f, gconstpointer data)
                     ==, before + 4);
 }
 
-static gboolean
-flag_set_cb (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
 /* Iterates the main context for ms (only where time passing is what is tested). */
 static void
 wait_ms (guint ms)
 {
   gboolean done = FALSE;
 
-  g_timeout_add (ms, flag_set_cb, &done);
+  g_timeout_add (ms, tact_test_set_flag_cb, &done);
   while (!done)
     g_main_context_iteration (NULL, TRUE);
+}
+
+typedef struct { Fixture *f; guint n; } HeldWait;
+
+static gboolean
+held_requests_are (gpointer data)
+{
+  HeldWait *w = data;
+  return tact_sandbox_server_get_held_requests (w->f->server) == w->n;
 }
 
 /* Waits until a fault holds n requests; at most 10 s, well under the holds tests set. */
 static void
 wait_held_requests (Fixture *f, guint n)
 {
-  gboolean expired = FALSE;
-  guint source = g_timeout_add_seconds (10, flag_set_cb, &expired);
+  HeldWait w = { f, n };
 
-  while (tact_sandbox_server_get_held_requests (f->server) != n && !expired)
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_false (expired);
-  g_source_remove (source);
+  tact_test_wait_until_s (held_requests_are, &w, 10, "the held requests");
 }
 
 /* inject_fault reaches every route, chosen by method and path prefix, for count requests. */
@@ -2501,7 +2515,7 @@ static void
 test_approval_restart (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("tact-sandbox-XXXXXX", &error);
+  g_autofree char *dir = tact_test_tmpdir_new ("tact-sandbox-XXXXXX");
   g_autofree char *path = g_build_filename (dir, "state.json", NULL);
   g_autofree char *room_id = NULL;
   g_autoptr(JsonObject) early = request_content ("tact-approval-early", WANG, "", "报价 1", in_an_hour ());
@@ -2564,8 +2578,7 @@ test_approval_restart (void)
                     ==, 3);
   fixture_teardown (&f, NULL);
 
-  g_unlink (path);
-  g_rmdir (dir);
+  tact_test_tmpdir_remove (dir);
 }
 
 /* ---- Tests: history visibility ----------------------------------------------------------------- */

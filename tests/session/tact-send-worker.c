@@ -11,12 +11,12 @@
 #include <stdlib.h>
 
 #include "session/tact-session.h"
+#include "tact-test-util.h"
 
 #define DEADLINE_S 50
 
+/* One deadline for the whole run, not one a wait; past it the worker exits 2 for the test. */
 static gboolean expired;
-static gboolean deadline_cb (gpointer data) { expired = TRUE; return G_SOURCE_REMOVE; }
-static void store_result_cb (GObject *s, GAsyncResult *r, gpointer d) { *(GAsyncResult **) d = g_object_ref (r); }
 
 static GAsyncResult *
 wait_result (GAsyncResult **slot)
@@ -61,7 +61,7 @@ main (int argc, char *argv[])
       return 2;
     }
   total = (guint) g_ascii_strtoull (argv[4], NULL, 10);
-  g_timeout_add_seconds (DEADLINE_S, deadline_cb, NULL);
+  g_timeout_add_seconds (DEADLINE_S, tact_test_set_flag_cb, &expired);
 
   key_path = g_build_filename (argv[2], "key", NULL);
   creds_path = g_build_filename (argv[2], "creds", NULL);
@@ -74,7 +74,7 @@ main (int argc, char *argv[])
 
   client = tact_matrix_client_new (argv[1]);
   tact_matrix_client_set_credentials (client, lines[0], lines[1], lines[2]);
-  tact_store_open_async (db_path, key, NULL, store_result_cb, &result);
+  tact_store_open_async (db_path, key, NULL, tact_test_store_result_cb, &result);
   store = tact_store_open_finish (wait_result (&result), &error);
   g_clear_object (&result);
   if (!store)
@@ -84,11 +84,11 @@ main (int argc, char *argv[])
     g_error ("profile: %s", error->message);
 
   /* Where the earlier runs stopped. */
-  tact_store_get_meta_async (store, "test.queued", NULL, store_result_cb, &result);
+  tact_store_get_meta_async (store, "test.queued", NULL, tact_test_store_result_cb, &result);
   counter = tact_store_get_meta_finish (store, wait_result (&result), NULL);
   g_clear_object (&result);
   done = counter ? (guint) g_ascii_strtoull (counter, NULL, 10) : 0;
-  tact_store_load_timeline_async (store, argv[3], 0, 1000, NULL, store_result_cb, &result);
+  tact_store_load_timeline_async (store, argv[3], 0, 1000, NULL, tact_test_store_result_cb, &result);
   rows = tact_store_load_timeline_finish (store, wait_result (&result), &error);
   g_clear_object (&result);
   for (guint i = 0; rows && i < rows->len; i++)
@@ -112,12 +112,12 @@ main (int argc, char *argv[])
       tact_store_set_meta_async (store, "test.queued", value, NULL, NULL, NULL);
     }
   /* A final job on the store's queue: once it answers, every outbox add before it is done. */
-  tact_store_get_meta_async (store, "test.queued", NULL, store_result_cb, &result);
+  tact_store_get_meta_async (store, "test.queued", NULL, tact_test_store_result_cb, &result);
   g_free (tact_store_get_meta_finish (store, wait_result (&result), NULL));
   g_clear_object (&result);
   while (g_main_context_iteration (NULL, FALSE))
     ;
-  tact_session_wait_outbox_idle_async (session, NULL, store_result_cb, &result);
+  tact_session_wait_outbox_idle_async (session, NULL, tact_test_store_result_cb, &result);
   tact_session_wait_outbox_idle_finish (session, wait_result (&result), NULL);
   g_clear_object (&result);
 

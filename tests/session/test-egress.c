@@ -67,8 +67,8 @@ audit_rows (Fixture *f, const char *txn_id, const char *kind)
   GAsyncResult *result = NULL;
   g_autoptr(GError) error = NULL;
 
-  tact_store_call_async (f->store, count_audit, &count, NULL, store_result_cb, &result);
-  g_assert_true (tact_store_call_finish (f->store, wait_result (&result, "the audit count"), &error));
+  tact_store_call_async (f->store, count_audit, &count, NULL, tact_test_store_result_cb, &result);
+  g_assert_true (tact_store_call_finish (f->store, tact_test_wait_result (&result, "the audit count"), &error));
   g_assert_no_error (error);
   g_clear_object (&result);
   return count.n;
@@ -80,8 +80,8 @@ invite (TactMatrixClient *client, const char *room_id, const char *user_id)
   GAsyncResult *result = NULL;
   g_autoptr(GError) error = NULL;
 
-  tact_matrix_client_invite_async (client, room_id, user_id, NULL, store_result_cb, &result);
-  g_assert_true (tact_matrix_client_invite_finish (client, wait_result (&result, "invite"), &error));
+  tact_matrix_client_invite_async (client, room_id, user_id, NULL, tact_test_store_result_cb, &result);
+  g_assert_true (tact_matrix_client_invite_finish (client, tact_test_wait_result (&result, "invite"), &error));
   g_assert_no_error (error);
   g_clear_object (&result);
 }
@@ -103,14 +103,14 @@ test_file_name_scanned (Fixture *f, gconstpointer data)
 
   g_assert_true (g_file_set_contents (path, "Agenda for Monday: coffee, then the weekly sync.\n", -1, NULL));
   tact_session_start (f->session);
-  wait_until (room_joined, &rw, "Project Falcon");
+  tact_test_wait_until (room_joined, &rw, "Project Falcon");
   ew = (ExternalWait) { tact_session_lookup_room (f->session, room_id), 1 };
-  wait_until (external_is, &ew, "the outsider counted");
+  tact_test_wait_until (external_is, &ew, "the outsider counted");
 
   before = tact_sandbox_server_count_events (f->sandbox, room_id, NULL, "m.room.message");
   file = g_file_new_for_path (path);
-  tact_session_check_file_async (f->session, ew.room, file, NULL, NULL, store_result_cb, &result);
-  check = tact_session_check_file_finish (f->session, wait_result (&result, "the file check"), &error);
+  tact_session_check_file_async (f->session, ew.room, file, NULL, NULL, tact_test_store_result_cb, &result);
+  check = tact_session_check_file_finish (f->session, tact_test_wait_result (&result, "the file check"), &error);
   g_assert_no_error (error);
   g_clear_object (&result);
   /* Harmless content, but the name is what the outsider reads: not allow, and not sendable. */
@@ -144,9 +144,9 @@ test_held_after_outsider_invited (Fixture *f, gconstpointer data)
 
   /* Meanwhile someone from outside the company is invited: the message is now blocked. */
   invite (f->bob, room_id, "@zhang:partner.test");
-  wait_until (external_is, &ew, "the invited outsider counted");
+  tact_test_wait_until (external_is, &ew, "the invited outsider counted");
   w = (StateWait) { echo, TACT_SEND_STATE_HELD };
-  wait_until (message_in_state, &w, "the retry to be held");
+  tact_test_wait_until (message_in_state, &w, "the retry to be held");
   g_assert_nonnull (strstr (tact_message_get_error (echo), "blocked"));
   g_assert_cmpuint (tact_sandbox_server_count_events (f->sandbox, room_id, NULL, "m.room.message"), ==, 0);
   g_assert_cmpuint (audit_rows (f, tact_message_get_txn_id (echo), "held-for-review"), ==, 1);
@@ -166,7 +166,7 @@ send_refused (Fixture *f, TactRoom *room, const char *text)
   echo = tact_session_send_text (f->session, room, text, NULL, &error);
   g_assert_no_error (error);
   w = (StateWait) { echo, TACT_SEND_STATE_FAILED };
-  wait_until (message_in_state, &w, "the send to fail");
+  tact_test_wait_until (message_in_state, &w, "the send to fail");
   tact_sandbox_server_set_fault (f->sandbox, TACT_SANDBOX_FAULT_NONE, 0);
   return echo;
 }
@@ -182,7 +182,7 @@ test_held_on_retry_stricter (Fixture *f, gconstpointer data)
 
   tact_session_set_profile (f->session, stricter);
   tact_session_retry_message (f->session, room, echo);
-  wait_until (message_in_state, &w, "the retry to be held");
+  tact_test_wait_until (message_in_state, &w, "the retry to be held");
   g_assert_cmpuint (tact_sandbox_server_count_events (f->sandbox, room_id, NULL, "m.room.message"), ==, 0);
 }
 
@@ -224,13 +224,13 @@ test_held_on_resume_stricter (Fixture *f, gconstpointer data)
   tact_session_start (f->session);
   {
     RoomWait rw = { f->session, room_id };
-    wait_until (room_joined, &rw, "the room from the store");
+    tact_test_wait_until (room_joined, &rw, "the room from the store");
   }
   room = tact_session_lookup_room (f->session, room_id);
   tact_session_load_timeline (f->session, room);
   tw = (TxnWait) { room, txn };
-  wait_until (txn_shown, &tw, "the pending echo from the store");
-  wait_until (txn_held, &tw, "the resumed send to be held");
+  tact_test_wait_until (txn_shown, &tw, "the pending echo from the store");
+  tact_test_wait_until (txn_held, &tw, "the resumed send to be held");
   g_assert_cmpuint (tact_sandbox_server_count_events (f->sandbox, room_id, NULL, "m.room.message"), ==, 0);
 
   /* Held survives another restart, still with its reason. */
@@ -238,12 +238,12 @@ test_held_on_resume_stricter (Fixture *f, gconstpointer data)
   tact_session_start (f->session);
   {
     RoomWait rw = { f->session, room_id };
-    wait_until (room_joined, &rw, "the room from the store again");
+    tact_test_wait_until (room_joined, &rw, "the room from the store again");
   }
   room = tact_session_lookup_room (f->session, room_id);
   tact_session_load_timeline (f->session, room);
   tw = (TxnWait) { room, txn };
-  wait_until (txn_held, &tw, "the held echo from the store");
+  tact_test_wait_until (txn_held, &tw, "the held echo from the store");
   g_assert_nonnull (strstr (tact_message_get_error (tact_room_find_by_txn (room, txn)), "blocked"));
   g_assert_cmpuint (tact_sandbox_server_count_events (f->sandbox, room_id, NULL, "m.room.message"), ==, 0);
 }
@@ -266,11 +266,11 @@ test_review_then_send (Fixture *f, gconstpointer data)
   /* A warning the person never saw: held, not sent. */
   tact_session_set_profile (f->session, stricter);
   tact_session_retry_message (f->session, room, echo);
-  wait_until (message_in_state, &w, "the retry to be held");
+  tact_test_wait_until (message_in_state, &w, "the retry to be held");
   g_assert_nonnull (strstr (tact_message_get_error (echo), "review"));
 
-  tact_session_review_async (f->session, room, echo, NULL, store_result_cb, &result);
-  check = tact_session_review_finish (f->session, wait_result (&result, "the review"), &error);
+  tact_session_review_async (f->session, room, echo, NULL, tact_test_store_result_cb, &result);
+  check = tact_session_review_finish (f->session, tact_test_wait_result (&result, "the review"), &error);
   g_assert_no_error (error);
   g_clear_object (&result);
   g_assert_cmpint (tact_send_check_get_kind (check), ==, TACT_SEND_KIND_HELD);
@@ -281,7 +281,7 @@ test_review_then_send (Fixture *f, gconstpointer data)
   g_assert_true (tact_session_send (f->session, room, check, NULL, &error) == echo);
   g_assert_no_error (error);
   w.state = TACT_SEND_STATE_SENT;
-  wait_until (message_in_state, &w, "the reviewed send");
+  tact_test_wait_until (message_in_state, &w, "the reviewed send");
   g_assert_cmpstr (tact_message_get_txn_id (echo), ==, txn);
   g_assert_cmpuint (tact_sandbox_server_count_events (f->sandbox, room_id, NULL, "m.room.message"), ==, 1);
   g_assert_cmpuint (audit_rows (f, txn, "warned-send"), ==, 1);
@@ -304,7 +304,7 @@ test_held_discard (Fixture *f, gconstpointer data)
 
   tact_session_set_profile (f->session, stricter);
   tact_session_retry_message (f->session, room, echo);
-  wait_until (message_in_state, &w, "the retry to be held");
+  tact_test_wait_until (message_in_state, &w, "the retry to be held");
   tact_session_discard_message (f->session, room, echo);
   g_assert_null (tact_room_find_by_txn (room, txn));
 
@@ -312,7 +312,7 @@ test_held_discard (Fixture *f, gconstpointer data)
   tact_session_start (f->session);
   {
     RoomWait rw = { f->session, room_id };
-    wait_until (room_joined, &rw, "the room from the store");
+    tact_test_wait_until (room_joined, &rw, "the room from the store");
   }
   room = tact_session_lookup_room (f->session, room_id);
   tact_session_load_timeline (f->session, room);
@@ -365,7 +365,7 @@ test_fail_closed_without_profile (Fixture *f, gconstpointer data)
     tact_sandbox_server_set_fault (f->sandbox, TACT_SANDBOX_FAULT_NONE, 0);
     tact_session_set_profile_error (f->session, load_error);
     w = (StateWait) { echo, TACT_SEND_STATE_HELD };
-    wait_until (message_in_state, &w, "the queued send to be held");
+    tact_test_wait_until (message_in_state, &w, "the queued send to be held");
   }
   g_assert_cmpuint (tact_sandbox_server_count_events (f->sandbox, room_id, NULL, "m.room.message"), ==, 0);
 }
@@ -422,7 +422,7 @@ sent_message (Fixture *f, TactRoom *room, const char *body)
   StateWait w = { echo, TACT_SEND_STATE_SENT };
 
   g_assert_no_error (error);
-  wait_until (message_in_state, &w, "a message to refer to");
+  tact_test_wait_until (message_in_state, &w, "a message to refer to");
   return echo;
 }
 
@@ -450,7 +450,7 @@ posted_behind (Fixture *f, TactRoom *room, const char *text)
   BodyFind bf = { room, text, NULL };
 
   client_send (f->alice, tact_room_get_id (room), text);
-  wait_until (body_found, &bf, "the posted message in the timeline");
+  tact_test_wait_until (body_found, &bf, "the posted message in the timeline");
   return bf.found;
 }
 
@@ -476,8 +476,8 @@ test_every_path (Fixture *f, gconstpointer data)
     other_id = create_room (f->alice, json);
     join (f->bob, other_id);
     rw = (RoomWait) { f->session, other_id };
-    wait_until (room_joined, &rw, "the other room");
-    wait_until (members_known, &rw, "the other room's members");
+    tact_test_wait_until (room_joined, &rw, "the other room");
+    tact_test_wait_until (members_known, &rw, "the other room's members");
     other = tact_session_lookup_room (f->session, other_id);
   }
 
@@ -519,8 +519,8 @@ test_every_path (Fixture *f, gconstpointer data)
               RoomWait rw = { f->session, fresh_id };
 
               join (f->bob, fresh_id);
-              wait_until (room_joined, &rw, "the invitation's room");
-              wait_until (members_known, &rw, "its members");
+              tact_test_wait_until (room_joined, &rw, "the invitation's room");
+              tact_test_wait_until (members_known, &rw, "its members");
               target = tact_session_lookup_room (f->session, fresh_id);
               posted_behind (f, target, text);
               check = tact_session_check_invite (f->session, target, tact_matrix_client_get_user_id (carol));
@@ -549,14 +549,14 @@ test_every_path (Fixture *f, gconstpointer data)
                 /* Without the reason first: refused. */
                 if (p == PATH_INVITE)
                   {
-                    tact_session_invite_async (f->session, target, check, NULL, NULL, store_result_cb, &result);
-                    g_assert_false (tact_session_invite_finish (f->session, wait_result (&result, "invite"), &error));
+                    tact_session_invite_async (f->session, target, check, NULL, NULL, tact_test_store_result_cb, &result);
+                    g_assert_false (tact_session_invite_finish (f->session, tact_test_wait_result (&result, "invite"), &error));
                   }
                 else
                   {
                     g_autofree char *none = NULL;
-                    tact_session_create_checked_room_async (f->session, check, NULL, NULL, store_result_cb, &result);
-                    none = tact_session_create_room_finish (f->session, wait_result (&result, "create"), &error);
+                    tact_session_create_checked_room_async (f->session, check, NULL, NULL, tact_test_store_result_cb, &result);
+                    none = tact_session_create_room_finish (f->session, tact_test_wait_result (&result, "create"), &error);
                     g_assert_null (none);
                   }
                 g_assert_error (error, TACT_SESSION_ERROR, TACT_SESSION_ERROR_NEEDS_JUSTIFICATION);
@@ -565,14 +565,14 @@ test_every_path (Fixture *f, gconstpointer data)
               }
             if (p == PATH_INVITE)
               {
-                tact_session_invite_async (f->session, target, check, reason, NULL, store_result_cb, &result);
-                sent = tact_session_invite_finish (f->session, wait_result (&result, "invite"), &error);
+                tact_session_invite_async (f->session, target, check, reason, NULL, tact_test_store_result_cb, &result);
+                sent = tact_session_invite_finish (f->session, tact_test_wait_result (&result, "invite"), &error);
               }
             else
               {
                 g_autofree char *created = NULL;
-                tact_session_create_checked_room_async (f->session, check, reason, NULL, store_result_cb, &result);
-                created = tact_session_create_room_finish (f->session, wait_result (&result, "create"), &error);
+                tact_session_create_checked_room_async (f->session, check, reason, NULL, tact_test_store_result_cb, &result);
+                created = tact_session_create_room_finish (f->session, tact_test_wait_result (&result, "create"), &error);
                 sent = created != NULL;
               }
             g_clear_object (&result);
@@ -601,7 +601,7 @@ test_every_path (Fixture *f, gconstpointer data)
             if (p != PATH_INVITE && p != PATH_CREATE_ROOM)
               {
                 EventWait ew = { f, tact_room_get_id (target), type, before + 1 };
-                wait_until (events_on_server, &ew, "the event on the server");
+                tact_test_wait_until (events_on_server, &ew, "the event on the server");
               }
             break;
           case TACT_ACTION_APPROVE:
@@ -673,14 +673,14 @@ test_audience_kinds (Fixture *f, gconstpointer data)
   join (f->bob, room_id);
   tact_session_start (f->session);
   rw = (RoomWait) { f->session, room_id };
-  wait_until (room_joined, &rw, "the room");
+  tact_test_wait_until (room_joined, &rw, "the room");
   room = tact_session_lookup_room (f->session, room_id);
   if (!tact_room_get_members_complete (room))
     {
       before = tact_session_check_text (f->session, room, "hello");
       g_assert_cmpuint (tact_send_check_get_external_count (before), >=, 1);
     }
-  wait_until (members_known, &rw, "the member list");
+  tact_test_wait_until (members_known, &rw, "the member list");
   after = tact_session_check_text (f->session, room, "hello");
   g_assert_cmpuint (tact_send_check_get_external_count (after), ==, 0);
   g_assert_cmpint (tact_room_get_kind (room), ==, TACT_ROOM_KIND_ANNOUNCEMENT);

@@ -6,42 +6,13 @@
 
 #include "matrix/tact-matrix.h"
 #include "sandbox/tact-sandbox.h"
-
-#define DEADLINE_S 30
+#include "tact-test-util.h"
 
 typedef struct {
   TactSandboxServer *sandbox;
   TactMatrixClient  *client;     /* @me, logged in */
   char              *room_id;    /* Project Falcon */
 } Fixture;
-
-static gboolean
-deadline_cb (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static void
-store_result_cb (GObject *source, GAsyncResult *result, gpointer data)
-{
-  *(GAsyncResult **) data = g_object_ref (result);
-}
-
-/* Iterates the main context until *slot is set (or fails after DEADLINE_S). */
-static GAsyncResult *
-wait_result (GAsyncResult **slot, const char *what)
-{
-  gboolean expired = FALSE;
-  guint source = g_timeout_add_seconds (DEADLINE_S, deadline_cb, &expired);
-
-  while (*slot == NULL && !expired)
-    g_main_context_iteration (NULL, TRUE);
-  if (expired)
-    g_error ("Timed out waiting for %s", what);
-  g_source_remove (source);
-  return *slot;
-}
 
 static void
 fixture_setup (Fixture *f, gconstpointer data)
@@ -59,8 +30,8 @@ fixture_setup (Fixture *f, gconstpointer data)
   url = tact_sandbox_server_dup_base_url (f->sandbox);
   f->client = tact_matrix_client_new (url);
   tact_matrix_client_login_async (f->client, TACT_SANDBOX_USER, TACT_SANDBOX_PASSWORD, NULL,
-                                  "test-faults", NULL, store_result_cb, &result);
-  g_assert_true (tact_matrix_client_login_finish (f->client, wait_result (&result, "login"),
+                                  "test-faults", NULL, tact_test_store_result_cb, &result);
+  g_assert_true (tact_matrix_client_login_finish (f->client, tact_test_wait_result (&result, "login"),
                                                   &error));
   g_assert_no_error (error);
   g_clear_object (&result);
@@ -88,8 +59,8 @@ send_text (Fixture *f, const char *txn_id, const char *text, GError **error)
   json_object_set_string_member (content, "msgtype", "m.text");
   json_object_set_string_member (content, "body", text);
   tact_matrix_client_send_async (f->client, f->room_id, "m.room.message", txn_id, content, NULL,
-                                 store_result_cb, &result);
-  event_id = tact_matrix_client_send_finish (f->client, wait_result (&result, "send"), error);
+                                 tact_test_store_result_cb, &result);
+  event_id = tact_matrix_client_send_finish (f->client, tact_test_wait_result (&result, "send"), error);
   g_clear_object (&result);
   return event_id;
 }
@@ -175,21 +146,21 @@ test_authenticated_media_download (Fixture *f, gconstpointer data)
   GAsyncResult *result = NULL;
 
   tact_sandbox_server_set_authenticated_media (f->sandbox, TRUE);
-  tact_matrix_client_versions_async (f->client, NULL, store_result_cb, &result);
-  versions = tact_matrix_client_versions_finish (f->client, wait_result (&result, "versions"),
+  tact_matrix_client_versions_async (f->client, NULL, tact_test_store_result_cb, &result);
+  versions = tact_matrix_client_versions_finish (f->client, tact_test_wait_result (&result, "versions"),
                                                  &error);
   g_assert_no_error (error);
   g_assert_true (g_strv_contains ((const char *const *) versions, "v1.11"));
   g_clear_object (&result);
 
   tact_matrix_client_upload_async (f->client, bytes, "text/plain", "minutes.txt", NULL,
-                                   store_result_cb, &result);
-  uri = tact_matrix_client_upload_finish (f->client, wait_result (&result, "upload"), &error);
+                                   tact_test_store_result_cb, &result);
+  uri = tact_matrix_client_upload_finish (f->client, tact_test_wait_result (&result, "upload"), &error);
   g_assert_no_error (error);
   g_clear_object (&result);
 
-  tact_matrix_client_download_async (f->client, uri, NULL, store_result_cb, &result);
-  downloaded = tact_matrix_client_download_finish (f->client, wait_result (&result, "download"),
+  tact_matrix_client_download_async (f->client, uri, NULL, tact_test_store_result_cb, &result);
+  downloaded = tact_matrix_client_download_finish (f->client, tact_test_wait_result (&result, "download"),
                                                    &content_type, &error);
   g_assert_no_error (error);
   g_assert_cmpmem (g_bytes_get_data (downloaded, NULL), g_bytes_get_size (downloaded),

@@ -28,16 +28,16 @@ test_practice_login (void)
   g_assert_cmpstr (tact_practice_account_get_password (practice), ==, "tact-sandbox");
   g_assert_cmpstr (tact_practice_account_get_user_id (practice), ==, "@me:corp.test");
 
-  tact_practice_account_login_async (practice, NULL, store_result_cb, &logged_in);
-  session = tact_practice_account_login_finish (practice, wait_result (&logged_in, "the practice login"),
+  tact_practice_account_login_async (practice, NULL, tact_test_store_result_cb, &logged_in);
+  session = tact_practice_account_login_finish (practice, tact_test_wait_result (&logged_in, "the practice login"),
                                                 &error);
   g_assert_no_error (error);
   g_assert_cmpstr (tact_session_get_user_id (session), ==, "@me:corp.test");
   g_clear_object (&session);
 
   /* What the application does at start-up: the stored sandbox account comes back on this run's URL. */
-  tact_account_restore_async (tact_practice_account_get_url (practice), NULL, store_result_cb, &restored);
-  again = tact_account_restore_finish (wait_result (&restored, "the restore"), &error);
+  tact_account_restore_async (tact_practice_account_get_url (practice), NULL, tact_test_store_result_cb, &restored);
+  again = tact_account_restore_finish (tact_test_wait_result (&restored, "the restore"), &error);
   g_assert_no_error (error);
   g_assert_nonnull (again);
   g_assert_cmpstr (tact_session_get_user_id (again), ==, "@me:corp.test");
@@ -46,8 +46,8 @@ test_practice_login (void)
   /* Stopped: no sign-in, a clear error, and stopping again is harmless. */
   tact_practice_account_stop (practice);
   tact_practice_account_stop (practice);
-  tact_practice_account_login_async (practice, NULL, store_result_cb, &refused);
-  none = tact_practice_account_login_finish (practice, wait_result (&refused, "the refused login"), &error);
+  tact_practice_account_login_async (practice, NULL, tact_test_store_result_cb, &refused);
+  none = tact_practice_account_login_finish (practice, tact_test_wait_result (&refused, "the refused login"), &error);
   g_assert_null (none);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED);
 }

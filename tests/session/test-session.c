@@ -68,7 +68,7 @@ test_outbox_faults (Fixture *f, gconstpointer data)
         }
       {
         StateWait sw = { last, TACT_SEND_STATE_SENT };   /* per-room order: the last one goes last */
-        wait_until (message_in_state, &sw, "the phase's sends");
+        tact_test_wait_until (message_in_state, &sw, "the phase's sends");
       }
       g_assert_cmpuint (tact_sandbox_server_get_faults_injected (f->sandbox), >=, 3);
     }
@@ -97,13 +97,13 @@ test_outbox_retry_after_long (Fixture *f, gconstpointer data)
   echo = tact_session_send_text (f->session, room, "first", NULL, &error);
   g_assert_no_error (error);
   w.message = echo; w.state = TACT_SEND_STATE_SENT;
-  wait_until (message_in_state, &w, "the first send");
+  tact_test_wait_until (message_in_state, &w, "the first send");
 
   t0 = g_get_monotonic_time ();
   echo = tact_session_send_text (f->session, room, "second, rate-limited", NULL, &error);
   g_assert_no_error (error);
   w.message = echo;
-  wait_until (message_in_state, &w, "the rate-limited send");
+  tact_test_wait_until (message_in_state, &w, "the rate-limited send");
   waited_ms = (g_get_monotonic_time () - t0) / 1000;
   g_test_message ("the 429'd send went out after %" G_GINT64_FORMAT " ms", waited_ms);
   g_assert_cmpuint (tact_sandbox_server_get_faults_injected (f->sandbox), ==, 1);
@@ -177,7 +177,7 @@ send_refused (Fixture *f, TactRoom *room, const char *room_id, const char *text)
   echo = tact_session_send_text (f->session, room, text, NULL, &error);
   g_assert_no_error (error);
   w.message = echo; w.state = TACT_SEND_STATE_FAILED;
-  wait_until (message_in_state, &w, "the send to fail");
+  tact_test_wait_until (message_in_state, &w, "the send to fail");
   g_assert_nonnull (tact_message_get_error (echo));
   g_assert_nonnull (strstr (tact_message_get_error (echo), "not in room"));
   return echo;
@@ -198,8 +198,8 @@ test_outbox_forbidden_retry (Fixture *f, gconstpointer data)
   /* Alice was not invited again; the room is private_chat, so bob invites her back. */
   {
     GAsyncResult *result = NULL;
-    tact_matrix_client_invite_async (f->bob, room_id, tact_matrix_client_get_user_id (f->alice), NULL, store_result_cb, &result);
-    g_assert_true (tact_matrix_client_invite_finish (f->bob, wait_result (&result, "invite"), &error));
+    tact_matrix_client_invite_async (f->bob, room_id, tact_matrix_client_get_user_id (f->alice), NULL, tact_test_store_result_cb, &result);
+    g_assert_true (tact_matrix_client_invite_finish (f->bob, tact_test_wait_result (&result, "invite"), &error));
     g_assert_no_error (error);
     g_clear_object (&result);
   }
@@ -207,7 +207,7 @@ test_outbox_forbidden_retry (Fixture *f, gconstpointer data)
   tact_room_set_membership (room, "join");
   tact_session_retry_message (f->session, room, echo);
   w.state = TACT_SEND_STATE_SENT;
-  wait_until (message_in_state, &w, "the retried send");
+  tact_test_wait_until (message_in_state, &w, "the retried send");
   g_assert_cmpstr (tact_message_get_txn_id (echo), ==, txn);
   g_assert_cmpuint (tact_sandbox_server_count_events (f->sandbox, room_id, NULL, "m.room.message"), ==, 1);
 }
@@ -233,12 +233,12 @@ test_outbox_failed_reason_survives_restart (Fixture *f, gconstpointer data)
   tact_session_start (f->session);
   {
     RoomWait rw = { f->session, room_id };
-    wait_until (room_known, &rw, "the room from the store");
+    tact_test_wait_until (room_known, &rw, "the room from the store");
   }
   room = tact_session_lookup_room (f->session, room_id);
   tact_session_load_timeline (f->session, room);
   tw = (TxnWait) { room, txn };
-  wait_until (txn_shown, &tw, "the failed echo from the store");
+  tact_test_wait_until (txn_shown, &tw, "the failed echo from the store");
   echo = tact_room_find_by_txn (room, txn);
   g_assert_cmpint (tact_message_get_send_state (echo), ==, TACT_SEND_STATE_FAILED);
   g_assert_cmpstr (tact_message_get_error (echo), ==, reason);
@@ -267,7 +267,7 @@ test_outbox_orphaned_staged (Fixture *f, gconstpointer data)
   g_assert_cmpint (g_utime (orphan, &old), ==, 0);
 
   tact_session_start (f->session);
-  wait_until (file_gone, orphan, "the orphaned staged copy to be removed");
+  tact_test_wait_until (file_gone, orphan, "the orphaned staged copy to be removed");
   g_assert_true (g_file_test (live, G_FILE_TEST_EXISTS));
   g_remove (live);
 }
@@ -290,7 +290,7 @@ test_outbox_media (Fixture *f, gconstpointer data)
   g_assert_nonnull (echo);
   copy = tact_session_dup_outbox_media_path (tact_message_get_txn_id (echo));
   w.message = echo; w.state = TACT_SEND_STATE_SENT;
-  wait_until (message_in_state, &w, "the file to be sent");
+  tact_test_wait_until (message_in_state, &w, "the file to be sent");
   g_assert_false (g_file_test (copy, G_FILE_TEST_EXISTS));
   g_assert_cmpuint (tact_sandbox_server_count_events (f->sandbox, room_id, NULL, "m.room.message"), ==, 1);
   {
@@ -336,7 +336,7 @@ test_outbox_media_progress (Fixture *f, gconstpointer data)
   g_assert_cmpfloat (tact_message_get_progress (echo), ==, 0.0);
   g_signal_connect (echo, "notify::progress", G_CALLBACK (progress_cb), &log);
   w.message = echo; w.state = TACT_SEND_STATE_SENT;
-  wait_until (message_in_state, &w, "the file to be sent");
+  tact_test_wait_until (message_in_state, &w, "the file to be sent");
 
   g_test_message ("%u progress notifications", log.values->len);
   g_assert_false (log.off_thread);
@@ -388,7 +388,7 @@ test_outbox_kill_restart (Fixture *f, gconstpointer data)
     g_autofree char *creds = g_strdup_printf ("%s\n%s\n%s\n", tact_matrix_client_get_user_id (f->alice),
                                               tact_matrix_client_get_device_id (f->alice),
                                               tact_matrix_client_get_access_token (f->alice));
-    g_autoptr(GBytes) key = random_key ();
+    g_autoptr(GBytes) key = tact_test_random_key ();
     g_assert_true (g_file_set_contents_full (key_path, g_bytes_get_data (key, NULL), 32, G_FILE_SET_CONTENTS_NONE, 0600, &error));
     g_assert_true (g_file_set_contents_full (creds_path, creds, -1, G_FILE_SET_CONTENTS_NONE, 0600, &error));
   }
@@ -412,8 +412,8 @@ test_outbox_kill_restart (Fixture *f, gconstpointer data)
           gint64 until = g_get_monotonic_time () + g_rand_int_range (rand, 100, 700) * 1000;
           while (!child.exited && g_get_monotonic_time () < until)
             {
-              gboolean fired = FALSE;   /* deadline_cb removes its source when it fires */
-              guint source = g_timeout_add (10, deadline_cb, &fired);
+              gboolean fired = FALSE;   /* tact_test_set_flag_cb removes its source when it fires */
+              guint source = g_timeout_add (10, tact_test_set_flag_cb, &fired);
               g_main_context_iteration (NULL, TRUE);
               if (!fired)
                 g_source_remove (source);
@@ -425,7 +425,7 @@ test_outbox_kill_restart (Fixture *f, gconstpointer data)
               kills++;
             }
         }
-      wait_until (flag_set, &child.exited, "the worker to exit");
+      tact_test_wait_until (flag_set, &child.exited, "the worker to exit");
       if (!killed)
         {
           g_assert_true (WIFEXITED (child.status));
@@ -457,17 +457,17 @@ test_sync_offline_network_back (Fixture *f, gconstpointer data)
   gint64 t0;
 
   start_in_room (f, &room_id);
-  wait_until (in_state, &w, "ready");
+  tact_test_wait_until (in_state, &w, "ready");
   tact_session_set_retry_scale (f->session, 10);   /* backoff 10 s, 50 s …: only "network back" is quick */
   tact_sandbox_server_stop (f->sandbox);
   w.state = TACT_SYNC_STATE_OFFLINE;
-  wait_until (in_state, &w, "offline");
+  tact_test_wait_until (in_state, &w, "offline");
   g_assert_true (tact_sandbox_server_listen (f->sandbox, port, &error));
   g_assert_no_error (error);
   t0 = g_get_monotonic_time ();
   g_signal_emit_by_name (g_network_monitor_get_default (), "network-changed", TRUE);
   w.state = TACT_SYNC_STATE_READY;
-  wait_until_s (in_state, &w, 5, "ready again after the network came back");
+  tact_test_wait_until_s (in_state, &w, 5, "ready again after the network came back");
   g_assert_cmpint (g_get_monotonic_time () - t0, <, 5 * G_USEC_PER_SEC);
 }
 
@@ -480,8 +480,8 @@ stored_bodies (TactStore *store, const char *room_id)
   g_autoptr(GPtrArray) rows = NULL;
   GPtrArray *bodies = g_ptr_array_new_with_free_func (g_free);
 
-  tact_store_load_timeline_async (store, room_id, 0, 1000, NULL, store_result_cb, &result);
-  rows = tact_store_load_timeline_finish (store, wait_result (&result, "timeline"), NULL);
+  tact_store_load_timeline_async (store, room_id, 0, 1000, NULL, tact_test_store_result_cb, &result);
+  rows = tact_store_load_timeline_finish (store, tact_test_wait_result (&result, "timeline"), NULL);
   g_clear_object (&result);
   for (guint i = 0; i < rows->len; i++)
     {
@@ -499,7 +499,7 @@ test_sync_limited_gap (Fixture *f, gconstpointer data)
   g_autoptr(GPtrArray) bodies = NULL;
 
   start_in_room (f, &room_id);
-  wait_until (sync_idle, f, "a settled sync");
+  tact_test_wait_until (sync_idle, f, "a settled sync");
   tact_session_stop (f->session);
   for (guint i = 1; i <= 75; i++)   /* more than the filter's timeline limit of 30 */
     {
@@ -507,7 +507,7 @@ test_sync_limited_gap (Fixture *f, gconstpointer data)
       client_send (f->bob, room_id, body);
     }
   tact_session_start (f->session);
-  wait_until (sync_idle, f, "the limited sync to be saved");
+  tact_test_wait_until (sync_idle, f, "the limited sync to be saved");
   bodies = stored_bodies (f->store, room_id);
   g_assert_cmpuint (bodies->len, ==, 75);
   for (guint i = 0; i < 75; i++)
@@ -516,8 +516,6 @@ test_sync_limited_gap (Fixture *f, gconstpointer data)
       g_assert_cmpstr (g_ptr_array_index (bodies, i), ==, body);
     }
 }
-
-static gboolean loaded (gpointer d) { return *(GAsyncResult **) d != NULL; }
 
 /* Loads older history until the room's start, in at most max_calls calls. */
 static void
@@ -532,9 +530,8 @@ paginate_to_start (TactSession *session, TactRoom *room, guint max_calls)
       GAsyncResult *result = NULL;
       g_autoptr(GError) error = NULL;
 
-      tact_session_load_older_async (session, room, NULL, store_result_cb, &result);
-      wait_until (loaded, &result, "older messages");
-      tact_session_load_older_finish (session, result, &error);
+      tact_session_load_older_async (session, room, NULL, tact_test_store_result_cb, &result);
+      tact_session_load_older_finish (session, tact_test_wait_result (&result, "older messages"), &error);
       g_assert_no_error (error);
       g_clear_object (&result);
       g_assert_cmpuint (++calls, <, max_calls);
@@ -578,8 +575,8 @@ test_timeline_back_pagination (Fixture *f, gconstpointer data)
       client_send (f->bob, room_id, body);
     }
   tact_session_start (f->session);
-  wait_until (room_joined, &rw, "the room");
-  wait_until (sync_idle, f, "the initial sync to be saved");
+  tact_test_wait_until (room_joined, &rw, "the room");
+  tact_test_wait_until (sync_idle, f, "the initial sync to be saved");
   room = tact_session_lookup_room (f->session, room_id);
   timeline = tact_room_get_timeline (room);
   paginate_to_start (f->session, room, 20);
@@ -608,7 +605,7 @@ test_timeline_window_bounded (Fixture *f, gconstpointer data)
   g_autoptr(GPtrArray) bodies = NULL;
   const guint n = 180;
 
-  wait_until (sync_idle, f, "a settled sync");
+  tact_test_wait_until (sync_idle, f, "a settled sync");
   tact_session_stop (f->session);
   for (guint i = 1; i <= n; i++)
     {
@@ -616,7 +613,7 @@ test_timeline_window_bounded (Fixture *f, gconstpointer data)
       client_send (f->bob, room_id, body);
     }
   tact_session_start (f->session);   /* a limited sync; its gap is filled (180 < 5 × 50) */
-  wait_until (sync_idle, f, "the limited sync to be saved");
+  tact_test_wait_until (sync_idle, f, "the limited sync to be saved");
   timeline = tact_room_get_timeline (room);
   g_assert_cmpuint (g_list_model_get_n_items (timeline), ==, 100);
   {
@@ -674,21 +671,21 @@ test_room_members_typing (Fixture *f, gconstpointer data)
 
   join (f->alice, room_id);
   tact_session_start (f->session);
-  wait_until (room_joined, &rw, "the room");
+  tact_test_wait_until (room_joined, &rw, "the room");
   room = tact_session_lookup_room (f->session, room_id);
   mw = (MemberWait) { room, bob, 100 };
-  wait_until (member_has_level, &mw, "bob at power 100");
+  tact_test_wait_until (member_has_level, &mw, "bob at power 100");
   mw = (MemberWait) { room, alice, 50 };
-  wait_until (member_has_level, &mw, "alice at power 50");
+  tact_test_wait_until (member_has_level, &mw, "alice at power 50");
   g_assert_cmpint (tact_room_get_power_level (room, "@nobody:corp.test"), ==, 5);
   g_assert_cmpuint (g_list_model_get_n_items (tact_room_get_members (room)), >=, 2);
 
   g_assert_cmpuint (raw_request (f, f->bob, "PUT", typing, "{\"typing\":true,\"timeout\":30000}"), ==, 200);
   tw = (TypingWait) { room, bob, TRUE };
-  wait_until (typing_is, &tw, "bob typing");
+  tact_test_wait_until (typing_is, &tw, "bob typing");
   g_assert_cmpuint (raw_request (f, f->bob, "PUT", typing, "{\"typing\":false}"), ==, 200);
   tw.typing = FALSE;
-  wait_until (typing_is, &tw, "bob no longer typing");
+  tact_test_wait_until (typing_is, &tw, "bob no longer typing");
 }
 
 /* ---- Soft logout ------------------------------------------------------------------- */
@@ -710,7 +707,7 @@ test_soft_logout_relogin (Fixture *f, gconstpointer data)
 
   g_signal_connect (f->session, "logged-out", G_CALLBACK (logged_out_cb), &soft);
   tact_sandbox_server_expire_tokens (f->sandbox, TRUE);
-  wait_until (got_signal, &soft, "logged-out");
+  tact_test_wait_until (got_signal, &soft, "logged-out");
   g_assert_cmpint (soft, ==, 1);
   g_assert_cmpint (tact_session_get_sync_state (f->session), ==, TACT_SYNC_STATE_LOGGED_OUT);
 
@@ -721,8 +718,8 @@ test_soft_logout_relogin (Fixture *f, gconstpointer data)
     g_main_context_iteration (NULL, FALSE);
   g_assert_cmpint (tact_message_get_send_state (echo), ==, TACT_SEND_STATE_PENDING);
 
-  tact_account_relogin_async (f->session, "correct horse battery staple", NULL, store_result_cb, &result);
-  if (!tact_account_relogin_finish (wait_result (&result, "relogin"), &error))
+  tact_account_relogin_async (f->session, "correct horse battery staple", NULL, tact_test_store_result_cb, &result);
+  if (!tact_account_relogin_finish (tact_test_wait_result (&result, "relogin"), &error))
     {
       /* Only the keyring may be missing here (the suite runs it under with-keyring.sh). */
       g_assert_true (error->domain == TACT_STORE_ERROR);
@@ -733,7 +730,7 @@ test_soft_logout_relogin (Fixture *f, gconstpointer data)
   w.message = tact_room_find_by_txn (tact_session_lookup_room (f->session, room_id), tact_message_get_txn_id (echo));
   g_assert_nonnull (w.message);
   w.state = TACT_SEND_STATE_SENT;
-  wait_until (message_in_state, &w, "the kept message to be sent");
+  tact_test_wait_until (message_in_state, &w, "the kept message to be sent");
   g_assert_cmpuint (tact_sandbox_server_count_events (f->sandbox, room_id, NULL, "m.room.message"), ==, 1);
 }
 
@@ -761,8 +758,8 @@ test_hard_logout_ends_account (Fixture *f, gconstpointer data)
   TactMessage *echo;
 
   tact_account_login_async (f->homeserver, tact_matrix_client_get_user_id (carol),
-                            "correct horse battery staple", TRUE, NULL, store_result_cb, &result);
-  session = tact_account_login_finish (wait_result (&result, "account login"), &error);
+                            "correct horse battery staple", TRUE, NULL, tact_test_store_result_cb, &result);
+  session = tact_account_login_finish (tact_test_wait_result (&result, "account login"), &error);
   g_clear_object (&result);
   if (!session && error->domain == TACT_STORE_ERROR)
     {
@@ -776,20 +773,20 @@ test_hard_logout_ends_account (Fixture *f, gconstpointer data)
   room_id = create_room (tact_session_get_client (session), "{\"name\":\"H\"}");
   tact_session_start (session);
   rw = (RoomWait) { session, room_id };
-  wait_until (room_joined, &rw, "the room");
+  tact_test_wait_until (room_joined, &rw, "the room");
   w = (SyncWait) { session, TACT_SYNC_STATE_READY };
-  wait_until (in_state, &w, "ready");
+  tact_test_wait_until (in_state, &w, "ready");
 
   /* Synapse 1.67 answers a dead token with soft_logout false (fixture 78). */
   tact_sandbox_server_expire_tokens (f->sandbox, FALSE);
-  wait_until (got_signal, &soft, "logged-out");
+  tact_test_wait_until (got_signal, &soft, "logged-out");
   g_assert_cmpint (soft, ==, 0);
   g_assert_cmpint (tact_session_get_sync_state (session), ==, TACT_SYNC_STATE_LOGGED_OUT);
-  wait_until (count_positive, &cleared, "the keyring to be cleared");
+  tact_test_wait_until (count_positive, &cleared, "the keyring to be cleared");
 
   /* The dead token is gone from the keyring: the next start shows the sign-in page. */
-  tact_secrets_lookup_account_async (NULL, store_result_cb, &result);
-  secret = tact_secrets_lookup_account_finish (wait_result (&result, "lookup"), &error);
+  tact_secrets_lookup_account_async (NULL, tact_test_store_result_cb, &result);
+  secret = tact_secrets_lookup_account_finish (tact_test_wait_result (&result, "lookup"), &error);
   g_clear_object (&result);
   g_assert_no_error (error);
   g_assert_true (secret == NULL || g_strcmp0 (secret->user_id, tact_matrix_client_get_user_id (carol)) != 0);
@@ -801,8 +798,8 @@ test_hard_logout_ends_account (Fixture *f, gconstpointer data)
     g_main_context_iteration (NULL, FALSE);
   g_assert_cmpint (tact_message_get_send_state (echo), ==, TACT_SEND_STATE_PENDING);
   g_assert_cmpuint (tact_sandbox_server_get_pending_syncs (f->sandbox), ==, 0);
-  tact_store_outbox_list_async (tact_session_get_store (session), NULL, store_result_cb, &result);
-  outbox = tact_store_outbox_list_finish (tact_session_get_store (session), wait_result (&result, "outbox"), &error);
+  tact_store_outbox_list_async (tact_session_get_store (session), NULL, tact_test_store_result_cb, &result);
+  outbox = tact_store_outbox_list_finish (tact_session_get_store (session), tact_test_wait_result (&result, "outbox"), &error);
   g_clear_object (&result);
   g_assert_no_error (error);
   g_assert_cmpuint (outbox->len, ==, 1);
@@ -824,8 +821,8 @@ load_draft (TactSession *session, TactRoom *room)
   g_autoptr(GError) error = NULL;
   char *draft;
 
-  tact_session_load_draft_async (session, room, NULL, store_result_cb, &result);
-  draft = tact_session_load_draft_finish (session, wait_result (&result, "draft"), &error);
+  tact_session_load_draft_async (session, room, NULL, tact_test_store_result_cb, &result);
+  draft = tact_session_load_draft_finish (session, tact_test_wait_result (&result, "draft"), &error);
   g_assert_no_error (error);
   g_clear_object (&result);
   return draft;
@@ -846,7 +843,7 @@ test_draft_survives_restart (Fixture *f, gconstpointer data)
   {
     RoomWait w = { f->session, room_id };
     tact_session_start (f->session);
-    wait_until (room_joined, &w, "the room after the restart");
+    tact_test_wait_until (room_joined, &w, "the room after the restart");
   }
   room = tact_session_lookup_room (f->session, room_id);
   draft = load_draft (f->session, room);
@@ -878,16 +875,16 @@ test_timeline_load_keeps_synced (Fixture *f, gconstpointer data)
     }
   {
     CountWait w = { tact_room_get_timeline (room), 3 };
-    wait_until (has_n_items, &w, "the messages from /sync");
+    tact_test_wait_until (has_n_items, &w, "the messages from /sync");
   }
-  wait_until (sync_idle, f, "the batch to be saved");
+  tact_test_wait_until (sync_idle, f, "the batch to be saved");
   /* Opening the room loads the stored history: the synced messages must stay, once each. */
   tact_session_load_timeline (f->session, room);
   {
     /* The store's worker runs jobs in order: once a later job has answered, the load has too. */
     GAsyncResult *result = NULL;
-    tact_store_get_meta_async (f->store, "user_id", NULL, store_result_cb, &result);
-    g_free (tact_store_get_meta_finish (f->store, wait_result (&result, "a later store job"), NULL));
+    tact_store_get_meta_async (f->store, "user_id", NULL, tact_test_store_result_cb, &result);
+    g_free (tact_store_get_meta_finish (f->store, tact_test_wait_result (&result, "a later store job"), NULL));
     g_clear_object (&result);
     for (guint i = 0; i < 10; i++)
       g_main_context_iteration (NULL, FALSE);
@@ -922,19 +919,19 @@ test_echo_gap_without_txn (Fixture *f, gconstpointer data)
   TactMessage *echo;
   StateWait sw;
 
-  wait_until (in_state, &w, "ready");
+  tact_test_wait_until (in_state, &w, "ready");
   /* The sync loop goes offline (long backoff); sends still leave once the server is back. */
   tact_session_set_retry_scale (f->session, 10);
   tact_sandbox_server_stop (f->sandbox);
   w.state = TACT_SYNC_STATE_OFFLINE;
-  wait_until (in_state, &w, "offline");
+  tact_test_wait_until (in_state, &w, "offline");
   g_assert_true (tact_sandbox_server_listen (f->sandbox, port, &error));
   g_assert_no_error (error);
   tact_session_set_retry_scale (f->session, 0.02);
   echo = tact_session_send_text (f->session, room, "mine", NULL, &error);
   g_assert_no_error (error);
   sw = (StateWait) { echo, TACT_SEND_STATE_SENT };
-  wait_until (message_in_state, &sw, "the send");
+  tact_test_wait_until (message_in_state, &sw, "the send");
   /* More than the timeline limit after it: "mine" comes back in the gap, from /messages,
    * which never carries unsigned.transaction_id (fixture 38). */
   for (guint i = 1; i <= 40; i++)
@@ -943,10 +940,10 @@ test_echo_gap_without_txn (Fixture *f, gconstpointer data)
       client_send (f->bob, room_id, body);
     }
   g_signal_emit_by_name (g_network_monitor_get_default (), "network-changed", TRUE);
-  wait_until (sync_idle, f, "the limited sync");
+  tact_test_wait_until (sync_idle, f, "the limited sync");
   {
     CountWait cw = { tact_room_get_timeline (room), 41 };
-    wait_until (has_n_items, &cw, "the gap to be filled");
+    tact_test_wait_until (has_n_items, &cw, "the gap to be filled");
   }
   g_assert_cmpuint (count_bodies (room, "mine"), ==, 1);
   g_assert_cmpuint (count_bodies (room, "bob 01"), ==, 1);
@@ -1013,17 +1010,17 @@ test_members_external_survives_restart (Fixture *f, gconstpointer data)
 
   g_assert_nonnull (room_id);
   tact_session_start (f->session);
-  wait_until (room_joined, &rw, "Project Falcon");
+  tact_test_wait_until (room_joined, &rw, "Project Falcon");
   room = tact_session_lookup_room (f->session, room_id);
   ew = (ExternalWait) { room, 1 };
-  wait_until (external_is, &ew, "zhang counted as external");
-  wait_until (sync_idle, f, "a settled sync");
+  tact_test_wait_until (external_is, &ew, "zhang counted as external");
+  tact_test_wait_until (sync_idle, f, "a settled sync");
 
   /* Restart: the counts come from the store; zhang has not spoken since. */
   restart_session (f);
   rw.session = f->session;
   tact_session_start (f->session);
-  wait_until (room_joined, &rw, "Project Falcon after the restart");
+  tact_test_wait_until (room_joined, &rw, "Project Falcon after the restart");
   room = tact_session_lookup_room (f->session, room_id);
   g_assert_cmpuint (tact_room_get_external_count (room), ==, 1);
   g_signal_connect (room, "notify::external-count", G_CALLBACK (external_min_cb), &min_external);
@@ -1033,14 +1030,14 @@ test_members_external_survives_restart (Fixture *f, gconstpointer data)
   {
     GAsyncResult *result = NULL;
     g_autoptr(GError) error = NULL;
-    tact_matrix_client_invite_async (f->alice, room_id, TACT_SANDBOX_HEAD, NULL, store_result_cb, &result);
-    g_assert_true (tact_matrix_client_invite_finish (f->alice, wait_result (&result, "invite"), &error));
+    tact_matrix_client_invite_async (f->alice, room_id, TACT_SANDBOX_HEAD, NULL, tact_test_store_result_cb, &result);
+    g_assert_true (tact_matrix_client_invite_finish (f->alice, tact_test_wait_result (&result, "invite"), &error));
     g_assert_no_error (error);
     g_clear_object (&result);
   }
   mw = (MemberWait) { room, TACT_SANDBOX_HEAD, 0 };
-  wait_until (member_present, &mw, "the invite in the sync");
-  wait_until (sync_idle, f, "the sync to settle");
+  tact_test_wait_until (member_present, &mw, "the invite in the sync");
+  tact_test_wait_until (sync_idle, f, "the sync to settle");
   g_assert_true (tact_room_get_members_complete (room));
   g_assert_cmpuint (tact_room_get_external_count (room), ==, 1);
   g_assert_cmpuint (min_external, ==, 1);   /* never dropped to 0, not even for a moment */
@@ -1054,7 +1051,7 @@ test_members_external_survives_restart (Fixture *f, gconstpointer data)
   restart_session (f);
   rw.session = f->session;
   tact_session_start (f->session);
-  wait_until (room_joined, &rw, "Project Falcon after a second restart");
+  tact_test_wait_until (room_joined, &rw, "Project Falcon after a second restart");
   g_assert_cmpuint (tact_room_get_external_count (tact_session_lookup_room (f->session, room_id)), ==, 1);
 }
 
@@ -1105,9 +1102,9 @@ check_file (Fixture *f, TactRoom *room, const char *path, GError **error)
   GAsyncResult *result = NULL;
   TactSendCheck *checked;
 
-  tact_session_check_file_async (f->session, room, file, NULL, NULL, store_result_cb, &result);
+  tact_session_check_file_async (f->session, room, file, NULL, NULL, tact_test_store_result_cb, &result);
   g_assert_null (result);   /* not done on the caller's stack */
-  checked = tact_session_check_file_finish (f->session, wait_result (&result, "the file check"), error);
+  checked = tact_session_check_file_finish (f->session, tact_test_wait_result (&result, "the file check"), error);
   g_clear_object (&result);
   return checked;
 }
@@ -1141,9 +1138,9 @@ seeded_room (Fixture *f, const char *name, guint external)
   RoomWait rw = { f->session, room_id };
   ExternalWait ew;
 
-  wait_until (room_joined, &rw, name);
+  tact_test_wait_until (room_joined, &rw, name);
   ew = (ExternalWait) { tact_session_lookup_room (f->session, room_id), external };
-  wait_until (external_is, &ew, "the room's external members counted");
+  tact_test_wait_until (external_is, &ew, "the room's external members counted");
   return ew.room;
 }
 
@@ -1199,7 +1196,7 @@ test_file_check_and_send (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
   g_assert_true (tact_message_is_file (echo));
   w.message = echo; w.state = TACT_SEND_STATE_SENT;
-  wait_until (message_in_state, &w, "the justified docx to be sent");
+  tact_test_wait_until (message_in_state, &w, "the justified docx to be sent");
   g_assert_true (body_arrived (f, tact_room_get_id (sales), "quote.docx"));
   /* One check, one send: the same result cannot be sent twice. */
   g_assert_null (tact_session_send (f->session, sales, checked, "NDA signed", &error));
@@ -1215,7 +1212,7 @@ test_file_check_and_send (Fixture *f, gconstpointer data)
   echo = tact_session_send (f->session, falcon, checked, NULL, &error);
   g_assert_no_error (error);
   w.message = echo; w.state = TACT_SEND_STATE_SENT;
-  wait_until (message_in_state, &w, "the text file to be sent");
+  tact_test_wait_until (message_in_state, &w, "the text file to be sent");
   g_assert_true (body_arrived (f, tact_room_get_id (falcon), "notes.txt"));
   g_assert_cmpint (tact_message_get_media_size (echo), ==, strlen ("Lunch at noon.\n"));
   g_assert_true (g_str_has_prefix (tact_message_get_media_url (echo), "mxc://"));
@@ -1224,8 +1221,8 @@ test_file_check_and_send (Fixture *f, gconstpointer data)
     g_autoptr(GBytes) bytes = NULL;
     g_autofree char *content_type = NULL;
 
-    tact_session_download_async (f->session, echo, NULL, store_result_cb, &result);
-    bytes = tact_session_download_finish (f->session, wait_result (&result, "the download"),
+    tact_session_download_async (f->session, echo, NULL, tact_test_store_result_cb, &result);
+    bytes = tact_session_download_finish (f->session, tact_test_wait_result (&result, "the download"),
                                           &content_type, &error);
     g_clear_object (&result);
     g_assert_no_error (error);
@@ -1241,9 +1238,9 @@ test_file_check_and_send (Fixture *f, gconstpointer data)
     GAsyncResult *result = NULL;
 
     g_assert_no_error (error);
-    tact_session_check_file_async (f->session, sales, file, "renamed.txt", NULL, store_result_cb, &result);
+    tact_session_check_file_async (f->session, sales, file, "renamed.txt", NULL, tact_test_store_result_cb, &result);
     tact_session_set_profile (f->session, other);
-    checked = tact_session_check_file_finish (f->session, wait_result (&result, "the check"), &error);
+    checked = tact_session_check_file_finish (f->session, tact_test_wait_result (&result, "the check"), &error);
     g_clear_object (&result);
     g_assert_no_error (error);
     g_assert_cmpstr (tact_send_check_get_file_name (checked), ==, "renamed.txt");
@@ -1287,7 +1284,7 @@ test_sync_gap_beyond_budget (Fixture *f, gconstpointer data)
   g_autoptr(GPtrArray) bodies = NULL;
   const guint n = 300;   /* the sync fills 5 × 50 of them; the timeline limit is 30 */
 
-  wait_until (sync_idle, f, "a settled sync");
+  tact_test_wait_until (sync_idle, f, "a settled sync");
   tact_session_stop (f->session);
   for (guint i = 1; i <= n; i++)
     {
@@ -1299,16 +1296,16 @@ test_sync_gap_beyond_budget (Fixture *f, gconstpointer data)
   tact_session_start (f->session);
   {
     RoomWait rw = { f->session, room_id };
-    wait_until (room_joined, &rw, "the room after the restart");
+    tact_test_wait_until (room_joined, &rw, "the room after the restart");
   }
-  wait_until (sync_idle, f, "the limited sync to be saved");
+  tact_test_wait_until (sync_idle, f, "the limited sync to be saved");
   restart_session (f);
   tact_session_start (f->session);
   {
     RoomWait rw = { f->session, room_id };
-    wait_until (room_joined, &rw, "the room after the second restart");
+    tact_test_wait_until (room_joined, &rw, "the room after the second restart");
   }
-  wait_until (sync_idle, f, "a settled sync after the second restart");
+  tact_test_wait_until (sync_idle, f, "a settled sync after the second restart");
   room = tact_session_lookup_room (f->session, room_id);
   timeline = tact_room_get_timeline (room);
   paginate_to_start (f->session, room, 40);
@@ -1338,7 +1335,7 @@ test_sync_gap_refused (Fixture *f, gconstpointer data)
   const guint n = 40;   /* more than the timeline limit (30): the sync is limited */
   BodyWait bw;
 
-  wait_until (sync_idle, f, "a settled sync");
+  tact_test_wait_until (sync_idle, f, "a settled sync");
   tact_session_stop (f->session);
   for (guint i = 1; i <= n; i++)
     {
@@ -1352,15 +1349,15 @@ test_sync_gap_refused (Fixture *f, gconstpointer data)
   tact_session_start (f->session);
   {
     RoomWait rw = { f->session, room_id };
-    wait_until (room_joined, &rw, "the room after the restart");
+    tact_test_wait_until (room_joined, &rw, "the room after the restart");
   }
-  wait_until (sync_idle, f, "the limited sync to be saved despite the refused gap fill");
+  tact_test_wait_until (sync_idle, f, "the limited sync to be saved despite the refused gap fill");
   g_assert_cmpuint (tact_sandbox_server_get_faults_injected (f->sandbox), >, 0);
 
   /* The loop goes on: a later message arrives. */
   client_send (f->bob, room_id, "bob after");
   bw = (BodyWait) { f->session, room_id, "bob after" };
-  wait_until (body_shown, &bw, "a message after the refused gap fill");
+  tact_test_wait_until (body_shown, &bw, "a message after the refused gap fill");
   g_assert_cmpint (tact_session_get_sync_state (f->session), ==, TACT_SYNC_STATE_READY);
 
   /* Once allowed, back-pagination fills the hole: every message once, in order. */
@@ -1399,8 +1396,8 @@ set_meta (TactStore *store, const char *key, const char *value)
   GAsyncResult *result = NULL;
   g_autoptr(GError) error = NULL;
 
-  tact_store_set_meta_async (store, key, value, NULL, store_result_cb, &result);
-  g_assert_true (tact_store_set_meta_finish (store, wait_result (&result, "set meta"), &error));
+  tact_store_set_meta_async (store, key, value, NULL, tact_test_store_result_cb, &result);
+  g_assert_true (tact_store_set_meta_finish (store, tact_test_wait_result (&result, "set meta"), &error));
   g_assert_no_error (error);
   g_clear_object (&result);
 }
@@ -1414,10 +1411,10 @@ test_sync_stale_filter (Fixture *f, gconstpointer data)
 
   set_meta (f->store, "filter_id", "4711");   /* a filter the server does not know */
   tact_session_start (f->session);
-  wait_until_s (in_state, &w, 10, "ready with a new filter");
-  wait_until (sync_idle, f, "a long-poll");
-  tact_store_get_meta_async (f->store, "filter_id", NULL, store_result_cb, &result);
-  filter_id = tact_store_get_meta_finish (f->store, wait_result (&result, "filter id"), NULL);
+  tact_test_wait_until_s (in_state, &w, 10, "ready with a new filter");
+  tact_test_wait_until (sync_idle, f, "a long-poll");
+  tact_store_get_meta_async (f->store, "filter_id", NULL, tact_test_store_result_cb, &result);
+  filter_id = tact_store_get_meta_finish (f->store, tact_test_wait_result (&result, "filter id"), NULL);
   g_clear_object (&result);
   g_assert_nonnull (filter_id);
   g_assert_cmpstr (filter_id, !=, "4711");
@@ -1433,11 +1430,11 @@ test_sync_refused_error_state (Fixture *f, gconstpointer data)
   const GError *refusal;
 
   /* A since token the server rejects (400 M_INVALID_PARAM), whatever the filter. */
-  tact_store_save_sync_async (f->store, "not-a-token", none, none, NULL, store_result_cb, &result);
-  g_assert_true (tact_store_save_sync_finish (f->store, wait_result (&result, "save token"), &error));
+  tact_store_save_sync_async (f->store, "not-a-token", none, none, NULL, tact_test_store_result_cb, &result);
+  g_assert_true (tact_store_save_sync_finish (f->store, tact_test_wait_result (&result, "save token"), &error));
   g_clear_object (&result);
   tact_session_start (f->session);
-  wait_until_s (in_state, &w, 10, "the error state");
+  tact_test_wait_until_s (in_state, &w, 10, "the error state");
   refusal = tact_session_get_sync_error (f->session);
   g_assert_nonnull (refusal);
   g_assert_cmpstr (tact_matrix_error_get_errcode (refusal), ==, "M_INVALID_PARAM");
@@ -1458,16 +1455,16 @@ test_sync_ready_with_token (Fixture *f, gconstpointer data)
   SyncWait w;
 
   start_in_room (f, &room_id);
-  wait_until (sync_idle, f, "a settled sync");
+  tact_test_wait_until (sync_idle, f, "a settled sync");
   restart_session (f);
   tact_sandbox_server_stop (f->sandbox);   /* catching up cannot finish: still READY at first */
   tact_session_start (f->session);
   w = (SyncWait) { f->session, TACT_SYNC_STATE_READY };
-  wait_until (in_state, &w, "ready from the saved token");
+  tact_test_wait_until (in_state, &w, "ready from the saved token");
   seen = tact_session_get_sync_state (f->session);
   g_assert_cmpint (seen, ==, TACT_SYNC_STATE_READY);
   w.state = TACT_SYNC_STATE_OFFLINE;
-  wait_until (in_state, &w, "offline");
+  tact_test_wait_until (in_state, &w, "offline");
 }
 
 static void delay_cb (GObject *o, GParamSpec *p, gpointer d) { guint v; g_object_get (o, "retry-delay", &v, NULL); if (v) g_array_append_val ((GArray *) d, v); }
@@ -1483,7 +1480,7 @@ test_sync_backoff_sequence (Fixture *f, gconstpointer data)
   g_signal_connect (f->session, "notify::retry-delay", G_CALLBACK (delay_cb), delays);
   tact_sandbox_server_stop (f->sandbox);
   tact_session_start (f->session);
-  wait_until (six_delays, delays, "six failed syncs");
+  tact_test_wait_until (six_delays, delays, "six failed syncs");
   for (guint i = 0; i < delays->len; i++)
     g_test_message ("delay %u: %u", i, g_array_index (delays, guint, i));
   for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
@@ -1502,8 +1499,8 @@ client_send_event (TactMatrixClient *client, const char *room_id, const char *ty
   char *event_id;
 
   tact_matrix_client_send_async (client, room_id, type, txn, json_node_get_object (content), NULL,
-                                 store_result_cb, &result);
-  event_id = tact_matrix_client_send_finish (client, wait_result (&result, "send"), &error);
+                                 tact_test_store_result_cb, &result);
+  event_id = tact_matrix_client_send_finish (client, tact_test_wait_result (&result, "send"), &error);
   g_assert_no_error (error);
   g_clear_object (&result);
   return event_id;
@@ -1527,24 +1524,24 @@ test_redaction_removes_text (Fixture *f, gconstpointer data)
                                  "{\"msgtype\":\"m.text\",\"body\":\"机密 launch date\"}");
   {
     CountWait w = { tact_room_get_timeline (room), 1 };
-    wait_until (has_n_items, &w, "the message");
+    tact_test_wait_until (has_n_items, &w, "the message");
   }
   message = g_list_model_get_item (tact_room_get_timeline (room), 0);
   g_assert_cmpstr (tact_message_get_event_id (message), ==, secret_id);
   /* content.redacts (room version 11); the top-level form is parsed into TactEvent.redacts. */
   redaction = g_strdup_printf ("{\"redacts\":\"%s\",\"reason\":\"oops\"}", secret_id);
   redaction_id = client_send_event (f->bob, room_id, "m.room.redaction", redaction);
-  wait_until (message_redacted, message, "the redaction");
+  tact_test_wait_until (message_redacted, message, "the redaction");
   g_assert_cmpstr (tact_message_get_body (message), ==, "");
-  wait_until (sync_idle, f, "the batch to be saved");
-  tact_store_search_async (f->store, "机密", 10, NULL, store_result_cb, &result);
-  found = tact_store_search_finish (f->store, wait_result (&result, "search"), NULL);
+  tact_test_wait_until (sync_idle, f, "the batch to be saved");
+  tact_store_search_async (f->store, "机密", 10, NULL, tact_test_store_result_cb, &result);
+  found = tact_store_search_finish (f->store, tact_test_wait_result (&result, "search"), NULL);
   g_clear_object (&result);
   g_assert_cmpuint (found->len, ==, 0);
   {
     g_autoptr(GPtrArray) rows = NULL;
-    tact_store_load_timeline_async (f->store, room_id, 0, 100, NULL, store_result_cb, &result);
-    rows = tact_store_load_timeline_finish (f->store, wait_result (&result, "timeline"), NULL);
+    tact_store_load_timeline_async (f->store, room_id, 0, 100, NULL, tact_test_store_result_cb, &result);
+    rows = tact_store_load_timeline_finish (f->store, tact_test_wait_result (&result, "timeline"), NULL);
     g_clear_object (&result);
     for (guint i = 0; i < rows->len; i++)
       {
@@ -1573,7 +1570,7 @@ restart_to_stored_room (Fixture *f, const char *room_id)
   restart_session (f);
   rw = (RoomWait) { f->session, room_id };
   tact_session_start (f->session);
-  wait_until (room_known, &rw, "the room from the store");
+  tact_test_wait_until (room_known, &rw, "the room from the store");
   return tact_session_lookup_room (f->session, room_id);
 }
 
@@ -1619,7 +1616,7 @@ test_edit_replaces_body (Fixture *f, gconstpointer data)
                                    "{\"msgtype\":\"m.text\",\"body\":\"Meeting at 15:00 today\"}");
   {
     CountWait w = { tact_room_get_timeline (room), 1 };
-    wait_until (has_n_items, &w, "the message");
+    tact_test_wait_until (has_n_items, &w, "the message");
   }
   message = g_list_model_get_item (tact_room_get_timeline (room), 0);
   g_assert_false (tact_message_is_edited (message));
@@ -1632,7 +1629,7 @@ test_edit_replaces_body (Fixture *f, gconstpointer data)
   edit_id = client_send_event (f->bob, room_id, "m.room.message", edit);
   {
     BodyIs w = { message, "Meeting at 16:00 today" };
-    wait_until (body_is, &w, "the edit");
+    tact_test_wait_until (body_is, &w, "the edit");
   }
   /* Alice cannot edit bob's message. */
   forged = g_strdup_printf ("{\"msgtype\":\"m.text\",\"body\":\"* Meeting cancelled\","
@@ -1644,11 +1641,11 @@ test_edit_replaces_body (Fixture *f, gconstpointer data)
                                 "{\"msgtype\":\"m.text\",\"body\":\"see you\"}");
   {
     CountWait w = { tact_room_get_timeline (room), 2 };
-    wait_until (has_n_items, &w, "the next message");
+    tact_test_wait_until (has_n_items, &w, "the next message");
   }
   assert_single_edited (tact_room_get_timeline (room), original_id);
   g_assert_false (tact_room_has_event (room, edit_id));
-  wait_until (sync_idle, f, "the batch to be saved");
+  tact_test_wait_until (sync_idle, f, "the batch to be saved");
 
   /* From the store, as after a restart. */
   room = restart_to_stored_room (f, room_id);
@@ -1656,7 +1653,7 @@ test_edit_replaces_body (Fixture *f, gconstpointer data)
   tact_session_load_timeline (f->session, room);
   {
     CountWait w = { tact_room_get_timeline (room), 2 };
-    wait_until (has_n_items, &w, "the stored timeline");
+    tact_test_wait_until (has_n_items, &w, "the stored timeline");
   }
   assert_single_edited (tact_room_get_timeline (room), original_id);
   (void) forged_id;
@@ -1679,14 +1676,14 @@ test_room_unread_receipts (Fixture *f, gconstpointer data)
   UnreadWait uw;
   ReceiptWait rw;
 
-  wait_until (sync_idle, f, "a settled sync");
+  tact_test_wait_until (sync_idle, f, "a settled sync");
   for (guint i = 1; i <= 3; i++)
     {
       g_free (last);
       last = client_send_event (f->bob, room_id, "m.room.message", "{\"msgtype\":\"m.text\",\"body\":\"unread\"}");
     }
   uw = (UnreadWait) { room, 3 };
-  wait_until (unread_is, &uw, "3 unread messages");
+  tact_test_wait_until (unread_is, &uw, "3 unread messages");
   g_assert_cmpuint (tact_room_get_highlight_count (room), ==, 0);
 
   /* Bob has read his last message: his receipt arrives as m.receipt. */
@@ -1694,11 +1691,11 @@ test_room_unread_receipts (Fixture *f, gconstpointer data)
   receipt = g_strdup_printf ("/_matrix/client/v3/rooms/%s/receipt/m.read/%s", escaped_room, escaped_last);
   g_assert_cmpuint (raw_request (f, f->bob, "POST", receipt, "{}"), ==, 200);
   rw = (ReceiptWait) { room, bob, last };
-  wait_until (receipt_at, &rw, "bob's read receipt");
+  tact_test_wait_until (receipt_at, &rw, "bob's read receipt");
   read_by = tact_room_dup_read_by (room, last);
   g_assert_true (g_strv_contains ((const char * const *) read_by, bob));
   g_assert_false (g_strv_contains ((const char * const *) read_by, tact_matrix_client_get_user_id (f->alice)));
-  wait_until (sync_idle, f, "the batch to be saved");
+  tact_test_wait_until (sync_idle, f, "the batch to be saved");
 
   /* The counts come back from the store, before any sync. */
   room = restart_to_stored_room (f, room_id);
@@ -1707,16 +1704,16 @@ test_room_unread_receipts (Fixture *f, gconstpointer data)
   /* Opening the room marks its newest message read. */
   tact_session_load_timeline (f->session, room);
   rw = (ReceiptWait) { room, NULL, last };
-  wait_until (newest_is, &rw, "the stored timeline");
-  tact_session_mark_read_async (f->session, room, NULL, NULL, store_result_cb, &result);
-  g_assert_true (tact_session_mark_read_finish (f->session, wait_result (&result, "mark read"), &error));
+  tact_test_wait_until (newest_is, &rw, "the stored timeline");
+  tact_session_mark_read_async (f->session, room, NULL, NULL, tact_test_store_result_cb, &result);
+  g_assert_true (tact_session_mark_read_finish (f->session, tact_test_wait_result (&result, "mark read"), &error));
   g_assert_no_error (error);
   g_clear_object (&result);
   g_assert_cmpuint (tact_room_get_notification_count (room), ==, 0);
   g_assert_cmpstr (tact_room_get_own_read_event (room), ==, last);
-  wait_until (sync_idle, f, "a sync after the receipt");
+  tact_test_wait_until (sync_idle, f, "a sync after the receipt");
   g_assert_cmpuint (tact_room_get_notification_count (room), ==, 0);
-  wait_until (own_read_at, &rw, "our receipt from the server");
+  tact_test_wait_until (own_read_at, &rw, "our receipt from the server");
 
   room = restart_to_stored_room (f, room_id);
   g_assert_cmpuint (tact_room_get_notification_count (room), ==, 0);

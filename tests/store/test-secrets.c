@@ -7,6 +7,7 @@
  */
 #include "store/tact-store.h"
 #include "store/tact-store-private.h"
+#include "tact-test-util.h"
 
 #include <glib/gstdio.h>
 #include <libsecret/secret.h>
@@ -19,40 +20,14 @@ typedef struct {
 static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
-
-  f->dir = g_dir_make_tmp ("tact-secrets-XXXXXX", &error);
-  g_assert_no_error (error);
+  f->dir = tact_test_tmpdir_new ("tact-secrets-XXXXXX");
 }
 
 static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GDir) dir = g_dir_open (f->dir, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (f->dir, name, NULL);
-      g_remove (child);
-    }
-  g_rmdir (f->dir);
+  tact_test_tmpdir_remove (f->dir);
   g_free (f->dir);
-}
-
-static void
-store_result (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  GAsyncResult **slot = user_data;
-  *slot = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_for (GAsyncResult **slot)
-{
-  while (*slot == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  return *slot;
 }
 
 static gboolean
@@ -60,8 +35,8 @@ store_account (const TactAccountSecret *secret, GError **error)
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  tact_secrets_store_account_async (secret, NULL, store_result, &result);
-  return tact_secrets_store_account_finish (wait_for (&result), error);
+  tact_secrets_store_account_async (secret, NULL, tact_test_store_result_cb, &result);
+  return tact_secrets_store_account_finish (tact_test_wait_result (&result, "store account"), error);
 }
 
 static TactAccountSecret *
@@ -69,8 +44,8 @@ lookup_account (GError **error)
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  tact_secrets_lookup_account_async (NULL, store_result, &result);
-  return tact_secrets_lookup_account_finish (wait_for (&result), error);
+  tact_secrets_lookup_account_async (NULL, tact_test_store_result_cb, &result);
+  return tact_secrets_lookup_account_finish (tact_test_wait_result (&result, "lookup account"), error);
 }
 
 static gboolean
@@ -78,8 +53,8 @@ clear_account (const char *user_id, GError **error)
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  tact_secrets_clear_account_async (user_id, NULL, store_result, &result);
-  return tact_secrets_clear_account_finish (wait_for (&result), error);
+  tact_secrets_clear_account_async (user_id, NULL, tact_test_store_result_cb, &result);
+  return tact_secrets_clear_account_finish (tact_test_wait_result (&result, "clear account"), error);
 }
 
 static GBytes *
@@ -87,8 +62,8 @@ get_db_key (const char *path, gboolean create, GError **error)
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  tact_secrets_get_db_key_async (path, create, NULL, store_result, &result);
-  return tact_secrets_get_db_key_finish (wait_for (&result), error);
+  tact_secrets_get_db_key_async (path, create, NULL, tact_test_store_result_cb, &result);
+  return tact_secrets_get_db_key_finish (tact_test_wait_result (&result, "get db key"), error);
 }
 
 /* ---- With a keyring ------------------------------------------------------------- */
@@ -420,13 +395,13 @@ open_and_write (const char *path, GBytes *key, const char *body, GError **error)
   };
   gboolean ok;
 
-  tact_store_open_async (path, key, NULL, store_result, &result);
-  store = tact_store_open_finish (wait_for (&result), error);
+  tact_store_open_async (path, key, NULL, tact_test_store_result_cb, &result);
+  store = tact_store_open_finish (tact_test_wait_result (&result, "open"), error);
   if (store == NULL)
     return FALSE;
   g_ptr_array_add (events, tact_store_event_copy (&event));
-  tact_store_save_sync_async (store, "s1", NULL, events, NULL, store_result, &saved);
-  ok = tact_store_save_sync_finish (store, wait_for (&saved), error);
+  tact_store_save_sync_async (store, "s1", NULL, events, NULL, tact_test_store_result_cb, &saved);
+  ok = tact_store_save_sync_finish (store, tact_test_wait_result (&saved, "save sync"), error);
   tact_store_close (store);
   return ok;
 }

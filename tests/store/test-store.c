@@ -8,6 +8,7 @@
 
 #include "store/tact-store.h"
 #include "store/tact-store-private.h"
+#include "tact-test-util.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
@@ -35,65 +36,30 @@ make_key (guint8 seed)
 static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
-
-  f->dir = g_dir_make_tmp ("tact-store-XXXXXX", &error);
-  g_assert_no_error (error);
+  f->dir = tact_test_tmpdir_new ("tact-store-XXXXXX");
   f->path = g_build_filename (f->dir, "data", "history.db", NULL);
   f->key = make_key (1);
-}
-
-static void
-remove_tree (const char *path)
-{
-  if (g_file_test (path, G_FILE_TEST_IS_DIR))
-    {
-      g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-      const char *name;
-
-      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-          remove_tree (child);
-        }
-    }
-  g_remove (path);
 }
 
 static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
   tact_store_test_set_failing_migration (0);
-  remove_tree (f->dir);
+  tact_test_tmpdir_remove (f->dir);
   g_free (f->dir);
   g_free (f->path);
   g_bytes_unref (f->key);
 }
 
-/* ---- Waiting for async results ------------------------------------------------- */
-
-static void
-store_result (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  GAsyncResult **slot = user_data;
-  *slot = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_for (GAsyncResult **slot)
-{
-  while (*slot == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  return *slot;
-}
+/* ---- Async calls, awaited on the main context ---------------------------------------- */
 
 static TactStore *
 open_store (const char *path, GBytes *key, GError **error)
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  tact_store_open_async (path, key, NULL, store_result, &result);
-  return tact_store_open_finish (wait_for (&result), error);
+  tact_store_open_async (path, key, NULL, tact_test_store_result_cb, &result);
+  return tact_store_open_finish (tact_test_wait_result (&result, "open"), error);
 }
 
 static gboolean
@@ -102,8 +68,8 @@ save_sync (TactStore *store, const char *token, GPtrArray *rooms, GPtrArray *eve
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  tact_store_save_sync_async (store, token, rooms, events, NULL, store_result, &result);
-  return tact_store_save_sync_finish (store, wait_for (&result), error);
+  tact_store_save_sync_async (store, token, rooms, events, NULL, tact_test_store_result_cb, &result);
+  return tact_store_save_sync_finish (store, tact_test_wait_result (&result, "save sync"), error);
 }
 
 static char *
@@ -113,8 +79,8 @@ get_token (TactStore *store)
   g_autoptr(GError) error = NULL;
   char *token;
 
-  tact_store_get_sync_token_async (store, NULL, store_result, &result);
-  token = tact_store_get_sync_token_finish (store, wait_for (&result), &error);
+  tact_store_get_sync_token_async (store, NULL, tact_test_store_result_cb, &result);
+  token = tact_store_get_sync_token_finish (store, tact_test_wait_result (&result, "get sync token"), &error);
   g_assert_no_error (error);
   return token;
 }
@@ -126,8 +92,8 @@ load_timeline (TactStore *store, const char *room_id, gint64 before_ts, guint li
   g_autoptr(GError) error = NULL;
   GPtrArray *events;
 
-  tact_store_load_timeline_async (store, room_id, before_ts, limit, NULL, store_result, &result);
-  events = tact_store_load_timeline_finish (store, wait_for (&result), &error);
+  tact_store_load_timeline_async (store, room_id, before_ts, limit, NULL, tact_test_store_result_cb, &result);
+  events = tact_store_load_timeline_finish (store, tact_test_wait_result (&result, "load timeline"), &error);
   g_assert_no_error (error);
   return events;
 }
@@ -139,8 +105,8 @@ search (TactStore *store, const char *query)
   g_autoptr(GError) error = NULL;
   GPtrArray *events;
 
-  tact_store_search_async (store, query, 50, NULL, store_result, &result);
-  events = tact_store_search_finish (store, wait_for (&result), &error);
+  tact_store_search_async (store, query, 50, NULL, tact_test_store_result_cb, &result);
+  events = tact_store_search_finish (store, tact_test_wait_result (&result, "search"), &error);
   g_assert_no_error (error);
   return events;
 }
@@ -152,8 +118,8 @@ list_rooms (TactStore *store)
   g_autoptr(GError) error = NULL;
   GPtrArray *rooms;
 
-  tact_store_list_rooms_async (store, NULL, store_result, &result);
-  rooms = tact_store_list_rooms_finish (store, wait_for (&result), &error);
+  tact_store_list_rooms_async (store, NULL, tact_test_store_result_cb, &result);
+  rooms = tact_store_list_rooms_finish (store, tact_test_wait_result (&result, "list rooms"), &error);
   g_assert_no_error (error);
   return rooms;
 }
@@ -178,8 +144,8 @@ outbox_add_full (TactStore *store, const char *txn_id, const char *room_id, cons
     .created = created,
   };
 
-  tact_store_outbox_add_async (store, &entry, NULL, store_result, &result);
-  tact_store_outbox_add_finish (store, wait_for (&result), &error);
+  tact_store_outbox_add_async (store, &entry, NULL, tact_test_store_result_cb, &result);
+  tact_store_outbox_add_finish (store, tact_test_wait_result (&result, "outbox add"), &error);
   g_assert_no_error (error);
 }
 
@@ -198,8 +164,8 @@ outbox_update (TactStore *store, const char *txn_id, TactSendState state,
   g_autoptr(GAsyncResult) result = NULL;
 
   tact_store_outbox_update_async (store, txn_id, state, event_id, message, NULL,
-                                  store_result, &result);
-  return tact_store_outbox_update_finish (store, wait_for (&result), error);
+                                  tact_test_store_result_cb, &result);
+  return tact_store_outbox_update_finish (store, tact_test_wait_result (&result, "outbox update"), error);
 }
 
 static void
@@ -208,8 +174,8 @@ outbox_remove (TactStore *store, const char *txn_id)
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
 
-  tact_store_outbox_remove_async (store, txn_id, NULL, store_result, &result);
-  tact_store_outbox_remove_finish (store, wait_for (&result), &error);
+  tact_store_outbox_remove_async (store, txn_id, NULL, tact_test_store_result_cb, &result);
+  tact_store_outbox_remove_finish (store, tact_test_wait_result (&result, "outbox remove"), &error);
   g_assert_no_error (error);
 }
 
@@ -220,8 +186,8 @@ outbox_list (TactStore *store)
   g_autoptr(GError) error = NULL;
   GPtrArray *entries;
 
-  tact_store_outbox_list_async (store, NULL, store_result, &result);
-  entries = tact_store_outbox_list_finish (store, wait_for (&result), &error);
+  tact_store_outbox_list_async (store, NULL, tact_test_store_result_cb, &result);
+  entries = tact_store_outbox_list_finish (store, tact_test_wait_result (&result, "outbox list"), &error);
   g_assert_no_error (error);
   return entries;
 }
@@ -231,8 +197,8 @@ set_meta (TactStore *store, const char *key, const char *value, GError **error)
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  tact_store_set_meta_async (store, key, value, NULL, store_result, &result);
-  return tact_store_set_meta_finish (store, wait_for (&result), error);
+  tact_store_set_meta_async (store, key, value, NULL, tact_test_store_result_cb, &result);
+  return tact_store_set_meta_finish (store, tact_test_wait_result (&result, "set meta"), error);
 }
 
 static char *
@@ -242,8 +208,8 @@ get_meta (TactStore *store, const char *key)
   g_autoptr(GError) error = NULL;
   char *value;
 
-  tact_store_get_meta_async (store, key, NULL, store_result, &result);
-  value = tact_store_get_meta_finish (store, wait_for (&result), &error);
+  tact_store_get_meta_async (store, key, NULL, tact_test_store_result_cb, &result);
+  value = tact_store_get_meta_finish (store, tact_test_wait_result (&result, "get meta"), &error);
   g_assert_no_error (error);
   return value;
 }
@@ -461,8 +427,8 @@ store_read (TactStore *store, const char *sql)
   g_autoptr(GError) error = NULL;
   PragmaRead read = { sql, NULL };
 
-  tact_store_call_async (store, read_on_worker, &read, NULL, store_result, &result);
-  g_assert_true (tact_store_call_finish (store, wait_for (&result), &error));
+  tact_store_call_async (store, read_on_worker, &read, NULL, tact_test_store_result_cb, &result);
+  g_assert_true (tact_store_call_finish (store, tact_test_wait_result (&result, "call"), &error));
   g_assert_no_error (error);
   return read.value;
 }
@@ -1103,8 +1069,8 @@ test_outbox (Fixture *f, gconstpointer data)
     g_autoptr(GAsyncResult) result = NULL;
     TactOutboxEntry dup = { .txn_id = "t1", .room_id = "!r:x", .type = "m.room.message",
                             .content_json = "{}" };
-    tact_store_outbox_add_async (store, &dup, NULL, store_result, &result);
-    g_assert_false (tact_store_outbox_add_finish (store, wait_for (&result), &error));
+    tact_store_outbox_add_async (store, &dup, NULL, tact_test_store_result_cb, &result);
+    g_assert_false (tact_store_outbox_add_finish (store, tact_test_wait_result (&result, "outbox add"), &error));
     g_assert_error (error, TACT_STORE_ERROR, TACT_STORE_ERROR_SQL);
     g_clear_error (&error);
   }
@@ -1182,9 +1148,9 @@ test_unref_with_queued_jobs (Fixture *f, gconstpointer data)
 
   store = open_store (f->path, f->key, &error);
   g_assert_no_error (error);
-  tact_store_set_meta_async (store, "k", "v", NULL, store_result, &result);
+  tact_store_set_meta_async (store, "k", "v", NULL, tact_test_store_result_cb, &result);
   g_object_unref (store);  /* the task still holds it */
-  wait_for (&result);
+  tact_test_wait_result (&result, "set meta");
   tact_store_set_meta_finish (g_task_get_source_object (G_TASK (result)), result, &error);
   g_assert_no_error (error);
   g_clear_object (&result);  /* the last reference: closes the store */
@@ -1430,8 +1396,8 @@ outbox_hold (TactStore *store, const char *txn_id, const char *reason, GError **
   g_autoptr(GAsyncResult) result = NULL;
 
   tact_store_outbox_hold_async (store, txn_id, reason, "pub1-secrets", "block", NULL,
-                                store_result, &result);
-  return tact_store_outbox_hold_finish (store, wait_for (&result), error);
+                                tact_test_store_result_cb, &result);
+  return tact_store_outbox_hold_finish (store, tact_test_wait_result (&result, "outbox hold"), error);
 }
 
 /* Version 6: the outbox is rebuilt with the review states and the decided rules: the pending
@@ -1482,8 +1448,8 @@ test_migration_from_v5 (Fixture *f, gconstpointer data)
   g_free (entry->rule_ids);
   entry->rule_ids = g_strdup ("other-rule");
   g_clear_pointer (&entry->justification, g_free);
-  tact_store_outbox_redecide_async (store, entry, NULL, store_result, &result);
-  g_assert_true (tact_store_outbox_redecide_finish (store, wait_for (&result), &error));
+  tact_store_outbox_redecide_async (store, entry, NULL, tact_test_store_result_cb, &result);
+  g_assert_true (tact_store_outbox_redecide_finish (store, tact_test_wait_result (&result, "outbox redecide"), &error));
   g_assert_no_error (error);
   g_clear_pointer (&entries, g_ptr_array_unref);
   entries = outbox_list (store);
@@ -1555,17 +1521,17 @@ test_migration_from_v6 (Fixture *f, gconstpointer data)
   approval.rule_ids = "pub2-quotes";
   approval.expires_ts = 1000;
   approval.note = "请审批";
-  tact_store_approval_save_async (store, &approval, NULL, store_result, &result);
-  g_assert_true (tact_store_approval_save_finish (store, wait_for (&result), &error));
+  tact_store_approval_save_async (store, &approval, NULL, tact_test_store_result_cb, &result);
+  g_assert_true (tact_store_approval_save_finish (store, tact_test_wait_result (&result, "approval save"), &error));
   g_assert_no_error (error);
   g_clear_object (&result);
   approval.state = "approved";
   approval.decided_by = "@wang.fang:x";
-  tact_store_approval_save_async (store, &approval, NULL, store_result, &result);
-  g_assert_true (tact_store_approval_save_finish (store, wait_for (&result), &error));
+  tact_store_approval_save_async (store, &approval, NULL, tact_test_store_result_cb, &result);
+  g_assert_true (tact_store_approval_save_finish (store, tact_test_wait_result (&result, "approval save"), &error));
   g_clear_object (&result);
-  tact_store_approval_list_async (store, NULL, store_result, &result);
-  rows = tact_store_approval_list_finish (store, wait_for (&result), &error);
+  tact_store_approval_list_async (store, NULL, tact_test_store_result_cb, &result);
+  rows = tact_store_approval_list_finish (store, tact_test_wait_result (&result, "approval list"), &error);
   g_assert_no_error (error);
   g_clear_object (&result);
   g_assert_cmpuint (rows->len, ==, 1);
@@ -1579,11 +1545,11 @@ test_migration_from_v6 (Fixture *f, gconstpointer data)
   record.rule_ids = "pub1-secrets";
   record.clauses = "PUB-1";
   record.comment = "a film title";
-  tact_store_audit_add_async (store, &record, NULL, store_result, &result);
-  g_assert_true (tact_store_audit_add_finish (store, wait_for (&result), &error));
+  tact_store_audit_add_async (store, &record, NULL, tact_test_store_result_cb, &result);
+  g_assert_true (tact_store_audit_add_finish (store, tact_test_wait_result (&result, "audit add"), &error));
   g_clear_object (&result);
-  tact_store_audit_list_async (store, 10, NULL, store_result, &result);
-  rows = tact_store_audit_list_finish (store, wait_for (&result), &error);
+  tact_store_audit_list_async (store, 10, NULL, tact_test_store_result_cb, &result);
+  rows = tact_store_audit_list_finish (store, tact_test_wait_result (&result, "audit list"), &error);
   g_assert_no_error (error);
   g_clear_object (&result);
   g_assert_cmpuint (rows->len, ==, 2);   /* the fixture's justified-send too */
@@ -1601,8 +1567,8 @@ test_migration_from_v6 (Fixture *f, gconstpointer data)
   entry.verdict = "approve";
   entry.state = TACT_SEND_STATE_AWAITING_APPROVAL;
   entry.error = "Awaiting approval from 王芳";
-  tact_store_outbox_add_async (store, &entry, NULL, store_result, &result);
-  g_assert_true (tact_store_outbox_add_finish (store, wait_for (&result), &error));
+  tact_store_outbox_add_async (store, &entry, NULL, tact_test_store_result_cb, &result);
+  g_assert_true (tact_store_outbox_add_finish (store, tact_test_wait_result (&result, "outbox add"), &error));
   g_assert_no_error (error);
   g_clear_object (&result);
   g_clear_pointer (&rows, g_ptr_array_unref);
@@ -1661,7 +1627,7 @@ test_migration_each_step_rolls_back (Fixture *f, gconstpointer data)
       gint64 objects, events = -1, probe = -1;
       sqlite3 *db;
 
-      remove_tree (f->dir);
+      tact_test_tmpdir_remove (f->dir);
       g_assert_cmpint (g_mkdir_with_parents (f->dir, 0700), ==, 0);
       cases[i].fixture (f);
       db = raw_open (f->path, f->key);
