@@ -442,13 +442,13 @@ test_file (Fixture *f, gconstpointer data)
 
   g_assert_true (g_file_set_contents (path, body, -1, NULL));
   file = g_file_new_for_path (path);
-  tact_session_check_file_async (f->session, room, file, NULL, NULL, store_result_cb, &result);
-  check = tact_session_check_file_finish (f->session, wait_result (&result, "the file check"), &error);
+  tact_session_check_file_async (f->session, room, file, NULL, NULL, tact_test_store_result_cb, &result);
+  check = tact_session_check_file_finish (f->session, tact_test_wait_result (&result, "the file check"), &error);
   g_assert_no_error (error);
   g_clear_object (&result);
   g_assert_cmpint (tact_send_check_get_verdict (check)->action, ==, TACT_ACTION_APPROVE);
-  tact_session_request_approval_async (f->session, room, check, "价格表", NULL, store_result_cb, &result);
-  echo = tact_session_request_approval_finish (f->session, wait_result (&result, "the request"), &error);
+  tact_session_request_approval_async (f->session, room, check, "价格表", NULL, tact_test_store_result_cb, &result);
+  echo = tact_session_request_approval_finish (f->session, tact_test_wait_result (&result, "the request"), &error);
   g_assert_no_error (error);
   g_clear_object (&result);
   g_object_unref (echo);
@@ -459,9 +459,9 @@ test_file (Fixture *f, gconstpointer data)
   item = bob_sees_request (f, &a, NULL);
   g_assert_cmpstr (tact_approval_request_get_file_name (item), ==, "价格表.txt");
   g_assert_cmpint (tact_approval_request_get_file_size (item), ==, (gint64) strlen (body));
-  tact_approvals_download_file_async (tact_session_get_approvals (a.session), item, NULL, store_result_cb, &result);
+  tact_approvals_download_file_async (tact_session_get_approvals (a.session), item, NULL, tact_test_store_result_cb, &result);
   opened = tact_approvals_download_file_finish (tact_session_get_approvals (a.session),
-                                                wait_result (&result, "the file for the approver"), &error);
+                                                tact_test_wait_result (&result, "the file for the approver"), &error);
   g_assert_no_error (error);
   g_clear_object (&result);
   g_assert_cmpmem (g_bytes_get_data (opened, NULL), g_bytes_get_size (opened), body, strlen (body));
@@ -469,12 +469,12 @@ test_file (Fixture *f, gconstpointer data)
   g_assert_true (tact_approvals_decide (tact_session_get_approvals (a.session), item, "approve", NULL, &error));
   g_assert_no_error (error);
   w = (StateWait) { echo, TACT_SEND_STATE_SENT };
-  wait_until (message_in_state, &w, "the approved file to be sent");
+  tact_test_wait_until (message_in_state, &w, "the approved file to be sent");
   g_test_message ("sent: %s %s %s", tact_message_get_body (echo), tact_message_get_msgtype (echo), tact_message_get_media_url (echo));
   g_assert_nonnull (tact_message_get_media_url (echo));
   {
     BodyWait bw = { a.session, room_id, "价格表.txt" };
-    wait_until (body_arrived, &bw, "the file message at bob's");
+    tact_test_wait_until (body_arrived, &bw, "the file message at bob's");
   }
   approver_stop (&a);
 }

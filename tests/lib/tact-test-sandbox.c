@@ -213,3 +213,24 @@ restart_session (Fixture *f)
   f->session = tact_session_new (f->alice, f->store, f->profile);
   tact_session_set_retry_scale (f->session, 0.02);
 }
+
+guint
+count_room_events (Fixture *f, TactMatrixClient *reader, const char *room_id, const char *type)
+{
+  GAsyncResult *result = NULL;
+  g_autoptr(TactMessagesPage) page = NULL;
+  g_autoptr(GError) error = NULL;
+  guint n = 0;
+
+  if (f->sandbox)
+    return tact_sandbox_server_count_events (f->sandbox, room_id, NULL, type);
+  /* Any homeserver: the room's newest events, as a member reads them. */
+  tact_matrix_client_get_messages_async (reader, room_id, NULL, 'b', 1000, NULL,
+                                         tact_test_store_result_cb, &result);
+  page = tact_matrix_client_get_messages_finish (reader, tact_test_wait_result (&result, "/messages"), &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  for (guint i = 0; i < page->chunk->len; i++)
+    n += g_strcmp0 (((TactEvent *) g_ptr_array_index (page->chunk, i))->type, type) == 0;
+  return n;
+}

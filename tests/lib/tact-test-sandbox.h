@@ -51,6 +51,10 @@ void              join            (TactMatrixClient *client, const char *room_id
 void              client_send     (TactMatrixClient *client, const char *room_id, const char *text);
 /* Alice's session, started, in a room she created (bob invited and joined). */
 TactRoom         *start_in_room   (Fixture *f, char **room_id_out);
+/* How many events of type room_id holds: the sandbox's count, or on another homeserver what
+ * reader (a member) reads through /messages (the newest 1,000). */
+guint             count_room_events (Fixture *f, TactMatrixClient *reader, const char *room_id,
+                                     const char *type);
 /* A new session on the same store file and user (f->profile), not started. */
 void              restart_session (Fixture *f);
 

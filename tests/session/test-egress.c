@@ -407,7 +407,7 @@ static gboolean
 events_on_server (gpointer d)
 {
   EventWait *w = d;
-  return tact_sandbox_server_count_events (w->f->sandbox, w->room_id, NULL, w->type) >= w->n;
+  return count_room_events (w->f, w->f->alice, w->room_id, w->type) >= w->n;
 }
 
 typedef struct { TactRoom *room; const char *event_id; } EventShown;
@@ -538,7 +538,7 @@ test_every_path (Fixture *f, gconstpointer data)
         g_assert_nonnull (check);
         g_assert_cmpint (tact_send_check_get_verdict (check)->action, ==, verdicts[v].action);
 
-        before = tact_sandbox_server_count_events (f->sandbox, tact_room_get_id (target), NULL, type);
+        before = count_room_events (f, f->alice, tact_room_get_id (target), type);
         if (p == PATH_INVITE || p == PATH_CREATE_ROOM)
           {
             GAsyncResult *result = NULL;
@@ -613,7 +613,7 @@ test_every_path (Fixture *f, gconstpointer data)
             break;
           }
         if (!sent && p != PATH_INVITE && p != PATH_CREATE_ROOM)
-          g_assert_cmpuint (tact_sandbox_server_count_events (f->sandbox, tact_room_get_id (target), NULL, type), ==, before);
+          g_assert_cmpuint (count_room_events (f, f->alice, tact_room_get_id (target), type), ==, before);
       }
 }
 
@@ -697,8 +697,8 @@ supervision_has (gpointer d)
   GAsyncResult *result = NULL;
   g_autoptr(GPtrArray) rows = NULL;
 
-  tact_session_list_supervision_async (w->session, w->sender, w->rule, w->action, NULL, store_result_cb, &result);
-  rows = tact_session_list_supervision_finish (w->session, wait_result (&result, "the supervision room"), NULL);
+  tact_session_list_supervision_async (w->session, w->sender, w->rule, w->action, NULL, tact_test_store_result_cb, &result);
+  rows = tact_session_list_supervision_finish (w->session, tact_test_wait_result (&result, "the supervision room"), NULL);
   g_clear_object (&result);
   return rows && rows->len >= w->n;
 }
@@ -712,7 +712,7 @@ test_supervision_room (Fixture *f, gconstpointer data)
   g_autoptr(GError) error = NULL;
   g_autoptr(TactStore) bob_store = NULL;
   g_autoptr(TactSession) bob_session = NULL;
-  g_autoptr(GBytes) bob_key = random_key ();
+  g_autoptr(GBytes) bob_key = tact_test_random_key ();
   g_autofree char *bob_db = g_build_filename (f->tmpdir, "bob.db", NULL);
   g_autoptr(TactSendCheck) blocked = NULL;
   TactRoom *room;
@@ -756,7 +756,7 @@ test_supervision_room (Fixture *f, gconstpointer data)
   bob_session = tact_session_new (f->bob, bob_store, profile);
   tact_session_start (bob_session);
   sw = (SupervisionWait) { bob_session, tact_matrix_client_get_user_id (f->alice), NULL, NULL, 3 };
-  wait_until (supervision_has, &sw, "alice's records in the supervision room");
+  tact_test_wait_until (supervision_has, &sw, "alice's records in the supervision room");
   g_assert_true (tact_session_is_supervisor (bob_session));
   g_assert_false (tact_session_is_supervisor (f->session));
   /* Filters: by rule, by action. */
@@ -771,8 +771,8 @@ test_supervision_room (Fixture *f, gconstpointer data)
     g_autoptr(GPtrArray) rows = NULL;
     TactStoreAuditRecord *report = NULL;
 
-    tact_session_list_supervision_async (bob_session, NULL, NULL, "block", NULL, store_result_cb, &result);
-    rows = tact_session_list_supervision_finish (bob_session, wait_result (&result, "blocked"), &error);
+    tact_session_list_supervision_async (bob_session, NULL, NULL, "block", NULL, tact_test_store_result_cb, &result);
+    rows = tact_session_list_supervision_finish (bob_session, tact_test_wait_result (&result, "blocked"), &error);
     g_assert_no_error (error);
     g_clear_object (&result);
     for (guint i = 0; i < rows->len; i++)
@@ -800,7 +800,8 @@ main (int argc, char *argv[])
   ADD ("/session/egress/review-then-send", test_review_then_send);
   ADD ("/session/egress/held-discard", test_held_discard);
   ADD ("/session/egress/security/fail-closed-without-profile", test_fail_closed_without_profile);
-  g_test_add ("/integration/egress/every-path-every-verdict", Fixture, NULL, fixture_setup,
+  /* The sandbox, or TACT_TEST_HOMESERVER unchanged. */
+  g_test_add ("/integration/egress/every-path-every-verdict", Fixture, EXTERNAL_OK, fixture_setup,
               test_every_path, fixture_teardown);
   ADD ("/session/egress/forward-needs-consent", test_forward_needs_consent);
   ADD ("/session/audit/supervision-room", test_supervision_room);
