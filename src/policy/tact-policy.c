@@ -168,6 +168,30 @@ tact_finding_free (TactFinding *finding)
   g_free (finding);
 }
 
+TactVerdict *
+tact_verdict_new_block (const char *rule_id, const char *title, const char *explanation,
+                        const char *alternative)
+{
+  TactVerdict *verdict = g_new0 (TactVerdict, 1);
+  TactFinding *finding = g_new0 (TactFinding, 1);
+
+  verdict->action = TACT_ACTION_BLOCK;
+  verdict->findings = g_ptr_array_new_with_free_func ((GDestroyNotify) tact_finding_free);
+  finding->rule_id = g_strdup (rule_id);
+  finding->title = g_strdup (title);
+  finding->explanation = g_strdup (explanation);
+  finding->clauses = g_new0 (char *, 1);
+  finding->action = TACT_ACTION_BLOCK;
+  finding->detector = g_strdup (TACT_GUARD_ERROR_DETECTOR);
+  finding->matched = g_strdup ("");
+  finding->start = -1;
+  finding->end = -1;
+  finding->alternative = g_strdup (alternative);
+  finding->confidence = TACT_CONFIDENCE_HIGH;
+  g_ptr_array_add (verdict->findings, finding);
+  return verdict;
+}
+
 gboolean
 tact_confidence_from_string (const char     *str,
                              TactConfidence *out)

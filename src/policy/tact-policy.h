@@ -118,6 +118,11 @@ typedef struct {
 } TactVerdict;
 
 void         tact_verdict_free (TactVerdict *verdict);
+/* Added: a verdict that blocks, with one finding the engine did not make (the session's "no
+ * usable profile"): detector "guard", no clauses, no span; the texts as given (already in the
+ * user's language). */
+TactVerdict *tact_verdict_new_block (const char *rule_id, const char *title,
+                                     const char *explanation, const char *alternative);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TactVerdict, tact_verdict_free)
 
 #define TACT_TYPE_PROFILE (tact_profile_get_type ())

@@ -110,45 +110,17 @@ tact_guard_set_profile_error (TactGuard *self, const GError *error)
 
 /* ---- Verdicts ---------------------------------------------------------------------- */
 
-static void
-finding_free (TactFinding *finding)
-{
-  g_free (finding->rule_id);
-  g_free (finding->title);
-  g_free (finding->explanation);
-  g_strfreev (finding->clauses);
-  g_free (finding->detector);
-  g_free (finding->matched);
-  g_free (finding->alternative);
-  g_free (finding->attachment);
-  g_free (finding->approver);
-  g_free (finding);
-}
-
 /* Without a usable profile: block, saying what is wrong and who can fix it. */
 static TactVerdict *
 fail_closed_verdict (const char *why)
 {
-  TactVerdict *verdict = g_new0 (TactVerdict, 1);
-  TactFinding *finding = g_new0 (TactFinding, 1);
-
-  verdict->action = TACT_ACTION_BLOCK;
-  verdict->findings = g_ptr_array_new_with_free_func ((GDestroyNotify) finding_free);
-  finding->rule_id = g_strdup (TACT_GUARD_RULE_NO_PROFILE);
-  finding->title = g_strdup (_("No company policy is in force"));
-  finding->explanation = why
+  g_autofree char *explanation = why
     ? g_strdup_printf (_("Tact cannot check messages against your company’s policy, so nothing can be sent: %s"), why)
     : g_strdup (_("Tact has no company policy profile to check messages against, so nothing can be sent."));
-  finding->clauses = g_new0 (char *, 1);
-  finding->action = TACT_ACTION_BLOCK;
-  finding->detector = g_strdup ("guard");
-  finding->matched = g_strdup ("");
-  finding->start = -1;
-  finding->end = -1;
-  finding->alternative = g_strdup (_("Ask your IT or compliance administrator to install a valid policy profile, then try again. Your message is kept."));
-  finding->confidence = TACT_CONFIDENCE_HIGH;
-  g_ptr_array_add (verdict->findings, finding);
-  return verdict;
+
+  return tact_verdict_new_block (TACT_GUARD_RULE_NO_PROFILE, _("No company policy is in force"),
+                                 explanation,
+                                 _("Ask your IT or compliance administrator to install a valid policy profile, then try again. Your message is kept."));
 }
 
 TactVerdict *

@@ -931,22 +931,21 @@ tact_outbox_add (TactOutbox *self, TactRoom *room, TactOutboxEntry *entry, JsonN
 }
 
 
-void
-tact_outbox_add_event (TactOutbox *self, TactRoom *room, const char *type, const char *state_key,
-                       JsonNode *content, const char *reason, const TactVerdict *verdict)
+/* Writes an entry without an echo (taken) to the store; it is queued once stored. */
+static void
+add_without_echo (TactOutbox *self, const char *room_id, const char *type, JsonNode *content,
+                  const char *verdict, char *rule_ids, const char *reason)
 {
   TactOutboxEntry *entry = g_new0 (TactOutboxEntry, 1);
   AddState *state = g_new0 (AddState, 1);
 
-  if (state_key)
-    json_object_set_string_member (json_node_get_object (content), TACT_SEND_STATE_KEY_KEY, state_key);
   entry->txn_id = tact_session_new_txn_id ();
-  entry->room_id = g_strdup (tact_room_get_id (room));
+  entry->room_id = g_strdup (room_id);
   entry->type = g_strdup (type);
   entry->content_json = json_to_string (content, FALSE);
   entry->justification = (reason && *reason) ? g_strdup (reason) : NULL;
-  entry->verdict = g_strdup (tact_action_to_string (verdict->action));
-  entry->rule_ids = tact_guard_dup_rule_ids (verdict);
+  entry->verdict = g_strdup (verdict);
+  entry->rule_ids = rule_ids;
   entry->state = TACT_SEND_STATE_PENDING;
   entry->created = g_get_real_time () / 1000;
   state->outbox = g_object_ref (self);
@@ -955,26 +954,24 @@ tact_outbox_add_event (TactOutbox *self, TactRoom *room, const char *type, const
 }
 
 void
+tact_outbox_add_event (TactOutbox *self, TactRoom *room, const char *type, const char *state_key,
+                       JsonNode *content, const char *reason, const TactVerdict *verdict)
+{
+  if (state_key)
+    json_object_set_string_member (json_node_get_object (content), TACT_SEND_STATE_KEY_KEY, state_key);
+  add_without_echo (self, tact_room_get_id (room), type, content,
+                    tact_action_to_string (verdict->action), tact_guard_dup_rule_ids (verdict), reason);
+}
+
+void
 tact_outbox_add_protocol (TactOutbox *self, const char *room_id, const char *type,
                           JsonObject *content)
 {
   g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
-  TactOutboxEntry *entry = g_new0 (TactOutboxEntry, 1);
-  AddState *state = g_new0 (AddState, 1);
 
   g_return_if_fail (g_str_has_prefix (type, TACT_OUTBOX_PROTOCOL_PREFIX));
-
   json_node_set_object (node, content);
-  entry->txn_id = tact_session_new_txn_id ();
-  entry->room_id = g_strdup (room_id);
-  entry->type = g_strdup (type);
-  entry->content_json = json_to_string (node, FALSE);
-  entry->verdict = g_strdup ("allow");
-  entry->state = TACT_SEND_STATE_PENDING;
-  entry->created = g_get_real_time () / 1000;
-  state->outbox = g_object_ref (self);
-  state->entry = entry;
-  tact_store_outbox_add_async (self->store, entry, NULL, outbox_added_cb, state);
+  add_without_echo (self, room_id, type, node, "allow", NULL, NULL);
 }
 
 void
