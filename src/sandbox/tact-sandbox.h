@@ -107,6 +107,11 @@ void      tact_sandbox_server_set_rate_limit (TactSandboxServer *self, double pe
  * (seconds, rounded up). Off by default: Synapse 1.67 sends none. */
 void      tact_sandbox_server_set_retry_after_header (TactSandboxServer *self, gboolean enabled);
 
+/* For tests of clients: accept events and state events from senders whose power level is below
+ * the room's requirement (a misbehaving server), so the client's own check can be tested. Off
+ * by default: power levels are enforced as Synapse does. */
+void      tact_sandbox_server_set_ignore_power_levels (TactSandboxServer *self, gboolean ignore);
+
 /* Authenticated media (spec v1.11): /versions also lists v1.11, /_matrix/client/v1/media/
  * {config,download,thumbnail} work with an access token, and the unauthenticated
  * /_matrix/media/v3/download and thumbnail answer 404, as on a Synapse with

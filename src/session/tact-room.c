@@ -31,6 +31,8 @@ struct _TactRoom
 
   gint64 users_default;  /* m.room.power_levels users_default */
   gint64 post_level;     /* the power level m.room.message needs (events, else events_default) */
+  JsonObject *power_events; /* m.room.power_levels "events", or NULL */
+  gint64 state_default;  /* m.room.power_levels state_default (50 without the event) */
   gboolean at_start;     /* the timeline model holds the room's very first event */
 
   gboolean is_direct;
@@ -125,6 +127,7 @@ tact_room_finalize (GObject *object)
   g_clear_pointer (&self->members, g_hash_table_unref);
   g_clear_object (&self->member_list);
   g_clear_pointer (&self->power_users, json_object_unref);
+  g_clear_pointer (&self->power_events, json_object_unref);
   g_clear_pointer (&self->typing, g_strfreev);
   g_clear_pointer (&self->receipts, g_hash_table_unref);
   g_free (self->own_read);
@@ -195,6 +198,7 @@ tact_room_class_init (TactRoomClass *klass)
 static void
 tact_room_init (TactRoom *self)
 {
+  self->state_default = 50;   /* the spec's default without m.room.power_levels */
   self->members = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->member_list = g_list_store_new (TACT_TYPE_MEMBER);
   self->typing = g_new0 (char *, 1);
@@ -402,6 +406,16 @@ tact_room_get_kind (TactRoom *self)
   if (self->is_direct)
     return TACT_ROOM_KIND_DM;
   return self->post_level > self->users_default ? TACT_ROOM_KIND_ANNOUNCEMENT : TACT_ROOM_KIND_GROUP;
+}
+
+gint64
+tact_room_get_required_state_level (TactRoom *self, const char *type)
+{
+  gint64 level;
+
+  if (tact_json_get_int (self->power_events, type, &level))
+    return level;
+  return self->state_default;
 }
 
 const char *
@@ -626,6 +640,11 @@ tact_room_apply_state (TactRoom *self, const TactEvent *event)
             && !tact_json_get_int (event->content, "events_default", &level))
           level = 0;
         self->post_level = level;
+        g_clear_pointer (&self->power_events, json_object_unref);
+        if (events)
+          self->power_events = json_object_ref (events);
+        if (!tact_json_get_int (event->content, "state_default", &self->state_default))
+          self->state_default = 50;
       }
       g_hash_table_iter_init (&iter, self->members);
       while (g_hash_table_iter_next (&iter, NULL, &member))

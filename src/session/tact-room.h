@@ -33,6 +33,8 @@ const char   *tact_room_get_member_name   (TactRoom *self, const char *user_id);
  * lazy-loaded members this fills in as people speak and when the full state is fetched. */
 GListModel   *tact_room_get_members       (TactRoom *self);
 TactMember   *tact_room_lookup_member     (TactRoom *self, const char *user_id);
+/* The power a state event of type needs: power_levels events[type], else state_default. */
+gint64        tact_room_get_required_state_level (TactRoom *self, const char *type);
 /* m.room.power_levels: users[user_id], else users_default (0 without the event). */
 gint64        tact_room_get_power_level   (TactRoom *self, const char *user_id);
 /* The other members typing now ("typing" property); never NULL. */

@@ -19,6 +19,7 @@
 #include "tact-guard.h"
 #include "tact-history.h"
 #include "tact-outbox.h"
+#include "tact-policy-room.h"
 #include "tact-room-list.h"
 #include "tact-send-check-private.h"
 #include "tact-session-util.h"
@@ -43,6 +44,7 @@ struct _TactSession
   TactOutbox       *outbox;
   TactAudit        *audit;
   TactApprovals    *approvals;
+  TactPolicyRoom   *policy_room;
   GCancellable     *cancellable;  /* between start and stop */
   gboolean          logged_out;   /* a refused token has been reported since start */
 };
@@ -60,6 +62,7 @@ enum {
 enum {
   SIGNAL_LOGGED_OUT,
   SIGNAL_ACCOUNT_CLEARED,
+  SIGNAL_POLICY_NOTICE,
   N_SIGNALS
 };
 
@@ -116,6 +119,12 @@ outbox_held_cb (TactOutbox *outbox, const char *room_id, const char *txn_id, Tac
 }
 
 static void
+policy_notice_cb (TactPolicyRoom *policy_room, const char *message, TactSession *self)
+{
+  g_signal_emit (self, signals[SIGNAL_POLICY_NOTICE], 0, message);
+}
+
+static void
 forward_notify_cb (GObject *source, GParamSpec *pspec, TactSession *self)
 {
   if (g_strcmp0 (pspec->name, "state") == 0)
@@ -138,6 +147,9 @@ tact_session_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->outbox, self);
   if (self->guard)
     g_signal_handlers_disconnect_by_data (self->guard, self);
+  if (self->policy_room)
+    g_signal_handlers_disconnect_by_data (self->policy_room, self);
+  g_clear_object (&self->policy_room);
   g_clear_object (&self->approvals);
   g_clear_object (&self->audit);
   g_clear_object (&self->outbox);
@@ -211,6 +223,16 @@ tact_session_class_init (TactSessionClass *klass)
   signals[SIGNAL_ACCOUNT_CLEARED] =
     g_signal_new ("account-cleared", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                   NULL, G_TYPE_NONE, 0);
+
+  /**
+   * TactSession::policy-notice:
+   * @message: what happened to the company policy (translated), for a notice
+   *
+   * A profile from the policy room was applied, or refused (the previous one stays).
+   */
+  signals[SIGNAL_POLICY_NOTICE] =
+    g_signal_new ("policy-notice", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
 static void
@@ -241,6 +263,10 @@ tact_session_new (TactMatrixClient *client, TactStore *store, TactProfile *profi
   tact_guard_set_profile (self->guard, profile);
   g_signal_connect_swapped (self->sync, "protocol-event", G_CALLBACK (tact_approvals_handle_event),
                             self->approvals);
+  self->policy_room = tact_policy_room_new (client, store, self->rooms, self->guard, self->outbox);
+  g_signal_connect_swapped (self->sync, "protocol-event", G_CALLBACK (tact_policy_room_handle_event),
+                            self->policy_room);
+  g_signal_connect (self->policy_room, "notice", G_CALLBACK (policy_notice_cb), self);
 
   g_signal_connect (self->sync, "token-rejected", G_CALLBACK (token_rejected_cb), self);
   g_signal_connect (self->outbox, "token-rejected", G_CALLBACK (token_rejected_cb), self);
@@ -400,6 +426,7 @@ tact_session_start (TactSession *self)
   tact_store_set_meta_async (self->store, "user_id", tact_session_get_user_id (self), NULL,
                              user_id_saved_cb, NULL);
   tact_approvals_start (self->approvals);
+  tact_policy_room_start (self->policy_room);
   tact_room_list_load_async (self->rooms, self->cancellable, rooms_loaded_cb, g_object_ref (self));
 }
 
@@ -413,6 +440,23 @@ tact_session_stop (TactSession *self)
   tact_sync_loop_stop (self->sync);
   tact_outbox_stop (self->outbox);
   tact_approvals_stop (self->approvals);
+  tact_policy_room_stop (self->policy_room);
+}
+
+void
+tact_session_set_policy_room (TactSession *self, const char *room_id_or_alias)
+{
+  g_return_if_fail (TACT_IS_SESSION (self));
+  tact_policy_room_set_room (self->policy_room, room_id_or_alias);
+  if (self->cancellable)
+    tact_policy_room_start (self->policy_room);
+}
+
+gint64
+tact_session_get_policy_version (TactSession *self)
+{
+  g_return_val_if_fail (TACT_IS_SESSION (self), 0);
+  return tact_policy_room_get_version (self->policy_room);
 }
 
 static void

@@ -136,6 +136,16 @@ void              tact_session_review_async   (TactSession *self, TactRoom *room
                                                gpointer user_data);
 TactSendCheck    *tact_session_review_finish  (TactSession *self, GAsyncResult *result, GError **error);
 
+/* ---- The company's policy room (docs/profile-distribution.md) ---- */
+
+/* The room the company's admins publish profiles in (an id or an alias, from the homeserver's
+ * .well-known or the administrator's settings). From then on the room's profile is the one in
+ * force (the stored last good one until it arrives; none ever received: every check blocks, with
+ * instructions); "policy-notice" tells what happened. */
+void              tact_session_set_policy_room    (TactSession *self, const char *room_id_or_alias);
+/* The version of the room's profile in force, 0 when none. */
+gint64            tact_session_get_policy_version (TactSession *self);
+
 /* ---- Approvals (docs/approval-protocol.md) and the audit trail (docs/audit.md) ---- */
 
 /* The approvals workflow: requests addressed to us (the Approvals page), our own, decisions. */

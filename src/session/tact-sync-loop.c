@@ -595,12 +595,15 @@ process_sync (TactSyncLoop *self, TactSyncResponse *response, GTask *done)
       TactSyncRoom *sync_room = g_ptr_array_index (response->joined, i);
       TactRoom *room = tact_room_list_lookup (self->rooms, sync_room->room_id);
 
-      for (guint j = 0; room && j < sync_room->timeline->len; j++)
-        {
-          TactEvent *event = g_ptr_array_index (sync_room->timeline, j);
-          if (event->type && g_str_has_prefix (event->type, "io.github.tactchat."))
-            g_signal_emit (self, signals[SIGNAL_PROTOCOL_EVENT], 0, room, event);
-        }
+      GPtrArray *sections[] = { sync_room->state, sync_room->timeline };
+
+      for (guint k = 0; room && k < G_N_ELEMENTS (sections); k++)
+        for (guint j = 0; j < sections[k]->len; j++)
+          {
+            TactEvent *event = g_ptr_array_index (sections[k], j);
+            if (event->type && g_str_has_prefix (event->type, "io.github.tactchat."))
+              g_signal_emit (self, signals[SIGNAL_PROTOCOL_EVENT], 0, room, event);
+          }
     }
 
   /* The rows to store, in one pass after the models: what lives on (timeline messages) and
