@@ -224,6 +224,7 @@ test_offline_start (Fixture *f, gconstpointer data)
   f->session = tact_session_new (offline, f->store, NULL);   /* no shipped profile */
   tact_session_set_policy_room (f->session, policy_id);
   tact_session_start (f->session);
+  vw.session = f->session;
   tact_test_wait_until (version_is, &vw, "the stored version 1 in force offline");
   {
     RoomWait rw = { f->session, room_id };
