@@ -993,6 +993,7 @@ sync_state_cb (TactWindow *self)
     default:
       break;
     }
+  _tact_window_update_supervision (self);   /* after the first sync the rooms are known */
   gtk_label_set_text (self->sync_label, text ? text : "");
   gtk_label_set_wrap (self->sync_label, TRUE);
   gtk_widget_set_visible (GTK_WIDGET (self->sync_label), text != NULL);
@@ -1083,6 +1084,7 @@ tact_window_set_session (TactWindow *self, TactSession *session)
   if (self->records_window)
     gtk_window_destroy (GTK_WINDOW (self->records_window));
   _tact_window_update_approvals (self);
+  _tact_window_update_supervision (self);
   if (!session)
     return;
 
@@ -1156,6 +1158,13 @@ tact_window_show_login (TactWindow *self, TactPracticeAccount *practice, const c
   gtk_widget_grab_focus (GTK_WIDGET (self->password_row));
 }
 
+/* The main menu is about to open: its Supervision item shows for supervisors only. */
+static void
+menu_popup_cb (GtkMenuButton *button, gpointer user_data)
+{
+  _tact_window_update_supervision (TACT_WINDOW (user_data));
+}
+
 /* ---- GObject ------------------------------------------------------------------ */
 
 static void
@@ -1224,6 +1233,7 @@ tact_window_class_init (TactWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TactWindow, chat_toasts);
   gtk_widget_class_bind_template_child (widget_class, TactWindow, approvals_button);
   gtk_widget_class_bind_template_child (widget_class, TactWindow, approvals_badge);
+  gtk_widget_class_bind_template_child (widget_class, TactWindow, menu_button);
   gtk_widget_class_bind_template_callback (widget_class, on_sign_in);
   gtk_widget_class_bind_template_callback (widget_class, on_room_selected);
   gtk_widget_class_bind_template_callback (widget_class, on_back);
@@ -1249,6 +1259,8 @@ tact_window_init (TactWindow *self)
     if (schema)
       self->settings = g_settings_new (TACT_APP_ID);
   }
+  gtk_menu_button_set_create_popup_func (self->menu_button, menu_popup_cb, self, NULL);
+  _tact_window_update_supervision (self);
   self->room_signals = g_signal_group_new (TACT_TYPE_ROOM);
   g_signal_connect (self, "notify::is-active", G_CALLBACK (window_active_cb), NULL);
   g_signal_group_connect_swapped (self->room_signals, "notify::display-name", G_CALLBACK (room_changed_cb), self);
