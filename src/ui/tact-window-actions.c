@@ -297,12 +297,16 @@ show_audit_log_action (GtkWidget *widget, const char *action_name, GVariant *par
 }
 
 /* Supervisors only: the action is enabled while the session says we are one (asked again
- * when the main menu opens and when its shortcut is pressed). */
+ * when the main menu opens and when its shortcut is pressed). Not asked before the first sync:
+ * the rooms are not known yet, and asking resolves and joins the supervision room. */
 void
 _tact_window_update_supervision (TactWindow *self)
 {
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.show-supervision",
-                                 self->session && tact_session_is_supervisor (self->session));
+  TactSyncState state = self->session ? tact_session_get_sync_state (self->session) : TACT_SYNC_STATE_STOPPED;
+  gboolean supervisor = state != TACT_SYNC_STATE_STOPPED && state != TACT_SYNC_STATE_INITIAL_SYNC
+                        && tact_session_is_supervisor (self->session);
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.show-supervision", supervisor);
 }
 
 static void
