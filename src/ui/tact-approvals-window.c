@@ -77,28 +77,47 @@ approve_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
     decide (self, request, "approve", NULL);
 }
 
+/* One Reject… or Return for Edit… dialog: what its handlers share. Reference counted: the
+ * dialog's response handler and its entry's handlers each hold a reference. */
 typedef struct {
   TactApprovalsWindow *window;   /* owned ref */
   TactApprovalRequest *request;  /* owned ref */
-  char                *decision; /* "reject" or "return" */
+  char                *decision; /* owned: "reject" or "return", also the response's id */
+  AdwMessageDialog    *dialog;   /* borrowed: alive while any handler can run */
+  GtkEditable         *entry;    /* borrowed: the comment, the dialog's extra child */
 } CommentState;
 
 static void
-comment_state_free (gpointer data, GClosure *closure)
+comment_state_clear (CommentState *state)
 {
-  CommentState *state = data;
-
   g_clear_object (&state->window);
   g_clear_object (&state->request);
-  g_free (state->decision);
-  g_free (state);
+  g_clear_pointer (&state->decision, g_free);
 }
 
-static char *
-dup_comment (AdwMessageDialog *dialog)
+static CommentState *
+comment_state_ref (CommentState *state)
 {
-  GtkEditable *entry = GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog));
-  g_autofree char *comment = g_strstrip (g_strdup (gtk_editable_get_text (entry)));
+  return g_rc_box_acquire (state);
+}
+
+static void
+comment_state_unref (CommentState *state)
+{
+  g_rc_box_release_full (state, (GDestroyNotify) comment_state_clear);
+}
+
+static void
+comment_state_closure_unref (gpointer data, GClosure *closure)
+{
+  comment_state_unref (data);
+}
+
+/* The comment, trimmed; NULL while it is blank. */
+static char *
+dup_comment (CommentState *state)
+{
+  g_autofree char *comment = g_strstrip (g_strdup (gtk_editable_get_text (state->entry)));
 
   return *comment ? g_steal_pointer (&comment) : NULL;
 }
@@ -106,7 +125,7 @@ dup_comment (AdwMessageDialog *dialog)
 static void
 comment_response_cb (AdwMessageDialog *dialog, const char *response, CommentState *state)
 {
-  g_autofree char *comment = dup_comment (dialog);
+  g_autofree char *comment = dup_comment (state);
 
   if (g_strcmp0 (response, state->decision) == 0 && comment)
     decide (state->window, state->request, state->decision, comment);
@@ -114,24 +133,23 @@ comment_response_cb (AdwMessageDialog *dialog, const char *response, CommentStat
 
 /* A comment is required: the response waits for one. */
 static void
-comment_changed_cb (GtkEditable *entry, AdwMessageDialog *dialog)
+comment_changed_cb (GtkEditable *entry, CommentState *state)
 {
-  const char *decision = g_object_get_data (G_OBJECT (entry), "decision");
-  g_autofree char *comment = dup_comment (dialog);
+  g_autofree char *comment = dup_comment (state);
 
-  adw_message_dialog_set_response_enabled (dialog, decision, comment != NULL);
+  adw_message_dialog_set_response_enabled (state->dialog, state->decision, comment != NULL);
 }
 
+/* Enter in the comment: what the button does, once there is a comment. */
 static void
-comment_activate_cb (GtkEntry *entry, AdwMessageDialog *dialog)
+comment_activate_cb (GtkEntry *entry, CommentState *state)
 {
-  const char *decision = g_object_get_data (G_OBJECT (entry), "decision");
-  g_autofree char *comment = dup_comment (dialog);
+  g_autofree char *comment = dup_comment (state);
 
   if (comment)
     {
-      g_signal_emit_by_name (dialog, "response", decision);
-      gtk_window_destroy (GTK_WINDOW (dialog));
+      adw_message_dialog_response (state->dialog, state->decision);
+      gtk_window_destroy (GTK_WINDOW (state->dialog));
     }
 }
 
@@ -141,7 +159,7 @@ ask_comment (TactApprovalsWindow *self, TactApprovalRequest *request, const char
   gboolean reject = g_str_equal (decision, "reject");
   AdwMessageDialog *dialog;
   GtkWidget *entry = gtk_entry_new ();
-  CommentState *state = g_new0 (CommentState, 1);
+  CommentState *state = g_rc_box_new0 (CommentState);
 
   dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self),
                                                        reject ? _("Reject the Request?") : _("Return for Edit?"),
@@ -149,8 +167,6 @@ ask_comment (TactApprovalsWindow *self, TactApprovalRequest *request, const char
                                                               : _("Nothing will be sent; the requester can change the message and ask again. Say what to change.")));
   gtk_entry_set_placeholder_text (GTK_ENTRY (entry), _("Comment (required)"));
   gtk_accessible_update_property (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Comment"), -1);
-  /* Borrowed static string: which response the entry's changes enable. */
-  g_object_set_data (G_OBJECT (entry), "decision", (gpointer) (reject ? "reject" : "return"));
   adw_message_dialog_set_extra_child (dialog, entry);
   adw_message_dialog_add_response (dialog, "cancel", _("_Cancel"));
   adw_message_dialog_add_response (dialog, decision, reject ? _("_Reject") : _("Return for _Edit"));
@@ -162,9 +178,15 @@ ask_comment (TactApprovalsWindow *self, TactApprovalRequest *request, const char
   state->window = g_object_ref (self);
   state->request = g_object_ref (request);
   state->decision = g_strdup (decision);
-  g_signal_connect_data (dialog, "response", G_CALLBACK (comment_response_cb), state, comment_state_free, 0);
-  g_signal_connect (entry, "changed", G_CALLBACK (comment_changed_cb), dialog);
-  g_signal_connect (entry, "activate", G_CALLBACK (comment_activate_cb), dialog);
+  state->dialog = dialog;
+  state->entry = GTK_EDITABLE (entry);
+  g_signal_connect_data (dialog, "response", G_CALLBACK (comment_response_cb),
+                         comment_state_ref (state), comment_state_closure_unref, 0);
+  g_signal_connect_data (entry, "changed", G_CALLBACK (comment_changed_cb),
+                         comment_state_ref (state), comment_state_closure_unref, 0);
+  g_signal_connect_data (entry, "activate", G_CALLBACK (comment_activate_cb),
+                         comment_state_ref (state), comment_state_closure_unref, 0);
+  comment_state_unref (state);   /* the handlers hold it now */
   gtk_window_present (GTK_WINDOW (dialog));
   gtk_widget_grab_focus (entry);
 }

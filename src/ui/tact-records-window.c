@@ -1,47 +1,21 @@
-/* tact-records-window.c: two pages of one window, opened from the primary menu.
+/* tact-records-window.c: the pages of one window, opened from the primary menu.
  *
  * "Held": our own approval requests (tact_approvals_get_outgoing()) with their state, bound to
  * a list view of TactApprovalRow. "My Audit Log": this device's newest audit records
- * (tact_session_list_audit_async()), read again each time the page is shown: time, what
- * happened in words, rules and clauses, action, room, reason or comment. */
+ * (tact_session_list_audit_async()), read again each time the page is shown, one TactAuditRow
+ * each: time, what happened in words, rules and clauses, action, room, reason or comment.
+ * "Supervision", shown only to supervisors (tact_session_is_supervisor()): the supervision
+ * room's records from everyone, filtered (TactSupervisionPage), with the same rows. */
 #include <glib/gi18n-lib.h>
 
 #include "session/tact-approvals.h"
 #include "tact-approval-row.h"
+#include "tact-audit-item.h"
+#include "tact-audit-row.h"
 #include "tact-records-window.h"
+#include "tact-supervision-page.h"
 
 #define AUDIT_LIMIT 500
-
-/* ---- One audit record as a list item (the store's record is a plain struct) -------- */
-
-#define TACT_TYPE_AUDIT_ITEM (tact_audit_item_get_type ())
-G_DECLARE_FINAL_TYPE (TactAuditItem, tact_audit_item, TACT, AUDIT_ITEM, GObject)
-
-struct _TactAuditItem
-{
-  GObject parent_instance;
-  TactStoreAuditRecord *record;   /* owned */
-};
-
-G_DEFINE_FINAL_TYPE (TactAuditItem, tact_audit_item, G_TYPE_OBJECT)
-
-static void
-tact_audit_item_finalize (GObject *object)
-{
-  g_clear_pointer (&TACT_AUDIT_ITEM (object)->record, tact_store_audit_record_free);
-  G_OBJECT_CLASS (tact_audit_item_parent_class)->finalize (object);
-}
-
-static void
-tact_audit_item_class_init (TactAuditItemClass *klass)
-{
-  G_OBJECT_CLASS (klass)->finalize = tact_audit_item_finalize;
-}
-
-static void
-tact_audit_item_init (TactAuditItem *self)
-{
-}
 
 /* ---- The window -------------------------------------------------------------------- */
 
@@ -57,6 +31,8 @@ struct _TactRecordsWindow
   AdwStatusPage *audit_status;
   GtkListView  *audit_view;
   GtkWidget    *refresh_button;
+  AdwViewStackPage *supervision_item;
+  TactSupervisionPage *supervision_page;
 
   /* owned */
   TactSession  *session;
@@ -66,131 +42,27 @@ struct _TactRecordsWindow
 
 G_DEFINE_FINAL_TYPE (TactRecordsWindow, tact_records_window, ADW_TYPE_WINDOW)
 
-/* What an audit record's kind means, in words (docs/audit.md). */
-static const char *
-kind_in_words (const char *kind)
-{
-  static const struct { const char *kind; const char *words; } kinds[] = {
-    { "warning-shown", N_("Warned before sending") },
-    { "justification-asked", N_("Asked for a reason") },
-    { "approval-needed", N_("Told that approval is needed") },
-    { "blocked", N_("Blocked") },
-    { "cancelled", N_("Not sent: you cancelled") },
-    { "warned-send", N_("Sent after a warning") },
-    { "justified-send", N_("Sent with a reason") },
-    { "held-for-review", N_("Held for review") },
-    { "false-positive", N_("Reported as a false positive") },
-    { "discarded", N_("Discarded") },
-    { "approval-requested", N_("Approval requested") },
-    { "approval-approved", N_("Approved; sent") },
-    { "approval-rejected", N_("Approval rejected") },
-    { "approval-returned", N_("Returned for edit") },
-    { "approval-expired", N_("Approval request expired") },
-    { "approval-cancelled", N_("Approval request withdrawn") },
-    { "approval-given", N_("You approved a request") },
-    { "approval-refused", N_("You rejected a request") },
-    { "approval-returned-for-edit", N_("You returned a request for edit") },
-    { "approval-decision-ignored", N_("A decision was ignored") },
-  };
-
-  for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
-    if (g_strcmp0 (kind, kinds[i].kind) == 0)
-      return _(kinds[i].words);
-  return kind ? kind : "";
-}
-
-static const char *
-action_in_words (const char *action)
-{
-  if (g_strcmp0 (action, "allow") == 0)
-    return _("allowed");
-  if (g_strcmp0 (action, "warn") == 0)
-    return _("warning");
-  if (g_strcmp0 (action, "justify") == 0)
-    return _("reason required");
-  if (g_strcmp0 (action, "approve") == 0)
-    return _("approval required");
-  if (g_strcmp0 (action, "block") == 0)
-    return _("blocked");
-  return action;
-}
-
-static GtkWidget *
-caption_label (const char *css_class)
-{
-  GtkWidget *label = gtk_label_new (NULL);
-
-  gtk_label_set_xalign (GTK_LABEL (label), 0);
-  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
-  gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
-  gtk_label_set_selectable (GTK_LABEL (label), TRUE);
-  if (css_class)
-    gtk_widget_add_css_class (label, css_class);
-  return label;
-}
-
 static void
 audit_setup_cb (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer user_data)
 {
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
-
-  gtk_widget_set_margin_start (box, 12);
-  gtk_widget_set_margin_end (box, 12);
-  gtk_widget_set_margin_top (box, 8);
-  gtk_widget_set_margin_bottom (box, 8);
-  gtk_box_append (GTK_BOX (box), caption_label ("heading"));   /* time and what happened */
-  gtk_box_append (GTK_BOX (box), caption_label ("caption"));   /* rules, action, room */
-  gtk_box_append (GTK_BOX (box), caption_label (NULL));        /* reason or comment */
-  gtk_list_item_set_child (item, box);
+  gtk_list_item_set_child (item, tact_audit_row_new ());
   gtk_list_item_set_activatable (item, FALSE);
-}
-
-static void
-set_line (GtkWidget *label, const char *text)
-{
-  gtk_label_set_text (GTK_LABEL (label), text ? text : "");
-  gtk_widget_set_visible (label, text && *text);
 }
 
 static void
 audit_bind_cb (GtkSignalListItemFactory *factory, GtkListItem *item, TactRecordsWindow *self)
 {
-  const TactStoreAuditRecord *record = TACT_AUDIT_ITEM (gtk_list_item_get_item (item))->record;
-  GtkWidget *heading = gtk_widget_get_first_child (gtk_list_item_get_child (item));
-  GtkWidget *details = gtk_widget_get_next_sibling (heading);
-  GtkWidget *comment = gtk_widget_get_next_sibling (details);
-  g_autoptr(GDateTime) when = g_date_time_new_from_unix_local (record->ts / 1000);
-  g_autofree char *time = when ? g_date_time_format (when, "%Y-%m-%d %H:%M") : g_strdup ("");
-  g_autofree char *title = NULL;
-  g_autoptr(GPtrArray) parts = g_ptr_array_new_with_free_func (g_free);
-  g_autofree char *joined = NULL;
-  g_autofree char *text = NULL;
+  const TactStoreAuditRecord *record = tact_audit_item_get_record (gtk_list_item_get_item (item));
   TactRoom *room = self->session && record->room_id ? tact_session_lookup_room (self->session, record->room_id) : NULL;
 
-  /* Translators: an audit record: its time, then what happened */
-  title = g_strdup_printf (_("%s · %s"), time, kind_in_words (record->kind));
-  set_line (heading, title);
-  if (record->rule_ids && *record->rule_ids)
-    /* Translators: %1$s rule ids, %2$s the policy clauses they trace to */
-    g_ptr_array_add (parts, g_strdup_printf (_("Rules %s (policy %s)"), record->rule_ids,
-                                             record->clauses && *record->clauses ? record->clauses : "—"));
-  if (record->action && *record->action)
-    /* Translators: the guard's verdict, e.g. Action: reason required */
-    g_ptr_array_add (parts, g_strdup_printf (_("Action: %s"), action_in_words (record->action)));
-  if (record->room_id)
-    /* Translators: %s is a room's name */
-    g_ptr_array_add (parts, g_strdup_printf (_("Room: %s"), room ? tact_room_get_display_name (room)
-                                                                 : record->room_id));
-  g_ptr_array_add (parts, NULL);
-  joined = g_strjoinv (" · ", (char **) parts->pdata);
-  set_line (details, joined);
-  if (record->justification && *record->justification)
-    /* Translators: the reason the person gave to send past the guard */
-    text = g_strdup_printf (_("Reason: %s"), record->justification);
-  else if (record->comment && *record->comment)
-    /* Translators: a comment recorded with an audit record (a note, a report, a decision) */
-    text = g_strdup_printf (_("Comment: %s"), record->comment);
-  set_line (comment, text);
+  tact_audit_row_set_record (TACT_AUDIT_ROW (gtk_list_item_get_child (item)), record,
+                             room ? tact_room_get_display_name (room) : NULL, NULL);
+}
+
+static void
+audit_unbind_cb (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer user_data)
+{
+  tact_audit_row_set_record (TACT_AUDIT_ROW (gtk_list_item_get_child (item)), NULL, NULL, NULL);
 }
 
 static void
@@ -212,8 +84,7 @@ audit_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   g_list_store_remove_all (self->audit);
   for (guint i = 0; i < records->len; i++)
     {
-      g_autoptr(TactAuditItem) item = g_object_new (TACT_TYPE_AUDIT_ITEM, NULL);
-      item->record = tact_store_audit_record_copy (g_ptr_array_index (records, i));
+      g_autoptr(TactAuditItem) item = tact_audit_item_new (g_ptr_array_index (records, i));
       g_list_store_append (self->audit, item);
     }
   gtk_stack_set_visible_child_name (self->audit_stack, records->len > 0 ? "list" : "empty");
@@ -231,20 +102,41 @@ load_audit (TactRecordsWindow *self)
                                  g_object_ref (self));
 }
 
+/* F5, Ctrl+R: the page shown is read again (My Audit Log, Supervision). */
 static void
-on_refresh (TactRecordsWindow *self)
+refresh_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
-  load_audit (self);
+  TactRecordsWindow *self = TACT_RECORDS_WINDOW (widget);
+  const char *page = adw_view_stack_get_visible_child_name (self->view_stack);
+
+  if (g_strcmp0 (page, "audit") == 0)
+    load_audit (self);
+  else if (g_strcmp0 (page, "supervision") == 0)
+    tact_supervision_page_reload (self->supervision_page);
 }
 
 static void
 on_page_changed (TactRecordsWindow *self)
 {
-  gboolean audit = g_strcmp0 (adw_view_stack_get_visible_child_name (self->view_stack), "audit") == 0;
+  const char *page = adw_view_stack_get_visible_child_name (self->view_stack);
+  gboolean audit = g_strcmp0 (page, "audit") == 0;
 
-  gtk_widget_set_visible (self->refresh_button, audit);
+  gtk_widget_set_visible (self->refresh_button, audit);   /* Supervision has its own */
   if (audit)
     load_audit (self);
+  else if (g_strcmp0 (page, "supervision") == 0)
+    tact_supervision_page_reload (self->supervision_page);
+}
+
+/* The Supervision page is there only for supervisors; asked again each time a page is shown
+ * (membership and power in the supervision room can change). */
+static gboolean
+update_supervision (TactRecordsWindow *self)
+{
+  gboolean supervisor = self->session && tact_session_is_supervisor (self->session);
+
+  adw_view_stack_page_set_visible (self->supervision_item, supervisor);
+  return supervisor;
 }
 
 /* ---- Held: our approval requests -------------------------------------------------- */
@@ -295,6 +187,8 @@ tact_records_window_new (GtkWindow *parent, TactSession *session)
       gtk_list_view_set_model (self->held_view, GTK_SELECTION_MODEL (selection));
       g_signal_connect_object (outgoing, "items-changed", G_CALLBACK (update_held), self, G_CONNECT_SWAPPED);
     }
+  tact_supervision_page_set_session (self->supervision_page, session);
+  update_supervision (self);
   update_held (self);
   return GTK_WIDGET (self);
 }
@@ -304,6 +198,8 @@ tact_records_window_show_page (TactRecordsWindow *self, const char *page)
 {
   g_return_if_fail (TACT_IS_RECORDS_WINDOW (self));
 
+  if (!update_supervision (self) && g_strcmp0 (page, "supervision") == 0)
+    page = "audit";   /* no longer a supervisor: their own records instead */
   if (g_strcmp0 (adw_view_stack_get_visible_child_name (self->view_stack), page) == 0)
     on_page_changed (self);   /* shown again: read the log again */
   else
@@ -340,9 +236,13 @@ tact_records_window_class_init (TactRecordsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TactRecordsWindow, audit_status);
   gtk_widget_class_bind_template_child (widget_class, TactRecordsWindow, audit_view);
   gtk_widget_class_bind_template_child (widget_class, TactRecordsWindow, refresh_button);
-  gtk_widget_class_bind_template_callback (widget_class, on_refresh);
+  gtk_widget_class_bind_template_child (widget_class, TactRecordsWindow, supervision_item);
+  gtk_widget_class_bind_template_child (widget_class, TactRecordsWindow, supervision_page);
   gtk_widget_class_bind_template_callback (widget_class, on_page_changed);
+  gtk_widget_class_install_action (widget_class, "records.refresh", NULL, refresh_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F5, 0, "records.refresh", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK, "records.refresh", NULL);
 }
 
 static void
@@ -352,6 +252,7 @@ tact_records_window_init (TactRecordsWindow *self)
   g_autoptr(GtkListItemFactory) audit_factory = gtk_signal_list_item_factory_new ();
   g_autoptr(GtkNoSelection) audit_selection = NULL;
 
+  g_type_ensure (TACT_TYPE_SUPERVISION_PAGE);
   gtk_widget_init_template (GTK_WIDGET (self));
   self->audit = g_list_store_new (TACT_TYPE_AUDIT_ITEM);
 
@@ -362,6 +263,7 @@ tact_records_window_init (TactRecordsWindow *self)
 
   g_signal_connect (audit_factory, "setup", G_CALLBACK (audit_setup_cb), self);
   g_signal_connect (audit_factory, "bind", G_CALLBACK (audit_bind_cb), self);
+  g_signal_connect (audit_factory, "unbind", G_CALLBACK (audit_unbind_cb), self);
   gtk_list_view_set_factory (self->audit_view, audit_factory);
   audit_selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->audit)));
   gtk_list_view_set_model (self->audit_view, GTK_SELECTION_MODEL (audit_selection));

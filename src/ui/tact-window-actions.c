@@ -252,7 +252,7 @@ focus_composer_action (GtkWidget *widget, const char *action_name, GVariant *par
     gtk_widget_grab_focus (GTK_WIDGET (self->composer));
 }
 
-/* ---- win.show-approvals, win.show-held, win.show-audit-log: pages of their own ---- */
+/* ---- win.show-approvals, win.show-held, win.show-audit-log, win.show-supervision ---- */
 
 static void
 show_approvals_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
@@ -296,6 +296,38 @@ show_audit_log_action (GtkWidget *widget, const char *action_name, GVariant *par
   show_records (TACT_WINDOW (widget), "audit");
 }
 
+/* Supervisors only: the action is enabled while the session says we are one (asked again
+ * when the main menu opens and when its shortcut is pressed). Not asked before the first sync:
+ * the rooms are not known yet, and asking resolves and joins the supervision room. */
+void
+_tact_window_update_supervision (TactWindow *self)
+{
+  TactSyncState state = self->session ? tact_session_get_sync_state (self->session) : TACT_SYNC_STATE_STOPPED;
+  gboolean supervisor = state != TACT_SYNC_STATE_STOPPED && state != TACT_SYNC_STATE_INITIAL_SYNC
+                        && tact_session_is_supervisor (self->session);
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.show-supervision", supervisor);
+}
+
+static void
+show_supervision_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  show_records (TACT_WINDOW (widget), "supervision");
+}
+
+/* Ctrl+Alt+S: whether we are a supervisor may have changed since the menu was last opened. */
+static gboolean
+show_supervision_shortcut (GtkWidget *widget, GVariant *args, gpointer user_data)
+{
+  TactWindow *self = TACT_WINDOW (widget);
+
+  _tact_window_update_supervision (self);
+  if (!self->session || !tact_session_is_supervisor (self->session))
+    return FALSE;
+  show_records (self, "supervision");
+  return TRUE;
+}
+
 /* ---- Installation ------------------------------------------------------------- */
 
 void
@@ -311,9 +343,17 @@ _tact_window_class_actions_init (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.show-approvals", NULL, show_approvals_action);
   gtk_widget_class_install_action (widget_class, "win.show-held", NULL, show_held_action);
   gtk_widget_class_install_action (widget_class, "win.show-audit-log", NULL, show_audit_log_action);
+  gtk_widget_class_install_action (widget_class, "win.show-supervision", NULL, show_supervision_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, GDK_CONTROL_MASK, "composer.focus", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_A, GDK_CONTROL_MASK | GDK_ALT_MASK,
                                        "win.show-approvals", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_A, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
                                        "composer.attach", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_h, GDK_CONTROL_MASK | GDK_ALT_MASK,
+                                       "win.show-held", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, GDK_CONTROL_MASK | GDK_ALT_MASK,
+                                       "win.show-audit-log", NULL);
+  gtk_widget_class_add_binding (widget_class, GDK_KEY_s, GDK_CONTROL_MASK | GDK_ALT_MASK,
+                                show_supervision_shortcut, NULL);
+  /* Every shortcut above is listed in the shortcuts window too (gtk/help-overlay.ui, Ctrl+?). */
 }

@@ -37,6 +37,7 @@ struct _TactWindow
   AdwToastOverlay *chat_toasts;
   GtkWidget      *approvals_button;
   GtkLabel       *approvals_badge;
+  GtkMenuButton  *menu_button;
 
   /* owned */
   TactSession    *session;
@@ -56,7 +57,7 @@ struct _TactWindow
   GSignalGroup   *approvals_signals;  /* follows the session's TactApprovals (the badge) */
   GSignalGroup   *incoming_signals;   /* follows its incoming requests (the button) */
   GtkWidget      *approvals_window;   /* the Approvals page while open (weak pointer) */
-  GtkWidget      *records_window;     /* Held and My Audit Log while open (weak pointer) */
+  GtkWidget      *records_window;     /* Held, My Audit Log, Supervision while open (weak pointer) */
 };
 
 /* tact-window-actions.c: installs the win.*, room.* and composer.* actions and their shortcuts. */
@@ -69,6 +70,10 @@ void _tact_window_attach_file        (TactWindow *self, GFile *file);
 void _tact_window_review_message     (TactWindow *self, TactMessage *message);
 /* The badge and the Approvals button follow the session's approvals. */
 void _tact_window_update_approvals   (TactWindow *self);
+
+/* tact-window-actions.c */
+/* win.show-supervision is enabled for supervisors only. */
+void _tact_window_update_supervision (TactWindow *self);
 void _tact_window_show_error         (TactWindow *self, const char *heading, const char *message);
 
 G_END_DECLS

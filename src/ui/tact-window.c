@@ -152,6 +152,17 @@ room_changed_cb (TactWindow *self)
   update_room_header (self);
 }
 
+static void schedule_hint (TactWindow *self);
+
+/* The room's audience changed (its whole member list arrived, someone joined or left): the
+ * header, and the hint for what is in the composer, which may now say something else. */
+static void
+audience_changed_cb (TactWindow *self)
+{
+  update_room_header (self);
+  schedule_hint (self);
+}
+
 static void
 scroll_to_end (TactWindow *self)
 {
@@ -308,9 +319,11 @@ select_room (TactWindow *self, TactRoom *room)
 
 /* ---- Composer and guard: the session checks, the window shows and asks -------------- */
 
-/* What the guard will do, in a line under the composer: "Will be blocked: …". */
+/* What the guard will do, in a line under the composer: "Will be blocked: …". members_loading:
+ * the room's whole member list is not known yet, so the guard counted an outsider it cannot
+ * name (docs/guard.md); the hint says so rather than "1 person from outside the company". */
 static char *
-hint_for_check (TactSendCheck *check)
+hint_for_check (TactSendCheck *check, gboolean members_loading)
 {
   const TactVerdict *verdict = tact_send_check_get_verdict (check);
   const TactFinding *first = g_ptr_array_index (verdict->findings, 0);
@@ -327,7 +340,11 @@ hint_for_check (TactSendCheck *check)
     case TACT_ACTION_ALLOW:
     default: what = _("Will ask you to confirm"); break;
     }
-  if (external > 0)
+  if (members_loading)
+    /* Translators: in the guard's hint, instead of “1 person from outside the company is
+     * here”: until the room's member list has arrived, the guard assumes an outsider */
+    outsiders = g_strdup (_("the member list is still loading"));
+  else if (external > 0)
     outsiders = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
                                               "%u person from outside the company is here",
                                               "%u people from outside the company are here",
@@ -336,6 +353,16 @@ hint_for_check (TactSendCheck *check)
    * then, when outsiders are in the room, "(<n people from outside the company are here>)". */
   return outsiders ? g_strdup_printf (_("%s: %s (%s)"), what, first->title, outsiders)
                    : g_strdup_printf (_("%s: %s"), what, first->title);
+}
+
+/* The guard counts an outsider it has not seen while a joined room's member list is loading;
+ * the room itself knows of none. */
+static gboolean
+members_loading (TactRoom *room)
+{
+  return !tact_room_get_members_complete (room)
+         && g_strcmp0 (tact_room_get_membership (room), "join") == 0
+         && tact_room_get_external_count (room) == 0;
 }
 
 static gboolean
@@ -350,10 +377,10 @@ hint_timeout_cb (gpointer user_data)
   if (!self->session || !self->room || !text || !*text)
     return G_SOURCE_REMOVE;
   check = tact_session_check_text (self->session, self->room, text);
-  if (tact_send_check_get_verdict (check)->findings->len == 0)
-    return G_SOURCE_REMOVE;
-  hint = hint_for_check (check);
-  tact_composer_set_hint (self->composer, hint);
+  if (tact_send_check_get_verdict (check)->findings->len > 0)
+    hint = hint_for_check (check, members_loading (self->room)
+                                  && tact_send_check_get_external_count (check) > 0);
+  tact_composer_set_hint (self->composer, hint);   /* none: a hint shown before goes */
   return G_SOURCE_REMOVE;
 }
 
@@ -363,12 +390,22 @@ guard_on_keystroke (TactWindow *self)
   return self->settings == NULL || g_settings_get_boolean (self->settings, "guard-on-keystroke");
 }
 
+/* The hint again, shortly (coalesced): after a pause in typing, or when the room's members
+ * change (its member list arrived, someone joined or left). */
+static void
+schedule_hint (TactWindow *self)
+{
+  const char *text = tact_composer_get_text (self->composer);
+
+  g_clear_handle_id (&self->hint_source, g_source_remove);
+  if (self->session && self->room && text && *text && guard_on_keystroke (self))
+    self->hint_source = g_timeout_add (150, hint_timeout_cb, self);
+}
+
 /* The composer hides its hint on every change; a new one follows a pause in typing. */
 static void
 on_composer_changed (TactWindow *self)
 {
-  const char *text = tact_composer_get_text (self->composer);
-
   if (self->session && self->room)
     {
       /* Saved shortly after typing pauses, and at once when the room changes. */
@@ -376,9 +413,7 @@ on_composer_changed (TactWindow *self)
       self->draft_source = g_timeout_add (400, draft_timeout_cb, self);
     }
   /* The hint follows a pause in typing, never a keystroke: typing is never delayed. */
-  g_clear_handle_id (&self->hint_source, g_source_remove);
-  if (self->session && self->room && text && *text && guard_on_keystroke (self))
-    self->hint_source = g_timeout_add (150, hint_timeout_cb, self);
+  schedule_hint (self);
 }
 
 static void
@@ -958,6 +993,7 @@ sync_state_cb (TactWindow *self)
     default:
       break;
     }
+  _tact_window_update_supervision (self);   /* after the first sync the rooms are known */
   gtk_label_set_text (self->sync_label, text ? text : "");
   gtk_label_set_wrap (self->sync_label, TRUE);
   gtk_widget_set_visible (GTK_WIDGET (self->sync_label), text != NULL);
@@ -1048,6 +1084,7 @@ tact_window_set_session (TactWindow *self, TactSession *session)
   if (self->records_window)
     gtk_window_destroy (GTK_WINDOW (self->records_window));
   _tact_window_update_approvals (self);
+  _tact_window_update_supervision (self);
   if (!session)
     return;
 
@@ -1121,6 +1158,13 @@ tact_window_show_login (TactWindow *self, TactPracticeAccount *practice, const c
   gtk_widget_grab_focus (GTK_WIDGET (self->password_row));
 }
 
+/* The main menu is about to open: its Supervision item shows for supervisors only. */
+static void
+menu_popup_cb (GtkMenuButton *button, gpointer user_data)
+{
+  _tact_window_update_supervision (TACT_WINDOW (user_data));
+}
+
 /* ---- GObject ------------------------------------------------------------------ */
 
 static void
@@ -1189,6 +1233,7 @@ tact_window_class_init (TactWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TactWindow, chat_toasts);
   gtk_widget_class_bind_template_child (widget_class, TactWindow, approvals_button);
   gtk_widget_class_bind_template_child (widget_class, TactWindow, approvals_badge);
+  gtk_widget_class_bind_template_child (widget_class, TactWindow, menu_button);
   gtk_widget_class_bind_template_callback (widget_class, on_sign_in);
   gtk_widget_class_bind_template_callback (widget_class, on_room_selected);
   gtk_widget_class_bind_template_callback (widget_class, on_back);
@@ -1214,11 +1259,13 @@ tact_window_init (TactWindow *self)
     if (schema)
       self->settings = g_settings_new (TACT_APP_ID);
   }
+  gtk_menu_button_set_create_popup_func (self->menu_button, menu_popup_cb, self, NULL);
+  _tact_window_update_supervision (self);
   self->room_signals = g_signal_group_new (TACT_TYPE_ROOM);
   g_signal_connect (self, "notify::is-active", G_CALLBACK (window_active_cb), NULL);
   g_signal_group_connect_swapped (self->room_signals, "notify::display-name", G_CALLBACK (room_changed_cb), self);
-  g_signal_group_connect_swapped (self->room_signals, "notify::member-count", G_CALLBACK (room_changed_cb), self);
-  g_signal_group_connect_swapped (self->room_signals, "notify::external-count", G_CALLBACK (room_changed_cb), self);
+  g_signal_group_connect_swapped (self->room_signals, "notify::member-count", G_CALLBACK (audience_changed_cb), self);
+  g_signal_group_connect_swapped (self->room_signals, "notify::external-count", G_CALLBACK (audience_changed_cb), self);
   self->approvals_signals = g_signal_group_new (TACT_TYPE_APPROVALS);
   g_signal_group_connect_swapped (self->approvals_signals, "notify::pending-count",
                                   G_CALLBACK (_tact_window_update_approvals), self);

@@ -108,6 +108,22 @@ def button_named(root, words):
     return find(root, pred)
 
 
+# X keycodes of Xvfb's default (evdev, pc105 us) keymap, for key combinations: AT-SPI synthesises
+# them with XTest into the window that has the keyboard focus.
+KEYCODES = {"Control": 37, "Shift": 50, "Alt": 64, "Escape": 9, "slash": 61, "h": 43, "l": 46}
+
+
+def press_keys(*names):
+    """Presses names together (modifiers first) and releases them, e.g. ("Control", "Shift",
+    "slash") for Ctrl+?."""
+    codes = [KEYCODES[n] for n in names]
+    for code in codes[:-1]:
+        pyatspi.Registry.generateKeyboardEvent(code, None, pyatspi.KEY_PRESS)
+    pyatspi.Registry.generateKeyboardEvent(codes[-1], None, pyatspi.KEY_PRESSRELEASE)
+    for code in reversed(codes[:-1]):
+        pyatspi.Registry.generateKeyboardEvent(code, None, pyatspi.KEY_RELEASE)
+
+
 def set_text(node, value):
     node.queryEditableText().setTextContents(value)
 

@@ -19,8 +19,8 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from tactui import (App, button_named, click, fail, find, free_port, fresh_env,  # noqa: E402
-                    has_size, http, open_room as open_named_room, poll, role, sandbox_login,
-                    set_text, sign_in, text_of)
+                    has_size, http, open_room as open_named_room, poll, press_keys, role,
+                    sandbox_login, set_text, sign_in, text_of)
 
 MESSAGE = "这份机密报价单请查收 UI-CANARY-" + os.urandom(4).hex()
 REASON = "客户已签保密协议 (NDA signed)"
@@ -123,7 +123,23 @@ def main():
         app = tact.node
         open_room(app)
         poll("the message to show as sent after a restart", sent_label)
-        print("ok: guarded message sent with a justification, received, stored encrypted, kept")
+
+        # Ctrl+? shows the shortcuts window, which lists My Audit Log's shortcut; Escape closes it.
+        press_keys("Control", "Shift", "slash")
+        shortcuts = poll("the shortcuts window", lambda: find(
+            app, lambda n: role(n) in ("frame", "window", "dialog") and n.name == "Keyboard Shortcuts"))
+        poll("My audit log in the shortcuts window", lambda: find(
+            shortcuts, lambda n: role(n) == "label" and text_of(n) == "My audit log"))
+        press_keys("Escape")
+        poll("the shortcuts window to close", lambda: not any(
+            n is not None and n.name == "Keyboard Shortcuts" and n.getState().contains(pyatspi.STATE_VISIBLE)
+            for n in list(app)))
+        # Ctrl+Alt+L opens My Audit Log: the justified send, in words.
+        press_keys("Control", "Alt", "l")
+        poll("the justified send in My Audit Log", lambda: find(
+            app, lambda n: role(n) == "label" and text_of(n).endswith(" · Sent with a reason")))
+        print("ok: guarded message sent with a justification, received, stored encrypted, kept;"
+              " Ctrl+? lists the shortcuts and Ctrl+Alt+L shows it in My Audit Log")
     finally:
         tact.stop()
 

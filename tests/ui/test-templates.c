@@ -11,10 +11,12 @@
 
 #include "ui/tact-approval-row.h"
 #include "ui/tact-approvals-window.h"
+#include "ui/tact-audit-row.h"
 #include "ui/tact-composer.h"
 #include "ui/tact-guard-dialog.h"
 #include "ui/tact-message-row.h"
 #include "ui/tact-records-window.h"
+#include "ui/tact-supervision-page.h"
 #include "ui/tact-window.h"
 
 /* Every .ui file in the resource bundle has a test here. */
@@ -23,9 +25,10 @@ test_resource_lists_templates (void)
 {
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) names = g_resources_enumerate_children ("/io/github/tactchat/Tact", 0, &error);
-  const char *tested[] = { "tact-approval-row.ui", "tact-approvals-window.ui", "tact-composer.ui",
-                           "tact-guard-dialog.ui", "tact-message-row.ui", "tact-records-window.ui",
-                           "tact-window.ui", NULL };
+  const char *tested[] = { "tact-approval-row.ui", "tact-approvals-window.ui", "tact-audit-row.ui",
+                           "tact-composer.ui", "tact-guard-dialog.ui", "tact-message-row.ui",
+                           "tact-records-window.ui", "tact-supervision-page.ui", "tact-window.ui",
+                           NULL };
 
   g_assert_no_error (error);
   for (guint i = 0; names[i] != NULL; i++)
@@ -64,15 +67,307 @@ test_approvals_window (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+static GtkWidget *find_named (GtkWidget *widget, const char *name);
+static GPtrArray *help_overlay_accels (void);
+static void assert_shortcuts_listed (GtkWidget *widget, GType base, GPtrArray *accels);
+
+/* Without a session nobody is a supervisor: the Supervision page is hidden, and asking for it
+ * shows My Audit Log. */
 static void
 test_records_window (void)
 {
   GtkWidget *window = tact_records_window_new (NULL, NULL);
+  GtkWidget *ancestor;
+  AdwViewStack *stack;
 
   gtk_window_present (GTK_WINDOW (window));
   tact_records_window_show_page (TACT_RECORDS_WINDOW (window), "audit");
   tact_records_window_show_page (TACT_RECORDS_WINDOW (window), "held");
+  ancestor = gtk_widget_get_ancestor (find_named (window, "supervision-page"), ADW_TYPE_VIEW_STACK);
+  g_assert_nonnull (ancestor);
+  stack = ADW_VIEW_STACK (ancestor);
+  g_assert_false (adw_view_stack_page_get_visible (adw_view_stack_get_page (stack, adw_view_stack_get_child_by_name (stack, "supervision"))));
+  tact_records_window_show_page (TACT_RECORDS_WINDOW (window), "supervision");
+  g_assert_cmpstr (adw_view_stack_get_visible_child_name (stack), ==, "audit");
   gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* The filters: anyone, any rule, any action and the five actions in the audit log's words;
+ * without a session, an empty page that says so. */
+static void
+test_supervision_page (void)
+{
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *page = tact_supervision_page_new ();
+  GListModel *actions;
+  const char *expected[] = { "Any action", "allowed", "warning", "reason required", "approval required",
+                             "blocked", NULL };
+
+  gtk_window_set_child (GTK_WINDOW (window), page);
+  g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (gtk_drop_down_get_model (GTK_DROP_DOWN (find_named (page, "person-filter")))), 0), ==, "Anyone");
+  g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (gtk_drop_down_get_model (GTK_DROP_DOWN (find_named (page, "rule-filter")))), 0), ==, "Any rule");
+  actions = gtk_drop_down_get_model (GTK_DROP_DOWN (find_named (page, "action-filter")));
+  g_assert_cmpuint (g_list_model_get_n_items (actions), ==, g_strv_length ((char **) expected));
+  for (guint i = 0; expected[i]; i++)
+    g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (actions), i), ==, expected[i]);
+  g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (actions), 3), ==, tact_audit_action_in_words ("justify"));
+  g_assert_cmpuint (gtk_drop_down_get_selected (GTK_DROP_DOWN (find_named (page, "action-filter"))), ==, 0);
+
+  /* Refresh is reachable by keyboard: a button with a mnemonic, on the page's action. */
+  g_assert_cmpstr (gtk_actionable_get_action_name (GTK_ACTIONABLE (find_named (page, "supervision-refresh"))), ==,
+                   "supervision.refresh");
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (find_named (page, "action-filter")), 5);   /* block: read again */
+  tact_supervision_page_reload (TACT_SUPERVISION_PAGE (page));
+  g_assert_true (gtk_widget_activate_action (page, "supervision.refresh", NULL));
+  tact_supervision_page_set_session (TACT_SUPERVISION_PAGE (page), NULL);
+  gtk_window_present (GTK_WINDOW (window));
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* ---- An audit record in words: one mapping, for My Audit Log and Supervision alike ---- */
+
+static TactStoreAuditRecord *
+audit_record (const char *kind, const char *sender)
+{
+  TactStoreAuditRecord *record = g_new0 (TactStoreAuditRecord, 1);
+
+  record->ts = 1765050000000;
+  record->kind = g_strdup (kind);
+  record->room_id = g_strdup ("!abc:corp.test");
+  record->rule_ids = g_strdup ("pub1-secrets");
+  record->clauses = g_strdup ("PUB-1,PUB-2");
+  record->action = g_strdup ("justify");
+  record->justification = g_strdup ("客户要的");
+  record->sender = g_strdup (sender);
+  return record;
+}
+
+static const char *
+label_text (GtkWidget *row, const char *name)
+{
+  GtkWidget *label = find_named (row, name);
+
+  return gtk_widget_get_visible (label) ? gtk_label_get_text (GTK_LABEL (label)) : NULL;
+}
+
+/* The row shows the record in the shared words; a supervision record (with a sender) names the
+ * person and does not say "you" about them. */
+static void
+test_audit_row (void)
+{
+  GtkWidget *row = g_object_ref_sink (tact_audit_row_new ());
+  g_autoptr(TactStoreAuditRecord) own = audit_record ("justified-send", NULL);
+  g_autoptr(TactStoreAuditRecord) theirs = audit_record ("approval-given", "@wangfang:corp.test");
+  g_autoptr(TactStoreAuditRecord) mine = audit_record ("approval-given", NULL);
+
+  tact_audit_row_set_record (TACT_AUDIT_ROW (row), own, "Sales team", NULL);
+  g_assert_true (g_str_has_suffix (label_text (row, "audit-heading"), " · Sent with a reason"));
+  g_assert_true (g_str_has_suffix (label_text (row, "audit-heading"), tact_audit_kind_in_words ("justified-send", TRUE)));
+  g_assert_null (label_text (row, "audit-person"));
+  g_assert_cmpstr (label_text (row, "audit-details"), ==,
+                   "Rules pub1-secrets (policy PUB-1,PUB-2) · Action: reason required · Room: Sales team");
+  g_assert_cmpstr (label_text (row, "audit-comment"), ==, "Reason: 客户要的");
+
+  tact_audit_row_set_record (TACT_AUDIT_ROW (row), theirs, NULL, "王芳 (@wangfang:corp.test)");
+  g_assert_true (g_str_has_suffix (label_text (row, "audit-heading"), " · Approved a request"));
+  g_assert_cmpstr (label_text (row, "audit-person"), ==, "Person: 王芳 (@wangfang:corp.test)");
+  g_assert_nonnull (strstr (label_text (row, "audit-details"), "Room: !abc:corp.test"));
+
+  tact_audit_row_set_record (TACT_AUDIT_ROW (row), mine, NULL, NULL);
+  g_assert_true (g_str_has_suffix (label_text (row, "audit-heading"), " · You approved a request"));
+  g_assert_null (label_text (row, "audit-person"));
+
+  tact_audit_row_set_record (TACT_AUDIT_ROW (row), NULL, NULL, NULL);
+  g_assert_null (label_text (row, "audit-heading"));
+  g_object_unref (row);
+}
+
+static char *
+read_source (const char *relative)
+{
+  g_autofree char *path = g_build_filename (g_getenv ("TACT_SOURCE_ROOT"), relative, NULL);
+  g_autoptr(GError) error = NULL;
+  char *text = NULL;
+
+  g_file_get_contents (path, &text, NULL, &error);
+  g_assert_no_error (error);
+  return text;
+}
+
+/* Every kind docs/audit.md lists has words of its own (for our records and for others'), and
+ * an unknown kind is shown as it is, not as nothing. */
+static void
+test_audit_kinds_documented (void)
+{
+  g_autofree char *doc = read_source ("docs/audit.md");
+  g_auto(GStrv) lines = g_strsplit (doc, "\n", -1);
+  guint kinds = 0;
+
+  for (guint i = 0; lines[i]; i++)
+    {
+      g_auto(GStrv) cells = NULL;
+      g_auto(GStrv) ticks = NULL;
+
+      if (!g_str_has_prefix (lines[i], "| `") || g_str_has_prefix (lines[i], "| `kind`"))
+        continue;
+      cells = g_strsplit (lines[i], "|", 3);
+      ticks = g_strsplit (cells[1], "`", -1);
+      for (guint j = 1; ticks[j]; j += 2)
+        {
+          const char *kind = ticks[j];
+          g_assert_cmpstr (tact_audit_kind_in_words (kind, TRUE), !=, kind);
+          g_assert_cmpstr (tact_audit_kind_in_words (kind, FALSE), !=, kind);
+          g_assert_null (strstr (tact_audit_kind_in_words (kind, FALSE), "You "));
+          g_assert_null (strstr (tact_audit_kind_in_words (kind, FALSE), "you "));
+          kinds++;
+        }
+    }
+  g_assert_cmpuint (kinds, ==, 20);
+  g_assert_cmpstr (tact_audit_kind_in_words ("some-new-kind", TRUE), ==, "some-new-kind");
+  g_assert_cmpstr (tact_audit_kind_in_words (NULL, TRUE), ==, "");
+  g_assert_cmpstr (tact_audit_action_in_words ("escalate"), ==, "escalate");
+}
+
+/* The mapping is shared, not copied: only tact-audit-row.c spells the kinds out, and both
+ * lists (My Audit Log, Supervision) show their records with TactAuditRow. */
+static void
+test_audit_words_shared (void)
+{
+  static const char * const files[] = { "src/ui/tact-records-window.c", "src/ui/tact-supervision-page.c",
+                                        "src/ui/tact-window.c", "src/ui/tact-window-actions.c",
+                                        "src/ui/tact-approvals-window.c", "src/ui/tact-approval-row.c",
+                                        "src/ui/tact-message-row.c" };
+  g_autofree char *row = read_source ("src/ui/tact-audit-row.c");
+
+  g_assert_nonnull (strstr (row, "\"justified-send\""));
+  g_assert_nonnull (strstr (row, "\"approval-returned-for-edit\""));
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    {
+      g_autofree char *text = read_source (files[i]);
+
+      g_test_message ("%s", files[i]);
+      g_assert_null (strstr (text, "\"justified-send\""));
+      g_assert_null (strstr (text, "\"approval-returned-for-edit\""));
+      g_assert_null (strstr (text, "Sent with a reason"));
+      g_assert_null (strstr (text, "reason required"));
+      if (i < 2)
+        g_assert_nonnull (strstr (text, "tact_audit_row_set_record ("));
+    }
+}
+
+/* The shortcuts window builds, and lists every shortcut the windows bind. */
+static void
+collect_accels (GtkWidget *widget, GPtrArray *accels)
+{
+  if (GTK_IS_SHORTCUTS_SHORTCUT (widget))
+    {
+      g_autofree char *accelerator = NULL;
+      g_auto(GStrv) each = NULL;
+
+      g_object_get (widget, "accelerator", &accelerator, NULL);
+      each = g_strsplit (accelerator ? accelerator : "", " ", -1);
+      for (guint i = 0; each[i]; i++)
+        {
+          guint key = 0;
+          GdkModifierType mods = 0;
+
+          g_assert_true (gtk_accelerator_parse (each[i], &key, &mods));
+          g_ptr_array_add (accels, gtk_accelerator_name (gdk_keyval_to_lower (key), mods));
+        }
+    }
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    collect_accels (child, accels);
+}
+
+/* The key shortcuts a widget has from its class and its parents' classes, as accelerator names. */
+static GPtrArray *
+class_shortcuts (GtkWidget *widget)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
+  GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GtkEventController) controller = g_list_model_get_item (controllers, i);
+
+      if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
+        continue;
+      for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (controller)); j++)
+        {
+          g_autoptr(GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), j);
+          GtkShortcutTrigger *trigger = gtk_shortcut_get_trigger (shortcut);
+
+          if (GTK_IS_KEYVAL_TRIGGER (trigger))
+            g_ptr_array_add (names, gtk_accelerator_name (gdk_keyval_to_lower (gtk_keyval_trigger_get_keyval (GTK_KEYVAL_TRIGGER (trigger))),
+                                                          gtk_keyval_trigger_get_modifiers (GTK_KEYVAL_TRIGGER (trigger))));
+        }
+    }
+  return names;
+}
+
+/* Every shortcut widget binds beyond those of base (GTK's and libadwaita's own) is in accels. */
+static void
+assert_shortcuts_listed (GtkWidget *widget, GType base, GPtrArray *accels)
+{
+  g_autoptr(GPtrArray) ours = class_shortcuts (widget);
+  GtkWidget *plain = g_object_ref_sink (g_object_new (base, NULL));
+  g_autoptr(GPtrArray) theirs = class_shortcuts (plain);
+  guint checked = 0;
+
+  for (guint i = 0; i < ours->len; i++)
+    {
+      const char *name = g_ptr_array_index (ours, i);
+
+      if (g_ptr_array_find_with_equal_func (theirs, name, g_str_equal, NULL))
+        continue;
+      g_test_message ("%s binds %s", G_OBJECT_TYPE_NAME (widget), name);
+      g_assert_true (g_ptr_array_find_with_equal_func (accels, name, g_str_equal, NULL));
+      checked++;
+    }
+  g_assert_cmpuint (checked, >, 0);
+  gtk_window_destroy (GTK_WINDOW (plain));
+  g_object_unref (plain);
+}
+
+/* The shortcuts window's accelerators (test_window checks the main window's against it). */
+static GPtrArray *
+help_overlay_accels (void)
+{
+  g_autoptr(GtkBuilder) builder = gtk_builder_new_from_resource ("/io/github/tactchat/Tact/gtk/help-overlay.ui");
+  GObject *overlay = gtk_builder_get_object (builder, "help_overlay");
+  GPtrArray *accels = g_ptr_array_new_with_free_func (g_free);
+
+  collect_accels (GTK_WIDGET (overlay), accels);
+  gtk_window_destroy (GTK_WINDOW (overlay));
+  return accels;
+}
+
+static void
+test_help_overlay (void)
+{
+  g_autoptr(GtkBuilder) builder = gtk_builder_new_from_resource ("/io/github/tactchat/Tact/gtk/help-overlay.ui");
+  GObject *overlay = gtk_builder_get_object (builder, "help_overlay");
+  g_autoptr(GPtrArray) accels = g_ptr_array_new_with_free_func (g_free);
+  GtkWidget *records;
+  const char *app_accels[] = { "<Control>question", "F1", "<Control>q", NULL };
+
+  g_assert_true (GTK_IS_SHORTCUTS_WINDOW (overlay));
+  collect_accels (GTK_WIDGET (overlay), accels);
+  for (guint i = 0; app_accels[i]; i++)
+    {
+      guint key = 0;
+      GdkModifierType mods = 0;
+      g_autofree char *name = NULL;
+
+      gtk_accelerator_parse (app_accels[i], &key, &mods);
+      name = gtk_accelerator_name (key, mods);
+      g_assert_true (g_ptr_array_find_with_equal_func (accels, name, g_str_equal, NULL));
+    }
+
+  records = tact_records_window_new (NULL, NULL);
+  assert_shortcuts_listed (records, ADW_TYPE_WINDOW, accels);
+  gtk_window_destroy (GTK_WINDOW (records));
+  gtk_window_destroy (GTK_WINDOW (overlay));
 }
 
 static void
@@ -82,7 +377,6 @@ count_cb (GtkWidget *widget, guint *count)
 }
 
 /* Forward declarations: the helpers below are shared with the guard dialog's tests. */
-static GtkWidget *find_named (GtkWidget *widget, const char *name);
 static void press_enter (GtkWidget *entry);
 
 /* The composer: text, Enter and Send ask to send, a change hides the hint, the file being
@@ -169,6 +463,16 @@ test_window (void)
   g_assert_true (g_str_has_prefix (tact_practice_account_get_url (practice), "http://127.0.0.1:"));
   window = tact_window_new (GTK_APPLICATION (app));
   g_assert_true (TACT_IS_WINDOW (window));
+  /* The application finds the shortcuts window (Ctrl+?) and gives it to the window, which
+   * lists every shortcut the window binds. */
+  {
+    g_auto(GStrv) help = gtk_application_get_accels_for_action (GTK_APPLICATION (app), "win.show-help-overlay");
+    g_autoptr(GPtrArray) accels = help_overlay_accels ();
+
+    g_assert_true (g_strv_contains ((const char * const *) help, "<Control>question"));
+    g_assert_true (GTK_IS_SHORTCUTS_WINDOW (gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (window))));
+    assert_shortcuts_listed (GTK_WIDGET (window), ADW_TYPE_APPLICATION_WINDOW, accels);
+  }
   tact_window_show_login (window, practice, NULL);
   tact_window_show_login (window, NULL, "A message for the sign-in page");
   tact_window_show_login (window, practice, NULL);
@@ -545,6 +849,11 @@ main (int argc, char *argv[])
   g_test_add_func ("/ui/templates/approval-row", test_approval_row);
   g_test_add_func ("/ui/templates/approvals-window", test_approvals_window);
   g_test_add_func ("/ui/templates/records-window", test_records_window);
+  g_test_add_func ("/ui/templates/supervision-page", test_supervision_page);
+  g_test_add_func ("/ui/templates/audit-row", test_audit_row);
+  g_test_add_func ("/ui/templates/help-overlay", test_help_overlay);
+  g_test_add_func ("/ui/audit-words/every-documented-kind", test_audit_kinds_documented);
+  g_test_add_func ("/ui/audit-words/shared-not-copied", test_audit_words_shared);
   g_test_add_func ("/ui/templates/window", test_window);
   g_test_add_func ("/ui/templates/guard-dialog", test_guard_dialog);
   g_test_add_func ("/ui/guard-dialog/one-row-per-rule", test_guard_dialog_rows);
