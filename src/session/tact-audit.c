@@ -368,10 +368,13 @@ supervision_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data
 gboolean
 tact_audit_is_supervisor (TactAudit *self)
 {
+  TactProfile *profile = tact_guard_get_profile (self->guard);
+  const char *wanted = profile ? tact_profile_get_supervision_room (profile) : NULL;
   TactRoom *room;
 
-  ensure_supervision_room (self);
-  room = self->room_id ? tact_room_list_lookup (self->rooms, self->room_id) : NULL;
+  /* No side effect (no join): a room id from the profile, or the one joined through an alias. */
+  room = tact_room_list_lookup (self->rooms, self->room_id ? self->room_id
+                                             : wanted && wanted[0] == '!' ? wanted : NULL);
   return room && g_strcmp0 (tact_room_get_membership (room), "join") == 0
          && tact_room_get_power_level (room, tact_room_list_get_user_id (self->rooms)) >= 50;
 }
