@@ -154,8 +154,10 @@ notice (TactPolicyRoom *self, const char *message)
 static void
 refuse (TactPolicyRoom *self, const char *profile_id, gint64 version, const char *why)
 {
-  g_autofree char *text = g_strdup_printf (_("The company policy profile “%s” (version %" G_GINT64_FORMAT ") was refused: %s The previous profile stays in force."),
-                                           profile_id ? profile_id : "?", version, why);
+  g_autofree char *number = g_strdup_printf ("%" G_GINT64_FORMAT, version);
+  /* Translators: %1$s: the profile's id, %2$s: its version number, %3$s: why it was refused. */
+  g_autofree char *text = g_strdup_printf (_("The company policy profile “%1$s” (version %2$s) was refused: %3$s The previous profile stays in force."),
+                                           profile_id ? profile_id : "?", number, why);
   JsonObject *error = json_object_new ();
 
   notice (self, text);
@@ -258,8 +260,10 @@ loaded_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     tact_store_set_meta_async (self->store, META_ACTIVE, json, NULL, meta_saved_cb, NULL);
   }
   {
-    g_autofree char *text = g_strdup_printf (_("The company policy was updated (%s, version %" G_GINT64_FORMAT ")."),
-                                             tact_profile_get_name (profile), state->version);
+    g_autofree char *number = g_strdup_printf ("%" G_GINT64_FORMAT, state->version);
+    /* Translators: %1$s: the profile's name, %2$s: its version number. */
+    g_autofree char *text = g_strdup_printf (_("The company policy was updated (%1$s, version %2$s)."),
+                                             tact_profile_get_name (profile), number);
     notice (self, text);
   }
   next_event (self);
@@ -348,7 +352,8 @@ apply_event (TactPolicyRoom *self, const TactEvent *event)
     }
   if (format != 1 && format != 2)
     {
-      g_autofree char *why = g_strdup_printf (_("It uses profile format %" G_GINT64_FORMAT "; this version of Tact reads formats 1 and 2. Update Tact."), format);
+      g_autofree char *number = g_strdup_printf ("%" G_GINT64_FORMAT, format);
+      g_autofree char *why = g_strdup_printf (_("It uses profile format %s; this version of Tact reads formats 1 and 2. Update Tact."), number);
       refuse (self, event->state_key, version, why);
       return;
     }
