@@ -2348,6 +2348,54 @@ tact_matrix_discover_async (const char          *server,
                 g_steal_pointer (&task), discover_well_known_cb);
 }
 
+static void
+company_config_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GError) error = NULL;
+  SoupMessage *msg;
+  JsonObject *config;
+
+  body = send_finish (TACT_MATRIX_CLIENT (source), result, &msg, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (body != NULL && status_ok (msg))
+    root = tact_matrix_json_parse_bytes (body, TRUE, NULL);
+  config = root && JSON_NODE_HOLDS_OBJECT (root)
+           ? tact_json_get_object (json_node_get_object (root), TACT_MATRIX_COMPANY_KEY) : NULL;
+  /* No well-known, or none of Tact's keys: no company configuration (not an error). */
+  g_task_return_pointer (task, config ? json_object_ref (config) : NULL,
+                         (GDestroyNotify) json_object_unref);
+}
+
+void
+tact_matrix_fetch_company_config_async (TactMatrixClient *self, GCancellable *cancellable,
+                                        GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (TACT_IS_MATRIX_CLIENT (self));
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, tact_matrix_fetch_company_config_async);
+  send_request (self,
+                &(Request) { .method = "GET", .path = "/.well-known/matrix/client",
+                             .timeout_s = DEFAULT_TIMEOUT_S / 4 },
+                g_steal_pointer (&task), company_config_cb);
+}
+
+JsonObject *
+tact_matrix_fetch_company_config_finish (TactMatrixClient *self, GAsyncResult *result,
+                                         GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 char *
 tact_matrix_discover_finish (GAsyncResult  *result,
                              GError       **error)

@@ -201,6 +201,16 @@ void  tact_matrix_discover_async  (const char *server, GCancellable *cancellable
 char *tact_matrix_discover_finish (GAsyncResult *result, GError **error);
 
 /* GET /_matrix/client/versions; fails with UNSUPPORTED_SERVER without v1.1+. Returns the versions (strv). */
+/* Tact's own key in /.well-known/matrix/client: the company's rooms for every client, whatever
+ * way Tact was installed ({"policy_room": …, "supervision_room": …}). */
+#define TACT_MATRIX_COMPANY_KEY "io.github.tactchat"
+/* Reads the client's homeserver's /.well-known/matrix/client and returns Tact's object in it, or
+ * NULL (no error) when there is none. */
+void        tact_matrix_fetch_company_config_async  (TactMatrixClient *self, GCancellable *cancellable,
+                                                     GAsyncReadyCallback callback, gpointer user_data);
+JsonObject *tact_matrix_fetch_company_config_finish (TactMatrixClient *self, GAsyncResult *result,
+                                                     GError **error);
+
 void    tact_matrix_client_versions_async  (TactMatrixClient *self, GCancellable *cancellable,
                                             GAsyncReadyCallback callback, gpointer user_data);
 char  **tact_matrix_client_versions_finish (TactMatrixClient *self, GAsyncResult *result, GError **error);

@@ -47,6 +47,8 @@ struct _TactSandboxServer
 
   gboolean         authenticated_media;
   gboolean         ignore_power;   /* tests: accept events from senders below the level */
+  char            *policy_room;    /* announced in .well-known (io.github.tactchat), or NULL */
+  char            *supervision_room;
 
   /* Tokens expired by tact_sandbox_server_expire_tokens (soft): answered with soft_logout true. */
   GHashTable      *soft_expired;   /* set of owned token strings */
@@ -803,6 +805,16 @@ well_known_object (TactSandboxServer *self)
 
   json_object_set_string_member (hs, "base_url", slash);
   json_object_set_object_member (o, "m.homeserver", hs);
+  if (self->policy_room || self->supervision_room)
+    {
+      JsonObject *tact = json_object_new ();
+
+      if (self->policy_room)
+        json_object_set_string_member (tact, "policy_room", self->policy_room);
+      if (self->supervision_room)
+        json_object_set_string_member (tact, "supervision_room", self->supervision_room);
+      json_object_set_object_member (o, "io.github.tactchat", tact);
+    }
   return o;
 }
 
@@ -2268,6 +2280,8 @@ tact_sandbox_server_finalize (GObject *object)
   g_clear_pointer (&self->delayed, g_ptr_array_unref);
   g_clear_pointer (&self->state, sb_state_free);
   g_clear_pointer (&self->state_file, g_free);
+  g_clear_pointer (&self->policy_room, g_free);
+  g_clear_pointer (&self->supervision_room, g_free);
   g_clear_pointer (&self->versions, g_strfreev);
   g_clear_pointer (&self->soft_expired, g_hash_table_unref);
   g_clear_pointer (&self->fault_rules, g_ptr_array_unref);
@@ -2572,6 +2586,17 @@ tact_sandbox_server_set_retry_after_header (TactSandboxServer *self, gboolean en
 {
   g_return_if_fail (TACT_IS_SANDBOX_SERVER (self));
   self->retry_after_header = enabled;
+}
+
+void
+tact_sandbox_server_set_company_rooms (TactSandboxServer *self, const char *policy_room,
+                                       const char *supervision_room)
+{
+  g_return_if_fail (TACT_IS_SANDBOX_SERVER (self));
+  g_free (self->policy_room);
+  self->policy_room = g_strdup (policy_room);
+  g_free (self->supervision_room);
+  self->supervision_room = g_strdup (supervision_room);
 }
 
 void

@@ -107,6 +107,11 @@ void      tact_sandbox_server_set_rate_limit (TactSandboxServer *self, double pe
  * (seconds, rounded up). Off by default: Synapse 1.67 sends none. */
 void      tact_sandbox_server_set_retry_after_header (TactSandboxServer *self, gboolean enabled);
 
+/* The company's rooms announced to clients in /.well-known/matrix/client under
+ * "io.github.tactchat" (policy_room, supervision_room; NULL: not announced). */
+void      tact_sandbox_server_set_company_rooms (TactSandboxServer *self, const char *policy_room,
+                                                 const char *supervision_room);
+
 /* For tests of clients: accept events and state events from senders whose power level is below
  * the room's requirement (a misbehaving server), so the client's own check can be tested. Off
  * by default: power levels are enforced as Synapse does. */

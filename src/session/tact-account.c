@@ -83,12 +83,24 @@ session_logged_out_cb (TactSession *session, gboolean soft, gpointer user_data)
                                     g_object_ref (session));
 }
 
+static void
+company_configured_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *room = tact_session_configure_from_server_finish (TACT_SESSION (source), result, &error);
+
+  if (error && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_message ("Could not read the homeserver's company configuration: %s", error->message);
+}
+
 static TactSession *
 account_session_new (AccountState *state, TactProfile *profile)
 {
   TactSession *session = tact_session_new (state->client, state->store, profile);
 
   g_signal_connect (session, "logged-out", G_CALLBACK (session_logged_out_cb), NULL);
+  /* Fleet bootstrap: the homeserver may announce the company's policy room. */
+  tact_session_configure_from_server_async (session, NULL, company_configured_cb, NULL);
   return session;
 }
 

@@ -129,6 +129,7 @@ tact_policy_room_new (TactMatrixClient *client, TactStore *store, TactRoomList *
 
 gint64 tact_policy_room_get_version (TactPolicyRoom *self) { return self->version; }
 const char *tact_policy_room_get_room_id (TactPolicyRoom *self) { return self->room_id; }
+const char *tact_policy_room_get_room_ref (TactPolicyRoom *self) { return self->room_ref; }
 
 void
 tact_policy_room_set_room (TactPolicyRoom *self, const char *room_id_or_alias)

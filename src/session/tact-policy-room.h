@@ -34,6 +34,8 @@ TactPolicyRoom *tact_policy_room_new (TactMatrixClient *client, TactStore *store
  * stored by an earlier run is used; with none, the guard fails closed with instructions. */
 void            tact_policy_room_set_room (TactPolicyRoom *self, const char *room_id_or_alias);
 const char     *tact_policy_room_get_room_id (TactPolicyRoom *self);
+/* The room as configured (an id or an alias), or NULL. */
+const char     *tact_policy_room_get_room_ref (TactPolicyRoom *self);
 /* Reads the stored active profile back and the room's current state (at start). */
 void            tact_policy_room_start (TactPolicyRoom *self);
 void            tact_policy_room_stop  (TactPolicyRoom *self);

@@ -413,6 +413,16 @@ user_id_saved_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     tact_session_log_store_error ("Could not save account settings", error);
 }
 
+static void
+stored_policy_room_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(TactSession) self = user_data;
+  g_autofree char *room = tact_store_get_meta_finish (TACT_STORE (source), result, NULL);
+
+  if (room && *room && self->cancellable && !tact_policy_room_get_room_ref (self->policy_room))
+    tact_session_set_policy_room (self, room);
+}
+
 void
 tact_session_start (TactSession *self)
 {
@@ -427,6 +437,9 @@ tact_session_start (TactSession *self)
                              user_id_saved_cb, NULL);
   tact_approvals_start (self->approvals);
   tact_policy_room_start (self->policy_room);
+  /* The policy room the homeserver announced at an earlier sign-in. */
+  tact_store_get_meta_async (self->store, "company:policy_room", self->cancellable,
+                             stored_policy_room_cb, g_object_ref (self));
   tact_room_list_load_async (self->rooms, self->cancellable, rooms_loaded_cb, g_object_ref (self));
 }
 
@@ -447,9 +460,55 @@ void
 tact_session_set_policy_room (TactSession *self, const char *room_id_or_alias)
 {
   g_return_if_fail (TACT_IS_SESSION (self));
+  if (g_strcmp0 (tact_policy_room_get_room_ref (self->policy_room), room_id_or_alias) == 0)
+    return;
+  tact_policy_room_stop (self->policy_room);
   tact_policy_room_set_room (self->policy_room, room_id_or_alias);
   if (self->cancellable)
     tact_policy_room_start (self->policy_room);
+}
+
+static void
+company_config_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  TactSession *self = g_task_get_source_object (task);
+  GError *error = NULL;
+  g_autoptr(JsonObject) config = tact_matrix_fetch_company_config_finish (TACT_MATRIX_CLIENT (source), result, &error);
+  const char *policy_room;
+
+  if (error)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  policy_room = tact_json_get_string (config, "policy_room");
+  if (policy_room && *policy_room)
+    {
+      tact_store_set_meta_async (self->store, "company:policy_room", policy_room, NULL, NULL, NULL);
+      tact_session_set_policy_room (self, policy_room);
+    }
+  g_task_return_pointer (task, g_strdup (policy_room), g_free);
+}
+
+void
+tact_session_configure_from_server_async (TactSession *self, GCancellable *cancellable,
+                                          GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (TACT_IS_SESSION (self));
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, tact_session_configure_from_server_async);
+  tact_matrix_fetch_company_config_async (self->client, cancellable, company_config_cb,
+                                          g_steal_pointer (&task));
+}
+
+char *
+tact_session_configure_from_server_finish (TactSession *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 gint64

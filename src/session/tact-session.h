@@ -143,6 +143,16 @@ TactSendCheck    *tact_session_review_finish  (TactSession *self, GAsyncResult *
  * force (the stored last good one until it arrives; none ever received: every check blocks, with
  * instructions); "policy-notice" tells what happened. */
 void              tact_session_set_policy_room    (TactSession *self, const char *room_id_or_alias);
+/* Fleet bootstrap: reads the homeserver's /.well-known/matrix/client for Tact's key
+ * ("io.github.tactchat": {"policy_room", "supervision_room"}) and, when it names a policy room,
+ * follows it (remembered in the store for the next start). Finish returns the policy room, or
+ * NULL when the server announces none. Works for every way Tact is installed (a Flatpak sees
+ * no dconf locks and no /etc). */
+void              tact_session_configure_from_server_async  (TactSession *self, GCancellable *cancellable,
+                                                             GAsyncReadyCallback callback,
+                                                             gpointer user_data);
+char             *tact_session_configure_from_server_finish (TactSession *self, GAsyncResult *result,
+                                                             GError **error);
 /* The version of the room's profile in force, 0 when none. */
 gint64            tact_session_get_policy_version (TactSession *self);
 

@@ -252,6 +252,34 @@ test_never_received (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (finding->explanation, "policy room"));
 }
 
+/* The homeserver announces the policy room in .well-known (sandbox: announced by the test). */
+static void
+test_well_known (Fixture *f, gconstpointer data)
+{
+  g_autofree char *policy_id = policy_room (f);
+  g_autofree char *v1 = profile_json ("直播词", 2);
+  g_autofree char *found = NULL;
+  g_autoptr(GError) error = NULL;
+  VersionWait vw = { f->session, 1 };
+  GAsyncResult *result = NULL;
+
+  g_assert_true (push (f->bob, policy_id, v1, 1, 2, NULL));
+  tact_sandbox_server_set_company_rooms (f->sandbox, policy_id, NULL);
+  tact_session_start (f->session);
+  tact_session_configure_from_server_async (f->session, NULL, tact_test_store_result_cb, &result);
+  found = tact_session_configure_from_server_finish (f->session, tact_test_wait_result (&result, "the .well-known"), &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  g_assert_cmpstr (found, ==, policy_id);
+  tact_test_wait_until (version_is, &vw, "the announced room's profile in force");
+
+  /* Remembered: the next start follows the room without asking the server again. */
+  restart_session (f);
+  tact_session_start (f->session);
+  vw.session = f->session;
+  tact_test_wait_until (version_is, &vw, "the remembered room's profile in force");
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -265,5 +293,7 @@ main (int argc, char *argv[])
               test_offline_start, fixture_teardown);
   g_test_add ("/integration/profile/never-received-fails-closed", Fixture, EXTERNAL_OK, fixture_setup,
               test_never_received, fixture_teardown);
+  g_test_add ("/integration/profile/well-known-bootstrap", Fixture, NULL, fixture_setup,
+              test_well_known, fixture_teardown);
   return g_test_run ();
 }
