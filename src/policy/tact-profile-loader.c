@@ -119,7 +119,7 @@ check_keys (Ctx                *ctx,
 }
 
 /* ------------------------------------------------------------------------- */
-/* Bounds: the pre-scan of the bytes, then the counts of the parsed tree       */
+/* Bounds: the pre-scan of the bytes, then the counts of the parsed tree     */
 /* ------------------------------------------------------------------------- */
 
 #define PATH_KEY_MAX 64  /* bytes of an object key shown in a path */
