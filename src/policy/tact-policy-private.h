@@ -203,6 +203,27 @@ typedef struct {
 void              tact_profile_data_free (TactProfileData *data);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TactProfileData, tact_profile_data_free)
 
+/* The loader's bounds (docs/profile.md, "Limits"): over any of them the load
+ * fails with TACT_POLICY_ERROR_LIMIT before any expensive work. The first
+ * five are checked on the bytes, before json-glib sees them (its parser
+ * recurses per nesting level and costs ~0.5 µs and ~100 bytes per value);
+ * the others on the parsed tree, before validation, variants and compiling. */
+#define TACT_PROFILE_MAX_BYTES         (64 * 1024 * 1024)  /* the document */
+#define TACT_PROFILE_MAX_DEPTH         64       /* nested arrays and objects */
+#define TACT_PROFILE_MAX_VALUES        1500000  /* JSON values of any kind */
+#define TACT_PROFILE_MAX_CONTAINERS    100000   /* arrays and objects */
+#define TACT_PROFILE_MAX_MEMBERS       256      /* keys of one object (json-glib looks a
+                                                 * repeated key up in a list: quadratic) */
+#define TACT_PROFILE_MAX_RULES         1000
+#define TACT_PROFILE_MAX_DETECTORS     100      /* per rule */
+#define TACT_PROFILE_MAX_TERMS         500000   /* all "terms" detectors together */
+#define TACT_PROFILE_MAX_TERM_CHARS    256      /* a term, allow term or keyword */
+#define TACT_PROFILE_MAX_ALLOW_TERMS   50000
+#define TACT_PROFILE_MAX_KEYWORDS      10000    /* all "support" keywords together */
+#define TACT_PROFILE_MAX_PATTERNS      256      /* all "regex" patterns together */
+#define TACT_PROFILE_MAX_PATTERN_CHARS 1024
+#define TACT_PROFILE_MAX_HASHES        500000   /* all "exact" hashes together */
+
 /* Parses and validates a profile. On error every problem found is listed, one
  * per line, each starting with its JSON path ("$.rules[3].action: …"). */
 TactProfileData *tact_profile_data_parse (GBytes  *json,

@@ -16,6 +16,9 @@ typedef enum {
   TACT_POLICY_ERROR_PARSE,     /* not JSON at all */
   TACT_POLICY_ERROR_INVALID,   /* JSON, but not a valid profile: message names the JSON path */
   TACT_POLICY_ERROR_VERSION,   /* unsupported format version */
+  TACT_POLICY_ERROR_LIMIT,     /* added: over one of the loader's limits (size, nesting, counts,
+                                * lengths; docs/profile.md, "Limits"): message names the limit
+                                * and the JSON path */
 } TactPolicyError;
 
 /* Ordered from least to most restrictive: a verdict is the maximum of its findings. */

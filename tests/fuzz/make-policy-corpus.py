@@ -50,6 +50,21 @@ if target == 'profile':
                                     b'"approvals":{"room":"approvals","expiry_hours":0},'
                                     b'"audit":{"include_content":"yes"},"announcement":{}}')
     seeds['format3.json'] = b'{"format":3,"id":"t"}'
+    # The loader's bounds (docs/profile.md, "Limits"), within the smoke run's -max_len of
+    # 64 KB: deep nesting (32,768 levels: a crash in json-glib before the pre-scan), deep
+    # inside a profile, an object of too many keys repeated (quadratic in json-glib), a
+    # term over the length limit. Each is refused at once, so they cost the run nothing.
+    seeds['limit-deep-arrays.json'] = b'[' * 32768 + b']' * 32768
+    seeds['limit-deep-objects.json'] = b'{"a":' * 10000 + b'1' + b'}' * 10000
+    deep_rule = dict(rule, detectors=[{'type': 'terms', 'terms': ['x']}])
+    text = json.dumps(dict(profile, rules=[rule, deep_rule]), ensure_ascii=False)
+    seeds['limit-deep-in-profile.json'] = text.replace('["x"]', '[' * 70 + '"x"' + ']' * 70).encode()
+    seeds['limit-keys.json'] = ('{"format":1,"id":"t","version":"1","name":{' +
+                                ','.join('"k%d":"x"' % (i % 200) for i in range(400)) +
+                                '},"rules":[]}').encode()
+    long_rule = dict(rule, detectors=[{'type': 'terms', 'terms': ['机' * 257]}])
+    seeds['limit-long-term.json'] = json.dumps(dict(profile, rules=[long_rule]),
+                                               ensure_ascii=False).encode()
 
 elif target == 'scan':
     texts = [
