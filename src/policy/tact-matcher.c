@@ -429,8 +429,18 @@ tact_matcher_scan_checked (TactMatcher *self,
   for (guint i = 0; i < raw->len; i++)
     {
       RawMatch *m = &g_array_index (raw, RawMatch, i);
-      const PatternInfo *info = &g_array_index (self->patterns, PatternInfo, m->id);
+      const PatternInfo *info;
       TactHit hit;
+
+      /* A database and its table come from the same build or the same checked cache blob;
+       * an id outside the table would be a broken cache: fail closed, never read past it. */
+      if (m->id >= self->patterns->len)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                       "vectorscan reported pattern %u of %u", m->id, self->patterns->len);
+          return NULL;
+        }
+      info = &g_array_index (self->patterns, PatternInfo, m->id);
 
       if (info->length > 0)
         m->from = m->to >= info->length ? m->to - info->length : 0;
@@ -509,4 +519,259 @@ tact_matcher_scan (TactMatcher *self,
       hits = g_array_new (FALSE, FALSE, sizeof (TactHit));
     }
   return hits;
+}
+
+/* ------------------------------------------------------------------------- */
+/* The matcher's part of the profile cache (tact_profile_dup_compiled)       */
+/* ------------------------------------------------------------------------- */
+
+/* Layout, little-endian (docs/profile.md, "The compiled cache"):
+ *
+ *   u32 n_patterns, u32 n_literals (for the load timings)
+ *   n_patterns × { i32 rule, u32 detector, u32 item, u32 length, u8 flags }
+ *   u64 size, bytes: hs_serialize_database() of the literal database (size 0: none)
+ *   u64 size, bytes: the same for the regex database
+ *
+ * The expanded variants live only inside the literal database and the table
+ * (their lengths and word-boundary flags): nothing else uses them after the build. */
+
+#define PATTERN_BLOB_SIZE 17
+#define FLAG_CHECK_LEFT   0x1
+#define FLAG_CHECK_RIGHT  0x2
+
+const char *
+tact_matcher_engine_version (void)
+{
+  return hs_version ();
+}
+
+const char *
+tact_matcher_engine_platform (void)
+{
+  static gsize platform;
+
+  if (g_once_init_enter (&platform))
+    {
+      hs_platform_info_t info = { 0 };
+      char *str;
+
+      /* What hs_compile_*() with a NULL platform targets: this CPU. */
+      if (hs_populate_platform (&info) != HS_SUCCESS)
+        str = g_strdup ("unknown");
+      else
+        str = g_strdup_printf ("tune=%u cpu_features=0x%llx", info.tune, info.cpu_features);
+      g_once_init_leave (&platform, (gsize) str);
+    }
+  return (const char *) platform;
+}
+
+static gboolean
+append_database (GByteArray     *out,
+                 hs_database_t  *db,
+                 GError        **error)
+{
+  char *bytes = NULL;
+  size_t len = 0;
+  hs_error_t err;
+
+  if (db == NULL)
+    {
+      tact_blob_append_u64 (out, 0);
+      return TRUE;
+    }
+  if ((err = hs_serialize_database (db, &bytes, &len)) != HS_SUCCESS)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                   "cannot serialize the vectorscan database (%d)", err);
+      return FALSE;
+    }
+  tact_blob_append_u64 (out, len);
+  g_byte_array_append (out, (const guint8 *) bytes, len);
+  free (bytes);
+  return TRUE;
+}
+
+gboolean
+tact_matcher_serialize (TactMatcher *self,
+                        GByteArray  *out,
+                        GError     **error)
+{
+  g_return_val_if_fail (self != NULL && out != NULL, FALSE);
+
+  tact_blob_append_u32 (out, self->patterns->len);
+  tact_blob_append_u32 (out, self->timings.n_literals);
+  for (guint i = 0; i < self->patterns->len; i++)
+    {
+      const PatternInfo *info = &g_array_index (self->patterns, PatternInfo, i);
+      guint8 flags = (info->check_left ? FLAG_CHECK_LEFT : 0) |
+                     (info->check_right ? FLAG_CHECK_RIGHT : 0);
+
+      tact_blob_append_u32 (out, (guint32) info->rule);
+      tact_blob_append_u32 (out, info->detector);
+      tact_blob_append_u32 (out, info->item);
+      tact_blob_append_u32 (out, info->length);
+      g_byte_array_append (out, &flags, 1);
+    }
+  return append_database (out, self->literal_db, error) &&
+         append_database (out, self->regex_db, error);
+}
+
+/* Reads one serialized database; FALSE (with @why) when it is cut short or vectorscan refuses
+ * it (another version or platform: HS_DB_VERSION_ERROR, HS_DB_PLATFORM_ERROR; damaged). */
+static gboolean
+read_database (TactBlobReader  *reader,
+               hs_database_t  **db,
+               const char     **why)
+{
+  guint64 len = tact_blob_read_u64 (reader);
+  const guint8 *bytes;
+
+  if (len == 0)
+    return reader->ok;
+  if ((bytes = tact_blob_read (reader, len)) == NULL)
+    {
+      *why = "a database is cut short";
+      return FALSE;
+    }
+  if (hs_deserialize_database ((const char *) bytes, len, db) != HS_SUCCESS)
+    {
+      *db = NULL;
+      *why = "vectorscan refused a database";
+      return FALSE;
+    }
+  return TRUE;
+}
+
+TactMatcher *
+tact_matcher_new_from_serialized (GPtrArray          *rules,
+                                  const char * const *allow_terms,
+                                  TactBlobReader     *reader,
+                                  const char        **why)
+{
+  g_autoptr(TactMatcher) self = g_new0 (TactMatcher, 1);
+  /* The number of items of each (rule, detector), to check the table against the profile */
+  g_autoptr(GPtrArray) n_items = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
+  guint n_allow = allow_terms != NULL ? g_strv_length ((char **) allow_terms) : 0;
+  guint n_regex_items = 0, n_regex = 0, n_literal = 0;
+  guint32 n_patterns;
+  gint64 t0 = g_get_monotonic_time ();
+
+  g_mutex_init (&self->lock);
+  self->idle = g_ptr_array_new ();
+
+  for (guint r = 0; r < rules->len; r++)
+    {
+      const TactRule *rule = g_ptr_array_index (rules, r);
+      GArray *counts = g_array_sized_new (FALSE, TRUE, sizeof (guint), rule->detectors->len);
+
+      for (guint d = 0; d < rule->detectors->len; d++)
+        {
+          const TactDetector *detector = g_ptr_array_index (rule->detectors, d);
+          guint n = detector->items != NULL ? g_strv_length (detector->items) : 0;
+
+          g_array_append_val (counts, n);
+          if (detector->type == TACT_DETECTOR_REGEX)
+            n_regex_items += n;
+        }
+      g_ptr_array_add (n_items, counts);
+    }
+
+  n_patterns = tact_blob_read_u32 (reader);
+  self->timings.n_literals = tact_blob_read_u32 (reader);
+  /* Bounded before allocating: a garbled count cannot ask for more than the blob holds. */
+  if (!reader->ok || n_patterns > reader->left / PATTERN_BLOB_SIZE)
+    {
+      *why = "the pattern table is cut short";
+      return NULL;
+    }
+  self->patterns = g_array_sized_new (FALSE, TRUE, sizeof (PatternInfo), n_patterns);
+
+  for (guint i = 0; i < n_patterns; i++)
+    {
+      PatternInfo info = { 0 };
+      const guint8 *flags;
+      const TactDetector *detector;
+      const TactRule *rule;
+
+      info.rule = (gint32) tact_blob_read_u32 (reader);
+      info.detector = tact_blob_read_u32 (reader);
+      info.item = tact_blob_read_u32 (reader);
+      info.length = tact_blob_read_u32 (reader);
+      if ((flags = tact_blob_read (reader, 1)) == NULL)
+        {
+          *why = "the pattern table is cut short";
+          return NULL;
+        }
+      info.check_left = (*flags & FLAG_CHECK_LEFT) != 0;
+      info.check_right = (*flags & FLAG_CHECK_RIGHT) != 0;
+
+      /* Every entry must point into this profile, as the scan trusts it. */
+      if (info.rule == -1)
+        {
+          if (info.item >= n_allow || info.length == 0 || info.detector != 0)
+            {
+              *why = "an allow-term entry does not fit the profile";
+              return NULL;
+            }
+          n_literal++;
+        }
+      else
+        {
+          if (info.rule < 0 || (guint) info.rule >= rules->len)
+            {
+              *why = "a pattern's rule is not in the profile";
+              return NULL;
+            }
+          rule = g_ptr_array_index (rules, info.rule);
+          if (info.detector >= rule->detectors->len ||
+              info.item >= g_array_index ((GArray *) g_ptr_array_index (n_items, info.rule),
+                                          guint, info.detector))
+            {
+              *why = "a pattern's detector or item is not in the profile";
+              return NULL;
+            }
+          detector = g_ptr_array_index (rule->detectors, info.detector);
+          if (detector->type == TACT_DETECTOR_TERMS && info.length > 0)
+            n_literal++;
+          else if (detector->type == TACT_DETECTOR_REGEX && info.length == 0)
+            n_regex++;
+          else
+            {
+              *why = "a pattern's kind does not match its detector";
+              return NULL;
+            }
+        }
+      g_array_append_val (self->patterns, info);
+    }
+  if (n_regex != n_regex_items)
+    {
+      *why = "the regexes do not match the profile's";
+      return NULL;
+    }
+
+  if (!read_database (reader, &self->literal_db, why) ||
+      !read_database (reader, &self->regex_db, why))
+    return NULL;
+  if (!reader->ok || reader->left != 0)
+    {
+      *why = reader->ok ? "trailing bytes" : "cut short";
+      return NULL;
+    }
+  if ((self->literal_db != NULL) != (n_literal > 0) || (self->regex_db != NULL) != (n_regex > 0))
+    {
+      *why = "a database is missing or unexpected";
+      return NULL;
+    }
+
+  if ((self->literal_db != NULL &&
+       hs_alloc_scratch (self->literal_db, &self->prototype) != HS_SUCCESS) ||
+      (self->regex_db != NULL &&
+       hs_alloc_scratch (self->regex_db, &self->prototype) != HS_SUCCESS))
+    {
+      *why = "cannot allocate scratch space for the databases";
+      return NULL;
+    }
+
+  self->timings.cached = (g_get_monotonic_time () - t0) / 1e6;
+  return g_steal_pointer (&self);
 }

@@ -256,6 +256,8 @@ typedef struct {
   double variants;    /* normalised terms and their OpenCC variants */
   double compile;     /* hs_compile_lit_multi and hs_compile_multi */
   guint  n_literals;  /* literal patterns compiled (terms, variants, allow terms) */
+  double cached;      /* added: the derived data read from a cache blob instead (checks,
+                       * hs_deserialize_database, scratch); then variants and compile are 0 */
 } TactLoadTimings;
 
 /* The matcher's share of the load (parse is 0). */
@@ -284,6 +286,82 @@ gboolean     tact_matcher_scan_stream (TactMatcher   *matcher,
                                        guint64       *n_hits,
                                        GCancellable  *cancellable,
                                        GError       **error);
+
+/* The profile cache (tact_profile_dup_compiled, docs/profile.md "The compiled cache").
+ * A blob is read through a bounded cursor: every read checks what is left, and once one
+ * fails, ok stays FALSE and every later read returns 0 or NULL. Little-endian. */
+typedef struct {
+  const guint8 *p;
+  gsize         left;
+  gboolean      ok;
+} TactBlobReader;
+
+static inline const guint8 *
+tact_blob_read (TactBlobReader *reader,
+                guint64         n)
+{
+  const guint8 *p = reader->p;
+
+  if (!reader->ok || n > reader->left)
+    {
+      reader->ok = FALSE;
+      return NULL;
+    }
+  reader->p += n;
+  reader->left -= n;
+  return p;
+}
+
+static inline guint32
+tact_blob_read_u32 (TactBlobReader *reader)
+{
+  const guint8 *p = tact_blob_read (reader, 4);
+
+  return p == NULL ? 0 : (guint32) p[0] | (guint32) p[1] << 8 | (guint32) p[2] << 16 |
+                         (guint32) p[3] << 24;
+}
+
+static inline guint64
+tact_blob_read_u64 (TactBlobReader *reader)
+{
+  guint64 low = tact_blob_read_u32 (reader);
+
+  return low | (guint64) tact_blob_read_u32 (reader) << 32;
+}
+
+static inline void
+tact_blob_append_u32 (GByteArray *out,
+                      guint32     value)
+{
+  guint8 b[4] = { value, value >> 8, value >> 16, value >> 24 };
+
+  g_byte_array_append (out, b, 4);
+}
+
+static inline void
+tact_blob_append_u64 (GByteArray *out,
+                      guint64     value)
+{
+  tact_blob_append_u32 (out, (guint32) value);
+  tact_blob_append_u32 (out, (guint32) (value >> 32));
+}
+
+/* hs_version(), and the platform a database compiled here is built for (from
+ * hs_populate_platform: "tune=N cpu_features=0xN"; computed once). */
+const char  *tact_matcher_engine_version  (void);
+const char  *tact_matcher_engine_platform (void);
+/* Appends the matcher's derived data (pattern table, serialized databases) to @out. */
+gboolean     tact_matcher_serialize       (TactMatcher *matcher,
+                                           GByteArray  *out,
+                                           GError     **error);
+/* A matcher from what tact_matcher_serialize() wrote, which must be all @reader has left,
+ * checked against the parsed profile's @rules and @allow_terms: every table entry must point
+ * at a detector item of the right kind. NULL with a short reason (no profile content) when
+ * anything is cut short, inconsistent or refused by vectorscan. */
+TactMatcher *tact_matcher_new_from_serialized (GPtrArray          *rules,
+                                               const char * const *allow_terms,
+                                               TactBlobReader     *reader,
+                                               const char        **why);
 
 /* Checks a single regex pattern's syntax; sets a message on failure. */
 gboolean     tact_regex_check  (const char  *pattern,

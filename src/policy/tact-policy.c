@@ -439,6 +439,8 @@ struct _TactProfile
   TactProfileData *data;     /* parsed content: id, version, name, rules, allow terms */
   TactMatcher     *matcher;  /* compiled detectors; thread-safe */
 
+  char            *sha256;         /* owned: lower-case hex SHA-256 of the JSON loaded */
+  TactProfileCacheStatus cache_status;  /* whether the derived data came from a blob */
   guint            id_kinds;       /* union of all identifier detectors' kinds */
   TactLoadTimings  timings;        /* where the load spent its time (benchmarks) */
   gboolean         fail_scan;      /* tests only: every vectorscan scan fails */
@@ -463,6 +465,7 @@ tact_profile_finalize (GObject *object)
 
   g_clear_pointer (&self->matcher, tact_matcher_free);
   g_clear_pointer (&self->data, tact_profile_data_free);
+  g_clear_pointer (&self->sha256, g_free);
 
   G_OBJECT_CLASS (tact_profile_parent_class)->finalize (object);
 }
@@ -517,32 +520,220 @@ tact_profile_init (TactProfile *self)
 {
 }
 
-TactProfile *
-tact_profile_new_from_bytes (GBytes  *json,
-                             GError **error)
+/* ------------------------------------------------------------------------- */
+/* The compiled cache (docs/profile.md, "The compiled cache")                */
+/* ------------------------------------------------------------------------- */
+
+/* Layout, little-endian:
+ *
+ *   8 bytes  magic "TACTPCB\0"
+ *   u32      CACHE_FORMAT
+ *   u32 n, n bytes  TACT_VERSION (the normaliser and variants are Tact's own code)
+ *   32 bytes the profile's SHA-256 (of its JSON)
+ *   u32 n, n bytes  hs_version()
+ *   u32 n, n bytes  the platform (tact_matcher_engine_platform)
+ *   u64      size of the body
+ *   32 bytes SHA-256 of the body
+ *   body:    u32 rules, u32 allow terms, then the matcher's part (tact_matcher_serialize)
+ *
+ * Bump CACHE_FORMAT whenever the body's layout, the normaliser, the variants or the
+ * pattern table's meaning change without a new TACT_VERSION (development builds). */
+#define CACHE_MAGIC      "TACTPCB"   /* 8 bytes with its NUL */
+#define CACHE_FORMAT     1
+#define CACHE_MAX_STRING 256
+
+static const char *
+cache_status_reason (TactProfileCacheStatus status)
+{
+  switch (status)
+    {
+    case TACT_PROFILE_CACHE_NONE: return "no cache given";
+    case TACT_PROFILE_CACHE_HIT: return "cache used";
+    case TACT_PROFILE_CACHE_STALE: return "cache made for another profile, Tact, vectorscan or CPU";
+    case TACT_PROFILE_CACHE_CORRUPT: return "cache damaged or inconsistent";
+    default: g_assert_not_reached ();
+    }
+}
+
+static void
+append_string (GByteArray *out,
+               const char *str)
+{
+  gsize len = strlen (str);
+
+  tact_blob_append_u32 (out, len);
+  g_byte_array_append (out, (const guint8 *) str, len);
+}
+
+/* TRUE if the next string of @reader is @expected. */
+static gboolean
+read_string_equal (TactBlobReader *reader,
+                   const char     *expected)
+{
+  guint32 len = tact_blob_read_u32 (reader);
+  const guint8 *bytes;
+
+  if (!reader->ok || len > CACHE_MAX_STRING || (bytes = tact_blob_read (reader, len)) == NULL)
+    return FALSE;
+  return len == strlen (expected) && memcmp (bytes, expected, len) == 0;
+}
+
+static void
+sha256_raw (const guint8 *data,
+            gsize         len,
+            guint8        digest[32])
+{
+  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  gsize digest_len = 32;
+
+  g_checksum_update (checksum, data, len);
+  g_checksum_get_digest (checksum, digest, &digest_len);
+}
+
+GBytes *
+tact_profile_dup_compiled (TactProfile *self,
+                           GError     **error)
+{
+  g_autoptr(GByteArray) out = NULL;
+  g_autoptr(GBytes) hash = NULL;
+  guint8 digest[32];
+  gsize body_at, digest_at;
+
+  g_return_val_if_fail (TACT_IS_PROFILE (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  out = g_byte_array_new ();
+  g_byte_array_append (out, (const guint8 *) CACHE_MAGIC, sizeof CACHE_MAGIC);
+  tact_blob_append_u32 (out, CACHE_FORMAT);
+  append_string (out, TACT_VERSION);
+  hash = tact_policy_hex_decode (self->sha256);
+  g_byte_array_append (out, g_bytes_get_data (hash, NULL), 32);
+  append_string (out, tact_matcher_engine_version ());
+  append_string (out, tact_matcher_engine_platform ());
+  tact_blob_append_u64 (out, 0);              /* the body's size, set below */
+  digest_at = out->len;
+  g_byte_array_append (out, digest, 32);      /* its digest, set below */
+  body_at = out->len;
+
+  tact_blob_append_u32 (out, self->data->rules->len);
+  tact_blob_append_u32 (out, self->data->allow_terms != NULL ?
+                             g_strv_length (self->data->allow_terms) : 0);
+  if (!tact_matcher_serialize (self->matcher, out, error))
+    return NULL;
+
+  {
+    guint64 size = out->len - body_at;
+
+    for (guint i = 0; i < 8; i++)
+      out->data[digest_at - 8 + i] = (guint8) (size >> (8 * i));
+  }
+  sha256_raw (out->data + body_at, out->len - body_at, digest);
+  memcpy (out->data + digest_at, digest, 32);
+
+  return g_byte_array_free_to_bytes (g_steal_pointer (&out));
+}
+
+/* The matcher of @data from @compiled, or NULL with *@status saying why not (STALE: a key
+ * differs; CORRUPT: the blob is damaged or does not fit the profile). Reads are bounded by
+ * the blob's size; nothing in it is used before its keys and its digest check out. */
+static TactMatcher *
+matcher_from_cache (TactProfileData        *data,
+                    const char             *sha256,
+                    GBytes                 *compiled,
+                    TactProfileCacheStatus *status)
+{
+  gsize size = 0;
+  const guint8 *bytes = g_bytes_get_data (compiled, &size);
+  TactBlobReader reader = { bytes, size, TRUE };
+  g_autoptr(GBytes) hash = tact_policy_hex_decode (sha256);
+  const guint8 *magic, *profile_hash, *digest;
+  guint8 actual[32];
+  guint64 body_size;
+  const char *why = NULL;
+  TactMatcher *matcher;
+
+  *status = TACT_PROFILE_CACHE_CORRUPT;
+  if ((magic = tact_blob_read (&reader, sizeof CACHE_MAGIC)) == NULL ||
+      memcmp (magic, CACHE_MAGIC, sizeof CACHE_MAGIC) != 0)
+    return NULL;
+
+  /* The keys: any mismatch is a stale cache, rebuilt without a word to the person. */
+  *status = TACT_PROFILE_CACHE_STALE;
+  if (tact_blob_read_u32 (&reader) != CACHE_FORMAT ||
+      !read_string_equal (&reader, TACT_VERSION) ||
+      (profile_hash = tact_blob_read (&reader, 32)) == NULL ||
+      memcmp (profile_hash, g_bytes_get_data (hash, NULL), 32) != 0 ||
+      !read_string_equal (&reader, tact_matcher_engine_version ()) ||
+      !read_string_equal (&reader, tact_matcher_engine_platform ()))
+    {
+      if (!reader.ok)
+        *status = TACT_PROFILE_CACHE_CORRUPT;
+      return NULL;
+    }
+
+  *status = TACT_PROFILE_CACHE_CORRUPT;
+  body_size = tact_blob_read_u64 (&reader);
+  digest = tact_blob_read (&reader, 32);
+  if (digest == NULL || body_size != reader.left)
+    return NULL;
+  sha256_raw (reader.p, reader.left, actual);
+  if (memcmp (actual, digest, 32) != 0)
+    return NULL;
+
+  if (tact_blob_read_u32 (&reader) != data->rules->len ||
+      tact_blob_read_u32 (&reader) != (data->allow_terms != NULL ?
+                                       g_strv_length (data->allow_terms) : 0) ||
+      !reader.ok)
+    return NULL;
+
+  matcher = tact_matcher_new_from_serialized (data->rules,
+                                              (const char * const *) data->allow_terms,
+                                              &reader, &why);
+  if (matcher == NULL)
+    {
+      g_debug ("Profile cache not used: %s", why != NULL ? why : "unknown");
+      return NULL;
+    }
+  *status = TACT_PROFILE_CACHE_HIT;
+  return matcher;
+}
+
+static TactProfile *
+profile_new (GBytes  *json,
+             GBytes  *compiled,
+             GError **error)
 {
   g_autoptr(TactProfile) self = NULL;
   g_autoptr(TactProfileData) data = NULL;
-  TactMatcher *matcher;
+  g_autofree char *sha256 = NULL;
+  TactProfileCacheStatus status = TACT_PROFILE_CACHE_NONE;
+  TactMatcher *matcher = NULL;
   gint64 t0;
   double parse_s;
-
-  g_return_val_if_fail (json != NULL, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   t0 = g_get_monotonic_time ();
   data = tact_profile_data_parse (json, error);
   if (data == NULL)
     return NULL;
+  sha256 = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, json);
   parse_s = (g_get_monotonic_time () - t0) / 1e6;
 
-  matcher = tact_matcher_new (data->rules, (const char * const *) data->allow_terms, error);
+  if (compiled != NULL)
+    {
+      matcher = matcher_from_cache (data, sha256, compiled, &status);
+      if (matcher == NULL)
+        g_debug ("Profile %s: %s; compiling it", data->id, cache_status_reason (status));
+    }
+  if (matcher == NULL)
+    matcher = tact_matcher_new (data->rules, (const char * const *) data->allow_terms, error);
   if (matcher == NULL)
     return NULL;
 
   self = g_object_new (TACT_TYPE_PROFILE, NULL);
   self->data = g_steal_pointer (&data);
   self->matcher = matcher;
+  self->sha256 = g_steal_pointer (&sha256);
+  self->cache_status = status;
   self->timings = *tact_matcher_get_timings (matcher);
   self->timings.parse = parse_s;
 
@@ -559,10 +750,58 @@ tact_profile_new_from_bytes (GBytes  *json,
         }
     }
 
-  g_debug ("Loaded profile %s version %s: %u rules",
-           self->data->id, self->data->version, self->data->rules->len);
+  g_debug ("Loaded profile %s version %s: %u rules (%s)",
+           self->data->id, self->data->version, self->data->rules->len,
+           cache_status_reason (status));
 
   return g_steal_pointer (&self);
+}
+
+TactProfile *
+tact_profile_new_from_bytes (GBytes  *json,
+                             GError **error)
+{
+  g_return_val_if_fail (json != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return profile_new (json, NULL, error);
+}
+
+TactProfile *
+tact_profile_new_from_bytes_cached (GBytes  *json,
+                                    GBytes  *compiled,
+                                    GError **error)
+{
+  g_return_val_if_fail (json != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return profile_new (json, compiled, error);
+}
+
+const char *
+tact_profile_get_sha256 (TactProfile *self)
+{
+  g_return_val_if_fail (TACT_IS_PROFILE (self), NULL);
+  return self->sha256;
+}
+
+TactProfileCacheStatus
+tact_profile_get_cache_status (TactProfile *self)
+{
+  g_return_val_if_fail (TACT_IS_PROFILE (self), TACT_PROFILE_CACHE_NONE);
+  return self->cache_status;
+}
+
+const char *
+tact_policy_get_engine_version (void)
+{
+  return tact_matcher_engine_version ();
+}
+
+const char *
+tact_policy_get_engine_platform (void)
+{
+  return tact_matcher_engine_platform ();
 }
 
 TactProfile *

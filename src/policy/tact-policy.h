@@ -135,6 +135,43 @@ TactProfile *tact_profile_new_from_file  (const char  *path,
                                           GError     **error);
 TactProfile *tact_profile_new_from_bytes (GBytes      *json,
                                           GError     **error);
+/* Added: the compiled cache (docs/profile.md, "The compiled cache"). Everything a profile
+ * derives from its JSON at some cost — the serialized vectorscan databases
+ * (hs_serialize_database), whose literals are the terms' normalised simplified and traditional
+ * variants, and the table mapping each pattern to its rule, detector and item — as one
+ * versioned blob. Its header holds the blob format, Tact's version, the profile's SHA-256,
+ * hs_version() and the CPU platform the databases were built for. Keep it only where the
+ * person cannot replace it (the encrypted database): it decides what the guard matches. */
+GBytes      *tact_profile_dup_compiled   (TactProfile *self,
+                                          GError     **error);
+
+typedef enum {
+  TACT_PROFILE_CACHE_NONE,     /* no blob given: compiled */
+  TACT_PROFILE_CACHE_HIT,      /* the derived data came from the blob */
+  TACT_PROFILE_CACHE_STALE,    /* the blob's keys differ (another profile, Tact version, blob
+                                * format, vectorscan version or CPU): compiled */
+  TACT_PROFILE_CACHE_CORRUPT,  /* the blob is damaged, cut short or does not fit the profile:
+                                * compiled */
+} TactProfileCacheStatus;
+
+/* Like tact_profile_new_from_bytes() — @json is parsed and validated in full, and its errors
+ * are the same — but the derived data is taken from @compiled (a tact_profile_dup_compiled()
+ * blob, may be NULL) when every key of its header matches this build, this CPU and @json's
+ * SHA-256 and its digest checks out. Otherwise it is compiled as usual (a cache miss is not an
+ * error); tact_profile_get_cache_status() says which. Checks give the same verdicts either
+ * way. Safe to call off the main thread. */
+TactProfile *tact_profile_new_from_bytes_cached (GBytes  *json,
+                                                 GBytes  *compiled,
+                                                 GError **error);
+TactProfileCacheStatus tact_profile_get_cache_status (TactProfile *self);
+/* Lower-case hex SHA-256 of the JSON bytes the profile was loaded from (the cache's key and
+ * the hash a distributed profile is announced with). */
+const char  *tact_profile_get_sha256     (TactProfile *self);
+/* The other keys of the cache, for the store's columns: hs_version(), and the platform a
+ * database compiled here targets ("tune=N cpu_features=0xN", from hs_populate_platform). */
+const char  *tact_policy_get_engine_version  (void);
+const char  *tact_policy_get_engine_platform (void);
+
 /* The profile shipped with Tact (data/profiles/default.json, installed or in the source tree). */
 TactProfile *tact_profile_new_default    (GError     **error);
 const char  *tact_profile_get_id         (TactProfile *self);

@@ -267,6 +267,30 @@ migrate_to_7 (sqlite3 *db, GError **error)
   return tact_store_exec (db, sql, error);
 }
 
+/* ---- Version 8: the compiled cache of the active profile ------------------------------ */
+
+static gboolean
+migrate_to_8 (sqlite3 *db, GError **error)
+{
+  /* One row per profile (docs/profile.md, "The compiled cache"): its JSON, so an offline start
+   * can load the last active one, and what compiling it produced (tact_profile_dup_compiled),
+   * with the keys the blob is tied to. The blob's own header is what decides; the key columns
+   * are for lookups and for reading the table by hand. Here, in the encrypted database, and
+   * nowhere else: a replaceable cache would be a way around the guard. */
+  static const char sql[] =
+    "CREATE TABLE profile_cache ("
+    "  sha256     TEXT PRIMARY KEY NOT NULL,"
+    "  hs_version TEXT NOT NULL,"
+    "  platform   TEXT NOT NULL,"
+    "  compiled   BLOB NOT NULL,"
+    "  json       BLOB NOT NULL,"
+    "  created    INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX profile_cache_created ON profile_cache (created);";
+
+  return tact_store_exec (db, sql, error);
+}
+
 static const MigrationStep steps[] = {
   { 1, "rooms, events, outbox, meta, audit", migrate_to_1 },
   { 2, "full-text search (FTS4, CJK bigrams)", migrate_to_2 },
@@ -275,6 +299,7 @@ static const MigrationStep steps[] = {
   { 5, "unread counts per room", migrate_to_5 },
   { 6, "outbox review and approval states", migrate_to_6 },
   { 7, "approval requests and audit details", migrate_to_7 },
+  { 8, "compiled profile cache", migrate_to_8 },
 };
 
 guint

@@ -128,6 +128,22 @@ typedef struct {
   char   *sender;            /* a supervision room's record: who sent it; NULL for our own */
 } TactStoreAuditRecord;
 
+/* A profile and its compiled cache (table profile_cache, schema version 8; docs/profile.md,
+ * "The compiled cache"). The store keeps the rows; the policy layer decides whether a blob
+ * may be used (tact_profile_new_from_bytes_cached checks its header against every key). */
+typedef struct {
+  char   *sha256;      /* lower-case hex SHA-256 of json (tact_profile_get_sha256): the key */
+  char   *hs_version;  /* tact_policy_get_engine_version() of the build that compiled it */
+  char   *platform;    /* tact_policy_get_engine_platform() of the CPU it was compiled on */
+  GBytes *compiled;    /* tact_profile_dup_compiled() */
+  GBytes *json;        /* the profile as received, so an offline start can load it */
+  gint64  created;     /* ms; 0 on put: now */
+} TactStoreProfileCache;
+
+TactStoreProfileCache *tact_store_profile_cache_copy (const TactStoreProfileCache *entry);
+void                   tact_store_profile_cache_free (TactStoreProfileCache *entry);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TactStoreProfileCache, tact_store_profile_cache_free)
+
 TactStoreApproval    *tact_store_approval_copy (const TactStoreApproval *approval);
 void                  tact_store_approval_free (TactStoreApproval *approval);
 TactStoreAuditRecord *tact_store_audit_record_copy (const TactStoreAuditRecord *record);
@@ -254,6 +270,22 @@ gboolean   tact_store_audit_add_finish (TactStore *self, GAsyncResult *result, G
 void       tact_store_audit_list_async  (TactStore *self, guint limit, GCancellable *cancellable,
                                          GAsyncReadyCallback callback, gpointer user_data);
 GPtrArray *tact_store_audit_list_finish (TactStore *self, GAsyncResult *result, GError **error);
+
+/* Stores a profile's cache row, replacing the row of the same sha256 (and making it the
+ * newest); keeps only the TACT_STORE_PROFILE_CACHE_KEEP newest rows, in one transaction. */
+#define TACT_STORE_PROFILE_CACHE_KEEP 4
+void     tact_store_profile_cache_put_async  (TactStore *self, const TactStoreProfileCache *entry,
+                                              GCancellable *cancellable,
+                                              GAsyncReadyCallback callback, gpointer user_data);
+gboolean tact_store_profile_cache_put_finish (TactStore *self, GAsyncResult *result,
+                                              GError **error);
+/* The row of @sha256, or the newest row (the last active profile: an offline start) when
+ * @sha256 is NULL. _finish returns NULL without an error when there is none. */
+void     tact_store_profile_cache_get_async  (TactStore *self, const char *sha256,
+                                              GCancellable *cancellable,
+                                              GAsyncReadyCallback callback, gpointer user_data);
+TactStoreProfileCache *tact_store_profile_cache_get_finish (TactStore *self, GAsyncResult *result,
+                                                            GError **error);
 
 /* The user discards a failed or pending send. */
 void     tact_store_outbox_remove_async  (TactStore *self, const char *txn_id,

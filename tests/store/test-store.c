@@ -499,7 +499,7 @@ test_open_create_reopen (Fixture *f, gconstpointer data)
   /* Fully migrated, in WAL mode. */
   db = raw_open (f->path, f->key);
   g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, tact_store_get_schema_version ());
-  g_assert_cmpint (tact_store_get_schema_version (), ==, 7);
+  g_assert_cmpint (tact_store_get_schema_version (), ==, 8);
   g_assert_cmpint (raw_int (db, "SELECT count(*) FROM sqlite_master WHERE name = 'events_fts'"),
                    ==, 1);
   sqlite3_close (db);
@@ -1207,7 +1207,7 @@ test_pragmas (Fixture *f, gconstpointer data)
     { "PRAGMA cache_size", "-131072" },     /* 128 MB */
     { "PRAGMA temp_store", "2" },           /* MEMORY */
     { "PRAGMA foreign_keys", "1" },
-    { "PRAGMA user_version", "7" },
+    { "PRAGMA user_version", "8" },
   };
   g_autoptr(TactStore) store = NULL;
   g_autoptr(GError) error = NULL;
@@ -1461,7 +1461,7 @@ test_migration_from_v5 (Fixture *f, gconstpointer data)
   g_clear_object (&store);
 
   db = raw_open (f->path, f->key);
-  g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, 7);
+  g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, tact_store_get_schema_version ());
   g_assert_cmpint (raw_int (db, "SELECT count(*) FROM audit WHERE txn_id = 't-just' AND kind = 'held-for-review'"
                                 " AND rule_ids = 'pub1-secrets' AND action = 'block'"), ==, 1);
   g_assert_cmpint (raw_int (db, "SELECT count(*) FROM audit WHERE txn_id = 't-just' AND kind = 'warned-send'"), ==, 1);
@@ -1584,6 +1584,163 @@ test_migration_from_v6 (Fixture *f, gconstpointer data)
   g_assert_nonnull (read);
 }
 
+/* Version 7 exactly as a build of that version wrote it: the version-6 fixture with approvals
+ * and the audit's new columns, and one approval request and one detailed audit record. */
+static void
+write_v7_fixture (Fixture *f)
+{
+  sqlite3 *db;
+
+  write_v6_fixture (f);
+  db = raw_open (f->path, f->key);
+  raw_exec (db,
+            "CREATE TABLE approvals (request_id TEXT PRIMARY KEY NOT NULL,"
+            "  role TEXT NOT NULL CHECK (role IN ('outgoing', 'incoming')), txn_id TEXT,"
+            "  room_id TEXT NOT NULL, event_id TEXT, target_room_id TEXT, sha256 TEXT NOT NULL,"
+            "  approvers TEXT NOT NULL, rule_ids TEXT, requester TEXT, note TEXT, request_json TEXT,"
+            "  expires_ts INTEGER NOT NULL, state TEXT NOT NULL DEFAULT 'pending'"
+            "  CHECK (state IN ('pending', 'approved', 'rejected', 'returned', 'expired', 'cancelled')),"
+            "  decided_by TEXT, decision_event_id TEXT, comment TEXT, created INTEGER NOT NULL);"
+            "CREATE INDEX approvals_state ON approvals (role, state, created);"
+            "ALTER TABLE audit ADD COLUMN clauses TEXT;"
+            "ALTER TABLE audit ADD COLUMN content_sha256 TEXT;"
+            "ALTER TABLE audit ADD COLUMN comment TEXT;"
+            "ALTER TABLE audit ADD COLUMN posted INTEGER NOT NULL DEFAULT 0;"
+            "INSERT INTO approvals (request_id, role, txn_id, room_id, sha256, approvers,"
+            "  expires_ts, created) VALUES ('req-v7', 'outgoing', 't-just', '!approvals:x', 'ab',"
+            "  '@wang.fang:x', 5000, 1000);"
+            "INSERT INTO audit (ts, kind, rule_ids, action, clauses, comment)"
+            "  VALUES (3000, 'false-positive', 'pub1-secrets', 'warn', 'PUB-1', 'v7 record');"
+            "PRAGMA user_version = 7;");
+  sqlite3_close (db);
+}
+
+static TactStoreProfileCache *
+profile_cache_get (TactStore *store, const char *sha256)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  TactStoreProfileCache *entry;
+
+  tact_store_profile_cache_get_async (store, sha256, NULL, tact_test_store_result_cb, &result);
+  entry = tact_store_profile_cache_get_finish (store, tact_test_wait_result (&result, "profile cache get"),
+                                               &error);
+  g_assert_no_error (error);
+  return entry;
+}
+
+/* A cache row whose JSON and blob are derived from @n (the blob holds the canary). */
+static void
+profile_cache_put (TactStore *store, guint n, gint64 created)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *sha = g_strdup_printf ("%064x", n);
+  g_autofree char *json = g_strdup_printf ("{\"id\": \"p%u\", \"terms\": [\"%s\"]}", n, CANARY);
+  g_autoptr(GByteArray) blob = g_byte_array_new ();
+  TactStoreProfileCache entry = { 0 };
+
+  /* A blob with NUL bytes and the canary, a few pages long. */
+  for (guint i = 0; i < 3000; i++)
+    g_byte_array_append (blob, (const guint8 *) "\0\1" CANARY, 2 + strlen (CANARY));
+  entry.sha256 = sha;
+  entry.hs_version = "5.4.9 test";
+  entry.platform = "tune=0 cpu_features=0x4";
+  entry.compiled = g_byte_array_free_to_bytes (g_steal_pointer (&blob));
+  entry.json = g_bytes_new (json, strlen (json));
+  entry.created = created;
+  tact_store_profile_cache_put_async (store, &entry, NULL, tact_test_store_result_cb, &result);
+  g_assert_true (tact_store_profile_cache_put_finish (store, tact_test_wait_result (&result, "profile cache put"),
+                                                      &error));
+  g_assert_no_error (error);
+  g_bytes_unref (entry.compiled);
+  g_bytes_unref (entry.json);
+}
+
+/* Version 8: the profile cache. The version-7 rows stay; a row round-trips byte for byte (NUL
+ * bytes included); the newest row is the last one put (put again: newest again); only
+ * TACT_STORE_PROFILE_CACHE_KEEP rows are kept; none is NULL without an error; and the blob and
+ * the JSON are encrypted on disk like everything else. */
+static void
+test_migration_from_v7 (Fixture *f, gconstpointer data)
+{
+  g_autoptr(TactStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TactStoreProfileCache) entry = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autofree char *sha1 = g_strdup_printf ("%064x", 1);
+  g_autofree char *sha2 = g_strdup_printf ("%064x", 2);
+  sqlite3 *db;
+
+  write_v7_fixture (f);
+  store = open_store (f->path, f->key, &error);
+  g_assert_no_error (error);
+
+  /* Empty: no row, no error. */
+  g_assert_null (profile_cache_get (store, NULL));
+  g_assert_null (profile_cache_get (store, sha1));
+
+  profile_cache_put (store, 1, 1000);
+  profile_cache_put (store, 2, 2000);
+  entry = profile_cache_get (store, NULL);
+  g_assert_nonnull (entry);
+  g_assert_cmpstr (entry->sha256, ==, sha2);
+  g_assert_cmpstr (entry->hs_version, ==, "5.4.9 test");
+  g_assert_cmpstr (entry->platform, ==, "tune=0 cpu_features=0x4");
+  g_assert_cmpint (entry->created, ==, 2000);
+  g_assert_cmpuint (g_bytes_get_size (entry->compiled), ==, 3000 * (2 + strlen (CANARY)));
+  g_assert_cmpmem (g_bytes_get_data (entry->compiled, NULL), 2 + strlen (CANARY),
+                   "\0\1" CANARY, 2 + strlen (CANARY));
+  g_assert_cmpmem (g_bytes_get_data (entry->json, NULL), g_bytes_get_size (entry->json),
+                   "{\"id\": \"p2\", \"terms\": [\"" CANARY "\"]}",
+                   strlen ("{\"id\": \"p2\", \"terms\": [\"" CANARY "\"]}"));
+  g_clear_pointer (&entry, tact_store_profile_cache_free);
+
+  /* By key; and put again (same ms as the other): the newest again. */
+  entry = profile_cache_get (store, sha1);
+  g_assert_nonnull (entry);
+  g_assert_cmpstr (entry->sha256, ==, sha1);
+  g_clear_pointer (&entry, tact_store_profile_cache_free);
+  profile_cache_put (store, 1, 2000);
+  entry = profile_cache_get (store, NULL);
+  g_assert_cmpstr (entry->sha256, ==, sha1);
+  g_clear_pointer (&entry, tact_store_profile_cache_free);
+
+  /* Only the newest KEEP rows stay. */
+  for (guint n = 3; n < 3 + TACT_STORE_PROFILE_CACHE_KEEP; n++)
+    profile_cache_put (store, n, 3000 + n);
+  g_assert_null (profile_cache_get (store, sha1));
+  g_assert_null (profile_cache_get (store, sha2));
+  entry = profile_cache_get (store, NULL);
+  g_assert_cmpint (entry->created, ==, 3000 + 2 + TACT_STORE_PROFILE_CACHE_KEEP);
+
+  /* The version-7 rows are all there. */
+  tact_store_approval_list_async (store, NULL, tact_test_store_result_cb, &result);
+  rows = tact_store_approval_list_finish (store, tact_test_wait_result (&result, "approval list"), &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  g_assert_cmpuint (rows->len, ==, 1);
+  g_assert_cmpstr (((TactStoreApproval *) rows->pdata[0])->request_id, ==, "req-v7");
+  g_clear_pointer (&rows, g_ptr_array_unref);
+  tact_store_audit_list_async (store, 10, NULL, tact_test_store_result_cb, &result);
+  rows = tact_store_audit_list_finish (store, tact_test_wait_result (&result, "audit list"), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (rows->len, ==, 2);
+  g_assert_cmpstr (((TactStoreAuditRecord *) rows->pdata[0])->comment, ==, "v7 record");
+
+  assert_no_plaintext (f->path);
+  tact_store_close (store);
+  g_clear_object (&store);
+  assert_no_plaintext (f->path);
+
+  db = raw_open (f->path, f->key);
+  g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, 8);
+  g_assert_cmpint (raw_int (db, "SELECT count(*) FROM profile_cache"), ==,
+                   TACT_STORE_PROFILE_CACHE_KEEP);
+  sqlite3_close (db);
+}
+
 /* Item 7: each step is one transaction. Step N is made to fail after its SQL ran, from a
  * database at N-1: the version, the schema and the rows stay exactly as they were, and the
  * next start migrates. */
@@ -1617,6 +1774,7 @@ test_migration_each_step_rolls_back (Fixture *f, gconstpointer data)
     { 5, write_v4_fixture, NULL },
     { 6, write_v5_fixture, "SELECT count(*) FROM outbox" },
     { 7, write_v6_fixture, "SELECT count(*) FROM audit" },
+    { 8, write_v7_fixture, "SELECT count(*) FROM approvals" },
   };
 
   g_assert_cmpuint (G_N_ELEMENTS (cases), ==, tact_store_get_schema_version ());
@@ -1966,6 +2124,7 @@ main (int argc, char **argv)
   ADD ("/store/migrations/from-v4-fixture", test_migration_from_v4);
   ADD ("/store/migrations/from-v5-fixture", test_migration_from_v5);
   ADD ("/store/migrations/from-v6-fixture", test_migration_from_v6);
+  ADD ("/store/migrations/from-v7-fixture", test_migration_from_v7);
   ADD ("/store/migrations/each-step-rolls-back", test_migration_each_step_rolls_back);
   ADD ("/store/open/pragmas", test_pragmas);
   ADD ("/store/open/move-aside", test_move_aside);
