@@ -9,7 +9,6 @@
 /* The largest profile downloaded (the loader has its own limits on what is inside). */
 #define MAX_PROFILE_SIZE (G_GINT64_CONSTANT (64) * 1024 * 1024)
 #define META_ACTIVE "policy:active"   /* {"version", "sha256", "profile_id", "room_id"} */
-#define META_JSON   "policy:json"     /* the profile in force, as received */
 
 struct _TactPolicyRoom
 {
@@ -178,7 +177,8 @@ typedef struct {
   char      *sha256;
   gint64     version;
   gint64     size;
-  GBytes    *json;       /* owned, once downloaded */
+  GBytes    *json;       /* owned, once downloaded (or read from the cache) */
+  GBytes    *compiled;   /* owned: the cached blob read at start, or the one made after a load */
 } ApplyState;
 
 static void
@@ -188,6 +188,7 @@ apply_state_free (ApplyState *state)
   g_free (state->profile_id);
   g_free (state->sha256);
   g_clear_pointer (&state->json, g_bytes_unref);
+  g_clear_pointer (&state->compiled, g_bytes_unref);
   g_free (state);
 }
 
@@ -210,17 +211,58 @@ next_event (TactPolicyRoom *self)
     apply_event (self, next);
 }
 
+/* Loads the JSON (from the cached blob when it fits every key, else compiling), and makes a
+ * fresh blob when it had to compile: all of it in the worker thread. */
 static void
 load_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
 {
   ApplyState *state = task_data;
   GError *error = NULL;
-  TactProfile *profile = tact_profile_new_from_bytes (state->json, &error);
+  TactProfile *profile = tact_profile_new_from_bytes_cached (state->json, state->compiled, &error);
 
-  if (profile)
-    g_task_return_pointer (task, profile, g_object_unref);
+  if (!profile)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  if (tact_profile_get_cache_status (profile) != TACT_PROFILE_CACHE_HIT)
+    {
+      g_autoptr(GError) cache_error = NULL;
+
+      g_clear_pointer (&state->compiled, g_bytes_unref);
+      state->compiled = tact_profile_dup_compiled (profile, &cache_error);
+      if (!state->compiled)
+        g_message ("The compiled profile could not be cached: %s", cache_error->message);
+    }
   else
-    g_task_return_error (task, error);
+    g_clear_pointer (&state->compiled, g_bytes_unref);   /* already stored as it is */
+  g_task_return_pointer (task, profile, g_object_unref);
+}
+
+static void
+cache_put_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!tact_store_profile_cache_put_finish (TACT_STORE (source), result, &error))
+    tact_session_log_store_error ("Could not cache the compiled profile", error);
+}
+
+/* Keeps the profile and its compiled form in the encrypted store (only there: a cache the user
+ * could replace would be a way around the guard). */
+static void
+cache_put (TactPolicyRoom *self, TactProfile *profile, ApplyState *state)
+{
+  TactStoreProfileCache entry = { 0 };
+
+  if (!state->compiled)
+    return;
+  entry.sha256 = (char *) tact_profile_get_sha256 (profile);
+  entry.hs_version = (char *) tact_policy_get_engine_version ();
+  entry.platform = (char *) tact_policy_get_engine_platform ();
+  entry.compiled = state->compiled;
+  entry.json = state->json;
+  tact_store_profile_cache_put_async (self->store, &entry, NULL, cache_put_cb, NULL);
 }
 
 static void
@@ -239,6 +281,7 @@ loaded_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   /* In force at once; everything queued is judged against it before it leaves. */
   tact_guard_set_profile (self->guard, profile);
+  cache_put (self, profile, state);
   self->version = state->version;
   g_free (self->sha256);
   self->sha256 = g_strdup (state->sha256);
@@ -247,7 +290,6 @@ loaded_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     g_autoptr(JsonObject) active = json_object_new ();
     g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
     g_autofree char *json = NULL;
-    g_autofree char *text = NULL;
 
     json_object_set_int_member (active, "version", state->version);
     json_object_set_string_member (active, "sha256", state->sha256);
@@ -255,9 +297,8 @@ loaded_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     json_object_set_string_member (active, "room_id", self->room_id);
     json_node_set_object (node, active);
     json = json_to_string (node, FALSE);
-    /* The JSON first: a start that reads "active" finds its profile. */
-    text = g_strndup (g_bytes_get_data (state->json, NULL), g_bytes_get_size (state->json));
-    tact_store_set_meta_async (self->store, META_JSON, text, NULL, meta_saved_cb, NULL);
+    /* The profile itself is in the cache table (written first: the store's worker keeps the
+     * order), "active" says which one is in force. */
     tact_store_set_meta_async (self->store, META_ACTIVE, json, NULL, meta_saved_cb, NULL);
   }
   {
@@ -449,6 +490,7 @@ stored_loaded_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   if (profile && self->version == 0)
     {
       tact_guard_set_profile (self->guard, profile);
+      cache_put (self, profile, state);   /* a stale or damaged blob is replaced */
       self->version = state->version;
       g_free (self->sha256);
       self->sha256 = g_strdup (state->sha256);
@@ -460,23 +502,24 @@ stored_loaded_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 static void
-stored_json_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+stored_cache_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
   TactPolicyRoom *self = g_task_get_source_object (task);
   ApplyState *state = g_task_get_task_data (task);
-  g_autofree char *json = tact_store_get_meta_finish (TACT_STORE (source), result, NULL);
-  g_autofree char *digest = json ? g_compute_checksum_for_string (G_CHECKSUM_SHA256, json, -1) : NULL;
-  gsize length;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TactStoreProfileCache) row = tact_store_profile_cache_get_finish (TACT_STORE (source), result, &error);
 
-  /* The stored copy must be the one recorded as in force. */
-  if (!json || g_strcmp0 (digest, state->sha256) != 0)
+  /* The stored copy must be the one recorded as in force (the row is keyed by its hash). */
+  if (!row || !row->json)
     {
+      if (error)
+        tact_session_log_store_error ("Could not read the stored company profile", error);
       next_event (self);
       return;
     }
-  length = strlen (json);
-  state->json = g_bytes_new_take (g_steal_pointer (&json), length);
+  state->json = g_bytes_ref (row->json);
+  state->compiled = row->compiled ? g_bytes_ref (row->compiled) : NULL;
   g_task_run_in_thread (g_steal_pointer (&task), load_thread);
 }
 
@@ -492,8 +535,8 @@ load_stored (TactPolicyRoom *self, JsonObject *active)
   g_task_set_source_tag (task, load_stored);
   g_task_set_task_data (task, state, (GDestroyNotify) apply_state_free);
   self->busy = TRUE;   /* the room's events wait for the stored profile */
-  tact_store_get_meta_async (self->store, META_JSON, self->cancellable, stored_json_cb,
-                             g_steal_pointer (&task));
+  tact_store_profile_cache_get_async (self->store, state->sha256, self->cancellable, stored_cache_cb,
+                                      g_steal_pointer (&task));
 }
 
 static void

@@ -252,6 +252,79 @@ test_never_received (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (finding->explanation, "policy room"));
 }
 
+/* A cached blob that does not fit (here: another profile's, as after a vectorscan upgrade the
+ * keys would differ) is rebuilt at the next start, and replaced in the store. */
+typedef struct { TactStore *store; const char *sha; gboolean hit; } CacheWait;
+
+static gboolean
+cache_hits (gpointer d)
+{
+  CacheWait *w = d;
+  GAsyncResult *result = NULL;
+  g_autoptr(TactStoreProfileCache) row = NULL;
+  g_autoptr(TactProfile) profile = NULL;
+
+  tact_store_profile_cache_get_async (w->store, w->sha, NULL, tact_test_store_result_cb, &result);
+  row = tact_store_profile_cache_get_finish (w->store, tact_test_wait_result (&result, "the cache"), NULL);
+  g_clear_object (&result);
+  if (!row)
+    return FALSE;
+  profile = tact_profile_new_from_bytes_cached (row->json, row->compiled, NULL);
+  w->hit = profile && tact_profile_get_cache_status (profile) == TACT_PROFILE_CACHE_HIT;
+  return w->hit;
+}
+
+static void
+test_stale_cache_rebuilt (Fixture *f, gconstpointer data)
+{
+  g_autofree char *policy_id = policy_room (f);
+  g_autofree char *room_id = NULL;
+  g_autofree char *v1 = profile_json ("直播词", 2);
+  g_autofree char *other = profile_json ("其他词", 2);
+  Notices notices = { 0 };
+  VersionWait vw = { f->session, 1 };
+  g_autoptr(GBytes) v1_bytes = g_bytes_new (v1, strlen (v1));
+  g_autoptr(GBytes) other_bytes = g_bytes_new (other, strlen (other));
+  g_autoptr(TactProfile) other_profile = tact_profile_new_from_bytes (other_bytes, NULL);
+  g_autoptr(GBytes) wrong = tact_profile_dup_compiled (other_profile, NULL);
+  g_autofree char *sha = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, v1_bytes);
+  TactStoreProfileCache entry = { 0 };
+  GAsyncResult *result = NULL;
+  CacheWait cw;
+
+  start (f, policy_id, &notices, &room_id);
+  g_assert_true (push (f->bob, policy_id, v1, 1, 2, NULL));
+  tact_test_wait_until (version_is, &vw, "version 1 in force");
+  cw = (CacheWait) { f->store, sha, FALSE };
+  tact_test_wait_until (cache_hits, &cw, "the compiled profile cached");
+
+  /* The stored blob replaced by one that does not fit. */
+  entry.sha256 = sha;
+  entry.hs_version = (char *) tact_policy_get_engine_version ();
+  entry.platform = (char *) tact_policy_get_engine_platform ();
+  entry.compiled = wrong;
+  entry.json = v1_bytes;
+  tact_store_profile_cache_put_async (f->store, &entry, NULL, tact_test_store_result_cb, &result);
+  g_assert_true (tact_store_profile_cache_put_finish (f->store, tact_test_wait_result (&result, "put"), NULL));
+  g_clear_object (&result);
+  g_assert_false (cache_hits (&cw));
+
+  restart_session (f);
+  tact_session_set_policy_room (f->session, policy_id);
+  tact_session_start (f->session);
+  vw.session = f->session;
+  tact_test_wait_until (version_is, &vw, "version 1 in force after the restart");
+  cw.store = f->store;
+  tact_test_wait_until (cache_hits, &cw, "the rebuilt blob stored");
+  {
+    RoomWait rw = { f->session, room_id };
+    tact_test_wait_until (room_joined, &rw, "the room");
+    tact_test_wait_until (members_known, &rw, "its members");
+    blocks (f, tact_session_lookup_room (f->session, room_id), "直播词", TRUE);
+  }
+  g_free (notices.last);
+}
+
 /* The homeserver announces the policy room in .well-known (sandbox: announced by the test). */
 static void
 test_well_known (Fixture *f, gconstpointer data)
@@ -295,5 +368,7 @@ main (int argc, char *argv[])
               test_never_received, fixture_teardown);
   g_test_add ("/integration/profile/well-known-bootstrap", Fixture, NULL, fixture_setup,
               test_well_known, fixture_teardown);
+  g_test_add ("/integration/profile/stale-cache-rebuilt", Fixture, EXTERNAL_OK, fixture_setup,
+              test_stale_cache_rebuilt, fixture_teardown);
   return g_test_run ();
 }
