@@ -198,6 +198,9 @@ typedef struct {
   char          *supervision_room;          /* owned, may be NULL: room id or alias */
   gboolean       audit_include_content;     /* default FALSE */
   guint          announcement_min_members;  /* 0: no threshold */
+  GStrv          company_homeservers;       /* owned, may be NULL: the company's servers */
+  GStrv          company_outsiders;         /* owned, may be NULL: user id patterns (glob) of
+                                             * outsiders with accounts on those servers */
 } TactProfileData;
 
 void              tact_profile_data_free (TactProfileData *data);

@@ -910,6 +910,34 @@ tact_profile_get_audit_include_content (TactProfile *self)
   return self->data->audit_include_content;
 }
 
+const char * const *
+tact_profile_get_company_homeservers (TactProfile *self)
+{
+  g_return_val_if_fail (TACT_IS_PROFILE (self), NULL);
+  return (const char * const *) self->data->company_homeservers;
+}
+
+gboolean
+tact_profile_is_external (TactProfile *self, const char *user_id, const char *own_server)
+{
+  const char *colon = user_id ? strchr (user_id, ':') : NULL;
+  const char *server = colon ? colon + 1 : NULL;
+  gboolean company_server;
+
+  g_return_val_if_fail (TACT_IS_PROFILE (self), TRUE);
+  if (!server)
+    return TRUE;   /* not a user id: assume the worst */
+  company_server = self->data->company_homeservers
+                   ? g_strv_contains ((const char * const *) self->data->company_homeservers, server)
+                   : g_strcmp0 (server, own_server) == 0;
+  if (!company_server)
+    return TRUE;
+  for (guint i = 0; self->data->company_outsiders && self->data->company_outsiders[i]; i++)
+    if (g_pattern_match_simple (self->data->company_outsiders[i], user_id))
+      return TRUE;
+  return FALSE;
+}
+
 guint
 tact_profile_get_announcement_min_members (TactProfile *self)
 {

@@ -245,6 +245,13 @@ char        *tact_policy_hash_value      (GBytes     *salt,
 /* Never fails and never returns NULL: every finding is kept and the verdict's
  * action is the most restrictive; when the check cannot run (any invalid
  * argument included), the verdict is a guard error (TACT_GUARD_ERROR_RULE). */
+/* Added (format 2 "company"): the company's homeservers (NULL: only own_server, as in
+ * format 1), and whether user_id is someone from outside the company — on another server, or an
+ * outsider's account (a "company.outsiders" pattern) on one of the company's. */
+const char * const *tact_profile_get_company_homeservers (TactProfile *self);
+gboolean     tact_profile_is_external    (TactProfile *self, const char *user_id,
+                                          const char *own_server);
+
 TactVerdict *tact_profile_check          (TactProfile        *self,
                                           const TactOutgoing *outgoing);
 

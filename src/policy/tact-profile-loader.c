@@ -1348,6 +1348,8 @@ tact_profile_data_free (TactProfileData *data)
   g_clear_pointer (&data->roles, g_hash_table_unref);
   g_free (data->approvals_room);
   g_free (data->supervision_room);
+  g_strfreev (data->company_homeservers);
+  g_strfreev (data->company_outsiders);
   g_free (data);
 }
 
@@ -1428,6 +1430,60 @@ parse_audit (Ctx             *ctx,
     parse_bool (ctx, "$.audit.include_content", member, &data->audit_include_content);
 }
 
+/* A server name: a host, optionally with a port; no scheme, no path, no spaces. */
+static gboolean
+validate_server_name (Ctx        *ctx,
+                      const char *path,
+                      const char *item)
+{
+  if (strpbrk (item, "/@ \t") != NULL || item[0] == ':' || strlen (item) > 255)
+    {
+      ctx_error (ctx, path, "expected a server name like \"corp.example.com\", got \"%s\"", item);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* A user id pattern: a user id where "*" and "?" match (g_pattern_match_simple). */
+static gboolean
+validate_user_pattern (Ctx        *ctx,
+                       const char *path,
+                       const char *item)
+{
+  if (item[0] != '@' || strchr (item, ':') == NULL)
+    {
+      ctx_error (ctx, path, "expected a user id pattern like \"@ext-*:corp.example.com\", got \"%s\"", item);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Format 2: "company": {"homeservers": ["corp.example", "corp-sh.example"],
+ *                       "outsiders": ["@ext-*:corp.example"]} */
+static void
+parse_company (Ctx             *ctx,
+               JsonNode        *node,
+               TactProfileData *data)
+{
+  static const char * const keys[] = { "homeservers", "outsiders", NULL };
+  JsonObject *object;
+  JsonNode *member;
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      ctx_error (ctx, "$.company", "expected an object, got %s", node_kind (node));
+      return;
+    }
+  object = json_node_get_object (node);
+  check_keys (ctx, "$.company", object, keys);
+  if ((member = get_member (ctx, "$.company", object, "homeservers", TRUE)) != NULL)
+    data->company_homeservers = parse_string_array (ctx, "$.company.homeservers", member, FALSE,
+                                                    validate_server_name);
+  if ((member = get_member (ctx, "$.company", object, "outsiders", FALSE)) != NULL)
+    data->company_outsiders = parse_string_array (ctx, "$.company.outsiders", member, TRUE,
+                                                  validate_user_pattern);
+}
+
 /* Format 2: "announcement": {"min_members": 100} */
 static void
 parse_announcement (Ctx             *ctx,
@@ -1492,7 +1548,7 @@ tact_profile_data_parse (GBytes  *json,
   };
   static const char * const keys_2[] = {
     "format", "id", "version", "name", "rules", "allow_terms",
-    "roles", "approvals", "audit", "announcement", NULL
+    "roles", "approvals", "audit", "announcement", "company", NULL
   };
   g_autoptr(JsonParser) parser = json_parser_new_immutable ();
   g_autoptr(TactProfileData) data = NULL;
@@ -1650,6 +1706,8 @@ tact_profile_data_parse (GBytes  *json,
         parse_audit (&ctx, member, data);
       if ((member = get_member (&ctx, "$", object, "announcement", FALSE)) != NULL)
         parse_announcement (&ctx, member, data);
+      if ((member = get_member (&ctx, "$", object, "company", FALSE)) != NULL)
+        parse_company (&ctx, member, data);
     }
   resolve_approvers (&ctx, data, format >= 2 && json_object_has_member (object, "roles"));
 

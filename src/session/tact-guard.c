@@ -94,6 +94,10 @@ tact_guard_set_profile (TactGuard *self, TactProfile *profile)
 
   if (profile)
     g_clear_pointer (&self->profile_error, g_free);
+  /* Who is from outside follows the profile (its company's homeservers); without one, the last
+   * definition stays: nothing can be sent anyway. */
+  if (profile)
+    tact_room_list_set_company (self->rooms, profile);
   if (g_set_object (&self->profile, profile))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROFILE]);
 }
@@ -332,8 +336,10 @@ tact_guard_check_create_room (TactGuard *self, const char *name, const char *top
   for (guint i = 0; invitees && invitees[i]; i++)
     {
       const char *server = strchr (invitees[i], ':');
+      gboolean external = self->profile ? tact_profile_is_external (self->profile, invitees[i], own_server)
+                                        : !server || g_strcmp0 (server + 1, own_server) != 0;
       check->audience.member_count++;
-      if (!server || g_strcmp0 (server + 1, own_server) != 0)
+      if (external)
         check->audience.external_count++;
     }
   outgoing = check->audience;

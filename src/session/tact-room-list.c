@@ -12,6 +12,7 @@ struct _TactRoomList
   GListStore *rooms;       /* TactRoom, joined and invited */
   GHashTable *index;       /* room id -> TactRoom (every room seen, left ones too) */
   TactRoom   *open_room;   /* the room the user is looking at, or NULL */
+  TactProfile *company;    /* owned, may be NULL: whose definition of "outside" rooms use */
 };
 
 G_DEFINE_FINAL_TYPE (TactRoomList, tact_room_list, G_TYPE_OBJECT)
@@ -25,6 +26,7 @@ tact_room_list_dispose (GObject *object)
   g_clear_object (&self->rooms);
   g_clear_pointer (&self->index, g_hash_table_unref);
   g_clear_object (&self->store);
+  g_clear_object (&self->company);
   G_OBJECT_CLASS (tact_room_list_parent_class)->dispose (object);
 }
 
@@ -72,6 +74,14 @@ tact_room_list_lookup (TactRoomList *self, const char *room_id)
   return room_id ? g_hash_table_lookup (self->index, room_id) : NULL;
 }
 
+static gboolean
+company_external (const char *user_id, const char *own_server, gpointer data)
+{
+  TactRoomList *self = data;
+
+  return tact_profile_is_external (self->company, user_id, own_server);
+}
+
 TactRoom *
 tact_room_list_ensure (TactRoomList *self, const char *room_id, gboolean *created)
 {
@@ -83,8 +93,23 @@ tact_room_list_ensure (TactRoomList *self, const char *room_id, gboolean *create
     {
       room = tact_room_new (room_id, self->own_user_id);
       g_hash_table_insert (self->index, g_strdup (room_id), room);
+      if (self->company)
+        tact_room_set_external_func (room, company_external, self);
     }
   return room;
+}
+
+void
+tact_room_list_set_company (TactRoomList *self, TactProfile *profile)
+{
+  GHashTableIter iter;
+  TactRoom *room;
+
+  if (!g_set_object (&self->company, profile))
+    return;
+  g_hash_table_iter_init (&iter, self->index);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &room))
+    tact_room_set_external_func (room, self->company ? company_external : NULL, self);
 }
 
 void

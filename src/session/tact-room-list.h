@@ -35,6 +35,10 @@ TactRoom     *tact_room_list_get_open   (TactRoomList *self);
 /* Bounds the room's timeline unless it is the open room. */
 void          tact_room_list_bound      (TactRoomList *self, TactRoom *room);
 
+/* The profile whose definition of "from outside the company" every room uses (NULL: another
+ * server than ours). */
+void          tact_room_list_set_company (TactRoomList *self, TactProfile *profile);
+
 /* Marks the rooms m.direct account data names as direct. */
 void          tact_room_list_apply_direct (TactRoomList *self, GPtrArray *account_data /* TactEvent */);
 

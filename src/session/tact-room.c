@@ -32,6 +32,8 @@ struct _TactRoom
   gint64 users_default;  /* m.room.power_levels users_default */
   gint64 post_level;     /* the power level m.room.message needs (events, else events_default) */
   JsonObject *power_events; /* m.room.power_levels "events", or NULL */
+  TactRoomExternalFunc external_func; /* who is from outside (the profile's company), or NULL */
+  gpointer external_data;   /* borrowed: outlives the room (its room list) */
   gint64 state_default;  /* m.room.power_levels state_default (50 without the event) */
   gboolean at_start;     /* the timeline model holds the room's very first event */
 
@@ -393,7 +395,7 @@ tact_room_get_external_count (TactRoom *self)
 
   g_hash_table_iter_init (&iter, self->members);
   while (g_hash_table_iter_next (&iter, (gpointer *) &user_id, (gpointer *) &member))
-    if (member_is_present (member) && g_strcmp0 (server_of (user_id), self->own_server) != 0)
+    if (member_is_present (member) && tact_room_user_is_external (self, user_id))
       n++;
   return self->members_complete ? n : MAX (n, self->stored_external_count);
 }
@@ -430,10 +432,22 @@ tact_room_get_own_server (TactRoom *self)
   return self->own_server;
 }
 
+static void notify_audience (TactRoom *self);
+
 gboolean
 tact_room_user_is_external (TactRoom *self, const char *user_id)
 {
+  if (self->external_func)
+    return self->external_func (user_id, self->own_server, self->external_data);
   return g_strcmp0 (server_of (user_id), self->own_server) != 0;
+}
+
+void
+tact_room_set_external_func (TactRoom *self, TactRoomExternalFunc func, gpointer data)
+{
+  self->external_func = func;
+  self->external_data = data;
+  notify_audience (self);
 }
 
 void

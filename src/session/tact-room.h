@@ -56,8 +56,11 @@ char        **tact_room_dup_read_by            (TactRoom *self, const char *even
 const char   *tact_room_get_own_read_event     (TactRoom *self);
 /* The newest message in the timeline that has an event id (what "mark read" names), or NULL. */
 const char   *tact_room_get_newest_event_id    (TactRoom *self);
-/* Whether user_id is on another server than ours (someone from outside the company). */
+/* Whether user_id is from outside the company: by default on another server than ours; the
+ * session sets the profile's definition (its company's homeservers and outsider patterns). */
 gboolean      tact_room_user_is_external  (TactRoom *self, const char *user_id);
+typedef gboolean (*TactRoomExternalFunc) (const char *user_id, const char *own_server, gpointer data);
+void          tact_room_set_external_func (TactRoom *self, TactRoomExternalFunc func, gpointer data);
 const char   *tact_room_get_own_server    (TactRoom *self);
 /* m.room.history_visibility ("shared" until the room's state says otherwise, as the spec's
  * default): with "shared" or "world_readable" someone invited later reads the history. */

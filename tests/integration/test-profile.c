@@ -56,6 +56,8 @@ push (TactMatrixClient *who, const char *room_id, const char *json, gint64 versi
 }
 
 typedef struct { TactSession *session; gint64 version; } VersionWait;
+typedef struct { TactRoom *room; guint external; } ExternalWait;
+static gboolean external_is (gpointer d) { ExternalWait *w = d; return tact_room_get_external_count (w->room) == w->external; }
 static gboolean version_is (gpointer d) { VersionWait *w = d; return tact_session_get_policy_version (w->session) == w->version; }
 
 typedef struct { guint n; char *last; } Notices;
@@ -325,6 +327,47 @@ test_stale_cache_rebuilt (Fixture *f, gconstpointer data)
   g_free (notices.last);
 }
 
+/* Two company servers are both internal; an outsider's account on the company's server is not.
+ * (The sandbox hosts users of several server names: @zhang:partner.test stands for a colleague
+ * on the company's second server here.) */
+static void
+test_company_servers (Fixture *f, gconstpointer data)
+{
+  g_autofree char *falcon_id = tact_sandbox_server_dup_room_id (f->sandbox, "Project Falcon");
+  g_autoptr(TactMatrixClient) outsider = register_user (f, "ext-");
+  const char *json =
+    "{\"format\": 2, \"id\": \"company\", \"version\": \"1\","
+    " \"name\": {\"en\": \"C\", \"zh_CN\": \"C\", \"zh_TW\": \"C\"},"
+    " \"company\": {\"homeservers\": [\"corp.test\", \"partner.test\"], \"outsiders\": [\"@ext-*:corp.test\"]},"
+    " \"rules\": []}";
+  g_autoptr(GBytes) bytes = g_bytes_new_static (json, strlen (json));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TactProfile) two = tact_profile_new_from_bytes (bytes, &error);
+  RoomWait rw = { f->session, falcon_id };
+  TactRoom *falcon;
+  GAsyncResult *result = NULL;
+
+  g_assert_no_error (error);
+  tact_session_start (f->session);
+  tact_test_wait_until (room_joined, &rw, "Project Falcon");
+  tact_test_wait_until (members_known, &rw, "its members");
+  falcon = tact_session_lookup_room (f->session, falcon_id);
+  g_assert_cmpuint (tact_room_get_external_count (falcon), ==, 1);   /* zhang, by server */
+
+  tact_session_set_profile (f->session, two);
+  g_assert_cmpuint (tact_room_get_external_count (falcon), ==, 0);   /* the second company server */
+
+  /* An outsider's account on the company's own server is external. */
+  tact_matrix_client_invite_async (f->alice, falcon_id, tact_matrix_client_get_user_id (outsider), NULL,
+                                   tact_test_store_result_cb, &result);
+  g_assert_true (tact_matrix_client_invite_finish (f->alice, tact_test_wait_result (&result, "invite"), &error));
+  g_clear_object (&result);
+  {
+    ExternalWait ew = { falcon, 1 };
+    tact_test_wait_until (external_is, &ew, "the ext- account counted as outside");
+  }
+}
+
 /* The homeserver announces the policy room in .well-known (sandbox: announced by the test). */
 static void
 test_well_known (Fixture *f, gconstpointer data)
@@ -368,6 +411,8 @@ main (int argc, char *argv[])
               test_never_received, fixture_teardown);
   g_test_add ("/integration/profile/well-known-bootstrap", Fixture, NULL, fixture_setup,
               test_well_known, fixture_teardown);
+  g_test_add ("/integration/profile/two-company-servers-internal", Fixture, SEEDED, fixture_setup,
+              test_company_servers, fixture_teardown);
   g_test_add ("/integration/profile/stale-cache-rebuilt", Fixture, EXTERNAL_OK, fixture_setup,
               test_stale_cache_rebuilt, fixture_teardown);
   return g_test_run ();

@@ -1905,7 +1905,9 @@ test_cli_usage_text (void)
             "\"marketing\":[\"@mei:corp.test\"]}," \
             "\"approvals\":{\"room\":\"#approvals:corp.test\",\"expiry_hours\":24}," \
             "\"audit\":{\"supervision_room\":\"!sup:corp.test\",\"include_content\":true}," \
-            "\"announcement\":{\"min_members\":50},")
+            "\"announcement\":{\"min_members\":50}," \
+            "\"company\":{\"homeservers\":[\"corp.test\",\"corp-sh.test\"]," \
+            "\"outsiders\":[\"@ext-*:corp.test\"]},")
 
 static void
 test_profile_format2 (void)
@@ -1931,6 +1933,14 @@ test_profile_format2 (void)
   g_assert_cmpstr (tact_profile_get_supervision_room (full), ==, "!sup:corp.test");
   g_assert_true (tact_profile_get_audit_include_content (full));
   g_assert_cmpuint (tact_profile_get_announcement_min_members (full), ==, 50);
+  /* The company's servers are internal, an outsider's account on them is not (issue 8). */
+  g_assert_cmpstrv (tact_profile_get_company_homeservers (full),
+                    ((const char *[]) { "corp.test", "corp-sh.test", NULL }));
+  g_assert_false (tact_profile_is_external (full, "@li.wei:corp-sh.test", "corp.test"));
+  g_assert_false (tact_profile_is_external (full, "@li.wei:corp.test", "corp.test"));
+  g_assert_true (tact_profile_is_external (full, "@ext-zhang:corp.test", "corp.test"));
+  g_assert_true (tact_profile_is_external (full, "@zhang:partner.test", "corp.test"));
+  g_assert_true (tact_profile_is_external (full, "not-a-user-id", "corp.test"));
 
   /* The rule's own users, then its role's, each once. */
   approvers = tact_rule_dup_approvers (tact_profile_get_rule (full, 1));
@@ -1948,6 +1958,10 @@ test_profile_format2 (void)
   g_assert_null (tact_profile_get_supervision_room (bare));
   g_assert_false (tact_profile_get_audit_include_content (bare));
   g_assert_cmpuint (tact_profile_get_announcement_min_members (bare), ==, 0);
+  /* Without "company": only our own server is the company's. */
+  g_assert_null (tact_profile_get_company_homeservers (bare));
+  g_assert_false (tact_profile_is_external (bare, "@a:corp.test", "corp.test"));
+  g_assert_true (tact_profile_is_external (bare, "@a:corp-sh.test", "corp.test"));
 
   /* Format 1 still loads, with the same defaults. */
   one = profile_from_string (PROFILE (RULE), &error);
@@ -1986,6 +2000,12 @@ static const struct {
   { "\"announcement\":{\"min_members\":50}", "\"announcement\":{}",
     "$.announcement: missing required key \"min_members\"" },
   { "\"announcement\":{\"min_members\":50}", "\"announcement\":true", "$.announcement: expected an object" },
+  { "\"corp-sh.test\"]", "\"https://corp-sh.test/\"]", "$.company.homeservers[1]: expected a server name" },
+  { "\"homeservers\":[\"corp.test\",\"corp-sh.test\"]", "\"homeservers\":[]",
+    "$.company.homeservers: expected a non-empty array" },
+  { "\"outsiders\":[\"@ext-*:corp.test\"]", "\"outsiders\":[\"ext-*\"]",
+    "$.company.outsiders[0]: expected a user id pattern" },
+  { "\"company\":{", "\"company\":{\"others\":1,", "$.company: unknown key \"others\"" },
 };
 
 static void
