@@ -179,6 +179,7 @@ struct _TactRule {
   GStrv          approvers;           /* owned, never NULL after parsing: approver_users
                                        * then the users of approver_role in the profile's
                                        * roles, de-duplicated */
+  gboolean       shadow;              /* format 2: findings recorded, never shown or acted on */
 };
 
 void tact_rule_free (TactRule *rule);

@@ -270,6 +270,7 @@ tact_verdict_free (TactVerdict *verdict)
   if (verdict == NULL)
     return;
   g_clear_pointer (&verdict->findings, g_ptr_array_unref);
+  g_clear_pointer (&verdict->shadow_findings, g_ptr_array_unref);
   g_free (verdict);
 }
 
@@ -1452,6 +1453,37 @@ guard_error_only (TactVerdict *verdict)
   return NULL;
 }
 
+/* Moves the findings of rules in shadow mode aside; the action is that of the others. */
+static void
+separate_shadow (TactProfile *self, TactVerdict *verdict)
+{
+  verdict->shadow_findings = g_ptr_array_new_with_free_func ((GDestroyNotify) tact_finding_free);
+  for (guint i = verdict->findings->len; i > 0; i--)
+    {
+      TactFinding *finding = g_ptr_array_index (verdict->findings, i - 1);
+      gboolean shadow = FALSE;
+
+      for (guint r = 0; r < self->data->rules->len && !shadow; r++)
+        {
+          const TactRule *rule = g_ptr_array_index (self->data->rules, r);
+          shadow = rule->shadow && g_strcmp0 (rule->id, finding->rule_id) == 0;
+        }
+      if (shadow)
+        g_ptr_array_insert (verdict->shadow_findings, 0, g_ptr_array_steal_index (verdict->findings, i - 1));
+    }
+  if (verdict->shadow_findings->len == 0)
+    return;
+  verdict->action = TACT_ACTION_ALLOW;
+  for (guint i = 0; i < verdict->findings->len; i++)
+    verdict->action = MAX (verdict->action, ((TactFinding *) g_ptr_array_index (verdict->findings, i))->action);
+}
+
+gboolean
+tact_rule_is_shadow (const TactRule *rule)
+{
+  return rule->shadow;
+}
+
 TactVerdict *
 tact_profile_check (TactProfile        *self,
                     const TactOutgoing *outgoing)
@@ -1492,6 +1524,7 @@ tact_profile_check (TactProfile        *self,
     return error_verdict;
 
   g_ptr_array_sort (verdict->findings, compare_findings);
+  separate_shadow (self, verdict);
 
   return g_steal_pointer (&verdict);
 }

@@ -118,6 +118,10 @@ char        *tact_finding_dup_excerpt (const TactFinding *finding);
 typedef struct {
   TactAction  action;    /* the most restrictive finding's action, ALLOW when none */
   GPtrArray  *findings;  /* element-type TactFinding, owned */
+  /* Added (format 2 "shadow" rules): findings of rules in shadow mode, owned, never NULL in a
+   * verdict from tact_profile_check; they change neither action nor findings and are only to be
+   * recorded (the audit's "shadow-hit"), so an admin can try a rule without disturbing anyone. */
+  GPtrArray  *shadow_findings;
 } TactVerdict;
 
 void         tact_verdict_free (TactVerdict *verdict);
@@ -218,6 +222,8 @@ TactAction          tact_rule_get_action           (const TactRule *rule);
 TactAction          tact_rule_get_action_if_external (const TactRule *rule); /* == action if unset */
 /* Added: the approver role of a rule that can approve ("approver" key), or NULL. */
 const char         *tact_rule_get_approver_role    (const TactRule *rule);
+/* Added (format 2): TRUE for a rule in shadow mode. */
+gboolean            tact_rule_is_shadow            (const TactRule *rule);
 /* Added (format 2): who may approve for the rule: its approver's "users", then
  * the users its role maps to in the profile's "roles", each once. A newly
  * allocated NULL-terminated array, empty (never NULL) when none. */

@@ -26,6 +26,7 @@
 
 typedef struct {
   GPtrArray *errors;  /* owned, element-type char*: "path: message" */
+  guint      format;  /* the profile's format, once read (rules' format-2 keys) */
 } Ctx;
 
 /* @text as one line of valid UTF-8: control characters (a key or value may
@@ -1210,6 +1211,11 @@ parse_rule (Ctx        *ctx,
     "action", "action_if_external", "alternative", "example",
     "min_confidence", "min_instances", "approver", NULL
   };
+  static const char * const keys_2[] = {
+    "id", "title", "explanation", "clauses", "detectors", "conditions",
+    "action", "action_if_external", "alternative", "example",
+    "min_confidence", "min_instances", "approver", "shadow", NULL
+  };
   TactRule *rule;
   JsonObject *object;
   JsonNode *member;
@@ -1224,7 +1230,7 @@ parse_rule (Ctx        *ctx,
       return NULL;
     }
   object = json_node_get_object (node);
-  check_keys (ctx, path, object, keys);
+  check_keys (ctx, path, object, ctx->format >= 2 ? keys_2 : keys);
 
   rule = g_new0 (TactRule, 1);
   rule->min_confidence = TACT_CONFIDENCE_LOW;
@@ -1315,6 +1321,13 @@ parse_rule (Ctx        *ctx,
       parse_uint (ctx, sub_min_instances, member, &rule->min_instances) &&
       rule->min_instances < 1)
     ctx_error (ctx, sub_min_instances, "expected a positive integer, got 0");
+
+  /* Format 2: a rule in shadow mode only records its findings (issue 8). */
+  if (ctx->format >= 2 && (member = get_member (ctx, path, object, "shadow", FALSE)) != NULL)
+    {
+      g_autofree char *sub = g_strconcat (path, ".shadow", NULL);
+      parse_bool (ctx, sub, member, &rule->shadow);
+    }
 
   /* An approval needs someone to approve it; an approver without one is a mistake. */
   if ((member = get_member (ctx, path, object, "approver", FALSE)) != NULL)
@@ -1649,6 +1662,7 @@ tact_profile_data_parse (GBytes  *json,
     }
 
   check_keys (&ctx, "$", object, format >= 2 ? keys_2 : keys_1);
+  ctx.format = (guint) format;
 
   data = g_new0 (TactProfileData, 1);
   data->format = (guint) format;

@@ -51,6 +51,9 @@ struct _TactSession
 
 G_DEFINE_FINAL_TYPE (TactSession, tact_session, G_TYPE_OBJECT)
 
+static const char *check_content (TactSendCheck *check);
+static void record_shadow (TactSession *self, TactRoom *room, TactSendCheck *check, const char *txn_id);
+
 enum {
   PROP_0,
   PROP_SYNC_STATE,
@@ -655,6 +658,7 @@ tact_session_record_shown (TactSession *self, TactRoom *room, TactSendCheck *che
   g_return_if_fail (TACT_IS_SESSION (self));
   if (kind)
     tact_audit_record (self->audit, kind, room, NULL, check->verdict, check_content (check), NULL, NULL);
+  record_shadow (self, room, check, NULL);
 }
 
 void
@@ -1068,9 +1072,21 @@ tact_session_invite_finish (TactSession *self, GAsyncResult *result, GError **er
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
-static const char *check_content (TactSendCheck *check);
 static TactMessage *send_checked (TactSession *self, TactRoom *room, TactSendCheck *check,
                                   const char *reason, GError **error);
+
+/* Rules in shadow mode that matched: recorded (locally and for the supervision room), never
+ * shown to the person. */
+static void
+record_shadow (TactSession *self, TactRoom *room, TactSendCheck *check, const char *txn_id)
+{
+  TactVerdict shadow = { TACT_ACTION_ALLOW, NULL, NULL };
+
+  if (!check->verdict->shadow_findings || check->verdict->shadow_findings->len == 0)
+    return;
+  shadow.findings = check->verdict->shadow_findings;
+  tact_audit_record (self->audit, "shadow-hit", room, txn_id, &shadow, check_content (check), NULL, NULL);
+}
 
 /* A warned or justified send: the store wrote its audit row with the outbox row; the supervision
  * room gets it too. */
@@ -1098,7 +1114,10 @@ tact_session_send (TactSession *self, TactRoom *room, TactSendCheck *check,
   sent_before = check->sent;
   echo = send_checked (self, room, check, reason, error);
   if (check->sent && !sent_before && check->kind != TACT_SEND_KIND_HELD)
-    publish_decision (self, room, check, reason, echo);
+    {
+      publish_decision (self, room, check, reason, echo);
+      record_shadow (self, room, check, echo ? tact_message_get_txn_id (echo) : NULL);
+    }
   return echo;
 }
 

@@ -1971,6 +1971,45 @@ test_profile_format2 (void)
   g_assert_cmpuint (tact_profile_get_announcement_min_members (one), ==, 0);
 }
 
+/* A rule in shadow mode (format 2): its findings are set aside, the verdict is the others'. */
+static void
+test_profile_shadow (void)
+{
+  static const char shadow_rule[] =
+    "{\"id\":\"trial\",\"title\":{\"en\":\"T\",\"zh_CN\":\"T\",\"zh_TW\":\"T\"},"
+    "\"explanation\":{\"en\":\"E\",\"zh_CN\":\"E\",\"zh_TW\":\"E\"},"
+    "\"clauses\":[\"PUB-1\"],\"detectors\":[{\"type\":\"terms\",\"terms\":[\"试验词\"]}],"
+    "\"action\":\"block\",\"alternative\":{\"en\":\"A\",\"zh_CN\":\"A\",\"zh_TW\":\"A\"},"
+    "\"shadow\":true}";
+  g_autofree char *json2 = g_strdup_printf ("{\"format\":2,\"id\":\"t\",\"version\":\"1\","
+                                            "\"name\":{\"en\":\"N\",\"zh_CN\":\"N\",\"zh_TW\":\"N\"},"
+                                            "\"rules\":[" RULE ",%s]}", shadow_rule);
+  g_autofree char *json1 = g_strdup_printf (PROFILE ("%s"), shadow_rule);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TactProfile) profile = profile_from_string (json2, &error);
+  g_autoptr(TactProfile) refused = NULL;
+  g_autoptr(TactVerdict) verdict = NULL;
+  TactOutgoing outgoing = { 0 };
+
+  g_assert_no_error (error);
+  g_assert_true (tact_rule_is_shadow (tact_profile_get_rule (profile, 1)));
+  g_assert_false (tact_rule_is_shadow (tact_profile_get_rule (profile, 0)));
+  outgoing.member_count = 2;
+  outgoing.room_kind = TACT_ROOM_KIND_GROUP;
+  outgoing.text = "这是试验词和机密";
+  verdict = tact_profile_check (profile, &outgoing);
+  g_assert_cmpint (verdict->action, ==, TACT_ACTION_WARN);   /* the shadow rule's block is not */
+  g_assert_cmpuint (verdict->findings->len, ==, 1);
+  g_assert_cmpstr (((TactFinding *) verdict->findings->pdata[0])->rule_id, ==, "r1");
+  g_assert_cmpuint (verdict->shadow_findings->len, ==, 1);
+  g_assert_cmpstr (((TactFinding *) verdict->shadow_findings->pdata[0])->rule_id, ==, "trial");
+
+  /* Format 1 knows no shadow mode. */
+  refused = profile_from_string (json1, &error);
+  g_assert_null (refused);
+  g_assert_nonnull (strstr (error->message, "unknown key \"shadow\""));
+}
+
 /* Each format 2 error, with its JSON path. */
 static const struct {
   const char *from;
@@ -2475,6 +2514,7 @@ main (int    argc,
   g_test_add_func ("/policy/cli/usage-text", test_cli_usage_text);
   g_test_add_func ("/policy/cli/attach-name", test_cli_attach_name);
   g_test_add_func ("/policy/profile/format2", test_profile_format2);
+  g_test_add_func ("/policy/profile/shadow", test_profile_shadow);
   g_test_add_func ("/policy/profile/format2-errors", test_profile_format2_errors);
   g_test_add_func ("/policy/profile/format2-announcement", test_profile_format2_announcement);
   g_test_add_func ("/policy/default/format2", test_default_format2);

@@ -787,6 +787,62 @@ test_supervision_room (Fixture *f, gconstpointer data)
   tact_store_close (bob_store);
 }
 
+/* A rule in shadow mode: the message goes as if it were not there, and the hit is audited. */
+typedef struct { TactSession *session; const char *kind; } KindWait;
+
+static gboolean
+audit_has_kind (gpointer d)
+{
+  KindWait *w = d;
+  GAsyncResult *result = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+  gboolean found = FALSE;
+
+  tact_session_list_audit_async (w->session, 50, NULL, tact_test_store_result_cb, &result);
+  rows = tact_session_list_audit_finish (w->session, tact_test_wait_result (&result, "the audit"), NULL);
+  g_clear_object (&result);
+  for (guint i = 0; rows && i < rows->len && !found; i++)
+    {
+      TactStoreAuditRecord *r = rows->pdata[i];
+      found = g_strcmp0 (r->kind, w->kind) == 0 && g_strcmp0 (r->rule_ids, "trial") == 0;
+    }
+  return found;
+}
+
+static void
+test_shadow_rule (Fixture *f, gconstpointer data)
+{
+  static const char json[] =
+    "{\"format\": 2, \"id\": \"shadow\", \"version\": \"1\","
+    " \"name\": {\"en\": \"S\", \"zh_CN\": \"S\", \"zh_TW\": \"S\"},"
+    " \"rules\": [{\"id\": \"trial\", \"title\": {\"en\": \"T\", \"zh_CN\": \"T\", \"zh_TW\": \"T\"},"
+    "   \"explanation\": {\"en\": \"x\", \"zh_CN\": \"x\", \"zh_TW\": \"x\"}, \"clauses\": [\"PUB-1\"],"
+    "   \"detectors\": [{\"type\": \"terms\", \"terms\": [\"试验词\"]}], \"action\": \"block\","
+    "   \"alternative\": {\"en\": \"y\", \"zh_CN\": \"y\", \"zh_TW\": \"y\"}, \"shadow\": true}]}";
+  g_autoptr(GBytes) bytes = g_bytes_new_static (json, sizeof json - 1);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TactProfile) profile = tact_profile_new_from_bytes (bytes, &error);
+  g_autoptr(TactSendCheck) check = NULL;
+  g_autofree char *room_id = NULL;
+  TactRoom *room;
+  TactMessage *echo;
+  StateWait w;
+  KindWait kw;
+
+  g_assert_no_error (error);
+  tact_session_set_profile (f->session, profile);
+  room = start_in_room (f, &room_id);
+  check = tact_session_check_text (f->session, room, "试验词 在这里");
+  g_assert_cmpint (tact_send_check_get_verdict (check)->action, ==, TACT_ACTION_ALLOW);
+  g_assert_cmpuint (tact_send_check_get_verdict (check)->findings->len, ==, 0);
+  echo = tact_session_send (f->session, room, check, NULL, &error);
+  g_assert_no_error (error);
+  w = (StateWait) { echo, TACT_SEND_STATE_SENT };
+  tact_test_wait_until (message_in_state, &w, "the message sent as if the rule were not there");
+  kw = (KindWait) { f->session, "shadow-hit" };
+  tact_test_wait_until (audit_has_kind, &kw, "the shadow hit audited");
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -805,6 +861,7 @@ main (int argc, char *argv[])
               test_every_path, fixture_teardown);
   ADD ("/session/egress/forward-needs-consent", test_forward_needs_consent);
   ADD ("/session/audit/supervision-room", test_supervision_room);
+  ADD ("/session/audit/shadow-rule", test_shadow_rule);
   ADD ("/session/egress/audience-unknown-and-announcement", test_audience_kinds);
   return g_test_run ();
 }
