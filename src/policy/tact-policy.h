@@ -258,6 +258,12 @@ const char * const *tact_profile_get_company_homeservers (TactProfile *self);
 gboolean     tact_profile_is_external    (TactProfile *self, const char *user_id,
                                           const char *own_server);
 
+/* Added (issue 8): several profiles that apply to one person (an assignment names more than one),
+ * merged so that the most restrictive wins rule by rule; see tact-profile-merge.c for each field.
+ * Every input must be a valid profile (the error is the first one's that is not). Returns the
+ * merged JSON, to be loaded with tact_profile_new_from_bytes(). */
+GBytes      *tact_profile_merge_json     (GBytes * const *jsons, guint n, GError **error);
+
 TactVerdict *tact_profile_check          (TactProfile        *self,
                                           const TactOutgoing *outgoing);
 

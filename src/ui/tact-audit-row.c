@@ -46,6 +46,8 @@ tact_audit_kind_in_words (const char *kind, gboolean own)
     { "approval-refused", N_("You rejected a request"), N_("Rejected a request") },
     { "approval-returned-for-edit", N_("You returned a request for edit"), N_("Returned a request for edit") },
     { "approval-decision-ignored", N_("A decision was ignored") },
+    /* Translators: a rule an administrator is trying out matched; nothing was shown. */
+    { "shadow-hit", N_("Matched a rule on trial (not shown)") },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)

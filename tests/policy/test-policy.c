@@ -2010,6 +2010,74 @@ test_profile_shadow (void)
   g_assert_nonnull (strstr (error->message, "unknown key \"shadow\""));
 }
 
+/* Several profiles for one person: the most restrictive wins rule by rule (issue 8). */
+#define MERGE_RULE(id, term, action) \
+  "{\"id\":\"" id "\",\"title\":{\"en\":\"T\",\"zh_CN\":\"T\",\"zh_TW\":\"T\"}," \
+  "\"explanation\":{\"en\":\"E\",\"zh_CN\":\"E\",\"zh_TW\":\"E\"},\"clauses\":[\"PUB-1\"]," \
+  "\"detectors\":[{\"type\":\"terms\",\"terms\":[\"" term "\"]}],\"action\":\"" action "\"," \
+  "\"alternative\":{\"en\":\"A\",\"zh_CN\":\"A\",\"zh_TW\":\"A\"}}"
+#define MERGE_PROFILE(id, extra, rules) \
+  "{\"format\":2,\"id\":\"" id "\",\"version\":\"1\"," \
+  "\"name\":{\"en\":\"N\",\"zh_CN\":\"N\",\"zh_TW\":\"N\"}," extra "\"rules\":[" rules "]}"
+
+static TactAction
+merged_action (TactProfile *profile, const char *text, guint external)
+{
+  TactOutgoing outgoing = { 0 };
+  g_autoptr(TactVerdict) verdict = NULL;
+
+  outgoing.text = text;
+  outgoing.member_count = 3;
+  outgoing.external_count = external;
+  outgoing.room_kind = TACT_ROOM_KIND_GROUP;
+  verdict = tact_profile_check (profile, &outgoing);
+  return verdict->action;
+}
+
+static void
+test_profile_merge (void)
+{
+  static const char a[] = MERGE_PROFILE ("sales",
+    "\"allow_terms\":[\"合同样本\",\"合同模板\"],"
+    "\"company\":{\"homeservers\":[\"corp.test\",\"corp-sh.test\"]},",
+    MERGE_RULE ("x", "合同", "warn") "," MERGE_RULE ("y", "底价", "block"));
+  static const char b[] = MERGE_PROFILE ("finance",
+    "\"allow_terms\":[\"合同模板\"],\"company\":{\"homeservers\":[\"corp.test\"],\"outsiders\":[\"@ext-*:corp.test\"]},",
+    MERGE_RULE ("x", "合同", "block") "," MERGE_RULE ("z", "工资", "justify"));
+  g_autoptr(GBytes) ja = g_bytes_new_static (a, sizeof a - 1);
+  g_autoptr(GBytes) jb = g_bytes_new_static (b, sizeof b - 1);
+  GBytes *both[] = { ja, jb };
+  g_autoptr(GBytes) merged_json = NULL;
+  g_autoptr(TactProfile) merged = NULL;
+  g_autoptr(GError) error = NULL;
+
+  merged_json = tact_profile_merge_json (both, 2, &error);
+  g_assert_no_error (error);
+  merged = tact_profile_new_from_bytes (merged_json, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (tact_profile_get_id (merged), ==, "sales.finance");
+  g_assert_cmpuint (tact_profile_get_n_rules (merged), ==, 3);
+  g_assert_cmpint (merged_action (merged, "这份合同", 0), ==, TACT_ACTION_BLOCK);   /* x: finance's */
+  g_assert_cmpint (merged_action (merged, "底价是多少", 0), ==, TACT_ACTION_BLOCK);  /* y: sales only */
+  g_assert_cmpint (merged_action (merged, "工资单", 0), ==, TACT_ACTION_JUSTIFY);   /* z: finance only */
+  /* An exemption counts only where both agree. */
+  g_assert_cmpint (merged_action (merged, "合同模板在这里", 0), ==, TACT_ACTION_ALLOW);
+  g_assert_cmpint (merged_action (merged, "合同样本在这里", 0), ==, TACT_ACTION_BLOCK);
+  /* The company is what both call it. */
+  g_assert_true (tact_profile_is_external (merged, "@li:corp-sh.test", "corp.test"));
+  g_assert_true (tact_profile_is_external (merged, "@ext-a:corp.test", "corp.test"));
+  g_assert_false (tact_profile_is_external (merged, "@li:corp.test", "corp.test"));
+
+  /* A bad input is refused, not merged away. */
+  {
+    g_autoptr(GBytes) bad = g_bytes_new_static ("{\"format\":2}", 12);
+    GBytes *with_bad[] = { ja, bad };
+    g_autoptr(GError) bad_error = NULL;
+    g_assert_null (tact_profile_merge_json (with_bad, 2, &bad_error));
+    g_assert_nonnull (bad_error);
+  }
+}
+
 /* Each format 2 error, with its JSON path. */
 static const struct {
   const char *from;
@@ -2515,6 +2583,7 @@ main (int    argc,
   g_test_add_func ("/policy/cli/attach-name", test_cli_attach_name);
   g_test_add_func ("/policy/profile/format2", test_profile_format2);
   g_test_add_func ("/policy/profile/shadow", test_profile_shadow);
+  g_test_add_func ("/policy/profile/merge-most-restrictive", test_profile_merge);
   g_test_add_func ("/policy/profile/format2-errors", test_profile_format2_errors);
   g_test_add_func ("/policy/profile/format2-announcement", test_profile_format2_announcement);
   g_test_add_func ("/policy/default/format2", test_default_format2);
