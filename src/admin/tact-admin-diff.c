@@ -221,15 +221,16 @@ tact_admin_line_diff (const char *old_text,
           add_op (ops, ' ', prefix + i, prefix + j);
           i++, j++;
         }
-      else if (j < m && (i == n || T (i, j + 1) >= T (i + 1, j)))
+      else if (i < n && (j == m || T (i + 1, j) >= T (i, j + 1)))
         {
-          add_op (ops, '+', prefix + i, prefix + j);
-          j++;
+          /* Removals before additions, as diff(1) writes them. */
+          add_op (ops, '-', prefix + i, prefix + j);
+          i++;
         }
       else
         {
-          add_op (ops, '-', prefix + i, prefix + j);
-          i++;
+          add_op (ops, '+', prefix + i, prefix + j);
+          j++;
         }
     }
 #undef T

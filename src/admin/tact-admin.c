@@ -1348,12 +1348,15 @@ main (int    argc,
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
   opts.limit = 10000;
+  /* Standard output carries results (JSON, a pulled profile): every log goes to stderr. */
+  g_log_writer_default_set_use_stderr (TRUE);
 
   /* The global options up to the command (strict POSIX stops at it), then the command's own
    * options, which accept the global ones again. */
   global = g_option_context_new (_("COMMAND [OPTION…]"));
   g_option_context_set_help_enabled (global, FALSE);
   g_option_context_set_strict_posix (global, TRUE);
+  g_option_context_set_ignore_unknown_options (global, TRUE);   /* --help, or the command's */
   g_option_context_add_main_entries (global, global_entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (global, &argc, &argv, &error))
     {
