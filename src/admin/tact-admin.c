@@ -1298,35 +1298,35 @@ main (int    argc,
   int status;
   GOptionEntry global_entries[] = {
     { "homeserver", 0, 0, G_OPTION_ARG_STRING, &opts.homeserver,
-      N_("The homeserver (a server name or the client API's URL)"), N_("URL") },
+      N_("The homeserver (a server name or the client API's URL)"), "URL" },
     { "user", 0, 0, G_OPTION_ARG_STRING, &opts.user,
-      N_("The admin's user name or Matrix id"), N_("NAME") },
+      N_("The admin's user name or Matrix id"), "NAME" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &opts.json, N_("Print the result as JSON"), NULL },
     { NULL }
   };
   GOptionEntry room_entry[] = {
-    { "room", 0, 0, G_OPTION_ARG_STRING, &opts.room, N_("The room (id or alias)"), N_("ROOM") },
+    { "room", 0, 0, G_OPTION_ARG_STRING, &opts.room, N_("The room (id or alias)"), "ROOM" },
     { NULL }
   };
   GOptionEntry init_entries[] = {
-    { "name", 0, 0, G_OPTION_ARG_STRING, &opts.name, N_("The room's name"), N_("NAME") },
+    { "name", 0, 0, G_OPTION_ARG_STRING, &opts.name, N_("The room's name"), "NAME" },
     { "invite", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opts.invite, N_("Invite a user (repeatable)"),
-      N_("USER") },
+      "USER" },
     { NULL }
   };
   GOptionEntry push_entries[] = {
     { "version", 0, 0, G_OPTION_ARG_INT64, &opts.version,
-      N_("The version to announce (default: the announced one + 1)"), N_("N") },
+      N_("The version to announce (default: the announced one + 1)"), "N" },
     { NULL }
   };
   GOptionEntry profile_entry[] = {
     { "profile", 0, 0, G_OPTION_ARG_STRING, &opts.profile_id,
-      N_("The profile id (default: the room's only one, or the file's)"), N_("ID") },
+      N_("The profile id (default: the room's only one, or the file's)"), "ID" },
     { NULL }
   };
   GOptionEntry pull_entries[] = {
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &opts.output,
-      N_("Write the profile to FILE (default: standard output)"), N_("FILE") },
+      N_("Write the profile to FILE (default: standard output)"), "FILE" },
     { NULL }
   };
   GOptionEntry diff_entries[] = {
@@ -1335,7 +1335,7 @@ main (int    argc,
   };
   GOptionEntry limit_entry[] = {
     { "limit", 0, 0, G_OPTION_ARG_INT, &opts.limit,
-      N_("Read at most N events of the room's history (default 10000)"), N_("N") },
+      N_("Read at most N events of the room's history (default 10000)"), "N" },
     { NULL }
   };
   GOptionEntry rest_entry[] = {
@@ -1353,7 +1353,7 @@ main (int    argc,
 
   /* The global options up to the command (strict POSIX stops at it), then the command's own
    * options, which accept the global ones again. */
-  global = g_option_context_new (_("COMMAND [OPTION…]"));
+  global = g_option_context_new ("COMMAND [OPTION…]");   /* never shown: help is ours */
   g_option_context_set_help_enabled (global, FALSE);
   g_option_context_set_strict_posix (global, TRUE);
   g_option_context_set_ignore_unknown_options (global, TRUE);   /* --help, or the command's */
