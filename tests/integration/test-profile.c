@@ -26,9 +26,19 @@ profile_json (const char *word, gint64 format)
 
 /* Uploads json as who and announces it in the policy room; returns the HTTP outcome (TRUE: the
  * server took the state event). sha256 NULL: the real one. */
+static gboolean push_as (TactMatrixClient *who, const char *room_id, const char *profile_id,
+                         const char *json, gint64 version, gint64 format, const char *sha256);
+
 static gboolean
 push (TactMatrixClient *who, const char *room_id, const char *json, gint64 version, gint64 format,
       const char *sha256)
+{
+  return push_as (who, room_id, "company", json, version, format, sha256);
+}
+
+static gboolean
+push_as (TactMatrixClient *who, const char *room_id, const char *profile_id, const char *json,
+         gint64 version, gint64 format, const char *sha256)
 {
   g_autoptr(GBytes) bytes = g_bytes_new (json, strlen (json));
   g_autofree char *digest = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, bytes);
@@ -48,7 +58,7 @@ push (TactMatrixClient *who, const char *room_id, const char *json, gint64 versi
   json_object_set_int_member (content, "size", (gint64) g_bytes_get_size (bytes));
   json_object_set_int_member (content, "version", version);
   json_object_set_int_member (content, "format", format);
-  tact_matrix_client_set_state_async (who, room_id, TACT_POLICY_PROFILE_TYPE, "company", content,
+  tact_matrix_client_set_state_async (who, room_id, TACT_POLICY_PROFILE_TYPE, profile_id, content,
                                       NULL, tact_test_store_result_cb, &result);
   event_id = tact_matrix_client_set_state_finish (who, tact_test_wait_result (&result, "the announcement"), NULL);
   g_clear_object (&result);
@@ -368,6 +378,74 @@ test_company_servers (Fixture *f, gconstpointer data)
   }
 }
 
+/* An assignment gives alice two profiles: both apply, the most restrictive rule by rule; when it
+ * gives her one, the other stops applying. */
+static gboolean
+assign (TactMatrixClient *who, const char *room_id, const char *json)
+{
+  g_autoptr(JsonNode) node = json_from_string (json, NULL);
+  g_autofree char *event_id = NULL;
+  GAsyncResult *result = NULL;
+
+  tact_matrix_client_set_state_async (who, room_id, TACT_POLICY_ASSIGNMENT_TYPE, "",
+                                      json_node_get_object (node), NULL, tact_test_store_result_cb, &result);
+  event_id = tact_matrix_client_set_state_finish (who, tact_test_wait_result (&result, "the assignment"), NULL);
+  g_clear_object (&result);
+  return event_id != NULL;
+}
+
+typedef struct { Fixture *f; TactRoom *room; const char *text; gboolean blocked; } BlockWait;
+static gboolean
+block_is (gpointer d)
+{
+  BlockWait *w = d;
+  g_autoptr(TactSendCheck) check = tact_session_check_text (w->f->session, w->room, w->text);
+  return (tact_send_check_get_verdict (check)->action == TACT_ACTION_BLOCK) == w->blocked;
+}
+
+static void
+test_assignment (Fixture *f, gconstpointer data)
+{
+  g_autofree char *policy_id = policy_room (f);
+  g_autofree char *room_id = NULL;
+  g_autofree char *sales = profile_json ("销售词", 2);
+  g_autofree char *finance = profile_json ("财务词", 2);
+  g_autofree char *both = NULL;
+  g_autofree char *only = NULL;
+  Notices notices = { 0 };
+  TactRoom *room;
+  BlockWait bw;
+
+  /* Two profiles with rules of their own ids (profile_json's rule id is "words" in both: a
+   * merge would keep one of them, as it keeps one definition per rule id). */
+  g_free (sales);
+  sales = g_strdup_printf ("{\"format\": 2, \"id\": \"sales\", \"version\": \"1\","
+    " \"name\": {\"en\": \"S\", \"zh_CN\": \"S\", \"zh_TW\": \"S\"},"
+    " \"rules\": [{\"id\": \"sales-words\", \"title\": {\"en\": \"W\", \"zh_CN\": \"W\", \"zh_TW\": \"W\"},"
+    "   \"explanation\": {\"en\": \"x\", \"zh_CN\": \"x\", \"zh_TW\": \"x\"}, \"clauses\": [\"PUB-1\"],"
+    "   \"detectors\": [{\"type\": \"terms\", \"terms\": [\"销售词\"]}], \"action\": \"block\","
+    "   \"alternative\": {\"en\": \"y\", \"zh_CN\": \"y\", \"zh_TW\": \"y\"}}]}");
+  room = start (f, policy_id, &notices, &room_id);
+  g_assert_true (push_as (f->bob, policy_id, "sales", sales, 1, 2, NULL));
+  g_assert_true (push_as (f->bob, policy_id, "finance", finance, 1, 2, NULL));
+  both = g_strdup_printf ("{\"users\": {\"%s\": [\"sales\"]}, \"default\": \"finance\"}",
+                          tact_matrix_client_get_user_id (f->alice));
+  g_assert_true (assign (f->bob, policy_id, both));
+  bw = (BlockWait) { f, room, "销售词", TRUE };
+  tact_test_wait_until (block_is, &bw, "sales' rule in force");
+  bw.text = "财务词";
+  tact_test_wait_until (block_is, &bw, "finance's rule in force too");
+
+  /* Now only the default applies to her. */
+  only = g_strdup ("{\"default\": \"finance\"}");
+  g_assert_true (assign (f->bob, policy_id, only));
+  bw = (BlockWait) { f, room, "销售词", FALSE };
+  tact_test_wait_until (block_is, &bw, "sales' rule no longer in force");
+  bw = (BlockWait) { f, room, "财务词", TRUE };
+  g_assert_true (block_is (&bw));
+  g_free (notices.last);
+}
+
 /* The homeserver announces the policy room in .well-known (sandbox: announced by the test). */
 static void
 test_well_known (Fixture *f, gconstpointer data)
@@ -413,6 +491,8 @@ main (int argc, char *argv[])
               test_well_known, fixture_teardown);
   g_test_add ("/integration/profile/two-company-servers-internal", Fixture, SEEDED, fixture_setup,
               test_company_servers, fixture_teardown);
+  g_test_add ("/integration/profile/assignment-merges", Fixture, EXTERNAL_OK, fixture_setup,
+              test_assignment, fixture_teardown);
   g_test_add ("/integration/profile/stale-cache-rebuilt", Fixture, EXTERNAL_OK, fixture_setup,
               test_stale_cache_rebuilt, fixture_teardown);
   return g_test_run ();
