@@ -93,14 +93,50 @@ company_configured_cb (GObject *source, GAsyncResult *result, gpointer user_data
     g_message ("Could not read the homeserver's company configuration: %s", error->message);
 }
 
+char *
+tact_account_dup_fleet_setting (const char *key)
+{
+  GSettingsSchemaSource *source;
+  g_autoptr(GSettingsSchema) schema = NULL;
+  g_autoptr(GSettings) settings = NULL;
+  g_autofree char *value = NULL;
+
+  g_return_val_if_fail (key != NULL, NULL);
+
+  /* Run from a build tree without GSETTINGS_SCHEMA_DIR (or by a test that installs no
+   * schema), g_settings_new() would abort: no schema means no administrator's setting. */
+  source = g_settings_schema_source_get_default ();
+  if (source)
+    schema = g_settings_schema_source_lookup (source, TACT_APP_ID, TRUE);
+  if (!schema || !g_settings_schema_has_key (schema, key))
+    return NULL;
+  settings = g_settings_new_full (schema, NULL, NULL);
+  value = g_strstrip (g_settings_get_string (settings, key));
+  return *value ? g_steal_pointer (&value) : NULL;
+}
+
+/* Which policy room the session follows (docs/profile-distribution.md, "Fleet bootstrap"):
+ *
+ *   1. the policy-room setting (an administrator's vendor override or dconf lock: a setting
+ *      the administrator made wins over what the homeserver says);
+ *   2. the room the homeserver announces in /.well-known/matrix/client (read at every sign-in
+ *      and restore; remembered in the store);
+ *   3. the room remembered from an earlier sign-in (the session reads it at start only when
+ *      neither of the above named a room).
+ *
+ * With a room from the setting the .well-known is not asked for one: its answer would replace
+ * the administrator's room (it names no other key the session uses yet). */
 static TactSession *
 account_session_new (AccountState *state, TactProfile *profile)
 {
   TactSession *session = tact_session_new (state->client, state->store, profile);
+  g_autofree char *policy_room = tact_account_dup_fleet_setting ("policy-room");
 
   g_signal_connect (session, "logged-out", G_CALLBACK (session_logged_out_cb), NULL);
-  /* Fleet bootstrap: the homeserver may announce the company's policy room. */
-  tact_session_configure_from_server_async (session, NULL, company_configured_cb, NULL);
+  if (policy_room)
+    tact_session_set_policy_room (session, policy_room);
+  else   /* Fleet bootstrap: the homeserver may announce the company's policy room. */
+    tact_session_configure_from_server_async (session, NULL, company_configured_cb, NULL);
   return session;
 }
 

@@ -10,6 +10,12 @@ G_BEGIN_DECLS
 /* Stored in the keyring instead of a URL for the built-in sandbox, whose port changes per run. */
 #define TACT_ACCOUNT_SANDBOX_HOMESERVER "tact-sandbox:"
 
+/* A fleet key of the app's GSettings schema ("policy-room", "supervision-room",
+ * "homeserver-url": what an administrator sets through a vendor override or dconf), stripped;
+ * NULL when it is empty or the schema is not installed. The policy room from it takes
+ * precedence over the one the homeserver's .well-known announces (see tact-account.c). */
+char        *tact_account_dup_fleet_setting (const char *key);
+
 /* $XDG_DATA_HOME/tact/<hash of the user id>/history.db */
 char        *tact_account_dup_db_path (const char *user_id);
 

@@ -211,6 +211,7 @@ tact_application_shutdown (GApplication *app)
 
   if (self->practice)
     tact_practice_account_stop (self->practice);
+  g_settings_sync ();   /* the window's size and the last room reach dconf before we exit */
   G_APPLICATION_CLASS (tact_application_parent_class)->shutdown (app);
 }
 

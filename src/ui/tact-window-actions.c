@@ -4,6 +4,7 @@
 
 #include "session/tact-account.h"
 #include "tact-approvals-window.h"
+#include "tact-preferences-window.h"
 #include "tact-records-window.h"
 #include "tact-window-private.h"
 
@@ -328,6 +329,24 @@ show_supervision_shortcut (GtkWidget *widget, GVariant *args, gpointer user_data
   return TRUE;
 }
 
+/* ---- win.show-preferences ------------------------------------------------------ */
+
+/* Enabled only when the schema is installed (the window has its GSettings). */
+static void
+show_preferences_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  TactWindow *self = TACT_WINDOW (widget);
+
+  if (!self->settings)
+    return;
+  if (!self->preferences_window)
+    {
+      self->preferences_window = tact_preferences_window_new (GTK_WINDOW (self), self->settings);
+      g_object_add_weak_pointer (G_OBJECT (self->preferences_window), (gpointer *) &self->preferences_window);
+    }
+  gtk_window_present (GTK_WINDOW (self->preferences_window));
+}
+
 /* ---- Installation ------------------------------------------------------------- */
 
 void
@@ -344,6 +363,7 @@ _tact_window_class_actions_init (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.show-held", NULL, show_held_action);
   gtk_widget_class_install_action (widget_class, "win.show-audit-log", NULL, show_audit_log_action);
   gtk_widget_class_install_action (widget_class, "win.show-supervision", NULL, show_supervision_action);
+  gtk_widget_class_install_action (widget_class, "win.show-preferences", NULL, show_preferences_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, GDK_CONTROL_MASK, "composer.focus", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_A, GDK_CONTROL_MASK | GDK_ALT_MASK,
                                        "win.show-approvals", NULL);
@@ -355,5 +375,7 @@ _tact_window_class_actions_init (GtkWidgetClass *widget_class)
                                        "win.show-audit-log", NULL);
   gtk_widget_class_add_binding (widget_class, GDK_KEY_s, GDK_CONTROL_MASK | GDK_ALT_MASK,
                                 show_supervision_shortcut, NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_comma, GDK_CONTROL_MASK,
+                                       "win.show-preferences", NULL);
   /* Every shortcut above is listed in the shortcuts window too (gtk/help-overlay.ui, Ctrl+?). */
 }

@@ -17,6 +17,7 @@ struct _TactWindow
   AdwToastOverlay *login_toasts;
   GtkSwitch      *sandbox_switch;
   AdwEntryRow    *server_row;
+  GtkWidget      *server_lock;     /* shown when the administrator locked homeserver-url */
   AdwEntryRow    *user_row;
   AdwEntryRow    *password_row;
   GtkLabel       *sandbox_hint;
@@ -58,6 +59,9 @@ struct _TactWindow
   GSignalGroup   *incoming_signals;   /* follows its incoming requests (the button) */
   GtkWidget      *approvals_window;   /* the Approvals page while open (weak pointer) */
   GtkWidget      *records_window;     /* Held, My Audit Log, Supervision while open (weak pointer) */
+  GtkWidget      *preferences_window; /* Preferences while open (weak pointer) */
+  GSignalGroup   *session_signals;    /* follows the session: policy notices, a new profile */
+  char           *restore_room_id;    /* last-room-id, to open once the session has it; or NULL */
 };
 
 /* tact-window-actions.c: installs the win.*, room.* and composer.* actions and their shortcuts. */

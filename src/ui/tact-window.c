@@ -282,6 +282,13 @@ select_room (TactWindow *self, TactRoom *room)
   g_set_object (&self->room, room);
   if (self->session)
     tact_session_set_open_room (self->session, room);   /* the others keep a bounded timeline */
+  if (room)
+    {
+      g_clear_pointer (&self->restore_room_id, g_free);   /* a room is open: nothing to reopen */
+      /* Reopened at the next start (last-room-id), if the session still has it then. */
+      if (self->settings && g_settings_is_writable (self->settings, "last-room-id"))
+        g_settings_set_string (self->settings, "last-room-id", tact_room_get_id (room));
+    }
   g_signal_group_set_target (self->room_signals, room);
   update_room_header (self);
   tact_composer_set_hint (self->composer, NULL);
@@ -925,6 +932,22 @@ set_login_busy (TactWindow *self, gboolean busy)
   gtk_button_set_label (self->sign_in_button, busy ? _("Signing In…") : _("_Sign In"));
 }
 
+/* The sandbox is on by default until an account on a real homeserver has been signed in to
+ * (use-sandbox), whose address the sign-in page offers next time (homeserver-url). A setting
+ * the administrator locked is left as it is. */
+static void
+remember_sign_in (TactWindow *self)
+{
+  const char *server = gtk_editable_get_text (GTK_EDITABLE (self->server_row));
+
+  if (!self->settings || (gtk_switch_get_active (self->sandbox_switch) && self->practice))
+    return;
+  if (g_settings_is_writable (self->settings, "use-sandbox"))
+    g_settings_set_boolean (self->settings, "use-sandbox", FALSE);
+  if (g_settings_is_writable (self->settings, "homeserver-url") && server && *server)
+    g_settings_set_string (self->settings, "homeserver-url", server);
+}
+
 static void
 logged_in_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -940,6 +963,7 @@ logged_in_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
   gtk_editable_set_text (GTK_EDITABLE (self->password_row), "");
+  remember_sign_in (self);
   tact_window_set_session (self, session);
 }
 
@@ -964,6 +988,48 @@ on_sign_in (TactWindow *self)
 }
 
 /* ---- Session ------------------------------------------------------------------ */
+
+/* The room open when Tact was last closed (last-room-id) opens again once the session has it
+ * (from the store at start, or from the first sync), unless another room was opened first. */
+static void
+restore_last_room (TactWindow *self)
+{
+  GListModel *rooms;
+
+  if (!self->session || !self->restore_room_id || self->room)
+    return;
+  rooms = tact_session_get_rooms (self->session);
+  for (guint i = 0; i < g_list_model_get_n_items (rooms); i++)
+    {
+      g_autoptr(TactRoom) room = g_list_model_get_item (rooms, i);
+      GtkListBoxRow *row;
+
+      if (g_strcmp0 (tact_room_get_id (room), self->restore_room_id) != 0)
+        continue;
+      g_clear_pointer (&self->restore_room_id, g_free);
+      row = gtk_list_box_get_row_at_index (self->room_list, (int) i);
+      if (row)
+        gtk_list_box_select_row (self->room_list, row);   /* opens it, as a click does */
+      return;
+    }
+}
+
+/* TactSession::policy-notice: a profile from the policy room was applied or refused. */
+static void
+policy_notice_cb (TactWindow *self, const char *message)
+{
+  AdwToast *toast = adw_toast_new (message);
+
+  adw_toast_set_timeout (toast, 8);
+  adw_toast_overlay_add_toast (self->chat_toasts, toast);
+}
+
+/* A new profile is in force: what is in the composer is judged again against it. */
+static void
+profile_changed_cb (TactWindow *self)
+{
+  schedule_hint (self);
+}
 
 static void
 sync_state_cb (TactWindow *self)
@@ -994,6 +1060,11 @@ sync_state_cb (TactWindow *self)
       break;
     }
   _tact_window_update_supervision (self);   /* after the first sync the rooms are known */
+  if (tact_session_get_sync_state (self->session) == TACT_SYNC_STATE_READY)
+    {
+      restore_last_room (self);
+      g_clear_pointer (&self->restore_room_id, g_free);   /* gone meanwhile: the room was left */
+    }
   gtk_label_set_text (self->sync_label, text ? text : "");
   gtk_label_set_wrap (self->sync_label, TRUE);
   gtk_widget_set_visible (GTK_WIDGET (self->sync_label), text != NULL);
@@ -1073,9 +1144,12 @@ tact_window_set_session (TactWindow *self, TactSession *session)
       g_clear_signal_handler (&self->state_handler, self->session);
       g_clear_signal_handler (&self->logout_handler, self->session);
       tact_session_stop (self->session);
+      g_signal_handlers_disconnect_by_func (tact_session_get_rooms (self->session), restore_last_room, self);
     }
   select_room (self, NULL);
+  g_clear_pointer (&self->restore_room_id, g_free);
   g_set_object (&self->session, session);
+  g_signal_group_set_target (self->session_signals, session);
   g_signal_group_set_target (self->approvals_signals, session ? tact_session_get_approvals (session) : NULL);
   g_signal_group_set_target (self->incoming_signals,
                              session ? tact_approvals_get_incoming (tact_session_get_approvals (session)) : NULL);
@@ -1090,11 +1164,21 @@ tact_window_set_session (TactWindow *self, TactSession *session)
 
   adw_window_title_set_title (self->account_title, tact_session_get_user_id (session));
   gtk_list_box_bind_model (self->room_list, tact_session_get_rooms (session), create_room_row, self, NULL);
+  if (self->settings)
+    {
+      g_autofree char *last = g_settings_get_string (self->settings, "last-room-id");
+      if (*last)
+        self->restore_room_id = g_steal_pointer (&last);
+    }
+  /* After the list box's own handler (bound above), so the room's row exists. */
+  g_signal_connect_object (tact_session_get_rooms (session), "items-changed",
+                           G_CALLBACK (restore_last_room), self, G_CONNECT_SWAPPED);
   self->state_handler = g_signal_connect_swapped (session, "notify::sync-state", G_CALLBACK (sync_state_cb), self);
   self->logout_handler = g_signal_connect_swapped (session, "logged-out", G_CALLBACK (logged_out_cb), self);
   tact_session_start (session);
   sync_state_cb (self);
   gtk_stack_set_visible_child_name (self->stack, "chat");
+  restore_last_room (self);
 }
 
 TactSession *
@@ -1132,6 +1216,37 @@ tact_window_show_loading (TactWindow *self)
   gtk_stack_set_visible_child_name (self->stack, "loading");
 }
 
+/* Whether the sign-in page starts in the sandbox: never without one; not when the administrator
+ * set the company's homeserver (locked, or given as the default while the person has not chosen);
+ * otherwise use-sandbox (false once a real account was signed in to). */
+static gboolean
+sandbox_by_default (TactWindow *self)
+{
+  g_autoptr(GVariant) chosen = NULL;
+  g_autofree char *server = NULL;
+
+  if (!self->practice)
+    return FALSE;
+  if (!self->settings)
+    return TRUE;
+  server = g_strstrip (g_settings_get_string (self->settings, "homeserver-url"));
+  if (*server && !g_settings_is_writable (self->settings, "homeserver-url"))
+    return FALSE;
+  chosen = g_settings_get_user_value (self->settings, "use-sandbox");
+  if (chosen && g_settings_is_writable (self->settings, "use-sandbox"))
+    return g_variant_get_boolean (chosen);
+  return g_settings_get_boolean (self->settings, "use-sandbox") && !*server;
+}
+
+/* use-sandbox is the sandbox switch's default: a change (in Preferences) shows on the sign-in
+ * page at once; flipping the switch there is for this sign-in only. */
+static gboolean
+sandbox_switch_mapping (GValue *value, GVariant *variant, gpointer user_data)
+{
+  g_value_set_boolean (value, sandbox_by_default (TACT_WINDOW (user_data)));
+  return TRUE;
+}
+
 void
 tact_window_show_login (TactWindow *self, TactPracticeAccount *practice, const char *message)
 {
@@ -1141,7 +1256,19 @@ tact_window_show_login (TactWindow *self, TactPracticeAccount *practice, const c
   g_set_object (&self->practice, practice);
   gtk_widget_set_visible (gtk_widget_get_parent (gtk_widget_get_parent (GTK_WIDGET (self->sandbox_switch))),
                           practice != NULL);
-  gtk_switch_set_active (self->sandbox_switch, practice != NULL);
+  if (self->settings)
+    {
+      /* The company's homeserver: offered (homeserver-url), and fixed when the administrator
+       * locked it. */
+      g_autofree char *server = g_strstrip (g_settings_get_string (self->settings, "homeserver-url"));
+      gboolean locked = *server && !g_settings_is_writable (self->settings, "homeserver-url");
+
+      if (*server && (locked || !*gtk_editable_get_text (GTK_EDITABLE (self->server_row))))
+        gtk_editable_set_text (GTK_EDITABLE (self->server_row), server);
+      gtk_editable_set_editable (GTK_EDITABLE (self->server_row), !locked);
+      gtk_widget_set_visible (self->server_lock, locked);
+    }
+  gtk_switch_set_active (self->sandbox_switch, sandbox_by_default (self));
   if (practice)
     {
       g_autofree char *hint = g_strdup_printf (_("In the sandbox, sign in as “%s” with the password “%s”."),
@@ -1175,6 +1302,7 @@ tact_window_dispose (GObject *object)
   flush_draft (self);
   g_clear_handle_id (&self->read_source, g_source_remove);
   g_clear_handle_id (&self->hint_source, g_source_remove);
+  g_clear_pointer (&self->restore_room_id, g_free);
   g_clear_object (&self->settings);
   g_cancellable_cancel (self->draft_cancellable);
   g_clear_object (&self->draft_cancellable);
@@ -1185,9 +1313,11 @@ tact_window_dispose (GObject *object)
     {
       g_clear_signal_handler (&self->state_handler, self->session);
       g_clear_signal_handler (&self->logout_handler, self->session);
+      g_signal_handlers_disconnect_by_func (tact_session_get_rooms (self->session), restore_last_room, self);
       tact_session_stop (self->session);
     }
   g_clear_object (&self->session);
+  g_clear_object (&self->session_signals);
   g_clear_object (&self->room);
   g_clear_object (&self->room_signals);
   g_clear_object (&self->approvals_signals);
@@ -1213,6 +1343,7 @@ tact_window_class_init (TactWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TactWindow, login_toasts);
   gtk_widget_class_bind_template_child (widget_class, TactWindow, sandbox_switch);
   gtk_widget_class_bind_template_child (widget_class, TactWindow, server_row);
+  gtk_widget_class_bind_template_child (widget_class, TactWindow, server_lock);
   gtk_widget_class_bind_template_child (widget_class, TactWindow, user_row);
   gtk_widget_class_bind_template_child (widget_class, TactWindow, password_row);
   gtk_widget_class_bind_template_child (widget_class, TactWindow, sandbox_hint);
@@ -1259,6 +1390,24 @@ tact_window_init (TactWindow *self)
     if (schema)
       self->settings = g_settings_new (TACT_APP_ID);
   }
+  if (self->settings)
+    {
+      /* The window's size and state, restored at start and kept as they change (GTK keeps the
+       * unmaximized size in default-width/-height). */
+      g_settings_bind (self->settings, "window-width", self, "default-width",
+                       G_SETTINGS_BIND_DEFAULT | G_SETTINGS_BIND_NO_SENSITIVITY);
+      g_settings_bind (self->settings, "window-height", self, "default-height",
+                       G_SETTINGS_BIND_DEFAULT | G_SETTINGS_BIND_NO_SENSITIVITY);
+      g_settings_bind (self->settings, "window-maximized", self, "maximized",
+                       G_SETTINGS_BIND_DEFAULT | G_SETTINGS_BIND_NO_SENSITIVITY);
+      g_settings_bind_with_mapping (self->settings, "use-sandbox", self->sandbox_switch, "active",
+                                    G_SETTINGS_BIND_GET | G_SETTINGS_BIND_NO_SENSITIVITY,
+                                    sandbox_switch_mapping, NULL, self, NULL);
+    }
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.show-preferences", self->settings != NULL);
+  self->session_signals = g_signal_group_new (TACT_TYPE_SESSION);
+  g_signal_group_connect_swapped (self->session_signals, "policy-notice", G_CALLBACK (policy_notice_cb), self);
+  g_signal_group_connect_swapped (self->session_signals, "notify::profile", G_CALLBACK (profile_changed_cb), self);
   gtk_menu_button_set_create_popup_func (self->menu_button, menu_popup_cb, self, NULL);
   _tact_window_update_supervision (self);
   self->room_signals = g_signal_group_new (TACT_TYPE_ROOM);

@@ -6,7 +6,8 @@ sensitive term, see the hint under the composer ("Needs a reason: …") and the 
 Justification, which stays disabled until a reason is typed), send it with a justification; the
 message shows as sent and the colleague's account receives it. It is stored encrypted: absent
 from the database files' bytes, yet there when the database is opened with the keyring's key,
-with the reason on record; and after a restart Tact shows it again as sent.
+with the reason on record; and after a restart Tact shows it again as sent. The shortcuts window
+(Ctrl+?) and Preferences (Ctrl+,) open from the keyboard.
 
 Run under build-aux/headless-session (Xvfb + D-Bus + gnome-keyring). Debian's /usr/bin/python3
 with python3-pyatspi.
@@ -134,12 +135,23 @@ def main():
         poll("the shortcuts window to close", lambda: not any(
             n is not None and n.name == "Keyboard Shortcuts" and n.getState().contains(pyatspi.STATE_VISIBLE)
             for n in list(app)))
+        # Ctrl+, opens Preferences, with the "check while typing" switch; Escape closes it.
+        press_keys("Control", "comma")
+        prefs = poll("the Preferences window", lambda: find(
+            app, lambda n: role(n) in ("frame", "window", "dialog") and n.name == "Preferences"))
+        poll("the check-while-typing switch in Preferences", lambda: find(
+            prefs, lambda n: (n.name or "").startswith("Check messages while typing")
+            and role(n) in ("switch", "toggle button", "check box")))
+        press_keys("Escape")
+        poll("Preferences to close", lambda: not any(
+            n is not None and n.name == "Preferences" and n.getState().contains(pyatspi.STATE_VISIBLE)
+            for n in list(app)))
         # Ctrl+Alt+L opens My Audit Log: the justified send, in words.
         press_keys("Control", "Alt", "l")
         poll("the justified send in My Audit Log", lambda: find(
             app, lambda n: role(n) == "label" and text_of(n).endswith(" · Sent with a reason")))
         print("ok: guarded message sent with a justification, received, stored encrypted, kept;"
-              " Ctrl+? lists the shortcuts and Ctrl+Alt+L shows it in My Audit Log")
+              " Ctrl+? lists the shortcuts, Ctrl+, opens Preferences and Ctrl+Alt+L shows it in My Audit Log")
     finally:
         tact.stop()
 

@@ -6,8 +6,13 @@
  * guard dialog is created for each verdict kind it shows, and its behaviour is checked: one
  * row per rule, Enter in the reason field, approval and false-positive reports. Needs a
  * display: run under build-aux/headless-session. */
+#define G_SETTINGS_ENABLE_BACKEND
 #include <adwaita.h>
+#include <gio/gsettingsbackend.h>
+#include <glib/gstdio.h>
 #include <string.h>
+
+#include "session/tact-account.h"
 
 #include "ui/tact-approval-row.h"
 #include "ui/tact-approvals-window.h"
@@ -15,6 +20,7 @@
 #include "ui/tact-composer.h"
 #include "ui/tact-guard-dialog.h"
 #include "ui/tact-message-row.h"
+#include "ui/tact-preferences-window.h"
 #include "ui/tact-records-window.h"
 #include "ui/tact-supervision-page.h"
 #include "ui/tact-window.h"
@@ -27,7 +33,7 @@ test_resource_lists_templates (void)
   g_auto(GStrv) names = g_resources_enumerate_children ("/io/github/tactchat/Tact", 0, &error);
   const char *tested[] = { "tact-approval-row.ui", "tact-approvals-window.ui", "tact-audit-row.ui",
                            "tact-composer.ui", "tact-guard-dialog.ui", "tact-message-row.ui",
-                           "tact-records-window.ui", "tact-supervision-page.ui", "tact-window.ui",
+                           "tact-preferences-window.ui", "tact-records-window.ui", "tact-supervision-page.ui", "tact-window.ui",
                            NULL };
 
   g_assert_no_error (error);
@@ -481,6 +487,187 @@ test_window (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* ---- Settings: Preferences, the administrator's locks, the window's state ---- */
+
+/* The app's settings as an administrator configured them: a keyfile backend whose defaults-dir
+ * holds system defaults ("defaults") and locks ("locks": one key path a line), as dconf's system
+ * databases and lockdown do. */
+static GSettings *
+administered_settings (const char *dir, const char *defaults, const char *locks)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *defaults_path = g_build_filename (dir, "defaults", NULL);
+  g_autofree char *locks_path = g_build_filename (dir, "locks", NULL);
+  g_autofree char *user_path = g_build_filename (dir, "user.ini", NULL);
+  g_autoptr(GSettingsBackend) probe = g_keyfile_settings_backend_new (user_path, "/", NULL);
+  g_autoptr(GSettingsBackend) backend = NULL;
+
+  g_file_set_contents (defaults_path, defaults, -1, &error);
+  g_assert_no_error (error);
+  g_file_set_contents (locks_path, locks, -1, &error);
+  g_assert_no_error (error);
+  /* defaults-dir is a construct property of the (private) keyfile backend type. */
+  backend = g_object_new (G_OBJECT_TYPE (probe), "filename", user_path, "root-path", "/",
+                          "defaults-dir", dir, NULL);
+  return g_settings_new_with_backend ("io.github.tactchat.Tact", backend);
+}
+
+static GtkWidget *
+lock_of (GtkWidget *window, const char *key)
+{
+  g_autofree char *name = g_strconcat ("lock-", key, NULL);
+
+  return find_named (window, name);
+}
+
+/* The switches and the homeserver follow their keys both ways; a room the administrator set is
+ * shown, and a key the administrator locked has an insensitive row and a lock marker that says
+ * so to a screen reader. */
+static void
+test_preferences_window (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("tact-prefs-XXXXXX", NULL);
+  g_autoptr(GSettings) settings = administered_settings (dir,
+    "[io/github/tactchat/Tact]\n"
+    "policy-room='#policy:corp.example'\n"
+    "homeserver-url='https://matrix.corp.example'\n",
+    "/io/github/tactchat/Tact/policy-room\n"
+    "/io/github/tactchat/Tact/homeserver-url\n");
+  GtkWidget *window = tact_preferences_window_new (NULL, settings);
+  GtkWidget *guard = find_named (window, "guard-switch");
+  GtkWidget *homeserver = find_named (window, "homeserver-entry");
+  GtkWidget *policy = find_named (window, "policy-room-row");
+  GtkWidget *supervision = find_named (window, "supervision-room-row");
+
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_false (g_settings_is_writable (settings, "policy-room"));
+  g_assert_true (g_settings_is_writable (settings, "guard-on-keystroke"));
+
+  /* Check while typing: the switch and the key, both ways. */
+  g_assert_true (gtk_switch_get_active (GTK_SWITCH (guard)));
+  gtk_switch_set_active (GTK_SWITCH (guard), FALSE);
+  g_assert_false (g_settings_get_boolean (settings, "guard-on-keystroke"));
+  g_settings_set_boolean (settings, "guard-on-keystroke", TRUE);
+  g_assert_true (gtk_switch_get_active (GTK_SWITCH (guard)));
+  g_settings_set_boolean (settings, "use-sandbox", FALSE);
+  g_assert_false (gtk_switch_get_active (GTK_SWITCH (find_named (window, "sandbox-switch"))));
+
+  /* Locked by the administrator: the value, an insensitive row, the marker. */
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (homeserver)), ==, "https://matrix.corp.example");
+  g_assert_false (gtk_widget_get_sensitive (homeserver));
+  g_assert_true (gtk_widget_get_visible (lock_of (window, "homeserver-url")));
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (policy)), ==, "#policy:corp.example");
+  g_assert_false (gtk_widget_get_sensitive (policy));
+  g_assert_true (gtk_widget_get_visible (lock_of (window, "policy-room")));
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (lock_of (window, "policy-room")), ==, "Set by your administrator");
+
+  /* Not locked: no marker; an empty room says what applies instead. */
+  g_assert_true (gtk_widget_get_sensitive (guard));
+  g_assert_false (gtk_widget_get_visible (lock_of (window, "guard-on-keystroke")));
+  g_assert_false (gtk_widget_get_visible (lock_of (window, "use-sandbox")));
+  g_assert_true (gtk_widget_get_sensitive (supervision));
+  g_assert_false (gtk_widget_get_visible (lock_of (window, "supervision-room")));
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (supervision)), ==,
+                   "Not set: the room your company’s homeserver announces is used");
+  g_settings_set_string (settings, "supervision-room", "!sup:corp.example");
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (supervision)), ==, "!sup:corp.example");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_settings_sync ();
+  for (const char * const *name = (const char *[]) { "defaults", "locks", "user.ini", NULL }; *name; name++)
+    {
+      g_autofree char *path = g_build_filename (dir, *name, NULL);
+      g_unlink (path);
+    }
+  g_rmdir (dir);
+}
+
+/* The fleet keys the session reads: stripped, NULL when empty (and without the schema). */
+static void
+test_fleet_setting (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new ("io.github.tactchat.Tact");
+  g_autofree char *room = NULL;
+
+  g_settings_set_string (settings, "policy-room", "  #policy:corp.example ");
+  room = tact_account_dup_fleet_setting ("policy-room");
+  g_assert_cmpstr (room, ==, "#policy:corp.example");
+  g_settings_reset (settings, "policy-room");
+  g_assert_null (tact_account_dup_fleet_setting ("policy-room"));
+  g_assert_null (tact_account_dup_fleet_setting ("no-such-key"));
+}
+
+/* The window restores its size and state from the settings and keeps them as they change; the
+ * sign-in page offers the homeserver-url and, while the person has not chosen, starts in the
+ * sandbox only when no company homeserver is set. */
+static void
+test_window_settings (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new ("io.github.tactchat.Tact");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TactPracticeAccount) practice = NULL;
+  TactWindow *window;
+  GtkWidget *sandbox;
+  int width = 0, height = 0;
+
+  g_settings_set_int (settings, "window-width", 777);
+  g_settings_set_int (settings, "window-height", 555);
+  window = tact_window_new (NULL);   /* (/ui/templates/window checks it with the application) */
+  gtk_window_get_default_size (GTK_WINDOW (window), &width, &height);
+  g_assert_cmpint (width, ==, 777);
+  g_assert_cmpint (height, ==, 555);
+  gtk_window_set_default_size (GTK_WINDOW (window), 820, 600);
+  g_assert_cmpint (g_settings_get_int (settings, "window-width"), ==, 820);
+  g_assert_cmpint (g_settings_get_int (settings, "window-height"), ==, 600);
+  gtk_window_maximize (GTK_WINDOW (window));
+  g_assert_true (g_settings_get_boolean (settings, "window-maximized"));
+
+  practice = tact_practice_account_start (0, &error);
+  g_assert_no_error (error);
+  sandbox = find_named (GTK_WIDGET (window), "sandbox-switch");
+  tact_window_show_login (window, practice, NULL);
+  g_assert_true (gtk_switch_get_active (GTK_SWITCH (sandbox)));
+  g_settings_set_string (settings, "homeserver-url", "corp.example");
+  tact_window_show_login (window, practice, NULL);
+  g_assert_false (gtk_switch_get_active (GTK_SWITCH (sandbox)));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (find_named (GTK_WIDGET (window), "server-entry"))), ==,
+                   "corp.example");
+  g_assert_true (gtk_editable_get_editable (GTK_EDITABLE (find_named (GTK_WIDGET (window), "server-entry"))));
+  /* The person's own choice (Preferences) wins over a homeserver that is not locked. */
+  g_settings_set_boolean (settings, "use-sandbox", TRUE);
+  g_assert_true (gtk_switch_get_active (GTK_SWITCH (sandbox)));
+  g_settings_set_boolean (settings, "use-sandbox", FALSE);
+  g_assert_false (gtk_switch_get_active (GTK_SWITCH (sandbox)));
+  /* Without the sandbox, never. */
+  g_settings_reset (settings, "homeserver-url");
+  g_settings_reset (settings, "use-sandbox");
+  tact_window_show_login (window, NULL, NULL);
+  g_assert_false (gtk_switch_get_active (GTK_SWITCH (sandbox)));
+
+  /* win.show-preferences opens Preferences over the window. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-preferences", NULL));
+  {
+    GListModel *toplevels = gtk_window_get_toplevels ();   /* (transfer none) */
+    gboolean found = FALSE;
+
+    for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+      {
+        g_autoptr(GObject) toplevel = g_list_model_get_item (toplevels, i);
+
+        if (TACT_IS_PREFERENCES_WINDOW (toplevel))
+          {
+            found = TRUE;
+            g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (toplevel)) == GTK_WINDOW (window));
+          }
+      }
+    g_assert_true (found);
+  }
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_settings_reset (settings, "window-width");
+  g_settings_reset (settings, "window-height");
+  g_settings_reset (settings, "window-maximized");
+}
+
 static void
 test_guard_dialog (void)
 {
@@ -856,6 +1043,9 @@ main (int argc, char *argv[])
   g_test_add_func ("/ui/audit-words/every-documented-kind", test_audit_kinds_documented);
   g_test_add_func ("/ui/audit-words/shared-not-copied", test_audit_words_shared);
   g_test_add_func ("/ui/templates/window", test_window);
+  g_test_add_func ("/ui/templates/preferences-window", test_preferences_window);
+  g_test_add_func ("/ui/settings/fleet-setting", test_fleet_setting);
+  g_test_add_func ("/ui/settings/window", test_window_settings);
   g_test_add_func ("/ui/templates/guard-dialog", test_guard_dialog);
   g_test_add_func ("/ui/guard-dialog/one-row-per-rule", test_guard_dialog_rows);
   g_test_add_func ("/ui/guard-dialog/file-rows", test_guard_dialog_file_rows);
