@@ -131,8 +131,11 @@ account_session_new (AccountState *state, TactProfile *profile)
 {
   TactSession *session = tact_session_new (state->client, state->store, profile);
   g_autofree char *policy_room = tact_account_dup_fleet_setting ("policy-room");
+  g_autofree char *supervision_room = tact_account_dup_fleet_setting ("supervision-room");
 
   g_signal_connect (session, "logged-out", G_CALLBACK (session_logged_out_cb), NULL);
+  if (supervision_room)
+    tact_session_set_supervision_room (session, supervision_room);
   if (policy_room)
     tact_session_set_policy_room (session, policy_room);
   else   /* Fleet bootstrap: the homeserver may announce the company's policy room. */

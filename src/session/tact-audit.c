@@ -15,6 +15,8 @@ struct _TactAudit
   TactGuard        *guard;
   TactOutbox       *outbox;
   char             *room_id;     /* the supervision room, once resolved and joined */
+  char             *fallback;    /* the fleet's supervision room (settings, .well-known), used
+                                  * when the profile names none */
   char             *joining;     /* the id or alias being joined, or NULL */
   GPtrArray        *waiting;     /* JsonObject*: events waiting for the room */
 };
@@ -40,6 +42,7 @@ tact_audit_finalize (GObject *object)
   TactAudit *self = TACT_AUDIT (object);
 
   g_free (self->room_id);
+  g_free (self->fallback);
   g_free (self->joining);
   g_clear_pointer (&self->waiting, g_ptr_array_unref);
   G_OBJECT_CLASS (tact_audit_parent_class)->finalize (object);
@@ -73,6 +76,13 @@ tact_audit_new (TactMatrixClient *client, TactStore *store, TactRoomList *rooms,
 }
 
 const char *tact_audit_get_supervision_room (TactAudit *self) { return self->room_id; }
+
+void
+tact_audit_set_fallback_room (TactAudit *self, const char *room_id_or_alias)
+{
+  g_free (self->fallback);
+  self->fallback = room_id_or_alias && *room_id_or_alias ? g_strdup (room_id_or_alias) : NULL;
+}
 
 /* The verdict's rules and clauses, each once, comma-separated (NULL when none). */
 static char *
@@ -143,6 +153,8 @@ ensure_supervision_room (TactAudit *self)
   const char *wanted = profile ? tact_profile_get_supervision_room (profile) : NULL;
   TactRoom *room;
 
+  if (!wanted)
+    wanted = self->fallback;
   if (!wanted)
     return FALSE;
   room = wanted[0] == '!' ? tact_room_list_lookup (self->rooms, wanted) : NULL;
@@ -369,7 +381,8 @@ gboolean
 tact_audit_is_supervisor (TactAudit *self)
 {
   TactProfile *profile = tact_guard_get_profile (self->guard);
-  const char *wanted = profile ? tact_profile_get_supervision_room (profile) : NULL;
+  const char *wanted = profile && tact_profile_get_supervision_room (profile)
+                       ? tact_profile_get_supervision_room (profile) : self->fallback;
   TactRoom *room;
 
   /* No side effect (no join): a room id from the profile, or the one joined through an alias. */

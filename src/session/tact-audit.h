@@ -50,6 +50,9 @@ GPtrArray *tact_audit_list_supervision_finish (TactAudit *self, GAsyncResult *re
 /* Whether this account may read the supervision room: a member with at least moderator power. */
 gboolean   tact_audit_is_supervisor (TactAudit *self);
 
+/* The fleet's supervision room (administrator settings, the homeserver's .well-known): used when
+ * the profile in force names none. */
+void       tact_audit_set_fallback_room (TactAudit *self, const char *room_id_or_alias);
 /* The supervision room's id once joined, else NULL. */
 const char *tact_audit_get_supervision_room (TactAudit *self);
 

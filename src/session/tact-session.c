@@ -486,6 +486,8 @@ company_config_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
   policy_room = tact_json_get_string (config, "policy_room");
+  if (tact_json_get_string (config, "supervision_room"))
+    tact_session_set_supervision_room (self, tact_json_get_string (config, "supervision_room"));
   if (policy_room && *policy_room)
     {
       tact_store_set_meta_async (self->store, "company:policy_room", policy_room, NULL, NULL, NULL);
@@ -512,6 +514,13 @@ tact_session_configure_from_server_finish (TactSession *self, GAsyncResult *resu
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+tact_session_set_supervision_room (TactSession *self, const char *room_id_or_alias)
+{
+  g_return_if_fail (TACT_IS_SESSION (self));
+  tact_audit_set_fallback_room (self->audit, room_id_or_alias);
 }
 
 gint64

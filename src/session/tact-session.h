@@ -153,6 +153,9 @@ void              tact_session_configure_from_server_async  (TactSession *self, 
                                                              gpointer user_data);
 char             *tact_session_configure_from_server_finish (TactSession *self, GAsyncResult *result,
                                                              GError **error);
+/* The fleet's supervision room (administrator settings, .well-known): where audit records go
+ * when the profile in force names none. */
+void              tact_session_set_supervision_room (TactSession *self, const char *room_id_or_alias);
 /* The version of the room's profile in force, 0 when none. */
 gint64            tact_session_get_policy_version (TactSession *self);
 

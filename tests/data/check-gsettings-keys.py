@@ -20,9 +20,6 @@ import xml.etree.ElementTree as ET
 ALLOWED_UNREAD = {
     "show-tutorial-on-start": "issue 9 (the policy tutorial: its first-run welcome reads it)",
     "notifications-enabled": "issue 11 item 6 (notifications)",
-    # Shown in Preferences, but no code follows a supervision room from the settings yet: the
-    # session finds it through the profile. Read by the supervision work.
-    "supervision-room": "issue 8 item 7, read by the supervision work (the fleet's supervision room)",
 }
 
 # Shows keys without acting on them (see the docstring).

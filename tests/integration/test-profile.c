@@ -446,6 +446,20 @@ test_assignment (Fixture *f, gconstpointer data)
   g_free (notices.last);
 }
 
+typedef struct { TactSession *session; guint n; } SupervisionWait;
+static gboolean
+supervision_has (gpointer d)
+{
+  SupervisionWait *w = d;
+  GAsyncResult *result = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+
+  tact_session_list_supervision_async (w->session, NULL, NULL, NULL, NULL, tact_test_store_result_cb, &result);
+  rows = tact_session_list_supervision_finish (w->session, tact_test_wait_result (&result, "supervision"), NULL);
+  g_clear_object (&result);
+  return rows && rows->len >= w->n;
+}
+
 /* The homeserver announces the policy room in .well-known (sandbox: announced by the test). */
 static void
 test_well_known (Fixture *f, gconstpointer data)
@@ -457,8 +471,16 @@ test_well_known (Fixture *f, gconstpointer data)
   VersionWait vw = { f->session, 1 };
   GAsyncResult *result = NULL;
 
+  g_autofree char *supervision_id = NULL;
+
+  {
+    g_autofree char *sjson = g_strdup_printf ("{\"name\":\"Supervision\",\"preset\":\"private_chat\",\"invite\":[\"%s\"]}",
+                                              tact_matrix_client_get_user_id (f->alice));
+    supervision_id = create_room (f->bob, sjson);
+    join (f->alice, supervision_id);
+  }
   g_assert_true (push (f->bob, policy_id, v1, 1, 2, NULL));
-  tact_sandbox_server_set_company_rooms (f->sandbox, policy_id, NULL);
+  tact_sandbox_server_set_company_rooms (f->sandbox, policy_id, supervision_id);
   tact_session_start (f->session);
   tact_session_configure_from_server_async (f->session, NULL, tact_test_store_result_cb, &result);
   found = tact_session_configure_from_server_finish (f->session, tact_test_wait_result (&result, "the .well-known"), &error);
@@ -466,6 +488,16 @@ test_well_known (Fixture *f, gconstpointer data)
   g_clear_object (&result);
   g_assert_cmpstr (found, ==, policy_id);
   tact_test_wait_until (version_is, &vw, "the announced room's profile in force");
+  /* The announced supervision room receives the audit (the profile names none). */
+  {
+    g_autofree char *room_id = NULL;
+    TactRoom *room = start_in_room (f, &room_id);
+    g_autoptr(TactSendCheck) blocked = tact_session_check_text (f->session, room, "直播词");
+    SupervisionWait sw = { f->session, 1 };
+
+    tact_session_record_shown (f->session, room, blocked);
+    tact_test_wait_until (supervision_has, &sw, "the record in the announced supervision room");
+  }
 
   /* Remembered: the next start follows the room without asking the server again. */
   restart_session (f);

@@ -1139,6 +1139,8 @@ seeded_room (Fixture *f, const char *name, guint external)
   ExternalWait ew;
 
   tact_test_wait_until (room_joined, &rw, name);
+  /* Until its whole member list is known the guard assumes an outsider is there. */
+  tact_test_wait_until (members_known, &rw, "the room's member list");
   ew = (ExternalWait) { tact_session_lookup_room (f->session, room_id), external };
   tact_test_wait_until (external_is, &ew, "the room's external members counted");
   return ew.room;
