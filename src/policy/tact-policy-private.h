@@ -202,6 +202,7 @@ typedef struct {
   GStrv          company_homeservers;       /* owned, may be NULL: the company's servers */
   GStrv          company_outsiders;         /* owned, may be NULL: user id patterns (glob) of
                                              * outsiders with accounts on those servers */
+  gboolean       company_pinned;            /* ACC-1: work only through accounts on those servers */
 } TactProfileData;
 
 void              tact_profile_data_free (TactProfileData *data);

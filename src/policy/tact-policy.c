@@ -919,6 +919,13 @@ tact_profile_get_company_homeservers (TactProfile *self)
 }
 
 gboolean
+tact_profile_get_company_pinned (TactProfile *self)
+{
+  g_return_val_if_fail (TACT_IS_PROFILE (self), FALSE);
+  return self->data->company_pinned && self->data->company_homeservers != NULL;
+}
+
+gboolean
 tact_profile_is_external (TactProfile *self, const char *user_id, const char *own_server)
 {
   const char *colon = user_id ? strchr (user_id, ':') : NULL;

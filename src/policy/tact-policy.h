@@ -257,6 +257,9 @@ char        *tact_policy_hash_value      (GBytes     *salt,
 const char * const *tact_profile_get_company_homeservers (TactProfile *self);
 gboolean     tact_profile_is_external    (TactProfile *self, const char *user_id,
                                           const char *own_server);
+/* Added ("company": {"pinned": true}, ACC-1): work happens only through accounts on the
+ * company's homeservers; an account elsewhere is refused every send. */
+gboolean     tact_profile_get_company_pinned (TactProfile *self);
 
 /* Added (issue 8): several profiles that apply to one person (an assignment names more than one),
  * merged so that the most restrictive wins rule by rule; see tact-profile-merge.c for each field.

@@ -1478,7 +1478,7 @@ parse_company (Ctx             *ctx,
                JsonNode        *node,
                TactProfileData *data)
 {
-  static const char * const keys[] = { "homeservers", "outsiders", NULL };
+  static const char * const keys[] = { "homeservers", "outsiders", "pinned", NULL };
   JsonObject *object;
   JsonNode *member;
 
@@ -1495,6 +1495,8 @@ parse_company (Ctx             *ctx,
   if ((member = get_member (ctx, "$.company", object, "outsiders", FALSE)) != NULL)
     data->company_outsiders = parse_string_array (ctx, "$.company.outsiders", member, TRUE,
                                                   validate_user_pattern);
+  if ((member = get_member (ctx, "$.company", object, "pinned", FALSE)) != NULL)
+    parse_bool (ctx, "$.company.pinned", member, &data->company_pinned);
 }
 
 /* Format 2: "announcement": {"min_members": 100} */

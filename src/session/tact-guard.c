@@ -127,11 +127,41 @@ fail_closed_verdict (const char *why)
                                  _("Ask your IT or compliance administrator to install a valid policy profile, then try again. Your message is kept."));
 }
 
+/* ACC-1: a profile that pins the company's homeservers refuses an account elsewhere (a personal
+ * account): nothing is sent from it. */
+static TactVerdict *
+pinned_verdict (TactGuard *self, TactProfile *profile)
+{
+  const char *own = tact_room_list_get_user_id (self->rooms);
+  const char *server = own && strchr (own, ':') ? strchr (own, ':') + 1 : NULL;
+  TactVerdict *verdict;
+  TactFinding *finding;
+  g_autofree char *servers = NULL;
+
+  if (!tact_profile_get_company_pinned (profile)
+      || (server && g_strv_contains (tact_profile_get_company_homeservers (profile), server)))
+    return NULL;
+  servers = g_strjoinv (", ", (char **) tact_profile_get_company_homeservers (profile));
+  verdict = tact_verdict_new_block (TACT_GUARD_RULE_PINNED, _("Not a company account"),
+                                    _("Company policy allows work chat only through your company account."),
+                                    NULL);
+  finding = g_ptr_array_index (verdict->findings, 0);
+  g_strfreev (finding->clauses);
+  finding->clauses = g_strsplit ("ACC-1", ",", -1);
+  /* Translators: %s: the company's homeservers, comma-separated. */
+  finding->alternative = g_strdup_printf (_("Sign in with your company account (on %s) instead."), servers);
+  return verdict;
+}
+
 TactVerdict *
 tact_guard_judge (TactGuard *self, TactProfile *profile, const TactOutgoing *outgoing)
 {
+  TactVerdict *pinned;
+
   if (profile == NULL)
     return fail_closed_verdict (self->profile_error);
+  if ((pinned = pinned_verdict (self, profile)) != NULL)
+    return pinned;
   return tact_profile_check (profile, outgoing);
 }
 
@@ -468,8 +498,10 @@ check_file_thread (GTask *task, gpointer source, gpointer task_data, GCancellabl
   attachment.data = bytes;
   outgoing.attachments = &attachment;
   outgoing.n_attachments = 1;
-  check->verdict = check->profile ? tact_profile_check (check->profile, &outgoing)
-                                  : fail_closed_verdict (state->profile_error);
+  if (!check->profile)
+    check->verdict = fail_closed_verdict (state->profile_error);
+  else if (!(check->verdict = pinned_verdict (TACT_GUARD (source), check->profile)))
+    check->verdict = tact_profile_check (check->profile, &outgoing);
 
   /* What may be sent gets its private copy now, off the main thread. */
   if (!state->stage)

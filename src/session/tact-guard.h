@@ -17,6 +17,9 @@ G_BEGIN_DECLS
 
 /* The rule id of the finding that blocks everything while no usable profile is in force. */
 #define TACT_GUARD_RULE_NO_PROFILE "tact.no-profile"
+/* The rule id of the finding that blocks an account outside the company's pinned homeservers
+ * (ACC-1). */
+#define TACT_GUARD_RULE_PINNED "tact.pinned-homeserver"
 
 #define TACT_TYPE_GUARD (tact_guard_get_type ())
 G_DECLARE_FINAL_TYPE (TactGuard, tact_guard, TACT, GUARD, GObject)

@@ -1907,7 +1907,7 @@ test_cli_usage_text (void)
             "\"audit\":{\"supervision_room\":\"!sup:corp.test\",\"include_content\":true}," \
             "\"announcement\":{\"min_members\":50}," \
             "\"company\":{\"homeservers\":[\"corp.test\",\"corp-sh.test\"]," \
-            "\"outsiders\":[\"@ext-*:corp.test\"]},")
+            "\"outsiders\":[\"@ext-*:corp.test\"],\"pinned\":true},")
 
 static void
 test_profile_format2 (void)
@@ -1941,6 +1941,7 @@ test_profile_format2 (void)
   g_assert_true (tact_profile_is_external (full, "@ext-zhang:corp.test", "corp.test"));
   g_assert_true (tact_profile_is_external (full, "@zhang:partner.test", "corp.test"));
   g_assert_true (tact_profile_is_external (full, "not-a-user-id", "corp.test"));
+  g_assert_true (tact_profile_get_company_pinned (full));
 
   /* The rule's own users, then its role's, each once. */
   approvers = tact_rule_dup_approvers (tact_profile_get_rule (full, 1));
@@ -1960,6 +1961,7 @@ test_profile_format2 (void)
   g_assert_cmpuint (tact_profile_get_announcement_min_members (bare), ==, 0);
   /* Without "company": only our own server is the company's. */
   g_assert_null (tact_profile_get_company_homeservers (bare));
+  g_assert_false (tact_profile_get_company_pinned (bare));
   g_assert_false (tact_profile_is_external (bare, "@a:corp.test", "corp.test"));
   g_assert_true (tact_profile_is_external (bare, "@a:corp-sh.test", "corp.test"));
 

@@ -843,6 +843,51 @@ test_shadow_rule (Fixture *f, gconstpointer data)
   tact_test_wait_until (audit_has_kind, &kw, "the shadow hit audited");
 }
 
+/* ACC-1: a profile that pins the company's homeservers refuses every send from an account on
+ * another server (a personal account). */
+static TactProfile *
+pinned_profile (const char *server)
+{
+  g_autofree char *json = g_strdup_printf (
+    "{\"format\": 2, \"id\": \"pinned\", \"version\": \"1\","
+    " \"name\": {\"en\": \"P\", \"zh_CN\": \"P\", \"zh_TW\": \"P\"},"
+    " \"company\": {\"homeservers\": [\"%s\"], \"pinned\": true}, \"rules\": []}", server);
+  g_autoptr(GBytes) bytes = g_bytes_new (json, strlen (json));
+  g_autoptr(GError) error = NULL;
+  TactProfile *profile = tact_profile_new_from_bytes (bytes, &error);
+
+  g_assert_no_error (error);
+  return profile;
+}
+
+static void
+test_pinned_homeserver (Fixture *f, gconstpointer data)
+{
+  g_autofree char *room_id = NULL;
+  g_autoptr(TactProfile) elsewhere = pinned_profile ("corp.example");
+  g_autoptr(TactProfile) ours = pinned_profile (TACT_SANDBOX_SERVER_NAME);
+  g_autoptr(TactSendCheck) refused = NULL;
+  g_autoptr(TactSendCheck) allowed = NULL;
+  g_autoptr(GError) error = NULL;
+  TactRoom *room;
+  const TactFinding *finding;
+
+  tact_session_set_profile (f->session, elsewhere);
+  room = start_in_room (f, &room_id);
+  refused = tact_session_check_text (f->session, room, "hello");
+  g_assert_cmpint (tact_send_check_get_verdict (refused)->action, ==, TACT_ACTION_BLOCK);
+  finding = g_ptr_array_index (tact_send_check_get_verdict (refused)->findings, 0);
+  g_assert_cmpstr (finding->rule_id, ==, TACT_GUARD_RULE_PINNED);
+  g_assert_cmpstr (finding->clauses[0], ==, "ACC-1");
+  g_assert_nonnull (strstr (finding->alternative, "corp.example"));
+  g_assert_null (tact_session_send (f->session, room, refused, "a reason", &error));
+  g_assert_error (error, TACT_SESSION_ERROR, TACT_SESSION_ERROR_BLOCKED);
+
+  tact_session_set_profile (f->session, ours);
+  allowed = tact_session_check_text (f->session, room, "hello");
+  g_assert_cmpint (tact_send_check_get_verdict (allowed)->action, ==, TACT_ACTION_ALLOW);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -862,6 +907,7 @@ main (int argc, char *argv[])
   ADD ("/session/egress/forward-needs-consent", test_forward_needs_consent);
   ADD ("/session/audit/supervision-room", test_supervision_room);
   ADD ("/session/audit/shadow-rule", test_shadow_rule);
+  ADD ("/session/egress/security/pinned-homeserver", test_pinned_homeserver);
   ADD ("/session/egress/audience-unknown-and-announcement", test_audience_kinds);
   return g_test_run ();
 }
