@@ -203,6 +203,9 @@ typedef struct {
   GStrv          company_outsiders;         /* owned, may be NULL: user id patterns (glob) of
                                              * outsiders with accounts on those servers */
   gboolean       company_pinned;            /* ACC-1: work only through accounts on those servers */
+  guint          retention_keep_days;       /* REC-1/REC-5: history kept this long; 0: unset */
+  guint          retention_findings_days;   /* messages with findings kept this long; 0: unset */
+  gboolean       retention_delete_expired;  /* REC-5: expired history deleted irrecoverably */
 } TactProfileData;
 
 void              tact_profile_data_free (TactProfileData *data);

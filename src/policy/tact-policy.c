@@ -918,6 +918,19 @@ tact_profile_get_company_homeservers (TactProfile *self)
   return (const char * const *) self->data->company_homeservers;
 }
 
+void
+tact_profile_get_retention (TactProfile *self, guint *keep_days, guint *findings_days,
+                            gboolean *delete_expired)
+{
+  g_return_if_fail (TACT_IS_PROFILE (self));
+  if (keep_days)
+    *keep_days = self->data->retention_keep_days;
+  if (findings_days)
+    *findings_days = self->data->retention_findings_days;
+  if (delete_expired)
+    *delete_expired = self->data->retention_delete_expired;
+}
+
 gboolean
 tact_profile_get_company_pinned (TactProfile *self)
 {

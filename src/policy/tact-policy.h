@@ -260,6 +260,11 @@ gboolean     tact_profile_is_external    (TactProfile *self, const char *user_id
 /* Added ("company": {"pinned": true}, ACC-1): work happens only through accounts on the
  * company's homeservers; an account elsewhere is refused every send. */
 gboolean     tact_profile_get_company_pinned (TactProfile *self);
+/* Added ("retention", format 2; REC-1/REC-5): how long history is kept (0: not set), how long
+ * messages with findings are (never shorter), and whether expired history is deleted
+ * irrecoverably. Carried for the retention work; nothing acts on it yet. */
+void         tact_profile_get_retention  (TactProfile *self, guint *keep_days, guint *findings_days,
+                                          gboolean *delete_expired);
 
 /* Added (issue 8): several profiles that apply to one person (an assignment names more than one),
  * merged so that the most restrictive wins rule by rule; see tact-profile-merge.c for each field.

@@ -1499,6 +1499,37 @@ parse_company (Ctx             *ctx,
     parse_bool (ctx, "$.company.pinned", member, &data->company_pinned);
 }
 
+/* Format 2: "retention": {"keep_days": 365, "findings_days": 1825, "delete_expired": true}
+ * (REC-1, REC-3, REC-5; acted on by the retention work, carried and validated now). */
+static void
+parse_retention (Ctx             *ctx,
+                 JsonNode        *node,
+                 TactProfileData *data)
+{
+  static const char * const keys[] = { "keep_days", "findings_days", "delete_expired", NULL };
+  JsonObject *object;
+  JsonNode *member;
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      ctx_error (ctx, "$.retention", "expected an object, got %s", node_kind (node));
+      return;
+    }
+  object = json_node_get_object (node);
+  check_keys (ctx, "$.retention", object, keys);
+  if ((member = get_member (ctx, "$.retention", object, "keep_days", FALSE)) != NULL)
+    parse_positive (ctx, "$.retention.keep_days", member, &data->retention_keep_days);
+  if ((member = get_member (ctx, "$.retention", object, "findings_days", FALSE)) != NULL)
+    parse_positive (ctx, "$.retention.findings_days", member, &data->retention_findings_days);
+  if ((member = get_member (ctx, "$.retention", object, "delete_expired", FALSE)) != NULL)
+    parse_bool (ctx, "$.retention.delete_expired", member, &data->retention_delete_expired);
+  /* REC-1: what touches secrets is kept at least as long as the rest. */
+  if (data->retention_keep_days && data->retention_findings_days
+      && data->retention_findings_days < data->retention_keep_days)
+    ctx_error (ctx, "$.retention.findings_days", "must not be shorter than keep_days (%u)",
+               data->retention_keep_days);
+}
+
 /* Format 2: "announcement": {"min_members": 100} */
 static void
 parse_announcement (Ctx             *ctx,
@@ -1563,7 +1594,7 @@ tact_profile_data_parse (GBytes  *json,
   };
   static const char * const keys_2[] = {
     "format", "id", "version", "name", "rules", "allow_terms",
-    "roles", "approvals", "audit", "announcement", "company", NULL
+    "roles", "approvals", "audit", "announcement", "company", "retention", NULL
   };
   g_autoptr(JsonParser) parser = json_parser_new_immutable ();
   g_autoptr(TactProfileData) data = NULL;
@@ -1724,6 +1755,8 @@ tact_profile_data_parse (GBytes  *json,
         parse_announcement (&ctx, member, data);
       if ((member = get_member (&ctx, "$", object, "company", FALSE)) != NULL)
         parse_company (&ctx, member, data);
+      if ((member = get_member (&ctx, "$", object, "retention", FALSE)) != NULL)
+        parse_retention (&ctx, member, data);
     }
   resolve_approvers (&ctx, data, format >= 2 && json_object_has_member (object, "roles"));
 

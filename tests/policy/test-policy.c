@@ -1907,7 +1907,8 @@ test_cli_usage_text (void)
             "\"audit\":{\"supervision_room\":\"!sup:corp.test\",\"include_content\":true}," \
             "\"announcement\":{\"min_members\":50}," \
             "\"company\":{\"homeservers\":[\"corp.test\",\"corp-sh.test\"]," \
-            "\"outsiders\":[\"@ext-*:corp.test\"],\"pinned\":true},")
+            "\"outsiders\":[\"@ext-*:corp.test\"],\"pinned\":true}," \
+            "\"retention\":{\"keep_days\":365,\"findings_days\":1825,\"delete_expired\":true},")
 
 static void
 test_profile_format2 (void)
@@ -1942,6 +1943,14 @@ test_profile_format2 (void)
   g_assert_true (tact_profile_is_external (full, "@zhang:partner.test", "corp.test"));
   g_assert_true (tact_profile_is_external (full, "not-a-user-id", "corp.test"));
   g_assert_true (tact_profile_get_company_pinned (full));
+  {
+    guint keep = 0, findings = 0;
+    gboolean delete_expired = FALSE;
+    tact_profile_get_retention (full, &keep, &findings, &delete_expired);
+    g_assert_cmpuint (keep, ==, 365);
+    g_assert_cmpuint (findings, ==, 1825);
+    g_assert_true (delete_expired);
+  }
 
   /* The rule's own users, then its role's, each once. */
   approvers = tact_rule_dup_approvers (tact_profile_get_rule (full, 1));
@@ -2115,6 +2124,9 @@ static const struct {
   { "\"outsiders\":[\"@ext-*:corp.test\"]", "\"outsiders\":[\"ext-*\"]",
     "$.company.outsiders[0]: expected a user id pattern" },
   { "\"company\":{", "\"company\":{\"others\":1,", "$.company: unknown key \"others\"" },
+  { "\"findings_days\":1825", "\"findings_days\":30",
+    "$.retention.findings_days: must not be shorter than keep_days (365)" },
+  { "\"delete_expired\":true", "\"delete_expired\":1", "$.retention.delete_expired: expected true or false" },
 };
 
 static void
