@@ -294,6 +294,9 @@ tact_audit_list_finish (TactAudit *self, GAsyncResult *result, GError **error)
 
 /* ---- Supervisors: the supervision room's records ------------------------------------------ */
 
+/* The newest records read from the store, for the list and the stats alike. */
+#define SUPERVISION_LIMIT 2000
+
 typedef struct {
   char *sender;
   char *rule_id;
@@ -324,6 +327,33 @@ join_array (JsonArray *array)
   return parts->len > 1 ? g_strjoinv (",", (char **) parts->pdata) : NULL;
 }
 
+/* A stored event's content; *node owns it (NULL when the event is not a JSON object). */
+static JsonObject *
+event_content (const TactStoreEvent *event, JsonNode **node)
+{
+  *node = event->json ? json_from_string (event->json, NULL) : NULL;
+  return *node && JSON_NODE_HOLDS_OBJECT (*node)
+         ? tact_json_get_object (json_node_get_object (*node), "content") : NULL;
+}
+
+/* Reads the supervision room's newest records from the store for the list and the stats, or
+ * returns G_IO_ERROR_NOT_FOUND on task. */
+static void
+read_supervision (TactAudit *self, GTask *task, GAsyncReadyCallback callback)
+{
+  ensure_supervision_room (self);
+  if (!self->room_id)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                               _("The company policy names no supervision room, or you are not in it."));
+      g_object_unref (task);
+      return;
+    }
+  tact_store_list_events_of_type_async (self->store, self->room_id, TACT_AUDIT_EVENT_TYPE,
+                                        SUPERVISION_LIMIT, g_task_get_cancellable (task),
+                                        callback, task);
+}
+
 static void
 supervision_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -342,9 +372,8 @@ supervision_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data
   for (guint i = 0; i < events->len; i++)
     {
       TactStoreEvent *event = g_ptr_array_index (events, i);
-      g_autoptr(JsonNode) node = event->json ? json_from_string (event->json, NULL) : NULL;
-      JsonObject *content = node && JSON_NODE_HOLDS_OBJECT (node)
-                            ? tact_json_get_object (json_node_get_object (node), "content") : NULL;
+      g_autoptr(JsonNode) node = NULL;
+      JsonObject *content = event_content (event, &node);
       g_autoptr(TactStoreAuditRecord) record = NULL;
       gint64 ts = event->ts;
 
@@ -405,19 +434,139 @@ tact_audit_list_supervision_async (TactAudit *self, const char *sender, const ch
   filter->rule_id = g_strdup (rule_id);
   filter->action = g_strdup (action);
   g_task_set_task_data (task, filter, (GDestroyNotify) supervision_filter_free);
-  ensure_supervision_room (self);
-  if (!self->room_id)
-    {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                               _("The company policy names no supervision room, or you are not in it."));
-      return;
-    }
-  tact_store_list_events_of_type_async (self->store, self->room_id, TACT_AUDIT_EVENT_TYPE, 2000,
-                                        cancellable, supervision_listed_cb, g_steal_pointer (&task));
+  read_supervision (self, g_steal_pointer (&task), supervision_listed_cb);
 }
 
 GPtrArray *
 tact_audit_list_supervision_finish (TactAudit *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ---- Supervisors: counts per rule ---------------------------------------------------------- */
+
+/* The kinds counted, as `tact-admin stats` counts them (src/admin/tact-admin.c, stats_event;
+ * docs/audit.md, "Counting per rule"): keep the two the same. */
+static const char * const hit_kinds[] = {
+  "warning-shown", "justification-asked", "approval-needed", "blocked", NULL };
+static const char * const override_kinds[] = { "warned-send", "justified-send", NULL };
+
+TactAuditRuleStats *
+tact_audit_rule_stats_copy (const TactAuditRuleStats *stats)
+{
+  TactAuditRuleStats *copy = g_new (TactAuditRuleStats, 1);
+
+  *copy = *stats;
+  copy->rule_id = g_strdup (stats->rule_id);
+  copy->title = g_strdup (stats->title);
+  return copy;
+}
+
+void
+tact_audit_rule_stats_free (TactAuditRuleStats *stats)
+{
+  if (!stats)
+    return;
+  g_free (stats->rule_id);
+  g_free (stats->title);
+  g_free (stats);
+}
+
+/* Most hits first; equal hits by rule id, so the order does not depend on the hash table. */
+static int
+compare_stats (gconstpointer a, gconstpointer b)
+{
+  const TactAuditRuleStats *x = *(TactAuditRuleStats * const *) a;
+  const TactAuditRuleStats *y = *(TactAuditRuleStats * const *) b;
+
+  if (x->hits != y->hits)
+    return x->hits > y->hits ? -1 : 1;
+  return g_strcmp0 (x->rule_id, y->rule_id);
+}
+
+static void
+stats_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  TactAudit *self = g_task_get_source_object (task);
+  TactProfile *profile = tact_guard_get_profile (self->guard);
+  g_autoptr(GHashTable) by_rule = g_hash_table_new (g_str_hash, g_str_equal);  /* → row, borrowed */
+  g_autoptr(GHashTable) titles = g_hash_table_new (g_str_hash, g_str_equal);   /* id → title, borrowed */
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) tact_audit_rule_stats_free);
+  g_autoptr(GPtrArray) events = NULL;
+  GError *error = NULL;
+
+  events = tact_store_list_events_of_type_finish (TACT_STORE (source), result, &error);
+  if (!events)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  for (guint i = 0; profile && i < tact_profile_get_n_rules (profile); i++)
+    {
+      const TactRule *rule = tact_profile_get_rule (profile, i);
+      g_hash_table_insert (titles, (gpointer) tact_rule_get_id (rule), (gpointer) tact_rule_get_title (rule));
+    }
+  for (guint i = 0; i < events->len; i++)
+    {
+      TactStoreEvent *event = g_ptr_array_index (events, i);
+      g_autoptr(JsonNode) node = NULL;
+      JsonObject *content = event_content (event, &node);
+      const char *kind = content ? tact_json_get_string (content, "kind") : NULL;
+      JsonArray *rule_ids = content ? tact_json_get_array (content, "rule_ids") : NULL;
+      gint64 ts = event->ts;
+
+      if (!kind || !rule_ids)
+        continue;
+      tact_json_get_int (content, "ts", &ts);
+      for (guint j = 0; j < json_array_get_length (rule_ids); j++)
+        {
+          JsonNode *element = json_array_get_element (rule_ids, j);
+          TactAuditRuleStats *row;
+          const char *id;
+
+          if (!JSON_NODE_HOLDS_VALUE (element) || json_node_get_value_type (element) != G_TYPE_STRING)
+            continue;
+          id = json_node_get_string (element);
+          row = g_hash_table_lookup (by_rule, id);
+          if (!row)
+            {
+              row = g_new0 (TactAuditRuleStats, 1);
+              row->rule_id = g_strdup (id);
+              row->title = g_strdup (g_hash_table_lookup (titles, id));
+              g_ptr_array_add (rows, row);
+              g_hash_table_insert (by_rule, row->rule_id, row);
+            }
+          if (g_strv_contains (hit_kinds, kind))
+            row->hits++;
+          else if (g_strv_contains (override_kinds, kind))
+            row->overrides++;
+          else if (g_str_equal (kind, "false-positive"))
+            row->false_positives++;
+          else if (g_str_equal (kind, "shadow-hit"))
+            row->shadow_hits++;
+          row->last_ts = MAX (row->last_ts, ts);
+        }
+    }
+  g_ptr_array_sort (rows, compare_stats);
+  g_task_return_pointer (task, g_steal_pointer (&rows), (GDestroyNotify) g_ptr_array_unref);
+}
+
+void
+tact_audit_stats_async (TactAudit *self, GCancellable *cancellable,
+                        GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (TACT_IS_AUDIT (self));
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, tact_audit_stats_async);
+  read_supervision (self, task, stats_listed_cb);
+}
+
+GPtrArray *
+tact_audit_stats_finish (TactAudit *self, GAsyncResult *result, GError **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);

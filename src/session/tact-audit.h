@@ -47,6 +47,31 @@ void       tact_audit_list_supervision_async  (TactAudit *self, const char *send
                                                GCancellable *cancellable,
                                                GAsyncReadyCallback callback, gpointer user_data);
 GPtrArray *tact_audit_list_supervision_finish (TactAudit *self, GAsyncResult *result, GError **error);
+/* One rule's counts over the supervision room's records (tact_audit_stats_async()), counted as
+ * `tact-admin stats` counts them (docs/audit.md, "Counting per rule"): a record counts once for
+ * each rule id it names. */
+typedef struct {
+  char   *rule_id;
+  char   *title;            /* the rule's title in the profile in force; NULL when it has no
+                             * rule of that id (a retired rule, another profile's) */
+  guint   hits;             /* warning-shown, justification-asked, approval-needed, blocked */
+  guint   overrides;        /* warned-send, justified-send */
+  guint   false_positives;  /* false-positive */
+  guint   shadow_hits;      /* shadow-hit: the rule is on trial, nothing was shown */
+  gint64  last_ts;          /* ms: the newest record that names the rule, of any kind */
+} TactAuditRuleStats;
+
+TactAuditRuleStats *tact_audit_rule_stats_copy (const TactAuditRuleStats *stats);
+void                tact_audit_rule_stats_free (TactAuditRuleStats *stats);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TactAuditRuleStats, tact_audit_rule_stats_free)
+
+/* Supervisors: per-rule counts from the supervision room's records (the same reading as
+ * tact_audit_list_supervision_async(): the newest 2000 kept in the encrypted store), one row for
+ * every rule id a record names, most hits first (then by rule id). Element-type
+ * TactAuditRuleStats. G_IO_ERROR_NOT_FOUND as for the list. */
+void       tact_audit_stats_async  (TactAudit *self, GCancellable *cancellable,
+                                    GAsyncReadyCallback callback, gpointer user_data);
+GPtrArray *tact_audit_stats_finish (TactAudit *self, GAsyncResult *result, GError **error);
 /* Whether this account may read the supervision room: a member with at least moderator power. */
 gboolean   tact_audit_is_supervisor (TactAudit *self);
 

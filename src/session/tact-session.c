@@ -743,6 +743,38 @@ tact_session_list_supervision_finish (TactSession *self, GAsyncResult *result, G
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+static void
+supervision_stats_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  GPtrArray *rows = tact_audit_stats_finish (TACT_AUDIT (source), result, &error);
+
+  if (rows)
+    g_task_return_pointer (task, rows, (GDestroyNotify) g_ptr_array_unref);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+tact_session_supervision_stats_async (TactSession *self, GCancellable *cancellable,
+                                      GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (TACT_IS_SESSION (self));
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, tact_session_supervision_stats_async);
+  tact_audit_stats_async (self->audit, cancellable, supervision_stats_cb, g_steal_pointer (&task));
+}
+
+GPtrArray *
+tact_session_supervision_stats_finish (TactSession *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 void
 tact_session_list_audit_async (TactSession *self, guint limit, GCancellable *cancellable,
                                GAsyncReadyCallback callback, gpointer user_data)

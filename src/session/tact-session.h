@@ -235,6 +235,14 @@ void              tact_session_list_supervision_async  (TactSession *self, const
                                                         gpointer user_data);
 GPtrArray        *tact_session_list_supervision_finish (TactSession *self, GAsyncResult *result,
                                                         GError **error);
+/* Supervisors: per-rule counts of hits, overrides, false-positive reports and shadow hits over
+ * the same records, most hits first (element-type TactAuditRuleStats; docs/audit.md). */
+void              tact_session_supervision_stats_async  (TactSession *self,
+                                                         GCancellable *cancellable,
+                                                         GAsyncReadyCallback callback,
+                                                         gpointer user_data);
+GPtrArray        *tact_session_supervision_stats_finish (TactSession *self, GAsyncResult *result,
+                                                         GError **error);
 
 /* Checks and sends text in one call (tact_session_check_text + tact_session_send). */
 TactMessage      *tact_session_send_text      (TactSession *self, TactRoom *room, const char *text,

@@ -5,7 +5,9 @@
  * (tact_session_list_audit_async()), read again each time the page is shown, one TactAuditRow
  * each: time, what happened in words, rules and clauses, action, room, reason or comment.
  * "Supervision", shown only to supervisors (tact_session_is_supervisor()): the supervision
- * room's records from everyone, filtered (TactSupervisionPage), with the same rows. */
+ * room's records from everyone, filtered (TactSupervisionPage), with the same rows; "Rule
+ * Statistics", also for supervisors only: counts per rule over those records
+ * (TactRuleStatsPage). */
 #include <glib/gi18n-lib.h>
 
 #include "session/tact-approvals.h"
@@ -13,6 +15,7 @@
 #include "tact-audit-item.h"
 #include "tact-audit-row.h"
 #include "tact-records-window.h"
+#include "tact-rule-stats-page.h"
 #include "tact-supervision-page.h"
 
 #define AUDIT_LIMIT 500
@@ -33,6 +36,8 @@ struct _TactRecordsWindow
   GtkWidget    *refresh_button;
   AdwViewStackPage *supervision_item;
   TactSupervisionPage *supervision_page;
+  AdwViewStackPage *rule_stats_item;
+  TactRuleStatsPage *rule_stats_page;
 
   /* owned */
   TactSession  *session;
@@ -102,7 +107,7 @@ load_audit (TactRecordsWindow *self)
                                  g_object_ref (self));
 }
 
-/* F5, Ctrl+R: the page shown is read again (My Audit Log, Supervision). */
+/* F5, Ctrl+R: the page shown is read again (My Audit Log, Supervision, Rule Statistics). */
 static void
 refresh_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
@@ -113,6 +118,8 @@ refresh_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
     load_audit (self);
   else if (g_strcmp0 (page, "supervision") == 0)
     tact_supervision_page_reload (self->supervision_page);
+  else if (g_strcmp0 (page, "rule-stats") == 0)
+    tact_rule_stats_page_reload (self->rule_stats_page);
 }
 
 static void
@@ -121,21 +128,24 @@ on_page_changed (TactRecordsWindow *self)
   const char *page = adw_view_stack_get_visible_child_name (self->view_stack);
   gboolean audit = g_strcmp0 (page, "audit") == 0;
 
-  gtk_widget_set_visible (self->refresh_button, audit);   /* Supervision has its own */
+  gtk_widget_set_visible (self->refresh_button, audit);   /* the supervisors' pages have their own */
   if (audit)
     load_audit (self);
   else if (g_strcmp0 (page, "supervision") == 0)
     tact_supervision_page_reload (self->supervision_page);
+  else if (g_strcmp0 (page, "rule-stats") == 0)
+    tact_rule_stats_page_reload (self->rule_stats_page);
 }
 
-/* The Supervision page is there only for supervisors; asked again each time a page is shown
- * (membership and power in the supervision room can change). */
+/* The Supervision and Rule Statistics pages are there only for supervisors; asked again each
+ * time a page is shown (membership and power in the supervision room can change). */
 static gboolean
 update_supervision (TactRecordsWindow *self)
 {
   gboolean supervisor = self->session && tact_session_is_supervisor (self->session);
 
   adw_view_stack_page_set_visible (self->supervision_item, supervisor);
+  adw_view_stack_page_set_visible (self->rule_stats_item, supervisor);
   return supervisor;
 }
 
@@ -188,6 +198,7 @@ tact_records_window_new (GtkWindow *parent, TactSession *session)
       g_signal_connect_object (outgoing, "items-changed", G_CALLBACK (update_held), self, G_CONNECT_SWAPPED);
     }
   tact_supervision_page_set_session (self->supervision_page, session);
+  tact_rule_stats_page_set_session (self->rule_stats_page, session);
   update_supervision (self);
   update_held (self);
   return GTK_WIDGET (self);
@@ -198,7 +209,8 @@ tact_records_window_show_page (TactRecordsWindow *self, const char *page)
 {
   g_return_if_fail (TACT_IS_RECORDS_WINDOW (self));
 
-  if (!update_supervision (self) && g_strcmp0 (page, "supervision") == 0)
+  if (!update_supervision (self)
+      && (g_strcmp0 (page, "supervision") == 0 || g_strcmp0 (page, "rule-stats") == 0))
     page = "audit";   /* no longer a supervisor: their own records instead */
   if (g_strcmp0 (adw_view_stack_get_visible_child_name (self->view_stack), page) == 0)
     on_page_changed (self);   /* shown again: read the log again */
@@ -238,6 +250,8 @@ tact_records_window_class_init (TactRecordsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TactRecordsWindow, refresh_button);
   gtk_widget_class_bind_template_child (widget_class, TactRecordsWindow, supervision_item);
   gtk_widget_class_bind_template_child (widget_class, TactRecordsWindow, supervision_page);
+  gtk_widget_class_bind_template_child (widget_class, TactRecordsWindow, rule_stats_item);
+  gtk_widget_class_bind_template_child (widget_class, TactRecordsWindow, rule_stats_page);
   gtk_widget_class_bind_template_callback (widget_class, on_page_changed);
   gtk_widget_class_install_action (widget_class, "records.refresh", NULL, refresh_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
@@ -253,6 +267,7 @@ tact_records_window_init (TactRecordsWindow *self)
   g_autoptr(GtkNoSelection) audit_selection = NULL;
 
   g_type_ensure (TACT_TYPE_SUPERVISION_PAGE);
+  g_type_ensure (TACT_TYPE_RULE_STATS_PAGE);
   gtk_widget_init_template (GTK_WIDGET (self));
   self->audit = g_list_store_new (TACT_TYPE_AUDIT_ITEM);
 

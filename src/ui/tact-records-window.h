@@ -1,6 +1,6 @@
 /* tact-records-window.h: "Held" (our approval requests and their state), "My Audit Log"
  * (this device's audit records) and, for supervisors, "Supervision" (the supervision room's
- * records, filtered): pages of one window. */
+ * records, filtered) and "Rule Statistics" (counts per rule over them): pages of one window. */
 #pragma once
 
 #include <adwaita.h>
@@ -13,8 +13,8 @@ G_DECLARE_FINAL_TYPE (TactRecordsWindow, tact_records_window, TACT, RECORDS_WIND
 
 /* session may be NULL (nothing to show). */
 GtkWidget *tact_records_window_new       (GtkWindow *parent, TactSession *session);
-/* page: "held", "audit" or "supervision" (the logs are read again each time they are shown;
- * "supervision" shows "audit" to someone who is not a supervisor). */
+/* page: "held", "audit", "supervision" or "rule-stats" (the logs are read again each time they
+ * are shown; "supervision" and "rule-stats" show "audit" to someone who is not a supervisor). */
 void       tact_records_window_show_page (TactRecordsWindow *self, const char *page);
 
 G_END_DECLS

@@ -253,7 +253,8 @@ focus_composer_action (GtkWidget *widget, const char *action_name, GVariant *par
     gtk_widget_grab_focus (GTK_WIDGET (self->composer));
 }
 
-/* ---- win.show-approvals, win.show-held, win.show-audit-log, win.show-supervision ---- */
+/* ---- win.show-approvals, win.show-held, win.show-audit-log, win.show-supervision,
+ *      win.show-rule-stats ---- */
 
 static void
 show_approvals_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
@@ -297,7 +298,7 @@ show_audit_log_action (GtkWidget *widget, const char *action_name, GVariant *par
   show_records (TACT_WINDOW (widget), "audit");
 }
 
-/* Supervisors only: the action is enabled while the session says we are one (asked again
+/* Supervisors only: the actions are enabled while the session says we are one (asked again
  * when the main menu opens and when its shortcut is pressed). Not asked before the first sync:
  * the rooms are not known yet, and asking resolves and joins the supervision room. */
 void
@@ -308,6 +309,7 @@ _tact_window_update_supervision (TactWindow *self)
                         && tact_session_is_supervisor (self->session);
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.show-supervision", supervisor);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.show-rule-stats", supervisor);
 }
 
 static void
@@ -316,7 +318,14 @@ show_supervision_action (GtkWidget *widget, const char *action_name, GVariant *p
   show_records (TACT_WINDOW (widget), "supervision");
 }
 
-/* Ctrl+Alt+S: whether we are a supervisor may have changed since the menu was last opened. */
+static void
+show_rule_stats_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  show_records (TACT_WINDOW (widget), "rule-stats");
+}
+
+/* Ctrl+Alt+S, Ctrl+Alt+R (args: the page): whether we are a supervisor may have changed since
+ * the menu was last opened. */
 static gboolean
 show_supervision_shortcut (GtkWidget *widget, GVariant *args, gpointer user_data)
 {
@@ -325,7 +334,7 @@ show_supervision_shortcut (GtkWidget *widget, GVariant *args, gpointer user_data
   _tact_window_update_supervision (self);
   if (!self->session || !tact_session_is_supervisor (self->session))
     return FALSE;
-  show_records (self, "supervision");
+  show_records (self, g_variant_get_string (args, NULL));
   return TRUE;
 }
 
@@ -363,6 +372,7 @@ _tact_window_class_actions_init (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.show-held", NULL, show_held_action);
   gtk_widget_class_install_action (widget_class, "win.show-audit-log", NULL, show_audit_log_action);
   gtk_widget_class_install_action (widget_class, "win.show-supervision", NULL, show_supervision_action);
+  gtk_widget_class_install_action (widget_class, "win.show-rule-stats", NULL, show_rule_stats_action);
   gtk_widget_class_install_action (widget_class, "win.show-preferences", NULL, show_preferences_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, GDK_CONTROL_MASK, "composer.focus", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_A, GDK_CONTROL_MASK | GDK_ALT_MASK,
@@ -374,7 +384,9 @@ _tact_window_class_actions_init (GtkWidgetClass *widget_class)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, GDK_CONTROL_MASK | GDK_ALT_MASK,
                                        "win.show-audit-log", NULL);
   gtk_widget_class_add_binding (widget_class, GDK_KEY_s, GDK_CONTROL_MASK | GDK_ALT_MASK,
-                                show_supervision_shortcut, NULL);
+                                show_supervision_shortcut, "s", "supervision");
+  gtk_widget_class_add_binding (widget_class, GDK_KEY_r, GDK_CONTROL_MASK | GDK_ALT_MASK,
+                                show_supervision_shortcut, "s", "rule-stats");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_comma, GDK_CONTROL_MASK,
                                        "win.show-preferences", NULL);
   /* Every shortcut above is listed in the shortcuts window too (gtk/help-overlay.ui, Ctrl+?). */

@@ -5,6 +5,7 @@
 #include <glib/gstdio.h>
 
 #include "store/tact-store-private.h"
+#include "session/tact-audit.h"
 #include "session/tact-guard.h"
 #include "tact-test-sandbox.h"
 
@@ -787,6 +788,133 @@ test_supervision_room (Fixture *f, gconstpointer data)
   tact_store_close (bob_store);
 }
 
+/* ---- Per-rule counts over the supervision room (the admin page; tact-admin stats counts alike) ---- */
+
+static const TactAuditRuleStats *
+stats_row (GPtrArray *rows, const char *rule_id)
+{
+  for (guint i = 0; i < rows->len; i++)
+    if (g_strcmp0 (((TactAuditRuleStats *) rows->pdata[i])->rule_id, rule_id) == 0)
+      return rows->pdata[i];
+  return NULL;
+}
+
+static void
+test_supervision_stats (Fixture *f, gconstpointer data)
+{
+  g_autofree char *room_id = NULL;
+  g_autofree char *supervision_id = NULL;
+  g_autoptr(TactProfile) profile = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TactStore) bob_store = NULL;
+  g_autoptr(TactSession) bob_session = NULL;
+  g_autoptr(GBytes) bob_key = tact_test_random_key ();
+  g_autofree char *bob_db = g_build_filename (f->tmpdir, "bob.db", NULL);
+  g_autoptr(TactSendCheck) warned = NULL;
+  g_autoptr(TactSendCheck) blocked = NULL;
+  g_autoptr(TactSendCheck) both = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+  gint64 start = g_get_real_time () / 1000;
+  const TactAuditRuleStats *w, *b, *s;
+  GAsyncResult *result = NULL;
+  TactRoom *room;
+  SupervisionWait sw;
+
+  {
+    g_autofree char *json = g_strdup_printf ("{\"name\":\"Supervision\",\"preset\":\"private_chat\",\"invite\":[\"%s\"]}",
+                                             tact_matrix_client_get_user_id (f->alice));
+    supervision_id = create_room (f->bob, json);
+    join (f->alice, supervision_id);
+  }
+  {
+    g_autofree char *json = g_strdup_printf (
+      "{\"format\": 2, \"id\": \"test-stats\", \"version\": \"1\","
+      " \"audit\": {\"supervision_room\": \"%s\"},"
+      " \"name\": {\"en\": \"Stats\", \"zh_CN\": \"统计\", \"zh_TW\": \"統計\"},"
+      " \"rules\": [{\"id\": \"w\", \"title\": {\"en\": \"Warned words\", \"zh_CN\": \"W\", \"zh_TW\": \"W\"},"
+      "   \"explanation\": {\"en\": \"x\", \"zh_CN\": \"x\", \"zh_TW\": \"x\"}, \"clauses\": [\"PUB-1\"],"
+      "   \"detectors\": [{\"type\": \"terms\", \"terms\": [\"提醒词\"]}], \"action\": \"warn\"},"
+      "  {\"id\": \"b\", \"title\": {\"en\": \"Blocked words\", \"zh_CN\": \"B\", \"zh_TW\": \"B\"},"
+      "   \"explanation\": {\"en\": \"x\", \"zh_CN\": \"x\", \"zh_TW\": \"x\"}, \"clauses\": [\"PUB-1\"],"
+      "   \"detectors\": [{\"type\": \"terms\", \"terms\": [\"禁止词\"]}], \"action\": \"block\","
+      "   \"alternative\": {\"en\": \"y\", \"zh_CN\": \"y\", \"zh_TW\": \"y\"}},"
+      "  {\"id\": \"s\", \"title\": {\"en\": \"On trial\", \"zh_CN\": \"S\", \"zh_TW\": \"S\"},"
+      "   \"explanation\": {\"en\": \"x\", \"zh_CN\": \"x\", \"zh_TW\": \"x\"}, \"clauses\": [\"PUB-1\"],"
+      "   \"detectors\": [{\"type\": \"terms\", \"terms\": [\"试验词\"]}], \"action\": \"block\","
+      "   \"alternative\": {\"en\": \"y\", \"zh_CN\": \"y\", \"zh_TW\": \"y\"}, \"shadow\": true}]}",
+      supervision_id);
+    g_autoptr(GBytes) bytes = g_bytes_new (json, strlen (json));
+    profile = tact_profile_new_from_bytes (bytes, &error);
+    g_assert_no_error (error);
+  }
+  tact_session_set_profile (f->session, profile);
+  room = start_in_room (f, &room_id);
+
+  /* Seven records from alice:
+   *   warned-send [w], warning-shown [w], cancelled [w], blocked [b], blocked [w, b],
+   *   false-positive [b], shadow-hit [s]. */
+  g_assert_nonnull (tact_session_send_text (f->session, room, "提醒词 一下", NULL, &error));
+  g_assert_no_error (error);
+  warned = tact_session_check_text (f->session, room, "提醒词");
+  tact_session_record_shown (f->session, room, warned);
+  tact_session_record_cancelled (f->session, room, warned);
+  blocked = tact_session_check_text (f->session, room, "禁止词");
+  tact_session_record_shown (f->session, room, blocked);
+  both = tact_session_check_text (f->session, room, "提醒词 禁止词");
+  g_assert_cmpint (tact_send_check_get_verdict (both)->action, ==, TACT_ACTION_BLOCK);
+  g_assert_cmpuint (tact_send_check_get_verdict (both)->findings->len, ==, 2);
+  tact_session_record_shown (f->session, room, both);
+  tact_session_report_false_positive (f->session, room, blocked, "a film title");
+  g_assert_nonnull (tact_session_send_text (f->session, room, "试验词 在这里", NULL, &error));
+  g_assert_no_error (error);
+
+  /* Bob, the supervisor, counts them once all seven are in his store. */
+  bob_store = open_store (bob_db, bob_key);
+  bob_session = tact_session_new (f->bob, bob_store, profile);
+  tact_session_start (bob_session);
+  sw = (SupervisionWait) { bob_session, NULL, NULL, NULL, 7 };
+  tact_test_wait_until (supervision_has, &sw, "alice's seven records in the supervision room");
+  tact_session_supervision_stats_async (bob_session, NULL, tact_test_store_result_cb, &result);
+  rows = tact_session_supervision_stats_finish (bob_session, tact_test_wait_result (&result, "the stats"), &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+
+  g_assert_cmpuint (rows->len, ==, 3);
+  w = stats_row (rows, "w");
+  b = stats_row (rows, "b");
+  s = stats_row (rows, "s");
+  g_assert_nonnull (w);
+  g_assert_nonnull (b);
+  g_assert_nonnull (s);
+  /* w: warning-shown and the blocked [w, b] are hits, warned-send an override; cancelled counts
+   * in nothing but last_ts. */
+  g_assert_cmpuint (w->hits, ==, 2);
+  g_assert_cmpuint (w->overrides, ==, 1);
+  g_assert_cmpuint (w->false_positives, ==, 0);
+  g_assert_cmpuint (w->shadow_hits, ==, 0);
+  g_assert_cmpuint (b->hits, ==, 2);
+  g_assert_cmpuint (b->overrides, ==, 0);
+  g_assert_cmpuint (b->false_positives, ==, 1);
+  g_assert_cmpuint (b->shadow_hits, ==, 0);
+  g_assert_cmpuint (s->hits, ==, 0);
+  g_assert_cmpuint (s->overrides, ==, 0);
+  g_assert_cmpuint (s->false_positives, ==, 0);
+  g_assert_cmpuint (s->shadow_hits, ==, 1);
+  /* Most hits first, equal hits by id. */
+  g_assert_true (rows->pdata[0] == b);
+  g_assert_true (rows->pdata[1] == w);
+  g_assert_true (rows->pdata[2] == s);
+  /* The titles of the profile in force; the newest record's time. */
+  g_assert_cmpstr (w->title, ==, "Warned words");
+  g_assert_cmpstr (s->title, ==, "On trial");
+  g_assert_cmpint (w->last_ts, >=, start);
+  g_assert_cmpint (w->last_ts, <=, g_get_real_time () / 1000);
+  g_assert_cmpint (s->last_ts, >=, b->last_ts);   /* the shadow hit was the last record */
+
+  tact_session_stop (bob_session);
+  tact_store_close (bob_store);
+}
+
 /* A rule in shadow mode: the message goes as if it were not there, and the hit is audited. */
 typedef struct { TactSession *session; const char *kind; } KindWait;
 
@@ -906,6 +1034,7 @@ main (int argc, char *argv[])
               test_every_path, fixture_teardown);
   ADD ("/session/egress/forward-needs-consent", test_forward_needs_consent);
   ADD ("/session/audit/supervision-room", test_supervision_room);
+  ADD ("/session/audit/supervision-stats", test_supervision_stats);
   ADD ("/session/audit/shadow-rule", test_shadow_rule);
   ADD ("/session/egress/security/pinned-homeserver", test_pinned_homeserver);
   ADD ("/session/egress/audience-unknown-and-announcement", test_audience_kinds);

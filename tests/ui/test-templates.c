@@ -22,6 +22,8 @@
 #include "ui/tact-message-row.h"
 #include "ui/tact-preferences-window.h"
 #include "ui/tact-records-window.h"
+#include "ui/tact-rule-stats-item.h"
+#include "ui/tact-rule-stats-page.h"
 #include "ui/tact-supervision-page.h"
 #include "ui/tact-window.h"
 
@@ -33,7 +35,8 @@ test_resource_lists_templates (void)
   g_auto(GStrv) names = g_resources_enumerate_children ("/io/github/tactchat/Tact", 0, &error);
   const char *tested[] = { "tact-approval-row.ui", "tact-approvals-window.ui", "tact-audit-row.ui",
                            "tact-composer.ui", "tact-guard-dialog.ui", "tact-message-row.ui",
-                           "tact-preferences-window.ui", "tact-records-window.ui", "tact-supervision-page.ui", "tact-window.ui",
+                           "tact-preferences-window.ui", "tact-records-window.ui", "tact-rule-stats-page.ui",
+                           "tact-supervision-page.ui", "tact-window.ui",
                            NULL };
 
   g_assert_no_error (error);
@@ -77,8 +80,8 @@ static GtkWidget *find_named (GtkWidget *widget, const char *name);
 static GPtrArray *help_overlay_accels (void);
 static void assert_shortcuts_listed (GtkWidget *widget, GType base, GPtrArray *accels);
 
-/* Without a session nobody is a supervisor: the Supervision page is hidden, and asking for it
- * shows My Audit Log. */
+/* Without a session nobody is a supervisor: the Supervision and Rule Statistics pages are
+ * hidden, and asking for either shows My Audit Log. */
 static void
 test_records_window (void)
 {
@@ -93,7 +96,12 @@ test_records_window (void)
   g_assert_nonnull (ancestor);
   stack = ADW_VIEW_STACK (ancestor);
   g_assert_false (adw_view_stack_page_get_visible (adw_view_stack_get_page (stack, adw_view_stack_get_child_by_name (stack, "supervision"))));
+  g_assert_false (adw_view_stack_page_get_visible (adw_view_stack_get_page (stack, adw_view_stack_get_child_by_name (stack, "rule-stats"))));
+  g_assert_true (gtk_widget_get_ancestor (find_named (window, "rule-stats-page"), ADW_TYPE_VIEW_STACK) == ancestor);
   tact_records_window_show_page (TACT_RECORDS_WINDOW (window), "supervision");
+  g_assert_cmpstr (adw_view_stack_get_visible_child_name (stack), ==, "audit");
+  tact_records_window_show_page (TACT_RECORDS_WINDOW (window), "held");
+  tact_records_window_show_page (TACT_RECORDS_WINDOW (window), "rule-stats");
   g_assert_cmpstr (adw_view_stack_get_visible_child_name (stack), ==, "audit");
   gtk_window_destroy (GTK_WINDOW (window));
 }
@@ -1026,6 +1034,83 @@ test_guard_dialog_approve (void)
   gtk_window_destroy (GTK_WINDOW (dialog));
 }
 
+/* Rule Statistics: the four counts under their headings, the rule's title when the profile in
+ * force knows it (its id beneath) and else the id; the session's order until a heading is
+ * clicked; Refresh on the page's action; empty without rows. */
+static void
+test_rule_stats_page (void)
+{
+  static const char * const titles[] = { "Rule", "Hits", "Overrides", "False Positives", "Shadow Hits" };
+  TactAuditRuleStats rows_in[] = {
+    { "pub1-secrets", "Client secrets", 5, 1, 2, 0, 1765050000000 },
+    { "retired-rule", NULL, 2, 0, 0, 0, 1765040000000 },
+    { "trial", "On trial", 0, 0, 0, 3, 1765030000000 },
+  };
+  g_autoptr(GPtrArray) rows = g_ptr_array_new ();
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *page = tact_rule_stats_page_new ();
+  GtkColumnView *view = GTK_COLUMN_VIEW (find_named (page, "rule-stats-list"));
+  GListModel *columns = gtk_column_view_get_columns (view);
+  GListModel *model = G_LIST_MODEL (gtk_column_view_get_model (view));
+  GtkStack *stack = GTK_STACK (gtk_widget_get_ancestor (GTK_WIDGET (view), GTK_TYPE_STACK));
+  g_autoptr(GString) labels = g_string_new (NULL);
+
+  gtk_window_set_child (GTK_WINDOW (window), page);
+  gtk_window_set_default_size (GTK_WINDOW (window), 600, 400);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (stack), ==, "empty");
+  g_assert_cmpuint (g_list_model_get_n_items (columns), ==, G_N_ELEMENTS (titles));
+  for (guint i = 0; i < G_N_ELEMENTS (titles); i++)
+    {
+      g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, i);
+      g_assert_cmpstr (gtk_column_view_column_get_title (column), ==, titles[i]);
+      g_assert_nonnull (gtk_column_view_column_get_sorter (column));
+    }
+
+  /* Refresh is reachable by keyboard: a button with a mnemonic, on the page's action. */
+  g_assert_cmpstr (gtk_actionable_get_action_name (GTK_ACTIONABLE (find_named (page, "rule-stats-refresh"))), ==,
+                   "rule-stats.refresh");
+  g_assert_true (gtk_button_get_use_underline (GTK_BUTTON (find_named (page, "rule-stats-refresh"))));
+  g_assert_true (gtk_widget_activate_action (page, "rule-stats.refresh", NULL));
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (stack), ==, "empty");
+
+  for (guint i = 0; i < G_N_ELEMENTS (rows_in); i++)
+    g_ptr_array_add (rows, &rows_in[i]);
+  tact_rule_stats_page_show_stats (TACT_RULE_STATS_PAGE (page), rows);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (stack), ==, "list");
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 3);
+
+  /* The cells, once the view has made its rows. */
+  gtk_window_present (GTK_WINDOW (window));
+  for (guint i = 0; i < 1000 && !strstr (labels->str, "retired-rule"); i++)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_string_truncate (labels, 0);
+      append_labels (GTK_WIDGET (view), labels);
+    }
+  g_test_message ("%s", labels->str);
+  g_assert_nonnull (strstr (labels->str, "Client secrets\npub1-secrets\n5\n1\n2\n0\n"));
+  g_assert_nonnull (strstr (labels->str, "retired-rule\nretired-rule\n2\n0\n0\n0\n"));   /* the id; no second line */
+  g_assert_nonnull (strstr (labels->str, "On trial\ntrial\n0\n0\n0\n3\n"));
+
+  /* The session's order (most hits first), then by a heading: shadow hits, most first. */
+  {
+    g_autoptr(TactRuleStatsItem) first = g_list_model_get_item (model, 0);
+    g_autoptr(GtkColumnViewColumn) shadow = g_list_model_get_item (columns, 4);
+    g_autoptr(TactRuleStatsItem) now_first = NULL;
+
+    g_assert_cmpstr (tact_rule_stats_item_get_stats (first)->rule_id, ==, "pub1-secrets");
+    gtk_column_view_sort_by_column (view, shadow, GTK_SORT_DESCENDING);
+    now_first = g_list_model_get_item (model, 0);
+    g_assert_cmpstr (tact_rule_stats_item_get_stats (now_first)->rule_id, ==, "trial");
+  }
+
+  tact_rule_stats_page_show_stats (TACT_RULE_STATS_PAGE (page), NULL);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (stack), ==, "empty");
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 0);
+  tact_rule_stats_page_set_session (TACT_RULE_STATS_PAGE (page), NULL);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1038,6 +1123,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/ui/templates/approvals-window", test_approvals_window);
   g_test_add_func ("/ui/templates/records-window", test_records_window);
   g_test_add_func ("/ui/templates/supervision-page", test_supervision_page);
+  g_test_add_func ("/ui/templates/rule-stats-page", test_rule_stats_page);
   g_test_add_func ("/ui/templates/audit-row", test_audit_row);
   g_test_add_func ("/ui/templates/help-overlay", test_help_overlay);
   g_test_add_func ("/ui/audit-words/every-documented-kind", test_audit_kinds_documented);
