@@ -6,6 +6,7 @@
  *                       [--json] [TEXT | -]
  *   tact-policy explain [same options as check] [TEXT | -]
  *   tact-policy hash    --salt HEX [VALUE… | -]
+ *   tact-policy eval    [--profile P] [--json] [--min-recall R] [--max-fp-rate R] CORPUS.jsonl
  *
  * Exit status: 0 when the command ran (whatever the verdict), 2 on usage
  * errors and invalid profiles. Matched text is never printed in full: the
@@ -24,6 +25,7 @@
 #include <string.h>
 
 #include "policy/tact-policy.h"
+#include "tact-policy-eval.h"
 
 #define EXIT_USAGE 2
 
@@ -605,6 +607,7 @@ print_usage (void)
               "[--room-kind dm|group|announcement] [--attach FILE]... [--json] [TEXT | -]\n"
               "  tact-policy explain [same options as check] [TEXT | -]\n"
               "  tact-policy hash --salt HEX [VALUE... | -]\n"
+              "  tact-policy eval [--profile P] [--json] [--min-recall R] [--max-fp-rate R] CORPUS.jsonl\n"
               "%s\n",
               _("Usage:"),
               _("Run “tact-policy COMMAND --help” for a command's options."));
@@ -643,6 +646,8 @@ main (int    argc,
     return cmd_check (argc - 1, argv + 1, TRUE);
   if (g_str_equal (command, "hash"))
     return cmd_hash (argc - 1, argv + 1);
+  if (g_str_equal (command, "eval"))
+    return tact_policy_cmd_eval (argc - 1, argv + 1);
   if (g_str_equal (command, "--help") || g_str_equal (command, "-h") ||
       g_str_equal (command, "help"))
     {

@@ -835,6 +835,104 @@ parse_object (const char *json)
   return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
 }
 
+/* Writes @contents to a new temporary file named after @tmpl; returns its path. */
+static char *
+write_tmp (const char *tmpl,
+           const char *contents)
+{
+  g_autoptr(GError) error = NULL;
+  char *path = NULL;
+  int fd = g_file_open_tmp (tmpl, &path, &error);
+
+  g_assert_no_error (error);
+  close (fd);
+  g_file_set_contents (path, contents, -1, &error);
+  g_assert_no_error (error);
+  return path;
+}
+
+/* tact-policy eval (issue 10, item 6): every count of a small corpus against
+ * a one-rule profile (机密 → warn), checked by hand; thresholds; a malformed
+ * line named by its number. */
+static void
+test_cli_eval (void)
+{
+  g_autofree char *profile = write_tmp ("tact-eval-XXXXXX.json", PROFILE (RULE));
+  g_autofree char *corpus = write_tmp ("tact-eval-XXXXXX.jsonl",
+    /* caught for both audiences; exact only internally */
+    "{\"text\":\"这是机密\",\"category\":\"classified\",\"lang\":\"zh-Hans\","
+    "\"expect\":{\"internal\":\"warn\",\"external\":\"block\"}}\n"
+    /* missed for both: the rule has no pinyin */
+    "{\"text\":\"jimi 文件\",\"category\":\"classified\",\"lang\":\"mixed\",\"evasion\":\"pinyin\","
+    "\"expect\":{\"internal\":\"warn\",\"external\":\"warn\"}}\n"
+    "\n"
+    /* a false positive for both */
+    "{\"text\":\"请勿外传机密\",\"category\":\"policy_talk\",\"lang\":\"zh-Hans\","
+    "\"expect\":{\"internal\":\"allow\",\"external\":\"allow\"}}\n"
+    /* harmless and allowed; no lang */
+    "{\"text\":\"hello\",\"category\":\"none\",\"expect\":{\"internal\":\"allow\",\"external\":\"allow\"}}\n");
+  g_autofree char *broken = write_tmp ("tact-eval-XXXXXX.jsonl",
+    "{\"text\":\"hello\",\"category\":\"none\",\"expect\":{\"internal\":\"allow\",\"external\":\"allow\"}}\n"
+    "{\"text\":\"hello\",\"category\":\"none\",\"expect\":{\"internal\":\"maybe\",\"external\":\"allow\"}}\n");
+  g_auto(CliResult) json = { 0 };
+  g_auto(CliResult) text = { 0 };
+  g_auto(CliResult) strict = { 0 };
+  g_auto(CliResult) lenient = { 0 };
+  g_auto(CliResult) bad = { 0 };
+  g_autoptr(JsonObject) root = NULL;
+  JsonObject *overall, *by_evasion, *by_category, *by_lang;
+
+  run_cli ((const char *[]) { "eval", "--json", "--profile", profile, corpus, NULL }, &json);
+  if (json.out == NULL)
+    return;  /* skipped */
+  g_assert_cmpint (json.status, ==, 0);
+  root = parse_object (json.out);
+  g_assert_cmpint (json_object_get_int_member (root, "messages"), ==, 4);
+  overall = json_object_get_object_member (root, "overall");
+  g_assert_cmpint (json_object_get_int_member (overall, "violations"), ==, 4);
+  g_assert_cmpint (json_object_get_int_member (overall, "caught"), ==, 2);
+  g_assert_cmpint (json_object_get_int_member (overall, "harmless"), ==, 4);
+  g_assert_cmpint (json_object_get_int_member (overall, "false_positives"), ==, 2);
+  g_assert_cmpint (json_object_get_int_member (overall, "checks"), ==, 8);
+  g_assert_cmpfloat_with_epsilon (json_object_get_double_member (overall, "recall"), 0.5, 1e-9);
+  g_assert_cmpfloat_with_epsilon (json_object_get_double_member (overall, "exact"), 3.0 / 8, 1e-9);
+  by_evasion = json_object_get_object_member (root, "by_evasion");
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (by_evasion, "pinyin"),
+                                               "caught"), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (by_evasion, "none"),
+                                               "caught"), ==, 2);
+  by_category = json_object_get_object_member (root, "by_category");
+  g_assert_cmpfloat_with_epsilon (json_object_get_double_member (
+      json_object_get_object_member (by_category, "policy_talk"), "fp_rate"), 1.0, 1e-9);
+  /* No violations in "none": recall is null, not 0. */
+  g_assert_true (json_object_get_null_member (json_object_get_object_member (by_category, "none"),
+                                              "recall"));
+  by_lang = json_object_get_object_member (root, "by_lang");
+  g_assert_true (json_object_has_member (by_lang, "?"));
+  g_assert_cmpint (json_object_get_size (by_lang), ==, 3);
+
+  run_cli ((const char *[]) { "eval", "--profile", profile, corpus, NULL }, &text);
+  g_assert_cmpint (text.status, ==, 0);
+  g_assert_nonnull (strstr (text.out, "pinyin"));
+  g_assert_nonnull (strstr (text.out, "0.500"));
+
+  run_cli ((const char *[]) { "eval", "--profile", profile, "--min-recall", "0.6", corpus, NULL },
+           &strict);
+  g_assert_cmpint (strict.status, ==, 1);
+  run_cli ((const char *[]) { "eval", "--profile", profile, "--min-recall", "0.5",
+                              "--max-fp-rate", "0.5", corpus, NULL }, &lenient);
+  g_assert_cmpint (lenient.status, ==, 0);
+
+  run_cli ((const char *[]) { "eval", "--profile", profile, broken, NULL }, &bad);
+  g_assert_cmpint (bad.status, ==, 2);
+  g_assert_nonnull (strstr (bad.err, "line 2:"));
+  g_assert_nonnull (strstr (bad.err, "expect.internal"));
+
+  g_unlink (profile);
+  g_unlink (corpus);
+  g_unlink (broken);
+}
+
 static void
 test_cli_check_json (void)
 {
@@ -2564,6 +2662,7 @@ main (int    argc,
   g_test_add_func ("/policy/profile/errors", test_profile_errors);
   g_test_add_func ("/policy/profile/errors-all-listed", test_profile_errors_all_listed);
   g_test_add_func ("/policy/cli/validate", test_cli_validate);
+  g_test_add_func ("/policy/cli/eval", test_cli_eval);
   g_test_add_func ("/policy/cli/check-json", test_cli_check_json);
   g_test_add_func ("/policy/cli/usage-errors", test_cli_usage_errors);
   g_test_add_func ("/policy/cli/explain", test_cli_explain);
