@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "policy/tact-policy.h"
+#include "tact-cli-json.h"
 #include "tact-policy-eval.h"
 
 #define EXIT_USAGE 2
@@ -295,9 +296,6 @@ print_json (TactProfile       *profile,
             const TactVerdict *verdict)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-  g_autoptr(JsonNode) root = NULL;
-  g_autofree char *output = NULL;
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "action");
@@ -353,23 +351,9 @@ print_json (TactProfile       *profile,
     }
   json_builder_end_array (builder);
 
-  json_builder_set_member_name (builder, "profile");
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "id");
-  json_builder_add_string_value (builder, tact_profile_get_id (profile));
-  json_builder_set_member_name (builder, "version");
-  json_builder_add_string_value (builder, tact_profile_get_version (profile));
+  tact_cli_add_profile (builder, profile);
   json_builder_end_object (builder);
-  json_builder_end_object (builder);
-
-  root = json_builder_get_root (builder);
-  json_generator_set_root (generator, root);
-  json_generator_set_pretty (generator, TRUE);
-  output = json_generator_to_data (generator, NULL);
-  /* Not g_print(): it converts to the locale's charset (CJK → "?" under LANG=C),
-   * and JSON is UTF-8. */
-  fputs (output, stdout);
-  fputs ("\n", stdout);
+  tact_cli_print_json (builder);
 }
 
 /* A word for an action in the user's language. */

@@ -22,10 +22,10 @@
  */
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "policy/tact-policy.h"
+#include "tact-cli-json.h"
 #include "tact-policy-eval.h"
 
 #define EXIT_USAGE 2
@@ -367,18 +367,9 @@ print_json (TactProfile   *profile,
             guint          n_samples)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-  g_autoptr(JsonNode) root = NULL;
-  g_autofree char *output = NULL;
 
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "profile");
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "id");
-  json_builder_add_string_value (builder, tact_profile_get_id (profile));
-  json_builder_set_member_name (builder, "version");
-  json_builder_add_string_value (builder, tact_profile_get_version (profile));
-  json_builder_end_object (builder);
+  tact_cli_add_profile (builder, profile);
   json_builder_set_member_name (builder, "messages");
   json_builder_add_int_value (builder, n_samples);
   json_builder_set_member_name (builder, "overall");
@@ -395,13 +386,7 @@ print_json (TactProfile   *profile,
   add_table_json (builder, "by_lang", results->by_lang);
   add_table_json (builder, "by_evasion", results->by_evasion);
   json_builder_end_object (builder);
-
-  root = json_builder_get_root (builder);
-  json_generator_set_root (generator, root);
-  json_generator_set_pretty (generator, TRUE);
-  output = json_generator_to_data (generator, NULL);
-  fputs (output, stdout);
-  fputs ("\n", stdout);
+  tact_cli_print_json (builder);
 }
 
 /* Reads and checks every line of @path; FALSE (and @error naming the line)
