@@ -17,7 +17,12 @@
  *      left alone;
  *   3. collapse whitespace runs to one space;
  *   4. drop spaces and "joiner" punctuation (· _ - * / emoji …) between two
- *      CJK characters, so 机 密, 机·密 and 机_密 all read 机密.
+ *      CJK characters, so 机 密, 机·密 and 机_密 all read 机密;
+ *   5. join a Latin word spelled out letter by letter: a run of at least
+ *      SPELLED_MIN single ASCII letters, each separated by one or two of
+ *      space . - _ * (c o n f i d e n t i a l, s.e.c.r.e.t, p-a-s-s-w-o-r-d),
+ *      reads as one word (issue 10: Latin terms split by spaces or
+ *      punctuation). Shorter runs (a b, U.S.) are left alone.
  *
  * Clause punctuation (，。、；：！？ and brackets) and line breaks are kept
  * even between CJK characters: they separate words in ordinary text, and
@@ -625,6 +630,45 @@ homoglyph_word_folds (const FoldTable  *table,
   return has_latin || !has_other;
 }
 
+/* Step 5: a spelled-out word. */
+#define SPELLED_MIN 4
+
+static gboolean
+is_single_ascii_letter (const guchar *p,
+                        const guchar *end)
+{
+  return p < end && g_ascii_isalpha (*p) && (p + 1 == end || !g_ascii_isalnum (p[1]));
+}
+
+/* If a run of at least SPELLED_MIN single letters starts at @start (the
+ * first letter of a word), the end of its last letter; else @start. */
+static const guchar *
+spelled_word_end (const guchar *start,
+                  const guchar *end)
+{
+  const guchar *p = start;
+  const guchar *last_end = start;
+  guint letters = 0;
+
+  while (is_single_ascii_letter (p, end))
+    {
+      const guchar *s = p + 1;
+      guint n_sep = 0;
+
+      letters++;
+      last_end = p + 1;
+      while (s < end && n_sep < 3 && strchr (" .-_*", *s) != NULL && *s != '\0')
+        {
+          s++;
+          n_sep++;
+        }
+      if (n_sep == 0 || n_sep > 2)
+        break;
+      p = s;
+    }
+  return letters >= SPELLED_MIN ? last_end : start;
+}
+
 static void
 normalize_into (const char *text,
                 gssize      len,
@@ -642,6 +686,9 @@ normalize_into (const char *text,
   const guchar *word_start = p;
   const guchar *decided_end = p;
   gboolean word_folds = FALSE;
+  /* Step 5: the spelled-out word being joined, [spelled_start, spelled_end). */
+  const guchar *spelled_start = p;
+  const guchar *spelled_end = p;
   glong index = 0;
 
   while (p < end)
@@ -655,7 +702,25 @@ normalize_into (const char *text,
         {
           const FoldEntry *entry = &table->ascii[*p];
 
-          p++;
+          /* Step 5: inside a spelled-out word, separators are dropped. */
+          if (start > spelled_start && start < spelled_end)
+            {
+              p++;
+              if (!g_ascii_isalpha (*start))
+                {
+                  index++;
+                  continue;
+                }
+            }
+          else
+            {
+              if (!in_word && start >= spelled_end && g_ascii_isalpha (*start))
+                {
+                  spelled_start = start;
+                  spelled_end = spelled_word_end (start, end);
+                }
+              p++;
+            }
           if (entry->cls != TACT_CHAR_TEXT)
             {
               Pending pd = { entry->fold, index, entry->cls };

@@ -75,6 +75,18 @@ static const struct {
   { "per word", "секрет sеcret", "секрет secret" },
   { "look-alike with zero-width", "s\u200Bеcrеt", "secret" },
   { "math Greek capital", "\U0001D6A8\U0001D6A9", "ab" },  /* 𝚨𝚩 */
+  /* spelled out letter by letter (step 5) */
+  { "spelled with spaces", "c o n f i d e n t i a l", "confidential" },
+  { "spelled with dots", "S.E.C.R.E.T.", "secret." },
+  { "spelled with hyphens in a sentence", "my p-a-s-s-w-o-r-d is", "my password is" },
+  { "spelled with two separators", "s. e. c. r. e. t", "secret" },
+  { "spelled mixed separators", "s_e*c-r e.t", "secret" },
+  { "spelled run ends at a word", "s e c r e t plan", "secret plan" },
+  { "three letters stay apart", "a b c", "a b c" },
+  { "initials stay", "U.S. office", "u.s. office" },
+  { "three separators stay apart", "s   .e", "s .e" },
+  { "letters with digits stay", "a 1 b 2 c 3 d", "a 1 b 2 c 3 d" },
+  { "a word before the run", "the s e c r e t", "the secret" },
   { "empty", "", "" },
 };
 
@@ -119,6 +131,7 @@ static const struct {
   { "ѕесrеt", "secret", 0, 6 },
   { "a 𝐬𝐞𝐜𝐫𝐞𝐭 b", "secret", 2, 8 },     /* astral characters count as one */
   { "\uF9B2密", "零密", 0, 2 },
+  { "my c o n f i d e n t i a l!", "confidential", 3, 26 },  /* spelled: covers the gaps */
 };
 
 static void
@@ -276,6 +289,9 @@ static const struct {
   { "\uF9B2售价", "\uF9B2售价" },                          /* compatibility ideograph */
   { "секрет", NULL },                                      /* Russian: not the term */
   { "secretary", NULL },                                   /* Latin words stay whole */
+  { "it is s e c r e t, ok", "s e c r e t" },              /* spelled out */
+  { "c-o-n-f-i-d-e-n-t-i-a-l", "c-o-n-f-i-d-e-n-t-i-a-l" },
+  { "s e c r e t a r y", NULL },                           /* a spelled word stays whole too */
 };
 
 /* Converting all terms in one OpenCC call per configuration gives each term
