@@ -122,6 +122,7 @@ tact_matcher_new (GPtrArray          *rules,
   g_autoptr(GPtrArray) all_terms = g_ptr_array_new ();
   g_autoptr(GPtrArray) all_variants = NULL;
   guint next_term = 0;
+  guint n_pinyin = 0;
   hs_compile_error_t *compile_error = NULL;
   gint64 t0 = g_get_monotonic_time ();
 
@@ -174,6 +175,15 @@ tact_matcher_new (GPtrArray          *rules,
                 }
 
               GPtrArray *variants = g_ptr_array_index (all_variants, next_term++);
+
+              /* Pinyin spellings of a Chinese term (tact-pinyin.c), within the budget. */
+              if (n_pinyin < TACT_PINYIN_BUDGET && variants->len > 0)
+                {
+                  g_autoptr(GPtrArray) forms = tact_pinyin_forms (g_ptr_array_index (variants, 0));
+
+                  for (guint f = 0; f < forms->len && n_pinyin < TACT_PINYIN_BUDGET; f++, n_pinyin++)
+                    g_ptr_array_add (variants, g_strdup (g_ptr_array_index (forms, f)));
+                }
 
               for (guint v = 0; v < variants->len; v++)
                 {

@@ -85,6 +85,15 @@ GPtrArray *tact_term_variants (const char *term);
 GPtrArray *tact_term_variants_many (const char * const *terms,
                                     guint               n_terms);
 
+/* Pinyin spellings of an all-Han @term (normalised), for matching typed pinyin
+ * (tact-pinyin.c); empty for other terms. Element-type utf8. */
+#define TACT_PINYIN_MAX_CHARS  8
+#define TACT_PINYIN_MAX_COMBOS 4
+/* At most this many pinyin literals per profile (start time and memory of a
+ * 100k-term profile); terms past it get none, the first ones in profile order do. */
+#define TACT_PINYIN_BUDGET     60000
+GPtrArray *tact_pinyin_forms (const char *term);
+
 /* ------------------------------------------------------------------------- */
 /* Rules (tact-profile-loader.c)                                             */
 /* ------------------------------------------------------------------------- */

@@ -292,6 +292,12 @@ static const struct {
   { "it is s e c r e t, ok", "s e c r e t" },              /* spelled out */
   { "c-o-n-f-i-d-e-n-t-i-a-l", "c-o-n-f-i-d-e-n-t-i-a-l" },
   { "s e c r e t a r y", NULL },                           /* a spelled word stays whole too */
+  { "发我 ruanjian yuandai ma 吧", "ruanjian yuandai ma" },  /* pinyin: 软件源代码 */
+  { "Lingshoujia 多少", "Lingshoujia" },                    /* 零售价, joined */
+  { "是 ji mi 的", "ji mi" },                               /* 机密, syllables */
+  { "jimi", NULL },                                        /* joined, under 5 letters */
+  { "lingshou", NULL },                                    /* part of a term */
+  { "lingshoujiaxx", NULL },                               /* whole words only */
 };
 
 /* Converting all terms in one OpenCC call per configuration gives each term
@@ -357,6 +363,38 @@ test_check_evasions (void)
     }
 }
 
+/* Pinyin forms from Unihan's readings (tact-pinyin.c): the three spellings,
+ * both readings of a polyphonic character, nothing for other terms. */
+static void
+test_pinyin_forms (void)
+{
+  static const struct {
+    const char *term;
+    const char *forms;  /* joined with '|' */
+  } cases[] = {
+    { "客户名单", "kehumingdan|ke hu ming dan|kehu mingdan" },
+    { "零售价", "lingshoujia|ling shou jia|lingshou jia" },
+    { "机密", "ji mi" },                 /* "jimi": under 5 letters */
+    { "地图", "de tu|di tu" },           /* 地: de and dì */
+    { "绿色", "lv se" },                 /* ü is typed v */
+    { "机", "" },
+    { "A股", "" },
+    { "secret", "" },
+    { "一二三四五六七八九", "" },        /* over TACT_PINYIN_MAX_CHARS */
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GPtrArray) forms = tact_pinyin_forms (cases[i].term);
+      g_autofree char *joined = NULL;
+
+      g_ptr_array_add (forms, NULL);
+      joined = g_strjoinv ("|", (char **) forms->pdata);
+      g_test_message ("%s", cases[i].term);
+      g_assert_cmpstr (joined, ==, cases[i].forms);
+    }
+}
+
 /* The shipped profile sees the Cyrillic spelling too. */
 static void
 test_check_default_homoglyph (void)
@@ -391,6 +429,7 @@ main (int   argc,
   g_test_add_func ("/normalize/offsets", test_offsets_table);
   g_test_add_func ("/normalize/offsets-property", test_offsets_property);
   g_test_add_func ("/normalize/term-variants-many", test_term_variants_many);
+  g_test_add_func ("/normalize/pinyin-forms", test_pinyin_forms);
   g_test_add_func ("/normalize/check/evasions", test_check_evasions);
   g_test_add_func ("/normalize/check/default-homoglyph", test_check_default_homoglyph);
 
