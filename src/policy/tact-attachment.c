@@ -593,6 +593,77 @@ xml_scan_metadata (Ctx                  *ctx,
     }
 }
 
+char *
+tact_attachment_strip_header_codes (const char *text)
+{
+  GString *out;
+
+  g_return_val_if_fail (text != NULL, NULL);
+  out = g_string_sized_new (strlen (text));
+  for (const char *p = text; *p != '\0'; )
+    {
+      if (*p != '&')
+        {
+          g_string_append_c (out, *p++);
+          continue;
+        }
+      p++;
+      switch (*p)
+        {
+        case '\0':
+          g_string_append_c (out, '&');
+          break;
+        case '&':
+          g_string_append_c (out, '&');
+          p++;
+          break;
+        case 'L': case 'C': case 'R':
+          g_string_append_c (out, '\n');
+          p++;
+          break;
+        case 'P': case 'N': case 'D': case 'T': case 'F': case 'A': case 'G': case 'Z':
+          /* Fields (&Z is the file's path). &P may carry an offset: &P+1. */
+          g_string_append_c (out, ' ');
+          if (*p++ == 'P' && (*p == '+' || *p == '-') && g_ascii_isdigit (p[1]))
+            for (p++; g_ascii_isdigit (*p); p++)
+              ;
+          break;
+        case 'B': case 'I': case 'U': case 'E': case 'S': case 'X': case 'Y':
+        case 'O': case 'H':
+          p++;
+          break;
+        case '"':
+          /* &"font,style": up to the closing quote. */
+          for (p++; *p != '\0' && *p != '"'; p++)
+            ;
+          if (*p == '"')
+            p++;
+          break;
+        case 'K':
+          {
+            const char *q = p + 1;
+            guint n = 0;
+
+            /* RRGGBB, or a theme colour TT±SSS; tolerate one space before. */
+            if (*q == ' ')
+              q++;
+            while (n < 6 && (g_ascii_isxdigit (q[n]) || (n == 2 && (q[n] == '+' || q[n] == '-'))))
+              n++;
+            p = n == 6 ? q + 6 : p + 1;
+          }
+          break;
+        default:
+          if (g_ascii_isdigit (*p))
+            while (g_ascii_isdigit (*p))
+              p++;   /* font size */
+          else
+            g_string_append_c (out, '&');   /* not a code: keep it */
+          break;
+        }
+    }
+  return g_string_free (out, FALSE);
+}
+
 /* Header/footer elements inside ODF styles.xml or xlsx worksheets. */
 static void
 xml_scan_headers (Ctx                  *ctx,
@@ -611,7 +682,15 @@ xml_scan_headers (Ctx                  *ctx,
         continue;
       if (g_strv_contains (names, (const char *) node->name))
         {
-          g_autofree char *value = node_text (node);
+          g_autofree char *raw = node_text (node);
+          g_autofree char *value = NULL;
+
+          /* SpreadsheetML's headers carry Excel's codes; ODF's are plain text. */
+          if (raw != NULL && (g_str_has_suffix ((const char *) node->name, "Header") ||
+                              g_str_has_suffix ((const char *) node->name, "Footer")))
+            value = tact_attachment_strip_header_codes (raw);
+          else
+            value = g_steal_pointer (&raw);
 
           find_markings (report, value, where);
           text_append (ctx, report, value, -1);

@@ -59,6 +59,13 @@ struct _TactAttachmentReport {
 void tact_attachment_report_free (TactAttachmentReport *report);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TactAttachmentReport, tact_attachment_report_free)
 
+/* The text of a spreadsheet header or footer (SpreadsheetML oddHeader …)
+ * without Excel's codes: sections (&L &C &R) become line breaks, fields
+ * (&P &N &D &T &F &A &G) spaces; fonts (&"name,style", &nn), colours (&K
+ * with 6 hex digits or a theme code like 01+000) and toggles (&B &I &U &E
+ * &S &X &Y &O &H) go; "&&" is "&". "&CCONFIDENTIAL" gives "\nCONFIDENTIAL". */
+char *tact_attachment_strip_header_codes (const char *text);
+
 /* Never fails: problems are in the report. @limits may be NULL for the defaults. */
 TactAttachmentReport *tact_attachment_inspect (const TactAttachment       *attachment,
                                                const TactAttachmentLimits *limits,

@@ -1025,6 +1025,96 @@ test_name_not_utf8 (void)
   g_assert_null (finding->attachment);
 }
 
+/* Excel's header/footer codes stripped before markings are looked for. */
+static void
+test_header_codes (void)
+{
+  static const struct {
+    const char *in;
+    const char *out;
+  } cases[] = {
+    { "&CCONFIDENTIAL", "\nCONFIDENTIAL" },
+    { "&L&\"Arial,Bold\"&K FF0000机密", "\n机密" },
+    { "&L&\"Arial,Bold\"&KFF0000机密", "\n机密" },
+    { "&R&K01+000&12绝密&B", "\n绝密" },
+    { "&LPage &P of &N&R&D &T", "\nPage   of  \n   " },
+    { "&P+1", " " },
+    { "CON&BFIDEN&I&UTIAL", "CONFIDENTIAL" },
+    { "R&&D &E&S&X&Y&O&H&A&F&G&Z", "R&D     " },
+    { "AT&T", "AT " },
+    { "50% & more &", "50% & more &" },
+    { "&\"", "" },
+    { "&K12", "12" },
+    { "", "" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *out = tact_attachment_strip_header_codes (cases[i].in);
+      g_assert_cmpstr (out, ==, cases[i].out);
+    }
+}
+
+static GBytes *
+make_xlsx (const char *sheet_extra,
+           const char *shared)
+{
+  g_autofree char *sheet = g_strdup_printf (
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+    "<worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\">"
+    "<sheetData/>%s</worksheet>", sheet_extra);
+  g_autofree char *strings = g_strdup_printf (
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+    "<sst xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\">"
+    "<si><t>%s</t></si></sst>", shared);
+  const Entry entries[] = {
+    { "[Content_Types].xml", CT_DOCX, 0 },
+    { "xl/workbook.xml", "<?xml version=\"1.0\"?><workbook xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"/>", 0 },
+    { "xl/sharedStrings.xml", strings, 0 },
+    { "xl/worksheets/sheet1.xml", sheet, 0 },
+  };
+
+  return make_archive (entries, G_N_ELEMENTS (entries), NULL, NULL);
+}
+
+/* Missed before: the marking sat straight behind Excel's codes. */
+static void
+test_xlsx_header_codes (void)
+{
+  static const char * const headers[] = {
+    "<headerFooter><oddHeader>&amp;CCONFIDENTIAL</oddHeader></headerFooter>",
+    "<headerFooter><oddFooter>&amp;L&amp;\"Arial,Bold\"&amp;KFF0000机密&amp;RPage &amp;P</oddFooter></headerFooter>",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (headers); i++)
+    {
+      g_autoptr(GBytes) bytes = make_xlsx (headers[i], "Q3 figures");
+      g_autofree char *path = write_fixture ("q3.xlsx", bytes);
+      g_autoptr(TactAttachmentReport) report = inspect_path (path, "q3.xlsx");
+      g_autoptr(TactVerdict) verdict = check_one (path, "q3.xlsx", 0);
+
+      g_assert_null (report->uninspectable);
+      g_assert_true (has_label (report, i == 0 ? "confidential" : "机密", "xl/worksheets/sheet1.xml"));
+      g_assert_nonnull (find_rule (verdict, "file1-classified-attachment"));
+    }
+}
+
+/* Wrongly flagged must not follow: codes alone are no marking. */
+static void
+test_xlsx_header_codes_clean (void)
+{
+  g_autoptr(GBytes) bytes = make_xlsx (
+    "<headerFooter><oddHeader>&amp;L&amp;\"Arial,Bold\"Canteen menu&amp;RPage &amp;P of &amp;N</oddHeader>"
+    "<oddFooter>&amp;C&amp;D &amp;T</oddFooter></headerFooter>", "Monday: noodles");
+  g_autofree char *path = write_fixture ("menu.xlsx", bytes);
+  g_autoptr(TactAttachmentReport) report = inspect_path (path, "menu.xlsx");
+  g_autoptr(TactVerdict) verdict = check_one (path, "menu.xlsx", 0);
+
+  g_assert_null (report->uninspectable);
+  g_assert_cmpuint (report->labels->len, ==, 0);
+  g_assert_cmpint (verdict->action, ==, TACT_ACTION_ALLOW);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1062,6 +1152,10 @@ main (int   argc,
   g_test_add_func ("/attachments/pdf/xmp-classification", test_pdf_xmp_classification);
   g_test_add_func ("/attachments/default/stricter-with-externals", test_stricter_with_externals);
   g_test_add_func ("/attachments/security/name-not-utf8", test_name_not_utf8);
+
+  g_test_add_func ("/attachments/xlsx/header-codes/strip", test_header_codes);
+  g_test_add_func ("/attachments/xlsx/header-codes/missed", test_xlsx_header_codes);
+  g_test_add_func ("/attachments/xlsx/header-codes/clean", test_xlsx_header_codes_clean);
 
   ret = g_test_run ();
   tact_test_tmpdir_remove (tmp_dir);
