@@ -829,6 +829,8 @@ document_wants (ZipKind     kind,
          g_str_equal (name, "word/document.xml") ||
          part_matches (name, "word/header", ".xml") || part_matches (name, "word/footer", ".xml") ||
          part_matches (name, "word/footnotes", ".xml") ||
+         part_matches (name, "word/endnotes", ".xml") ||
+         part_matches (name, "word/comments", ".xml") ||   /* review comments (w:comment) */
          g_str_equal (name, "xl/sharedStrings.xml") ||
          part_matches (name, "xl/worksheets/sheet", ".xml") ||
          part_matches (name, "ppt/slides/slide", ".xml") ||

@@ -1115,6 +1115,31 @@ test_xlsx_header_codes_clean (void)
   g_assert_cmpint (verdict->action, ==, TACT_ACTION_ALLOW);
 }
 
+/* Missed before: review comments (word/comments.xml) were not read. */
+static void
+test_docx_comments (void)
+{
+  static const char comments[] =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?><w:comments " W_NS ">"
+    "<w:comment w:id=\"0\" w:author=\"Wang\"><w:p><w:r><w:t>底价 8.5 折，这是机密资料，别给经销商看</w:t></w:r></w:p></w:comment>"
+    "</w:comments>";
+  const Entry entries[] = {
+    { "[Content_Types].xml", CT_DOCX, 0 },
+    { "word/document.xml",
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?><w:document " W_NS "><w:body>"
+      "<w:p><w:r><w:t>Price list draft</w:t></w:r></w:p></w:body></w:document>", 0 },
+    { "word/comments.xml", comments, 0 },
+  };
+  g_autoptr(GBytes) bytes = make_archive (entries, G_N_ELEMENTS (entries), NULL, NULL);
+  g_autofree char *path = write_fixture ("draft.docx", bytes);
+  g_autoptr(TactAttachmentReport) report = inspect_path (path, "draft.docx");
+  g_autoptr(TactVerdict) verdict = check_one (path, "draft.docx", 0);
+
+  g_assert_null (report->uninspectable);
+  g_assert_nonnull (strstr (report->text->str, "机密资料"));
+  g_assert_nonnull (find_rule (verdict, "pub1-secrets"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1156,6 +1181,7 @@ main (int   argc,
   g_test_add_func ("/attachments/xlsx/header-codes/strip", test_header_codes);
   g_test_add_func ("/attachments/xlsx/header-codes/missed", test_xlsx_header_codes);
   g_test_add_func ("/attachments/xlsx/header-codes/clean", test_xlsx_header_codes_clean);
+  g_test_add_func ("/attachments/docx/comments", test_docx_comments);
 
   ret = g_test_run ();
   tact_test_tmpdir_remove (tmp_dir);
