@@ -310,9 +310,26 @@ static const char * const ooxml_extensions[] = {
   "docx", "docm", "dotx", "xlsx", "xlsm", "xltx", "pptx", "pptm", "potx", NULL
 };
 
+/* Read as text whatever their content sniffs as (UTF-16 and GBK sniff as
+ * binary). Keys and certificates are text too: read, so that only a
+ * PRIVATE KEY block flags, and not called a type mismatch (".pub" is also
+ * Microsoft Publisher's extension). */
 static const char * const text_extensions[] = {
-  "txt", "csv", "tsv", "log", "md", "json", "xml", "ini", "conf", "yaml", "yml", NULL
+  "txt", "csv", "tsv", "log", "md", "markdown", "json", "jsonl", "ndjson", "xml", "ini",
+  "conf", "cfg", "yaml", "yml", "toml", "properties", "sql", "env", "pem", "crt", "cer",
+  "pub", "asc", NULL
 };
+
+/* ".env", ".env.local": dotenv files, named without an extension. */
+static gboolean
+is_text_name (const char *name)
+{
+  const char *base = strrchr (name, '/');
+
+  base = base != NULL ? base + 1 : name;
+  return extension_in (name, text_extensions) ||
+         g_str_equal (base, ".env") || g_str_has_prefix (base, ".env.");
+}
 
 static gboolean
 is_executable_type (const char *type)
@@ -1212,6 +1229,7 @@ inspect_data (Ctx          *ctx,
   g_autofree char *doc_type = NULL;
   gboolean cfb, ooxml_name;
   gboolean uncertain = FALSE;
+  gboolean read_as_text = FALSE;
 
   report->extension_type = g_content_type_guess (path, NULL, 0, NULL);
   report->content_type = g_content_type_guess (NULL, data, len, &uncertain);
@@ -1259,11 +1277,18 @@ inspect_data (Ctx          *ctx,
   else if (is_archive_magic (data, len))
     inspect_archive (ctx, report, data, len, depth);
   else if (!is_executable_magic (data, len) &&
-           (g_content_type_is_a (report->content_type, "text/plain") ||
-            extension_in (path, text_extensions)))
-    inspect_text (ctx, report, data, len);
+           (g_content_type_is_a (report->content_type, "text/plain") || is_text_name (path)))
+    {
+      inspect_text (ctx, report, data, len);
+      /* Text named as a text format is what it says when it sniffs as text
+       * or as nothing (UTF-16, GBK); a picture renamed ".txt" still differs. */
+      read_as_text = is_text_name (path) && report->uninspectable == NULL &&
+                     (g_content_type_is_unknown (report->content_type) ||
+                      g_content_type_is_a (report->content_type, "text/plain"));
+    }
 
-  report->mismatch = types_mismatch (report->content_type, report->extension_type);
+  report->mismatch = !read_as_text &&
+                     types_mismatch (report->content_type, report->extension_type);
   return report;
 }
 

@@ -1140,6 +1140,129 @@ test_docx_comments (void)
   g_assert_nonnull (find_rule (verdict, "pub1-secrets"));
 }
 
+/* Plain-text formats in every encoding people save them in. The text
+ * carries a secret the text detectors find (pub1-secrets) and a phone
+ * number; each is encoded, written and checked. */
+static void
+test_text_formats (void)
+{
+  static const struct {
+    const char *name;
+    const char *encoding;   /* NULL: UTF-8 */
+    const char *bom;
+    gsize       bom_len;
+  } cases[] = {
+    { "notes.md", NULL, NULL, 0 },
+    { "notes-bom.md", NULL, "\xef\xbb\xbf", 3 },
+    { "dump.sql", "UTF-16LE", "\xff\xfe", 2 },
+    { "export.json", "UTF-16BE", "\xfe\xff", 2 },
+    { "prod.env", "GBK", NULL, 0 },
+    { ".env", "GB18030", NULL, 0 },
+    { "客户.csv", "GB18030", NULL, 0 },
+    { "dump-be.sql", "UTF-16BE", "\xfe\xff", 2 },
+    { "export.jsonl", "UTF-16LE", "\xff\xfe", 2 },
+  };
+  const char *text = "-- 客户名单 机密资料，请勿外传\n{\"name\": \"张三\", \"phone\": \"13800138000\"}\n";
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *encoded = NULL;
+      g_autoptr(GByteArray) data = g_byte_array_new ();
+      g_autoptr(GBytes) bytes = NULL;
+      g_autofree char *path = NULL;
+      g_autoptr(TactAttachmentReport) report = NULL;
+      g_autoptr(TactVerdict) verdict = NULL;
+      gsize len = strlen (text);
+
+      if (cases[i].encoding != NULL)
+        encoded = g_convert (text, -1, cases[i].encoding, "UTF-8", NULL, &len, NULL);
+      else
+        encoded = g_strdup (text);
+      g_assert_nonnull (encoded);
+      if (cases[i].bom != NULL)
+        g_byte_array_append (data, (const guint8 *) cases[i].bom, cases[i].bom_len);
+      g_byte_array_append (data, (const guint8 *) encoded, len);
+      bytes = g_byte_array_free_to_bytes (g_steal_pointer (&data));
+      path = write_fixture (cases[i].name, bytes);
+      report = inspect_path (path, cases[i].name);
+      verdict = check_one (path, cases[i].name, 0);
+
+      g_test_message ("%s", cases[i].name);
+      g_assert_null (report->uninspectable);
+      g_assert_false (report->mismatch);
+      g_assert_nonnull (strstr (report->text->str, "机密资料"));
+      g_assert_nonnull (strstr (report->text->str, "13800138000"));
+      g_assert_nonnull (find_rule (verdict, "pub1-secrets"));
+    }
+}
+
+/* Wrongly flagged: public keys and certificates are not private keys, and a
+ * ".pub" holding text is not a Publisher file of the wrong type. A private
+ * key beside them still flags. */
+static void
+test_public_keys (void)
+{
+  static const struct {
+    const char *name;
+    const char *text;
+    gboolean    private_key;
+  } cases[] = {
+    { "id_ed25519.pub",
+      "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHk3bV6cz0pVqGqJ3nq4bJdW2c0G0tXyq7m1Qz9kLx2P alice@laptop\n", FALSE },
+    { "id_rsa.pub",
+      "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7vbqajDhA1n3nq5XkV0k9s2sT8f0y1zZqWmXQ0b0yZ1pT7Xk4 bob@desk\n", FALSE },
+    { "server.pem",
+      "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUQ1p3b2xvZ2ljYWxseSBub3QgYSBrZXkwCgYIKoZIzj0EAwIw\n"
+      "-----END CERTIFICATE-----\n", FALSE },
+    { "ca.crt",
+      "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUQ1p3b2xvZ2ljYWxseSBub3QgYSBrZXkwCgYIKoZIzj0EAwIw\n"
+      "-----END CERTIFICATE-----\n", FALSE },
+    { "signing.asc",
+      "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nmDMEZQ1p3xYJKwYBBAHaRw8BAQdAb2xvZ2ljYWxseSBub3QgYSBrZXk=\n"
+      "-----END PGP PUBLIC KEY BLOCK-----\n", FALSE },
+    { "key.pem",
+      "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEb2xvZ2ljYWxseSBub3QgYSBrZXk=\n"
+      "-----END PUBLIC KEY-----\n", FALSE },
+    { "server.key",
+      "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgb2xvZ2ljYWxseQ==\n"
+      "-----END PRIVATE KEY-----\n", TRUE },
+    { "id_rsa",
+      "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n"
+      "-----END OPENSSH PRIVATE KEY-----\n", TRUE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GBytes) bytes = g_bytes_new_static (cases[i].text, strlen (cases[i].text));
+      g_autofree char *path = write_fixture (cases[i].name, bytes);
+      g_autoptr(TactAttachmentReport) report = inspect_path (path, cases[i].name);
+      g_autoptr(TactVerdict) verdict = check_one (path, cases[i].name, 0);
+      gboolean key_found = FALSE;
+
+      g_test_message ("%s", cases[i].name);
+      for (guint f = 0; f < verdict->findings->len; f++)
+        {
+          const TactFinding *finding = g_ptr_array_index (verdict->findings, f);
+          g_test_message ("  %s %s", finding->rule_id, finding->detector);
+          if (finding->matched != NULL && strstr (finding->matched, "PRIVATE KEY") != NULL)
+            key_found = TRUE;
+        }
+      g_assert_null (report->uninspectable);
+      g_assert_cmpuint (report->text->len, >, 0);
+      if (cases[i].private_key)
+        {
+          g_assert_true (key_found);
+          g_assert_cmpint (verdict->action, !=, TACT_ACTION_ALLOW);
+        }
+      else
+        {
+          g_assert_false (report->mismatch);
+          g_assert_cmpint (verdict->action, ==, TACT_ACTION_ALLOW);
+          g_assert_cmpuint (verdict->findings->len, ==, 0);
+        }
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1182,6 +1305,8 @@ main (int   argc,
   g_test_add_func ("/attachments/xlsx/header-codes/missed", test_xlsx_header_codes);
   g_test_add_func ("/attachments/xlsx/header-codes/clean", test_xlsx_header_codes_clean);
   g_test_add_func ("/attachments/docx/comments", test_docx_comments);
+  g_test_add_func ("/attachments/text/formats-and-encodings", test_text_formats);
+  g_test_add_func ("/attachments/text/public-keys-not-private", test_public_keys);
 
   ret = g_test_run ();
   tact_test_tmpdir_remove (tmp_dir);
