@@ -48,6 +48,7 @@ tact_attachment_report_free (TactAttachmentReport *report)
   if (report == NULL)
     return;
   g_free (report->path);
+  g_free (report->entry_name);
   g_free (report->content_type);
   g_free (report->extension_type);
   g_clear_pointer (&report->labels, g_ptr_array_unref);
@@ -1150,6 +1151,19 @@ is_archive_magic (const guint8 *data,
          MAGIC (data, len, 0, "\x28\xb5\x2f\xfd") /* zstd */;
 }
 
+/* An entry's name as text to scan: zips written on Chinese Windows name
+ * their entries in GBK without saying so. */
+static char *
+entry_name_utf8 (const char *name)
+{
+  char *converted;
+
+  if (g_utf8_validate (name, -1, NULL))
+    return g_strdup (name);
+  converted = g_convert (name, -1, "UTF-8", "GB18030", NULL, NULL, NULL);
+  return converted != NULL ? converted : g_utf8_make_valid (name, -1);
+}
+
 static void
 inspect_archive (Ctx                  *ctx,
                  TactAttachmentReport *report,
@@ -1200,6 +1214,7 @@ inspect_archive (Ctx                  *ctx,
 
       child_path = g_strdup_printf ("%s/%s", report->path, name != NULL ? name : "data");
       child = inspect_data (ctx, child_path, bytes->data, bytes->len, depth + 1);
+      child->entry_name = entry_name_utf8 (name != NULL ? name : "data");
       g_ptr_array_add (report->children, child);
       if (ctx_stopped (ctx))
         {
@@ -1508,6 +1523,26 @@ check_visible_text (TactProfile        *profile,
     }
 }
 
+/* The names of archive entries, at any depth, are text leaving the device
+ * like the file's own name: "客户名单_2026.xlsx" inside a zip is scanned as
+ * "客户名单-2026" (folders too), its findings carrying the entry's path. */
+static void
+check_entry_names (TactProfile                *profile,
+                   const TactOutgoing         *outgoing,
+                   const TactAttachmentReport *report,
+                   TactVerdict                *verdict)
+{
+  if (report->entry_name != NULL)
+    {
+      g_autofree char *stem = name_stem (report->entry_name);
+
+      g_strdelimit (stem, "/\\", ' ');
+      check_visible_text (profile, outgoing, stem, report->path, "name", verdict);
+    }
+  for (guint i = 0; i < report->children->len; i++)
+    check_entry_names (profile, outgoing, g_ptr_array_index (report->children, i), verdict);
+}
+
 /* TRUE once the check has failed closed: nothing after it counts. */
 static gboolean
 has_guard_error (const TactVerdict *verdict)
@@ -1629,5 +1664,6 @@ tact_attachment_check (TactProfile        *profile,
         }
 
       check_text (profile, outgoing, report, verdict);
+      check_entry_names (profile, outgoing, report, verdict);
     }
 }

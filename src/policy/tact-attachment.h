@@ -45,6 +45,7 @@ typedef struct _TactAttachmentReport TactAttachmentReport;
 struct _TactAttachmentReport {
   /* all owned */
   char      *path;            /* "outer.zip/inner/doc.docx" */
+  char      *entry_name;      /* "inner/doc.docx" inside its archive; NULL at top level */
   char      *content_type;    /* from the content (GIO sniffing + magic numbers) */
   char      *extension_type;  /* from the name alone */
   gboolean   mismatch;        /* the content is not what the extension says */
@@ -74,7 +75,8 @@ TactAttachmentReport *tact_attachment_inspect (const TactAttachment       *attac
 /* Adds to @verdict the findings of @profile's attachment detectors
  * (classification, file_type, uninspectable) for every attachment of
  * @outgoing, and those of its text detectors in each attachment's text, in
- * its name (without the extension) and in its caption. Findings carry the
+ * its name (without the extension), in the names of the entries of its
+ * archives and in its caption. Findings carry the
  * attachment's name, where they were found ("content", "name", "caption")
  * and start = end = -1. A file that cannot be read, or whose path and data
  * differ, adds a guard error (tact_verdict_add_guard_error()). */

@@ -1263,6 +1263,51 @@ test_public_keys (void)
     }
 }
 
+/* Missed before: entries whose names are the secret, contents harmless. */
+static void
+test_zip_entry_names (void)
+{
+  static const char * const names[] = {
+    "客户名单_2026.xlsx",
+    "export/Customer List 2026.csv",
+    "客户资料/readme.txt",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      const Entry entries[] = {
+        { "menu.txt", "Friday: noodles", 0 },
+        { names[i], "hello", 0 },
+      };
+      g_autoptr(GBytes) bytes = make_archive (entries, G_N_ELEMENTS (entries), NULL, NULL);
+      g_autofree char *path = write_fixture ("bundle.zip", bytes);
+      g_autoptr(TactVerdict) verdict = check_one (path, "bundle.zip", 0);
+      const TactFinding *finding = find_rule (verdict, "pub1-secrets");
+      g_autofree char *expected = g_strdup_printf ("bundle.zip/%s", names[i]);
+
+      g_test_message ("%s", names[i]);
+      g_assert_nonnull (finding);
+      g_assert_cmpstr (finding->attachment, ==, expected);
+      g_assert_cmpstr (finding->where, ==, "name");
+    }
+}
+
+/* Wrongly flagged must not follow: ordinary entry names pass. */
+static void
+test_zip_entry_names_clean (void)
+{
+  const Entry entries[] = {
+    { "menu.txt", "Friday: noodles", 0 },
+    { "photos/team_outing_2026.txt", "hello", 0 },
+  };
+  g_autoptr(GBytes) bytes = make_archive (entries, G_N_ELEMENTS (entries), NULL, NULL);
+  g_autofree char *path = write_fixture ("outing.zip", bytes);
+  g_autoptr(TactVerdict) verdict = check_one (path, "outing.zip", 0);
+
+  g_assert_cmpint (verdict->action, ==, TACT_ACTION_ALLOW);
+  g_assert_cmpuint (verdict->findings->len, ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1307,6 +1352,8 @@ main (int   argc,
   g_test_add_func ("/attachments/docx/comments", test_docx_comments);
   g_test_add_func ("/attachments/text/formats-and-encodings", test_text_formats);
   g_test_add_func ("/attachments/text/public-keys-not-private", test_public_keys);
+  g_test_add_func ("/attachments/zip/entry-names", test_zip_entry_names);
+  g_test_add_func ("/attachments/zip/entry-names-clean", test_zip_entry_names_clean);
 
   ret = g_test_run ();
   tact_test_tmpdir_remove (tmp_dir);
