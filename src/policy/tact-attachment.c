@@ -855,12 +855,28 @@ document_wants (ZipKind     kind,
          part_matches (name, "ppt/notesSlides/notesSlide", ".xml");
 }
 
+static TactAttachmentReport *inspect_data (Ctx          *ctx,
+                                           const char   *path,
+                                           const guint8 *data,
+                                           gsize         len,
+                                           guint         depth);
+
+/* Documents embedded in an OOXML document (word/embeddings/…, xl/…, ppt/…):
+ * inspected as children, one level deeper, within the same limits. */
+static gboolean
+is_embedding (const char *name)
+{
+  return g_str_has_prefix (name, "word/embeddings/") || g_str_has_prefix (name, "xl/embeddings/") ||
+         g_str_has_prefix (name, "ppt/embeddings/");
+}
+
 static void
 inspect_document (Ctx                  *ctx,
                   TactAttachmentReport *report,
                   ZipKind               kind,
                   const guint8         *data,
-                  gsize                 len)
+                  gsize                 len,
+                  guint                 depth)
 {
   struct archive *a = archive_open (data, len, TRUE);
   struct archive_entry *entry;
@@ -886,6 +902,30 @@ inspect_document (Ctx                  *ctx,
         {
           report_uninspectable (report, "encrypted document");
           break;
+        }
+      if (name != NULL && kind == ZIP_OOXML && is_embedding (name) &&
+          archive_entry_filetype (entry) == AE_IFREG)
+        {
+          g_autofree char *child_path = NULL;
+
+          if (depth + 1 > ctx->limits->max_depth)
+            {
+              report_uninspectable (report, "documents nested more than %u deep",
+                                    ctx->limits->max_depth);
+              continue;
+            }
+          bytes = g_byte_array_new ();
+          if (!read_entry (ctx, a, report, G_MAXSIZE, bytes))
+            break;
+          child_path = g_strdup_printf ("%s/%s", report->path, name);
+          g_ptr_array_add (report->children,
+                           inspect_data (ctx, child_path, bytes->data, bytes->len, depth + 1));
+          if (ctx_stopped (ctx))
+            {
+              report_uninspectable (report, "%s", ctx->stop);
+              break;
+            }
+          continue;
         }
       if (name == NULL || !document_wants (kind, name))
         continue;
@@ -1134,12 +1174,6 @@ inspect_text (Ctx                  *ctx,
 /* Dispatch                                                                  */
 /* ------------------------------------------------------------------------- */
 
-static TactAttachmentReport *inspect_data (Ctx          *ctx,
-                                           const char   *path,
-                                           const guint8 *data,
-                                           gsize         len,
-                                           guint         depth);
-
 static gboolean
 is_archive_magic (const guint8 *data,
                   gsize         len)
@@ -1284,7 +1318,7 @@ inspect_data (Ctx          *ctx,
         {
           g_free (report->content_type);
           report->content_type = g_steal_pointer (&doc_type);
-          inspect_document (ctx, report, kind, data, len);
+          inspect_document (ctx, report, kind, data, len, depth);
         }
       else if (!extension_in (path, (const char * const []) { "jar", "apk", "xapk", "ipa", NULL }))
         inspect_archive (ctx, report, data, len, depth);

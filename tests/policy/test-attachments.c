@@ -1308,6 +1308,79 @@ test_zip_entry_names_clean (void)
   g_assert_cmpuint (verdict->findings->len, ==, 0);
 }
 
+/* A docx with @inner embedded as word/embeddings/@name. */
+static GBytes *
+make_docx_embedding (const char *body,
+                     const char *name,
+                     GBytes     *inner)
+{
+  g_autofree char *document = g_strdup_printf (
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?><w:document " W_NS "><w:body>"
+    "<w:p><w:r><w:t>%s</w:t></w:r></w:p></w:body></w:document>", body);
+  g_autofree char *entry_name = g_strdup_printf ("word/embeddings/%s", name);
+  gsize len = 0;
+  const char *data = g_bytes_get_data (inner, &len);
+  const Entry entries[] = {
+    { "[Content_Types].xml", CT_DOCX, 0 },
+    { "word/document.xml", document, 0 },
+    { entry_name, data, len },
+  };
+
+  return make_archive (entries, G_N_ELEMENTS (entries), NULL, NULL);
+}
+
+/* Missed before: a marked document embedded in a harmless one. */
+static void
+test_docx_embedded (void)
+{
+  g_autoptr(GBytes) sheet = make_xlsx ("<headerFooter><oddHeader>&amp;CCONFIDENTIAL</oddHeader></headerFooter>",
+                                       "Q3 margin");
+  g_autoptr(GBytes) doc = make_docx ("会议纪要", NULL, "机密");
+  g_autoptr(GBytes) with_sheet = make_docx_embedding ("See the table below", "Microsoft_Excel_Worksheet.xlsx", sheet);
+  g_autoptr(GBytes) with_doc = make_docx_embedding ("See the attached minutes", "Microsoft_Word_Document.docx", doc);
+  GBytes *outer[] = { with_sheet, with_doc };
+
+  for (guint i = 0; i < G_N_ELEMENTS (outer); i++)
+    {
+      g_autofree char *path = write_fixture ("cover.docx", outer[i]);
+      g_autoptr(TactAttachmentReport) report = inspect_path (path, "cover.docx");
+      g_autoptr(TactVerdict) verdict = check_one (path, "cover.docx", 0);
+      const TactFinding *finding = find_rule (verdict, "file1-classified-attachment");
+
+      g_assert_null (find_uninspectable (report));
+      g_assert_cmpuint (report->children->len, ==, 1);
+      g_assert_nonnull (finding);
+      g_assert_true (g_str_has_prefix (finding->attachment, "cover.docx/word/embeddings/"));
+    }
+}
+
+/* Wrongly flagged must not follow: a clean embedding passes; nesting past
+ * the depth limit is uninspectable, not ignored. */
+static void
+test_docx_embedded_clean_and_deep (void)
+{
+  g_autoptr(GBytes) inner = make_docx ("Lunch menu", NULL, "Page header");
+  g_autoptr(GBytes) outer = make_docx_embedding ("Agenda", "Microsoft_Word_Document.docx", inner);
+  g_autoptr(GBytes) outer2 = make_docx_embedding ("Agenda", "Microsoft_Word_Document.docx", outer);
+  g_autofree char *path = write_fixture ("agenda.docx", outer);
+  g_autoptr(TactAttachmentReport) report = inspect_path (path, "agenda.docx");
+  g_autoptr(TactVerdict) verdict = check_one (path, "agenda.docx", 0);
+  TactAttachmentLimits limits;
+  TactAttachment attachment = { "agenda2.docx", NULL, outer2 };
+  g_autoptr(TactAttachmentReport) deep = NULL;
+
+  g_assert_null (find_uninspectable (report));
+  g_assert_cmpuint (report->children->len, ==, 1);
+  g_assert_nonnull (strstr (((TactAttachmentReport *) g_ptr_array_index (report->children, 0))->text->str,
+                            "Lunch menu"));
+  g_assert_cmpint (verdict->action, ==, TACT_ACTION_ALLOW);
+
+  tact_attachment_limits_init (&limits);
+  limits.max_depth = 1;
+  deep = tact_attachment_inspect (&attachment, &limits, NULL);
+  g_assert_nonnull (find_uninspectable (deep));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1354,6 +1427,8 @@ main (int   argc,
   g_test_add_func ("/attachments/text/public-keys-not-private", test_public_keys);
   g_test_add_func ("/attachments/zip/entry-names", test_zip_entry_names);
   g_test_add_func ("/attachments/zip/entry-names-clean", test_zip_entry_names_clean);
+  g_test_add_func ("/attachments/docx/embedded", test_docx_embedded);
+  g_test_add_func ("/attachments/docx/embedded-clean-and-deep", test_docx_embedded_clean_and_deep);
 
   ret = g_test_run ();
   tact_test_tmpdir_remove (tmp_dir);
