@@ -996,6 +996,96 @@ is_uninspectable (const TactAttachmentReport *report,
   return report->uninspectable != NULL;
 }
 
+/* Length of the classification level at @p, or 0; its index in @which. */
+static gsize
+level_at (const char *p,
+          guint      *which)
+{
+  static const char * const levels[] = {
+    "公开", "公開", "内部", "內部", "秘密", "机密", "機密", "绝密", "絕密", "top secret",
+    "public", "internal", "confidential", "secret", "restricted", NULL
+  };
+
+  for (guint i = 0; levels[i] != NULL; i++)
+    {
+      gsize n = strlen (levels[i]);
+
+      if (g_ascii_isalpha (levels[i][0]))
+        {
+          if (g_ascii_strncasecmp (p, levels[i], n) == 0 && !g_ascii_isalnum (p[n]))
+            return *which = i, n;
+        }
+      else if (strncmp (p, levels[i], n) == 0)
+        return *which = i, n;
+    }
+  return 0;
+}
+
+/* Length of a separator between two items of a list at @p, or 0. */
+static gsize
+list_separator_at (const char *p)
+{
+  static const char * const words[] = { "、", "，", "；", "／", "和", "与", "與", "及", "或", NULL };
+  const char *q = p;
+
+  for (;;)
+    {
+      const char *before = q;
+
+      while (*q == ' ' || *q == ',' || *q == ';' || *q == '/' || *q == '|' || *q == '>' ||
+             *q == '<' || *q == '-')
+        q++;
+      for (guint i = 0; words[i] != NULL; i++)
+        if (g_str_has_prefix (q, words[i]))
+          q += strlen (words[i]);
+      if ((g_ascii_strncasecmp (q, "and ", 4) == 0 || g_ascii_strncasecmp (q, "or ", 3) == 0) &&
+          (q == p || q[-1] == ' '))
+        q += q[0] == 'a' || q[0] == 'A' ? 4 : 3;
+      if (q == before || q - p > 12)
+        break;
+    }
+  return q - p <= 12 ? (gsize) (q - p) : 0;
+}
+
+guint
+tact_attachment_mask_level_lists (char *text)
+{
+  guint lists = 0;
+
+  g_return_val_if_fail (text != NULL, 0);
+  for (char *p = text; *p != '\0'; )
+    {
+      guint which = 0;
+      gsize n = (p == text || !g_ascii_isalnum (p[-1])) ? level_at (p, &which) : 0;
+      char *end = p + n;
+      guint seen = n > 0 ? 1u << which : 0;   /* levels in the list, as bits */
+      guint distinct = 0;
+
+      while (n > 0)
+        {
+          gsize sep = list_separator_at (end);
+          gsize next = sep > 0 ? level_at (end + sep, &which) : 0;
+
+          if (next == 0)
+            break;
+          end += sep + next;
+          seen |= 1u << which;
+        }
+      for (; seen != 0; seen &= seen - 1)
+        distinct++;
+      /* Three different levels: "机密、机密、机密" is no scheme. */
+      if (distinct >= 3)
+        {
+          memset (p, ' ', end - p);
+          lists++;
+          p = end;
+        }
+      else
+        p = (char *) g_utf8_next_char (p);
+    }
+  return lists;
+}
+
 /* The text detectors, through tact_profile_scan_text() so that every kind of
  * text detector applies to attachments as it does to messages. Offsets mean
  * nothing outside the message: one finding per rule and matched text per
@@ -1011,7 +1101,11 @@ check_text (TactProfile                *profile,
       g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
       guint first = verdict->findings->len;
 
-      tact_profile_scan_text (profile, outgoing, report->text->str, report->path, verdict);
+      g_autofree char *text = g_strdup (report->text->str);
+
+      /* A document explaining the classification scheme lists the levels. */
+      tact_attachment_mask_level_lists (text);
+      tact_profile_scan_text (profile, outgoing, text, report->path, verdict);
       for (guint i = first; i < verdict->findings->len; )
         {
           const TactFinding *finding = g_ptr_array_index (verdict->findings, i);

@@ -67,6 +67,13 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (TactAttachmentReport, tact_attachment_report_free
  * &S &X &Y &O &H) go; "&&" is "&". "&CCONFIDENTIAL" gives "\nCONFIDENTIAL". */
 char *tact_attachment_strip_header_codes (const char *text);
 
+/* Blanks out, in place, lists of three or more classification levels
+ * ("公开、内部、秘密、机密、绝密", "Public, Internal, Confidential and Secret"):
+ * a document that explains the scheme (FILE-3) names every level without
+ * being marked by any. Words outside such a list are left alone. Returns
+ * the number of lists blanked. */
+guint tact_attachment_mask_level_lists (char *text);
+
 /* Never fails: problems are in the report. @limits may be NULL for the defaults. */
 TactAttachmentReport *tact_attachment_inspect (const TactAttachment       *attachment,
                                                const TactAttachmentLimits *limits,

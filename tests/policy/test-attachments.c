@@ -1381,6 +1381,60 @@ test_docx_embedded_clean_and_deep (void)
   g_assert_nonnull (find_uninspectable (deep));
 }
 
+/* Level lists blanked; everything else kept, byte for byte. */
+static void
+test_mask_level_lists (void)
+{
+  static const struct {
+    const char *in;
+    const char *list;   /* the part blanked, or NULL */
+  } cases[] = {
+    { "分为公开、内部、秘密、机密、绝密五级", "公开、内部、秘密、机密、绝密" },
+    { "Public, Internal, Confidential and Secret.", "Public, Internal, Confidential and Secret" },
+    { "密级：內部/機密/絕密", "內部/機密/絕密" },
+    { "公开和机密", NULL },                 /* two levels: kept */
+    { "机密、机密、机密", NULL },           /* one level three times */
+    { "本文件为机密资料", NULL },
+    { "internalsecret, public, confidential", NULL },
+    { "", NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *text = g_strdup (cases[i].in);
+      g_autoptr(GString) expected = g_string_new (cases[i].in);
+
+      if (cases[i].list != NULL)
+        {
+          g_autofree char *blank = g_strnfill (strlen (cases[i].list), ' ');
+          g_string_replace (expected, cases[i].list, blank, 1);
+        }
+      g_assert_cmpuint (tact_attachment_mask_level_lists (text), ==, cases[i].list != NULL ? 1 : 0);
+      g_assert_cmpstr (text, ==, expected->str);
+      g_assert_true (g_utf8_validate (text, -1, NULL));
+    }
+}
+
+/* Wrongly flagged before: a document explaining the scheme (FILE-3) named
+ * every level. A real secret behind the explanation still flags. */
+static void
+test_docx_scheme_explained (void)
+{
+  g_autoptr(GBytes) scheme = make_docx (
+    "信息分级说明：本公司信息分为公开、内部、秘密、机密、绝密五级，按 FILE-3 存放。"
+    " Levels: Public, Internal, Confidential and Secret.", NULL, NULL);
+  g_autoptr(GBytes) secret = make_docx (
+    "信息分为公开、内部、机密三级。本文件为机密资料：底价 8.5 折。", NULL, NULL);
+  g_autofree char *scheme_path = write_fixture ("分级说明.docx", scheme);
+  g_autofree char *secret_path = write_fixture ("note.docx", secret);
+  g_autoptr(TactVerdict) allowed = check_one (scheme_path, "分级说明.docx", 0);
+  g_autoptr(TactVerdict) flagged = check_one (secret_path, "note.docx", 0);
+
+  g_assert_cmpint (allowed->action, ==, TACT_ACTION_ALLOW);
+  g_assert_cmpuint (allowed->findings->len, ==, 0);
+  g_assert_nonnull (find_rule (flagged, "pub1-secrets"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1429,6 +1483,8 @@ main (int   argc,
   g_test_add_func ("/attachments/zip/entry-names-clean", test_zip_entry_names_clean);
   g_test_add_func ("/attachments/docx/embedded", test_docx_embedded);
   g_test_add_func ("/attachments/docx/embedded-clean-and-deep", test_docx_embedded_clean_and_deep);
+  g_test_add_func ("/attachments/text/mask-level-lists", test_mask_level_lists);
+  g_test_add_func ("/attachments/docx/scheme-explained", test_docx_scheme_explained);
 
   ret = g_test_run ();
   tact_test_tmpdir_remove (tmp_dir);
