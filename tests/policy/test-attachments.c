@@ -1435,6 +1435,37 @@ test_docx_scheme_explained (void)
   g_assert_nonnull (find_rule (flagged, "pub1-secrets"));
 }
 
+/* Speaker notes in a pptx are read: the slide is harmless, the notes are not. */
+static void
+test_pptx_speaker_notes (void)
+{
+  const Entry entries[] = {
+    { "[Content_Types].xml", CT_DOCX, 0 },
+    { "ppt/presentation.xml", "<?xml version=\"1.0\"?><p:presentation "
+      "xmlns:p=\"http://schemas.openxmlformats.org/presentationml/2006/main\"/>", 0 },
+    { "ppt/slides/slide1.xml",
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+      "<p:sld xmlns:p=\"http://schemas.openxmlformats.org/presentationml/2006/main\" "
+      "xmlns:a=\"http://schemas.openxmlformats.org/drawingml/2006/main\"><p:cSld><p:spTree>"
+      "<p:sp><p:txBody><a:p><a:r><a:t>Welcome</a:t></a:r></a:p></p:txBody></p:sp>"
+      "</p:spTree></p:cSld></p:sld>", 0 },
+    { "ppt/notesSlides/notesSlide1.xml",
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+      "<p:notes xmlns:p=\"http://schemas.openxmlformats.org/presentationml/2006/main\" "
+      "xmlns:a=\"http://schemas.openxmlformats.org/drawingml/2006/main\"><p:cSld><p:spTree>"
+      "<p:sp><p:txBody><a:p><a:r><a:t>别念出来：经销商底价 8.5 折</a:t></a:r></a:p></p:txBody></p:sp>"
+      "</p:spTree></p:cSld></p:notes>", 0 },
+  };
+  g_autoptr(GBytes) bytes = make_archive (entries, G_N_ELEMENTS (entries), NULL, NULL);
+  g_autofree char *path = write_fixture ("welcome.pptx", bytes);
+  g_autoptr(TactAttachmentReport) report = inspect_path (path, "welcome.pptx");
+  g_autoptr(TactVerdict) verdict = check_one (path, "welcome.pptx", 0);
+
+  g_assert_null (report->uninspectable);
+  g_assert_nonnull (strstr (report->text->str, "经销商底价"));
+  g_assert_nonnull (find_rule (verdict, "pub1-secrets"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1485,6 +1516,7 @@ main (int   argc,
   g_test_add_func ("/attachments/docx/embedded-clean-and-deep", test_docx_embedded_clean_and_deep);
   g_test_add_func ("/attachments/text/mask-level-lists", test_mask_level_lists);
   g_test_add_func ("/attachments/docx/scheme-explained", test_docx_scheme_explained);
+  g_test_add_func ("/attachments/pptx/speaker-notes", test_pptx_speaker_notes);
 
   ret = g_test_run ();
   tact_test_tmpdir_remove (tmp_dir);
