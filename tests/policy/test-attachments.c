@@ -1466,6 +1466,23 @@ test_pptx_speaker_notes (void)
   g_assert_nonnull (find_rule (verdict, "pub1-secrets"));
 }
 
+/* Zips written on Chinese Windows name entries in GBK without saying so. */
+static void
+test_zip_entry_name_gbk (void)
+{
+  g_autofree char *gbk = g_convert ("客户名单.txt", -1, "GBK", "UTF-8", NULL, NULL, NULL);
+  const Entry entries[] = {
+    { gbk, "hello", 0 },
+  };
+  g_autoptr(GBytes) bytes = make_archive (entries, G_N_ELEMENTS (entries), NULL, NULL);
+  g_autofree char *path = write_fixture ("gbk.zip", bytes);
+  g_autoptr(TactVerdict) verdict = check_one (path, "gbk.zip", 0);
+  const TactFinding *finding = find_rule (verdict, "pub1-secrets");
+
+  g_assert_nonnull (finding);
+  g_assert_cmpstr (finding->where, ==, "name");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1517,6 +1534,7 @@ main (int   argc,
   g_test_add_func ("/attachments/text/mask-level-lists", test_mask_level_lists);
   g_test_add_func ("/attachments/docx/scheme-explained", test_docx_scheme_explained);
   g_test_add_func ("/attachments/pptx/speaker-notes", test_pptx_speaker_notes);
+  g_test_add_func ("/attachments/zip/entry-name-gbk", test_zip_entry_name_gbk);
 
   ret = g_test_run ();
   tact_test_tmpdir_remove (tmp_dir);
