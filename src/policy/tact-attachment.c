@@ -4,22 +4,18 @@
  * entries in bounded chunks while counting what they expand to, so a zip
  * bomb ends as "uninspectable" after a few megabytes rather than filling
  * memory. XML parts are parsed without network access or entity
- * substitution. See docs/attachments.md.
+ * substitution. Office and OpenDocument files are read in
+ * tact-attachment-ooxml.c. See docs/attachments.md.
  *
  * Nothing here logs file contents, labels or names of entries.
  */
 #define _GNU_SOURCE   /* memmem, memrchr */
-#include "tact-attachment.h"
+#include "tact-attachment-private.h"
 
-#include <archive.h>
-#include <archive_entry.h>
-#include <libxml/parser.h>
-#include <libxml/tree.h>
 #include <string.h>
 
 #define CHUNK_SIZE      (64 * 1024)
 #define RATIO_MIN_BYTES (1024 * 1024)   /* ratios are only judged past this size */
-#define MAX_PART_SIZE   (32 * 1024 * 1024)
 #define MAX_LABEL_CHARS 200
 
 void
@@ -48,6 +44,7 @@ tact_attachment_report_free (TactAttachmentReport *report)
   if (report == NULL)
     return;
   g_free (report->path);
+  g_free (report->entry_name);
   g_free (report->content_type);
   g_free (report->extension_type);
   g_clear_pointer (&report->labels, g_ptr_array_unref);
@@ -73,11 +70,10 @@ report_new (const char *path)
   return report;
 }
 
-G_GNUC_PRINTF (2, 3)
-static void
-report_uninspectable (TactAttachmentReport *report,
-                      const char           *format,
-                      ...)
+void
+tact_attachment_report_uninspectable (TactAttachmentReport *report,
+                                      const char           *format,
+                                      ...)
 {
   va_list args;
 
@@ -92,18 +88,10 @@ report_uninspectable (TactAttachmentReport *report,
 /* Inspection state                                                          */
 /* ------------------------------------------------------------------------- */
 
-typedef struct {
-  const TactAttachmentLimits *limits;   /* borrowed */
-  GCancellable               *cancellable;  /* borrowed, may be NULL */
-  guint    entries;     /* archive entries seen, all archives */
-  guint64  expanded;    /* bytes decompressed, all archives and documents */
-  guint64  top_size;    /* size of the attachment itself */
-  gsize    text_left;   /* extracted text budget */
-  char    *stop;        /* owned: a limit that ends the whole inspection, or NULL */
-} Ctx;
+/* Ctx: tact-attachment-private.h */
 
-static gboolean
-ctx_stopped (Ctx *ctx)
+gboolean
+tact_attachment_ctx_stopped (Ctx *ctx)
 {
   if (ctx->stop == NULL && g_cancellable_is_cancelled (ctx->cancellable))
     ctx->stop = g_strdup ("inspection cancelled");
@@ -111,11 +99,11 @@ ctx_stopped (Ctx *ctx)
 }
 
 /* Appends at most the remaining budget, cut at a character boundary. */
-static void
-text_append (Ctx                  *ctx,
-             TactAttachmentReport *report,
-             const char           *text,
-             gssize                len)
+void
+tact_attachment_text_append (Ctx                  *ctx,
+                             TactAttachmentReport *report,
+                             const char           *text,
+                             gssize                len)
 {
   gsize n;
 
@@ -136,10 +124,10 @@ text_append (Ctx                  *ctx,
   ctx->text_left -= n;
 }
 
-static void
-add_label (TactAttachmentReport *report,
-           const char           *text,
-           const char           *where)
+void
+tact_attachment_add_label (TactAttachmentReport *report,
+                           const char           *text,
+                           const char           *where)
 {
   TactAttachmentLabel *label;
   g_autofree char *valid = g_utf8_make_valid (text, -1);
@@ -205,10 +193,10 @@ contains_level (const char *haystack,
 }
 
 /* Records a label for every marking word in @text (not @text itself). */
-static void
-find_markings (TactAttachmentReport *report,
-               const char           *text,
-               const char           *where)
+void
+tact_attachment_find_markings (TactAttachmentReport *report,
+                               const char           *text,
+                               const char           *where)
 {
   g_autofree char *norm = NULL;
 
@@ -217,11 +205,11 @@ find_markings (TactAttachmentReport *report,
   norm = tact_normalize_string (text);
   for (guint i = 0; markings[i] != NULL; i++)
     if (contains_level (norm, markings[i]))
-      add_label (report, markings[i], where);
+      tact_attachment_add_label (report, markings[i], where);
 }
 
-static gboolean
-is_classification_name (const char *name)
+gboolean
+tact_attachment_is_classification_name (const char *name)
 {
   static const char * const names[] = {
     "classification", "securityclassification", "security classification",
@@ -310,9 +298,26 @@ static const char * const ooxml_extensions[] = {
   "docx", "docm", "dotx", "xlsx", "xlsm", "xltx", "pptx", "pptm", "potx", NULL
 };
 
+/* Read as text whatever their content sniffs as (UTF-16 and GBK sniff as
+ * binary). Keys and certificates are text too: read, so that only a
+ * PRIVATE KEY block flags, and not called a type mismatch (".pub" is also
+ * Microsoft Publisher's extension). */
 static const char * const text_extensions[] = {
-  "txt", "csv", "tsv", "log", "md", "json", "xml", "ini", "conf", "yaml", "yml", NULL
+  "txt", "csv", "tsv", "log", "md", "markdown", "json", "jsonl", "ndjson", "xml", "ini",
+  "conf", "cfg", "yaml", "yml", "toml", "properties", "sql", "env", "pem", "crt", "cer",
+  "pub", "asc", NULL
 };
+
+/* ".env", ".env.local": dotenv files, named without an extension. */
+static gboolean
+is_text_name (const char *name)
+{
+  const char *base = strrchr (name, '/');
+
+  base = base != NULL ? base + 1 : name;
+  return extension_in (name, text_extensions) ||
+         g_str_equal (base, ".env") || g_str_has_prefix (base, ".env.");
+}
 
 static gboolean
 is_executable_type (const char *type)
@@ -352,10 +357,10 @@ types_mismatch (const char *content_type,
 /* Archives: bounded reading                                                 */
 /* ------------------------------------------------------------------------- */
 
-static struct archive *
-archive_open (const guint8 *data,
-              gsize         len,
-              gboolean      zip_only)
+struct archive *
+tact_attachment_archive_open (const guint8 *data,
+                              gsize         len,
+                              gboolean      zip_only)
 {
   struct archive *a = archive_read_new ();
 
@@ -379,12 +384,12 @@ archive_open (const guint8 *data,
 /* Reads the current entry in chunks, counting every byte against the limits.
  * With @out NULL the data is only counted. Returns FALSE with @report marked
  * uninspectable when a limit or an error stops it. */
-static gboolean
-read_entry (Ctx                  *ctx,
-            struct archive       *a,
-            TactAttachmentReport *report,
-            gsize                 keep_max,
-            GByteArray           *out)
+gboolean
+tact_attachment_read_entry (Ctx                  *ctx,
+                            struct archive       *a,
+                            TactAttachmentReport *report,
+                            gsize                 keep_max,
+                            GByteArray           *out)
 {
   g_autofree guint8 *buf = g_malloc (CHUNK_SIZE);
   gint64 raw_start = archive_filter_bytes (a, -1);
@@ -399,7 +404,7 @@ read_entry (Ctx                  *ctx,
         return TRUE;
       if (n < 0)
         {
-          report_uninspectable (report, "unreadable archive entry (damaged, encrypted or unsupported)");
+          tact_attachment_report_uninspectable (report, "unreadable archive entry (damaged, encrypted or unsupported)");
           return FALSE;
         }
       entry_bytes += n;
@@ -410,7 +415,7 @@ read_entry (Ctx                  *ctx,
           g_free (ctx->stop);
           ctx->stop = g_strdup_printf ("expands to more than %" G_GUINT64_FORMAT " MB",
                                        ctx->limits->max_total_size / (1024 * 1024));
-          report_uninspectable (report, "%s", ctx->stop);
+          tact_attachment_report_uninspectable (report, "%s", ctx->stop);
           return FALSE;
         }
       raw = archive_filter_bytes (a, -1) - raw_start;
@@ -422,7 +427,7 @@ read_entry (Ctx                  *ctx,
                                        "%u:1 (zip bomb?)",
                                        entry_bytes / (guint64) MAX (raw, 1),
                                        ctx->limits->max_ratio);
-          report_uninspectable (report, "%s", ctx->stop);
+          tact_attachment_report_uninspectable (report, "%s", ctx->stop);
           return FALSE;
         }
       if (ctx->expanded > RATIO_MIN_BYTES &&
@@ -433,12 +438,12 @@ read_entry (Ctx                  *ctx,
                                        ":1 exceeds %u:1 (zip bomb?)",
                                        ctx->expanded / MAX (ctx->top_size, 1),
                                        ctx->limits->max_ratio);
-          report_uninspectable (report, "%s", ctx->stop);
+          tact_attachment_report_uninspectable (report, "%s", ctx->stop);
           return FALSE;
         }
-      if (ctx_stopped (ctx))
+      if (tact_attachment_ctx_stopped (ctx))
         {
-          report_uninspectable (report, "%s", ctx->stop);
+          tact_attachment_report_uninspectable (report, "%s", ctx->stop);
           return FALSE;
         }
       if (out != NULL && out->len < keep_max)
@@ -447,359 +452,14 @@ read_entry (Ctx                  *ctx,
 }
 
 /* Checks an entry header for encryption. */
-static gboolean
-entry_encrypted (struct archive       *a,
-                 struct archive_entry *entry)
+gboolean
+tact_attachment_entry_encrypted (struct archive       *a,
+                                 struct archive_entry *entry)
 {
   return archive_entry_is_encrypted (entry) || archive_read_has_encrypted_entries (a) > 0;
 }
 
-/* ------------------------------------------------------------------------- */
-/* XML                                                                       */
-/* ------------------------------------------------------------------------- */
-
-static xmlDoc *
-xml_parse (const GByteArray *bytes,
-           const char       *name)
-{
-  if (bytes->len == 0 || bytes->len > G_MAXINT)
-    return NULL;
-  /* No network, no entity substitution, no error output. */
-  return xmlReadMemory ((const char *) bytes->data, (int) bytes->len, name, NULL,
-                        XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
-                        XML_PARSE_NOCDATA);
-}
-
-static gboolean
-local_name_is (const xmlNode *node,
-               const char    *name)
-{
-  return node->type == XML_ELEMENT_NODE && g_str_equal ((const char *) node->name, name);
-}
-
-/* Text of the elements named @text_name (or of every text node when NULL),
- * with a line break after paragraphs, into @out. */
-static void
-xml_collect_text (const xmlNode *node,
-                  const char    *text_name,
-                  gboolean       inside,
-                  GString       *out,
-                  gsize          max)
-{
-  for (; node != NULL && out->len < max; node = node->next)
-    {
-      gboolean in = inside || (text_name != NULL && local_name_is (node, text_name));
-
-      if (node->type == XML_TEXT_NODE && (text_name == NULL || inside) && node->content != NULL)
-        g_string_append (out, (const char *) node->content);
-      else if (node->type == XML_ELEMENT_NODE)
-        {
-          if (local_name_is (node, "tab") || local_name_is (node, "s"))
-            g_string_append_c (out, ' ');
-          xml_collect_text (node->children, text_name, in, out, max);
-          if (local_name_is (node, "p") || local_name_is (node, "h") ||
-              local_name_is (node, "si") || local_name_is (node, "br"))
-            g_string_append_c (out, '\n');
-          else if (local_name_is (node, "tc") || local_name_is (node, "c") ||
-                   local_name_is (node, "table-cell"))
-            g_string_append_c (out, '\t');
-        }
-    }
-}
-
-static char *
-node_text (const xmlNode *node)
-{
-  xmlChar *content = xmlNodeGetContent ((xmlNode *) node);
-  char *text = g_strdup ((const char *) content);
-
-  xmlFree (content);
-  return text;
-}
-
-static const char *
-node_attr (const xmlNode *node,
-           const char    *name)
-{
-  for (const xmlAttr *attr = node->properties; attr != NULL; attr = attr->next)
-    if (g_str_equal ((const char *) attr->name, name) && attr->children != NULL)
-      return (const char *) attr->children->content;
-  return NULL;
-}
-
-/* Walks metadata XML (custom.xml, core.xml, meta.xml, XMP): properties named
- * like a classification become labels; title/subject/keywords-like elements
- * are checked for marking words and added to the text. */
-static void
-xml_scan_metadata (Ctx                  *ctx,
-                   TactAttachmentReport *report,
-                   const xmlNode        *node,
-                   const char           *where)
-{
-  static const char * const described[] = {
-    "title", "subject", "keywords", "Keywords", "description", "category",
-    "contentStatus", "Title", "Subject", NULL
-  };
-
-  for (; node != NULL; node = node->next)
-    {
-      const char *prop_name;
-
-      if (node->type != XML_ELEMENT_NODE)
-        continue;
-
-      /* OOXML custom property / ODF user-defined: the name is an attribute. */
-      prop_name = node_attr (node, "name");
-      if (prop_name != NULL && (local_name_is (node, "property") || local_name_is (node, "user-defined")))
-        {
-          if (is_classification_name (prop_name))
-            {
-              g_autofree char *value = node_text (node);
-              g_autofree char *label_where = g_strdup_printf ("%s %s", where, prop_name);
-              add_label (report, value, label_where);
-            }
-          continue;
-        }
-
-      /* An element (core.xml, XMP) named like a classification. */
-      if (is_classification_name ((const char *) node->name))
-        {
-          g_autofree char *value = node_text (node);
-          g_autofree char *label_where = g_strdup_printf ("%s %s", where, node->name);
-          add_label (report, value, label_where);
-          continue;
-        }
-
-      /* XMP attribute form: <rdf:Description pdfx:Classification="…">. */
-      for (const xmlAttr *attr = node->properties; attr != NULL; attr = attr->next)
-        if (is_classification_name ((const char *) attr->name) && attr->children != NULL)
-          {
-            g_autofree char *label_where = g_strdup_printf ("%s %s", where, attr->name);
-            add_label (report, (const char *) attr->children->content, label_where);
-          }
-
-      if (g_strv_contains (described, (const char *) node->name))
-        {
-          g_autofree char *value = node_text (node);
-          g_autofree char *label_where = g_strdup_printf ("%s %s", where, node->name);
-
-          find_markings (report, value, label_where);
-          text_append (ctx, report, value, -1);
-          text_append (ctx, report, "\n", 1);
-          continue;
-        }
-
-      xml_scan_metadata (ctx, report, node->children, where);
-    }
-}
-
-/* Header/footer elements inside ODF styles.xml or xlsx worksheets. */
-static void
-xml_scan_headers (Ctx                  *ctx,
-                  TactAttachmentReport *report,
-                  const xmlNode        *node,
-                  const char           *where)
-{
-  static const char * const names[] = {
-    "header", "footer", "header-left", "footer-left", "header-first", "footer-first",
-    "oddHeader", "oddFooter", "evenHeader", "evenFooter", "firstHeader", "firstFooter", NULL
-  };
-
-  for (; node != NULL; node = node->next)
-    {
-      if (node->type != XML_ELEMENT_NODE)
-        continue;
-      if (g_strv_contains (names, (const char *) node->name))
-        {
-          g_autofree char *value = node_text (node);
-
-          find_markings (report, value, where);
-          text_append (ctx, report, value, -1);
-          text_append (ctx, report, "\n", 1);
-          continue;
-        }
-      xml_scan_headers (ctx, report, node->children, where);
-    }
-}
-
-/* ------------------------------------------------------------------------- */
-/* OOXML and ODF                                                             */
-/* ------------------------------------------------------------------------- */
-
-static void
-set_str (char      **ptr,
-         const char *str)
-{
-  g_free (*ptr);
-  *ptr = g_strdup (str);
-}
-
-typedef enum {
-  ZIP_PLAIN,
-  ZIP_OOXML,
-  ZIP_ODF,
-} ZipKind;
-
-/* Which kind of zip this is, from its entry names (and ODF's mimetype). */
-static ZipKind
-zip_kind (Ctx          *ctx,
-          const guint8 *data,
-          gsize         len,
-          char        **doc_type)
-{
-  struct archive *a = archive_open (data, len, TRUE);
-  struct archive_entry *entry;
-  ZipKind kind = ZIP_PLAIN;
-  guint n = 0;
-
-  if (a == NULL)
-    return ZIP_PLAIN;
-  while (n++ <= ctx->limits->max_entries && archive_read_next_header (a, &entry) == ARCHIVE_OK)
-    {
-      const char *name = archive_entry_pathname (entry);
-
-      if (name == NULL)
-        continue;
-      if (g_str_equal (name, "[Content_Types].xml"))
-        kind = ZIP_OOXML;
-      else if (g_str_equal (name, "word/document.xml"))
-        set_str (doc_type, "application/vnd.openxmlformats-officedocument.wordprocessingml.document");
-      else if (g_str_equal (name, "xl/workbook.xml"))
-        set_str (doc_type, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
-      else if (g_str_equal (name, "ppt/presentation.xml"))
-        set_str (doc_type, "application/vnd.openxmlformats-officedocument.presentationml.presentation");
-      else if (g_str_equal (name, "mimetype") && !archive_entry_is_encrypted (entry))
-        {
-          char buf[128] = { 0 };
-          la_ssize_t r = archive_read_data (a, buf, sizeof buf - 1);
-
-          if (r > 0 && g_str_has_prefix (buf, "application/vnd.oasis.opendocument."))
-            {
-              buf[r] = '\0';
-              g_strstrip (buf);
-              set_str (doc_type, buf);
-              kind = ZIP_ODF;
-            }
-        }
-    }
-  archive_read_free (a);
-  if (kind == ZIP_OOXML && *doc_type == NULL)
-    kind = ZIP_PLAIN;   /* an OPC package we do not know: treat as a plain zip */
-  return kind;
-}
-
-static gboolean
-part_matches (const char *name,
-              const char *prefix,
-              const char *suffix)
-{
-  return g_str_has_prefix (name, prefix) && g_str_has_suffix (name, suffix);
-}
-
-/* The body text of one part, appended to the report and checked for markings
- * when it is a header or footer. */
-static void
-document_part (Ctx                  *ctx,
-               TactAttachmentReport *report,
-               const char           *name,
-               const GByteArray     *bytes)
-{
-  xmlDoc *doc = xml_parse (bytes, name);
-  const xmlNode *root;
-  g_autoptr(GString) text = g_string_new (NULL);
-  gboolean header_footer = FALSE;
-
-  if (doc == NULL)
-    return;
-  root = xmlDocGetRootElement (doc);
-
-  if (g_str_equal (name, "docProps/custom.xml") || g_str_equal (name, "docProps/core.xml") ||
-      g_str_equal (name, "meta.xml"))
-    xml_scan_metadata (ctx, report, root, name);
-  else if (g_str_equal (name, "styles.xml"))
-    xml_scan_headers (ctx, report, root, name);
-  else if (g_str_equal (name, "content.xml"))
-    xml_collect_text (root, NULL, FALSE, text, ctx->text_left + 1);
-  else
-    {
-      /* Word parts: w:t; sharedStrings and sheets: t; slides: a:t */
-      if (part_matches (name, "xl/worksheets/", ".xml"))
-        xml_scan_headers (ctx, report, root, name);
-      xml_collect_text (root, "t", FALSE, text, ctx->text_left + 1);
-      header_footer = part_matches (name, "word/header", ".xml") ||
-                      part_matches (name, "word/footer", ".xml");
-    }
-
-  if (header_footer)
-    find_markings (report, text->str, name);
-  text_append (ctx, report, text->str, text->len);
-  if (text->len > 0)
-    text_append (ctx, report, "\n", 1);
-  xmlFreeDoc (doc);
-}
-
-static gboolean
-document_wants (ZipKind     kind,
-                const char *name)
-{
-  if (kind == ZIP_ODF)
-    return g_str_equal (name, "meta.xml") || g_str_equal (name, "content.xml") ||
-           g_str_equal (name, "styles.xml");
-
-  return g_str_equal (name, "docProps/custom.xml") || g_str_equal (name, "docProps/core.xml") ||
-         g_str_equal (name, "word/document.xml") ||
-         part_matches (name, "word/header", ".xml") || part_matches (name, "word/footer", ".xml") ||
-         part_matches (name, "word/footnotes", ".xml") ||
-         g_str_equal (name, "xl/sharedStrings.xml") ||
-         part_matches (name, "xl/worksheets/sheet", ".xml") ||
-         part_matches (name, "ppt/slides/slide", ".xml") ||
-         part_matches (name, "ppt/notesSlides/notesSlide", ".xml");
-}
-
-static void
-inspect_document (Ctx                  *ctx,
-                  TactAttachmentReport *report,
-                  ZipKind               kind,
-                  const guint8         *data,
-                  gsize                 len)
-{
-  struct archive *a = archive_open (data, len, TRUE);
-  struct archive_entry *entry;
-  int r;
-
-  if (a == NULL)
-    {
-      report_uninspectable (report, "damaged document");
-      return;
-    }
-
-  while ((r = archive_read_next_header (a, &entry)) == ARCHIVE_OK)
-    {
-      const char *name = archive_entry_pathname (entry);
-      g_autoptr(GByteArray) bytes = NULL;
-
-      if (ctx->entries++ >= ctx->limits->max_entries)
-        {
-          report_uninspectable (report, "more than %u entries", ctx->limits->max_entries);
-          break;
-        }
-      if (entry_encrypted (a, entry))
-        {
-          report_uninspectable (report, "encrypted document");
-          break;
-        }
-      if (name == NULL || !document_wants (kind, name))
-        continue;
-
-      bytes = g_byte_array_new ();
-      if (!read_entry (ctx, a, report, MAX_PART_SIZE, bytes))
-        break;
-      document_part (ctx, report, name, bytes);
-    }
-  if (r != ARCHIVE_OK && r != ARCHIVE_EOF)
-    report_uninspectable (report, "damaged document");
-  archive_read_free (a);
-}
+/* XML, OOXML and ODF: tact-attachment-ooxml.c */
 
 /* ------------------------------------------------------------------------- */
 /* PDF                                                                       */
@@ -931,12 +591,12 @@ inspect_pdf (Ctx                  *ctx,
 
   if (find_bytes (data, len, "/Encrypt", 8) != NULL)
     {
-      report_uninspectable (report, "encrypted PDF");
+      tact_attachment_report_uninspectable (report, "encrypted PDF");
       return;
     }
 
   /* Info dictionary keys: a byte scan for "/Name (string)" and "/Name <hex>". */
-  for (const guint8 *p = memchr (data, '/', len); p != NULL && !ctx_stopped (ctx);
+  for (const guint8 *p = memchr (data, '/', len); p != NULL && !tact_attachment_ctx_stopped (ctx);
        p = memchr (p, '/', end - p))
     {
       const guint8 *q;
@@ -949,20 +609,20 @@ inspect_pdf (Ctx                  *ctx,
           !(*q == '(' || (*q == '<' && q + 1 < end && q[1] != '<')))
         continue;
 
-      if (is_classification_name (name))
+      if (tact_attachment_is_classification_name (name))
         {
           g_autofree char *value = pdf_string (q, end);
           g_autofree char *where = g_strdup_printf ("PDF Info /%s", name);
-          add_label (report, value, where);
+          tact_attachment_add_label (report, value, where);
         }
       else if (g_strv_contains (described, name))
         {
           g_autofree char *value = pdf_string (q, end);
           g_autofree char *where = g_strdup_printf ("PDF Info /%s", name);
 
-          find_markings (report, value, where);
-          text_append (ctx, report, value, -1);
-          text_append (ctx, report, "\n", 1);
+          tact_attachment_find_markings (report, value, where);
+          tact_attachment_text_append (ctx, report, value, -1);
+          tact_attachment_text_append (ctx, report, "\n", 1);
         }
     }
 
@@ -970,15 +630,15 @@ inspect_pdf (Ctx                  *ctx,
   xmp = find_bytes (data, len, "<x:xmpmeta", 10);
   if (xmp != NULL &&
       (xmp_end = find_bytes (xmp, end - xmp, "</x:xmpmeta>", 12)) != NULL &&
-      xmp_end - xmp < MAX_PART_SIZE)
+      xmp_end - xmp < TACT_ATTACHMENT_MAX_PART_SIZE)
     {
       g_autoptr(GByteArray) bytes = g_byte_array_new ();
       xmlDoc *doc;
 
       g_byte_array_append (bytes, xmp, (xmp_end - xmp) + 12);
-      if ((doc = xml_parse (bytes, "xmp")) != NULL)
+      if ((doc = tact_attachment_xml_parse (bytes, "xmp")) != NULL)
         {
-          xml_scan_metadata (ctx, report, xmlDocGetRootElement (doc), "PDF XMP");
+          tact_attachment_xml_scan_metadata (ctx, report, xmlDocGetRootElement (doc), "PDF XMP");
           xmlFreeDoc (doc);
         }
     }
@@ -1002,7 +662,7 @@ inspect_text (Ctx                  *ctx,
 
   if (g_utf8_validate ((const char *) data, len, NULL))
     {
-      text_append (ctx, report, (const char *) data, len);
+      tact_attachment_text_append (ctx, report, (const char *) data, len);
       return;
     }
   if (len >= 2 && ((data[0] == 0xff && data[1] == 0xfe) || (data[0] == 0xfe && data[1] == 0xff)))
@@ -1026,20 +686,14 @@ inspect_text (Ctx                  *ctx,
     }
 
   if (converted == NULL)
-    report_uninspectable (report, "text in an unrecognised encoding");
+    tact_attachment_report_uninspectable (report, "text in an unrecognised encoding");
   else
-    text_append (ctx, report, converted, -1);
+    tact_attachment_text_append (ctx, report, converted, -1);
 }
 
 /* ------------------------------------------------------------------------- */
 /* Dispatch                                                                  */
 /* ------------------------------------------------------------------------- */
-
-static TactAttachmentReport *inspect_data (Ctx          *ctx,
-                                           const char   *path,
-                                           const guint8 *data,
-                                           gsize         len,
-                                           guint         depth);
 
 static gboolean
 is_archive_magic (const guint8 *data,
@@ -1050,6 +704,19 @@ is_archive_magic (const guint8 *data,
          MAGIC (data, len, 0, "BZh") || MAGIC (data, len, 0, "\xfd" "7zXZ") ||
          MAGIC (data, len, 0, "Rar!") || MAGIC (data, len, 257, "ustar") ||
          MAGIC (data, len, 0, "\x28\xb5\x2f\xfd") /* zstd */;
+}
+
+/* An entry's name as text to scan: zips written on Chinese Windows name
+ * their entries in GBK without saying so. */
+static char *
+entry_name_utf8 (const char *name)
+{
+  char *converted;
+
+  if (g_utf8_validate (name, -1, NULL))
+    return g_strdup (name);
+  converted = g_convert (name, -1, "UTF-8", "GB18030", NULL, NULL, NULL);
+  return converted != NULL ? converted : g_utf8_make_valid (name, -1);
 }
 
 static void
@@ -1065,12 +732,12 @@ inspect_archive (Ctx                  *ctx,
 
   if (depth + 1 > ctx->limits->max_depth)
     {
-      report_uninspectable (report, "archives nested more than %u deep", ctx->limits->max_depth);
+      tact_attachment_report_uninspectable (report, "archives nested more than %u deep", ctx->limits->max_depth);
       return;
     }
-  if ((a = archive_open (data, len, FALSE)) == NULL)
+  if ((a = tact_attachment_archive_open (data, len, FALSE)) == NULL)
     {
-      report_uninspectable (report, "damaged or unsupported archive");
+      tact_attachment_report_uninspectable (report, "damaged or unsupported archive");
       return;
     }
 
@@ -1085,27 +752,28 @@ inspect_archive (Ctx                  *ctx,
         {
           g_free (ctx->stop);
           ctx->stop = g_strdup_printf ("more than %u archive entries", ctx->limits->max_entries);
-          report_uninspectable (report, "%s", ctx->stop);
+          tact_attachment_report_uninspectable (report, "%s", ctx->stop);
           break;
         }
-      if (entry_encrypted (a, entry))
+      if (tact_attachment_entry_encrypted (a, entry))
         {
-          report_uninspectable (report, "encrypted or password-protected archive");
+          tact_attachment_report_uninspectable (report, "encrypted or password-protected archive");
           break;
         }
       if (archive_entry_filetype (entry) != AE_IFREG)
         continue;
 
       bytes = g_byte_array_new ();
-      if (!read_entry (ctx, a, report, G_MAXSIZE, bytes))
+      if (!tact_attachment_read_entry (ctx, a, report, G_MAXSIZE, bytes))
         break;
 
       child_path = g_strdup_printf ("%s/%s", report->path, name != NULL ? name : "data");
-      child = inspect_data (ctx, child_path, bytes->data, bytes->len, depth + 1);
+      child = tact_attachment_inspect_data (ctx, child_path, bytes->data, bytes->len, depth + 1);
+      child->entry_name = entry_name_utf8 (name != NULL ? name : "data");
       g_ptr_array_add (report->children, child);
-      if (ctx_stopped (ctx))
+      if (tact_attachment_ctx_stopped (ctx))
         {
-          report_uninspectable (report, "%s", ctx->stop);
+          tact_attachment_report_uninspectable (report, "%s", ctx->stop);
           break;
         }
     }
@@ -1113,24 +781,25 @@ inspect_archive (Ctx                  *ctx,
     {
       /* libarchive reports unsupported encryption as a header error. */
       if (archive_read_has_encrypted_entries (a) > 0)
-        report_uninspectable (report, "encrypted or password-protected archive");
+        tact_attachment_report_uninspectable (report, "encrypted or password-protected archive");
       else
-        report_uninspectable (report, "damaged or unsupported archive");
+        tact_attachment_report_uninspectable (report, "damaged or unsupported archive");
     }
   archive_read_free (a);
 }
 
-static TactAttachmentReport *
-inspect_data (Ctx          *ctx,
-              const char   *path,
-              const guint8 *data,
-              gsize         len,
-              guint         depth)
+TactAttachmentReport *
+tact_attachment_inspect_data (Ctx          *ctx,
+                              const char   *path,
+                              const guint8 *data,
+                              gsize         len,
+                              guint         depth)
 {
   TactAttachmentReport *report = report_new (path);
   g_autofree char *doc_type = NULL;
   gboolean cfb, ooxml_name;
   gboolean uncertain = FALSE;
+  gboolean read_as_text = FALSE;
 
   report->extension_type = g_content_type_guess (path, NULL, 0, NULL);
   report->content_type = g_content_type_guess (NULL, data, len, &uncertain);
@@ -1138,9 +807,9 @@ inspect_data (Ctx          *ctx,
                        extension_in (path, executable_extensions) ||
                        is_executable_type (report->content_type);
 
-  if (ctx_stopped (ctx))
+  if (tact_attachment_ctx_stopped (ctx))
     {
-      report_uninspectable (report, "%s", ctx->stop);
+      tact_attachment_report_uninspectable (report, "%s", ctx->stop);
       return report;
     }
 
@@ -1155,7 +824,7 @@ inspect_data (Ctx          *ctx,
 
       if (ooxml_name || find_bytes (data, len, encrypted_package, sizeof encrypted_package - 1))
         {
-          report_uninspectable (report, "encrypted Office document");
+          tact_attachment_report_uninspectable (report, "encrypted Office document");
           return report;   /* not a type mismatch: Office writes these itself */
         }
     }
@@ -1164,13 +833,13 @@ inspect_data (Ctx          *ctx,
     inspect_pdf (ctx, report, data, len);
   else if (MAGIC (data, len, 0, "PK\x03\x04"))
     {
-      ZipKind kind = zip_kind (ctx, data, len, &doc_type);
+      ZipKind kind = tact_attachment_zip_kind (ctx, data, len, &doc_type);
 
       if (kind != ZIP_PLAIN)
         {
           g_free (report->content_type);
           report->content_type = g_steal_pointer (&doc_type);
-          inspect_document (ctx, report, kind, data, len);
+          tact_attachment_inspect_document (ctx, report, kind, data, len, depth);
         }
       else if (!extension_in (path, (const char * const []) { "jar", "apk", "xapk", "ipa", NULL }))
         inspect_archive (ctx, report, data, len, depth);
@@ -1178,11 +847,18 @@ inspect_data (Ctx          *ctx,
   else if (is_archive_magic (data, len))
     inspect_archive (ctx, report, data, len, depth);
   else if (!is_executable_magic (data, len) &&
-           (g_content_type_is_a (report->content_type, "text/plain") ||
-            extension_in (path, text_extensions)))
-    inspect_text (ctx, report, data, len);
+           (g_content_type_is_a (report->content_type, "text/plain") || is_text_name (path)))
+    {
+      inspect_text (ctx, report, data, len);
+      /* Text named as a text format is what it says when it sniffs as text
+       * or as nothing (UTF-16, GBK); a picture renamed ".txt" still differs. */
+      read_as_text = is_text_name (path) && report->uninspectable == NULL &&
+                     (g_content_type_is_unknown (report->content_type) ||
+                      g_content_type_is_a (report->content_type, "text/plain"));
+    }
 
-  report->mismatch = types_mismatch (report->content_type, report->extension_type);
+  report->mismatch = !read_as_text &&
+                     types_mismatch (report->content_type, report->extension_type);
   return report;
 }
 
@@ -1225,7 +901,7 @@ tact_attachment_inspect (const TactAttachment       *attachment,
       report = report_new (name);
       report->content_type = g_strdup ("application/octet-stream");
       report->extension_type = g_content_type_guess (name, NULL, 0, NULL);
-      report_uninspectable (report, "file could not be read");
+      tact_attachment_report_uninspectable (report, "file could not be read");
       return report;
     }
   if (data == NULL)
@@ -1236,9 +912,9 @@ tact_attachment_inspect (const TactAttachment       *attachment,
   ctx.top_size = len;
   ctx.text_left = limits->max_text;
 
-  report = inspect_data (&ctx, name, data, len, 0);
+  report = tact_attachment_inspect_data (&ctx, name, data, len, 0);
   if (ctx.stop != NULL)
-    report_uninspectable (report, "%s", ctx.stop);
+    tact_attachment_report_uninspectable (report, "%s", ctx.stop);
   g_free (ctx.stop);
 
   g_debug ("Inspected an attachment of %" G_GSIZE_FORMAT " bytes: %s", len,
@@ -1320,6 +996,96 @@ is_uninspectable (const TactAttachmentReport *report,
   return report->uninspectable != NULL;
 }
 
+/* Length of the classification level at @p, or 0; its index in @which. */
+static gsize
+level_at (const char *p,
+          guint      *which)
+{
+  static const char * const levels[] = {
+    "公开", "公開", "内部", "內部", "秘密", "机密", "機密", "绝密", "絕密", "top secret",
+    "public", "internal", "confidential", "secret", "restricted", NULL
+  };
+
+  for (guint i = 0; levels[i] != NULL; i++)
+    {
+      gsize n = strlen (levels[i]);
+
+      if (g_ascii_isalpha (levels[i][0]))
+        {
+          if (g_ascii_strncasecmp (p, levels[i], n) == 0 && !g_ascii_isalnum (p[n]))
+            return *which = i, n;
+        }
+      else if (strncmp (p, levels[i], n) == 0)
+        return *which = i, n;
+    }
+  return 0;
+}
+
+/* Length of a separator between two items of a list at @p, or 0. */
+static gsize
+list_separator_at (const char *p)
+{
+  static const char * const words[] = { "、", "，", "；", "／", "和", "与", "與", "及", "或", NULL };
+  const char *q = p;
+
+  for (;;)
+    {
+      const char *before = q;
+
+      while (*q == ' ' || *q == ',' || *q == ';' || *q == '/' || *q == '|' || *q == '>' ||
+             *q == '<' || *q == '-')
+        q++;
+      for (guint i = 0; words[i] != NULL; i++)
+        if (g_str_has_prefix (q, words[i]))
+          q += strlen (words[i]);
+      if ((g_ascii_strncasecmp (q, "and ", 4) == 0 || g_ascii_strncasecmp (q, "or ", 3) == 0) &&
+          (q == p || q[-1] == ' '))
+        q += q[0] == 'a' || q[0] == 'A' ? 4 : 3;
+      if (q == before || q - p > 12)
+        break;
+    }
+  return q - p <= 12 ? (gsize) (q - p) : 0;
+}
+
+guint
+tact_attachment_mask_level_lists (char *text)
+{
+  guint lists = 0;
+
+  g_return_val_if_fail (text != NULL, 0);
+  for (char *p = text; *p != '\0'; )
+    {
+      guint which = 0;
+      gsize n = (p == text || !g_ascii_isalnum (p[-1])) ? level_at (p, &which) : 0;
+      char *end = p + n;
+      guint seen = n > 0 ? 1u << which : 0;   /* levels in the list, as bits */
+      guint distinct = 0;
+
+      while (n > 0)
+        {
+          gsize sep = list_separator_at (end);
+          gsize next = sep > 0 ? level_at (end + sep, &which) : 0;
+
+          if (next == 0)
+            break;
+          end += sep + next;
+          seen |= 1u << which;
+        }
+      for (; seen != 0; seen &= seen - 1)
+        distinct++;
+      /* Three different levels: "机密、机密、机密" is no scheme. */
+      if (distinct >= 3)
+        {
+          memset (p, ' ', end - p);
+          lists++;
+          p = end;
+        }
+      else
+        p = (char *) g_utf8_next_char (p);
+    }
+  return lists;
+}
+
 /* The text detectors, through tact_profile_scan_text() so that every kind of
  * text detector applies to attachments as it does to messages. Offsets mean
  * nothing outside the message: one finding per rule and matched text per
@@ -1335,7 +1101,11 @@ check_text (TactProfile                *profile,
       g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
       guint first = verdict->findings->len;
 
-      tact_profile_scan_text (profile, outgoing, report->text->str, report->path, verdict);
+      g_autofree char *text = g_strdup (report->text->str);
+
+      /* A document explaining the classification scheme lists the levels. */
+      tact_attachment_mask_level_lists (text);
+      tact_profile_scan_text (profile, outgoing, text, report->path, verdict);
       for (guint i = first; i < verdict->findings->len; )
         {
           const TactFinding *finding = g_ptr_array_index (verdict->findings, i);
@@ -1400,6 +1170,26 @@ check_visible_text (TactProfile        *profile,
       g_free (finding->where);
       finding->where = g_strdup (where);
     }
+}
+
+/* The names of archive entries, at any depth, are text leaving the device
+ * like the file's own name: "客户名单_2026.xlsx" inside a zip is scanned as
+ * "客户名单-2026" (folders too), its findings carrying the entry's path. */
+static void
+check_entry_names (TactProfile                *profile,
+                   const TactOutgoing         *outgoing,
+                   const TactAttachmentReport *report,
+                   TactVerdict                *verdict)
+{
+  if (report->entry_name != NULL)
+    {
+      g_autofree char *stem = name_stem (report->entry_name);
+
+      g_strdelimit (stem, "/\\", ' ');
+      check_visible_text (profile, outgoing, stem, report->path, "name", verdict);
+    }
+  for (guint i = 0; i < report->children->len; i++)
+    check_entry_names (profile, outgoing, g_ptr_array_index (report->children, i), verdict);
 }
 
 /* TRUE once the check has failed closed: nothing after it counts. */
@@ -1523,5 +1313,6 @@ tact_attachment_check (TactProfile        *profile,
         }
 
       check_text (profile, outgoing, report, verdict);
+      check_entry_names (profile, outgoing, report, verdict);
     }
 }

@@ -45,6 +45,7 @@ typedef struct _TactAttachmentReport TactAttachmentReport;
 struct _TactAttachmentReport {
   /* all owned */
   char      *path;            /* "outer.zip/inner/doc.docx" */
+  char      *entry_name;      /* "inner/doc.docx" inside its archive; NULL at top level */
   char      *content_type;    /* from the content (GIO sniffing + magic numbers) */
   char      *extension_type;  /* from the name alone */
   gboolean   mismatch;        /* the content is not what the extension says */
@@ -59,6 +60,20 @@ struct _TactAttachmentReport {
 void tact_attachment_report_free (TactAttachmentReport *report);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TactAttachmentReport, tact_attachment_report_free)
 
+/* The text of a spreadsheet header or footer (SpreadsheetML oddHeader …)
+ * without Excel's codes: sections (&L &C &R) become line breaks, fields
+ * (&P &N &D &T &F &A &G) spaces; fonts (&"name,style", &nn), colours (&K
+ * with 6 hex digits or a theme code like 01+000) and toggles (&B &I &U &E
+ * &S &X &Y &O &H) go; "&&" is "&". "&CCONFIDENTIAL" gives "\nCONFIDENTIAL". */
+char *tact_attachment_strip_header_codes (const char *text);
+
+/* Blanks out, in place, lists of three or more classification levels
+ * ("公开、内部、秘密、机密、绝密", "Public, Internal, Confidential and Secret"):
+ * a document that explains the scheme (FILE-3) names every level without
+ * being marked by any. Words outside such a list are left alone. Returns
+ * the number of lists blanked. */
+guint tact_attachment_mask_level_lists (char *text);
+
 /* Never fails: problems are in the report. @limits may be NULL for the defaults. */
 TactAttachmentReport *tact_attachment_inspect (const TactAttachment       *attachment,
                                                const TactAttachmentLimits *limits,
@@ -67,7 +82,8 @@ TactAttachmentReport *tact_attachment_inspect (const TactAttachment       *attac
 /* Adds to @verdict the findings of @profile's attachment detectors
  * (classification, file_type, uninspectable) for every attachment of
  * @outgoing, and those of its text detectors in each attachment's text, in
- * its name (without the extension) and in its caption. Findings carry the
+ * its name (without the extension), in the names of the entries of its
+ * archives and in its caption. Findings carry the
  * attachment's name, where they were found ("content", "name", "caption")
  * and start = end = -1. A file that cannot be read, or whose path and data
  * differ, adds a guard error (tact_verdict_add_guard_error()). */

@@ -1025,6 +1025,464 @@ test_name_not_utf8 (void)
   g_assert_null (finding->attachment);
 }
 
+/* Excel's header/footer codes stripped before markings are looked for. */
+static void
+test_header_codes (void)
+{
+  static const struct {
+    const char *in;
+    const char *out;
+  } cases[] = {
+    { "&CCONFIDENTIAL", "\nCONFIDENTIAL" },
+    { "&L&\"Arial,Bold\"&K FF0000机密", "\n机密" },
+    { "&L&\"Arial,Bold\"&KFF0000机密", "\n机密" },
+    { "&R&K01+000&12绝密&B", "\n绝密" },
+    { "&LPage &P of &N&R&D &T", "\nPage   of  \n   " },
+    { "&P+1", " " },
+    { "CON&BFIDEN&I&UTIAL", "CONFIDENTIAL" },
+    { "R&&D &E&S&X&Y&O&H&A&F&G&Z", "R&D     " },
+    { "AT&T", "AT " },
+    { "50% & more &", "50% & more &" },
+    { "&\"", "" },
+    { "&K12", "12" },
+    { "", "" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *out = tact_attachment_strip_header_codes (cases[i].in);
+      g_assert_cmpstr (out, ==, cases[i].out);
+    }
+}
+
+static GBytes *
+make_xlsx (const char *sheet_extra,
+           const char *shared)
+{
+  g_autofree char *sheet = g_strdup_printf (
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+    "<worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\">"
+    "<sheetData/>%s</worksheet>", sheet_extra);
+  g_autofree char *strings = g_strdup_printf (
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+    "<sst xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\">"
+    "<si><t>%s</t></si></sst>", shared);
+  const Entry entries[] = {
+    { "[Content_Types].xml", CT_DOCX, 0 },
+    { "xl/workbook.xml", "<?xml version=\"1.0\"?><workbook xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"/>", 0 },
+    { "xl/sharedStrings.xml", strings, 0 },
+    { "xl/worksheets/sheet1.xml", sheet, 0 },
+  };
+
+  return make_archive (entries, G_N_ELEMENTS (entries), NULL, NULL);
+}
+
+/* Missed before: the marking sat straight behind Excel's codes. */
+static void
+test_xlsx_header_codes (void)
+{
+  static const char * const headers[] = {
+    "<headerFooter><oddHeader>&amp;CCONFIDENTIAL</oddHeader></headerFooter>",
+    "<headerFooter><oddFooter>&amp;L&amp;\"Arial,Bold\"&amp;KFF0000机密&amp;RPage &amp;P</oddFooter></headerFooter>",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (headers); i++)
+    {
+      g_autoptr(GBytes) bytes = make_xlsx (headers[i], "Q3 figures");
+      g_autofree char *path = write_fixture ("q3.xlsx", bytes);
+      g_autoptr(TactAttachmentReport) report = inspect_path (path, "q3.xlsx");
+      g_autoptr(TactVerdict) verdict = check_one (path, "q3.xlsx", 0);
+
+      g_assert_null (report->uninspectable);
+      g_assert_true (has_label (report, i == 0 ? "confidential" : "机密", "xl/worksheets/sheet1.xml"));
+      g_assert_nonnull (find_rule (verdict, "file1-classified-attachment"));
+    }
+}
+
+/* Wrongly flagged must not follow: codes alone are no marking. */
+static void
+test_xlsx_header_codes_clean (void)
+{
+  g_autoptr(GBytes) bytes = make_xlsx (
+    "<headerFooter><oddHeader>&amp;L&amp;\"Arial,Bold\"Canteen menu&amp;RPage &amp;P of &amp;N</oddHeader>"
+    "<oddFooter>&amp;C&amp;D &amp;T</oddFooter></headerFooter>", "Monday: noodles");
+  g_autofree char *path = write_fixture ("menu.xlsx", bytes);
+  g_autoptr(TactAttachmentReport) report = inspect_path (path, "menu.xlsx");
+  g_autoptr(TactVerdict) verdict = check_one (path, "menu.xlsx", 0);
+
+  g_assert_null (report->uninspectable);
+  g_assert_cmpuint (report->labels->len, ==, 0);
+  g_assert_cmpint (verdict->action, ==, TACT_ACTION_ALLOW);
+}
+
+/* Missed before: review comments (word/comments.xml) were not read. */
+static void
+test_docx_comments (void)
+{
+  static const char comments[] =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?><w:comments " W_NS ">"
+    "<w:comment w:id=\"0\" w:author=\"Wang\"><w:p><w:r><w:t>底价 8.5 折，这是机密资料，别给经销商看</w:t></w:r></w:p></w:comment>"
+    "</w:comments>";
+  const Entry entries[] = {
+    { "[Content_Types].xml", CT_DOCX, 0 },
+    { "word/document.xml",
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?><w:document " W_NS "><w:body>"
+      "<w:p><w:r><w:t>Price list draft</w:t></w:r></w:p></w:body></w:document>", 0 },
+    { "word/comments.xml", comments, 0 },
+  };
+  g_autoptr(GBytes) bytes = make_archive (entries, G_N_ELEMENTS (entries), NULL, NULL);
+  g_autofree char *path = write_fixture ("draft.docx", bytes);
+  g_autoptr(TactAttachmentReport) report = inspect_path (path, "draft.docx");
+  g_autoptr(TactVerdict) verdict = check_one (path, "draft.docx", 0);
+
+  g_assert_null (report->uninspectable);
+  g_assert_nonnull (strstr (report->text->str, "机密资料"));
+  g_assert_nonnull (find_rule (verdict, "pub1-secrets"));
+}
+
+/* Plain-text formats in every encoding people save them in. The text
+ * carries a secret the text detectors find (pub1-secrets) and a phone
+ * number; each is encoded, written and checked. */
+static void
+test_text_formats (void)
+{
+  static const struct {
+    const char *name;
+    const char *encoding;   /* NULL: UTF-8 */
+    const char *bom;
+    gsize       bom_len;
+  } cases[] = {
+    { "notes.md", NULL, NULL, 0 },
+    { "notes-bom.md", NULL, "\xef\xbb\xbf", 3 },
+    { "dump.sql", "UTF-16LE", "\xff\xfe", 2 },
+    { "export.json", "UTF-16BE", "\xfe\xff", 2 },
+    { "prod.env", "GBK", NULL, 0 },
+    { ".env", "GB18030", NULL, 0 },
+    { "客户.csv", "GB18030", NULL, 0 },
+    { "dump-be.sql", "UTF-16BE", "\xfe\xff", 2 },
+    { "export.jsonl", "UTF-16LE", "\xff\xfe", 2 },
+  };
+  const char *text = "-- 客户名单 机密资料，请勿外传\n{\"name\": \"张三\", \"phone\": \"13800138000\"}\n";
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *encoded = NULL;
+      g_autoptr(GByteArray) data = g_byte_array_new ();
+      g_autoptr(GBytes) bytes = NULL;
+      g_autofree char *path = NULL;
+      g_autoptr(TactAttachmentReport) report = NULL;
+      g_autoptr(TactVerdict) verdict = NULL;
+      gsize len = strlen (text);
+
+      if (cases[i].encoding != NULL)
+        encoded = g_convert (text, -1, cases[i].encoding, "UTF-8", NULL, &len, NULL);
+      else
+        encoded = g_strdup (text);
+      g_assert_nonnull (encoded);
+      if (cases[i].bom != NULL)
+        g_byte_array_append (data, (const guint8 *) cases[i].bom, cases[i].bom_len);
+      g_byte_array_append (data, (const guint8 *) encoded, len);
+      bytes = g_byte_array_free_to_bytes (g_steal_pointer (&data));
+      path = write_fixture (cases[i].name, bytes);
+      report = inspect_path (path, cases[i].name);
+      verdict = check_one (path, cases[i].name, 0);
+
+      g_test_message ("%s", cases[i].name);
+      g_assert_null (report->uninspectable);
+      g_assert_false (report->mismatch);
+      g_assert_nonnull (strstr (report->text->str, "机密资料"));
+      g_assert_nonnull (strstr (report->text->str, "13800138000"));
+      g_assert_nonnull (find_rule (verdict, "pub1-secrets"));
+    }
+}
+
+/* Wrongly flagged: public keys and certificates are not private keys, and a
+ * ".pub" holding text is not a Publisher file of the wrong type. A private
+ * key beside them still flags. */
+static void
+test_public_keys (void)
+{
+  static const struct {
+    const char *name;
+    const char *text;
+    gboolean    private_key;
+  } cases[] = {
+    { "id_ed25519.pub",
+      "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHk3bV6cz0pVqGqJ3nq4bJdW2c0G0tXyq7m1Qz9kLx2P alice@laptop\n", FALSE },
+    { "id_rsa.pub",
+      "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7vbqajDhA1n3nq5XkV0k9s2sT8f0y1zZqWmXQ0b0yZ1pT7Xk4 bob@desk\n", FALSE },
+    { "server.pem",
+      "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUQ1p3b2xvZ2ljYWxseSBub3QgYSBrZXkwCgYIKoZIzj0EAwIw\n"
+      "-----END CERTIFICATE-----\n", FALSE },
+    { "ca.crt",
+      "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUQ1p3b2xvZ2ljYWxseSBub3QgYSBrZXkwCgYIKoZIzj0EAwIw\n"
+      "-----END CERTIFICATE-----\n", FALSE },
+    { "signing.asc",
+      "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nmDMEZQ1p3xYJKwYBBAHaRw8BAQdAb2xvZ2ljYWxseSBub3QgYSBrZXk=\n"
+      "-----END PGP PUBLIC KEY BLOCK-----\n", FALSE },
+    { "key.pem",
+      "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEb2xvZ2ljYWxseSBub3QgYSBrZXk=\n"
+      "-----END PUBLIC KEY-----\n", FALSE },
+    { "server.key",
+      "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgb2xvZ2ljYWxseQ==\n"
+      "-----END PRIVATE KEY-----\n", TRUE },
+    { "id_rsa",
+      "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n"
+      "-----END OPENSSH PRIVATE KEY-----\n", TRUE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GBytes) bytes = g_bytes_new_static (cases[i].text, strlen (cases[i].text));
+      g_autofree char *path = write_fixture (cases[i].name, bytes);
+      g_autoptr(TactAttachmentReport) report = inspect_path (path, cases[i].name);
+      g_autoptr(TactVerdict) verdict = check_one (path, cases[i].name, 0);
+      gboolean key_found = FALSE;
+
+      g_test_message ("%s", cases[i].name);
+      for (guint f = 0; f < verdict->findings->len; f++)
+        {
+          const TactFinding *finding = g_ptr_array_index (verdict->findings, f);
+          g_test_message ("  %s %s", finding->rule_id, finding->detector);
+          if (finding->matched != NULL && strstr (finding->matched, "PRIVATE KEY") != NULL)
+            key_found = TRUE;
+        }
+      g_assert_null (report->uninspectable);
+      g_assert_cmpuint (report->text->len, >, 0);
+      if (cases[i].private_key)
+        {
+          g_assert_true (key_found);
+          g_assert_cmpint (verdict->action, !=, TACT_ACTION_ALLOW);
+        }
+      else
+        {
+          g_assert_false (report->mismatch);
+          g_assert_cmpint (verdict->action, ==, TACT_ACTION_ALLOW);
+          g_assert_cmpuint (verdict->findings->len, ==, 0);
+        }
+    }
+}
+
+/* Missed before: entries whose names are the secret, contents harmless. */
+static void
+test_zip_entry_names (void)
+{
+  static const char * const names[] = {
+    "客户名单_2026.xlsx",
+    "export/Customer List 2026.csv",
+    "客户资料/readme.txt",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      const Entry entries[] = {
+        { "menu.txt", "Friday: noodles", 0 },
+        { names[i], "hello", 0 },
+      };
+      g_autoptr(GBytes) bytes = make_archive (entries, G_N_ELEMENTS (entries), NULL, NULL);
+      g_autofree char *path = write_fixture ("bundle.zip", bytes);
+      g_autoptr(TactVerdict) verdict = check_one (path, "bundle.zip", 0);
+      const TactFinding *finding = find_rule (verdict, "pub1-secrets");
+      g_autofree char *expected = g_strdup_printf ("bundle.zip/%s", names[i]);
+
+      g_test_message ("%s", names[i]);
+      g_assert_nonnull (finding);
+      g_assert_cmpstr (finding->attachment, ==, expected);
+      g_assert_cmpstr (finding->where, ==, "name");
+    }
+}
+
+/* Wrongly flagged must not follow: ordinary entry names pass. */
+static void
+test_zip_entry_names_clean (void)
+{
+  const Entry entries[] = {
+    { "menu.txt", "Friday: noodles", 0 },
+    { "photos/team_outing_2026.txt", "hello", 0 },
+  };
+  g_autoptr(GBytes) bytes = make_archive (entries, G_N_ELEMENTS (entries), NULL, NULL);
+  g_autofree char *path = write_fixture ("outing.zip", bytes);
+  g_autoptr(TactVerdict) verdict = check_one (path, "outing.zip", 0);
+
+  g_assert_cmpint (verdict->action, ==, TACT_ACTION_ALLOW);
+  g_assert_cmpuint (verdict->findings->len, ==, 0);
+}
+
+/* A docx with @inner embedded as word/embeddings/@name. */
+static GBytes *
+make_docx_embedding (const char *body,
+                     const char *name,
+                     GBytes     *inner)
+{
+  g_autofree char *document = g_strdup_printf (
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?><w:document " W_NS "><w:body>"
+    "<w:p><w:r><w:t>%s</w:t></w:r></w:p></w:body></w:document>", body);
+  g_autofree char *entry_name = g_strdup_printf ("word/embeddings/%s", name);
+  gsize len = 0;
+  const char *data = g_bytes_get_data (inner, &len);
+  const Entry entries[] = {
+    { "[Content_Types].xml", CT_DOCX, 0 },
+    { "word/document.xml", document, 0 },
+    { entry_name, data, len },
+  };
+
+  return make_archive (entries, G_N_ELEMENTS (entries), NULL, NULL);
+}
+
+/* Missed before: a marked document embedded in a harmless one. */
+static void
+test_docx_embedded (void)
+{
+  g_autoptr(GBytes) sheet = make_xlsx ("<headerFooter><oddHeader>&amp;CCONFIDENTIAL</oddHeader></headerFooter>",
+                                       "Q3 margin");
+  g_autoptr(GBytes) doc = make_docx ("会议纪要", NULL, "机密");
+  g_autoptr(GBytes) with_sheet = make_docx_embedding ("See the table below", "Microsoft_Excel_Worksheet.xlsx", sheet);
+  g_autoptr(GBytes) with_doc = make_docx_embedding ("See the attached minutes", "Microsoft_Word_Document.docx", doc);
+  GBytes *outer[] = { with_sheet, with_doc };
+
+  for (guint i = 0; i < G_N_ELEMENTS (outer); i++)
+    {
+      g_autofree char *path = write_fixture ("cover.docx", outer[i]);
+      g_autoptr(TactAttachmentReport) report = inspect_path (path, "cover.docx");
+      g_autoptr(TactVerdict) verdict = check_one (path, "cover.docx", 0);
+      const TactFinding *finding = find_rule (verdict, "file1-classified-attachment");
+
+      g_assert_null (find_uninspectable (report));
+      g_assert_cmpuint (report->children->len, ==, 1);
+      g_assert_nonnull (finding);
+      g_assert_true (g_str_has_prefix (finding->attachment, "cover.docx/word/embeddings/"));
+    }
+}
+
+/* Wrongly flagged must not follow: a clean embedding passes; nesting past
+ * the depth limit is uninspectable, not ignored. */
+static void
+test_docx_embedded_clean_and_deep (void)
+{
+  g_autoptr(GBytes) inner = make_docx ("Lunch menu", NULL, "Page header");
+  g_autoptr(GBytes) outer = make_docx_embedding ("Agenda", "Microsoft_Word_Document.docx", inner);
+  g_autoptr(GBytes) outer2 = make_docx_embedding ("Agenda", "Microsoft_Word_Document.docx", outer);
+  g_autofree char *path = write_fixture ("agenda.docx", outer);
+  g_autoptr(TactAttachmentReport) report = inspect_path (path, "agenda.docx");
+  g_autoptr(TactVerdict) verdict = check_one (path, "agenda.docx", 0);
+  TactAttachmentLimits limits;
+  TactAttachment attachment = { "agenda2.docx", NULL, outer2 };
+  g_autoptr(TactAttachmentReport) deep = NULL;
+
+  g_assert_null (find_uninspectable (report));
+  g_assert_cmpuint (report->children->len, ==, 1);
+  g_assert_nonnull (strstr (((TactAttachmentReport *) g_ptr_array_index (report->children, 0))->text->str,
+                            "Lunch menu"));
+  g_assert_cmpint (verdict->action, ==, TACT_ACTION_ALLOW);
+
+  tact_attachment_limits_init (&limits);
+  limits.max_depth = 1;
+  deep = tact_attachment_inspect (&attachment, &limits, NULL);
+  g_assert_nonnull (find_uninspectable (deep));
+}
+
+/* Level lists blanked; everything else kept, byte for byte. */
+static void
+test_mask_level_lists (void)
+{
+  static const struct {
+    const char *in;
+    const char *list;   /* the part blanked, or NULL */
+  } cases[] = {
+    { "分为公开、内部、秘密、机密、绝密五级", "公开、内部、秘密、机密、绝密" },
+    { "Public, Internal, Confidential and Secret.", "Public, Internal, Confidential and Secret" },
+    { "密级：內部/機密/絕密", "內部/機密/絕密" },
+    { "公开和机密", NULL },                 /* two levels: kept */
+    { "机密、机密、机密", NULL },           /* one level three times */
+    { "本文件为机密资料", NULL },
+    { "internalsecret, public, confidential", NULL },
+    { "", NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *text = g_strdup (cases[i].in);
+      g_autoptr(GString) expected = g_string_new (cases[i].in);
+
+      if (cases[i].list != NULL)
+        {
+          g_autofree char *blank = g_strnfill (strlen (cases[i].list), ' ');
+          g_string_replace (expected, cases[i].list, blank, 1);
+        }
+      g_assert_cmpuint (tact_attachment_mask_level_lists (text), ==, cases[i].list != NULL ? 1 : 0);
+      g_assert_cmpstr (text, ==, expected->str);
+      g_assert_true (g_utf8_validate (text, -1, NULL));
+    }
+}
+
+/* Wrongly flagged before: a document explaining the scheme (FILE-3) named
+ * every level. A real secret behind the explanation still flags. */
+static void
+test_docx_scheme_explained (void)
+{
+  g_autoptr(GBytes) scheme = make_docx (
+    "信息分级说明：本公司信息分为公开、内部、秘密、机密、绝密五级，按 FILE-3 存放。"
+    " Levels: Public, Internal, Confidential and Secret.", NULL, NULL);
+  g_autoptr(GBytes) secret = make_docx (
+    "信息分为公开、内部、机密三级。本文件为机密资料：底价 8.5 折。", NULL, NULL);
+  g_autofree char *scheme_path = write_fixture ("分级说明.docx", scheme);
+  g_autofree char *secret_path = write_fixture ("note.docx", secret);
+  g_autoptr(TactVerdict) allowed = check_one (scheme_path, "分级说明.docx", 0);
+  g_autoptr(TactVerdict) flagged = check_one (secret_path, "note.docx", 0);
+
+  g_assert_cmpint (allowed->action, ==, TACT_ACTION_ALLOW);
+  g_assert_cmpuint (allowed->findings->len, ==, 0);
+  g_assert_nonnull (find_rule (flagged, "pub1-secrets"));
+}
+
+/* Speaker notes in a pptx are read: the slide is harmless, the notes are not. */
+static void
+test_pptx_speaker_notes (void)
+{
+  const Entry entries[] = {
+    { "[Content_Types].xml", CT_DOCX, 0 },
+    { "ppt/presentation.xml", "<?xml version=\"1.0\"?><p:presentation "
+      "xmlns:p=\"http://schemas.openxmlformats.org/presentationml/2006/main\"/>", 0 },
+    { "ppt/slides/slide1.xml",
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+      "<p:sld xmlns:p=\"http://schemas.openxmlformats.org/presentationml/2006/main\" "
+      "xmlns:a=\"http://schemas.openxmlformats.org/drawingml/2006/main\"><p:cSld><p:spTree>"
+      "<p:sp><p:txBody><a:p><a:r><a:t>Welcome</a:t></a:r></a:p></p:txBody></p:sp>"
+      "</p:spTree></p:cSld></p:sld>", 0 },
+    { "ppt/notesSlides/notesSlide1.xml",
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+      "<p:notes xmlns:p=\"http://schemas.openxmlformats.org/presentationml/2006/main\" "
+      "xmlns:a=\"http://schemas.openxmlformats.org/drawingml/2006/main\"><p:cSld><p:spTree>"
+      "<p:sp><p:txBody><a:p><a:r><a:t>别念出来：经销商底价 8.5 折</a:t></a:r></a:p></p:txBody></p:sp>"
+      "</p:spTree></p:cSld></p:notes>", 0 },
+  };
+  g_autoptr(GBytes) bytes = make_archive (entries, G_N_ELEMENTS (entries), NULL, NULL);
+  g_autofree char *path = write_fixture ("welcome.pptx", bytes);
+  g_autoptr(TactAttachmentReport) report = inspect_path (path, "welcome.pptx");
+  g_autoptr(TactVerdict) verdict = check_one (path, "welcome.pptx", 0);
+
+  g_assert_null (report->uninspectable);
+  g_assert_nonnull (strstr (report->text->str, "经销商底价"));
+  g_assert_nonnull (find_rule (verdict, "pub1-secrets"));
+}
+
+/* Zips written on Chinese Windows name entries in GBK without saying so. */
+static void
+test_zip_entry_name_gbk (void)
+{
+  g_autofree char *gbk = g_convert ("客户名单.txt", -1, "GBK", "UTF-8", NULL, NULL, NULL);
+  const Entry entries[] = {
+    { gbk, "hello", 0 },
+  };
+  g_autoptr(GBytes) bytes = make_archive (entries, G_N_ELEMENTS (entries), NULL, NULL);
+  g_autofree char *path = write_fixture ("gbk.zip", bytes);
+  g_autoptr(TactVerdict) verdict = check_one (path, "gbk.zip", 0);
+  const TactFinding *finding = find_rule (verdict, "pub1-secrets");
+
+  g_assert_nonnull (finding);
+  g_assert_cmpstr (finding->where, ==, "name");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1062,6 +1520,21 @@ main (int   argc,
   g_test_add_func ("/attachments/pdf/xmp-classification", test_pdf_xmp_classification);
   g_test_add_func ("/attachments/default/stricter-with-externals", test_stricter_with_externals);
   g_test_add_func ("/attachments/security/name-not-utf8", test_name_not_utf8);
+
+  g_test_add_func ("/attachments/xlsx/header-codes/strip", test_header_codes);
+  g_test_add_func ("/attachments/xlsx/header-codes/missed", test_xlsx_header_codes);
+  g_test_add_func ("/attachments/xlsx/header-codes/clean", test_xlsx_header_codes_clean);
+  g_test_add_func ("/attachments/docx/comments", test_docx_comments);
+  g_test_add_func ("/attachments/text/formats-and-encodings", test_text_formats);
+  g_test_add_func ("/attachments/text/public-keys-not-private", test_public_keys);
+  g_test_add_func ("/attachments/zip/entry-names", test_zip_entry_names);
+  g_test_add_func ("/attachments/zip/entry-names-clean", test_zip_entry_names_clean);
+  g_test_add_func ("/attachments/docx/embedded", test_docx_embedded);
+  g_test_add_func ("/attachments/docx/embedded-clean-and-deep", test_docx_embedded_clean_and_deep);
+  g_test_add_func ("/attachments/text/mask-level-lists", test_mask_level_lists);
+  g_test_add_func ("/attachments/docx/scheme-explained", test_docx_scheme_explained);
+  g_test_add_func ("/attachments/pptx/speaker-notes", test_pptx_speaker_notes);
+  g_test_add_func ("/attachments/zip/entry-name-gbk", test_zip_entry_name_gbk);
 
   ret = g_test_run ();
   tact_test_tmpdir_remove (tmp_dir);
