@@ -831,16 +831,70 @@ looks_like_secret (const char *v,
   return !copula && alpha && len >= 6;
 }
 
+/* TRUE if @len bytes at @v look like a chosen password, not a word or a
+ * number: six or more characters mixing letters with digits or symbols. */
+static gboolean
+looks_strong (const char *v,
+              gsize       len)
+{
+  gboolean alpha = FALSE, digit = FALSE, other = FALSE;
+
+  if (len < 6)
+    return FALSE;
+  for (gsize c = 0; c < len; c++)
+    {
+      alpha = alpha || g_ascii_isalpha (v[c]);
+      digit = digit || g_ascii_isdigit (v[c]);
+      other = other || !g_ascii_isalnum (v[c]);
+    }
+  return alpha && (digit || other);
+}
+
+/* A password inside a URL: scheme://user:password@host. */
+static void
+scan_url_passwords (Scan *s)
+{
+  for (const char *p = find_in (s, 0, "://"); p != NULL; p = find_in (s, p - s->t + 3, "://"))
+    {
+      gsize user = p - s->t + 3, colon, at;
+
+      for (colon = user; colon < s->len && g_ascii_isgraph (s->t[colon]) &&
+                         strchr (":/@", s->t[colon]) == NULL; colon++)
+        ;
+      if (colon == user || colon >= s->len || s->t[colon] != ':')
+        continue;
+      /* The last @ before the host ends: a password may contain @. */
+      at = 0;
+      for (gsize c = colon + 1; c < s->len && g_ascii_isgraph (s->t[c]) && s->t[c] != '/'; c++)
+        if (s->t[c] == '@')
+          at = c;
+      if (at == 0 || !looks_like_secret (s->t + colon + 1, at - colon - 1, FALSE))
+        continue;
+      add (s, TACT_ID_PASSWORD, user, at, TACT_CONFIDENCE_HIGH,
+           g_strndup (s->t + colon + 1, at - colon - 1));
+    }
+}
+
 /* Passwords written out: a keyword, a separator (or 是/为/is), and a value that
  * looks like a secret. "pwd" only as "pwd=" (share links): "pwd: /home/alice"
  * is a shell's working directory. */
 static void
 scan_passwords (Scan *s)
 {
-  static const struct { const char *word; gboolean latin; gboolean equals_only; } keywords[] = {
-    { "登录密码", FALSE, FALSE }, { "密码", FALSE, FALSE }, { "密碼", FALSE, FALSE },
-    { "口令", FALSE, FALSE }, { "password", TRUE, FALSE }, { "passwd", TRUE, FALSE },
-    { "passcode", TRUE, FALSE }, { "pwd", TRUE, TRUE },
+  /* strong_only: a short or common word ("pass", "pw"), so only a value that
+   * mixes letters with digits or symbols counts, whatever the separator. */
+  static const struct {
+    const char *word; gboolean latin; gboolean equals_only; gboolean strong_only;
+  } keywords[] = {
+    { "登录密码", FALSE, FALSE, FALSE }, { "密码", FALSE, FALSE, FALSE },
+    { "密碼", FALSE, FALSE, FALSE }, { "口令", FALSE, FALSE, FALSE },
+    { "password", TRUE, FALSE, FALSE }, { "passwd", TRUE, FALSE, FALSE },
+    { "passcode", TRUE, FALSE, FALSE }, { "pwd", TRUE, TRUE, FALSE },
+    { "passphrase", TRUE, FALSE, TRUE }, { "pass", TRUE, FALSE, TRUE },
+    { "pw", TRUE, FALSE, TRUE },
+    /* settings files and connection strings: SECRET_KEY=…, token=… */
+    { "secret", TRUE, TRUE, FALSE }, { "secret_key", TRUE, TRUE, FALSE },
+    { "token", TRUE, TRUE, FALSE },
   };
   static const char * const copulas[] = { "是", "为", "為", "is" };
 
@@ -851,6 +905,7 @@ scan_passwords (Scan *s)
         gsize i = p - s->t, j = i + strlen (keywords[k].word), v, end;
         gboolean separated = FALSE;
         gboolean copula = FALSE;
+        gboolean spaced;
 
         if (keywords[k].latin && (!left_boundary (s, i) || is_alnum_at (s, j)))
           continue;
@@ -858,6 +913,7 @@ scan_passwords (Scan *s)
         if (k == 1 && i >= 6 && memcmp (s->t + i - 6, "登录", 6) == 0)
           continue;
 
+        spaced = j < s->len && s->t[j] == ' ';
         while (j < s->len && s->t[j] == ' ')
           j++;
         for (guint c = 0; c < G_N_ELEMENTS (copulas) && !keywords[k].equals_only; c++)
@@ -876,7 +932,8 @@ scan_passwords (Scan *s)
             copula = FALSE;  /* "密码是：x" reads as a separator */
             j++;
           }
-        if (!separated)
+        /* Only a space ("密码 Lx!8812"): a strong value only. */
+        if (!separated && !(spaced && !keywords[k].equals_only))
           continue;
         while (j < s->len && (s->t[j] == ' ' || s->t[j] == '"' || s->t[j] == '\'' || s->t[j] == '`'))
           j++;
@@ -887,10 +944,13 @@ scan_passwords (Scan *s)
           end++;
         while (end > v && strchr (".,;!?)\"'`", s->t[end - 1]) != NULL)
           end--;
-        if (!looks_like_secret (s->t + v, end - v, copula))
+        if (!looks_like_secret (s->t + v, end - v, copula) ||
+            ((!separated || keywords[k].strong_only) && !looks_strong (s->t + v, end - v)))
           continue;
         add (s, TACT_ID_PASSWORD, i, end, TACT_CONFIDENCE_HIGH, g_strndup (s->t + v, end - v));
       }
+
+  scan_url_passwords (s);
 }
 
 static int

@@ -1161,6 +1161,24 @@ static const struct {
   { "my password is Tr0ub4dor&3", TACT_ID_PASSWORD, 1, NONE },
   { "Password: changeme", TACT_ID_PASSWORD, 1, NONE },
   { "链接 https://pan.baidu.com/s/1abc?pwd=x7k2", TACT_ID_PASSWORD, 1, NONE },
+  /* Only a space before a strong value; short words need a strong value (issue 10) */
+  { "VPN 密码 Lx!8812", TACT_ID_PASSWORD, 1, NONE },
+  { "口令 Zw@123456", TACT_ID_PASSWORD, 1, NONE },
+  { "pw Bluebird#77", TACT_ID_PASSWORD, 1, NONE },
+  { "pass 是 happy2026!!", TACT_ID_PASSWORD, 1, NONE },
+  { "passphrase: otter-lam", TACT_ID_PASSWORD, 1, NONE },
+  { "DB_PASS=Example!Pass42", TACT_ID_PASSWORD, 1, NONE },
+  { "SECRET_KEY=example-not-real-123", TACT_ID_PASSWORD, 1, NONE },
+  { "mysql://admin:P4ssw0rd!@10.0.3.15:3306/erp", TACT_ID_PASSWORD, 1, TACT_CONFIDENCE_HIGH },
+  { "密码 123456", TACT_ID_PASSWORD, 0, NONE },                                  /* digits after a space only */
+  { "密码 reset 了", TACT_ID_PASSWORD, 0, NONE },
+  { "pass: tomorrow", TACT_ID_PASSWORD, 0, NONE },                                /* a word after "pass" */
+  { "a pass to the 2026 show", TACT_ID_PASSWORD, 0, NONE },
+  { "pw: 1234", TACT_ID_PASSWORD, 0, NONE },
+  { "secret: launch", TACT_ID_PASSWORD, 0, NONE },                                /* "secret" only as secret= */
+  { "the token is valid", TACT_ID_PASSWORD, 0, NONE },
+  { "http://10.0.0.50:8080/admin", TACT_ID_PASSWORD, 0, NONE },                   /* a port, not a password */
+  { "https://alice@example.net/x", TACT_ID_PASSWORD, 0, NONE },
   /* Talk about passwords, not passwords (were block/high) */
   { "the password is weak", TACT_ID_PASSWORD, 0, NONE },
   { "my password is too short", TACT_ID_PASSWORD, 0, NONE },
