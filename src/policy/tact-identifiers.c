@@ -892,11 +892,13 @@ scan_passwords (Scan *s)
     { "passcode", TRUE, FALSE, FALSE }, { "pwd", TRUE, TRUE, FALSE },
     { "passphrase", TRUE, FALSE, TRUE }, { "pass", TRUE, FALSE, TRUE },
     { "pw", TRUE, FALSE, TRUE },
+    /* 密码 typed in pinyin */
+    { "mima", TRUE, FALSE, TRUE }, { "mi ma", TRUE, FALSE, TRUE },
     /* settings files and connection strings: SECRET_KEY=…, token=… */
     { "secret", TRUE, TRUE, FALSE }, { "secret_key", TRUE, TRUE, FALSE },
     { "token", TRUE, TRUE, FALSE },
   };
-  static const char * const copulas[] = { "是", "为", "為", "is" };
+  static const char * const copulas[] = { "是", "为", "為", "is", "shi" };
 
   for (guint k = 0; k < G_N_ELEMENTS (keywords); k++)
     for (const char *p = find_in (s, 0, keywords[k].word); p != NULL;

@@ -22,7 +22,8 @@
  *      SPELLED_MIN single ASCII letters, each separated by one or two of
  *      space . - _ * (c o n f i d e n t i a l, s.e.c.r.e.t, p-a-s-s-w-o-r-d),
  *      reads as one word (issue 10: Latin terms split by spaces or
- *      punctuation). Shorter runs (a b, U.S.) are left alone.
+ *      punctuation; two spaces end a word, so c u s t o m e r  l i s t reads
+ *      "customer list"). Shorter runs (a b, U.S.) are left alone.
  *
  * Clause punctuation (，。、；：！？ and brackets) and line breaks are kept
  * even between CJK characters: they separate words in ordinary text, and
@@ -662,7 +663,8 @@ spelled_word_end (const guchar *start,
           s++;
           n_sep++;
         }
-      if (n_sep == 0 || n_sep > 2)
+      /* Two spaces end the word: "c u s t o m e r  l i s t" is two words. */
+      if (n_sep == 0 || n_sep > 2 || (n_sep == 2 && p[1] == ' ' && p[2] == ' '))
         break;
       p = s;
     }

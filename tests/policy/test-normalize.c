@@ -87,6 +87,7 @@ static const struct {
   { "three separators stay apart", "s   .e", "s .e" },
   { "letters with digits stay", "a 1 b 2 c 3 d", "a 1 b 2 c 3 d" },
   { "a word before the run", "the s e c r e t", "the secret" },
+  { "two spaces end a spelled word", "c u s t o m e r  l i s t", "customer list" },
   { "empty", "", "" },
 };
 

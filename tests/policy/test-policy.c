@@ -1170,6 +1170,9 @@ static const struct {
   { "DB_PASS=Example!Pass42", TACT_ID_PASSWORD, 1, NONE },
   { "SECRET_KEY=example-not-real-123", TACT_ID_PASSWORD, 1, NONE },
   { "mysql://admin:P4ssw0rd!@10.0.3.15:3306/erp", TACT_ID_PASSWORD, 1, TACT_CONFIDENCE_HIGH },
+  { "mi ma shi Tact2026qaz", TACT_ID_PASSWORD, 1, NONE },                        /* 密码是, in pinyin */
+  { "mima: Cw2026!!", TACT_ID_PASSWORD, 1, NONE },
+  { "mima shi 123456", TACT_ID_PASSWORD, 0, NONE },
   { "密码 123456", TACT_ID_PASSWORD, 0, NONE },                                  /* digits after a space only */
   { "密码 reset 了", TACT_ID_PASSWORD, 0, NONE },
   { "pass: tomorrow", TACT_ID_PASSWORD, 0, NONE },                                /* a word after "pass" */
