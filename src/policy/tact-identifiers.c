@@ -1028,7 +1028,33 @@ tact_identifiers_scan (const char *text,
   if (WANT (&s, TACT_ID_URL))
     scan_urls (&s);
   if (WANT (&s, TACT_ID_PASSWORD))
-    scan_passwords (&s);
+    {
+      g_autofree char *leet = tact_leet_view (text, len);
+
+      scan_passwords (&s);
+      /* Leetspeak keywords (p4ss 1s …, p@$$w0rd 是 …): the same scan over the
+       * folded view, whose offsets are the text's; a span found twice counts once. */
+      if (leet != NULL)
+        {
+          Scan folded = { leet, len, s.kinds, out };
+          guint before = out->len;
+
+          scan_passwords (&folded);
+          for (guint k = out->len; k > before; k--)
+            {
+              const TactCandidate *c = &g_array_index (out, TactCandidate, k - 1);
+              gboolean seen = FALSE;
+
+              for (guint e = 0; e < before && !seen; e++)
+                {
+                  const TactCandidate *d = &g_array_index (out, TactCandidate, e);
+                  seen = d->kind == c->kind && d->from == c->from && d->to == c->to;
+                }
+              if (seen)
+                g_array_remove_index (out, k - 1);
+            }
+        }
+    }
 
   g_array_sort (out, compare_candidates);
   return out;

@@ -399,42 +399,18 @@ compare_hits (gconstpointer a,
   return 0;
 }
 
-GArray *
-tact_matcher_scan_checked (TactMatcher *self,
-                           const char  *text,
-                           gsize        len,
-                           GError     **error)
+/* Resolves the ids of @raw matches in @text: allow-term matches go to
+ * @allowed, rule matches that pass the word-boundary checks to @hits. FALSE
+ * (and @error) when an id is outside the table: a broken cache. */
+static gboolean
+resolve_matches (TactMatcher  *self,
+                 const char   *text,
+                 gsize         len,
+                 GArray       *raw,
+                 GArray       *allowed,
+                 GArray       *hits,
+                 GError      **error)
 {
-  g_autoptr(GArray) raw = g_array_new (FALSE, FALSE, sizeof (RawMatch));
-  g_autoptr(GArray) allowed = g_array_new (FALSE, FALSE, sizeof (RawMatch));
-  g_autoptr(GArray) hits = g_array_new (FALSE, FALSE, sizeof (TactHit));
-  GArray *result;
-  hs_scratch_t *scratch;
-  gsize max_to = 0;
-  guint current_rule = G_MAXUINT;
-  hs_error_t err = HS_SUCCESS;
-
-  if (len == 0 || (self->literal_db == NULL && self->regex_db == NULL))
-    return g_steal_pointer (&hits);
-
-  scratch = acquire_scratch (self);
-  if (scratch == NULL)
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
-                           "cannot allocate vectorscan scratch space");
-      return NULL;
-    }
-  if ((self->literal_db != NULL &&
-       (err = hs_scan (self->literal_db, text, len, 0, scratch, on_match, raw)) != HS_SUCCESS) ||
-      (self->regex_db != NULL &&
-       (err = hs_scan (self->regex_db, text, len, 0, scratch, on_match, raw)) != HS_SUCCESS))
-    {
-      release_scratch (self, scratch);
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "vectorscan scan failed (%d)", err);
-      return NULL;
-    }
-  release_scratch (self, scratch);
-
   /* Resolve ids; keep allow matches apart; apply word boundaries. */
   for (guint i = 0; i < raw->len; i++)
     {
@@ -448,7 +424,7 @@ tact_matcher_scan_checked (TactMatcher *self,
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
                        "vectorscan reported pattern %u of %u", m->id, self->patterns->len);
-          return NULL;
+          return FALSE;
         }
       info = &g_array_index (self->patterns, PatternInfo, m->id);
 
@@ -473,6 +449,57 @@ tact_matcher_scan_checked (TactMatcher *self,
       hit.to = m->to;
       g_array_append_val (hits, hit);
     }
+  return TRUE;
+}
+
+GArray *
+tact_matcher_scan_checked (TactMatcher *self,
+                           const char  *text,
+                           gsize        len,
+                           GError     **error)
+{
+  g_autoptr(GArray) raw = g_array_new (FALSE, FALSE, sizeof (RawMatch));
+  g_autoptr(GArray) raw_leet = g_array_new (FALSE, FALSE, sizeof (RawMatch));
+  g_autofree char *leet = NULL;
+  g_autoptr(GArray) allowed = g_array_new (FALSE, FALSE, sizeof (RawMatch));
+  g_autoptr(GArray) hits = g_array_new (FALSE, FALSE, sizeof (TactHit));
+  GArray *result;
+  hs_scratch_t *scratch;
+  gsize max_to = 0;
+  guint current_rule = G_MAXUINT;
+  hs_error_t err = HS_SUCCESS;
+
+  if (len == 0 || (self->literal_db == NULL && self->regex_db == NULL))
+    return g_steal_pointer (&hits);
+
+  scratch = acquire_scratch (self);
+  if (scratch == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
+                           "cannot allocate vectorscan scratch space");
+      return NULL;
+    }
+  leet = self->literal_db != NULL ? tact_leet_view (text, len) : NULL;
+  if ((self->literal_db != NULL &&
+       (err = hs_scan (self->literal_db, text, len, 0, scratch, on_match, raw)) != HS_SUCCESS) ||
+      (self->regex_db != NULL &&
+       (err = hs_scan (self->regex_db, text, len, 0, scratch, on_match, raw)) != HS_SUCCESS) ||
+      (leet != NULL &&
+       (err = hs_scan (self->literal_db, leet, len, 0, scratch, on_match, raw_leet)) != HS_SUCCESS))
+    {
+      release_scratch (self, scratch);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "vectorscan scan failed (%d)", err);
+      return NULL;
+    }
+  release_scratch (self, scratch);
+
+  if (!resolve_matches (self, text, len, raw, allowed, hits, error))
+    return NULL;
+  /* Leetspeak (s3cr3t, p@ssw0rd): the mixed words folded to letters, scanned
+   * for terms only, each match checked against the folded text it was found in. */
+  if (leet != NULL &&
+      (!resolve_matches (self, leet, len, raw_leet, allowed, hits, error)))
+    return NULL;
 
   g_array_sort (hits, compare_hits);
 

@@ -1132,3 +1132,57 @@ tact_term_variants_many (const char * const *terms,
 
   return all;
 }
+
+/* Leetspeak (issue 10, item 3). A digit or symbol standing for a letter, one
+ * byte for one byte, so offsets in the view are offsets in the text. */
+static char
+leet_letter (char c)
+{
+  switch (c)
+    {
+    case '0': return 'o';
+    case '1': return 'i';
+    case '3': return 'e';
+    case '4': return 'a';
+    case '5': return 's';
+    case '7': return 't';
+    case '@': return 'a';
+    case '$': return 's';
+    default:  return 0;
+    }
+}
+
+char *
+tact_leet_view (const char *text,
+                gsize       len)
+{
+  char *view = NULL;
+  gsize i = 0;
+
+  while (i < len)
+    {
+      gsize j = i;
+      guint letters = 0, leet = 0;
+
+      while (j < len && (g_ascii_isalnum (text[j]) || text[j] == '@' || text[j] == '$'))
+        {
+          if (g_ascii_isalpha (text[j]))
+            letters++;
+          else if (leet_letter (text[j]) != 0)
+            leet++;
+          j++;
+        }
+      /* A word of letters with leet characters among them (1s, p4ss, s3cr3t),
+       * not a number (2026) nor an id (an ID number's 17 digits and its x). */
+      if (letters >= 1 && leet >= 1 && leet <= letters + 1)
+        {
+          if (view == NULL)
+            view = g_strndup (text, len);
+          for (gsize k = i; k < j; k++)
+            if (leet_letter (text[k]) != 0)
+              view[k] = leet_letter (text[k]);
+        }
+      i = j > i ? j : i + 1;
+    }
+  return view;
+}

@@ -94,6 +94,11 @@ GPtrArray *tact_term_variants_many (const char * const *terms,
 #define TACT_PINYIN_BUDGET     60000
 GPtrArray *tact_pinyin_forms (const char *term);
 
+/* @len bytes of normalised @text with each leetspeak word (letters mixed with
+ * 0 1 3 4 5 7 @ $: s3cr3t, p@ssw0rd) folded to letters, byte for byte, or NULL
+ * when there is none. Scanned for terms besides the text (tact-matcher.c). */
+char *tact_leet_view (const char *text, gsize len);
+
 /* ------------------------------------------------------------------------- */
 /* Rules (tact-profile-loader.c)                                             */
 /* ------------------------------------------------------------------------- */

@@ -299,6 +299,10 @@ static const struct {
   { "jimi", NULL },                                        /* joined, under 5 letters */
   { "lingshou", NULL },                                    /* part of a term */
   { "lingshoujiaxx", NULL },                               /* whole words only */
+  { "the s3cr3t plan", "s3cr3t" },                         /* leetspeak */
+  { "C0NF1D3NT14L!", "C0NF1D3NT14L" },
+  { "$ecret", "$ecret" },
+  { "5ecretary", NULL },                                   /* whole words in the view too */
 };
 
 /* Converting all terms in one OpenCC call per configuration gives each term
@@ -396,6 +400,36 @@ test_pinyin_forms (void)
     }
 }
 
+/* The leetspeak view: mixed words folded byte for byte, numbers and ids left. */
+static void
+test_leet_view (void)
+{
+  static const struct {
+    const char *text;
+    const char *view;  /* NULL: no leetspeak word */
+  } cases[] = {
+    { "the s3cr3t plan", "the secret plan" },
+    { "p@ssw0rd and c0nf1d3nt14l", "password and confidential" },
+    { "$ecret 2026", "secret 2026" },
+    { "2026 13800138000 ¥4500", NULL },           /* numbers */
+    { "p4ss 1s", "pass is" },
+    { "q3 38k", "qe e8k" },                       /* harmless: no term is "qe" */
+    { "11010519491231002x", NULL },               /* an ID number */
+    { "mp3", "mpe" },                             /* harmless: no term is "mpe" */
+    { "", NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *view = tact_leet_view (cases[i].text, strlen (cases[i].text));
+
+      g_test_message ("%s", cases[i].text);
+      g_assert_cmpstr (view, ==, cases[i].view);
+      if (view != NULL)
+        g_assert_cmpuint (strlen (view), ==, strlen (cases[i].text));
+    }
+}
+
 /* The shipped profile sees the Cyrillic spelling too. */
 static void
 test_check_default_homoglyph (void)
@@ -431,6 +465,7 @@ main (int   argc,
   g_test_add_func ("/normalize/offsets-property", test_offsets_property);
   g_test_add_func ("/normalize/term-variants-many", test_term_variants_many);
   g_test_add_func ("/normalize/pinyin-forms", test_pinyin_forms);
+  g_test_add_func ("/normalize/leet-view", test_leet_view);
   g_test_add_func ("/normalize/check/evasions", test_check_evasions);
   g_test_add_func ("/normalize/check/default-homoglyph", test_check_default_homoglyph);
 

@@ -1173,6 +1173,9 @@ static const struct {
   { "mi ma shi Tact2026qaz", TACT_ID_PASSWORD, 1, NONE },                        /* 密码是, in pinyin */
   { "mima: Cw2026!!", TACT_ID_PASSWORD, 1, NONE },
   { "mima shi 123456", TACT_ID_PASSWORD, 0, NONE },
+  { "th3 p4ss 1s Hunt3r2! f0r th3 r0ut3r", TACT_ID_PASSWORD, 1, NONE },           /* leetspeak */
+  { "p@$$w0rd 是 Adm1n!2026", TACT_ID_PASSWORD, 1, NONE },
+  { "password: Tr0ub4dor&3 again", TACT_ID_PASSWORD, 1, NONE },                  /* found once, not twice */
   { "密码 123456", TACT_ID_PASSWORD, 0, NONE },                                  /* digits after a space only */
   { "密码 reset 了", TACT_ID_PASSWORD, 0, NONE },
   { "pass: tomorrow", TACT_ID_PASSWORD, 0, NONE },                                /* a word after "pass" */
