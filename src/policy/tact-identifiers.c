@@ -793,6 +793,23 @@ static const char * const password_words[] = {
   "<password>", NULL
 };
 
+/* Which classes of ASCII characters the @len bytes at @v contain. */
+static void
+char_classes (const char *v,
+              gsize       len,
+              gboolean   *alpha,
+              gboolean   *digit,
+              gboolean   *other)
+{
+  *alpha = *digit = *other = FALSE;
+  for (gsize c = 0; c < len; c++)
+    {
+      *alpha = *alpha || g_ascii_isalpha (v[c]);
+      *digit = *digit || g_ascii_isdigit (v[c]);
+      *other = *other || !g_ascii_isalnum (v[c]);
+    }
+}
+
 /* TRUE if @len bytes at @v read as a secret rather than as words about one.
  * After "password:"/"password=" (@copula FALSE) a digit run of 4 or more, any
  * token mixing letters, digits and symbols, or a letters-only token of 6 or
@@ -805,18 +822,14 @@ looks_like_secret (const char *v,
                    gboolean    copula)
 {
   g_autofree char *value = NULL;
-  gboolean alpha = FALSE, digit = FALSE, other = FALSE, masked = TRUE;
+  gboolean alpha, digit, other, masked = TRUE;
   guint classes;
 
   if (len < 4)
     return FALSE;
+  char_classes (v, len, &alpha, &digit, &other);
   for (gsize c = 0; c < len; c++)
-    {
-      alpha = alpha || g_ascii_isalpha (v[c]);
-      digit = digit || g_ascii_isdigit (v[c]);
-      other = other || !g_ascii_isalnum (v[c]);
-      masked = masked && (v[c] == '*' || v[c] == '.');
-    }
+    masked = masked && (v[c] == '*' || v[c] == '.');
   if (masked || v[0] == '/' || v[0] == '~' || g_strstr_len (v, len, "://") != NULL)
     return FALSE;
   value = g_strndup (v, len);
@@ -837,16 +850,11 @@ static gboolean
 looks_strong (const char *v,
               gsize       len)
 {
-  gboolean alpha = FALSE, digit = FALSE, other = FALSE;
+  gboolean alpha, digit, other;
 
   if (len < 6)
     return FALSE;
-  for (gsize c = 0; c < len; c++)
-    {
-      alpha = alpha || g_ascii_isalpha (v[c]);
-      digit = digit || g_ascii_isdigit (v[c]);
-      other = other || !g_ascii_isalnum (v[c]);
-    }
+  char_classes (v, len, &alpha, &digit, &other);
   return alpha && (digit || other);
 }
 
