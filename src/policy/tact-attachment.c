@@ -1128,7 +1128,9 @@ check_text (TactProfile                *profile,
  * normaliser already treats "-" and "." as joiners between CJK characters
  * and as word boundaries between Latin ones, but "_" is a word character
  * there (so "confidential_report" would not match "confidential"): it
- * becomes "-", which joins CJK and separates Latin words alike. */
+ * becomes a space, which joins CJK (客户名单_2026 reads 客户名单 2026) and
+ * separates Latin words, so "customer_list" and "customer-list" (a "-"
+ * between two letters) read as the term "customer list". */
 static char *
 name_stem (const char *name)
 {
@@ -1144,7 +1146,10 @@ name_stem (const char *name)
     }
   if (stem == NULL)
     stem = g_strdup (name);
-  g_strdelimit (stem, "_", '-');
+  g_strdelimit (stem, "_", ' ');
+  for (char *p = stem; *p != '\0'; p++)
+    if (*p == '-' && p > stem && g_ascii_isalpha (p[-1]) && g_ascii_isalpha (p[1]))
+      *p = ' ';
   return stem;
 }
 

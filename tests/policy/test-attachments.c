@@ -1271,6 +1271,8 @@ test_zip_entry_names (void)
     "客户名单_2026.xlsx",
     "export/Customer List 2026.csv",
     "客户资料/readme.txt",
+    "customer_list_2026.csv",                /* "_" and "-" between letters read as spaces */
+    "old/customer-list.csv",
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
