@@ -10,9 +10,11 @@
  * parses it (its parser recurses once per nesting level: 200,000 levels
  * overflow the stack), and the parsed tree's counts and lengths are checked
  * before anything is validated, normalised, converted or compiled. Each limit
- * is a TACT_POLICY_ERROR_LIMIT naming the limit and its JSON path.
+ * is a TACT_POLICY_ERROR_LIMIT naming the limit and its JSON path. Both
+ * live in tact-profile-bounds.c.
  */
 #include "tact-policy-private.h"
+#include "tact-profile-loader-private.h"
 
 #include <json-glib/json-glib.h>
 #include <string.h>
@@ -24,16 +26,12 @@
 #define TACT_APPROVAL_EXPIRY_DEFAULT 72
 #define MAX_ERRORS 50
 
-typedef struct {
-  GPtrArray *errors;  /* owned, element-type char*: "path: message" */
-  guint      format;  /* the profile's format, once read (rules' format-2 keys) */
-} Ctx;
 
 /* @text as one line of valid UTF-8: control characters (a key or value may
  * hold "\n" escapes, json-glib quotes tokens as they are) become \uXXXX, so
  * that every error stays one line that starts with its path (fuzz-profile). */
-static char *
-error_line (const char *text)
+char *
+tact_loader_error_line (const char *text)
 {
   g_autofree char *valid = g_utf8_make_valid (text, -1);
   GString *line = g_string_sized_new (strlen (valid));
@@ -46,12 +44,11 @@ error_line (const char *text)
   return g_string_free (line, FALSE);
 }
 
-G_GNUC_PRINTF (3, 4)
-static void
-ctx_error (Ctx        *ctx,
-           const char *path,
-           const char *format,
-           ...)
+void
+tact_loader_error (Ctx        *ctx,
+                   const char *path,
+                   const char *format,
+                   ...)
 {
   g_autofree char *message = NULL;
   g_autofree char *line = NULL;
@@ -65,7 +62,7 @@ ctx_error (Ctx        *ctx,
   va_end (args);
 
   line = g_strdup_printf ("%s: %s", path, message);
-  g_ptr_array_add (ctx->errors, error_line (line));
+  g_ptr_array_add (ctx->errors, tact_loader_error_line (line));
 }
 
 /* A word for the node's JSON type, for "expected X, got Y" messages. */
@@ -92,12 +89,6 @@ node_kind (JsonNode *node)
     }
 }
 
-static gboolean
-node_is_string (JsonNode *node)
-{
-  return JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING;
-}
-
 /* Rejects keys not in @allowed (NULL-terminated). */
 static void
 check_keys (Ctx                *ctx,
@@ -114,324 +105,9 @@ check_keys (Ctx                *ctx,
       if (!g_strv_contains (allowed, key))
         {
           g_autofree char *list = g_strjoinv (", ", (char **) allowed);
-          ctx_error (ctx, path, "unknown key \"%s\" (expected one of: %s)", key, list);
+          tact_loader_error (ctx, path, "unknown key \"%s\" (expected one of: %s)", key, list);
         }
     }
-}
-
-/* ------------------------------------------------------------------------- */
-/* Bounds: the pre-scan of the bytes, then the counts of the parsed tree     */
-/* ------------------------------------------------------------------------- */
-
-#define PATH_KEY_MAX 64  /* bytes of an object key shown in a path */
-
-/* An open array or object in the pre-scan. */
-typedef struct {
-  gboolean    array;
-  guint       index;     /* array: the element being scanned; object: keys seen */
-  const char *key;       /* object: the member being scanned, raw as in the input
-                          * (escapes not decoded), or NULL; borrowed */
-  gsize       key_len;
-} ScanFrame;
-
-static void
-append_key (GString    *path,
-            const char *key,
-            gsize       key_len)
-{
-  gboolean plain = key_len > 0;
-  gsize shown = MIN (key_len, PATH_KEY_MAX);
-
-  for (gsize i = 0; i < key_len && plain; i++)
-    plain = g_ascii_isalnum (key[i]) || key[i] == '_';
-  if (plain)
-    g_string_append_c (path, '.');
-  else
-    g_string_append (path, "[\"");
-  g_string_append_len (path, key, shown);
-  if (shown < key_len)
-    g_string_append (path, "…");
-  if (!plain)
-    g_string_append (path, "\"]");
-}
-
-/* The JSON path of the value being scanned inside @frames[0 .. @depth - 1]. */
-static char *
-scan_path (const ScanFrame *frames,
-           guint            depth)
-{
-  GString *path = g_string_new ("$");
-
-  for (guint i = 0; i < depth; i++)
-    {
-      if (frames[i].array)
-        g_string_append_printf (path, "[%u]", frames[i].index);
-      else if (frames[i].key != NULL)
-        append_key (path, frames[i].key, frames[i].key_len);
-    }
-  return g_string_free (path, FALSE);
-}
-
-G_GNUC_PRINTF (5, 6)
-static gboolean
-scan_fail (GError          **error,
-           const ScanFrame  *frames,
-           guint             depth,
-           gsize             offset,
-           const char       *format,
-           ...)
-{
-  g_autofree char *path = scan_path (frames, depth);
-  g_autofree char *message = NULL;
-  g_autofree char *line = NULL;
-  g_autofree char *clean = NULL;
-  va_list args;
-
-  va_start (args, format);
-  message = g_strdup_vprintf (format, args);
-  va_end (args);
-  line = g_strdup_printf ("%s: %s (at byte %" G_GSIZE_FORMAT ")", path, message, offset);
-  clean = error_line (line);
-  g_set_error_literal (error, TACT_POLICY_ERROR, TACT_POLICY_ERROR_LIMIT, clean);
-  return FALSE;
-}
-
-/* A byte-level tokenizer over valid UTF-8: it tracks nesting, keys and
- * indices outside strings and counts values, in constant memory and one pass.
- * It does not validate: whatever it lets through, json-glib judges. */
-static gboolean
-prescan (const char  *bytes,
-         gsize        len,
-         GError     **error)
-{
-  ScanFrame frames[TACT_PROFILE_MAX_DEPTH];
-  guint depth = 0;
-  gsize values = 0;
-  gsize containers = 0;
-  gboolean expect_key = FALSE;  /* in an object, where a key comes next */
-
-  for (gsize i = 0; i < len; i++)
-    {
-      char c = bytes[i];
-      gsize start = i;
-
-      switch (c)
-        {
-        case ' ': case '\t': case '\n': case '\r': case ':':
-          continue;
-
-        case ',':
-          if (depth > 0 && frames[depth - 1].array)
-            frames[depth - 1].index++;
-          else if (depth > 0)
-            {
-              frames[depth - 1].key = NULL;
-              expect_key = TRUE;
-            }
-          continue;
-
-        case ']': case '}':
-          if (depth > 0)
-            depth--;
-          expect_key = FALSE;
-          continue;
-
-        case '"':
-          for (i++; i < len && bytes[i] != '"'; i++)
-            if (bytes[i] == '\\')
-              i++;
-          if (i >= len)
-            return TRUE;  /* unterminated: json-glib says so */
-          if (expect_key && depth > 0)
-            {
-              if (++frames[depth - 1].index > TACT_PROFILE_MAX_MEMBERS)
-                return scan_fail (error, frames, depth - 1, start, "more than the %d keys an object "
-                                  "may have", TACT_PROFILE_MAX_MEMBERS);
-              frames[depth - 1].key = bytes + start + 1;
-              frames[depth - 1].key_len = i - start - 1;
-              expect_key = FALSE;
-              continue;
-            }
-          break;
-
-        case '[': case '{':
-          if (++containers > TACT_PROFILE_MAX_CONTAINERS)
-            return scan_fail (error, frames, depth, start, "array or object number %"
-                              G_GSIZE_FORMAT ", more than the %d a profile may have",
-                              containers, TACT_PROFILE_MAX_CONTAINERS);
-          if (depth == TACT_PROFILE_MAX_DEPTH)
-            return scan_fail (error, frames, depth, start, "nested %u levels deep, more "
-                              "than the %d a profile may have", depth + 1,
-                              TACT_PROFILE_MAX_DEPTH);
-          break;
-
-        default:
-          /* A number, true, false, null or garbage: up to the next delimiter. */
-          while (i + 1 < len && strchr (" \t\n\r,:[]{}\"", bytes[i + 1]) == NULL)
-            i++;
-          break;
-        }
-
-      /* A value starts at @start. */
-      if (++values > TACT_PROFILE_MAX_VALUES)
-        return scan_fail (error, frames, depth, start, "JSON value number %" G_GSIZE_FORMAT
-                          ", more than the %d a profile may have", values,
-                          TACT_PROFILE_MAX_VALUES);
-      if (c == '[' || c == '{')
-        {
-          frames[depth] = (ScanFrame) { .array = c == '[' };
-          depth++;
-          expect_key = c == '{';
-        }
-    }
-  return TRUE;
-}
-
-/* The array at @key of @object (which may be NULL), or NULL if it is not one. */
-static JsonArray *
-get_array (JsonObject *object,
-           const char *key)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, key) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
-}
-
-static JsonObject *
-get_object (JsonNode *node)
-{
-  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-}
-
-/* Strings of @array longer than @max_chars characters: an error each. */
-static void
-check_lengths (Ctx        *ctx,
-               const char *path,
-               JsonArray  *array,
-               guint       max_chars,
-               const char *what)
-{
-  for (guint i = 0; i < json_array_get_length (array); i++)
-    {
-      JsonNode *node = json_array_get_element (array, i);
-      glong n;
-
-      if (!node_is_string (node))
-        continue;  /* validation reports it */
-      n = g_utf8_strlen (json_node_get_string (node), -1);
-      if (n > max_chars)
-        {
-          g_autofree char *sub = g_strdup_printf ("%s[%u]", path, i);
-          ctx_error (ctx, sub, "%s of %ld characters, longer than the %u characters one may have",
-                     what, n, max_chars);
-        }
-    }
-}
-
-/* Adds @array's length to *@total and reports at @path when the profile's
- * total goes over @max ("what" in the plural). */
-static gboolean
-check_count (Ctx        *ctx,
-             const char *path,
-             JsonArray  *array,
-             guint      *total,
-             guint       max,
-             const char *what)
-{
-  guint n = json_array_get_length (array);
-
-  *total += MIN (n, G_MAXUINT - *total);
-  if (*total <= max)
-    return TRUE;
-  if (*total == n)
-    ctx_error (ctx, path, "%u %s, more than the %u a profile may have", n, what, max);
-  else
-    ctx_error (ctx, path, "%u %s, which bring the profile to %u, more than the %u a profile "
-               "may have", n, what, *total, max);
-  return FALSE;
-}
-
-/* The limits on the parsed tree, before anything is validated: the keys are
- * read whatever the detector's type, and anything of the wrong type is left
- * to validation. TRUE if all hold; else errors in @ctx. */
-static gboolean
-check_limits (Ctx        *ctx,
-              JsonObject *root)
-{
-  JsonArray *rules = get_array (root, "rules");
-  JsonArray *array;
-  guint n_allow = 0, n_terms = 0, n_keywords = 0, n_patterns = 0, n_hashes = 0;
-  guint errors_before = ctx->errors->len;
-
-  if ((array = get_array (root, "allow_terms")) != NULL &&
-      check_count (ctx, "$.allow_terms", array, &n_allow, TACT_PROFILE_MAX_ALLOW_TERMS,
-                   "allow terms"))
-    check_lengths (ctx, "$.allow_terms", array, TACT_PROFILE_MAX_TERM_CHARS, "an allow term");
-
-  if (rules == NULL)
-    return ctx->errors->len == errors_before;
-  if (json_array_get_length (rules) > TACT_PROFILE_MAX_RULES)
-    {
-      ctx_error (ctx, "$.rules", "%u rules, more than the %d a profile may have",
-                 json_array_get_length (rules), TACT_PROFILE_MAX_RULES);
-      return FALSE;
-    }
-
-  for (guint r = 0; r < json_array_get_length (rules); r++)
-    {
-      JsonArray *detectors = get_array (get_object (json_array_get_element (rules, r)),
-                                        "detectors");
-      g_autofree char *rule_path = g_strdup_printf ("$.rules[%u].detectors", r);
-
-      if (detectors == NULL)
-        continue;
-      if (json_array_get_length (detectors) > TACT_PROFILE_MAX_DETECTORS)
-        {
-          ctx_error (ctx, rule_path, "%u detectors, more than the %d a rule may have",
-                     json_array_get_length (detectors), TACT_PROFILE_MAX_DETECTORS);
-          continue;
-        }
-
-      for (guint d = 0; d < json_array_get_length (detectors); d++)
-        {
-          JsonObject *detector = get_object (json_array_get_element (detectors, d));
-          g_autofree char *path = g_strdup_printf ("%s[%u]", rule_path, d);
-
-          if ((array = get_array (detector, "terms")) != NULL)
-            {
-              g_autofree char *sub = g_strdup_printf ("%s.terms", path);
-
-              if (check_count (ctx, sub, array, &n_terms, TACT_PROFILE_MAX_TERMS, "terms"))
-                check_lengths (ctx, sub, array, TACT_PROFILE_MAX_TERM_CHARS, "a term");
-            }
-          if ((array = get_array (detector, "patterns")) != NULL)
-            {
-              g_autofree char *sub = g_strdup_printf ("%s.patterns", path);
-
-              if (check_count (ctx, sub, array, &n_patterns, TACT_PROFILE_MAX_PATTERNS,
-                               "regular expressions"))
-                check_lengths (ctx, sub, array, TACT_PROFILE_MAX_PATTERN_CHARS,
-                               "a regular expression");
-            }
-          if ((array = get_array (detector, "hashes")) != NULL)
-            {
-              g_autofree char *sub = g_strdup_printf ("%s.hashes", path);
-
-              check_count (ctx, sub, array, &n_hashes, TACT_PROFILE_MAX_HASHES, "hashes");
-            }
-          if (detector != NULL && json_object_has_member (detector, "support") &&
-              (array = get_array (get_object (json_object_get_member (detector, "support")),
-                                  "keywords")) != NULL)
-            {
-              g_autofree char *sub = g_strdup_printf ("%s.support.keywords", path);
-
-              if (check_count (ctx, sub, array, &n_keywords, TACT_PROFILE_MAX_KEYWORDS,
-                               "support keywords"))
-                check_lengths (ctx, sub, array, TACT_PROFILE_MAX_TERM_CHARS, "a keyword");
-            }
-        }
-    }
-  return ctx->errors->len == errors_before;
 }
 
 /* Returns the member, or NULL (with an error if @required). */
@@ -445,7 +121,7 @@ get_member (Ctx        *ctx,
   JsonNode *node = json_object_get_member (object, key);
 
   if (node == NULL && required)
-    ctx_error (ctx, path, "missing required key \"%s\"", key);
+    tact_loader_error (ctx, path, "missing required key \"%s\"", key);
   return node;
 }
 
@@ -459,13 +135,13 @@ parse_string (Ctx        *ctx,
 
   if (!node_is_string (node))
     {
-      ctx_error (ctx, path, "expected a string, got %s", node_kind (node));
+      tact_loader_error (ctx, path, "expected a string, got %s", node_kind (node));
       return NULL;
     }
   str = json_node_get_string (node);
   if (str == NULL || str[0] == '\0')
     {
-      ctx_error (ctx, path, "expected a non-empty string");
+      tact_loader_error (ctx, path, "expected a non-empty string");
       return NULL;
     }
   return g_strdup (str);
@@ -484,7 +160,7 @@ parse_identifier (Ctx        *ctx,
   for (const char *p = str; *p; p++)
     if (!g_ascii_isalnum (*p) && *p != '.' && *p != '_' && *p != '-')
       {
-        ctx_error (ctx, path, "expected an identifier of letters, digits, '.', '_' or '-'");
+        tact_loader_error (ctx, path, "expected an identifier of letters, digits, '.', '_' or '-'");
         return NULL;
       }
   return g_steal_pointer (&str);
@@ -501,7 +177,7 @@ parse_localized (Ctx           *ctx,
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
-      ctx_error (ctx, path, "expected an object with keys en, zh_CN, zh_TW, got %s",
+      tact_loader_error (ctx, path, "expected an object with keys en, zh_CN, zh_TW, got %s",
                  node_kind (node));
       return;
     }
@@ -539,14 +215,14 @@ parse_string_array (Ctx           *ctx,
 
   if (!JSON_NODE_HOLDS_ARRAY (node))
     {
-      ctx_error (ctx, path, "expected an array of strings, got %s", node_kind (node));
+      tact_loader_error (ctx, path, "expected an array of strings, got %s", node_kind (node));
       return NULL;
     }
   array = json_node_get_array (node);
   n = json_array_get_length (array);
   if (n == 0 && !allow_empty)
     {
-      ctx_error (ctx, path, "expected a non-empty array of strings");
+      tact_loader_error (ctx, path, "expected a non-empty array of strings");
       return NULL;
     }
 
@@ -577,13 +253,13 @@ parse_uint (Ctx        *ctx,
 
   if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
     {
-      ctx_error (ctx, path, "expected a non-negative integer, got %s", node_kind (node));
+      tact_loader_error (ctx, path, "expected a non-negative integer, got %s", node_kind (node));
       return FALSE;
     }
   value = json_node_get_int (node);
   if (value < 0 || value > G_MAXINT)
     {
-      ctx_error (ctx, path, "expected a non-negative integer, got %" G_GINT64_FORMAT, value);
+      tact_loader_error (ctx, path, "expected a non-negative integer, got %" G_GINT64_FORMAT, value);
       return FALSE;
     }
   *out = (guint) value;
@@ -602,7 +278,7 @@ parse_action (Ctx        *ctx,
     return FALSE;
   if (!tact_action_from_string (str, out))
     {
-      ctx_error (ctx, path, "expected one of allow, warn, justify, approve, block, got \"%s\"", str);
+      tact_loader_error (ctx, path, "expected one of allow, warn, justify, approve, block, got \"%s\"", str);
       return FALSE;
     }
   return TRUE;
@@ -618,7 +294,7 @@ parse_positive (Ctx        *ctx,
   if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64 ||
       json_node_get_int (node) <= 0 || json_node_get_int (node) > G_MAXINT)
     {
-      ctx_error (ctx, path, "expected a positive integer, got %s",
+      tact_loader_error (ctx, path, "expected a positive integer, got %s",
                  JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_INT64
                  ? "a number below 1 or too large" : node_kind (node));
       return FALSE;
@@ -637,7 +313,7 @@ validate_user_id (Ctx        *ctx,
 
   if (item[0] != '@' || colon == NULL || colon == item + 1 || colon[1] == '\0')
     {
-      ctx_error (ctx, path, "expected a Matrix user id like \"@alice:example.com\", got \"%s\"",
+      tact_loader_error (ctx, path, "expected a Matrix user id like \"@alice:example.com\", got \"%s\"",
                  item);
       return FALSE;
     }
@@ -659,7 +335,7 @@ parse_room (Ctx        *ctx,
   if ((room[0] != '!' && room[0] != '#') || colon == NULL || colon == room + 1 ||
       colon[1] == '\0')
     {
-      ctx_error (ctx, path, "expected a Matrix room id or alias like \"!abc:example.com\" "
+      tact_loader_error (ctx, path, "expected a Matrix room id or alias like \"!abc:example.com\" "
                  "or \"#approvals:example.com\", got \"%s\"", room);
       return NULL;
     }
@@ -674,7 +350,7 @@ parse_bool (Ctx        *ctx,
 {
   if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
     {
-      ctx_error (ctx, path, "expected true or false, got %s", node_kind (node));
+      tact_loader_error (ctx, path, "expected true or false, got %s", node_kind (node));
       return FALSE;
     }
   *out = json_node_get_boolean (node);
@@ -699,7 +375,7 @@ validate_clause (Ctx        *ctx,
 
   if (letters < 3 || letters > 4 || digits == 0 || *p != '\0')
     {
-      ctx_error (ctx, path, "expected a policy clause id like \"PUB-1\" (^[A-Z]{3,4}-[0-9]+$), got \"%s\"", item);
+      tact_loader_error (ctx, path, "expected a policy clause id like \"PUB-1\" (^[A-Z]{3,4}-[0-9]+$), got \"%s\"", item);
       return FALSE;
     }
   return TRUE;
@@ -719,7 +395,7 @@ validate_term (Ctx        *ctx,
 
   if (!has_word)
     {
-      ctx_error (ctx, path, "expected a term with at least one letter, digit or ideograph");
+      tact_loader_error (ctx, path, "expected a term with at least one letter, digit or ideograph");
       return FALSE;
     }
   return TRUE;
@@ -734,7 +410,7 @@ validate_regex (Ctx        *ctx,
 
   if (!tact_regex_check (item, &message))
     {
-      ctx_error (ctx, path, "invalid regular expression: %s", message);
+      tact_loader_error (ctx, path, "invalid regular expression: %s", message);
       return FALSE;
     }
   return TRUE;
@@ -760,7 +436,7 @@ validate_id_kind (Ctx        *ctx,
 {
   if (tact_id_kind_from_string (item, NULL))
     return TRUE;
-  ctx_error (ctx, path, "expected one of prc_id, uscc, bank_card, cn_mobile, email, iban, "
+  tact_loader_error (ctx, path, "expected one of prc_id, uscc, bank_card, cn_mobile, email, iban, "
              "hk_id, tw_id, private_key, api_token, password, url, got \"%s\"", item);
   return FALSE;
 }
@@ -772,7 +448,7 @@ validate_token_kind (Ctx        *ctx,
 {
   if (tact_token_kind_from_string (item, NULL))
     return TRUE;
-  ctx_error (ctx, path, "expected one of name, phone, id, email, got \"%s\"", item);
+  tact_loader_error (ctx, path, "expected one of name, phone, id, email, got \"%s\"", item);
   return FALSE;
 }
 
@@ -786,7 +462,7 @@ validate_hash (Ctx        *ctx,
   for (const char *p = item; ok && *p; p++)
     ok = g_ascii_isxdigit (*p);
   if (!ok)
-    ctx_error (ctx, path, "expected a SHA-256 hash of 64 hexadecimal digits");
+    tact_loader_error (ctx, path, "expected a SHA-256 hash of 64 hexadecimal digits");
   return ok;
 }
 
@@ -800,7 +476,7 @@ validate_host (Ctx        *ctx,
   for (const char *p = item; ok && *p; p++)
     ok = g_ascii_isalnum (*p) || *p == '.' || *p == '-';
   if (!ok)
-    ctx_error (ctx, path, "expected a host name like \"example.com\", got \"%s\"", item);
+    tact_loader_error (ctx, path, "expected a host name like \"example.com\", got \"%s\"", item);
   return ok;
 }
 
@@ -817,7 +493,7 @@ parse_support (Ctx          *ctx,
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
-      ctx_error (ctx, path, "expected an object with keys keywords and window, got %s",
+      tact_loader_error (ctx, path, "expected an object with keys keywords and window, got %s",
                  node_kind (node));
       return;
     }
@@ -835,7 +511,7 @@ parse_support (Ctx          *ctx,
 
       if (parse_uint (ctx, sub, member, &detector->support_window) &&
           (detector->support_window < 1 || detector->support_window > 10000))
-        ctx_error (ctx, sub, "expected a window of 1 to 10000 characters, got %u",
+        tact_loader_error (ctx, sub, "expected a window of 1 to 10000 characters, got %u",
                    detector->support_window);
     }
 
@@ -883,7 +559,7 @@ parse_exact (Ctx          *ctx,
           detector->salt = tact_hex_decode (salt);
           if (detector->salt == NULL || g_bytes_get_size (detector->salt) < 8)
             {
-              ctx_error (ctx, sub, "expected at least 16 hexadecimal digits (8 bytes) of salt");
+              tact_loader_error (ctx, sub, "expected at least 16 hexadecimal digits (8 bytes) of salt");
               g_clear_pointer (&detector->salt, g_bytes_unref);
             }
         }
@@ -965,13 +641,13 @@ parse_attachment_detector (Ctx          *ctx,
 
             if (!JSON_NODE_HOLDS_VALUE (member) ||
                 json_node_get_value_type (member) != G_TYPE_BOOLEAN)
-              ctx_error (ctx, sub, "expected a boolean, got %s", node_kind (member));
+              tact_loader_error (ctx, sub, "expected a boolean, got %s", node_kind (member));
             else
               *values[i] = json_node_get_boolean (member);
           }
       if (!detector->executable && !detector->mismatch)
         {
-          ctx_error (ctx, path, "expected \"executable\" or \"mismatch\" to be true");
+          tact_loader_error (ctx, path, "expected \"executable\" or \"mismatch\" to be true");
           return FALSE;
         }
       return TRUE;
@@ -1001,7 +677,7 @@ parse_detector (Ctx        *ctx,
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
-      ctx_error (ctx, path, "expected a detector object, got %s", node_kind (node));
+      tact_loader_error (ctx, path, "expected a detector object, got %s", node_kind (node));
       return NULL;
     }
   object = json_node_get_object (node);
@@ -1064,7 +740,7 @@ parse_detector (Ctx        *ctx,
               detector->known_hosts[i] = lower;
             }
           if (!(detector->kinds & (1u << TACT_ID_URL)))
-            ctx_error (ctx, hosts_path, "known_hosts only applies to the \"url\" kind");
+            tact_loader_error (ctx, hosts_path, "known_hosts only applies to the \"url\" kind");
         }
       ok = detector->kinds != 0;
     }
@@ -1080,7 +756,7 @@ parse_detector (Ctx        *ctx,
     ok = parse_attachment_detector (ctx, path, object, type, detector);
   else
     {
-      ctx_error (ctx, sub, "unknown detector type \"%s\" (expected one of: terms, regex, "
+      tact_loader_error (ctx, sub, "unknown detector type \"%s\" (expected one of: terms, regex, "
                  "identifier, exact, classification, file_type, uninspectable)", type);
       g_clear_pointer (&detector, tact_detector_free);
       return NULL;
@@ -1110,7 +786,7 @@ parse_approver (Ctx        *ctx,
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
-      ctx_error (ctx, path, "expected an object with keys role and users, got %s",
+      tact_loader_error (ctx, path, "expected an object with keys role and users, got %s",
                  node_kind (node));
       return;
     }
@@ -1142,7 +818,7 @@ parse_conditions (Ctx        *ctx,
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
-      ctx_error (ctx, path, "expected an object, got %s", node_kind (node));
+      tact_loader_error (ctx, path, "expected an object, got %s", node_kind (node));
       return;
     }
   object = json_node_get_object (node);
@@ -1175,7 +851,7 @@ parse_conditions (Ctx        *ctx,
               else
                 {
                   g_autofree char *item = g_strdup_printf ("%s[%u]", sub, i);
-                  ctx_error (ctx, item, "expected one of dm, group, announcement, got \"%s\"",
+                  tact_loader_error (ctx, item, "expected one of dm, group, announcement, got \"%s\"",
                              kinds[i]);
                 }
             }
@@ -1226,7 +902,7 @@ parse_rule (Ctx        *ctx,
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
-      ctx_error (ctx, path, "expected a rule object, got %s", node_kind (node));
+      tact_loader_error (ctx, path, "expected a rule object, got %s", node_kind (node));
       return NULL;
     }
   object = json_node_get_object (node);
@@ -1266,7 +942,7 @@ parse_rule (Ctx        *ctx,
     {
       if (!JSON_NODE_HOLDS_ARRAY (member) ||
           json_array_get_length (json_node_get_array (member)) == 0)
-        ctx_error (ctx, sub_detectors, "expected a non-empty array of detectors, got %s",
+        tact_loader_error (ctx, sub_detectors, "expected a non-empty array of detectors, got %s",
                    node_kind (member));
       else
         {
@@ -1294,7 +970,7 @@ parse_rule (Ctx        *ctx,
       has_if_external = parse_action (ctx, sub_action_if_external, member,
                                       &rule->action_if_external);
       if (has_if_external && has_action && rule->action_if_external <= rule->action)
-        ctx_error (ctx, sub_action_if_external,
+        tact_loader_error (ctx, sub_action_if_external,
                    "expected an action stricter than \"%s\", got \"%s\"",
                    tact_action_to_string (rule->action),
                    tact_action_to_string (rule->action_if_external));
@@ -1304,7 +980,7 @@ parse_rule (Ctx        *ctx,
     parse_localized (ctx, sub_alternative, member, &rule->alternative);
   else if ((has_action && rule->action == TACT_ACTION_BLOCK) ||
            (has_if_external && rule->action_if_external == TACT_ACTION_BLOCK))
-    ctx_error (ctx, path, "missing required key \"alternative\" (a rule that can block "
+    tact_loader_error (ctx, path, "missing required key \"alternative\" (a rule that can block "
                "must say what to do instead)");
 
   if ((member = get_member (ctx, path, object, "example", FALSE)) != NULL)
@@ -1315,12 +991,12 @@ parse_rule (Ctx        *ctx,
       g_autofree char *str = parse_string (ctx, sub_min_confidence, member);
 
       if (str != NULL && !tact_confidence_from_string (str, &rule->min_confidence))
-        ctx_error (ctx, sub_min_confidence, "expected one of low, medium, high, got \"%s\"", str);
+        tact_loader_error (ctx, sub_min_confidence, "expected one of low, medium, high, got \"%s\"", str);
     }
   if ((member = get_member (ctx, path, object, "min_instances", FALSE)) != NULL &&
       parse_uint (ctx, sub_min_instances, member, &rule->min_instances) &&
       rule->min_instances < 1)
-    ctx_error (ctx, sub_min_instances, "expected a positive integer, got 0");
+    tact_loader_error (ctx, sub_min_instances, "expected a positive integer, got 0");
 
   /* Format 2: a rule in shadow mode only records its findings (issue 8). */
   if (ctx->format >= 2 && (member = get_member (ctx, path, object, "shadow", FALSE)) != NULL)
@@ -1335,12 +1011,12 @@ parse_rule (Ctx        *ctx,
       parse_approver (ctx, sub_approver, member, rule);
       if (has_action && rule->action != TACT_ACTION_APPROVE &&
           !(has_if_external && rule->action_if_external == TACT_ACTION_APPROVE))
-        ctx_error (ctx, sub_approver, "an approver is only used when action or "
+        tact_loader_error (ctx, sub_approver, "an approver is only used when action or "
                    "action_if_external is \"approve\"");
     }
   else if ((has_action && rule->action == TACT_ACTION_APPROVE) ||
            (has_if_external && rule->action_if_external == TACT_ACTION_APPROVE))
-    ctx_error (ctx, path, "missing required key \"approver\" (a rule that can ask for "
+    tact_loader_error (ctx, path, "missing required key \"approver\" (a rule that can ask for "
                "approval must say who approves)");
 
 #undef SUB
@@ -1378,7 +1054,7 @@ parse_roles (Ctx             *ctx,
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
-      ctx_error (ctx, "$.roles", "expected an object mapping roles to arrays of Matrix user "
+      tact_loader_error (ctx, "$.roles", "expected an object mapping roles to arrays of Matrix user "
                  "ids, got %s", node_kind (node));
       return;
     }
@@ -1409,7 +1085,7 @@ parse_approvals (Ctx             *ctx,
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
-      ctx_error (ctx, "$.approvals", "expected an object, got %s", node_kind (node));
+      tact_loader_error (ctx, "$.approvals", "expected an object, got %s", node_kind (node));
       return;
     }
   object = json_node_get_object (node);
@@ -1432,7 +1108,7 @@ parse_audit (Ctx             *ctx,
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
-      ctx_error (ctx, "$.audit", "expected an object, got %s", node_kind (node));
+      tact_loader_error (ctx, "$.audit", "expected an object, got %s", node_kind (node));
       return;
     }
   object = json_node_get_object (node);
@@ -1451,7 +1127,7 @@ validate_server_name (Ctx        *ctx,
 {
   if (strpbrk (item, "/@ \t") != NULL || item[0] == ':' || strlen (item) > 255)
     {
-      ctx_error (ctx, path, "expected a server name like \"corp.example.com\", got \"%s\"", item);
+      tact_loader_error (ctx, path, "expected a server name like \"corp.example.com\", got \"%s\"", item);
       return FALSE;
     }
   return TRUE;
@@ -1465,7 +1141,7 @@ validate_user_pattern (Ctx        *ctx,
 {
   if (item[0] != '@' || strchr (item, ':') == NULL)
     {
-      ctx_error (ctx, path, "expected a user id pattern like \"@ext-*:corp.example.com\", got \"%s\"", item);
+      tact_loader_error (ctx, path, "expected a user id pattern like \"@ext-*:corp.example.com\", got \"%s\"", item);
       return FALSE;
     }
   return TRUE;
@@ -1484,7 +1160,7 @@ parse_company (Ctx             *ctx,
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
-      ctx_error (ctx, "$.company", "expected an object, got %s", node_kind (node));
+      tact_loader_error (ctx, "$.company", "expected an object, got %s", node_kind (node));
       return;
     }
   object = json_node_get_object (node);
@@ -1512,7 +1188,7 @@ parse_retention (Ctx             *ctx,
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
-      ctx_error (ctx, "$.retention", "expected an object, got %s", node_kind (node));
+      tact_loader_error (ctx, "$.retention", "expected an object, got %s", node_kind (node));
       return;
     }
   object = json_node_get_object (node);
@@ -1526,7 +1202,7 @@ parse_retention (Ctx             *ctx,
   /* REC-1: what touches secrets is kept at least as long as the rest. */
   if (data->retention_keep_days && data->retention_findings_days
       && data->retention_findings_days < data->retention_keep_days)
-    ctx_error (ctx, "$.retention.findings_days", "must not be shorter than keep_days (%u)",
+    tact_loader_error (ctx, "$.retention.findings_days", "must not be shorter than keep_days (%u)",
                data->retention_keep_days);
 }
 
@@ -1542,7 +1218,7 @@ parse_announcement (Ctx             *ctx,
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
-      ctx_error (ctx, "$.announcement", "expected an object, got %s", node_kind (node));
+      tact_loader_error (ctx, "$.announcement", "expected an object, got %s", node_kind (node));
       return;
     }
   object = json_node_get_object (node);
@@ -1579,7 +1255,7 @@ resolve_approvers (Ctx             *ctx,
       if (has_roles && rule->approver_role != NULL && rule->approvers[0] == NULL)
         {
           g_autofree char *path = g_strdup_printf ("$.rules[%u].approver.role", r);
-          ctx_error (ctx, path, "role \"%s\" is not in $.roles and the rule names no users: "
+          tact_loader_error (ctx, path, "role \"%s\" is not in $.roles and the rule names no users: "
                      "nobody could approve", rule->approver_role);
         }
     }
@@ -1629,13 +1305,13 @@ tact_profile_data_parse (GBytes  *json,
                            "$: the profile is not valid UTF-8");
       return NULL;
     }
-  if (!prescan (bytes, len, error))
+  if (!tact_profile_prescan (bytes, len, error))
     return NULL;
   if (!json_parser_load_from_data (parser, bytes, len, &local_error))
     {
       /* json-glib quotes the bad token as it is: cut at a byte count, which
        * can split a character, and with any newline in it (fuzz-profile). */
-      g_autofree char *message = error_line (local_error->message);
+      g_autofree char *message = tact_loader_error_line (local_error->message);
 
       g_set_error (error, TACT_POLICY_ERROR, TACT_POLICY_ERROR_PARSE,
                    "$: not valid JSON: %s", message);
@@ -1684,7 +1360,7 @@ tact_profile_data_parse (GBytes  *json,
     }
 
   /* Counts and lengths first: over a limit, nothing else is looked at. */
-  if (!check_limits (&ctx, object))
+  if (!tact_profile_check_limits (&ctx, object))
     {
       g_autofree char *joined = NULL;
 
@@ -1714,7 +1390,7 @@ tact_profile_data_parse (GBytes  *json,
   if ((member = get_member (&ctx, "$", object, "rules", TRUE)) != NULL)
     {
       if (!JSON_NODE_HOLDS_ARRAY (member))
-        ctx_error (&ctx, "$.rules", "expected an array of rules, got %s", node_kind (member));
+        tact_loader_error (&ctx, "$.rules", "expected an array of rules, got %s", node_kind (member));
       else
         {
           JsonArray *array = json_node_get_array (member);
@@ -1730,7 +1406,7 @@ tact_profile_data_parse (GBytes  *json,
               if (rule->id != NULL && !g_hash_table_add (ids, rule->id))
                 {
                   g_autofree char *sub = g_strdup_printf ("%s.id", path);
-                  ctx_error (&ctx, sub, "duplicate rule id \"%s\"", rule->id);
+                  tact_loader_error (&ctx, sub, "duplicate rule id \"%s\"", rule->id);
                 }
               g_ptr_array_add (data->rules, rule);
             }

@@ -1,0 +1,53 @@
+/* tact-profile-loader-private.h: what the profile loader's files share
+ * (tact-profile-loader.c, tact-profile-bounds.c). */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+/* A load in progress: the errors so far, each "path: message". */
+typedef struct {
+  GPtrArray *errors;  /* owned, element-type char*: "path: message" */
+  guint      format;  /* the profile's format, once read (rules' format-2 keys) */
+} Ctx;
+
+/* Adds an error at @path (up to the loader's maximum number of errors). */
+G_GNUC_PRINTF (3, 4)
+void tact_loader_error (Ctx        *ctx,
+                        const char *path,
+                        const char *format,
+                        ...);
+
+/* @text as one line of valid UTF-8 (control characters as \uXXXX). */
+char *tact_loader_error_line (const char *text);
+
+static inline gboolean
+node_is_string (JsonNode *node)
+{
+  return JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING;
+}
+
+/* The array at @key of @object (which may be NULL), or NULL if it is not one. */
+static inline JsonArray *
+get_array (JsonObject *object,
+           const char *key)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, key) : NULL;
+
+  return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+}
+
+static inline JsonObject *
+get_object (JsonNode *node)
+{
+  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+}
+
+/* tact-profile-bounds.c: the byte-level pre-scan (size, nesting, values)
+ * before json-glib parses, and the parsed tree's counts and lengths before
+ * anything is validated. FALSE (with TACT_POLICY_ERROR_LIMIT, or errors in
+ * @ctx) when a limit is passed. */
+gboolean tact_profile_prescan      (const char  *bytes,
+                                    gsize        len,
+                                    GError     **error);
+gboolean tact_profile_check_limits (Ctx         *ctx,
+                                    JsonObject  *root);
