@@ -26,7 +26,10 @@
 
 #include "policy/tact-policy.h"
 #include "tact-cli-json.h"
+#include "policy/tact-classifier.h"
+#include "policy/tact-policy-private.h"
 #include "tact-policy-eval.h"
+#include "tact-policy-train.h"
 
 #define EXIT_USAGE 2
 
@@ -583,6 +586,68 @@ cmd_hash (int    argc,
   return 0;
 }
 
+/* tact-policy classify [TEXT | -]: the classifier's probability for every category, most
+ * likely first, and the words that weighed most for the first (tuning min_score). */
+static int
+cmd_classify (int    argc,
+              char **argv)
+{
+  g_autoptr(GOptionContext) context = g_option_context_new (_("[TEXT | -] — what the classifier reads"));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TactClassifier) classifier = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *norm = NULL;
+  g_autofree guint *order = NULL;
+  g_autoptr(GArray) spans = NULL;
+  double scores[TACT_CLASSIFIER_MAX_CLASSES];
+  guint n;
+
+  g_option_context_set_summary (context,
+    _("Prints the probability the shipped classifier gives each category for TEXT (or "
+      "standard input), most likely first, and the words that weighed most for the most "
+      "likely one. Rules use these categories with “min_score”; see docs/classifier.md."));
+  if (!g_option_context_parse (context, &argc, &argv, &error) || argc > 2)
+    {
+      usage_error (context, error != NULL ? error->message : _("expected at most one TEXT"));
+      return EXIT_USAGE;
+    }
+  text = read_text (argc > 1 ? argv + 1 : NULL, &error);
+  if (text == NULL || (classifier = tact_classifier_load_default (&error)) == NULL)
+    {
+      g_printerr ("tact-policy: %s\n", error->message);
+      return EXIT_USAGE;
+    }
+
+  norm = tact_normalize_string (text);
+  tact_classifier_score (classifier, norm, strlen (norm), scores);
+  n = tact_classifier_get_n_classes (classifier);
+  order = g_new (guint, n);
+  for (guint i = 0; i < n; i++)
+    order[i] = i;
+  for (guint i = 1; i < n; i++)
+    for (guint k = i; k > 0 && scores[order[k]] > scores[order[k - 1]]; k--)
+      {
+        guint tmp = order[k];
+        order[k] = order[k - 1];
+        order[k - 1] = tmp;
+      }
+  for (guint i = 0; i < n; i++)
+    g_print ("%-24s %.3f\n", tact_classifier_get_class_name (classifier, order[i]), scores[order[i]]);
+
+  spans = tact_classifier_explain (classifier, norm, strlen (norm), order[0], 3);
+  /* Translators: followed by quoted words of the normalised text */
+  g_print ("%s", _("Weighed most:"));
+  for (guint i = 0; i < spans->len; i++)
+    {
+      const TactFeatureHit *span = &g_array_index (spans, TactFeatureHit, i);
+      g_autofree char *word = g_strndup (norm + span->from, span->to - span->from);
+
+      g_print (" “%s”", word);
+    }
+  g_print ("\n%s %s\n", _("Model:"), tact_classifier_get_id (classifier));
+  return 0;
+}
+
 static void
 print_usage (void)
 {
@@ -592,6 +657,8 @@ print_usage (void)
               "  tact-policy explain [same options as check] [TEXT | -]\n"
               "  tact-policy hash --salt HEX [VALUE... | -]\n"
               "  tact-policy eval [--profile P] [--json] [--min-recall R] [--max-fp-rate R] CORPUS.jsonl\n"
+              "  tact-policy train --output MODEL [--cost C] CORPUS.jsonl...\n"
+              "  tact-policy classify [TEXT | -]\n"
               "%s\n",
               _("Usage:"),
               _("Run “tact-policy COMMAND --help” for a command's options."));
@@ -632,6 +699,10 @@ main (int    argc,
     return cmd_hash (argc - 1, argv + 1);
   if (g_str_equal (command, "eval"))
     return tact_policy_cmd_eval (argc - 1, argv + 1);
+  if (g_str_equal (command, "classify"))
+    return cmd_classify (argc - 1, argv + 1);
+  if (g_str_equal (command, "train"))
+    return tact_policy_cmd_train (argc - 1, argv + 1);
   if (g_str_equal (command, "--help") || g_str_equal (command, "-h") ||
       g_str_equal (command, "help"))
     {

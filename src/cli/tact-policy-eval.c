@@ -26,19 +26,11 @@
 
 #include "policy/tact-policy.h"
 #include "tact-cli-json.h"
+#include "tact-corpus.h"
 #include "tact-policy-eval.h"
 
 #define EXIT_USAGE 2
-/* A line longer than this is refused, not read into memory. */
-#define MAX_LINE_BYTES (1024 * 1024)
 
-typedef enum {
-  AUDIENCE_INTERNAL,
-  AUDIENCE_EXTERNAL,
-  N_AUDIENCES
-} Audience;
-
-static const char *const audience_names[N_AUDIENCES] = { "internal", "external" };
 
 typedef struct {
   guint violations;       /* expected verdict is not "allow" */
@@ -54,7 +46,7 @@ typedef struct {
   GHashTable *by_category; /* char* → Tally* */
   GHashTable *by_lang;
   GHashTable *by_evasion;
-  Tally       by_audience[N_AUDIENCES];
+  Tally       by_audience[TACT_N_AUDIENCES];
 } Results;
 
 static void
@@ -120,100 +112,11 @@ ratio (guint part,
   return whole > 0 ? (double) part / whole : -1.0;
 }
 
-/* The string member @name of @object, or NULL; FALSE when present but not a string. */
-static gboolean
-optional_string (JsonObject  *object,
-                 const char  *name,
-                 const char **value)
-{
-  JsonNode *node = json_object_get_member (object, name);
-
-  *value = NULL;
-  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
-    return TRUE;
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return FALSE;
-  *value = json_node_get_string (node);
-  return TRUE;
-}
-
-typedef struct {
-  const char *text;
-  const char *category;
-  const char *lang;
-  const char *evasion;
-  TactAction  expect[N_AUDIENCES];
-} Sample;
-
-/* Reads one corpus line into @sample (strings borrowed from @parser's tree). */
-static gboolean
-parse_sample (JsonParser  *parser,
-              const char  *line,
-              Sample      *sample,
-              GError     **error)
-{
-  JsonNode *root;
-  JsonObject *object;
-  JsonNode *expect_node;
-  JsonObject *expect;
-
-  if (!json_parser_load_from_data (parser, line, -1, error))
-    return FALSE;
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("expected a JSON object"));
-      return FALSE;
-    }
-  object = json_node_get_object (root);
-  if (!optional_string (object, "text", &sample->text) || sample->text == NULL)
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("“text” must be a string"));
-      return FALSE;
-    }
-  if (!optional_string (object, "category", &sample->category) || sample->category == NULL)
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                           _("“category” must be a string (“none” for a harmless message)"));
-      return FALSE;
-    }
-  if (!optional_string (object, "lang", &sample->lang) ||
-      !optional_string (object, "evasion", &sample->evasion))
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                           _("“lang” and “evasion” must be strings when present"));
-      return FALSE;
-    }
-  expect_node = json_object_get_member (object, "expect");
-  if (expect_node == NULL || !JSON_NODE_HOLDS_OBJECT (expect_node))
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                           _("“expect” must be an object with “internal” and “external” verdicts"));
-      return FALSE;
-    }
-  expect = json_node_get_object (expect_node);
-  for (guint a = 0; a < N_AUDIENCES; a++)
-    {
-      const char *verdict = NULL;
-
-      if (!optional_string (expect, audience_names[a], &verdict) || verdict == NULL ||
-          !tact_action_from_string (verdict, &sample->expect[a]))
-        {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                       /* Translators: %s is "internal" or "external", not translated. */
-                       _("“expect.%s” must be allow, warn, justify, approve or block"),
-                       audience_names[a]);
-          return FALSE;
-        }
-    }
-  return TRUE;
-}
-
 static void
-record (Results      *results,
-        const Sample *sample,
-        Audience      audience,
-        TactAction    actual)
+record (Results          *results,
+        const TactSample *sample,
+        TactAudience      audience,
+        TactAction        actual)
 {
   TactAction expected = sample->expect[audience];
 
@@ -224,25 +127,6 @@ record (Results      *results,
              expected, actual);
   tally_add (tally_for (results->by_evasion, sample->evasion != NULL ? sample->evasion : "none"),
              expected, actual);
-}
-
-static void
-check_sample (TactProfile  *profile,
-              const Sample *sample,
-              Results      *results)
-{
-  for (guint a = 0; a < N_AUDIENCES; a++)
-    {
-      TactOutgoing outgoing = { 0 };
-      g_autoptr(TactVerdict) verdict = NULL;
-
-      outgoing.text = sample->text;
-      outgoing.room_kind = TACT_ROOM_KIND_DM;
-      outgoing.member_count = 2;
-      outgoing.external_count = a == AUDIENCE_EXTERNAL ? 1 : 0;
-      verdict = tact_profile_check (profile, &outgoing);
-      record (results, sample, a, verdict->action);
-    }
 }
 
 static void
@@ -306,8 +190,8 @@ print_text (const Results *results,
   g_print ("\n  %-22s %6s %6s  %7s  %7s  %7s\n", "", _("viol."), _("harml."), _("recall"),
            _("FP rate"), _("exact"));
   print_tally_line (_("overall"), &results->total);
-  for (guint a = 0; a < N_AUDIENCES; a++)
-    print_tally_line (audience_names[a], &results->by_audience[a]);
+  for (guint a = 0; a < TACT_N_AUDIENCES; a++)
+    print_tally_line (tact_audience_names[a], &results->by_audience[a]);
   print_table (_("By category"), results->by_category);
   print_table (_("By language"), results->by_lang);
   print_table (_("By evasion"), results->by_evasion);
@@ -376,9 +260,9 @@ print_json (TactProfile   *profile,
   add_tally_json (builder, &results->total);
   json_builder_set_member_name (builder, "by_audience");
   json_builder_begin_object (builder);
-  for (guint a = 0; a < N_AUDIENCES; a++)
+  for (guint a = 0; a < TACT_N_AUDIENCES; a++)
     {
-      json_builder_set_member_name (builder, audience_names[a]);
+      json_builder_set_member_name (builder, tact_audience_names[a]);
       add_tally_json (builder, &results->by_audience[a]);
     }
   json_builder_end_object (builder);
@@ -391,65 +275,28 @@ print_json (TactProfile   *profile,
 
 /* Reads and checks every line of @path; FALSE (and @error naming the line)
  * when the file cannot be read or a line is malformed. */
-static gboolean
-evaluate (TactProfile  *profile,
-          const char   *path,
-          Results      *results,
-          guint        *n_samples,
-          GError      **error)
+typedef struct {
+  TactProfile *profile;
+  Results     *results;
+} EvalContext;
+
+static void
+check_sample (const TactSample *sample,
+              gpointer          user_data)
 {
-  g_autoptr(GFile) file = g_file_new_for_commandline_arg (path);
-  g_autoptr(GFileInputStream) stream = g_file_read (file, NULL, error);
-  g_autoptr(GDataInputStream) data = NULL;
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
-  guint line_number = 0;
+  EvalContext *ctx = user_data;
 
-  if (stream == NULL)
-    return FALSE;
-  data = g_data_input_stream_new (G_INPUT_STREAM (stream));
-  g_data_input_stream_set_newline_type (data, G_DATA_STREAM_NEWLINE_TYPE_ANY);
-  *n_samples = 0;
-  for (;;)
+  for (guint a = 0; a < TACT_N_AUDIENCES; a++)
     {
-      g_autoptr(GError) local_error = NULL;
-      gsize length = 0;
-      g_autofree char *line = g_data_input_stream_read_line (data, &length, NULL, &local_error);
-      Sample sample = { 0 };
+      TactOutgoing outgoing = { 0 };
+      g_autoptr(TactVerdict) verdict = NULL;
 
-      if (line == NULL)
-        {
-          if (local_error != NULL)
-            {
-              g_propagate_error (error, g_steal_pointer (&local_error));
-              return FALSE;
-            }
-          return TRUE;
-        }
-      line_number++;
-      if (length > MAX_LINE_BYTES)
-        {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                       _("line %u: longer than %d bytes"), line_number, MAX_LINE_BYTES);
-          return FALSE;
-        }
-      g_strstrip (line);
-      if (line[0] == '\0')
-        continue;
-      if (!g_utf8_validate (line, -1, NULL))
-        {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                       _("line %u: not valid UTF-8"), line_number);
-          return FALSE;
-        }
-      if (!parse_sample (parser, line, &sample, &local_error))
-        {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                       /* Translators: %u is a line number, %s the reason. */
-                       _("line %u: %s"), line_number, local_error->message);
-          return FALSE;
-        }
-      check_sample (profile, &sample, results);
-      (*n_samples)++;
+      outgoing.text = sample->text;
+      outgoing.room_kind = TACT_ROOM_KIND_DM;
+      outgoing.member_count = 2;
+      outgoing.external_count = a == TACT_AUDIENCE_EXTERNAL ? 1 : 0;
+      verdict = tact_profile_check (ctx->profile, &outgoing);
+      record (ctx->results, sample, a, verdict->action);
     }
 }
 
@@ -475,6 +322,7 @@ tact_policy_cmd_eval (int    argc,
   g_autoptr(GError) error = NULL;
   g_autoptr(TactProfile) profile = NULL;
   Results results;
+  EvalContext ctx;
   guint n_samples = 0;
   int status = 0;
 
@@ -502,7 +350,9 @@ tact_policy_cmd_eval (int    argc,
     }
 
   results_init (&results);
-  if (!evaluate (profile, argv[1], &results, &n_samples, &error))
+  ctx.profile = profile;
+  ctx.results = &results;
+  if (!tact_corpus_foreach (argv[1], check_sample, &ctx, &n_samples, &error))
     {
       g_printerr ("tact-policy: %s: %s\n", argv[1], error->message);
       results_clear (&results);

@@ -99,6 +99,10 @@ GPtrArray *tact_pinyin_forms (const char *term);
  * when there is none. Scanned for terms besides the text (tact-matcher.c). */
 char *tact_leet_view (const char *text, gsize len);
 
+/* The simplified form of traditional Han character @c (Unihan kSimplifiedVariant,
+ * tact-hanfold-table.c), or @c (classifier features). */
+gunichar tact_han_simplify (gunichar c);
+
 /* ------------------------------------------------------------------------- */
 /* Rules (tact-profile-loader.c)                                             */
 /* ------------------------------------------------------------------------- */
@@ -108,6 +112,8 @@ typedef enum {
   TACT_DETECTOR_REGEX,
   TACT_DETECTOR_IDENTIFIER,  /* validated identifiers (tact-identifiers.c) */
   TACT_DETECTOR_EXACT,       /* salted SHA-256 exact data match (tact-exact.c) */
+  TACT_DETECTOR_CLASSIFIER,  /* a class of the message classifier (tact-classifier.c);
+                              * items is an empty array */
   /* Attachment detectors (tact-attachment.c): items is an empty array, so the
    * matcher has nothing to compile for them. */
   TACT_DETECTOR_CLASSIFICATION,  /* a label or marking of one of the levels */
@@ -170,6 +176,10 @@ typedef struct {
   GStrv             levels;         /* owned, classification: normalised levels, else NULL */
   gboolean          executable;     /* file_type: executables and scripts */
   gboolean          mismatch;       /* file_type: content type differs from the extension's */
+  /* classifier */
+  char             *category;       /* owned: the class */
+  double            min_score;      /* its probability must reach this; default 0.5 */
+  int               class_index;    /* in the model, set when the profile is compiled */
 } TactDetector;
 
 struct _TactRule {
@@ -220,6 +230,7 @@ typedef struct {
   guint          retention_keep_days;       /* REC-1/REC-5: history kept this long; 0: unset */
   guint          retention_findings_days;   /* messages with findings kept this long; 0: unset */
   gboolean       retention_delete_expired;  /* REC-5: expired history deleted irrecoverably */
+  double         policy_talk_min_score;     /* "context": 0 when unset (docs/classifier.md) */
 } TactProfileData;
 
 void              tact_profile_data_free (TactProfileData *data);

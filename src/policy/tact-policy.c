@@ -9,6 +9,7 @@
  * Nothing here logs message text or matched text.
  */
 #include "tact-policy-private.h"
+#include "tact-classifier.h"
 #include "tact-attachment.h"
 
 #include <string.h>
@@ -96,6 +97,7 @@ tact_detector_type_to_string (TactDetectorType type)
     case TACT_DETECTOR_REGEX: return "regex";
     case TACT_DETECTOR_IDENTIFIER: return "identifier";
     case TACT_DETECTOR_EXACT: return "exact";
+    case TACT_DETECTOR_CLASSIFIER: return "classifier";
     case TACT_DETECTOR_CLASSIFICATION: return "classification";
     case TACT_DETECTOR_FILE_TYPE:      return "file_type";
     case TACT_DETECTOR_UNINSPECTABLE:  return "uninspectable";
@@ -445,6 +447,8 @@ struct _TactProfile
   guint            id_kinds;       /* union of all identifier detectors' kinds */
   TactLoadTimings  timings;        /* where the load spent its time (benchmarks) */
   gboolean         fail_scan;      /* tests only: every vectorscan scan fails */
+  TactClassifier  *classifier;     /* owned, NULL unless a rule or "context" uses it */
+  int              policy_talk;    /* its "policy_talk" class when "context" is set, else -1 */
 };
 
 G_DEFINE_FINAL_TYPE (TactProfile, tact_profile, G_TYPE_OBJECT)
@@ -467,6 +471,7 @@ tact_profile_finalize (GObject *object)
   g_clear_pointer (&self->matcher, tact_matcher_free);
   g_clear_pointer (&self->data, tact_profile_data_free);
   g_clear_pointer (&self->sha256, g_free);
+  g_clear_pointer (&self->classifier, tact_classifier_unref);
 
   G_OBJECT_CLASS (tact_profile_parent_class)->finalize (object);
 }
@@ -699,6 +704,74 @@ matcher_from_cache (TactProfileData        *data,
   return matcher;
 }
 
+/* Loads the shipped classifier when a rule or the "context" section uses it and
+ * resolves each classifier detector's class; a profile that names a class the model
+ * does not know, or needs a model that cannot be loaded, is refused (fail closed). */
+static gboolean
+bind_classifier (TactProfileData  *data,
+                 TactClassifier  **out,
+                 int              *policy_talk,
+                 GError          **error)
+{
+  g_autoptr(TactClassifier) classifier = NULL;
+  g_autoptr(GString) problems = g_string_new (NULL);
+  gboolean needed = data->policy_talk_min_score > 0;
+
+  *policy_talk = -1;
+  for (guint r = 0; r < data->rules->len && !needed; r++)
+    {
+      const TactRule *rule = g_ptr_array_index (data->rules, r);
+
+      for (guint d = 0; d < rule->detectors->len && !needed; d++)
+        needed = ((TactDetector *) g_ptr_array_index (rule->detectors, d))->type ==
+                 TACT_DETECTOR_CLASSIFIER;
+    }
+  if (!needed)
+    return TRUE;
+
+  classifier = tact_classifier_load_default (error);
+  if (classifier == NULL)
+    return FALSE;
+  for (guint r = 0; r < data->rules->len; r++)
+    {
+      const TactRule *rule = g_ptr_array_index (data->rules, r);
+
+      for (guint d = 0; d < rule->detectors->len; d++)
+        {
+          TactDetector *detector = g_ptr_array_index (rule->detectors, d);
+
+          if (detector->type != TACT_DETECTOR_CLASSIFIER)
+            continue;
+          detector->class_index = tact_classifier_find_class (classifier, detector->category);
+          if (detector->class_index < 0)
+            g_string_append_printf (problems, "%s$.rules[%u].detectors[%u].category: the classifier "
+                                    "has no category \"%s\"", problems->len ? "\n" : "", r, d,
+                                    detector->category);
+        }
+    }
+  if (data->policy_talk_min_score > 0)
+    {
+      *policy_talk = tact_classifier_find_class (classifier, "policy_talk");
+      if (*policy_talk < 0)
+        g_string_append_printf (problems, "%s$.context: the classifier has no \"policy_talk\" "
+                                "category", problems->len ? "\n" : "");
+    }
+  if (problems->len > 0)
+    {
+      GString *known = g_string_new (NULL);
+
+      for (guint c = 0; c < tact_classifier_get_n_classes (classifier); c++)
+        g_string_append_printf (known, "%s%s", c ? ", " : "",
+                                tact_classifier_get_class_name (classifier, c));
+      g_set_error (error, TACT_POLICY_ERROR, TACT_POLICY_ERROR_INVALID,
+                   "%s\n(the classifier knows: %s)", problems->str, known->str);
+      g_string_free (known, TRUE);
+      return FALSE;
+    }
+  *out = g_steal_pointer (&classifier);
+  return TRUE;
+}
+
 static TactProfile *
 profile_new (GBytes  *json,
              GBytes  *compiled,
@@ -709,12 +782,16 @@ profile_new (GBytes  *json,
   g_autofree char *sha256 = NULL;
   TactProfileCacheStatus status = TACT_PROFILE_CACHE_NONE;
   TactMatcher *matcher = NULL;
+  g_autoptr(TactClassifier) classifier = NULL;
+  int policy_talk = -1;
   gint64 t0;
   double parse_s;
 
   t0 = g_get_monotonic_time ();
   data = tact_profile_data_parse (json, error);
   if (data == NULL)
+    return NULL;
+  if (!bind_classifier (data, &classifier, &policy_talk, error))
     return NULL;
   sha256 = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, json);
   parse_s = (g_get_monotonic_time () - t0) / 1e6;
@@ -734,6 +811,8 @@ profile_new (GBytes  *json,
   self->data = g_steal_pointer (&data);
   self->matcher = matcher;
   self->sha256 = g_steal_pointer (&sha256);
+  self->classifier = g_steal_pointer (&classifier);
+  self->policy_talk = policy_talk;
   self->cache_status = status;
   self->timings = *tact_matcher_get_timings (matcher);
   self->timings.parse = parse_s;
@@ -1134,6 +1213,9 @@ finding_is_guard_error (const TactFinding *finding)
   return g_strcmp0 (finding->detector, TACT_GUARD_ERROR_DETECTOR) == 0;
 }
 
+/* A match lowered below low by policy talk (only in RuleMatch, never in a finding). */
+#define TACT_CONFIDENCE_DROPPED ((TactConfidence) -1)
+
 /* A candidate match of one rule, before confidence and instance filtering. */
 typedef struct {
   guint          detector;    /* index in the rule's detectors */
@@ -1142,6 +1224,7 @@ typedef struct {
   gsize          to;
   TactConfidence confidence;
   char          *value;       /* owned: for distinct-instance counting */
+  double         score;       /* classifier matches: the class's probability, else 0 */
 } RuleMatch;
 
 static void
@@ -1228,24 +1311,61 @@ compare_rule_matches (gconstpointer a,
   return ma->confidence > mb->confidence ? -1 : ma->confidence < mb->confidence;
 }
 
-/* Collects the matches of rule @r: term/regex hits (from the vectorscan scan),
- * identifiers (from one shared C scan) and exact-match tokens. */
+/* A classifier detector's matches: when its class's probability reaches min_score, one
+ * match per span of the words that weighed most for the class (tact_classifier_explain),
+ * so the dialog can quote them. */
 static void
-collect_rule_matches (TactProfile *self,
-                      guint        r,
-                      const char  *norm,
-                      gsize        len,
-                      GArray      *hits,
-                      guint       *hit_index,
-                      GArray      *ids,
-                      GArray      *matches)
+collect_classifier_matches (TactProfile        *self,
+                            guint               d,
+                            const TactDetector *detector,
+                            const char         *norm,
+                            gsize               len,
+                            const double       *scores,
+                            GArray             *matches)
+{
+  double score = scores[detector->class_index];
+  TactConfidence confidence = score >= 0.9 ? TACT_CONFIDENCE_HIGH
+                              : score >= 0.7 ? TACT_CONFIDENCE_MEDIUM : TACT_CONFIDENCE_LOW;
+  g_autoptr(GArray) spans = NULL;
+
+  if (score < detector->min_score)
+    return;
+  spans = tact_classifier_explain (self->classifier, norm, len, detector->class_index, 3);
+  if (spans->len == 0)
+    {
+      TactFeatureHit whole = { 0, 0, len };
+      g_array_append_val (spans, whole);
+    }
+  for (guint i = 0; i < spans->len; i++)
+    {
+      const TactFeatureHit *span = &g_array_index (spans, TactFeatureHit, i);
+      RuleMatch match = { d, detector->category, span->from, span->to, confidence,
+                          g_strdup (detector->category), score };
+
+      g_array_append_val (matches, match);
+    }
+}
+
+/* Collects the matches of rule @r: term/regex hits (from the vectorscan scan),
+ * identifiers (from one shared C scan), exact-match tokens and classifier classes
+ * (@scores, NULL when the profile has no classifier or the text is an attachment's). */
+static void
+collect_rule_matches (TactProfile  *self,
+                      guint         r,
+                      const char   *norm,
+                      gsize         len,
+                      GArray       *hits,
+                      guint        *hit_index,
+                      GArray       *ids,
+                      const double *scores,
+                      GArray       *matches)
 {
   const TactRule *rule = g_ptr_array_index (self->data->rules, r);
 
   for (; *hit_index < hits->len; (*hit_index)++)
     {
       const TactHit *hit = &g_array_index (hits, TactHit, *hit_index);
-      RuleMatch match = { hit->detector, NULL, hit->from, hit->to, TACT_CONFIDENCE_MEDIUM, NULL };
+      RuleMatch match = { hit->detector, NULL, hit->from, hit->to, TACT_CONFIDENCE_MEDIUM, NULL, 0 };
 
       if (hit->rule != r)
         break;
@@ -1263,7 +1383,7 @@ collect_rule_matches (TactProfile *self,
             {
               const TactCandidate *c = &g_array_index (ids, TactCandidate, i);
               RuleMatch match = { d, tact_id_kind_to_string (c->kind), c->from, c->to,
-                                  c->confidence, NULL };
+                                  c->confidence, NULL, 0 };
               gboolean known = FALSE;
 
               if (!(detector->kinds & (1u << c->kind)))
@@ -1285,11 +1405,13 @@ collect_rule_matches (TactProfile *self,
             {
               TactCandidate *c = &g_array_index (tokens, TactCandidate, i);
               RuleMatch match = { d, tact_token_kind_to_string (c->kind), c->from, c->to,
-                                  c->confidence, g_steal_pointer (&c->value) };
+                                  c->confidence, g_steal_pointer (&c->value), 0 };
 
               g_array_append_val (matches, match);
             }
         }
+      else if (detector->type == TACT_DETECTOR_CLASSIFIER && scores != NULL)
+        collect_classifier_matches (self, d, detector, norm, len, scores, matches);
     }
 }
 
@@ -1310,6 +1432,9 @@ tact_profile_scan_text (TactProfile        *self,
   gsize nlen;
   guint hit_index = 0;
   TactLang lang = tact_lang_current ();
+  double scores[TACT_CLASSIFIER_MAX_CLASSES];
+  gboolean have_scores = FALSE;
+  gboolean policy_talk = FALSE;
 
   g_return_if_fail (TACT_IS_PROFILE (self));
   g_return_if_fail (outgoing != NULL && verdict != NULL);
@@ -1338,6 +1463,16 @@ tact_profile_scan_text (TactProfile        *self,
   if (self->id_kinds != 0)
     ids = tact_identifiers_scan (ntext, nlen, self->id_kinds);
 
+  /* The classifier reads the message's own text, not files' content: it learnt from
+   * chat messages (docs/classifier.md). */
+  if (self->classifier != NULL && attachment == NULL)
+    {
+      tact_classifier_score (self->classifier, ntext, nlen, scores);
+      have_scores = TRUE;
+      policy_talk = self->policy_talk >= 0 &&
+                    scores[self->policy_talk] >= self->data->policy_talk_min_score;
+    }
+
   for (guint r = 0; r < self->data->rules->len; r++)
     {
       const TactRule *rule = g_ptr_array_index (self->data->rules, r);
@@ -1354,7 +1489,8 @@ tact_profile_scan_text (TactProfile        *self,
 
       matches = g_array_new (FALSE, FALSE, sizeof (RuleMatch));
       g_array_set_clear_func (matches, (GDestroyNotify) rule_match_clear);
-      collect_rule_matches (self, r, ntext, nlen, hits, &hit_index, ids, matches);
+      collect_rule_matches (self, r, ntext, nlen, hits, &hit_index, ids,
+                            have_scores ? scores : NULL, matches);
       if (matches->len == 0)
         continue;
 
@@ -1369,13 +1505,24 @@ tact_profile_scan_text (TactProfile        *self,
           if (m->confidence < TACT_CONFIDENCE_HIGH &&
               has_support (detector, ntext, nlen, m->from, m->to))
             m->confidence++;
+          /* Talk about the policy ("客户名单不得外传", a training notice) lowers words
+           * one level, and a word left at low is dropped — but only words: identifiers,
+           * exact data and the classifier's own findings stand. */
+          if (policy_talk &&
+              (detector->type == TACT_DETECTOR_TERMS || detector->type == TACT_DETECTOR_REGEX))
+            {
+              if (m->confidence == TACT_CONFIDENCE_LOW)
+                m->confidence = TACT_CONFIDENCE_DROPPED;
+              else if (--m->confidence == TACT_CONFIDENCE_LOW)
+                m->confidence = TACT_CONFIDENCE_DROPPED;
+            }
         }
       g_array_sort (matches, compare_rule_matches);
       for (guint i = 0; i < matches->len; i++)
         {
           RuleMatch *m = &g_array_index (matches, RuleMatch, i);
 
-          if (m->confidence >= rule->min_confidence)
+          if (m->confidence != TACT_CONFIDENCE_DROPPED && m->confidence >= rule->min_confidence)
             g_hash_table_add (values, m->value);
         }
       if (g_hash_table_size (values) < rule->min_instances)
@@ -1388,9 +1535,10 @@ tact_profile_scan_text (TactProfile        *self,
           g_autofree char *identifier_name = NULL;
           g_autofree char *matched = NULL;
           const char *detector_name;
+          TactFinding *finding;
           glong start, end;
 
-          if (m->confidence < rule->min_confidence)
+          if (m->confidence == TACT_CONFIDENCE_DROPPED || m->confidence < rule->min_confidence)
             continue;
           /* One finding per span and rule (sorted: the most confident first). */
           if (m->from == last_from && m->to == last_to)
@@ -1398,16 +1546,20 @@ tact_profile_scan_text (TactProfile        *self,
           last_from = m->from;
           last_to = m->to;
 
-          if (m->kind != NULL && detector->type == TACT_DETECTOR_IDENTIFIER)
-            detector_name = identifier_name = g_strdup_printf ("identifier:%s", m->kind);
+          if (m->kind != NULL && (detector->type == TACT_DETECTOR_IDENTIFIER ||
+                                  detector->type == TACT_DETECTOR_CLASSIFIER))
+            detector_name = identifier_name = g_strdup_printf ("%s:%s",
+                                                               tact_detector_type_to_string (detector->type),
+                                                               m->kind);
           else
             detector_name = tact_detector_type_to_string (detector->type);
           tact_normalized_map_span (norm, m->from, m->to, &start, &end);
           if (char_bytes == NULL)
             char_bytes = char_byte_offsets (text, norm->n_chars);
           matched = g_strndup (text + char_bytes[start], char_bytes[end] - char_bytes[start]);
-          verdict_add_finding_in (verdict, rule, outgoing, detector_name, start, end,
-                                  matched, m->confidence, attachment, lang);
+          finding = verdict_add_finding_in (verdict, rule, outgoing, detector_name, start, end,
+                                            matched, m->confidence, attachment, lang);
+          finding->score = m->score;
         }
     }
 }

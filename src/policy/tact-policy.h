@@ -99,6 +99,9 @@ typedef struct {
   char       *where;        /* added: where in the attachment the finding is: "name" (its file
                              * name), "caption" or "content"; NULL when attachment is NULL
                              * (and for a guard error) */
+  double      score;        /* added: for a "classifier:<category>" finding, the probability the
+                             * classifier gave the category (matched quotes the words that weighed
+                             * most for it); 0 for other detectors */
 } TactFinding;
 
 /* The guard fails closed: when a check cannot run as it should (no profile,

@@ -303,6 +303,32 @@ parse_positive (Ctx        *ctx,
   return TRUE;
 }
 
+/* A classifier score: a number in (0, 1]. */
+static gboolean
+parse_score (Ctx        *ctx,
+             const char *path,
+             JsonNode   *node,
+             double     *out)
+{
+  double value;
+
+  if (!JSON_NODE_HOLDS_VALUE (node) || (json_node_get_value_type (node) != G_TYPE_DOUBLE &&
+                                        json_node_get_value_type (node) != G_TYPE_INT64))
+    {
+      tact_loader_error (ctx, path, "expected a number between 0 and 1, got %s", node_kind (node));
+      return FALSE;
+    }
+  value = json_node_get_value_type (node) == G_TYPE_DOUBLE ? json_node_get_double (node)
+                                                           : (double) json_node_get_int (node);
+  if (!(value > 0 && value <= 1))
+    {
+      tact_loader_error (ctx, path, "expected a number above 0 and at most 1, got %g", value);
+      return FALSE;
+    }
+  *out = value;
+  return TRUE;
+}
+
 /* A Matrix user id: ^@[^:]+:.+$ */
 static gboolean
 validate_user_id (Ctx        *ctx,
@@ -426,6 +452,7 @@ tact_detector_free (TactDetector *detector)
   g_strfreev (detector->support);
   g_clear_pointer (&detector->support_norm, g_ptr_array_unref);
   g_strfreev (detector->levels);
+  g_free (detector->category);
   g_free (detector);
 }
 
@@ -667,6 +694,7 @@ parse_detector (Ctx        *ctx,
   static const char * const regex_keys[] = { "type", "patterns", "support", NULL };
   static const char * const identifier_keys[] = { "type", "kinds", "known_hosts", "support", NULL };
   static const char * const exact_keys[] = { "type", "salt", "hashes", "token_kinds", "support", NULL };
+  static const char * const classifier_keys[] = { "type", "category", "min_score", NULL };
   g_autofree char *type = NULL;
   g_autofree char *sub = NULL;
   TactDetector *detector;
@@ -751,13 +779,30 @@ parse_detector (Ctx        *ctx,
       parse_exact (ctx, path, object, detector);
       ok = detector->salt != NULL && detector->hashes != NULL && detector->token_kinds != 0;
     }
+  else if (g_str_equal (type, "classifier"))
+    {
+      /* The model's classes are checked when the profile is compiled (tact-policy.c). */
+      detector->type = TACT_DETECTOR_CLASSIFIER;
+      detector->items = g_new0 (char *, 1);
+      detector->min_score = 0.5;
+      check_keys (ctx, path, object, classifier_keys);
+      g_free (sub);
+      sub = g_strdup_printf ("%s.category", path);
+      if ((member = get_member (ctx, path, object, "category", TRUE)) != NULL)
+        detector->category = parse_string (ctx, sub, member);
+      g_free (sub);
+      sub = g_strdup_printf ("%s.min_score", path);
+      if ((member = get_member (ctx, path, object, "min_score", FALSE)) != NULL)
+        parse_score (ctx, sub, member, &detector->min_score);
+      ok = detector->category != NULL;
+    }
   else if (g_str_equal (type, "classification") || g_str_equal (type, "file_type") ||
            g_str_equal (type, "uninspectable"))
     ok = parse_attachment_detector (ctx, path, object, type, detector);
   else
     {
       tact_loader_error (ctx, sub, "unknown detector type \"%s\" (expected one of: terms, regex, "
-                 "identifier, exact, classification, file_type, uninspectable)", type);
+                 "identifier, exact, classifier, classification, file_type, uninspectable)", type);
       g_clear_pointer (&detector, tact_detector_free);
       return NULL;
     }
@@ -1206,6 +1251,27 @@ parse_retention (Ctx             *ctx,
                data->retention_keep_days);
 }
 
+/* Format 2: "context": {"policy_talk_min_score": 0.6} — a message the classifier reads as
+ * talk about the policy or training lowers word findings (docs/classifier.md). */
+static void
+parse_context (Ctx             *ctx,
+               JsonNode        *node,
+               TactProfileData *data)
+{
+  static const char * const keys[] = { "policy_talk_min_score", NULL };
+  JsonNode *member;
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      tact_loader_error (ctx, "$.context", "expected an object, got %s", node_kind (node));
+      return;
+    }
+  check_keys (ctx, "$.context", json_node_get_object (node), keys);
+  if ((member = get_member (ctx, "$.context", json_node_get_object (node),
+                            "policy_talk_min_score", TRUE)) != NULL)
+    parse_score (ctx, "$.context.policy_talk_min_score", member, &data->policy_talk_min_score);
+}
+
 /* Format 2: "announcement": {"min_members": 100} */
 static void
 parse_announcement (Ctx             *ctx,
@@ -1270,7 +1336,7 @@ tact_profile_data_parse (GBytes  *json,
   };
   static const char * const keys_2[] = {
     "format", "id", "version", "name", "rules", "allow_terms",
-    "roles", "approvals", "audit", "announcement", "company", "retention", NULL
+    "roles", "approvals", "audit", "announcement", "company", "retention", "context", NULL
   };
   g_autoptr(JsonParser) parser = json_parser_new_immutable ();
   g_autoptr(TactProfileData) data = NULL;
@@ -1433,6 +1499,8 @@ tact_profile_data_parse (GBytes  *json,
         parse_company (&ctx, member, data);
       if ((member = get_member (&ctx, "$", object, "retention", FALSE)) != NULL)
         parse_retention (&ctx, member, data);
+      if ((member = get_member (&ctx, "$", object, "context", FALSE)) != NULL)
+        parse_context (&ctx, member, data);
     }
   resolve_approvers (&ctx, data, format >= 2 && json_object_has_member (object, "roles"));
 

@@ -505,7 +505,7 @@ static const struct {
     "$.rules[0].clauses[0]: expected a policy clause id" },
   { "\"type\":\"terms\"", "\"type\":\"ml\"", TACT_POLICY_ERROR_INVALID,
     "$.rules[0].detectors[0].type: unknown detector type \"ml\" (expected one of: terms, regex, "
-    "identifier, exact, classification, file_type, uninspectable)" },
+    "identifier, exact, classifier, classification, file_type, uninspectable)" },
   { "\"detectors\":[{\"type\":\"terms\",\"terms\":[\"机密\"]}]", "\"detectors\":[]",
     TACT_POLICY_ERROR_INVALID, "$.rules[0].detectors: expected a non-empty array" },
   { "\"type\":\"terms\",\"terms\":[\"机密\"]", "\"type\":\"regex\",\"patterns\":[\"(ab\"]",

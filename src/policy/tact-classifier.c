@@ -1,0 +1,683 @@
+/* tact-classifier.c: features, the model file and scoring (tact-classifier.h,
+ * docs/classifier.md).
+ *
+ * Features are computed on the normaliser's output, read as a sequence of
+ * "feature characters": ASCII digits fold to 0 (amounts and dates generalise:
+ * 38k and 45k are the same feature), traditional Han folds to simplified
+ * (tact-hanfold-table.c, from Unihan), and every run of spaces and
+ * punctuation becomes one space; the text is framed by a space on each side.
+ * From that sequence: every character n-gram of length 1–3 that is not only
+ * spaces, every Latin word (a run of ASCII letters and digits) and every pair
+ * of consecutive Latin words. Each is hashed (FNV-1a over code points with a
+ * kind seed, then a finaliser) into TACT_CLASSIFIER_BUCKETS buckets; a
+ * message's vector has 1/sqrt(n) in each of its n distinct buckets.
+ *
+ * The model file (little-endian):
+ *   "TACTCLF1"                       magic and format
+ *   u32 buckets_log2, u32 n_classes
+ *   n_classes × (u8 length, name)    class names, ASCII [a-z0-9_]
+ *   n_classes × (f32 scale, f32 bias)
+ *   u32 n_rows; n_rows × (u32 bucket, n_classes × i16)   rows with a weight ≠ 0,
+ *                                                          buckets increasing
+ * Weight = i16 × scale. Every field is checked while reading; a file that does
+ * not parse exactly is refused.
+ */
+#include "tact-classifier.h"
+#include "tact-policy-private.h"
+
+#include <gio/gio.h>
+#include <math.h>
+#include <string.h>
+
+#define MAGIC "TACTCLF1"
+#define MAX_NAME 32
+
+struct _TactClassifier {
+  gatomicrefcount ref;
+  guint           n_classes;
+  char          **names;     /* n_classes + 1, NULL-terminated */
+  float          *scale;     /* n_classes */
+  float          *bias;      /* n_classes */
+  gint16         *weights;   /* TACT_CLASSIFIER_BUCKETS × n_classes, row-major */
+  char            id[17];
+};
+
+/* ------------------------------------------------------------------------- */
+/* Features                                                                  */
+/* ------------------------------------------------------------------------- */
+
+typedef struct {
+  gunichar c;
+  guint32  from;   /* normalised byte span of the character */
+  guint32  to;
+} FeatChar;
+
+static gboolean
+is_separator (gunichar c)
+{
+  if (c == ' ' || g_unichar_isspace (c))
+    return TRUE;
+  switch (g_unichar_type (c))
+    {
+    case G_UNICODE_CONNECT_PUNCTUATION:
+    case G_UNICODE_DASH_PUNCTUATION:
+    case G_UNICODE_CLOSE_PUNCTUATION:
+    case G_UNICODE_FINAL_PUNCTUATION:
+    case G_UNICODE_INITIAL_PUNCTUATION:
+    case G_UNICODE_OTHER_PUNCTUATION:
+    case G_UNICODE_OPEN_PUNCTUATION:
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+/* The feature characters of @norm, framed by a space on each side. */
+static GArray *
+feature_chars (const char *norm,
+               gsize       len)
+{
+  GArray *seq = g_array_sized_new (FALSE, FALSE, sizeof (FeatChar), len + 2);
+  FeatChar space = { ' ', 0, 0 };
+  const char *p = norm;
+  const char *end = norm + len;
+
+  g_array_append_val (seq, space);
+  while (p < end)
+    {
+      const char *next = g_utf8_next_char (p);
+      gunichar c = g_utf8_get_char (p);
+      FeatChar fc = { c, p - norm, next - norm };
+
+      if (c >= '0' && c <= '9')
+        fc.c = '0';
+      else if (is_separator (c))
+        fc.c = ' ';
+      else if (c >= 0x3400)
+        fc.c = tact_han_simplify (c);
+
+      if (fc.c == ' ' && g_array_index (seq, FeatChar, seq->len - 1).c == ' ')
+        g_array_index (seq, FeatChar, seq->len - 1).to = fc.to;
+      else
+        g_array_append_val (seq, fc);
+      p = next;
+    }
+  if (g_array_index (seq, FeatChar, seq->len - 1).c != ' ')
+    {
+      space.from = space.to = len;
+      g_array_append_val (seq, space);
+    }
+  return seq;
+}
+
+static inline guint32
+hash_start (guint32 kind)
+{
+  return (2166136261u ^ kind) * 16777619u;
+}
+
+static inline guint32
+hash_step (guint32  h,
+           gunichar c)
+{
+  return (h ^ c) * 16777619u;
+}
+
+static inline guint32
+hash_finish (guint32 h)
+{
+  h ^= h >> 16;
+  h *= 0x85ebca6bu;
+  h ^= h >> 13;
+  h *= 0xc2b2ae35u;
+  h ^= h >> 16;
+  return h & (TACT_CLASSIFIER_BUCKETS - 1);
+}
+
+static inline gboolean
+is_latin_word_char (gunichar c)
+{
+  return c < 128 && g_ascii_isalnum (c);
+}
+
+static void
+add_hit (GArray  *buckets,
+         GArray  *hits,
+         guint32  bucket,
+         guint32  from,
+         guint32  to)
+{
+  g_array_append_val (buckets, bucket);
+  if (hits != NULL)
+    {
+      TactFeatureHit hit = { bucket, from, to };
+      g_array_append_val (hits, hit);
+    }
+}
+
+static int
+compare_u32 (gconstpointer a,
+             gconstpointer b)
+{
+  guint32 x = *(const guint32 *) a, y = *(const guint32 *) b;
+  return x < y ? -1 : x > y;
+}
+
+void
+tact_classifier_features (const char *norm,
+                          gsize       len,
+                          GArray     *buckets,
+                          GArray     *hits)
+{
+  g_autoptr(GArray) seq = feature_chars (norm, len);
+  const FeatChar *s = (const FeatChar *) seq->data;
+  guint32 prev_word = 0;
+  gboolean have_prev_word = FALSE;
+  guint n = seq->len;
+  guint out = 0;
+
+  g_array_set_size (buckets, 0);
+  if (hits != NULL)
+    g_array_set_size (hits, 0);
+
+  /* Character n-grams 1–3. */
+  for (guint i = 0; i < n; i++)
+    {
+      guint32 h = hash_start ('c');
+      gboolean only_space = TRUE;
+
+      for (guint k = 0; k < 3 && i + k < n; k++)
+        {
+          h = hash_step (h, s[i + k].c);
+          only_space = only_space && s[i + k].c == ' ';
+          if (!only_space)
+            add_hit (buckets, hits, hash_finish (h), s[i].from, s[i + k].to);
+        }
+    }
+
+  /* Latin words and pairs of consecutive words (across one separator). */
+  for (guint i = 0; i < n;)
+    {
+      guint j = i;
+      guint32 h;
+
+      if (!is_latin_word_char (s[i].c))
+        {
+          /* A separator keeps the pair going; anything else (Han) ends it. */
+          if (s[i].c != ' ')
+            have_prev_word = FALSE;
+          i++;
+          continue;
+        }
+      h = hash_start ('w');
+      while (j < n && is_latin_word_char (s[j].c))
+        h = hash_step (h, s[j++].c);
+      add_hit (buckets, hits, hash_finish (h), s[i].from, s[j - 1].to);
+      if (have_prev_word)
+        add_hit (buckets, hits, hash_finish (hash_step (h, prev_word) ^ 0x9e3779b9u),
+                 s[i].from, s[j - 1].to);
+      prev_word = h;
+      have_prev_word = TRUE;
+      i = j;
+    }
+
+  /* Distinct buckets. */
+  if (buckets->len == 0)
+    return;
+  g_array_sort (buckets, compare_u32);
+  for (guint i = 0; i < buckets->len; i++)
+    if (out == 0 || g_array_index (buckets, guint32, i) != g_array_index (buckets, guint32, out - 1))
+      g_array_index (buckets, guint32, out++) = g_array_index (buckets, guint32, i);
+  g_array_set_size (buckets, out);
+}
+
+/* ------------------------------------------------------------------------- */
+/* The model file                                                            */
+/* ------------------------------------------------------------------------- */
+
+static void
+put_u32 (GByteArray *out,
+         guint32     v)
+{
+  guint32 le = GUINT32_TO_LE (v);
+  g_byte_array_append (out, (const guint8 *) &le, 4);
+}
+
+static void
+put_f32 (GByteArray *out,
+         float       f)
+{
+  guint32 bits;
+  memcpy (&bits, &f, 4);
+  put_u32 (out, bits);
+}
+
+GBytes *
+tact_classifier_serialize (guint               n_classes,
+                           const char * const *names,
+                           const double       *w)
+{
+  g_autoptr(GByteArray) out = g_byte_array_new ();
+  g_autofree float *scale = g_new0 (float, n_classes);
+  g_autoptr(GByteArray) rows = g_byte_array_new ();
+  guint32 n_rows = 0;
+
+  g_return_val_if_fail (n_classes >= 2 && n_classes <= TACT_CLASSIFIER_MAX_CLASSES, NULL);
+
+  g_byte_array_append (out, (const guint8 *) MAGIC, 8);
+  put_u32 (out, TACT_CLASSIFIER_BUCKETS_LOG2);
+  put_u32 (out, n_classes);
+  for (guint c = 0; c < n_classes; c++)
+    {
+      guint8 len = strlen (names[c]);
+      g_byte_array_append (out, &len, 1);
+      g_byte_array_append (out, (const guint8 *) names[c], len);
+    }
+
+  for (guint c = 0; c < n_classes; c++)
+    {
+      double max = 0;
+      for (guint b = 0; b < TACT_CLASSIFIER_BUCKETS; b++)
+        max = MAX (max, fabs (w[(gsize) b * n_classes + c]));
+      scale[c] = max > 0 ? (float) (max / 32767.0) : 1.0f;
+      put_f32 (out, scale[c]);
+      put_f32 (out, (float) w[(gsize) TACT_CLASSIFIER_BUCKETS * n_classes + c]);
+    }
+
+  for (guint b = 0; b < TACT_CLASSIFIER_BUCKETS; b++)
+    {
+      gint16 q[TACT_CLASSIFIER_MAX_CLASSES];
+      gboolean any = FALSE;
+
+      for (guint c = 0; c < n_classes; c++)
+        {
+          double v = round (w[(gsize) b * n_classes + c] / scale[c]);
+          q[c] = (gint16) CLAMP (v, -32767, 32767);
+          any = any || q[c] != 0;
+        }
+      if (!any)
+        continue;
+      n_rows++;
+      put_u32 (rows, b);
+      for (guint c = 0; c < n_classes; c++)
+        {
+          guint16 le = GUINT16_TO_LE ((guint16) q[c]);
+          g_byte_array_append (rows, (const guint8 *) &le, 2);
+        }
+    }
+  put_u32 (out, n_rows);
+  g_byte_array_append (out, rows->data, rows->len);
+  return g_byte_array_free_to_bytes (g_steal_pointer (&out));
+}
+
+static gboolean
+read_u32 (TactBlobReader *reader,
+          guint32        *v)
+{
+  const guint8 *p = tact_blob_read (reader, 4);
+
+  if (p == NULL)
+    return FALSE;
+  memcpy (v, p, 4);
+  *v = GUINT32_FROM_LE (*v);
+  return TRUE;
+}
+
+static gboolean
+read_f32 (TactBlobReader *reader,
+          float          *f)
+{
+  guint32 bits;
+
+  if (!read_u32 (reader, &bits))
+    return FALSE;
+  memcpy (f, &bits, 4);
+  return isfinite (*f);
+}
+
+static gboolean
+valid_class_name (const guint8 *p,
+                  guint         len)
+{
+  if (len == 0 || len > MAX_NAME)
+    return FALSE;
+  for (guint i = 0; i < len; i++)
+    if (!(g_ascii_islower (p[i]) || g_ascii_isdigit (p[i]) || p[i] == '_'))
+      return FALSE;
+  return TRUE;
+}
+
+static void
+classifier_free (TactClassifier *self)
+{
+  g_strfreev (self->names);
+  g_free (self->scale);
+  g_free (self->bias);
+  g_free (self->weights);
+  g_free (self);
+}
+
+TactClassifier *
+tact_classifier_new_from_bytes (GBytes  *bytes,
+                                GError **error)
+{
+  TactClassifier *self = g_new0 (TactClassifier, 1);
+  gsize size;
+  const guint8 *data = g_bytes_get_data (bytes, &size);
+  TactBlobReader reader = { data, size, TRUE };
+  guint32 log2 = 0, n_classes = 0, n_rows = 0, last = 0;
+  g_autofree char *sha = NULL;
+  const guint8 *magic;
+
+  g_atomic_ref_count_init (&self->ref);
+  magic = tact_blob_read (&reader, 8);
+  if (magic == NULL || memcmp (magic, MAGIC, 8) != 0)
+    goto invalid;
+  if (!read_u32 (&reader, &log2) || log2 != TACT_CLASSIFIER_BUCKETS_LOG2 ||
+      !read_u32 (&reader, &n_classes) || n_classes < 2 || n_classes > TACT_CLASSIFIER_MAX_CLASSES)
+    goto invalid;
+
+  self->n_classes = n_classes;
+  self->names = g_new0 (char *, n_classes + 1);
+  for (guint c = 0; c < n_classes; c++)
+    {
+      const guint8 *len = tact_blob_read (&reader, 1);
+      const guint8 *name = len != NULL ? tact_blob_read (&reader, *len) : NULL;
+
+      if (name == NULL || !valid_class_name (name, *len))
+        goto invalid;
+      self->names[c] = g_strndup ((const char *) name, *len);
+      for (guint k = 0; k < c; k++)
+        if (g_str_equal (self->names[k], self->names[c]))
+          goto invalid;
+    }
+  self->scale = g_new (float, n_classes);
+  self->bias = g_new (float, n_classes);
+  for (guint c = 0; c < n_classes; c++)
+    if (!read_f32 (&reader, &self->scale[c]) || !read_f32 (&reader, &self->bias[c]) ||
+        self->scale[c] <= 0)
+      goto invalid;
+
+  if (!read_u32 (&reader, &n_rows) || n_rows > TACT_CLASSIFIER_BUCKETS ||
+      (guint64) n_rows * (4 + 2 * n_classes) != reader.left)
+    goto invalid;
+  self->weights = g_new0 (gint16, (gsize) TACT_CLASSIFIER_BUCKETS * n_classes);
+  for (guint32 r = 0; r < n_rows; r++)
+    {
+      guint32 bucket;
+      const guint8 *row;
+
+      if (!read_u32 (&reader, &bucket) || bucket >= TACT_CLASSIFIER_BUCKETS ||
+          (r > 0 && bucket <= last))
+        goto invalid;
+      last = bucket;
+      row = tact_blob_read (&reader, 2 * n_classes);
+      if (row == NULL)
+        goto invalid;
+      for (guint c = 0; c < n_classes; c++)
+        {
+          guint16 le;
+          memcpy (&le, row + 2 * c, 2);
+          self->weights[(gsize) bucket * n_classes + c] = (gint16) GUINT16_FROM_LE (le);
+        }
+    }
+
+  sha = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, bytes);
+  memcpy (self->id, sha, 16);
+  self->id[16] = '\0';
+  return self;
+
+invalid:
+  classifier_free (self);
+  g_set_error_literal (error, TACT_POLICY_ERROR, TACT_POLICY_ERROR_INVALID,
+                       "not a Tact classifier model, or a damaged one");
+  return NULL;
+}
+
+static const char *
+default_model_path (void)
+{
+  const char *env = g_getenv ("TACT_CLASSIFIER_MODEL");
+  static const char *const candidates[] = {
+    TACT_PKGDATADIR "/" TACT_CLASSIFIER_DEFAULT_NAME,
+    TACT_BUILD_DATADIR "/" TACT_CLASSIFIER_DEFAULT_NAME,
+  };
+
+  if (env != NULL && env[0] != '\0')
+    return env;
+  for (guint i = 0; i < G_N_ELEMENTS (candidates); i++)
+    if (g_file_test (candidates[i], G_FILE_TEST_IS_REGULAR))
+      return candidates[i];
+  return candidates[G_N_ELEMENTS (candidates) - 1];
+}
+
+TactClassifier *
+tact_classifier_load_default (GError **error)
+{
+  static GMutex lock;
+  static TactClassifier *shared;
+  static char *shared_path;
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&lock);
+  const char *path = default_model_path ();
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GFile) file = NULL;
+  TactClassifier *loaded;
+
+  if (shared != NULL && g_strcmp0 (shared_path, path) == 0)
+    return tact_classifier_ref (shared);
+
+  file = g_file_new_for_path (path);
+  bytes = g_file_load_bytes (file, NULL, NULL, &local_error);
+  if (bytes == NULL)
+    {
+      g_set_error (error, TACT_POLICY_ERROR, TACT_POLICY_ERROR_INVALID,
+                   "the classifier model %s cannot be read: %s", path, local_error->message);
+      return NULL;
+    }
+  loaded = tact_classifier_new_from_bytes (bytes, &local_error);
+  if (loaded == NULL)
+    {
+      g_set_error (error, TACT_POLICY_ERROR, TACT_POLICY_ERROR_INVALID,
+                   "%s: %s", path, local_error->message);
+      return NULL;
+    }
+  g_clear_pointer (&shared, tact_classifier_unref);
+  g_free (shared_path);
+  shared = loaded;
+  shared_path = g_strdup (path);
+  return tact_classifier_ref (shared);
+}
+
+TactClassifier *
+tact_classifier_ref (TactClassifier *self)
+{
+  g_atomic_ref_count_inc (&self->ref);
+  return self;
+}
+
+void
+tact_classifier_unref (TactClassifier *self)
+{
+  if (g_atomic_ref_count_dec (&self->ref))
+    classifier_free (self);
+}
+
+guint
+tact_classifier_get_n_classes (TactClassifier *self)
+{
+  return self->n_classes;
+}
+
+const char *
+tact_classifier_get_class_name (TactClassifier *self,
+                                guint           c)
+{
+  g_return_val_if_fail (c < self->n_classes, NULL);
+  return self->names[c];
+}
+
+int
+tact_classifier_find_class (TactClassifier *self,
+                            const char     *name)
+{
+  for (guint c = 0; c < self->n_classes; c++)
+    if (g_str_equal (self->names[c], name))
+      return c;
+  return -1;
+}
+
+const char *
+tact_classifier_get_id (TactClassifier *self)
+{
+  return self->id;
+}
+
+/* ------------------------------------------------------------------------- */
+/* Scoring                                                                   */
+/* ------------------------------------------------------------------------- */
+
+void
+tact_classifier_score (TactClassifier *self,
+                       const char     *norm,
+                       gsize           len,
+                       double         *scores)
+{
+  g_autoptr(GArray) buckets = g_array_new (FALSE, FALSE, sizeof (guint32));
+  gint64 acc[TACT_CLASSIFIER_MAX_CLASSES] = { 0 };
+  guint n = self->n_classes;
+  double value, sum = 0;
+
+  tact_classifier_features (norm, len, buckets, NULL);
+  for (guint i = 0; i < buckets->len; i++)
+    {
+      const gint16 *row = self->weights + (gsize) g_array_index (buckets, guint32, i) * n;
+      for (guint c = 0; c < n; c++)
+        acc[c] += row[c];
+    }
+  value = buckets->len > 0 ? 1.0 / sqrt (buckets->len) : 0;
+  for (guint c = 0; c < n; c++)
+    {
+      double dec = acc[c] * (double) self->scale[c] * value + self->bias[c];
+      scores[c] = 1.0 / (1.0 + exp (-dec));
+      sum += scores[c];
+    }
+  for (guint c = 0; c < n; c++)
+    scores[c] /= sum;
+}
+
+typedef struct {
+  guint32 from, to;
+  double  weight;
+} Span;
+
+static int
+compare_spans_by_weight (gconstpointer a,
+                         gconstpointer b)
+{
+  const Span *x = a, *y = b;
+
+  if (x->weight != y->weight)
+    return x->weight > y->weight ? -1 : 1;
+  return x->from < y->from ? -1 : x->from > y->from;
+}
+
+static int
+compare_spans_by_start (gconstpointer a,
+                        gconstpointer b)
+{
+  const Span *x = a, *y = b;
+
+  return x->from < y->from ? -1 : x->from > y->from;
+}
+
+/* Spans are built from the strongest feature occurrences: each occurrence with
+ * a positive weight for @c, strongest first, joins the span it overlaps or
+ * starts a new one; a span grows to at most MAX_SPAN_BYTES. */
+#define MAX_SPAN_BYTES 36
+
+GArray *
+tact_classifier_explain (TactClassifier *self,
+                         const char     *norm,
+                         gsize           len,
+                         guint           c,
+                         guint           max_spans)
+{
+  g_autoptr(GArray) buckets = g_array_new (FALSE, FALSE, sizeof (guint32));
+  g_autoptr(GArray) hits = g_array_new (FALSE, FALSE, sizeof (TactFeatureHit));
+  g_autoptr(GArray) cands = g_array_new (FALSE, FALSE, sizeof (Span));
+  g_autoptr(GArray) spans = g_array_new (FALSE, FALSE, sizeof (Span));
+  GArray *result = g_array_new (FALSE, FALSE, sizeof (TactFeatureHit));
+
+  g_return_val_if_fail (c < self->n_classes, result);
+
+  tact_classifier_features (norm, len, buckets, hits);
+  for (guint i = 0; i < hits->len; i++)
+    {
+      const TactFeatureHit *hit = &g_array_index (hits, TactFeatureHit, i);
+      Span span = { hit->from, hit->to,
+                    self->weights[(gsize) hit->bucket * self->n_classes + c] * (double) self->scale[c] };
+
+      /* Skip framing spaces and features with nothing to quote. */
+      if (span.weight > 0 && span.to > span.from)
+        g_array_append_val (cands, span);
+    }
+  g_array_sort (cands, compare_spans_by_weight);
+
+  for (guint i = 0; i < cands->len && i < 64; i++)
+    {
+      const Span *cand = &g_array_index (cands, Span, i);
+      gboolean joined = FALSE;
+
+      for (guint k = 0; k < spans->len && !joined; k++)
+        {
+          Span *s = &g_array_index (spans, Span, k);
+
+          if (cand->from <= s->to && cand->to >= s->from)
+            {
+              joined = TRUE;
+              if (MAX (s->to, cand->to) - MIN (s->from, cand->from) <= MAX_SPAN_BYTES)
+                {
+                  s->from = MIN (s->from, cand->from);
+                  s->to = MAX (s->to, cand->to);
+                  s->weight += cand->weight;
+                }
+            }
+        }
+      if (!joined && spans->len < max_spans)
+        g_array_append_val (spans, *cand);
+    }
+
+  /* Spans that grew into each other become one. */
+  g_array_sort (spans, compare_spans_by_start);
+  for (guint k = 1; k < spans->len;)
+    {
+      Span *prev = &g_array_index (spans, Span, k - 1);
+      const Span *s = &g_array_index (spans, Span, k);
+
+      if (s->from <= prev->to)
+        {
+          prev->to = MAX (prev->to, s->to);
+          prev->weight += s->weight;
+          g_array_remove_index (spans, k);
+        }
+      else
+        k++;
+    }
+  g_array_sort (spans, compare_spans_by_weight);
+
+  for (guint k = 0; k < spans->len; k++)
+    {
+      const Span *s = &g_array_index (spans, Span, k);
+      TactFeatureHit out = { 0, s->from, s->to };
+
+      /* Quote whole words: trim spaces at the edges. */
+      while (out.from < out.to && norm[out.from] == ' ')
+        out.from++;
+      while (out.to > out.from && norm[out.to - 1] == ' ')
+        out.to--;
+      if (out.to > out.from)
+        g_array_append_val (result, out);
+    }
+  return result;
+}
