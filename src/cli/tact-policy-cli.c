@@ -21,6 +21,7 @@
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
 #include <locale.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -28,6 +29,7 @@
 #include "tact-cli-json.h"
 #include "policy/tact-classifier.h"
 #include "policy/tact-policy-private.h"
+#include "tact-corpus.h"
 #include "tact-policy-eval.h"
 #include "tact-policy-train.h"
 
@@ -586,12 +588,51 @@ cmd_hash (int    argc,
   return 0;
 }
 
+/* One JSON line per corpus line: its category and the probability of every class. */
+static void
+print_sample_scores (const TactSample *sample,
+                     gpointer          user_data)
+{
+  TactClassifier *classifier = user_data;
+  g_autofree char *norm = tact_normalize_string (sample->text);
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *line = NULL;
+  double scores[TACT_CLASSIFIER_MAX_CLASSES];
+
+  tact_classifier_score (classifier, norm, strlen (norm), scores);
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "category");
+  json_builder_add_string_value (builder, sample->category);
+  json_builder_set_member_name (builder, "scores");
+  json_builder_begin_object (builder);
+  for (guint c = 0; c < tact_classifier_get_n_classes (classifier); c++)
+    {
+      json_builder_set_member_name (builder, tact_classifier_get_class_name (classifier, c));
+      json_builder_add_double_value (builder, round (scores[c] * 1e4) / 1e4);
+    }
+  json_builder_end_object (builder);
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  json_generator_set_root (generator, root);
+  line = json_generator_to_data (generator, NULL);
+  g_print ("%s\n", line);
+}
+
 /* tact-policy classify [TEXT | -]: the classifier's probability for every category, most
- * likely first, and the words that weighed most for the first (tuning min_score). */
+ * likely first, and the words that weighed most for the first (tuning min_score).
+ * With --corpus, one JSON line of scores per corpus line instead. */
 static int
 cmd_classify (int    argc,
               char **argv)
 {
+  g_autofree char *corpus = NULL;
+  GOptionEntry entries[] = {
+    { "corpus", 0, 0, G_OPTION_ARG_FILENAME, &corpus,
+      N_("Print the scores of every line of a corpus, one JSON object a line"), N_("CORPUS.jsonl") },
+    G_OPTION_ENTRY_NULL
+  };
   g_autoptr(GOptionContext) context = g_option_context_new (_("[TEXT | -] — what the classifier reads"));
   g_autoptr(GError) error = NULL;
   g_autoptr(TactClassifier) classifier = NULL;
@@ -606,10 +647,23 @@ cmd_classify (int    argc,
     _("Prints the probability the shipped classifier gives each category for TEXT (or "
       "standard input), most likely first, and the words that weighed most for the most "
       "likely one. Rules use these categories with “min_score”; see docs/classifier.md."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error) || argc > 2)
     {
       usage_error (context, error != NULL ? error->message : _("expected at most one TEXT"));
       return EXIT_USAGE;
+    }
+  if (corpus != NULL)
+    {
+      guint n = 0;
+
+      if ((classifier = tact_classifier_load_default (&error)) == NULL ||
+          !tact_corpus_foreach (corpus, print_sample_scores, classifier, &n, &error))
+        {
+          g_printerr ("tact-policy: %s\n", error->message);
+          return EXIT_USAGE;
+        }
+      return 0;
     }
   text = read_text (argc > 1 ? argv + 1 : NULL, &error);
   if (text == NULL || (classifier = tact_classifier_load_default (&error)) == NULL)

@@ -273,12 +273,32 @@ print_json (TactProfile   *profile,
   tact_cli_print_json (builder);
 }
 
-/* Reads and checks every line of @path; FALSE (and @error naming the line)
- * when the file cannot be read or a line is malformed. */
 typedef struct {
   TactProfile *profile;
   Results     *results;
+  gboolean     errors;   /* --errors: print each miss and false positive */
 } EvalContext;
+
+/* "MISS external pay_hr [allow] text" or "FALSE title [warn: pub1-secrets] text". */
+static void
+print_error (const TactSample  *sample,
+             TactAudience       audience,
+             const TactVerdict *verdict)
+{
+  g_autoptr(GString) rules = g_string_new (NULL);
+
+  for (guint i = 0; i < verdict->findings->len; i++)
+    {
+      const TactFinding *finding = g_ptr_array_index (verdict->findings, i);
+
+      if (strstr (rules->str, finding->rule_id) == NULL)
+        g_string_append_printf (rules, "%s%s", rules->len ? " " : ": ", finding->rule_id);
+    }
+  g_print ("%-5s %-8s %-22s [%s%s] %s\n",
+           sample->expect[audience] != TACT_ACTION_ALLOW ? "MISS" : "FALSE",
+           tact_audience_names[audience], sample->category,
+           tact_action_to_string (verdict->action), rules->str, sample->text);
+}
 
 static void
 check_sample (const TactSample *sample,
@@ -297,6 +317,8 @@ check_sample (const TactSample *sample,
       outgoing.external_count = a == TACT_AUDIENCE_EXTERNAL ? 1 : 0;
       verdict = tact_profile_check (ctx->profile, &outgoing);
       record (ctx->results, sample, a, verdict->action);
+      if (ctx->errors && (sample->expect[a] != TACT_ACTION_ALLOW) != (verdict->action != TACT_ACTION_ALLOW))
+        print_error (sample, a, verdict);
     }
 }
 
@@ -306,11 +328,15 @@ tact_policy_cmd_eval (int    argc,
 {
   g_autofree char *profile_path = NULL;
   gboolean json = FALSE;
+  gboolean errors = FALSE;
   double min_recall = -1, max_fp_rate = -1;
   GOptionEntry entries[] = {
     { "profile", 'p', 0, G_OPTION_ARG_FILENAME, &profile_path,
       N_("Profile to use (default: the shipped profile)"), N_("FILE") },
     { "json", 'j', 0, G_OPTION_ARG_NONE, &json, N_("Print the figures as JSON"), NULL },
+    { "errors", 'e', 0, G_OPTION_ARG_NONE, &errors,
+      N_("Print each missed violation and false positive first, with the rules that fired"),
+      NULL },
     { "min-recall", 0, 0, G_OPTION_ARG_DOUBLE, &min_recall,
       N_("Exit with status 1 when the overall recall is lower"), N_("RATIO") },
     { "max-fp-rate", 0, 0, G_OPTION_ARG_DOUBLE, &max_fp_rate,
@@ -352,6 +378,7 @@ tact_policy_cmd_eval (int    argc,
   results_init (&results);
   ctx.profile = profile;
   ctx.results = &results;
+  ctx.errors = errors && !json;
   if (!tact_corpus_foreach (argv[1], check_sample, &ctx, &n_samples, &error))
     {
       g_printerr ("tact-policy: %s: %s\n", argv[1], error->message);

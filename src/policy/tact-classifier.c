@@ -15,7 +15,8 @@
  * The model file (little-endian):
  *   "TACTCLF1"                       magic and format
  *   u32 buckets_log2, u32 n_classes
- *   n_classes × (u8 length, name)    class names, ASCII [a-z0-9_]
+ *   n_classes × (u8 length, name, u8 flags)   class names, ASCII [a-z0-9_]; flags bit 0:
+ *                                    harmless (its corpus lines expect "allow")
  *   n_classes × (f32 scale, f32 bias)
  *   u32 n_rows; n_rows × (u32 bucket, n_classes × i16)   rows with a weight ≠ 0,
  *                                                          buckets increasing
@@ -36,6 +37,7 @@ struct _TactClassifier {
   gatomicrefcount ref;
   guint           n_classes;
   char          **names;     /* n_classes + 1, NULL-terminated */
+  guint8         *flags;     /* n_classes: TACT_CLASS_* */
   float          *scale;     /* n_classes */
   float          *bias;      /* n_classes */
   gint16         *weights;   /* TACT_CLASSIFIER_BUCKETS × n_classes, row-major */
@@ -255,6 +257,7 @@ put_f32 (GByteArray *out,
 GBytes *
 tact_classifier_serialize (guint               n_classes,
                            const char * const *names,
+                           const guint8       *flags,
                            const double       *w)
 {
   g_autoptr(GByteArray) out = g_byte_array_new ();
@@ -272,6 +275,7 @@ tact_classifier_serialize (guint               n_classes,
       guint8 len = strlen (names[c]);
       g_byte_array_append (out, &len, 1);
       g_byte_array_append (out, (const guint8 *) names[c], len);
+      g_byte_array_append (out, &flags[c], 1);
     }
 
   for (guint c = 0; c < n_classes; c++)
@@ -351,6 +355,7 @@ static void
 classifier_free (TactClassifier *self)
 {
   g_strfreev (self->names);
+  g_free (self->flags);
   g_free (self->scale);
   g_free (self->bias);
   g_free (self->weights);
@@ -379,13 +384,16 @@ tact_classifier_new_from_bytes (GBytes  *bytes,
 
   self->n_classes = n_classes;
   self->names = g_new0 (char *, n_classes + 1);
+  self->flags = g_new0 (guint8, n_classes);
   for (guint c = 0; c < n_classes; c++)
     {
       const guint8 *len = tact_blob_read (&reader, 1);
       const guint8 *name = len != NULL ? tact_blob_read (&reader, *len) : NULL;
+      const guint8 *flags = name != NULL ? tact_blob_read (&reader, 1) : NULL;
 
-      if (name == NULL || !valid_class_name (name, *len))
+      if (flags == NULL || !valid_class_name (name, *len) || (*flags & ~TACT_CLASS_HARMLESS) != 0)
         goto invalid;
+      self->flags[c] = *flags;
       self->names[c] = g_strndup ((const char *) name, *len);
       for (guint k = 0; k < c; k++)
         if (g_str_equal (self->names[k], self->names[c]))
@@ -525,6 +533,35 @@ tact_classifier_find_class (TactClassifier *self,
     if (g_str_equal (self->names[c], name))
       return c;
   return -1;
+}
+
+gboolean
+tact_classifier_is_harmless (TactClassifier *self,
+                             guint           c)
+{
+  g_return_val_if_fail (c < self->n_classes, FALSE);
+  return (self->flags[c] & TACT_CLASS_HARMLESS) != 0;
+}
+
+double
+tact_classifier_violation (TactClassifier *self,
+                           const double   *scores,
+                           guint          *top)
+{
+  double harmless = 0, best = -1;
+
+  *top = 0;
+  for (guint c = 0; c < self->n_classes; c++)
+    {
+      if (self->flags[c] & TACT_CLASS_HARMLESS)
+        harmless += scores[c];
+      else if (scores[c] > best)
+        {
+          best = scores[c];
+          *top = c;
+        }
+    }
+  return CLAMP (1.0 - harmless, 0.0, 1.0);
 }
 
 const char *

@@ -22,6 +22,8 @@ G_BEGIN_DECLS
 #define TACT_CLASSIFIER_MAX_CLASSES  64
 /* The model shipped with Tact, built from data/corpus at build time. */
 #define TACT_CLASSIFIER_DEFAULT_NAME "tact-classifier.model"
+/* Flags of a class in the model file. */
+#define TACT_CLASS_HARMLESS 1
 
 /* A feature occurrence: its bucket and where it is in the normalised text. */
 typedef struct {
@@ -55,6 +57,17 @@ const char *tact_classifier_get_class_name  (TactClassifier *self,
 /* The index of class @name, or -1. */
 int         tact_classifier_find_class      (TactClassifier *self,
                                              const char     *name);
+/* Whether class @c is harmless: its corpus lines expect "allow" (none, policy_talk,
+ * training, title, …). */
+gboolean    tact_classifier_is_harmless     (TactClassifier *self,
+                                             guint           c);
+/* How likely @scores (from tact_classifier_score) say the message breaks a rule at all:
+ * 1 − the sum of the harmless classes; *@top is the most likely class that is not
+ * harmless — the rule it most likely breaks. A classifier detector fires for its category
+ * when that is *@top and this reaches its min_score (docs/classifier.md). */
+double      tact_classifier_violation       (TactClassifier *self,
+                                             const double   *scores,
+                                             guint          *top);
 /* The first 16 hex digits of the model file's SHA-256 (audit, `tact-policy info`). */
 const char *tact_classifier_get_id          (TactClassifier *self);
 
@@ -75,12 +88,13 @@ GArray *tact_classifier_explain (TactClassifier *self,
                                  guint           c,
                                  guint           max_spans);
 
-/* The model file for @n_classes classes named @names, with liblinear's weights
+/* The model file for @n_classes classes named @names with @flags (TACT_CLASS_*), with liblinear's weights
  * @w (row-major: w[bucket * n_classes + class], buckets then one bias row, so
  * (TACT_CLASSIFIER_BUCKETS + 1) * n_classes values). Weights are stored as int16
  * with a scale per class; the same input always gives the same bytes. */
 GBytes *tact_classifier_serialize (guint               n_classes,
                                    const char * const *names,
+                                   const guint8       *flags,
                                    const double       *w);
 
 G_END_DECLS

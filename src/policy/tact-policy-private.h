@@ -230,7 +230,9 @@ typedef struct {
   guint          retention_keep_days;       /* REC-1/REC-5: history kept this long; 0: unset */
   guint          retention_findings_days;   /* messages with findings kept this long; 0: unset */
   gboolean       retention_delete_expired;  /* REC-5: expired history deleted irrecoverably */
-  double         policy_talk_min_score;     /* "context": 0 when unset (docs/classifier.md) */
+  double         harmless_min_score;        /* "context": 0 when unset (docs/classifier.md) */
+  GPtrArray     *context_cues;              /* owned, may be NULL: normalised cue variants */
+  double         without_cue_min_score;     /* "context": harmless enough without a cue; 0: never */
 } TactProfileData;
 
 void              tact_profile_data_free (TactProfileData *data);

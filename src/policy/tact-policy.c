@@ -448,7 +448,6 @@ struct _TactProfile
   TactLoadTimings  timings;        /* where the load spent its time (benchmarks) */
   gboolean         fail_scan;      /* tests only: every vectorscan scan fails */
   TactClassifier  *classifier;     /* owned, NULL unless a rule or "context" uses it */
-  int              policy_talk;    /* its "policy_talk" class when "context" is set, else -1 */
 };
 
 G_DEFINE_FINAL_TYPE (TactProfile, tact_profile, G_TYPE_OBJECT)
@@ -706,18 +705,17 @@ matcher_from_cache (TactProfileData        *data,
 
 /* Loads the shipped classifier when a rule or the "context" section uses it and
  * resolves each classifier detector's class; a profile that names a class the model
- * does not know, or needs a model that cannot be loaded, is refused (fail closed). */
+ * does not know (or a harmless one), or needs a model that cannot be loaded, is refused
+ * (fail closed). */
 static gboolean
 bind_classifier (TactProfileData  *data,
                  TactClassifier  **out,
-                 int              *policy_talk,
                  GError          **error)
 {
   g_autoptr(TactClassifier) classifier = NULL;
   g_autoptr(GString) problems = g_string_new (NULL);
-  gboolean needed = data->policy_talk_min_score > 0;
+  gboolean needed = data->harmless_min_score > 0;
 
-  *policy_talk = -1;
   for (guint r = 0; r < data->rules->len && !needed; r++)
     {
       const TactRule *rule = g_ptr_array_index (data->rules, r);
@@ -743,18 +741,12 @@ bind_classifier (TactProfileData  *data,
           if (detector->type != TACT_DETECTOR_CLASSIFIER)
             continue;
           detector->class_index = tact_classifier_find_class (classifier, detector->category);
-          if (detector->class_index < 0)
+          if (detector->class_index < 0 ||
+              tact_classifier_is_harmless (classifier, detector->class_index))
             g_string_append_printf (problems, "%s$.rules[%u].detectors[%u].category: the classifier "
-                                    "has no category \"%s\"", problems->len ? "\n" : "", r, d,
-                                    detector->category);
+                                    "has no category \"%s\" of messages that break a rule",
+                                    problems->len ? "\n" : "", r, d, detector->category);
         }
-    }
-  if (data->policy_talk_min_score > 0)
-    {
-      *policy_talk = tact_classifier_find_class (classifier, "policy_talk");
-      if (*policy_talk < 0)
-        g_string_append_printf (problems, "%s$.context: the classifier has no \"policy_talk\" "
-                                "category", problems->len ? "\n" : "");
     }
   if (problems->len > 0)
     {
@@ -783,7 +775,6 @@ profile_new (GBytes  *json,
   TactProfileCacheStatus status = TACT_PROFILE_CACHE_NONE;
   TactMatcher *matcher = NULL;
   g_autoptr(TactClassifier) classifier = NULL;
-  int policy_talk = -1;
   gint64 t0;
   double parse_s;
 
@@ -791,7 +782,7 @@ profile_new (GBytes  *json,
   data = tact_profile_data_parse (json, error);
   if (data == NULL)
     return NULL;
-  if (!bind_classifier (data, &classifier, &policy_talk, error))
+  if (!bind_classifier (data, &classifier, error))
     return NULL;
   sha256 = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, json);
   parse_s = (g_get_monotonic_time () - t0) / 1e6;
@@ -812,7 +803,6 @@ profile_new (GBytes  *json,
   self->matcher = matcher;
   self->sha256 = g_steal_pointer (&sha256);
   self->classifier = g_steal_pointer (&classifier);
-  self->policy_talk = policy_talk;
   self->cache_status = status;
   self->timings = *tact_matcher_get_timings (matcher);
   self->timings.parse = parse_s;
@@ -1254,6 +1244,25 @@ keyword_at_boundaries (const char *text,
   return TRUE;
 }
 
+/* Whether one of @keywords (normalised) occurs in @text at word boundaries. */
+static gboolean
+has_cue (const GPtrArray *keywords,
+         const char      *text,
+         gsize            len)
+{
+  for (guint k = 0; keywords != NULL && k < keywords->len; k++)
+    {
+      const char *keyword = g_ptr_array_index (keywords, k);
+      gsize klen = strlen (keyword);
+
+      for (const char *p = g_strstr_len (text, len, keyword); p != NULL;
+           p = g_strstr_len (p + 1, text + len - (p + 1), keyword))
+        if (keyword_at_boundaries (text, len, p - text, p - text + klen, keyword))
+          return TRUE;
+    }
+  return FALSE;
+}
+
 /* TRUE if one of @detector's support keywords is within its window (in
  * characters of the normalised text) of [from, to). */
 static gboolean
@@ -1311,8 +1320,9 @@ compare_rule_matches (gconstpointer a,
   return ma->confidence > mb->confidence ? -1 : ma->confidence < mb->confidence;
 }
 
-/* A classifier detector's matches: when its class's probability reaches min_score, one
- * match per span of the words that weighed most for the class (tact_classifier_explain),
+/* A classifier detector's matches: when its class is the rule the message most likely
+ * breaks and the probability that it breaks one reaches min_score (tact_classifier_violation),
+ * one match per span of the words that weighed most for the class (tact_classifier_explain),
  * so the dialog can quote them. */
 static void
 collect_classifier_matches (TactProfile        *self,
@@ -1323,12 +1333,13 @@ collect_classifier_matches (TactProfile        *self,
                             const double       *scores,
                             GArray             *matches)
 {
-  double score = scores[detector->class_index];
+  guint top;
+  double score = tact_classifier_violation (self->classifier, scores, &top);
   TactConfidence confidence = score >= 0.9 ? TACT_CONFIDENCE_HIGH
                               : score >= 0.7 ? TACT_CONFIDENCE_MEDIUM : TACT_CONFIDENCE_LOW;
   g_autoptr(GArray) spans = NULL;
 
-  if (score < detector->min_score)
+  if ((guint) detector->class_index != top || score < detector->min_score)
     return;
   spans = tact_classifier_explain (self->classifier, norm, len, detector->class_index, 3);
   if (spans->len == 0)
@@ -1434,7 +1445,7 @@ tact_profile_scan_text (TactProfile        *self,
   TactLang lang = tact_lang_current ();
   double scores[TACT_CLASSIFIER_MAX_CLASSES];
   gboolean have_scores = FALSE;
-  gboolean policy_talk = FALSE;
+  gboolean harmless = FALSE;
 
   g_return_if_fail (TACT_IS_PROFILE (self));
   g_return_if_fail (outgoing != NULL && verdict != NULL);
@@ -1467,10 +1478,17 @@ tact_profile_scan_text (TactProfile        *self,
    * chat messages (docs/classifier.md). */
   if (self->classifier != NULL && attachment == NULL)
     {
+      guint top;
+      double p_harmless;
+
       tact_classifier_score (self->classifier, ntext, nlen, scores);
       have_scores = TRUE;
-      policy_talk = self->policy_talk >= 0 &&
-                    scores[self->policy_talk] >= self->data->policy_talk_min_score;
+      p_harmless = 1.0 - tact_classifier_violation (self->classifier, scores, &top);
+      harmless = self->data->harmless_min_score > 0 &&
+                 p_harmless >= self->data->harmless_min_score &&
+                 ((self->data->without_cue_min_score > 0 &&
+                   p_harmless >= self->data->without_cue_min_score) ||
+                  has_cue (self->data->context_cues, ntext, nlen));
     }
 
   for (guint r = 0; r < self->data->rules->len; r++)
@@ -1505,10 +1523,12 @@ tact_profile_scan_text (TactProfile        *self,
           if (m->confidence < TACT_CONFIDENCE_HIGH &&
               has_support (detector, ntext, nlen, m->from, m->to))
             m->confidence++;
-          /* Talk about the policy ("客户名单不得外传", a training notice) lowers words
-           * one level, and a word left at low is dropped — but only words: identifiers,
-           * exact data and the classifier's own findings stand. */
-          if (policy_talk &&
+          /* A message that reads as harmless and shows why — talk about the policy
+           * ("客户名单不得外传"), a training notice, a film title in 《》, a department's
+           * name (the profile's context cues) — lowers words one level, and a word left
+           * at low is dropped; but only words: identifiers, exact data and the
+           * classifier's own findings stand. */
+          if (harmless &&
               (detector->type == TACT_DETECTOR_TERMS || detector->type == TACT_DETECTOR_REGEX))
             {
               if (m->confidence == TACT_CONFIDENCE_LOW)

@@ -427,6 +427,23 @@ validate_term (Ctx        *ctx,
   return TRUE;
 }
 
+/* A context cue: a term, or visible punctuation such as 《 (titles). */
+static gboolean
+validate_cue (Ctx        *ctx,
+              const char *path,
+              const char *item)
+{
+  g_autofree char *norm = tact_normalize_string (item);
+
+  g_strstrip (norm);
+  if (norm[0] == '\0')
+    {
+      tact_loader_error (ctx, path, "expected a cue with at least one visible character");
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 validate_regex (Ctx        *ctx,
                 const char *path,
@@ -508,6 +525,35 @@ validate_host (Ctx        *ctx,
 }
 
 /* "support": {"keywords": [...], "window": N} */
+/* The normalised simplified and traditional variants of @words, without duplicates
+ * (support keywords, context cues). */
+static GPtrArray *
+normalised_variants (GStrv words)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = 0; words[i] != NULL; i++)
+    {
+      g_autoptr(GPtrArray) variants = tact_term_variants (words[i]);
+
+      /* @seen holds the copies in @out: @variants is freed after each word (found
+       * by fuzz-scan under ASan). */
+      for (guint v = 0; v < variants->len; v++)
+        {
+          const char *variant = g_ptr_array_index (variants, v);
+          char *copy;
+
+          if (g_hash_table_contains (seen, variant))
+            continue;
+          copy = g_strdup (variant);
+          g_ptr_array_add (out, copy);
+          g_hash_table_add (seen, copy);
+        }
+    }
+  return out;
+}
+
 static void
 parse_support (Ctx          *ctx,
                const char   *path,
@@ -543,29 +589,7 @@ parse_support (Ctx          *ctx,
     }
 
   if (detector->support != NULL)
-    {
-      g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
-
-      detector->support_norm = g_ptr_array_new_with_free_func (g_free);
-      for (guint i = 0; detector->support[i] != NULL; i++)
-        {
-          g_autoptr(GPtrArray) variants = tact_term_variants (detector->support[i]);
-
-          /* @seen holds the copies in support_norm: @variants is freed
-           * after each keyword (found by fuzz-scan under ASan). */
-          for (guint v = 0; v < variants->len; v++)
-            {
-              const char *variant = g_ptr_array_index (variants, v);
-              char *copy;
-
-              if (g_hash_table_contains (seen, variant))
-                continue;
-              copy = g_strdup (variant);
-              g_ptr_array_add (detector->support_norm, copy);
-              g_hash_table_add (seen, copy);
-            }
-        }
-    }
+    detector->support_norm = normalised_variants (detector->support);
 }
 
 static void
@@ -1084,6 +1108,7 @@ tact_profile_data_free (TactProfileData *data)
   g_free (data->supervision_room);
   g_strfreev (data->company_homeservers);
   g_strfreev (data->company_outsiders);
+  g_clear_pointer (&data->context_cues, g_ptr_array_unref);
   g_free (data);
 }
 
@@ -1251,25 +1276,42 @@ parse_retention (Ctx             *ctx,
                data->retention_keep_days);
 }
 
-/* Format 2: "context": {"policy_talk_min_score": 0.6} — a message the classifier reads as
- * talk about the policy or training lowers word findings (docs/classifier.md). */
+/* Format 2: "context": {"harmless_min_score": 0.5, "cues": ["不得", "must not", "《", …],
+ * "without_cue_min_score": 0.9} — a message the classifier reads as harmless (talk about
+ * the policy, training, a title…) and that has one of the cues, or that it reads as
+ * harmless at without_cue_min_score, lowers word findings (docs/classifier.md). */
+#define MAX_CONTEXT_CUES 1000
+
 static void
 parse_context (Ctx             *ctx,
                JsonNode        *node,
                TactProfileData *data)
 {
-  static const char * const keys[] = { "policy_talk_min_score", NULL };
+  static const char * const keys[] = { "harmless_min_score", "cues", "without_cue_min_score", NULL };
+  JsonObject *object;
   JsonNode *member;
+  g_auto(GStrv) cues = NULL;
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
       tact_loader_error (ctx, "$.context", "expected an object, got %s", node_kind (node));
       return;
     }
-  check_keys (ctx, "$.context", json_node_get_object (node), keys);
-  if ((member = get_member (ctx, "$.context", json_node_get_object (node),
-                            "policy_talk_min_score", TRUE)) != NULL)
-    parse_score (ctx, "$.context.policy_talk_min_score", member, &data->policy_talk_min_score);
+  object = json_node_get_object (node);
+  check_keys (ctx, "$.context", object, keys);
+  if ((member = get_member (ctx, "$.context", object, "harmless_min_score", TRUE)) != NULL)
+    parse_score (ctx, "$.context.harmless_min_score", member, &data->harmless_min_score);
+  if ((member = get_member (ctx, "$.context", object, "without_cue_min_score", FALSE)) != NULL &&
+      parse_score (ctx, "$.context.without_cue_min_score", member, &data->without_cue_min_score) &&
+      data->without_cue_min_score < data->harmless_min_score)
+    tact_loader_error (ctx, "$.context.without_cue_min_score",
+                       "must not be lower than harmless_min_score");
+  if ((member = get_member (ctx, "$.context", object, "cues", TRUE)) != NULL)
+    cues = parse_string_array (ctx, "$.context.cues", member, FALSE, validate_cue);
+  if (cues != NULL && g_strv_length (cues) > MAX_CONTEXT_CUES)
+    tact_loader_error (ctx, "$.context.cues", "more than %d cues", MAX_CONTEXT_CUES);
+  else if (cues != NULL)
+    data->context_cues = normalised_variants (cues);
 }
 
 /* Format 2: "announcement": {"min_members": 100} */

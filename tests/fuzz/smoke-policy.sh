@@ -27,7 +27,7 @@ flags=$(pkg-config --cflags --libs $pkgs)
 # shellcheck disable=SC2086
 if ! clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
       -DG_LOG_DOMAIN='"Tact-Policy"' -DGETTEXT_PACKAGE='"tact"' -DTACT_VERSION='"fuzz"' \
-      -DTACT_PKGDATADIR='"/nonexistent"' -DTACT_SOURCE_DATADIR="\"$src/data\"" \
+      -DTACT_PKGDATADIR='"/nonexistent"' -DTACT_SOURCE_DATADIR="\"$src/data\"" -DTACT_BUILD_DATADIR='"/nonexistent"' \
       -DGLIB_VERSION_MIN_REQUIRED=GLIB_VERSION_2_74 -DGLIB_VERSION_MAX_ALLOWED=GLIB_VERSION_2_74 \
       -I"$src/src" -I"$src/src/policy" \
       "$src/tests/fuzz/fuzz-$target.c" "$src"/src/policy/*.c \
