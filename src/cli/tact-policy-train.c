@@ -50,6 +50,14 @@ valid_class (const char *name)
   return TRUE;
 }
 
+static int
+compare_buckets (gconstpointer a,
+                 gconstpointer b)
+{
+  guint32 x = *(const guint32 *) a, y = *(const guint32 *) b;
+  return x < y ? -1 : x > y;
+}
+
 static void
 add_example (const TactSample *sample,
              gpointer          user_data)
@@ -79,6 +87,7 @@ add_example (const TactSample *sample,
 
   norm = tact_normalize_string (sample->text);
   tact_classifier_features (norm, strlen (norm), t->buckets, NULL);
+  g_array_sort (t->buckets, compare_buckets);  /* liblinear wants increasing indices */
   x = g_new (struct feature_node, t->buckets->len + 2);
   value = t->buckets->len > 0 ? 1.0 / sqrt (t->buckets->len) : 0;
   for (guint i = 0; i < t->buckets->len; i++)

@@ -32,9 +32,10 @@ typedef struct {
   guint32 to;
 } TactFeatureHit;
 
-/* The distinct buckets of @norm (sorted, element-type guint32), and when @hits is
- * not NULL every occurrence (element-type TactFeatureHit). Each feature's value is
- * 1/sqrt(number of distinct buckets): binary and L2-normalised. */
+/* The distinct buckets of @norm (element-type guint32, in order of first occurrence: sort
+ * them for liblinear), and when @hits is not NULL every occurrence (element-type
+ * TactFeatureHit). Each feature's value is 1/sqrt(number of distinct buckets): binary and
+ * L2-normalised. */
 void tact_classifier_features (const char *norm,
                                gsize       len,
                                GArray     *buckets,

@@ -204,6 +204,8 @@ struct _TactRule {
                                        * then the users of approver_role in the profile's
                                        * roles, de-duplicated */
   gboolean       shadow;              /* format 2: findings recorded, never shown or acted on */
+  gboolean       lowered_in_context;  /* listed in "context.rules": its words are lowered in
+                                       * a message the classifier reads as harmless */
 };
 
 void tact_rule_free (TactRule *rule);
@@ -233,6 +235,8 @@ typedef struct {
   double         harmless_min_score;        /* "context": 0 when unset (docs/classifier.md) */
   GPtrArray     *context_cues;              /* owned, may be NULL: normalised cue variants */
   double         without_cue_min_score;     /* "context": harmless enough without a cue; 0: never */
+  GPtrArray     *context_sending_cues;      /* owned, may be NULL: words of handing something
+                                             * over (这份, 附件, attached): no lowering */
 } TactProfileData;
 
 void              tact_profile_data_free (TactProfileData *data);

@@ -8,6 +8,7 @@
  *
  * Nothing here logs message text or matched text.
  */
+#define _GNU_SOURCE  /* memmem */
 #include "tact-policy-private.h"
 #include "tact-classifier.h"
 #include "tact-attachment.h"
@@ -1255,8 +1256,9 @@ has_cue (const GPtrArray *keywords,
       const char *keyword = g_ptr_array_index (keywords, k);
       gsize klen = strlen (keyword);
 
-      for (const char *p = g_strstr_len (text, len, keyword); p != NULL;
-           p = g_strstr_len (p + 1, text + len - (p + 1), keyword))
+      /* memmem, not g_strstr_len: glib's compares at every position. */
+      for (const char *p = memmem (text, len, keyword, klen); p != NULL;
+           p = memmem (p + 1, text + len - (p + 1), keyword, klen))
         if (keyword_at_boundaries (text, len, p - text, p - text + klen, keyword))
           return TRUE;
     }
@@ -1292,8 +1294,8 @@ has_support (const TactDetector *detector,
       const char *keyword = g_ptr_array_index (detector->support_norm, k);
       gsize klen = strlen (keyword);
 
-      for (const char *p = g_strstr_len (start, end - start, keyword); p != NULL;
-           p = g_strstr_len (p + 1, end - (p + 1), keyword))
+      for (const char *p = memmem (start, end - start, keyword, klen); p != NULL;
+           p = memmem (p + 1, end - (p + 1), keyword, klen))
         {
           gsize kfrom = p - text;
 
@@ -1488,7 +1490,8 @@ tact_profile_scan_text (TactProfile        *self,
                  p_harmless >= self->data->harmless_min_score &&
                  ((self->data->without_cue_min_score > 0 &&
                    p_harmless >= self->data->without_cue_min_score) ||
-                  has_cue (self->data->context_cues, ntext, nlen));
+                  has_cue (self->data->context_cues, ntext, nlen)) &&
+                 !has_cue (self->data->context_sending_cues, ntext, nlen);
     }
 
   for (guint r = 0; r < self->data->rules->len; r++)
@@ -1525,10 +1528,11 @@ tact_profile_scan_text (TactProfile        *self,
             m->confidence++;
           /* A message that reads as harmless and shows why — talk about the policy
            * ("客户名单不得外传"), a training notice, a film title in 《》, a department's
-           * name (the profile's context cues) — lowers words one level, and a word left
-           * at low is dropped; but only words: identifiers, exact data and the
-           * classifier's own findings stand. */
-          if (harmless &&
+           * name (the profile's context cues) — and hands nothing over ("这份…", "附件",
+           * "attached": its sending cues) lowers words one level, and a word left at low
+           * is dropped; but only words: identifiers, exact data and the classifier's own
+           * findings stand. */
+          if (harmless && rule->lowered_in_context &&
               (detector->type == TACT_DETECTOR_TERMS || detector->type == TACT_DETECTOR_REGEX))
             {
               if (m->confidence == TACT_CONFIDENCE_LOW)

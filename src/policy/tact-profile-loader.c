@@ -1109,6 +1109,7 @@ tact_profile_data_free (TactProfileData *data)
   g_strfreev (data->company_homeservers);
   g_strfreev (data->company_outsiders);
   g_clear_pointer (&data->context_cues, g_ptr_array_unref);
+  g_clear_pointer (&data->context_sending_cues, g_ptr_array_unref);
   g_free (data);
 }
 
@@ -1277,9 +1278,11 @@ parse_retention (Ctx             *ctx,
 }
 
 /* Format 2: "context": {"harmless_min_score": 0.5, "cues": ["不得", "must not", "《", …],
- * "without_cue_min_score": 0.9} — a message the classifier reads as harmless (talk about
+ * "without_cue_min_score": 0.95, "sending_cues": ["这份", "附件", "attached", …],
+ * "rules": ["pub1-secrets", …]} — a message the classifier reads as harmless (talk about
  * the policy, training, a title…) and that has one of the cues, or that it reads as
- * harmless at without_cue_min_score, lowers word findings (docs/classifier.md). */
+ * harmless at without_cue_min_score, lowers the word findings of those rules, unless it
+ * has a sending cue (docs/classifier.md). Parsed after the rules. */
 #define MAX_CONTEXT_CUES 1000
 
 static void
@@ -1287,10 +1290,14 @@ parse_context (Ctx             *ctx,
                JsonNode        *node,
                TactProfileData *data)
 {
-  static const char * const keys[] = { "harmless_min_score", "cues", "without_cue_min_score", NULL };
+  static const char * const keys[] = {
+    "harmless_min_score", "cues", "without_cue_min_score", "sending_cues", "rules", NULL
+  };
   JsonObject *object;
   JsonNode *member;
   g_auto(GStrv) cues = NULL;
+  g_auto(GStrv) sending = NULL;
+  g_auto(GStrv) rule_ids = NULL;
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
@@ -1312,6 +1319,34 @@ parse_context (Ctx             *ctx,
     tact_loader_error (ctx, "$.context.cues", "more than %d cues", MAX_CONTEXT_CUES);
   else if (cues != NULL)
     data->context_cues = normalised_variants (cues);
+  if ((member = get_member (ctx, "$.context", object, "sending_cues", FALSE)) != NULL)
+    sending = parse_string_array (ctx, "$.context.sending_cues", member, FALSE, validate_cue);
+  if (sending != NULL && g_strv_length (sending) > MAX_CONTEXT_CUES)
+    tact_loader_error (ctx, "$.context.sending_cues", "more than %d cues", MAX_CONTEXT_CUES);
+  else if (sending != NULL)
+    data->context_sending_cues = normalised_variants (sending);
+
+  /* Which rules' words may be lowered: rules about what a message says, not about its
+   * form (an important notice to a big group needs approval however harmless it is). */
+  if ((member = get_member (ctx, "$.context", object, "rules", TRUE)) != NULL)
+    rule_ids = parse_string_array (ctx, "$.context.rules", member, FALSE, NULL);
+  for (guint i = 0; rule_ids != NULL && rule_ids[i] != NULL; i++)
+    {
+      gboolean found = FALSE;
+
+      for (guint r = 0; r < data->rules->len; r++)
+        {
+          TactRule *rule = g_ptr_array_index (data->rules, r);
+
+          if (g_str_equal (rule->id, rule_ids[i]))
+            found = rule->lowered_in_context = TRUE;
+        }
+      if (!found)
+        {
+          g_autofree char *sub = g_strdup_printf ("$.context.rules[%u]", i);
+          tact_loader_error (ctx, sub, "no rule has the id \"%s\"", rule_ids[i]);
+        }
+    }
 }
 
 /* Format 2: "announcement": {"min_members": 100} */

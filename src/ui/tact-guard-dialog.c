@@ -421,6 +421,16 @@ rule_row_new (GPtrArray *findings)
   gtk_box_append (GTK_BOX (box), matched_label);
   if (first->explanation && *first->explanation)
     gtk_box_append (GTK_BOX (box), wrapped_label (first->explanation, NULL));
+  if (first->score > 0)
+    {
+      /* Translators: a classifier finding (docs/classifier.md); %d is a percentage. The
+         quoted words above are those that weighed most. */
+      g_autofree char *text = g_strdup_printf (_("Read by meaning, not by a listed word: %d%% "
+                                                 "likely to break a rule; the quoted words "
+                                                 "weighed most."),
+                                               (int) (first->score * 100 + 0.5));
+      gtk_box_append (GTK_BOX (box), wrapped_label (text, "caption"));
+    }
   if (alternative)
     {
       g_autofree char *text = g_strdup_printf (_("Instead: %s"), alternative);

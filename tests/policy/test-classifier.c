@@ -76,30 +76,49 @@ score_text (TactClassifier *classifier,
   tact_classifier_score (classifier, norm, strlen (norm), scores);
 }
 
+static int
+compare_u32 (gconstpointer a, gconstpointer b)
+{
+  guint32 x = *(const guint32 *) a, y = *(const guint32 *) b;
+  return x < y ? -1 : x > y;
+}
+
+/* The features of @text, sorted (tact_classifier_features gives them in order of
+ * first occurrence). */
+static void
+features_of (const char *text, GArray *out)
+{
+  g_autofree char *norm = tact_normalize_string (text);
+
+  tact_classifier_features (norm, strlen (norm), out, NULL);
+  g_array_sort (out, compare_u32);
+}
+
 static void
 test_features (void)
 {
   g_autoptr(GArray) a = g_array_new (FALSE, FALSE, sizeof (guint32));
   g_autoptr(GArray) b = g_array_new (FALSE, FALSE, sizeof (guint32));
-  g_autofree char *simplified = tact_normalize_string ("客户资料在这里");
-  g_autofree char *traditional = tact_normalize_string ("客戶資料在這裡");
-
   /* Traditional Han folds to simplified: the same features. */
-  tact_classifier_features (simplified, strlen (simplified), a, NULL);
-  tact_classifier_features (traditional, strlen (traditional), b, NULL);
+  features_of ("客户资料在这里", a);
+  features_of ("客戶資料在這裡", b);
   g_assert_cmpuint (a->len, >, 10);
   g_assert_cmpmem (a->data, a->len * 4, b->data, b->len * 4);
 
   /* Digits fold to 0: amounts generalise. */
-  tact_classifier_features ("调到 38k 了", strlen ("调到 38k 了"), a, NULL);
-  tact_classifier_features ("调到 45k 了", strlen ("调到 45k 了"), b, NULL);
+  features_of ("调到 38k 了", a);
+  features_of ("调到 45k 了", b);
   g_assert_cmpmem (a->data, a->len * 4, b->data, b->len * 4);
 
-  /* Distinct and sorted; punctuation is a separator like a space. */
+  /* Distinct; punctuation is a separator like a space. */
   for (guint i = 1; i < a->len; i++)
     g_assert_cmpuint (g_array_index (a, guint32, i - 1), <, g_array_index (a, guint32, i));
-  tact_classifier_features ("a,b", 3, a, NULL);
-  tact_classifier_features ("a b", 3, b, NULL);
+  features_of ("a,b", a);
+  features_of ("a b", b);
+  g_assert_cmpmem (a->data, a->len * 4, b->data, b->len * 4);
+  /* Repeats add nothing: the vector is binary. */
+  features_of ("ab ab ab", a);
+  features_of ("ab ab", b);
   g_assert_cmpmem (a->data, a->len * 4, b->data, b->len * 4);
 
   /* Nothing to read: no features. */
@@ -253,6 +272,11 @@ fixture_tear_down (Fixture       *fixture,
   " \"detectors\": [{\"type\": \"terms\", \"terms\": [\"secret\"]}," \
   "                {\"type\": \"identifier\", \"kinds\": [\"prc_id\"]}], \"action\": \"warn\"}"
 
+#define RULE_OTHER_WORDS \
+  "{\"id\": \"notices\", \"clauses\": [\"PUB-4\"], \"title\": " L("Notices") ", \"explanation\": " L("x") "," \
+  " \"detectors\": [{\"type\": \"terms\", \"terms\": [\"notice\"]}], \"action\": \"approve\"," \
+  " \"approver\": {\"role\": \"boss\", \"users\": [\"@boss:corp.test\"]}}"
+
 static TactProfile *
 profile_with (const char  *rules,
               const char  *context,
@@ -348,6 +372,12 @@ test_profile_errors (Fixture       *fixture,
   g_assert_nonnull (strstr (error->message, "$.context: missing required key \"cues\""));
   g_clear_error (&error);
 
+  profile = profile_with (RULE_WORDS, "{\"harmless_min_score\": 0.5, \"cues\": [\"?\"],"
+                          " \"rules\": [\"nope\"]}", &error);
+  g_assert_null (profile);
+  g_assert_nonnull (strstr (error->message, "$.context.rules[0]: no rule has the id \"nope\""));
+  g_clear_error (&error);
+
   /* Fail closed: no model, no profile. */
   g_setenv ("TACT_CLASSIFIER_MODEL", "/nonexistent/tact.model", TRUE);
   profile = profile_with (RULE_PAY, NULL, &error);
@@ -367,7 +397,9 @@ test_context_lowers_words (Fixture       *fixture,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(TactProfile) profile =
-    profile_with (RULE_WORDS, "{\"harmless_min_score\": 0.8, \"cues\": [\"must not\", \"《\"]}", &error);
+    profile_with (RULE_WORDS "," RULE_OTHER_WORDS,
+                  "{\"harmless_min_score\": 0.8, \"cues\": [\"must not\", \"《\"],"
+                  " \"sending_cues\": [\"attached\"], \"rules\": [\"words\"]}", &error);
   struct {
     const char *text;
     TactAction  action;
@@ -380,6 +412,10 @@ test_context_lowers_words (Fixture       *fixture,
     { "the secret must not leave, it is hunter2 hunter2", TACT_ACTION_WARN },
     /* Identifiers are never lowered. */
     { "reminder: ids must not leave, e.g. 11010519491231002X", TACT_ACTION_WARN },
+    /* Something handed over: nothing is lowered. */
+    { "reminder: the secret must not leave, attached", TACT_ACTION_WARN },
+    /* A rule not listed in context.rules keeps its words. */
+    { "reminder: a notice must not leave the team", TACT_ACTION_APPROVE },
   };
 
   g_assert_no_error (error);

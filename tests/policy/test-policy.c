@@ -180,7 +180,8 @@ static const struct {
   const char *matched;
 } traditional_cases[] = {
   { "這是機密", "機密" },
-  { "請勿外傳客戶名單", "客戶名單" },
+  /* "請勿外傳客戶名單" alone now reads as talk about the rule (docs/classifier.md). */
+  { "附上客戶名單，請核對", "客戶名單" },
   { "這份財務報表", "財務報表" },
   { "机密", "机密" },
 };
@@ -1755,10 +1756,16 @@ test_cli_json_shape (void)
 
   root = parse_object (result.out);
   g_assert_cmpuint (json_object_get_size (root), ==, 3);
-  g_assert_cmpstr (json_object_get_string_member (root, "action"), ==, "justify");
+  /* justify from the account rule; the classifier may add a stricter reading. */
+  g_assert_true (g_str_equal (json_object_get_string_member (root, "action"), "justify") ||
+                 g_str_equal (json_object_get_string_member (root, "action"), "block"));
   findings = json_object_get_array_member (root, "findings");
-  g_assert_cmpuint (json_array_get_length (findings), ==, 1);
-  finding = json_array_get_object_element (findings, 0);
+  finding = NULL;
+  for (guint i = 0; i < json_array_get_length (findings); i++)
+    if (g_str_equal (json_object_get_string_member (json_array_get_object_element (findings, i),
+                                                    "rule"), "pub1-financial-accounts"))
+      finding = json_array_get_object_element (findings, i);
+  g_assert_nonnull (finding);
   g_assert_cmpuint (json_object_get_size (finding), ==, G_N_ELEMENTS (keys));
   for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
     g_assert_true (json_object_has_member (finding, keys[i]));
@@ -1917,7 +1924,15 @@ test_cli_c_locale (void)
       g_assert_cmpint (json.status, ==, 0);
       root = parse_object (json.out);
       g_assert_cmpstr (json_object_get_string_member (root, "action"), !=, "allow");
-      first = json_array_get_object_element (json_object_get_array_member (root, "findings"), 0);
+      /* The term finding (a classifier finding may come first). */
+      first = NULL;
+      for (guint k = 0; k < json_array_get_length (json_object_get_array_member (root, "findings")); k++)
+        {
+          JsonObject *f = json_array_get_object_element (json_object_get_array_member (root, "findings"), k);
+          if (first == NULL && g_str_equal (json_object_get_string_member (f, "rule"), "pub1-secrets"))
+            first = f;
+        }
+      g_assert_nonnull (first);
       g_assert_true (g_str_has_prefix (json_object_get_string_member (first, "excerpt"), "机"));
 
       run_cli_full ((const char *[]) { "hash", "--salt", SALT, "张三", NULL }, envs[i], NULL, &hashed);

@@ -737,6 +737,22 @@ check_text (const char *text, guint external)
   return tact_profile_check (profile, &outgoing);
 }
 
+/* @verdict with only the findings of rules @a and @b (NULL: none): the shipped profile's
+ * classifier rules may add findings of their own, which the dialog tests below do not
+ * count (test_guard_dialog_classifier shows those). */
+static TactVerdict *
+keep_rules (TactVerdict *verdict, const char *a, const char *b)
+{
+  for (guint i = verdict->findings->len; i > 0; i--)
+    {
+      const TactFinding *finding = g_ptr_array_index (verdict->findings, i - 1);
+
+      if (g_strcmp0 (finding->rule_id, a) != 0 && g_strcmp0 (finding->rule_id, b) != 0)
+        g_ptr_array_remove_index (verdict->findings, i - 1);
+    }
+  return verdict;
+}
+
 /* Widgets under @widget (itself included) named @name, depth first. */
 static void
 collect_named (GtkWidget *widget, const char *name, GPtrArray *found)
@@ -795,8 +811,10 @@ count_substrings (const char *haystack, const char *needle)
 static void
 test_guard_dialog_rows (void)
 {
-  g_autoptr(TactVerdict) one_rule = check_text ("这份机密报价单请查收，底价也在里面", 0);
-  g_autoptr(TactVerdict) two_rules = check_text ("这份机密报价单请查收，服务器密码：Abc12345", 0);
+  g_autoptr(TactVerdict) one_rule = keep_rules (check_text ("这份机密报价单请查收，底价也在里面", 0),
+                                                "pub1-secrets", NULL);
+  g_autoptr(TactVerdict) two_rules = keep_rules (check_text ("这份机密报价单请查收，服务器密码：Abc12345", 0),
+                                                 "pub1-secrets", "pub1-credentials");
   g_autoptr(GPtrArray) rows = g_ptr_array_new ();
   g_autoptr(GString) text = g_string_new (NULL);
   GtkWidget *dialog;
@@ -856,6 +874,36 @@ test_guard_dialog_rows (void)
     g_assert_cmpint (list_height, >, 360);
     g_assert_cmpint (area_nat, ==, 360);
   }
+  gtk_window_destroy (GTK_WINDOW (dialog));
+}
+
+/* A classifier finding: its rule's title, the words that weighed most quoted, and how
+ * likely the message breaks a rule (docs/classifier.md). */
+static void
+test_guard_dialog_classifier (void)
+{
+  g_autoptr(TactVerdict) verdict = check_text ("王磊 P7 这次调到 38k 了，比我多了快一万", 0);
+  g_autoptr(GPtrArray) rows = g_ptr_array_new ();
+  g_autoptr(GString) text = g_string_new (NULL);
+  const TactFinding *finding = NULL;
+  GtkWidget *dialog;
+
+  for (guint i = 0; i < verdict->findings->len && finding == NULL; i++)
+    if (g_str_has_prefix (((TactFinding *) g_ptr_array_index (verdict->findings, i))->detector,
+                          "classifier:"))
+      finding = g_ptr_array_index (verdict->findings, i);
+  g_assert_nonnull (finding);
+  g_assert_cmpstr (finding->rule_id, ==, "meaning-pay-hr");
+  g_assert_cmpfloat (finding->score, >=, 0.55);
+
+  dialog = tact_guard_dialog_new (NULL, verdict);
+  collect_named (find_named (dialog, "findings"), "finding", rows);
+  g_assert_cmpuint (rows->len, >=, 1);
+  for (guint i = 0; i < rows->len; i++)
+    append_labels (g_ptr_array_index (rows, i), text);
+  g_assert_nonnull (strstr (text->str, "meaning-pay-hr"));
+  g_assert_nonnull (strstr (text->str, "Read by meaning"));
+  g_assert_nonnull (strstr (text->str, "“"));
   gtk_window_destroy (GTK_WINDOW (dialog));
 }
 
@@ -1134,6 +1182,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/ui/settings/window", test_window_settings);
   g_test_add_func ("/ui/templates/guard-dialog", test_guard_dialog);
   g_test_add_func ("/ui/guard-dialog/one-row-per-rule", test_guard_dialog_rows);
+  g_test_add_func ("/ui/guard-dialog/classifier", test_guard_dialog_classifier);
   g_test_add_func ("/ui/guard-dialog/file-rows", test_guard_dialog_file_rows);
   g_test_add_func ("/ui/guard-dialog/enter-in-reason", test_guard_dialog_enter);
   g_test_add_func ("/ui/guard-dialog/report-false-positive", test_guard_dialog_report);
