@@ -20,6 +20,42 @@ void tact_loader_error (Ctx        *ctx,
 /* @text as one line of valid UTF-8 (control characters as \uXXXX). */
 char *tact_loader_error_line (const char *text);
 
+/* Shared parsing helpers (tact-profile-loader.c); each adds its errors to @ctx. */
+typedef gboolean (*ItemValidator) (Ctx *ctx, const char *path, const char *item);
+
+/* "a string", "an array", … for error messages. */
+const char *tact_loader_node_kind         (JsonNode           *node);
+/* Rejects keys not in @allowed (NULL-terminated). */
+void       tact_loader_check_keys         (Ctx                *ctx,
+                                           const char         *path,
+                                           JsonObject         *object,
+                                           const char * const *allowed);
+/* The member, or NULL (with an error if @required). */
+JsonNode  *tact_loader_get_member         (Ctx                *ctx,
+                                           const char         *path,
+                                           JsonObject         *object,
+                                           const char         *key,
+                                           gboolean            required);
+/* A non-empty array of non-empty strings (empty allowed if @allow_empty), each checked
+ * by @validate (may be NULL). */
+GStrv      tact_loader_parse_string_array (Ctx                *ctx,
+                                           const char         *path,
+                                           JsonNode           *node,
+                                           gboolean            allow_empty,
+                                           ItemValidator       validate);
+/* A number in (0, 1]. */
+gboolean   tact_loader_parse_score        (Ctx                *ctx,
+                                           const char         *path,
+                                           JsonNode           *node,
+                                           double             *out);
+/* The normalised simplified and traditional variants of @words, without duplicates. */
+GPtrArray *tact_loader_normalised_variants (GStrv              words);
+
+/* The "context" section (tact-profile-context.c), after the rules are parsed. */
+void       tact_profile_parse_context     (Ctx                *ctx,
+                                           JsonNode           *node,
+                                           TactProfileData    *data);
+
 static inline gboolean
 node_is_string (JsonNode *node)
 {

@@ -66,8 +66,8 @@ tact_loader_error (Ctx        *ctx,
 }
 
 /* A word for the node's JSON type, for "expected X, got Y" messages. */
-static const char *
-node_kind (JsonNode *node)
+const char *
+tact_loader_node_kind (JsonNode *node)
 {
   switch (json_node_get_node_type (node))
     {
@@ -90,8 +90,8 @@ node_kind (JsonNode *node)
 }
 
 /* Rejects keys not in @allowed (NULL-terminated). */
-static void
-check_keys (Ctx                *ctx,
+void
+tact_loader_check_keys (Ctx                *ctx,
             const char         *path,
             JsonObject         *object,
             const char * const *allowed)
@@ -111,8 +111,8 @@ check_keys (Ctx                *ctx,
 }
 
 /* Returns the member, or NULL (with an error if @required). */
-static JsonNode *
-get_member (Ctx        *ctx,
+JsonNode *
+tact_loader_get_member (Ctx        *ctx,
             const char *path,
             JsonObject *object,
             const char *key,
@@ -135,7 +135,7 @@ parse_string (Ctx        *ctx,
 
   if (!node_is_string (node))
     {
-      tact_loader_error (ctx, path, "expected a string, got %s", node_kind (node));
+      tact_loader_error (ctx, path, "expected a string, got %s", tact_loader_node_kind (node));
       return NULL;
     }
   str = json_node_get_string (node);
@@ -178,16 +178,16 @@ parse_localized (Ctx           *ctx,
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
       tact_loader_error (ctx, path, "expected an object with keys en, zh_CN, zh_TW, got %s",
-                 node_kind (node));
+                 tact_loader_node_kind (node));
       return;
     }
   object = json_node_get_object (node);
-  check_keys (ctx, path, object, tact_lang_keys);
+  tact_loader_check_keys (ctx, path, object, tact_lang_keys);
 
   for (guint i = 0; i < TACT_N_LANGS; i++)
     {
       g_autofree char *sub = g_strdup_printf ("%s.%s", path, tact_lang_keys[i]);
-      JsonNode *member = get_member (ctx, path, object, tact_lang_keys[i], TRUE);
+      JsonNode *member = tact_loader_get_member (ctx, path, object, tact_lang_keys[i], TRUE);
 
       if (member == NULL || (out->text[i] = parse_string (ctx, sub, member)) == NULL)
         ok = FALSE;
@@ -198,11 +198,10 @@ parse_localized (Ctx           *ctx,
     tact_localized_clear (out);
 }
 
-typedef gboolean (*ItemValidator) (Ctx *ctx, const char *path, const char *item);
 
 /* A non-empty array of non-empty strings, each checked by @validate. */
-static GStrv
-parse_string_array (Ctx           *ctx,
+GStrv
+tact_loader_parse_string_array (Ctx           *ctx,
                     const char    *path,
                     JsonNode      *node,
                     gboolean       allow_empty,
@@ -215,7 +214,7 @@ parse_string_array (Ctx           *ctx,
 
   if (!JSON_NODE_HOLDS_ARRAY (node))
     {
-      tact_loader_error (ctx, path, "expected an array of strings, got %s", node_kind (node));
+      tact_loader_error (ctx, path, "expected an array of strings, got %s", tact_loader_node_kind (node));
       return NULL;
     }
   array = json_node_get_array (node);
@@ -253,7 +252,7 @@ parse_uint (Ctx        *ctx,
 
   if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
     {
-      tact_loader_error (ctx, path, "expected a non-negative integer, got %s", node_kind (node));
+      tact_loader_error (ctx, path, "expected a non-negative integer, got %s", tact_loader_node_kind (node));
       return FALSE;
     }
   value = json_node_get_int (node);
@@ -296,7 +295,7 @@ parse_positive (Ctx        *ctx,
     {
       tact_loader_error (ctx, path, "expected a positive integer, got %s",
                  JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_INT64
-                 ? "a number below 1 or too large" : node_kind (node));
+                 ? "a number below 1 or too large" : tact_loader_node_kind (node));
       return FALSE;
     }
   *out = (guint) json_node_get_int (node);
@@ -304,8 +303,8 @@ parse_positive (Ctx        *ctx,
 }
 
 /* A classifier score: a number in (0, 1]. */
-static gboolean
-parse_score (Ctx        *ctx,
+gboolean
+tact_loader_parse_score (Ctx        *ctx,
              const char *path,
              JsonNode   *node,
              double     *out)
@@ -315,7 +314,7 @@ parse_score (Ctx        *ctx,
   if (!JSON_NODE_HOLDS_VALUE (node) || (json_node_get_value_type (node) != G_TYPE_DOUBLE &&
                                         json_node_get_value_type (node) != G_TYPE_INT64))
     {
-      tact_loader_error (ctx, path, "expected a number between 0 and 1, got %s", node_kind (node));
+      tact_loader_error (ctx, path, "expected a number between 0 and 1, got %s", tact_loader_node_kind (node));
       return FALSE;
     }
   value = json_node_get_value_type (node) == G_TYPE_DOUBLE ? json_node_get_double (node)
@@ -376,7 +375,7 @@ parse_bool (Ctx        *ctx,
 {
   if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
     {
-      tact_loader_error (ctx, path, "expected true or false, got %s", node_kind (node));
+      tact_loader_error (ctx, path, "expected true or false, got %s", tact_loader_node_kind (node));
       return FALSE;
     }
   *out = json_node_get_boolean (node);
@@ -422,23 +421,6 @@ validate_term (Ctx        *ctx,
   if (!has_word)
     {
       tact_loader_error (ctx, path, "expected a term with at least one letter, digit or ideograph");
-      return FALSE;
-    }
-  return TRUE;
-}
-
-/* A context cue: a term, or visible punctuation such as 《 (titles). */
-static gboolean
-validate_cue (Ctx        *ctx,
-              const char *path,
-              const char *item)
-{
-  g_autofree char *norm = tact_normalize_string (item);
-
-  g_strstrip (norm);
-  if (norm[0] == '\0')
-    {
-      tact_loader_error (ctx, path, "expected a cue with at least one visible character");
       return FALSE;
     }
   return TRUE;
@@ -527,8 +509,8 @@ validate_host (Ctx        *ctx,
 /* "support": {"keywords": [...], "window": N} */
 /* The normalised simplified and traditional variants of @words, without duplicates
  * (support keywords, context cues). */
-static GPtrArray *
-normalised_variants (GStrv words)
+GPtrArray *
+tact_loader_normalised_variants (GStrv words)
 {
   GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
@@ -567,18 +549,18 @@ parse_support (Ctx          *ctx,
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
       tact_loader_error (ctx, path, "expected an object with keys keywords and window, got %s",
-                 node_kind (node));
+                 tact_loader_node_kind (node));
       return;
     }
   object = json_node_get_object (node);
-  check_keys (ctx, path, object, keys);
+  tact_loader_check_keys (ctx, path, object, keys);
 
-  if ((member = get_member (ctx, path, object, "keywords", TRUE)) != NULL)
+  if ((member = tact_loader_get_member (ctx, path, object, "keywords", TRUE)) != NULL)
     {
       g_autofree char *sub = g_strdup_printf ("%s.keywords", path);
-      detector->support = parse_string_array (ctx, sub, member, FALSE, validate_term);
+      detector->support = tact_loader_parse_string_array (ctx, sub, member, FALSE, validate_term);
     }
-  if ((member = get_member (ctx, path, object, "window", FALSE)) != NULL)
+  if ((member = tact_loader_get_member (ctx, path, object, "window", FALSE)) != NULL)
     {
       g_autofree char *sub = g_strdup_printf ("%s.window", path);
 
@@ -589,7 +571,7 @@ parse_support (Ctx          *ctx,
     }
 
   if (detector->support != NULL)
-    detector->support_norm = normalised_variants (detector->support);
+    detector->support_norm = tact_loader_normalised_variants (detector->support);
 }
 
 static void
@@ -600,7 +582,7 @@ parse_exact (Ctx          *ctx,
 {
   JsonNode *member;
 
-  if ((member = get_member (ctx, path, object, "salt", TRUE)) != NULL)
+  if ((member = tact_loader_get_member (ctx, path, object, "salt", TRUE)) != NULL)
     {
       g_autofree char *sub = g_strdup_printf ("%s.salt", path);
       g_autofree char *salt = parse_string (ctx, sub, member);
@@ -615,10 +597,10 @@ parse_exact (Ctx          *ctx,
             }
         }
     }
-  if ((member = get_member (ctx, path, object, "hashes", TRUE)) != NULL)
+  if ((member = tact_loader_get_member (ctx, path, object, "hashes", TRUE)) != NULL)
     {
       g_autofree char *sub = g_strdup_printf ("%s.hashes", path);
-      g_auto(GStrv) hashes = parse_string_array (ctx, sub, member, FALSE, validate_hash);
+      g_auto(GStrv) hashes = tact_loader_parse_string_array (ctx, sub, member, FALSE, validate_hash);
 
       if (hashes != NULL)
         {
@@ -627,10 +609,10 @@ parse_exact (Ctx          *ctx,
             g_hash_table_add (detector->hashes, g_ascii_strdown (hashes[i], -1));
         }
     }
-  if ((member = get_member (ctx, path, object, "token_kinds", TRUE)) != NULL)
+  if ((member = tact_loader_get_member (ctx, path, object, "token_kinds", TRUE)) != NULL)
     {
       g_autofree char *sub = g_strdup_printf ("%s.token_kinds", path);
-      g_auto(GStrv) kinds = parse_string_array (ctx, sub, member, FALSE, validate_token_kind);
+      g_auto(GStrv) kinds = tact_loader_parse_string_array (ctx, sub, member, FALSE, validate_token_kind);
 
       for (guint i = 0; kinds != NULL && kinds[i] != NULL; i++)
         {
@@ -666,9 +648,9 @@ parse_attachment_detector (Ctx          *ctx,
       g_autofree char *sub = g_strdup_printf ("%s.levels", path);
 
       detector->type = TACT_DETECTOR_CLASSIFICATION;
-      check_keys (ctx, path, object, classification_keys);
-      if ((member = get_member (ctx, path, object, "levels", TRUE)) != NULL)
-        detector->levels = parse_string_array (ctx, sub, member, FALSE, validate_term);
+      tact_loader_check_keys (ctx, path, object, classification_keys);
+      if ((member = tact_loader_get_member (ctx, path, object, "levels", TRUE)) != NULL)
+        detector->levels = tact_loader_parse_string_array (ctx, sub, member, FALSE, validate_term);
       for (guint i = 0; detector->levels != NULL && detector->levels[i] != NULL; i++)
         {
           char *norm = tact_normalize_string (detector->levels[i]);
@@ -684,15 +666,15 @@ parse_attachment_detector (Ctx          *ctx,
       gboolean *values[] = { &detector->executable, &detector->mismatch };
 
       detector->type = TACT_DETECTOR_FILE_TYPE;
-      check_keys (ctx, path, object, file_type_keys);
+      tact_loader_check_keys (ctx, path, object, file_type_keys);
       for (guint i = 0; i < G_N_ELEMENTS (flags); i++)
-        if ((member = get_member (ctx, path, object, flags[i], FALSE)) != NULL)
+        if ((member = tact_loader_get_member (ctx, path, object, flags[i], FALSE)) != NULL)
           {
             g_autofree char *sub = g_strdup_printf ("%s.%s", path, flags[i]);
 
             if (!JSON_NODE_HOLDS_VALUE (member) ||
                 json_node_get_value_type (member) != G_TYPE_BOOLEAN)
-              tact_loader_error (ctx, sub, "expected a boolean, got %s", node_kind (member));
+              tact_loader_error (ctx, sub, "expected a boolean, got %s", tact_loader_node_kind (member));
             else
               *values[i] = json_node_get_boolean (member);
           }
@@ -705,7 +687,7 @@ parse_attachment_detector (Ctx          *ctx,
     }
 
   detector->type = TACT_DETECTOR_UNINSPECTABLE;
-  check_keys (ctx, path, object, uninspectable_keys);
+  tact_loader_check_keys (ctx, path, object, uninspectable_keys);
   return TRUE;
 }
 
@@ -729,13 +711,13 @@ parse_detector (Ctx        *ctx,
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
-      tact_loader_error (ctx, path, "expected a detector object, got %s", node_kind (node));
+      tact_loader_error (ctx, path, "expected a detector object, got %s", tact_loader_node_kind (node));
       return NULL;
     }
   object = json_node_get_object (node);
 
   sub = g_strdup_printf ("%s.type", path);
-  if ((member = get_member (ctx, path, object, "type", TRUE)) == NULL ||
+  if ((member = tact_loader_get_member (ctx, path, object, "type", TRUE)) == NULL ||
       (type = parse_string (ctx, sub, member)) == NULL)
     return NULL;
 
@@ -745,32 +727,32 @@ parse_detector (Ctx        *ctx,
   if (g_str_equal (type, "terms"))
     {
       detector->type = TACT_DETECTOR_TERMS;
-      check_keys (ctx, path, object, terms_keys);
+      tact_loader_check_keys (ctx, path, object, terms_keys);
       g_free (sub);
       sub = g_strdup_printf ("%s.terms", path);
-      if ((member = get_member (ctx, path, object, "terms", TRUE)) != NULL)
-        detector->items = parse_string_array (ctx, sub, member, FALSE, validate_term);
+      if ((member = tact_loader_get_member (ctx, path, object, "terms", TRUE)) != NULL)
+        detector->items = tact_loader_parse_string_array (ctx, sub, member, FALSE, validate_term);
       ok = detector->items != NULL;
     }
   else if (g_str_equal (type, "regex"))
     {
       detector->type = TACT_DETECTOR_REGEX;
-      check_keys (ctx, path, object, regex_keys);
+      tact_loader_check_keys (ctx, path, object, regex_keys);
       g_free (sub);
       sub = g_strdup_printf ("%s.patterns", path);
-      if ((member = get_member (ctx, path, object, "patterns", TRUE)) != NULL)
-        detector->items = parse_string_array (ctx, sub, member, FALSE, validate_regex);
+      if ((member = tact_loader_get_member (ctx, path, object, "patterns", TRUE)) != NULL)
+        detector->items = tact_loader_parse_string_array (ctx, sub, member, FALSE, validate_regex);
       ok = detector->items != NULL;
     }
   else if (g_str_equal (type, "identifier"))
     {
       detector->type = TACT_DETECTOR_IDENTIFIER;
-      check_keys (ctx, path, object, identifier_keys);
+      tact_loader_check_keys (ctx, path, object, identifier_keys);
       g_free (sub);
       sub = g_strdup_printf ("%s.kinds", path);
-      if ((member = get_member (ctx, path, object, "kinds", TRUE)) != NULL)
+      if ((member = tact_loader_get_member (ctx, path, object, "kinds", TRUE)) != NULL)
         {
-          g_auto(GStrv) kinds = parse_string_array (ctx, sub, member, FALSE, validate_id_kind);
+          g_auto(GStrv) kinds = tact_loader_parse_string_array (ctx, sub, member, FALSE, validate_id_kind);
 
           for (guint i = 0; kinds != NULL && kinds[i] != NULL; i++)
             {
@@ -780,11 +762,11 @@ parse_detector (Ctx        *ctx,
               detector->kinds |= 1u << kind;
             }
         }
-      if ((member = get_member (ctx, path, object, "known_hosts", FALSE)) != NULL)
+      if ((member = tact_loader_get_member (ctx, path, object, "known_hosts", FALSE)) != NULL)
         {
           g_autofree char *hosts_path = g_strdup_printf ("%s.known_hosts", path);
 
-          detector->known_hosts = parse_string_array (ctx, hosts_path, member, TRUE, validate_host);
+          detector->known_hosts = tact_loader_parse_string_array (ctx, hosts_path, member, TRUE, validate_host);
           for (guint i = 0; detector->known_hosts != NULL && detector->known_hosts[i] != NULL; i++)
             {
               char *lower = g_ascii_strdown (detector->known_hosts[i], -1);
@@ -799,7 +781,7 @@ parse_detector (Ctx        *ctx,
   else if (g_str_equal (type, "exact"))
     {
       detector->type = TACT_DETECTOR_EXACT;
-      check_keys (ctx, path, object, exact_keys);
+      tact_loader_check_keys (ctx, path, object, exact_keys);
       parse_exact (ctx, path, object, detector);
       ok = detector->salt != NULL && detector->hashes != NULL && detector->token_kinds != 0;
     }
@@ -809,15 +791,15 @@ parse_detector (Ctx        *ctx,
       detector->type = TACT_DETECTOR_CLASSIFIER;
       detector->items = g_new0 (char *, 1);
       detector->min_score = 0.5;
-      check_keys (ctx, path, object, classifier_keys);
+      tact_loader_check_keys (ctx, path, object, classifier_keys);
       g_free (sub);
       sub = g_strdup_printf ("%s.category", path);
-      if ((member = get_member (ctx, path, object, "category", TRUE)) != NULL)
+      if ((member = tact_loader_get_member (ctx, path, object, "category", TRUE)) != NULL)
         detector->category = parse_string (ctx, sub, member);
       g_free (sub);
       sub = g_strdup_printf ("%s.min_score", path);
-      if ((member = get_member (ctx, path, object, "min_score", FALSE)) != NULL)
-        parse_score (ctx, sub, member, &detector->min_score);
+      if ((member = tact_loader_get_member (ctx, path, object, "min_score", FALSE)) != NULL)
+        tact_loader_parse_score (ctx, sub, member, &detector->min_score);
       ok = detector->category != NULL;
     }
   else if (g_str_equal (type, "classification") || g_str_equal (type, "file_type") ||
@@ -831,7 +813,7 @@ parse_detector (Ctx        *ctx,
       return NULL;
     }
 
-  if ((member = get_member (ctx, path, object, "support", FALSE)) != NULL)
+  if ((member = tact_loader_get_member (ctx, path, object, "support", FALSE)) != NULL)
     {
       g_autofree char *support_path = g_strdup_printf ("%s.support", path);
       parse_support (ctx, support_path, member, detector);
@@ -856,22 +838,22 @@ parse_approver (Ctx        *ctx,
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
       tact_loader_error (ctx, path, "expected an object with keys role and users, got %s",
-                 node_kind (node));
+                 tact_loader_node_kind (node));
       return;
     }
   object = json_node_get_object (node);
-  check_keys (ctx, path, object, keys);
+  tact_loader_check_keys (ctx, path, object, keys);
 
-  if ((member = get_member (ctx, path, object, "role", TRUE)) != NULL)
+  if ((member = tact_loader_get_member (ctx, path, object, "role", TRUE)) != NULL)
     {
       g_autofree char *sub = g_strdup_printf ("%s.role", path);
       rule->approver_role = parse_identifier (ctx, sub, member);
     }
-  if ((member = get_member (ctx, path, object, "users", FALSE)) != NULL)
+  if ((member = tact_loader_get_member (ctx, path, object, "users", FALSE)) != NULL)
     {
       g_autofree char *sub = g_strdup_printf ("%s.users", path);
 
-      rule->approver_users = parse_string_array (ctx, sub, member, FALSE, validate_user_id);
+      rule->approver_users = tact_loader_parse_string_array (ctx, sub, member, FALSE, validate_user_id);
     }
 }
 
@@ -887,26 +869,26 @@ parse_conditions (Ctx        *ctx,
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
-      tact_loader_error (ctx, path, "expected an object, got %s", node_kind (node));
+      tact_loader_error (ctx, path, "expected an object, got %s", tact_loader_node_kind (node));
       return;
     }
   object = json_node_get_object (node);
-  check_keys (ctx, path, object, keys);
+  tact_loader_check_keys (ctx, path, object, keys);
 
-  if ((member = get_member (ctx, path, object, "min_external", FALSE)) != NULL)
+  if ((member = tact_loader_get_member (ctx, path, object, "min_external", FALSE)) != NULL)
     {
       g_autofree char *sub = g_strdup_printf ("%s.min_external", path);
       parse_uint (ctx, sub, member, &rule->min_external);
     }
-  if ((member = get_member (ctx, path, object, "min_members", FALSE)) != NULL)
+  if ((member = tact_loader_get_member (ctx, path, object, "min_members", FALSE)) != NULL)
     {
       g_autofree char *sub = g_strdup_printf ("%s.min_members", path);
       parse_uint (ctx, sub, member, &rule->min_members);
     }
-  if ((member = get_member (ctx, path, object, "room_kinds", FALSE)) != NULL)
+  if ((member = tact_loader_get_member (ctx, path, object, "room_kinds", FALSE)) != NULL)
     {
       g_autofree char *sub = g_strdup_printf ("%s.room_kinds", path);
-      g_auto(GStrv) kinds = parse_string_array (ctx, sub, member, FALSE, NULL);
+      g_auto(GStrv) kinds = tact_loader_parse_string_array (ctx, sub, member, FALSE, NULL);
 
       if (kinds != NULL)
         {
@@ -971,11 +953,11 @@ parse_rule (Ctx        *ctx,
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
-      tact_loader_error (ctx, path, "expected a rule object, got %s", node_kind (node));
+      tact_loader_error (ctx, path, "expected a rule object, got %s", tact_loader_node_kind (node));
       return NULL;
     }
   object = json_node_get_object (node);
-  check_keys (ctx, path, object, ctx->format >= 2 ? keys_2 : keys);
+  tact_loader_check_keys (ctx, path, object, ctx->format >= 2 ? keys_2 : keys);
 
   rule = g_new0 (TactRule, 1);
   rule->min_confidence = TACT_CONFIDENCE_LOW;
@@ -997,22 +979,22 @@ parse_rule (Ctx        *ctx,
   SUB (min_instances);
   SUB (approver);
 
-  if ((member = get_member (ctx, path, object, "id", TRUE)) != NULL)
+  if ((member = tact_loader_get_member (ctx, path, object, "id", TRUE)) != NULL)
     rule->id = parse_identifier (ctx, sub_id, member);
-  if ((member = get_member (ctx, path, object, "title", TRUE)) != NULL)
+  if ((member = tact_loader_get_member (ctx, path, object, "title", TRUE)) != NULL)
     parse_localized (ctx, sub_title, member, &rule->title);
-  if ((member = get_member (ctx, path, object, "explanation", TRUE)) != NULL)
+  if ((member = tact_loader_get_member (ctx, path, object, "explanation", TRUE)) != NULL)
     parse_localized (ctx, sub_explanation, member, &rule->explanation);
-  if ((member = get_member (ctx, path, object, "clauses", TRUE)) != NULL)
-    rule->clauses = parse_string_array (ctx, sub_clauses, member, FALSE, validate_clause);
+  if ((member = tact_loader_get_member (ctx, path, object, "clauses", TRUE)) != NULL)
+    rule->clauses = tact_loader_parse_string_array (ctx, sub_clauses, member, FALSE, validate_clause);
 
   rule->detectors = g_ptr_array_new_with_free_func ((GDestroyNotify) tact_detector_free);
-  if ((member = get_member (ctx, path, object, "detectors", TRUE)) != NULL)
+  if ((member = tact_loader_get_member (ctx, path, object, "detectors", TRUE)) != NULL)
     {
       if (!JSON_NODE_HOLDS_ARRAY (member) ||
           json_array_get_length (json_node_get_array (member)) == 0)
         tact_loader_error (ctx, sub_detectors, "expected a non-empty array of detectors, got %s",
-                   node_kind (member));
+                   tact_loader_node_kind (member));
       else
         {
           JsonArray *array = json_node_get_array (member);
@@ -1028,13 +1010,13 @@ parse_rule (Ctx        *ctx,
         }
     }
 
-  if ((member = get_member (ctx, path, object, "conditions", FALSE)) != NULL)
+  if ((member = tact_loader_get_member (ctx, path, object, "conditions", FALSE)) != NULL)
     parse_conditions (ctx, sub_conditions, member, rule);
 
-  if ((member = get_member (ctx, path, object, "action", TRUE)) != NULL)
+  if ((member = tact_loader_get_member (ctx, path, object, "action", TRUE)) != NULL)
     has_action = parse_action (ctx, sub_action, member, &rule->action);
   rule->action_if_external = rule->action;
-  if ((member = get_member (ctx, path, object, "action_if_external", FALSE)) != NULL)
+  if ((member = tact_loader_get_member (ctx, path, object, "action_if_external", FALSE)) != NULL)
     {
       has_if_external = parse_action (ctx, sub_action_if_external, member,
                                       &rule->action_if_external);
@@ -1045,37 +1027,37 @@ parse_rule (Ctx        *ctx,
                    tact_action_to_string (rule->action_if_external));
     }
 
-  if ((member = get_member (ctx, path, object, "alternative", FALSE)) != NULL)
+  if ((member = tact_loader_get_member (ctx, path, object, "alternative", FALSE)) != NULL)
     parse_localized (ctx, sub_alternative, member, &rule->alternative);
   else if ((has_action && rule->action == TACT_ACTION_BLOCK) ||
            (has_if_external && rule->action_if_external == TACT_ACTION_BLOCK))
     tact_loader_error (ctx, path, "missing required key \"alternative\" (a rule that can block "
                "must say what to do instead)");
 
-  if ((member = get_member (ctx, path, object, "example", FALSE)) != NULL)
+  if ((member = tact_loader_get_member (ctx, path, object, "example", FALSE)) != NULL)
     rule->example = parse_string (ctx, sub_example, member);
 
-  if ((member = get_member (ctx, path, object, "min_confidence", FALSE)) != NULL)
+  if ((member = tact_loader_get_member (ctx, path, object, "min_confidence", FALSE)) != NULL)
     {
       g_autofree char *str = parse_string (ctx, sub_min_confidence, member);
 
       if (str != NULL && !tact_confidence_from_string (str, &rule->min_confidence))
         tact_loader_error (ctx, sub_min_confidence, "expected one of low, medium, high, got \"%s\"", str);
     }
-  if ((member = get_member (ctx, path, object, "min_instances", FALSE)) != NULL &&
+  if ((member = tact_loader_get_member (ctx, path, object, "min_instances", FALSE)) != NULL &&
       parse_uint (ctx, sub_min_instances, member, &rule->min_instances) &&
       rule->min_instances < 1)
     tact_loader_error (ctx, sub_min_instances, "expected a positive integer, got 0");
 
   /* Format 2: a rule in shadow mode only records its findings (issue 8). */
-  if (ctx->format >= 2 && (member = get_member (ctx, path, object, "shadow", FALSE)) != NULL)
+  if (ctx->format >= 2 && (member = tact_loader_get_member (ctx, path, object, "shadow", FALSE)) != NULL)
     {
       g_autofree char *sub = g_strconcat (path, ".shadow", NULL);
       parse_bool (ctx, sub, member, &rule->shadow);
     }
 
   /* An approval needs someone to approve it; an approver without one is a mistake. */
-  if ((member = get_member (ctx, path, object, "approver", FALSE)) != NULL)
+  if ((member = tact_loader_get_member (ctx, path, object, "approver", FALSE)) != NULL)
     {
       parse_approver (ctx, sub_approver, member, rule);
       if (has_action && rule->action != TACT_ACTION_APPROVE &&
@@ -1126,7 +1108,7 @@ parse_roles (Ctx             *ctx,
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
       tact_loader_error (ctx, "$.roles", "expected an object mapping roles to arrays of Matrix user "
-                 "ids, got %s", node_kind (node));
+                 "ids, got %s", tact_loader_node_kind (node));
       return;
     }
   json_object_iter_init (&iter, json_node_get_object (node));
@@ -1135,7 +1117,7 @@ parse_roles (Ctx             *ctx,
       g_autofree char *path = g_strdup_printf ("$.roles.%s", role);
       g_autoptr(JsonNode) name = json_node_init_string (json_node_alloc (), role);
       g_autofree char *id = parse_identifier (ctx, path, name);
-      GStrv list = parse_string_array (ctx, path, users, FALSE, validate_user_id);
+      GStrv list = tact_loader_parse_string_array (ctx, path, users, FALSE, validate_user_id);
 
       if (id != NULL && list != NULL)
         g_hash_table_insert (data->roles, g_steal_pointer (&id), list);
@@ -1156,14 +1138,14 @@ parse_approvals (Ctx             *ctx,
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
-      tact_loader_error (ctx, "$.approvals", "expected an object, got %s", node_kind (node));
+      tact_loader_error (ctx, "$.approvals", "expected an object, got %s", tact_loader_node_kind (node));
       return;
     }
   object = json_node_get_object (node);
-  check_keys (ctx, "$.approvals", object, keys);
-  if ((member = get_member (ctx, "$.approvals", object, "room", FALSE)) != NULL)
+  tact_loader_check_keys (ctx, "$.approvals", object, keys);
+  if ((member = tact_loader_get_member (ctx, "$.approvals", object, "room", FALSE)) != NULL)
     data->approvals_room = parse_room (ctx, "$.approvals.room", member);
-  if ((member = get_member (ctx, "$.approvals", object, "expiry_hours", FALSE)) != NULL)
+  if ((member = tact_loader_get_member (ctx, "$.approvals", object, "expiry_hours", FALSE)) != NULL)
     parse_positive (ctx, "$.approvals.expiry_hours", member, &data->approval_expiry_hours);
 }
 
@@ -1179,14 +1161,14 @@ parse_audit (Ctx             *ctx,
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
-      tact_loader_error (ctx, "$.audit", "expected an object, got %s", node_kind (node));
+      tact_loader_error (ctx, "$.audit", "expected an object, got %s", tact_loader_node_kind (node));
       return;
     }
   object = json_node_get_object (node);
-  check_keys (ctx, "$.audit", object, keys);
-  if ((member = get_member (ctx, "$.audit", object, "supervision_room", FALSE)) != NULL)
+  tact_loader_check_keys (ctx, "$.audit", object, keys);
+  if ((member = tact_loader_get_member (ctx, "$.audit", object, "supervision_room", FALSE)) != NULL)
     data->supervision_room = parse_room (ctx, "$.audit.supervision_room", member);
-  if ((member = get_member (ctx, "$.audit", object, "include_content", FALSE)) != NULL)
+  if ((member = tact_loader_get_member (ctx, "$.audit", object, "include_content", FALSE)) != NULL)
     parse_bool (ctx, "$.audit.include_content", member, &data->audit_include_content);
 }
 
@@ -1231,18 +1213,18 @@ parse_company (Ctx             *ctx,
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
-      tact_loader_error (ctx, "$.company", "expected an object, got %s", node_kind (node));
+      tact_loader_error (ctx, "$.company", "expected an object, got %s", tact_loader_node_kind (node));
       return;
     }
   object = json_node_get_object (node);
-  check_keys (ctx, "$.company", object, keys);
-  if ((member = get_member (ctx, "$.company", object, "homeservers", TRUE)) != NULL)
-    data->company_homeservers = parse_string_array (ctx, "$.company.homeservers", member, FALSE,
+  tact_loader_check_keys (ctx, "$.company", object, keys);
+  if ((member = tact_loader_get_member (ctx, "$.company", object, "homeservers", TRUE)) != NULL)
+    data->company_homeservers = tact_loader_parse_string_array (ctx, "$.company.homeservers", member, FALSE,
                                                     validate_server_name);
-  if ((member = get_member (ctx, "$.company", object, "outsiders", FALSE)) != NULL)
-    data->company_outsiders = parse_string_array (ctx, "$.company.outsiders", member, TRUE,
+  if ((member = tact_loader_get_member (ctx, "$.company", object, "outsiders", FALSE)) != NULL)
+    data->company_outsiders = tact_loader_parse_string_array (ctx, "$.company.outsiders", member, TRUE,
                                                   validate_user_pattern);
-  if ((member = get_member (ctx, "$.company", object, "pinned", FALSE)) != NULL)
+  if ((member = tact_loader_get_member (ctx, "$.company", object, "pinned", FALSE)) != NULL)
     parse_bool (ctx, "$.company.pinned", member, &data->company_pinned);
 }
 
@@ -1259,94 +1241,22 @@ parse_retention (Ctx             *ctx,
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
-      tact_loader_error (ctx, "$.retention", "expected an object, got %s", node_kind (node));
+      tact_loader_error (ctx, "$.retention", "expected an object, got %s", tact_loader_node_kind (node));
       return;
     }
   object = json_node_get_object (node);
-  check_keys (ctx, "$.retention", object, keys);
-  if ((member = get_member (ctx, "$.retention", object, "keep_days", FALSE)) != NULL)
+  tact_loader_check_keys (ctx, "$.retention", object, keys);
+  if ((member = tact_loader_get_member (ctx, "$.retention", object, "keep_days", FALSE)) != NULL)
     parse_positive (ctx, "$.retention.keep_days", member, &data->retention_keep_days);
-  if ((member = get_member (ctx, "$.retention", object, "findings_days", FALSE)) != NULL)
+  if ((member = tact_loader_get_member (ctx, "$.retention", object, "findings_days", FALSE)) != NULL)
     parse_positive (ctx, "$.retention.findings_days", member, &data->retention_findings_days);
-  if ((member = get_member (ctx, "$.retention", object, "delete_expired", FALSE)) != NULL)
+  if ((member = tact_loader_get_member (ctx, "$.retention", object, "delete_expired", FALSE)) != NULL)
     parse_bool (ctx, "$.retention.delete_expired", member, &data->retention_delete_expired);
   /* REC-1: what touches secrets is kept at least as long as the rest. */
   if (data->retention_keep_days && data->retention_findings_days
       && data->retention_findings_days < data->retention_keep_days)
     tact_loader_error (ctx, "$.retention.findings_days", "must not be shorter than keep_days (%u)",
                data->retention_keep_days);
-}
-
-/* Format 2: "context": {"harmless_min_score": 0.5, "cues": ["不得", "must not", "《", …],
- * "without_cue_min_score": 0.95, "sending_cues": ["这份", "附件", "attached", …],
- * "rules": ["pub1-secrets", …]} — a message the classifier reads as harmless (talk about
- * the policy, training, a title…) and that has one of the cues, or that it reads as
- * harmless at without_cue_min_score, lowers the word findings of those rules, unless it
- * has a sending cue (docs/classifier.md). Parsed after the rules. */
-#define MAX_CONTEXT_CUES 1000
-
-static void
-parse_context (Ctx             *ctx,
-               JsonNode        *node,
-               TactProfileData *data)
-{
-  static const char * const keys[] = {
-    "harmless_min_score", "cues", "without_cue_min_score", "sending_cues", "rules", NULL
-  };
-  JsonObject *object;
-  JsonNode *member;
-  g_auto(GStrv) cues = NULL;
-  g_auto(GStrv) sending = NULL;
-  g_auto(GStrv) rule_ids = NULL;
-
-  if (!JSON_NODE_HOLDS_OBJECT (node))
-    {
-      tact_loader_error (ctx, "$.context", "expected an object, got %s", node_kind (node));
-      return;
-    }
-  object = json_node_get_object (node);
-  check_keys (ctx, "$.context", object, keys);
-  if ((member = get_member (ctx, "$.context", object, "harmless_min_score", TRUE)) != NULL)
-    parse_score (ctx, "$.context.harmless_min_score", member, &data->harmless_min_score);
-  if ((member = get_member (ctx, "$.context", object, "without_cue_min_score", FALSE)) != NULL &&
-      parse_score (ctx, "$.context.without_cue_min_score", member, &data->without_cue_min_score) &&
-      data->without_cue_min_score < data->harmless_min_score)
-    tact_loader_error (ctx, "$.context.without_cue_min_score",
-                       "must not be lower than harmless_min_score");
-  if ((member = get_member (ctx, "$.context", object, "cues", TRUE)) != NULL)
-    cues = parse_string_array (ctx, "$.context.cues", member, FALSE, validate_cue);
-  if (cues != NULL && g_strv_length (cues) > MAX_CONTEXT_CUES)
-    tact_loader_error (ctx, "$.context.cues", "more than %d cues", MAX_CONTEXT_CUES);
-  else if (cues != NULL)
-    data->context_cues = normalised_variants (cues);
-  if ((member = get_member (ctx, "$.context", object, "sending_cues", FALSE)) != NULL)
-    sending = parse_string_array (ctx, "$.context.sending_cues", member, FALSE, validate_cue);
-  if (sending != NULL && g_strv_length (sending) > MAX_CONTEXT_CUES)
-    tact_loader_error (ctx, "$.context.sending_cues", "more than %d cues", MAX_CONTEXT_CUES);
-  else if (sending != NULL)
-    data->context_sending_cues = normalised_variants (sending);
-
-  /* Which rules' words may be lowered: rules about what a message says, not about its
-   * form (an important notice to a big group needs approval however harmless it is). */
-  if ((member = get_member (ctx, "$.context", object, "rules", TRUE)) != NULL)
-    rule_ids = parse_string_array (ctx, "$.context.rules", member, FALSE, NULL);
-  for (guint i = 0; rule_ids != NULL && rule_ids[i] != NULL; i++)
-    {
-      gboolean found = FALSE;
-
-      for (guint r = 0; r < data->rules->len; r++)
-        {
-          TactRule *rule = g_ptr_array_index (data->rules, r);
-
-          if (g_str_equal (rule->id, rule_ids[i]))
-            found = rule->lowered_in_context = TRUE;
-        }
-      if (!found)
-        {
-          g_autofree char *sub = g_strdup_printf ("$.context.rules[%u]", i);
-          tact_loader_error (ctx, sub, "no rule has the id \"%s\"", rule_ids[i]);
-        }
-    }
 }
 
 /* Format 2: "announcement": {"min_members": 100} */
@@ -1361,12 +1271,12 @@ parse_announcement (Ctx             *ctx,
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
-      tact_loader_error (ctx, "$.announcement", "expected an object, got %s", node_kind (node));
+      tact_loader_error (ctx, "$.announcement", "expected an object, got %s", tact_loader_node_kind (node));
       return;
     }
   object = json_node_get_object (node);
-  check_keys (ctx, "$.announcement", object, keys);
-  if ((member = get_member (ctx, "$.announcement", object, "min_members", TRUE)) != NULL)
+  tact_loader_check_keys (ctx, "$.announcement", object, keys);
+  if ((member = tact_loader_get_member (ctx, "$.announcement", object, "min_members", TRUE)) != NULL)
     parse_positive (ctx, "$.announcement.min_members", member, &data->announcement_min_members);
 }
 
@@ -1466,7 +1376,7 @@ tact_profile_data_parse (GBytes  *json,
     {
       g_set_error (error, TACT_POLICY_ERROR, TACT_POLICY_ERROR_INVALID,
                    "$: expected a profile object, got %s",
-                   root != NULL ? node_kind (root) : "nothing");
+                   root != NULL ? tact_loader_node_kind (root) : "nothing");
       return NULL;
     }
   object = json_node_get_object (root);
@@ -1487,7 +1397,7 @@ tact_profile_data_parse (GBytes  *json,
       g_set_error (error, TACT_POLICY_ERROR, TACT_POLICY_ERROR_VERSION,
                    "$.format: This profile's format is %s, not a format number; this version "
                    "of Tact reads formats %d and %d. Ask your administrator for a format %d "
-                   "profile.", node_kind (member), TACT_PROFILE_FORMAT_MIN,
+                   "profile.", tact_loader_node_kind (member), TACT_PROFILE_FORMAT_MIN,
                    TACT_PROFILE_FORMAT_MAX, TACT_PROFILE_FORMAT_MAX);
       return NULL;
     }
@@ -1513,7 +1423,7 @@ tact_profile_data_parse (GBytes  *json,
       return NULL;
     }
 
-  check_keys (&ctx, "$", object, format >= 2 ? keys_2 : keys_1);
+  tact_loader_check_keys (&ctx, "$", object, format >= 2 ? keys_2 : keys_1);
   ctx.format = (guint) format;
 
   data = g_new0 (TactProfileData, 1);
@@ -1523,17 +1433,17 @@ tact_profile_data_parse (GBytes  *json,
                                        (GDestroyNotify) g_strfreev);
   data->approval_expiry_hours = TACT_APPROVAL_EXPIRY_DEFAULT;
 
-  if ((member = get_member (&ctx, "$", object, "id", TRUE)) != NULL)
+  if ((member = tact_loader_get_member (&ctx, "$", object, "id", TRUE)) != NULL)
     data->id = parse_identifier (&ctx, "$.id", member);
-  if ((member = get_member (&ctx, "$", object, "version", TRUE)) != NULL)
+  if ((member = tact_loader_get_member (&ctx, "$", object, "version", TRUE)) != NULL)
     data->version = parse_string (&ctx, "$.version", member);
-  if ((member = get_member (&ctx, "$", object, "name", TRUE)) != NULL)
+  if ((member = tact_loader_get_member (&ctx, "$", object, "name", TRUE)) != NULL)
     parse_localized (&ctx, "$.name", member, &data->name);
 
-  if ((member = get_member (&ctx, "$", object, "rules", TRUE)) != NULL)
+  if ((member = tact_loader_get_member (&ctx, "$", object, "rules", TRUE)) != NULL)
     {
       if (!JSON_NODE_HOLDS_ARRAY (member))
-        tact_loader_error (&ctx, "$.rules", "expected an array of rules, got %s", node_kind (member));
+        tact_loader_error (&ctx, "$.rules", "expected an array of rules, got %s", tact_loader_node_kind (member));
       else
         {
           JsonArray *array = json_node_get_array (member);
@@ -1556,28 +1466,28 @@ tact_profile_data_parse (GBytes  *json,
         }
     }
 
-  if ((member = get_member (&ctx, "$", object, "allow_terms", FALSE)) != NULL)
-    data->allow_terms = parse_string_array (&ctx, "$.allow_terms", member, TRUE, validate_term);
+  if ((member = tact_loader_get_member (&ctx, "$", object, "allow_terms", FALSE)) != NULL)
+    data->allow_terms = tact_loader_parse_string_array (&ctx, "$.allow_terms", member, TRUE, validate_term);
   if (data->allow_terms == NULL)
     data->allow_terms = g_new0 (char *, 1);
 
   /* Format 2 (format 1 refused these keys above). */
   if (format >= 2)
     {
-      if ((member = get_member (&ctx, "$", object, "roles", FALSE)) != NULL)
+      if ((member = tact_loader_get_member (&ctx, "$", object, "roles", FALSE)) != NULL)
         parse_roles (&ctx, member, data);
-      if ((member = get_member (&ctx, "$", object, "approvals", FALSE)) != NULL)
+      if ((member = tact_loader_get_member (&ctx, "$", object, "approvals", FALSE)) != NULL)
         parse_approvals (&ctx, member, data);
-      if ((member = get_member (&ctx, "$", object, "audit", FALSE)) != NULL)
+      if ((member = tact_loader_get_member (&ctx, "$", object, "audit", FALSE)) != NULL)
         parse_audit (&ctx, member, data);
-      if ((member = get_member (&ctx, "$", object, "announcement", FALSE)) != NULL)
+      if ((member = tact_loader_get_member (&ctx, "$", object, "announcement", FALSE)) != NULL)
         parse_announcement (&ctx, member, data);
-      if ((member = get_member (&ctx, "$", object, "company", FALSE)) != NULL)
+      if ((member = tact_loader_get_member (&ctx, "$", object, "company", FALSE)) != NULL)
         parse_company (&ctx, member, data);
-      if ((member = get_member (&ctx, "$", object, "retention", FALSE)) != NULL)
+      if ((member = tact_loader_get_member (&ctx, "$", object, "retention", FALSE)) != NULL)
         parse_retention (&ctx, member, data);
-      if ((member = get_member (&ctx, "$", object, "context", FALSE)) != NULL)
-        parse_context (&ctx, member, data);
+      if ((member = tact_loader_get_member (&ctx, "$", object, "context", FALSE)) != NULL)
+        tact_profile_parse_context (&ctx, member, data);
     }
   resolve_approvers (&ctx, data, format >= 2 && json_object_has_member (object, "roles"));
 

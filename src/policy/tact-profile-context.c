@@ -1,0 +1,95 @@
+/* tact-profile-context.c: the "context" section of a profile (format 2; docs/profile.md,
+ * docs/classifier.md): when a message the classifier reads as harmless lowers the words of
+ * which rules. Split from tact-profile-loader.c; parsed after the rules. */
+#include "tact-policy-private.h"
+#include "tact-profile-loader-private.h"
+
+/* A context cue: a term, or visible punctuation such as 《 (titles). */
+static gboolean
+validate_cue (Ctx        *ctx,
+              const char *path,
+              const char *item)
+{
+  g_autofree char *norm = tact_normalize_string (item);
+
+  g_strstrip (norm);
+  if (norm[0] == '\0')
+    {
+      tact_loader_error (ctx, path, "expected a cue with at least one visible character");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Format 2: "context": {"harmless_min_score": 0.5, "cues": ["不得", "must not", "《", …],
+ * "without_cue_min_score": 0.95, "sending_cues": ["这份", "附件", "attached", …],
+ * "rules": ["pub1-secrets", …]} — a message the classifier reads as harmless (talk about
+ * the policy, training, a title…) and that has one of the cues, or that it reads as
+ * harmless at without_cue_min_score, lowers the word findings of those rules, unless it
+ * has a sending cue (docs/classifier.md). Parsed after the rules. */
+#define MAX_CONTEXT_CUES 1000
+
+void
+tact_profile_parse_context (Ctx             *ctx,
+               JsonNode        *node,
+               TactProfileData *data)
+{
+  static const char * const keys[] = {
+    "harmless_min_score", "cues", "without_cue_min_score", "sending_cues", "rules", NULL
+  };
+  JsonObject *object;
+  JsonNode *member;
+  g_auto(GStrv) cues = NULL;
+  g_auto(GStrv) sending = NULL;
+  g_auto(GStrv) rule_ids = NULL;
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      tact_loader_error (ctx, "$.context", "expected an object, got %s", tact_loader_node_kind (node));
+      return;
+    }
+  object = json_node_get_object (node);
+  tact_loader_check_keys (ctx, "$.context", object, keys);
+  if ((member = tact_loader_get_member (ctx, "$.context", object, "harmless_min_score", TRUE)) != NULL)
+    tact_loader_parse_score (ctx, "$.context.harmless_min_score", member, &data->harmless_min_score);
+  if ((member = tact_loader_get_member (ctx, "$.context", object, "without_cue_min_score", FALSE)) != NULL &&
+      tact_loader_parse_score (ctx, "$.context.without_cue_min_score", member, &data->without_cue_min_score) &&
+      data->without_cue_min_score < data->harmless_min_score)
+    tact_loader_error (ctx, "$.context.without_cue_min_score",
+                       "must not be lower than harmless_min_score");
+  if ((member = tact_loader_get_member (ctx, "$.context", object, "cues", TRUE)) != NULL)
+    cues = tact_loader_parse_string_array (ctx, "$.context.cues", member, FALSE, validate_cue);
+  if (cues != NULL && g_strv_length (cues) > MAX_CONTEXT_CUES)
+    tact_loader_error (ctx, "$.context.cues", "more than %d cues", MAX_CONTEXT_CUES);
+  else if (cues != NULL)
+    data->context_cues = tact_loader_normalised_variants (cues);
+  if ((member = tact_loader_get_member (ctx, "$.context", object, "sending_cues", FALSE)) != NULL)
+    sending = tact_loader_parse_string_array (ctx, "$.context.sending_cues", member, FALSE, validate_cue);
+  if (sending != NULL && g_strv_length (sending) > MAX_CONTEXT_CUES)
+    tact_loader_error (ctx, "$.context.sending_cues", "more than %d cues", MAX_CONTEXT_CUES);
+  else if (sending != NULL)
+    data->context_sending_cues = tact_loader_normalised_variants (sending);
+
+  /* Which rules' words may be lowered: rules about what a message says, not about its
+   * form (an important notice to a big group needs approval however harmless it is). */
+  if ((member = tact_loader_get_member (ctx, "$.context", object, "rules", TRUE)) != NULL)
+    rule_ids = tact_loader_parse_string_array (ctx, "$.context.rules", member, FALSE, NULL);
+  for (guint i = 0; rule_ids != NULL && rule_ids[i] != NULL; i++)
+    {
+      gboolean found = FALSE;
+
+      for (guint r = 0; r < data->rules->len; r++)
+        {
+          TactRule *rule = g_ptr_array_index (data->rules, r);
+
+          if (g_str_equal (rule->id, rule_ids[i]))
+            found = rule->lowered_in_context = TRUE;
+        }
+      if (!found)
+        {
+          g_autofree char *sub = g_strdup_printf ("$.context.rules[%u]", i);
+          tact_loader_error (ctx, sub, "no rule has the id \"%s\"", rule_ids[i]);
+        }
+    }
+}
+
