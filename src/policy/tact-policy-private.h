@@ -114,6 +114,8 @@ typedef enum {
   TACT_DETECTOR_EXACT,       /* salted SHA-256 exact data match (tact-exact.c) */
   TACT_DETECTOR_CLASSIFIER,  /* a class of the message classifier (tact-classifier.c);
                               * items is an empty array */
+  TACT_DETECTOR_NEARBY,      /* groups of words and shapes within a window (tact-nearby.c);
+                              * items is an empty array */
   /* Attachment detectors (tact-attachment.c): items is an empty array, so the
    * matcher has nothing to compile for them. */
   TACT_DETECTOR_CLASSIFICATION,  /* a label or marking of one of the levels */
@@ -180,7 +182,24 @@ typedef struct {
   char             *category;       /* owned: the class */
   double            min_score;      /* its probability must reach this; default 0.5 */
   int               class_index;    /* in the model, set when the profile is compiled */
+  /* nearby */
+  GPtrArray        *groups;         /* owned, element-type TactNearbyGroup */
+  guint             window;         /* characters */
 } TactDetector;
+
+/* The "nearby" detector (tact-nearby.c). */
+typedef struct _TactNearbyGroup TactNearbyGroup;
+typedef struct {
+  gsize from;  /* normalised bytes */
+  gsize to;
+} TactNearbySpan;
+
+void    tact_nearby_group_free (TactNearbyGroup *group);
+/* Every stretch of @detector->window characters of @text (normalised) that holds one
+ * occurrence of each group, overlapping stretches merged (element-type TactNearbySpan). */
+GArray *tact_nearby_scan       (const TactDetector *detector,
+                                const char         *text,
+                                gsize               len);
 
 struct _TactRule {
   char          *id;                  /* owned */
@@ -206,6 +225,10 @@ struct _TactRule {
   gboolean       shadow;              /* format 2: findings recorded, never shown or acted on */
   gboolean       lowered_in_context;  /* listed in "context.rules": its words are lowered in
                                        * a message the classifier reads as harmless */
+  char          *unless_category;     /* format 2 "unless": owned, a harmless class, or NULL */
+  double         unless_min_score;    /* its probability at which the rule's words drop */
+  int            unless_class;        /* in the model, set when the profile is compiled */
+  GPtrArray     *unless_cues;         /* owned, may be NULL: one must occur, normalised */
 };
 
 void tact_rule_free (TactRule *rule);

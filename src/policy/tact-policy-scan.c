@@ -253,6 +253,19 @@ collect_rule_matches (TactProfile  *self,
         }
       else if (detector->type == TACT_DETECTOR_CLASSIFIER && scores != NULL)
         collect_classifier_matches (self, d, detector, norm, len, scores, matches);
+      else if (detector->type == TACT_DETECTOR_NEARBY)
+        {
+          g_autoptr(GArray) spans = tact_nearby_scan (detector, norm, len);
+
+          for (guint i = 0; i < spans->len; i++)
+            {
+              const TactNearbySpan *span = &g_array_index (spans, TactNearbySpan, i);
+              RuleMatch match = { d, NULL, span->from, span->to, TACT_CONFIDENCE_MEDIUM,
+                                  g_strndup (norm + span->from, span->to - span->from), 0 };
+
+              g_array_append_val (matches, match);
+            }
+        }
     }
 }
 
@@ -328,6 +341,7 @@ tact_profile_scan_text (TactProfile        *self,
       g_autoptr(GArray) matches = NULL;
       g_autoptr(GHashTable) values = NULL;
       gsize last_from = G_MAXSIZE, last_to = 0;
+      gboolean excused;
 
       if (!tact_profile_rule_applies (self, rule, outgoing))
         {
@@ -342,6 +356,10 @@ tact_profile_scan_text (TactProfile        *self,
                             have_scores ? scores : NULL, matches);
       if (matches->len == 0)
         continue;
+
+      excused = have_scores && rule->unless_class >= 0 &&
+                scores[rule->unless_class] >= rule->unless_min_score &&
+                (rule->unless_cues == NULL || has_cue (rule->unless_cues, ntext, nlen));
 
       /* Confidence: supporting keywords nearby raise it one level; then drop
        * what is below the rule's minimum. */
@@ -360,6 +378,14 @@ tact_profile_scan_text (TactProfile        *self,
            * "attached": its sending cues) lowers words one level, and a word left at low
            * is dropped; but only words: identifiers, exact data and the classifier's own
            * findings stand. */
+          /* The rule's own exception: its words drop when the message reads as one
+           * harmless kind ("unless": an ordinary list-price quote). */
+          if (excused &&
+              (detector->type == TACT_DETECTOR_TERMS || detector->type == TACT_DETECTOR_REGEX))
+            {
+              m->confidence = TACT_CONFIDENCE_DROPPED;
+              continue;
+            }
           if (harmless && rule->lowered_in_context &&
               (detector->type == TACT_DETECTOR_TERMS || detector->type == TACT_DETECTOR_REGEX))
             {

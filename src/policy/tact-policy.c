@@ -100,6 +100,7 @@ tact_detector_type_to_string (TactDetectorType type)
     case TACT_DETECTOR_IDENTIFIER: return "identifier";
     case TACT_DETECTOR_EXACT: return "exact";
     case TACT_DETECTOR_CLASSIFIER: return "classifier";
+    case TACT_DETECTOR_NEARBY: return "nearby";
     case TACT_DETECTOR_CLASSIFICATION: return "classification";
     case TACT_DETECTOR_FILE_TYPE:      return "file_type";
     case TACT_DETECTOR_UNINSPECTABLE:  return "uninspectable";
@@ -703,6 +704,14 @@ bind_classifier (TactProfileData  *data,
   g_autoptr(GString) problems = g_string_new (NULL);
   gboolean needed = data->harmless_min_score > 0;
 
+  for (guint r = 0; r < data->rules->len; r++)
+    {
+      TactRule *rule = g_ptr_array_index (data->rules, r);
+
+      rule->unless_class = -1;
+      needed = needed || rule->unless_category != NULL;
+    }
+
   for (guint r = 0; r < data->rules->len && !needed; r++)
     {
       const TactRule *rule = g_ptr_array_index (data->rules, r);
@@ -734,6 +743,18 @@ bind_classifier (TactProfileData  *data,
                                     "has no category \"%s\" of messages that break a rule",
                                     problems->len ? "\n" : "", r, d, detector->category);
         }
+    }
+  for (guint r = 0; r < data->rules->len; r++)
+    {
+      TactRule *rule = g_ptr_array_index (data->rules, r);
+
+      if (rule->unless_category == NULL)
+        continue;
+      rule->unless_class = tact_classifier_find_class (classifier, rule->unless_category);
+      if (rule->unless_class < 0 || !tact_classifier_is_harmless (classifier, rule->unless_class))
+        g_string_append_printf (problems, "%s$.rules[%u].unless.category: the classifier has no "
+                                "harmless category \"%s\"", problems->len ? "\n" : "", r,
+                                rule->unless_category);
     }
   if (problems->len > 0)
     {

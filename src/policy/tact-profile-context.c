@@ -1,6 +1,8 @@
-/* tact-profile-context.c: the "context" section of a profile (format 2; docs/profile.md,
- * docs/classifier.md): when a message the classifier reads as harmless lowers the words of
- * which rules. Split from tact-profile-loader.c; parsed after the rules. */
+/* tact-profile-context.c: what the classifier's reading of a message does to other rules
+ * (format 2; docs/profile.md, docs/classifier.md): the "context" section (when a message
+ * read as harmless lowers the words of which rules; parsed after the rules) and a rule's
+ * "unless" (its words drop when the message reads as one harmless kind). Split from
+ * tact-profile-loader.c. */
 #include "tact-policy-private.h"
 #include "tact-profile-loader-private.h"
 
@@ -93,3 +95,55 @@ tact_profile_parse_context (Ctx             *ctx,
     }
 }
 
+
+/* "unless": {"category": "price_quote", "min_score": 0.5, "cues": ["list price", "官网"]} —
+ * the rule's words (terms and regexes) drop when the classifier gives that harmless
+ * category at least min_score and, when cues are given, the message has one of them: an
+ * ordinary list-price quote does not need the department head (EXT-2,
+ * docs/classifier.md). The category is checked against the model when the profile is
+ * compiled. */
+void
+tact_rule_parse_unless (Ctx        *ctx,
+                        const char *path,
+                        JsonNode   *node,
+                        TactRule   *rule)
+{
+  static const char * const keys[] = { "category", "min_score", "cues", NULL };
+  g_autofree char *sub = g_strconcat (path, ".unless", NULL);
+  g_auto(GStrv) cues = NULL;
+  JsonObject *object;
+  JsonNode *member;
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      tact_loader_error (ctx, sub, "expected an object with category and min_score, got %s",
+                         tact_loader_node_kind (node));
+      return;
+    }
+  object = json_node_get_object (node);
+  tact_loader_check_keys (ctx, sub, object, keys);
+  rule->unless_min_score = 0.5;
+  if ((member = tact_loader_get_member (ctx, sub, object, "category", TRUE)) != NULL)
+    {
+      if (!JSON_NODE_HOLDS_VALUE (member) || json_node_get_value_type (member) != G_TYPE_STRING ||
+          json_node_get_string (member)[0] == '\0')
+        tact_loader_error (ctx, sub, "category: expected a category name");
+      else
+        rule->unless_category = g_strdup (json_node_get_string (member));
+    }
+  if ((member = tact_loader_get_member (ctx, sub, object, "min_score", FALSE)) != NULL)
+    {
+      g_autofree char *score = g_strconcat (sub, ".min_score", NULL);
+      tact_loader_parse_score (ctx, score, member, &rule->unless_min_score);
+    }
+  if ((member = tact_loader_get_member (ctx, sub, object, "cues", FALSE)) != NULL)
+    {
+      g_autofree char *cues_path = g_strconcat (sub, ".cues", NULL);
+
+      cues = tact_loader_parse_string_array (ctx, cues_path, member, FALSE, validate_cue);
+      if (cues != NULL && g_strv_length (cues) > MAX_CONTEXT_CUES)
+        tact_loader_error (ctx, cues_path, "more than %d cues", MAX_CONTEXT_CUES);
+      else if (cues != NULL)
+        rule->unless_cues = tact_loader_normalised_variants (cues);
+    }
+}

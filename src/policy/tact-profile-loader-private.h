@@ -51,6 +51,18 @@ gboolean   tact_loader_parse_score        (Ctx                *ctx,
 /* The normalised simplified and traditional variants of @words, without duplicates. */
 GPtrArray *tact_loader_normalised_variants (GStrv              words);
 
+/* A "nearby" detector's keys (tact-nearby.c); FALSE when it cannot be used. */
+gboolean   tact_nearby_parse              (Ctx                *ctx,
+                                           const char         *path,
+                                           JsonObject         *object,
+                                           TactDetector       *detector);
+
+/* A rule's "unless" (tact-profile-context.c): {"category": "price_quote", "min_score": 0.6}. */
+void       tact_rule_parse_unless         (Ctx                *ctx,
+                                           const char         *path,
+                                           JsonNode           *node,
+                                           TactRule           *rule);
+
 /* The "context" section (tact-profile-context.c), after the rules are parsed. */
 void       tact_profile_parse_context     (Ctx                *ctx,
                                            JsonNode           *node,

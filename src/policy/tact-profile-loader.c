@@ -452,6 +452,7 @@ tact_detector_free (TactDetector *detector)
   g_clear_pointer (&detector->support_norm, g_ptr_array_unref);
   g_strfreev (detector->levels);
   g_free (detector->category);
+  g_clear_pointer (&detector->groups, g_ptr_array_unref);
   g_free (detector);
 }
 
@@ -802,13 +803,15 @@ parse_detector (Ctx        *ctx,
         tact_loader_parse_score (ctx, sub, member, &detector->min_score);
       ok = detector->category != NULL;
     }
+  else if (g_str_equal (type, "nearby"))
+    ok = tact_nearby_parse (ctx, path, object, detector);
   else if (g_str_equal (type, "classification") || g_str_equal (type, "file_type") ||
            g_str_equal (type, "uninspectable"))
     ok = parse_attachment_detector (ctx, path, object, type, detector);
   else
     {
       tact_loader_error (ctx, sub, "unknown detector type \"%s\" (expected one of: terms, regex, "
-                 "identifier, exact, classifier, classification, file_type, uninspectable)", type);
+                 "identifier, exact, classifier, nearby, classification, file_type, uninspectable)", type);
       g_clear_pointer (&detector, tact_detector_free);
       return NULL;
     }
@@ -923,6 +926,8 @@ tact_rule_free (TactRule *rule)
   g_clear_pointer (&rule->detectors, g_ptr_array_unref);
   g_free (rule->example);
   g_free (rule->approver_role);
+  g_free (rule->unless_category);
+  g_clear_pointer (&rule->unless_cues, g_ptr_array_unref);
   g_strfreev (rule->approver_users);
   g_strfreev (rule->approvers);
   g_free (rule);
@@ -941,7 +946,7 @@ parse_rule (Ctx        *ctx,
   static const char * const keys_2[] = {
     "id", "title", "explanation", "clauses", "detectors", "conditions",
     "action", "action_if_external", "alternative", "example",
-    "min_confidence", "min_instances", "approver", "shadow", NULL
+    "min_confidence", "min_instances", "approver", "shadow", "unless", NULL
   };
   TactRule *rule;
   JsonObject *object;
@@ -1055,6 +1060,8 @@ parse_rule (Ctx        *ctx,
       g_autofree char *sub = g_strconcat (path, ".shadow", NULL);
       parse_bool (ctx, sub, member, &rule->shadow);
     }
+  if (ctx->format >= 2 && (member = tact_loader_get_member (ctx, path, object, "unless", FALSE)) != NULL)
+    tact_rule_parse_unless (ctx, path, member, rule);
 
   /* An approval needs someone to approve it; an approver without one is a mistake. */
   if ((member = tact_loader_get_member (ctx, path, object, "approver", FALSE)) != NULL)

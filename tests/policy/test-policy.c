@@ -506,7 +506,7 @@ static const struct {
     "$.rules[0].clauses[0]: expected a policy clause id" },
   { "\"type\":\"terms\"", "\"type\":\"ml\"", TACT_POLICY_ERROR_INVALID,
     "$.rules[0].detectors[0].type: unknown detector type \"ml\" (expected one of: terms, regex, "
-    "identifier, exact, classifier, classification, file_type, uninspectable)" },
+    "identifier, exact, classifier, nearby, classification, file_type, uninspectable)" },
   { "\"detectors\":[{\"type\":\"terms\",\"terms\":[\"机密\"]}]", "\"detectors\":[]",
     TACT_POLICY_ERROR_INVALID, "$.rules[0].detectors: expected a non-empty array" },
   { "\"type\":\"terms\",\"terms\":[\"机密\"]", "\"type\":\"regex\",\"patterns\":[\"(ab\"]",
@@ -696,9 +696,15 @@ test_check_threads (void)
     check_text (profile, "机密、報價單和 trade secret，卡号 6225880123456783", 1);
   GThread *threads[4];
 
-  /* pub1-secrets ×3, ext1 (机密), ext2 (報價), the card number. */
+  guint words = 0;
+
+  /* pub1-secrets ×3, ext1 (机密), ext2 (報價), the card number; and the classifier's
+   * reading (the words that weighed most), which every thread must find alike too. */
   expected_thread_findings = reference->findings->len;
-  g_assert_cmpuint (expected_thread_findings, ==, 6);
+  for (guint i = 0; i < reference->findings->len; i++)
+    words += !g_str_has_prefix (((TactFinding *) g_ptr_array_index (reference->findings, i))->detector,
+                                "classifier:");
+  g_assert_cmpuint (words, ==, 6);
 
   for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
     threads[i] = g_thread_new ("check", check_in_thread, profile);
