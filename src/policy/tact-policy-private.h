@@ -180,7 +180,8 @@ typedef struct {
   gboolean          mismatch;       /* file_type: content type differs from the extension's */
   /* classifier */
   char             *category;       /* owned: the class */
-  double            min_score;      /* its probability must reach this; default 0.5 */
+  double            min_score;      /* the violation probability must reach this; default 0.5 */
+  double            max_score;      /* … and stay below this (unless 1); default 1 */
   int               class_index;    /* in the model, set when the profile is compiled */
   /* nearby */
   GPtrArray        *groups;         /* owned, element-type TactNearbyGroup */

@@ -150,6 +150,23 @@ compare_rule_matches (gconstpointer a,
   return ma->confidence > mb->confidence ? -1 : ma->confidence < mb->confidence;
 }
 
+/* Too little text to read a meaning from ("ok", "msg 001", a code alone): the classifier
+ * is not asked, as its reading of a word or two is mostly its bias. Identifiers and
+ * terms still see such a message. */
+#define TACT_CLASSIFIER_MIN_LETTERS 4
+
+static guint
+count_letters (const char *text,
+               gsize       len)
+{
+  guint n = 0;
+
+  for (const char *p = text; p < text + len && n < TACT_CLASSIFIER_MIN_LETTERS;
+       p = g_utf8_next_char (p))
+    n += g_unichar_isalpha (g_utf8_get_char (p));
+  return n;
+}
+
 /* A classifier detector's matches: when its class is the rule the message most likely
  * breaks and the probability that it breaks one reaches min_score (tact_classifier_violation),
  * one match per span of the words that weighed most for the class (tact_classifier_explain),
@@ -169,7 +186,8 @@ collect_classifier_matches (TactProfile        *self,
                               : score >= 0.7 ? TACT_CONFIDENCE_MEDIUM : TACT_CONFIDENCE_LOW;
   g_autoptr(GArray) spans = NULL;
 
-  if ((guint) detector->class_index != top || score < detector->min_score)
+  if ((guint) detector->class_index != top || score < detector->min_score ||
+      (detector->max_score < 1.0 && score >= detector->max_score))
     return;
   spans = tact_classifier_explain (self->classifier, norm, len, detector->class_index, 3);
   if (spans->len == 0)
@@ -319,7 +337,8 @@ tact_profile_scan_text (TactProfile        *self,
 
   /* The classifier reads the message's own text, not files' content: it learnt from
    * chat messages (docs/classifier.md). */
-  if (self->classifier != NULL && attachment == NULL)
+  if (self->classifier != NULL && attachment == NULL &&
+      count_letters (ntext, nlen) >= TACT_CLASSIFIER_MIN_LETTERS)
     {
       guint top;
       double p_harmless;

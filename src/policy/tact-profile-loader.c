@@ -701,7 +701,7 @@ parse_detector (Ctx        *ctx,
   static const char * const regex_keys[] = { "type", "patterns", "support", NULL };
   static const char * const identifier_keys[] = { "type", "kinds", "known_hosts", "support", NULL };
   static const char * const exact_keys[] = { "type", "salt", "hashes", "token_kinds", "support", NULL };
-  static const char * const classifier_keys[] = { "type", "category", "min_score", NULL };
+  static const char * const classifier_keys[] = { "type", "category", "min_score", "max_score", NULL };
   g_autofree char *type = NULL;
   g_autofree char *sub = NULL;
   TactDetector *detector;
@@ -801,6 +801,13 @@ parse_detector (Ctx        *ctx,
       sub = g_strdup_printf ("%s.min_score", path);
       if ((member = tact_loader_get_member (ctx, path, object, "min_score", FALSE)) != NULL)
         tact_loader_parse_score (ctx, sub, member, &detector->min_score);
+      detector->max_score = 1.0;
+      g_free (sub);
+      sub = g_strdup_printf ("%s.max_score", path);
+      if ((member = tact_loader_get_member (ctx, path, object, "max_score", FALSE)) != NULL &&
+          tact_loader_parse_score (ctx, sub, member, &detector->max_score) &&
+          detector->max_score <= detector->min_score)
+        tact_loader_error (ctx, sub, "must be above min_score");
       ok = detector->category != NULL;
     }
   else if (g_str_equal (type, "nearby"))
