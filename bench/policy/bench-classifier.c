@@ -12,15 +12,15 @@
  */
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
-#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "policy/tact-classifier.h"
 #include "policy/tact-policy.h"
 #include "policy/tact-policy-private.h"
+
+#include "bench-util.h"
 
 #define SEED 20261207
 
@@ -30,42 +30,9 @@ now_s (void)
   return g_get_monotonic_time () / 1e6;
 }
 
-static double
-rss_mb (void)
-{
-  g_autofree char *statm = NULL;
-  unsigned long size = 0, resident = 0;
 
-  malloc_trim (0);
-  if (!g_file_get_contents ("/proc/self/statm", &statm, NULL, NULL) ||
-      sscanf (statm, "%lu %lu", &size, &resident) != 2)
-    return 0;
-  return resident * (double) sysconf (_SC_PAGESIZE) / (1024.0 * 1024.0);
-}
 
-static int
-compare_double (gconstpointer a,
-                gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-  return x < y ? -1 : x > y;
-}
 
-static gboolean all_met = TRUE;
-
-static void
-report (const char *what,
-        double      value,
-        const char *unit,
-        const char *goal,
-        gboolean    met)
-{
-  if (!met)
-    all_met = FALSE;
-  printf ("%-48s %10.3f %-5s goal: %-16s %s\n", what, value, unit,
-          goal != NULL ? goal : "-", goal == NULL ? "" : met ? "ok" : "MISSED");
-  fflush (stdout);
-}
 
 /* The text of every corpus line. */
 static GPtrArray *
@@ -195,12 +162,12 @@ time_checks (const char  *label,
         flagged += round == 0 && verdict->action != TACT_ACTION_ALLOW;
         tact_verdict_free (verdict);
       }
-  qsort (times, n, sizeof (double), compare_double);
+  qsort (times, n, sizeof (double), bench_compare_double);
   g_snprintf (what, sizeof what, "check %4zu B, %s: p50", size, label);
-  report (what, times[n / 2], "µs", NULL, TRUE);
+  bench_report (what, times[n / 2], "µs", NULL, TRUE);
   g_snprintf (what, sizeof what, "check %4zu B, %s: p99", size, label);
   g_snprintf (goal, sizeof goal, "p99 < %.0f µs", goal_us);
-  report (what, times[n * 99 / 100], "µs", goal_us > 0 ? goal : NULL,
+  bench_report (what, times[n * 99 / 100], "µs", goal_us > 0 ? goal : NULL,
           goal_us <= 0 || times[n * 99 / 100] < goal_us);
   printf ("  (%u of %u messages flagged)\n", flagged, messages->len);
 }
@@ -228,12 +195,12 @@ time_classifier (TactClassifier *classifier,
         tact_classifier_score (classifier, norm, strlen (norm), scores);
         times[n++] = (now_s () - t0) * 1e6;
       }
-  qsort (times, n, sizeof (double), compare_double);
+  qsort (times, n, sizeof (double), bench_compare_double);
   g_snprintf (what, sizeof what, "normalise+classify %4zu B: p50", size);
-  report (what, times[n / 2], "µs", NULL, TRUE);
+  bench_report (what, times[n / 2], "µs", NULL, TRUE);
   g_snprintf (what, sizeof what, "normalise+classify %4zu B: p99", size);
   g_snprintf (goal, sizeof goal, "p99 < %.0f µs", goal_us);
-  report (what, times[n * 99 / 100], "µs", goal_us > 0 ? goal : NULL,
+  bench_report (what, times[n * 99 / 100], "µs", goal_us > 0 ? goal : NULL,
           goal_us <= 0 || times[n * 99 / 100] < goal_us);
 }
 
@@ -256,12 +223,12 @@ main (int   argc,
   g_ptr_array_unref (tact_term_variants ("机密"));
   texts = corpus_texts ();
 
-  rss0 = rss_mb ();
+  rss0 = bench_rss_mb ();
   t0 = now_s ();
   classifier = tact_classifier_load_default (&error);
   g_assert_no_error (error);
-  report ("load the shipped model", now_s () - t0, "s", NULL, TRUE);
-  report ("RSS growth of the model", rss_mb () - rss0, "MB", NULL, TRUE);
+  bench_report ("load the shipped model", now_s () - t0, "s", NULL, TRUE);
+  bench_report ("RSS growth of the model", bench_rss_mb () - rss0, "MB", NULL, TRUE);
   printf ("  (%u classes, model %s)\n", tact_classifier_get_n_classes (classifier),
           tact_classifier_get_id (classifier));
 
@@ -278,6 +245,6 @@ main (int   argc,
       time_classifier (classifier, messages, sizes[s], rounds, sizes[s] == 2048 ? 200 : 0);
     }
 
-  printf ("# %s\n", all_met ? "all goals met" : "some goals MISSED");
+  printf ("# %s\n", bench_all_met ? "all goals met" : "some goals MISSED");
   return 0;
 }

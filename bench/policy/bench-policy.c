@@ -45,24 +45,14 @@
 
 #include "policy/tact-policy.h"
 #include "policy/tact-policy-private.h"
+
+#include "bench-util.h"
 #include "store/tact-store.h"
 
 #include "bench-profile.h"
 
 static const guint profile_sizes[] = { 1000, 10000, 100000 };
 
-static double
-rss_mb (void)
-{
-  g_autofree char *statm = NULL;
-  unsigned long size = 0, resident = 0;
-
-  malloc_trim (0);  /* count what is kept, not what the parser freed */
-  if (!g_file_get_contents ("/proc/self/statm", &statm, NULL, NULL) ||
-      sscanf (statm, "%lu %lu", &size, &resident) != 2)
-    return 0;
-  return resident * (double) sysconf (_SC_PAGESIZE) / (1024.0 * 1024.0);
-}
 
 /* Mixed text of about @bytes bytes: Chinese runs, Latin words, punctuation,
  * and now and then one of @terms. */
@@ -94,15 +84,7 @@ append_mixed (GString   *s,
     }
 }
 
-static int
-compare_double (gconstpointer a,
-                gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-  return x < y ? -1 : x > y;
-}
 
-static gboolean all_met = TRUE;
 
 /* TRUE if @part is to run: TACT_BENCH_POLICY_ONLY unset, or listing it. */
 static gboolean
@@ -120,19 +102,6 @@ wanted (const char *part)
   return FALSE;
 }
 
-static void
-report (const char *what,
-        double      value,
-        const char *unit,
-        const char *goal,
-        gboolean    met)
-{
-  if (!met)
-    all_met = FALSE;
-  printf ("%-48s %10.3f %-5s goal: %-16s %s\n", what, value, unit,
-          goal != NULL ? goal : "-", goal == NULL ? "" : met ? "ok" : "MISSED");
-  fflush (stdout);
-}
 
 static void
 bench_checks (TactProfile *profile,
@@ -178,12 +147,12 @@ bench_checks (TactProfile *profile,
       }
   CALLGRIND_STOP_INSTRUMENTATION;
 
-  qsort (times, n, sizeof (double), compare_double);
-  qsort (cpu_times, n, sizeof (double), compare_double);
+  qsort (times, n, sizeof (double), bench_compare_double);
+  qsort (cpu_times, n, sizeof (double), bench_compare_double);
   g_snprintf (what, sizeof what, "check %5zu B, %6u terms: p50", size, terms->len);
-  report (what, times[n / 2], "µs", NULL, TRUE);
+  bench_report (what, times[n / 2], "µs", NULL, TRUE);
   g_snprintf (what, sizeof what, "check %5zu B, %6u terms: p99", size, terms->len);
-  report (what, times[n * 99 / 100], "µs",
+  bench_report (what, times[n * 99 / 100], "µs",
           terms->len >= 100000 ? "p99 < 1000 µs" : NULL, times[n * 99 / 100] < 1000);
   printf ("  (%u of %u messages had findings, %.1f per message; %u checks: "
           "p99.9 %.1f µs, max %.1f µs; thread CPU time p50 %.1f µs, p99 %.1f µs, max %.1f µs)\n",
@@ -293,9 +262,9 @@ bench_throughput (const char *dir,
           "grep -c -F -f: %s matching lines in %.2f s (LC_ALL=%s)\n",
           mb, n_hits, tact_s, g_strstrip (grep_out), grep_s,
           g_getenv ("LC_ALL") != NULL ? g_getenv ("LC_ALL") : "unset");
-  report ("scan 10k terms: tact", tact_rate, "MB/s", NULL, TRUE);
-  report ("scan 10k terms: grep -c -F -f", grep_rate, "MB/s", NULL, TRUE);
-  report ("scan 10k terms: ratio tact/grep", tact_rate / grep_rate, "x", ">= 1", tact_rate >= grep_rate);
+  bench_report ("scan 10k terms: tact", tact_rate, "MB/s", NULL, TRUE);
+  bench_report ("scan 10k terms: grep -c -F -f", grep_rate, "MB/s", NULL, TRUE);
+  bench_report ("scan 10k terms: ratio tact/grep", tact_rate / grep_rate, "x", ">= 1", tact_rate >= grep_rate);
 
   g_unlink (text_path);
   g_unlink (terms_path);
@@ -467,13 +436,13 @@ bench_cache (const char *dir)
                 "and first check %.3f s (of which JSON parse and validation %.3f s)\n",
                 read_s, load_s, parse_s);
     }
-  qsort (walls, rounds, sizeof (double), compare_double);
-  qsort (cpus, rounds, sizeof (double), compare_double);
+  qsort (walls, rounds, sizeof (double), bench_compare_double);
+  qsort (cpus, rounds, sizeof (double), bench_compare_double);
 
   /* Judged on the median of the wall clock, with the CPU time beside it (a shared machine). */
   met = walls[rounds / 2] < 0.5;
   if (!met)
-    all_met = FALSE;
+    bench_all_met = FALSE;
   printf ("%-48s %10s %10s %8s\n", "start to ready, 100k terms", "compiled", "cached", "ratio");
   printf ("%-48s %8.3f s %8.3f s %7.0fx   goal: cached < 0.5 s %s\n", "  wall (cached: median of rounds)",
           cold_wall, walls[rounds / 2], cold_wall / walls[rounds / 2], met ? "MET" : "MISS");
@@ -543,7 +512,7 @@ main (int   argc,
           continue;
         }
 
-      rss0 = rss_mb ();
+      rss0 = bench_rss_mb ();
       t_load = now_s ();
       profile = tact_profile_new_from_file (path, &error);
       t_load = now_s () - t_load;
@@ -551,12 +520,12 @@ main (int   argc,
       timings = tact_profile_get_load_timings (profile);
 
       g_snprintf (what, sizeof what, "load+compile %6u terms", terms->len);
-      report (what, t_load, "s", NULL, TRUE);
+      bench_report (what, t_load, "s", NULL, TRUE);
       printf ("  (parse %.2f s, terms and variants %.2f s, vectorscan compile %.2f s "
               "of %u literals)\n",
               timings->parse, timings->variants, timings->compile, timings->n_literals);
       g_snprintf (what, sizeof what, "RSS growth   %6u terms", terms->len);
-      report (what, rss_mb () - rss0, "MB", NULL, TRUE);
+      bench_report (what, bench_rss_mb () - rss0, "MB", NULL, TRUE);
 
       if (check)
         {
@@ -578,6 +547,6 @@ main (int   argc,
     }
   g_rmdir (dir);
 
-  printf ("# total %.1f s; %s\n", now_s () - t0, all_met ? "all goals met" : "some goals MISSED");
+  printf ("# total %.1f s; %s\n", now_s () - t0, bench_all_met ? "all goals met" : "some goals MISSED");
   return 0;
 }
