@@ -12,6 +12,9 @@
  *   syllables  ke hu ming dan
  *   words      kehu mingdan     (two syllables a word, as most Chinese words go;
  *                                terms of three or more characters)
+ *   mixed      ke户名单, 客hu名单, kehu名单 … (Han and pinyin mixed inside the term, an
+ *                                evasion of its own; every mix of first readings, for
+ *                                terms of two to TACT_PINYIN_MAX_MIXED characters)
  *
  * The forms are Latin literals, so they match whole words only (tact-matcher.c),
  * and the normaliser has folded case and spacing already.
@@ -91,6 +94,7 @@ tact_pinyin_forms (const char *term)
   GPtrArray *forms = g_ptr_array_new_with_free_func (g_free);
   guint16 first[TACT_PINYIN_MAX_CHARS], second[TACT_PINYIN_MAX_CHARS];
   const char *syllables[TACT_PINYIN_MAX_CHARS];
+  const char *chars[TACT_PINYIN_MAX_CHARS + 1];
   guint n = 0, n_polyphonic = 0;
 
   for (const char *p = term; *p != '\0'; p = g_utf8_next_char (p))
@@ -101,8 +105,9 @@ tact_pinyin_forms (const char *term)
         return forms;  /* not all Han with a reading, or too long: no forms */
       second[n] = second_reading (c);
       n_polyphonic += second[n] != 0;
-      n++;
+      chars[n++] = p;
     }
+  chars[n] = term + strlen (term);
   if (n < 2)
     return forms;
 
@@ -123,5 +128,22 @@ tact_pinyin_forms (const char *term)
         }
       add_spellings (forms, syllables, n);
     }
+
+  /* Han and pinyin mixed: bit i of the mask spells the i-th character in pinyin; not
+   * all Han, not all pinyin. */
+  if (n <= TACT_PINYIN_MAX_MIXED)
+    for (guint mask = 1; mask + 1 < (1u << n); mask++)
+      {
+        g_autoptr(GString) mixed = g_string_new (NULL);
+
+        for (guint i = 0; i < n; i++)
+          {
+            if (mask & (1u << i))
+              g_string_append (mixed, tact_pinyin_syllables[first[i]]);
+            else
+              g_string_append_len (mixed, chars[i], chars[i + 1] - chars[i]);
+          }
+        add_form (forms, mixed);
+      }
   return forms;
 }

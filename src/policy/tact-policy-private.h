@@ -89,6 +89,9 @@ GPtrArray *tact_term_variants_many (const char * const *terms,
  * (tact-pinyin.c); empty for other terms. Element-type utf8. */
 #define TACT_PINYIN_MAX_CHARS  8
 #define TACT_PINYIN_MAX_COMBOS 4
+/* Han and pinyin mixed inside a term (ke户名单): terms of up to this many characters,
+ * 2^n − 2 forms each. */
+#define TACT_PINYIN_MAX_MIXED  4
 /* At most this many pinyin literals per profile (start time and memory of a
  * 100k-term profile); terms past it get none, the first ones in profile order do. */
 #define TACT_PINYIN_BUDGET     60000

@@ -298,6 +298,12 @@ static const struct {
   { "是 ji mi 的", "ji mi" },                               /* 机密, syllables */
   { "jimi", NULL },                                        /* joined, under 5 letters */
   { "lingshou", NULL },                                    /* part of a term */
+  { "发我 ruan件源代ma", NULL },       /* 软件源代码: 5 characters, over TACT_PINYIN_MAX_MIXED */
+  { "零shou价是多少", "零shou价" },                          /* Han and pinyin mixed */
+  { "把ling售jia给我", "ling售jia" },
+  { "这是ji密", "ji密" },
+  { "shou价", NULL },                                       /* part of a term */
+  { "haji密", NULL },                                       /* the Latin part is a word */
   { "lingshoujiaxx", NULL },                               /* whole words only */
   { "the s3cr3t plan", "s3cr3t" },                         /* leetspeak */
   { "C0NF1D3NT14L!", "C0NF1D3NT14L" },
@@ -377,11 +383,15 @@ test_pinyin_forms (void)
     const char *term;
     const char *forms;  /* joined with '|' */
   } cases[] = {
-    { "客户名单", "kehumingdan|ke hu ming dan|kehu mingdan" },
-    { "零售价", "lingshoujia|ling shou jia|lingshou jia" },
-    { "机密", "ji mi" },                 /* "jimi": under 5 letters */
-    { "地图", "de tu|di tu" },           /* 地: de and dì */
-    { "绿色", "lv se" },                 /* ü is typed v */
+    { "客户名单", "kehumingdan|ke hu ming dan|kehu mingdan"
+                  /* mixed: each mix of Han and first readings */
+                  "|ke户名单|客hu名单|kehu名单|客户ming单|ke户ming单|客huming单|kehuming单"
+                  "|客户名dan|ke户名dan|客hu名dan|kehu名dan|客户mingdan|ke户mingdan|客humingdan" },
+    { "零售价", "lingshoujia|ling shou jia|lingshou jia"
+                "|ling售价|零shou价|lingshou价|零售jia|ling售jia|零shoujia" },
+    { "机密", "ji mi|ji密|机mi" },       /* "jimi": under 5 letters */
+    { "地图", "de tu|di tu|de图|地tu" },  /* 地: de and dì; mixed with the first */
+    { "绿色", "lv se|lv色|绿se" },       /* ü is typed v */
     { "机", "" },
     { "A股", "" },
     { "secret", "" },
