@@ -9,7 +9,7 @@
 
 #define SEED 20240501
 
-static double
+static inline double
 now_s (void)
 {
   struct timespec ts;
@@ -20,7 +20,7 @@ now_s (void)
 
 /* This thread's CPU time: a check that took long on the wall clock but not
  * on this one was descheduled (a shared machine), not slow. */
-static double
+static inline double
 cpu_s (void)
 {
   struct timespec ts;
@@ -46,7 +46,7 @@ static const char common_han[] =
   "值号率族维划选标写存候毛亲快效斯院查江型眼王按格养易置派层片始却专状育厂京识适属"
   "圆包火住调满县局照参红细引听该铁价严龙飞密码秘客户财务报合同源代价格薪员工";
 
-static gunichar
+static inline gunichar
 random_han (GRand *rand)
 {
   static gunichar *chars;
@@ -57,7 +57,7 @@ random_han (GRand *rand)
   return chars[g_rand_int_range (rand, 0, n)];
 }
 
-static void
+static inline void
 append_han (GString *s,
             GRand   *rand,
             guint    n)
@@ -66,7 +66,7 @@ append_han (GString *s,
     g_string_append_unichar (s, random_han (rand));
 }
 
-static void
+static inline void
 append_latin_word (GString *s,
                    GRand   *rand,
                    guint    min,
@@ -80,7 +80,7 @@ append_latin_word (GString *s,
 
 /* @n distinct terms: 70% CJK of 2–6 characters, 30% Latin words of 6–12
  * letters (random words: a real word list would match the text more). */
-static GPtrArray *
+static inline GPtrArray *
 make_terms (guint n)
 {
   GRand *rand = g_rand_new_with_seed (SEED + n);
@@ -108,7 +108,7 @@ make_terms (guint n)
   return terms;
 }
 
-static char *
+static inline char *
 write_profile (const char *dir,
                GPtrArray  *terms)
 {

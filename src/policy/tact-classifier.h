@@ -15,8 +15,8 @@
 
 G_BEGIN_DECLS
 
-/* 2^18 hashed buckets: few collisions for the corpus's vocabulary, 7.5 MiB of
- * int16 weights for 15 classes. */
+/* 2^18 hashed buckets: few collisions for the corpus's vocabulary, 5 MiB of int8
+ * weights for 20 classes. */
 #define TACT_CLASSIFIER_BUCKETS_LOG2 18
 #define TACT_CLASSIFIER_BUCKETS      (1u << TACT_CLASSIFIER_BUCKETS_LOG2)
 #define TACT_CLASSIFIER_MAX_CLASSES  64
@@ -80,6 +80,25 @@ void tact_classifier_score (TactClassifier *self,
                             gsize           len,
                             double         *scores);
 
+/* One reading of a text: its features (with where they occur) and every class's
+ * probability, so a check that explains a finding does not compute the features twice. */
+typedef struct _TactReading TactReading;
+
+TactReading  *tact_classifier_read    (TactClassifier    *self,
+                                       const char        *norm,
+                                       gsize              len);
+/* n_classes probabilities, as tact_classifier_score() gives them. */
+const double *tact_reading_get_scores (const TactReading *reading);
+void          tact_reading_free       (TactReading       *reading);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TactReading, tact_reading_free)
+
+/* tact_classifier_explain() of a reading of @norm. */
+GArray *tact_classifier_explain_reading (TactClassifier    *self,
+                                         const TactReading *reading,
+                                         const char        *norm,
+                                         guint              c,
+                                         guint              max_spans);
+
 /* Up to @max_spans spans of @norm (element-type TactFeatureHit, bucket unused) whose
  * features weigh most for class @c, strongest first, overlapping spans merged:
  * what the guard dialog quotes. */
@@ -91,7 +110,7 @@ GArray *tact_classifier_explain (TactClassifier *self,
 
 /* The model file for @n_classes classes named @names with @flags (TACT_CLASS_*), with liblinear's weights
  * @w (row-major: w[bucket * n_classes + class], buckets then one bias row, so
- * (TACT_CLASSIFIER_BUCKETS + 1) * n_classes values). Weights are stored as int16
+ * (TACT_CLASSIFIER_BUCKETS + 1) * n_classes values). Weights are stored as int8
  * with a scale per class; the same input always gives the same bytes. */
 GBytes *tact_classifier_serialize (guint               n_classes,
                                    const char * const *names,

@@ -293,18 +293,38 @@ static const char surnames[] =
   "曹彭曾肖萧蕭田董袁潘于蒋蔣蔡余杜叶葉程苏蘇魏吕呂丁任沈姚卢盧姜崔钟鍾谭譚陆陸汪范金石廖贾賈"
   "夏韦韋付方白邹鄒孟熊秦邱江尹薛闫閆段雷侯龙龍史陶黎贺賀顾顧毛郝龚龔邵万萬钱錢严嚴覃武戴莫孔向汤湯";
 
-static gboolean
-is_surname (gunichar c)
+/* The surnames as a bitmap over U+4E00..U+9FFF, built once: scan_names asks for every
+ * character of the text. */
+#define SURNAME_FIRST 0x4E00
+#define SURNAME_LAST  0x9FFF
+static guint8 surname_bits[(SURNAME_LAST - SURNAME_FIRST + 1 + 7) / 8];
+
+static gpointer
+build_surnames (gpointer data)
 {
   for (const char *p = surnames; *p; p = g_utf8_next_char (p))
-    if (g_utf8_get_char (p) == c)
-      return TRUE;
-  return FALSE;
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (c >= SURNAME_FIRST && c <= SURNAME_LAST)
+        surname_bits[(c - SURNAME_FIRST) / 8] |= 1 << ((c - SURNAME_FIRST) % 8);
+    }
+  return NULL;
+}
+
+static inline gboolean
+is_surname (gunichar c)
+{
+  return c >= SURNAME_FIRST && c <= SURNAME_LAST &&
+         (surname_bits[(c - SURNAME_FIRST) / 8] & (1 << ((c - SURNAME_FIRST) % 8)));
 }
 
 static void
 scan_names (const char *text, gsize len, guint group, GArray *out)
 {
+  static GOnce once = G_ONCE_INIT;
+
+  g_once (&once, build_surnames, NULL);
   for (const char *p = text; p < text + len; p = g_utf8_next_char (p))
     {
       gunichar c = g_utf8_get_char (p);
@@ -370,8 +390,24 @@ tact_nearby_scan (const TactDetector *detector,
   g_autofree glong *chars = NULL;
   guint n_groups = detector->groups->len;
 
+  guint order[NEARBY_MAX_GROUPS];
+
+  /* The cheapest groups first (shapes are one pass; each word is a search), so a
+   * message missing one stops early. */
   for (guint g = 0; g < n_groups; g++)
+    order[g] = g;
+  for (guint i = 1; i < n_groups; i++)
+    for (guint k = i; k > 0 && ((TactNearbyGroup *) g_ptr_array_index (detector->groups, order[k]))->words->len <
+                               ((TactNearbyGroup *) g_ptr_array_index (detector->groups, order[k - 1]))->words->len; k--)
+      {
+        guint tmp = order[k];
+        order[k] = order[k - 1];
+        order[k - 1] = tmp;
+      }
+
+  for (guint o = 0; o < n_groups; o++)
     {
+      guint g = order[o];
       const TactNearbyGroup *group = g_ptr_array_index (detector->groups, g);
       guint before = all->len;
 

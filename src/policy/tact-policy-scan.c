@@ -177,9 +177,10 @@ collect_classifier_matches (TactProfile        *self,
                             const TactDetector *detector,
                             const char         *norm,
                             gsize               len,
-                            const double       *scores,
+                            const TactReading  *reading,
                             GArray             *matches)
 {
+  const double *scores = tact_reading_get_scores (reading);
   guint top;
   double score = tact_classifier_violation (self->classifier, scores, &top);
   TactConfidence confidence = score >= 0.9 ? TACT_CONFIDENCE_HIGH
@@ -189,7 +190,7 @@ collect_classifier_matches (TactProfile        *self,
   if ((guint) detector->class_index != top || score < detector->min_score ||
       (detector->max_score < 1.0 && score >= detector->max_score))
     return;
-  spans = tact_classifier_explain (self->classifier, norm, len, detector->class_index, 3);
+  spans = tact_classifier_explain_reading (self->classifier, reading, norm, detector->class_index, 3);
   if (spans->len == 0)
     {
       TactFeatureHit whole = { 0, 0, len };
@@ -216,7 +217,7 @@ collect_rule_matches (TactProfile  *self,
                       GArray       *hits,
                       guint        *hit_index,
                       GArray       *ids,
-                      const double *scores,
+                      const TactReading *reading,
                       GArray       *matches)
 {
   const TactRule *rule = g_ptr_array_index (self->data->rules, r);
@@ -269,8 +270,8 @@ collect_rule_matches (TactProfile  *self,
               g_array_append_val (matches, match);
             }
         }
-      else if (detector->type == TACT_DETECTOR_CLASSIFIER && scores != NULL)
-        collect_classifier_matches (self, d, detector, norm, len, scores, matches);
+      else if (detector->type == TACT_DETECTOR_CLASSIFIER && reading != NULL)
+        collect_classifier_matches (self, d, detector, norm, len, reading, matches);
       else if (detector->type == TACT_DETECTOR_NEARBY)
         {
           g_autoptr(GArray) spans = tact_nearby_scan (detector, norm, len);
@@ -304,7 +305,8 @@ tact_profile_scan_text (TactProfile        *self,
   gsize nlen;
   guint hit_index = 0;
   TactLang lang = tact_lang_current ();
-  double scores[TACT_CLASSIFIER_MAX_CLASSES];
+  g_autoptr(TactReading) reading = NULL;
+  const double *scores = NULL;
   gboolean have_scores = FALSE;
   gboolean harmless = FALSE;
 
@@ -343,7 +345,8 @@ tact_profile_scan_text (TactProfile        *self,
       guint top;
       double p_harmless;
 
-      tact_classifier_score (self->classifier, ntext, nlen, scores);
+      reading = tact_classifier_read (self->classifier, ntext, nlen);
+      scores = tact_reading_get_scores (reading);
       have_scores = TRUE;
       p_harmless = 1.0 - tact_classifier_violation (self->classifier, scores, &top);
       harmless = self->data->harmless_min_score > 0 &&
@@ -371,8 +374,7 @@ tact_profile_scan_text (TactProfile        *self,
 
       matches = g_array_new (FALSE, FALSE, sizeof (RuleMatch));
       g_array_set_clear_func (matches, (GDestroyNotify) rule_match_clear);
-      collect_rule_matches (self, r, ntext, nlen, hits, &hit_index, ids,
-                            have_scores ? scores : NULL, matches);
+      collect_rule_matches (self, r, ntext, nlen, hits, &hit_index, ids, reading, matches);
       if (matches->len == 0)
         continue;
 
