@@ -53,6 +53,70 @@ struct _TactNearbyGroup {
   guint      shapes;  /* SHAPE_* */
 };
 
+/* Every word of every group, by its first character, for one pass over the text (a
+ * memmem per word and variant was most of a shipped-profile check). */
+typedef struct {
+  char  *word;   /* normalised, owned */
+  gsize  len;
+  guint  group;
+} NearbyWord;
+
+struct _TactNearbyIndex {
+  GHashTable *by_first;        /* gunichar → GPtrArray of NearbyWord* */
+  GPtrArray  *words;           /* owned NearbyWord* */
+  guint8      bits[65536 / 8]; /* first characters, by their low 16 bits */
+};
+
+static void
+nearby_word_free (NearbyWord *word)
+{
+  g_free (word->word);
+  g_free (word);
+}
+
+void
+tact_nearby_index_free (TactNearbyIndex *index)
+{
+  g_hash_table_unref (index->by_first);
+  g_ptr_array_unref (index->words);
+  g_free (index);
+}
+
+static TactNearbyIndex *
+index_new (GPtrArray *groups)
+{
+  TactNearbyIndex *index = g_new0 (TactNearbyIndex, 1);
+
+  index->by_first = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) g_ptr_array_unref);
+  index->words = g_ptr_array_new_with_free_func ((GDestroyNotify) nearby_word_free);
+  for (guint g = 0; g < groups->len; g++)
+    {
+      const TactNearbyGroup *group = g_ptr_array_index (groups, g);
+
+      for (guint w = 0; w < group->words->len; w++)
+        {
+          NearbyWord *word = g_new0 (NearbyWord, 1);
+          gunichar first;
+          GPtrArray *list;
+
+          word->word = g_strdup (g_ptr_array_index (group->words, w));
+          word->len = strlen (word->word);
+          word->group = g;
+          g_ptr_array_add (index->words, word);
+          first = g_utf8_get_char (word->word);
+          list = g_hash_table_lookup (index->by_first, GUINT_TO_POINTER (first));
+          if (list == NULL)
+            {
+              list = g_ptr_array_new ();
+              g_hash_table_insert (index->by_first, GUINT_TO_POINTER (first), list);
+            }
+          g_ptr_array_add (list, word);
+          index->bits[(first & 0xFFFF) / 8] |= 1 << (first % 8);
+        }
+    }
+  return index;
+}
+
 void
 tact_nearby_group_free (TactNearbyGroup *group)
 {
@@ -147,6 +211,7 @@ tact_nearby_parse (Ctx          *ctx,
     }
   if (n_words > NEARBY_MAX_WORDS)
     tact_loader_error (ctx, path, "more than %d words in its groups", NEARBY_MAX_WORDS);
+  detector->nearby_index = index_new (detector->groups);
   return TRUE;
 }
 
@@ -350,24 +415,33 @@ scan_names (const char *text, gsize len, guint group, GArray *out)
     }
 }
 
-/* Occurrences of @word (normalised) in @text; a Latin word matches whole words. */
+/* Every occurrence of the index's words in @text, in one pass; Latin words match whole
+ * words. */
 static void
-scan_word (const char *text, gsize len, const char *word, guint group, GArray *out)
+scan_words (const TactNearbyIndex *index, const char *text, gsize len, GArray *out)
 {
-  gsize n = strlen (word);
-  gboolean latin_start = is_ascii_alnum (word[0]);
-  gboolean latin_end = n > 0 && is_ascii_alnum (word[n - 1]);
-
-  for (const char *p = memmem (text, len, word, n); p != NULL;
-       p = memmem (p + 1, text + len - (p + 1), word, n))
+  for (const char *p = text; p < text + len; p = g_utf8_next_char (p))
     {
-      gsize from = p - text, to = from + n;
+      gunichar c = (guchar) *p < 0x80 ? (gunichar) *p : g_utf8_get_char (p);
+      GPtrArray *list;
+      gsize from = p - text;
 
-      if (latin_start && from > 0 && is_ascii_alnum (text[from - 1]))
+      if (!(index->bits[(c & 0xFFFF) / 8] & (1 << (c % 8))) ||
+          (list = g_hash_table_lookup (index->by_first, GUINT_TO_POINTER (c))) == NULL)
         continue;
-      if (latin_end && to < len && is_ascii_alnum (text[to]))
-        continue;
-      add (out, from, to, group);
+      for (guint i = 0; i < list->len; i++)
+        {
+          const NearbyWord *word = g_ptr_array_index (list, i);
+          gsize to = from + word->len;
+
+          if (to > len || memcmp (p, word->word, word->len) != 0)
+            continue;
+          if (is_ascii_alnum (word->word[0]) && from > 0 && is_ascii_alnum (text[from - 1]))
+            continue;
+          if (is_ascii_alnum (word->word[word->len - 1]) && to < len && is_ascii_alnum (text[to]))
+            continue;
+          add (out, from, to, word->group);
+        }
     }
 }
 
@@ -390,38 +464,25 @@ tact_nearby_scan (const TactDetector *detector,
   g_autofree glong *chars = NULL;
   guint n_groups = detector->groups->len;
 
-  guint order[NEARBY_MAX_GROUPS];
+  guint counts[NEARBY_MAX_GROUPS] = { 0 };
 
-  /* The cheapest groups first (shapes are one pass; each word is a search), so a
-   * message missing one stops early. */
+  scan_words (detector->nearby_index, text, len, all);
   for (guint g = 0; g < n_groups; g++)
-    order[g] = g;
-  for (guint i = 1; i < n_groups; i++)
-    for (guint k = i; k > 0 && ((TactNearbyGroup *) g_ptr_array_index (detector->groups, order[k]))->words->len <
-                               ((TactNearbyGroup *) g_ptr_array_index (detector->groups, order[k - 1]))->words->len; k--)
-      {
-        guint tmp = order[k];
-        order[k] = order[k - 1];
-        order[k - 1] = tmp;
-      }
-
-  for (guint o = 0; o < n_groups; o++)
     {
-      guint g = order[o];
       const TactNearbyGroup *group = g_ptr_array_index (detector->groups, g);
-      guint before = all->len;
 
-      for (guint w = 0; w < group->words->len; w++)
-        scan_word (text, len, g_ptr_array_index (group->words, w), g, all);
       if (group->shapes & (SHAPE_FIGURE | SHAPE_MONEY))
         scan_figures (text, len, group->shapes, g, all);
       if (group->shapes & SHAPE_LEVEL)
         scan_levels (text, len, g, all);
       if (group->shapes & SHAPE_NAME)
         scan_names (text, len, g, all);
-      if (all->len == before)
-        return spans;  /* a group with nothing: no stretch can hold them all */
     }
+  for (guint i = 0; i < all->len; i++)
+    counts[g_array_index (all, Occurrence, i).group]++;
+  for (guint g = 0; g < n_groups; g++)
+    if (counts[g] == 0)
+      return spans;  /* a group with nothing: no stretch can hold them all */
   g_array_sort (all, compare_occurrences);
 
   /* Character offsets, for the window. */

@@ -189,6 +189,7 @@ typedef struct {
   /* nearby */
   GPtrArray        *groups;         /* owned, element-type TactNearbyGroup */
   guint             window;         /* characters */
+  struct _TactNearbyIndex *nearby_index;  /* owned: the groups' words by first character */
 } TactDetector;
 
 /* The "nearby" detector (tact-nearby.c). */
@@ -198,7 +199,9 @@ typedef struct {
   gsize to;
 } TactNearbySpan;
 
+typedef struct _TactNearbyIndex TactNearbyIndex;
 void    tact_nearby_group_free (TactNearbyGroup *group);
+void    tact_nearby_index_free (TactNearbyIndex *index);
 /* Every stretch of @detector->window characters of @text (normalised) that holds one
  * occurrence of each group, overlapping stretches merged (element-type TactNearbySpan). */
 GArray *tact_nearby_scan       (const TactDetector *detector,

@@ -453,6 +453,7 @@ tact_detector_free (TactDetector *detector)
   g_strfreev (detector->levels);
   g_free (detector->category);
   g_clear_pointer (&detector->groups, g_ptr_array_unref);
+  g_clear_pointer (&detector->nearby_index, tact_nearby_index_free);
   g_free (detector);
 }
 
