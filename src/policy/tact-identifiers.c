@@ -494,6 +494,26 @@ scan_number (Scan  *s,
   if (i >= 2 && s->t[i - 1] == '.' && g_ascii_isdigit (s->t[i - 2]))
     return end;
 
+  /* Groups of one or two digits after the first are not how ids, cards or phones are
+   * written ("6222 0212 3456 7890", "138 0013 8000"): more likely a number next to another
+   * (a table's row number after a line break, which the normaliser turned into a space),
+   * whose digits together can pass a checksum by chance. */
+  for (guint g = 1; g < groups->len; g++)
+    {
+      gsize from = g_array_index (groups, gsize, g);
+      gsize to = g + 1 < groups->len ? g_array_index (groups, gsize, g + 1) : d->len;
+
+      if (to - from < 3)
+        {
+          /* The groups before it, as one number; the scan goes on after them. */
+          gsize prefix_end = g_array_index (group_ends, gsize, g - 1);
+
+          g_string_truncate (d, from);
+          classify_number (s, d->str, (gsize *) pos->data, from, prefix_end);
+          return prefix_end;
+        }
+    }
+
   if (classify_number (s, d->str, (gsize *) pos->data, d->len, end))
     return end;
 

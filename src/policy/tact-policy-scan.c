@@ -154,6 +154,7 @@ compare_rule_matches (gconstpointer a,
  * is not asked, as its reading of a word or two is mostly its bias. Identifiers and
  * terms still see such a message. */
 #define TACT_CLASSIFIER_MIN_LETTERS 4
+#define TACT_CLASSIFIER_MAX_FILE_BYTES (16 * 1024)
 
 static guint
 count_letters (const char *text,
@@ -337,9 +338,13 @@ tact_profile_scan_text (TactProfile        *self,
   if (self->id_kinds != 0)
     ids = tact_identifiers_scan (ntext, nlen, self->id_kinds);
 
-  /* The classifier reads the message's own text, not files' content: it learnt from
-   * chat messages (docs/classifier.md). */
-  if (self->classifier != NULL && attachment == NULL &&
+  /* The classifier reads the message's own text; a file's text up to
+   * TACT_CLASSIFIER_MAX_FILE_BYTES (a notice, notes) only for its context — a training
+   * notice that mentions 机密 lowers its words as a message would — never for findings of
+   * its own: it learnt from chat messages, and read "Agenda" or "Lunch menu" alone as
+   * something (docs/classifier.md). */
+  if (self->classifier != NULL &&
+      (attachment == NULL || nlen <= TACT_CLASSIFIER_MAX_FILE_BYTES) &&
       count_letters (ntext, nlen) >= TACT_CLASSIFIER_MIN_LETTERS)
     {
       guint top;
@@ -374,7 +379,8 @@ tact_profile_scan_text (TactProfile        *self,
 
       matches = g_array_new (FALSE, FALSE, sizeof (RuleMatch));
       g_array_set_clear_func (matches, (GDestroyNotify) rule_match_clear);
-      collect_rule_matches (self, r, ntext, nlen, hits, &hit_index, ids, reading, matches);
+      collect_rule_matches (self, r, ntext, nlen, hits, &hit_index, ids,
+                            attachment == NULL ? reading : NULL, matches);
       if (matches->len == 0)
         continue;
 
