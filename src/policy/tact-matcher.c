@@ -176,13 +176,23 @@ tact_matcher_new (GPtrArray          *rules,
 
               GPtrArray *variants = g_ptr_array_index (all_variants, next_term++);
 
-              /* Pinyin spellings of a Chinese term (tact-pinyin.c), within the budget. */
-              if (n_pinyin < TACT_PINYIN_BUDGET && variants->len > 0)
+              /* Pinyin spellings of a Chinese term (tact-pinyin.c), within the budget: all of
+               * the first (simplified) variant's, and the Han-and-pinyin mixes of the other
+               * (traditional) variants, ke戶名單 as well as ke户名单. */
+              for (guint v = 0, n_variants = variants->len;
+                   v < n_variants && n_pinyin < TACT_PINYIN_BUDGET; v++)
                 {
-                  g_autoptr(GPtrArray) forms = tact_pinyin_forms (g_ptr_array_index (variants, 0));
+                  g_autoptr(GPtrArray) forms = tact_pinyin_forms (g_ptr_array_index (variants, v));
 
-                  for (guint f = 0; f < forms->len && n_pinyin < TACT_PINYIN_BUDGET; f++, n_pinyin++)
-                    g_ptr_array_add (variants, g_strdup (g_ptr_array_index (forms, f)));
+                  for (guint f = 0; f < forms->len && n_pinyin < TACT_PINYIN_BUDGET; f++)
+                    {
+                      const char *form = g_ptr_array_index (forms, f);
+
+                      if (v > 0 && g_str_is_ascii (form))
+                        continue;  /* the same as the first variant's */
+                      g_ptr_array_add (variants, g_strdup (form));
+                      n_pinyin++;
+                    }
                 }
 
               for (guint v = 0; v < variants->len; v++)

@@ -532,7 +532,7 @@ tact_profile_init (TactProfile *self)
  * Bump CACHE_FORMAT whenever the body's layout, the normaliser, the variants or the
  * pattern table's meaning change without a new TACT_VERSION (development builds). */
 #define CACHE_MAGIC      "TACTPCB"   /* 8 bytes with its NUL */
-#define CACHE_FORMAT     4  /* 2: spelled-out Latin words joined, pinyin forms of terms; 3: two spaces end a spelled word; 4: Han and pinyin mixed in a term */
+#define CACHE_FORMAT     5  /* 2: spelled-out Latin words joined, pinyin forms of terms; 3: two spaces end a spelled word; 4: Han and pinyin mixed in a term; 5: … of traditional variants too */
 #define CACHE_MAX_STRING 256
 
 static const char *

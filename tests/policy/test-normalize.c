@@ -302,6 +302,8 @@ static const struct {
   { "零shou价是多少", "零shou价" },                          /* Han and pinyin mixed */
   { "把ling售jia给我", "ling售jia" },
   { "这是ji密", "ji密" },
+  { "這是ji密", "ji密" },                                   /* (traditional text: 机密 = 機密) */
+  { "零shou價是多少", "零shou價" },                          /* a traditional variant, mixed */
   { "shou价", NULL },                                       /* part of a term */
   { "haji密", NULL },                                       /* the Latin part is a word */
   { "lingshoujiaxx", NULL },                               /* whole words only */
