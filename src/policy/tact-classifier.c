@@ -736,6 +736,8 @@ compare_spans_by_start (gconstpointer a,
   return x->from < y->from ? -1 : x->from > y->from;
 }
 
+#define EXPLAIN_TOP 16
+
 /* Spans are built from the strongest feature occurrences: each occurrence with
  * a positive weight for @c, strongest first, joins the span it overlaps or
  * starts a new one; a span grows to at most MAX_SPAN_BYTES. */
@@ -764,30 +766,55 @@ tact_classifier_explain_reading (TactClassifier    *self,
   g_autoptr(GArray) cands = g_array_new (FALSE, FALSE, sizeof (Span));
   g_autoptr(GArray) spans = g_array_new (FALSE, FALSE, sizeof (Span));
   GArray *result = g_array_new (FALSE, FALSE, sizeof (TactFeatureHit));
-  gint8 max_q = 0;
 
   g_return_val_if_fail (c < self->n_classes, result);
 
-  /* Only the strongest occurrences matter: those within a third of the strongest, so a
-   * 2 KB message sorts tens of candidates, not thousands. */
-  for (guint i = 0; i < hits->len; i++)
-    {
-      const TactFeatureHit *hit = &g_array_index (hits, TactFeatureHit, i);
-      gint8 q = self->weights[(gsize) hit->bucket * self->n_classes + c];
+  /* Only the strongest features matter: the EXPLAIN_TOP distinct buckets that weigh most
+   * for @c (one pass over the distinct buckets, not the thousands of occurrences), then
+   * their occurrences, found through a bitmap of those buckets. */
+  {
+    guint32 top[EXPLAIN_TOP];
+    gint8 top_q[EXPLAIN_TOP];
+    guint n_top = 0;
+    const GArray *buckets = reading->buckets;
 
-      if (hit->to > hit->from)
-        max_q = MAX (max_q, q);
-    }
-  for (guint i = 0; i < hits->len && max_q > 0; i++)
-    {
-      const TactFeatureHit *hit = &g_array_index (hits, TactFeatureHit, i);
-      gint8 q = self->weights[(gsize) hit->bucket * self->n_classes + c];
-      Span span = { hit->from, hit->to, q * (double) self->scale[c] };
+    for (guint i = 0; i < buckets->len; i++)
+      {
+        guint32 b = g_array_index (buckets, guint32, i);
+        gint8 q = self->weights[(gsize) b * self->n_classes + c];
+        guint k;
 
-      /* Skip framing spaces and features with nothing to quote. */
-      if (3 * (int) q >= max_q && span.to > span.from)
-        g_array_append_val (cands, span);
-    }
+        if (q <= 0 || (n_top == EXPLAIN_TOP && q <= top_q[n_top - 1]))
+          continue;
+        k = n_top < EXPLAIN_TOP ? n_top++ : n_top - 1;
+        while (k > 0 && top_q[k - 1] < q)
+          {
+            top[k] = top[k - 1];
+            top_q[k] = top_q[k - 1];
+            k--;
+          }
+        top[k] = b;
+        top_q[k] = q;
+      }
+    for (guint k = 0; k < n_top; k++)
+      seen_bits[top[k] >> 6] |= G_GUINT64_CONSTANT (1) << (top[k] & 63);
+    for (guint i = 0; i < hits->len && n_top > 0; i++)
+      {
+        const TactFeatureHit *hit = &g_array_index (hits, TactFeatureHit, i);
+
+        /* Skip framing spaces and features with nothing to quote. */
+        if ((seen_bits[hit->bucket >> 6] & (G_GUINT64_CONSTANT (1) << (hit->bucket & 63))) &&
+            hit->to > hit->from)
+          {
+            Span span = { hit->from, hit->to,
+                          self->weights[(gsize) hit->bucket * self->n_classes + c] *
+                          (double) self->scale[c] };
+            g_array_append_val (cands, span);
+          }
+      }
+    for (guint k = 0; k < n_top; k++)
+      seen_bits[top[k] >> 6] = 0;
+  }
   g_array_sort (cands, compare_spans_by_weight);
 
   for (guint i = 0; i < cands->len && i < 64; i++)
