@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "policy/tact-policy.h"
+#include "tact-test-attachment.h"
 #include "policy/tact-policy-private.h"
 #include "tutorial/tact-tutorial.h"
 
@@ -51,18 +52,6 @@ count_rule (const TactVerdict *verdict,
   return n;
 }
 
-static const TactFinding *
-find_rule (const TactVerdict *verdict,
-           const char        *rule_id)
-{
-  for (guint i = 0; i < verdict->findings->len; i++)
-    {
-      const TactFinding *finding = g_ptr_array_index (verdict->findings, i);
-      if (g_str_equal (finding->rule_id, rule_id))
-        return finding;
-    }
-  return NULL;
-}
 
 /* ------------------------------------------------------------------------- */
 
@@ -162,7 +151,7 @@ test_check_offsets (void)
 {
   g_autoptr(TactProfile) profile = load_default ();
   g_autoptr(TactVerdict) verdict = check_text (profile, "😀测试：机 密", 0);
-  const TactFinding *finding = find_rule (verdict, "pub1-secrets");
+  const TactFinding *finding = tact_test_find_rule (verdict, "pub1-secrets");
 
   g_assert_nonnull (finding);
   g_assert_cmpint (finding->start, ==, 4);
@@ -194,7 +183,7 @@ test_check_traditional (void)
   for (guint i = 0; i < G_N_ELEMENTS (traditional_cases); i++)
     {
       g_autoptr(TactVerdict) verdict = check_text (profile, traditional_cases[i].text, 0);
-      const TactFinding *finding = find_rule (verdict, "pub1-secrets");
+      const TactFinding *finding = tact_test_find_rule (verdict, "pub1-secrets");
 
       g_test_message ("case %u", i);
       g_assert_nonnull (finding);
@@ -291,7 +280,7 @@ test_check_nested (void)
 {
   g_autoptr(TactProfile) profile = load_default ();
   g_autoptr(TactVerdict) verdict = check_text (profile, "这是商业秘密", 0);
-  const TactFinding *finding = find_rule (verdict, "pub1-secrets");
+  const TactFinding *finding = tact_test_find_rule (verdict, "pub1-secrets");
 
   g_assert_cmpuint (count_rule (verdict, "pub1-secrets"), ==, 1);
   g_assert_cmpstr (finding->matched, ==, "商业秘密");
@@ -331,7 +320,7 @@ test_check_external (void)
       g_assert_cmpint (verdict->action, ==, external_cases[i].verdict);
       if (external_cases[i].rule != NULL)
         {
-          const TactFinding *finding = find_rule (verdict, external_cases[i].rule);
+          const TactFinding *finding = tact_test_find_rule (verdict, external_cases[i].rule);
           g_assert_nonnull (finding);
           g_assert_cmpint (finding->action, ==, external_cases[i].rule_action);
           if (finding->action == TACT_ACTION_BLOCK)
@@ -659,7 +648,7 @@ test_check_localized (void)
       g_setenv ("LANGUAGE", language_cases[i].language, TRUE);
       verdict = check_text (profile, "机密", 1);
       g_test_message ("case %u", i);
-      g_assert_cmpstr (find_rule (verdict, "pub1-secrets")->title, ==, language_cases[i].title);
+      g_assert_cmpstr (tact_test_find_rule (verdict, "pub1-secrets")->title, ==, language_cases[i].title);
       g_assert_cmpstr (tact_rule_get_title (tact_profile_get_rule (profile, 0)), ==,
                        language_cases[i].title);
     }
@@ -1059,7 +1048,7 @@ test_tutorial_lessons (void)
 
       outgoing.text = tact_lesson_get_example (lesson);
       verdict = tact_profile_check (profile, &outgoing);
-      g_assert_nonnull (find_rule (verdict, tact_rule_get_id (rule)));
+      g_assert_nonnull (tact_test_find_rule (verdict, tact_rule_get_id (rule)));
       g_assert_cmpint (verdict->action, ==, tact_lesson_get_expected_action (lesson));
       g_assert_cmpint (tact_lesson_get_expected_action (lesson), >=, tact_rule_get_action (rule));
     }
@@ -1268,7 +1257,7 @@ test_identifier_offsets (void)
 {
   g_autoptr(TactProfile) profile = load_default ();
   g_autoptr(TactVerdict) verdict = check_text (profile, "😀卡号：６２２５ ８８０１ ２３４５ ６７８３。", 0);
-  const TactFinding *finding = find_rule (verdict, "pub1-financial-accounts");
+  const TactFinding *finding = tact_test_find_rule (verdict, "pub1-financial-accounts");
 
   g_assert_nonnull (finding);
   g_assert_cmpint (finding->start, ==, 4);
@@ -1480,7 +1469,7 @@ test_security_fail_closed (void)
   tact_profile_set_scan_failure_for_testing (profile, FALSE);
 
   g_assert_cmpint (verdict->action, ==, TACT_ACTION_BLOCK);
-  finding = find_rule (verdict, TACT_GUARD_ERROR_RULE);
+  finding = tact_test_find_rule (verdict, TACT_GUARD_ERROR_RULE);
   g_assert_nonnull (finding);
   g_assert_cmpint (finding->action, ==, TACT_ACTION_BLOCK);
   g_assert_cmpint (finding->start, ==, -1);
@@ -1508,7 +1497,7 @@ test_security_masked_excerpts (void)
   for (guint i = 0; i < G_N_ELEMENTS (excerpt_cases); i++)
     {
       g_autoptr(TactVerdict) verdict = check_text (profile, excerpt_cases[i].text, 0);
-      const TactFinding *finding = find_rule (verdict, excerpt_cases[i].rule);
+      const TactFinding *finding = tact_test_find_rule (verdict, excerpt_cases[i].rule);
       g_autofree char *excerpt = NULL;
 
       g_test_message ("case %u", i);
@@ -1526,7 +1515,7 @@ test_security_test_cards (void)
   g_autoptr(TactProfile) profile = load_default ();
   g_autoptr(TactVerdict) verdict = check_text (profile, "测试卡号 4111111111111111 和 4242424242424242", 1);
 
-  g_assert_null (find_rule (verdict, "pub1-financial-accounts"));
+  g_assert_null (tact_test_find_rule (verdict, "pub1-financial-accounts"));
 }
 
 /* ------------------------------------------------------------------------- */
@@ -1602,7 +1591,7 @@ test_profile_approver (void)
   const TactFinding *finding;
 
   verdict = tact_profile_check (profile, &outgoing);
-  finding = find_rule (verdict, "pub3-business-release");
+  finding = tact_test_find_rule (verdict, "pub3-business-release");
   g_assert_nonnull (finding);
   g_assert_cmpint (finding->action, ==, TACT_ACTION_APPROVE);
   g_assert_cmpstr (finding->approver, ==, "department_head");
@@ -1663,7 +1652,7 @@ test_default_clauses (void)
           .room_kind = clause_cases[i].kind,
         };
         g_autoptr(TactVerdict) verdict = tact_profile_check (profile, &outgoing);
-        const TactFinding *finding = find_rule (verdict, clause_cases[i].rule);
+        const TactFinding *finding = tact_test_find_rule (verdict, clause_cases[i].rule);
         TactAction expected = external ? clause_cases[i].external : clause_cases[i].internal;
 
         g_test_message ("case %u (%s), external %u", i, clause_cases[i].clause, external);
@@ -2304,9 +2293,9 @@ test_profile_format2_announcement (void)
   g_assert_no_error (error);
   a = tact_profile_check (profile, &big);
   b = tact_profile_check (profile, &small);
-  g_assert_nonnull (find_rule (a, "r2"));
+  g_assert_nonnull (tact_test_find_rule (a, "r2"));
   g_assert_cmpint (a->action, ==, TACT_ACTION_APPROVE);
-  g_assert_null (find_rule (b, "r2"));
+  g_assert_null (tact_test_find_rule (b, "r2"));
 }
 
 /* The shipped profile is format 2; its approver roles all resolve to sandbox
@@ -2550,8 +2539,8 @@ test_security_guard_valid_attachments (void)
     TactOutgoing outgoing = { NULL, 1, 3, TACT_ROOM_KIND_GROUP, files, G_N_ELEMENTS (files) };
     g_autoptr(TactVerdict) verdict = tact_profile_check (profile, &outgoing);
 
-    g_assert_null (find_rule (verdict, TACT_GUARD_ERROR_RULE));
-    g_assert_null (find_rule (verdict, "pub1-secrets"));
+    g_assert_null (tact_test_find_rule (verdict, TACT_GUARD_ERROR_RULE));
+    g_assert_null (tact_test_find_rule (verdict, "pub1-secrets"));
     /* (An empty file is a type mismatch, application/x-zerosize, not an error.) */
     g_assert_cmpint (verdict->action, <, TACT_ACTION_BLOCK);
   }
@@ -2611,7 +2600,7 @@ test_security_file_name (gconstpointer data)
 
   if (file_name_cases[i].rule != NULL)
     {
-      const TactFinding *finding = find_rule (verdict, file_name_cases[i].rule);
+      const TactFinding *finding = tact_test_find_rule (verdict, file_name_cases[i].rule);
 
       g_assert_nonnull (finding);
       g_assert_cmpstr (finding->attachment, ==, file_name_cases[i].file);
@@ -2619,7 +2608,7 @@ test_security_file_name (gconstpointer data)
       g_assert_cmpint (finding->start, ==, -1);
     }
   else if (file_name_cases[i].external == 0)
-    g_assert_null (find_rule (verdict, "ext1-confidential-external"));
+    g_assert_null (tact_test_find_rule (verdict, "ext1-confidential-external"));
 
   /* Nothing was found in the (harmless) content. */
   for (guint f = 0; f < verdict->findings->len; f++)
