@@ -7,15 +7,17 @@ model memorised from a retelling:
   * lines with the same "group" field (evasion variants, retellings);
   * lines that share a distinctive figure (38k, 23.4%, 2.35, 6222…: a run of digits
     with at least 3 significant characters that occurs in at most 4 lines).
-Groups are shuffled with a fixed seed and dealt per category (the category of most
-of a group's lines): 15% of the lines to test, 15% to dev, the rest to train.
-The same input always gives the same three files.
+Groups are shuffled with a fixed seed per category and dealt per category (the
+category of most of a group's lines): 15% of the lines to test, 15% to dev, the rest to
+train. The same input always gives the same three files, and a batch that adds lines
+of some categories leaves the split of the others as it was.
 """
 import argparse
 import collections
 import json
 import random
 import re
+import zlib
 
 SEED = 20261206
 FIGURE = re.compile(r"\d+(?:[.,:]\d+)*(?:%|k|w|万|亿)?", re.IGNORECASE)
@@ -71,11 +73,10 @@ for root in sorted(groups):
     category = collections.Counter(lines[i][1]["category"] for i in members).most_common(1)[0][0]
     by_category[category].append(members)
 
-rng = random.Random(SEED)
 out = {"train": [], "dev": [], "test": []}
 for category in sorted(by_category):
     cat_groups = by_category[category]
-    rng.shuffle(cat_groups)
+    random.Random(SEED ^ zlib.crc32(category.encode())).shuffle(cat_groups)
     total = sum(len(g) for g in cat_groups)
     taken = {"test": 0, "dev": 0}
     for g in cat_groups:
