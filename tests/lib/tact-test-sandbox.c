@@ -1,5 +1,6 @@
 /* tact-test-sandbox.c: the session tests' shared fixture and helpers. */
 #include "tact-test-sandbox.h"
+#include "tact-test-profile.h"
 
 const char SEEDED[] = "seeded";   /* fixture data: a sandbox with the demo world */
 const char EXTERNAL_OK[] = "external-ok";
@@ -73,8 +74,7 @@ fixture_setup (Fixture *f, gconstpointer data)
   f->key = tact_test_random_key ();
   f->db_path = g_build_filename (f->tmpdir, "history.db", NULL);
   f->store = open_store (f->db_path, f->key);
-  f->profile = tact_profile_new_default (&error);
-  g_assert_no_error (error);
+  f->profile = tact_test_profile_words_only ();
   f->session = tact_session_new (f->alice, f->store, f->profile);
   tact_session_set_retry_scale (f->session, 0.02);
 }
