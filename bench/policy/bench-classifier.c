@@ -23,6 +23,7 @@
 
 #include "bench-profile.h"
 #include "bench-util.h"
+#include "tact-test-profile.h"
 
 #define CLASSIFIER_SEED 20261207
 
@@ -104,18 +105,6 @@ shipped_rules (JsonParser *parser)
   return json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)), "rules");
 }
 
-static gboolean
-is_classifier_rule (JsonObject *rule)
-{
-  JsonArray *detectors = json_object_get_array_member (rule, "detectors");
-
-  for (guint d = 0; d < json_array_get_length (detectors); d++)
-    if (g_strcmp0 (json_object_get_string_member (json_array_get_object_element (detectors, d),
-                                                  "type"), "classifier") == 0)
-      return TRUE;
-  return FALSE;
-}
-
 static TactProfile *
 profile_from_node (JsonNode *root)
 {
@@ -134,23 +123,6 @@ profile_from_node (JsonNode *root)
   return profile;
 }
 
-/* The shipped profile without its classifier rules and its context section. */
-static TactProfile *
-profile_without_classifier (void)
-{
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  JsonArray *rules = shipped_rules (parser);
-  JsonObject *top = json_node_get_object (json_parser_get_root (parser));
-  JsonArray *kept = json_array_new ();
-
-  json_object_remove_member (top, "context");
-  for (guint r = 0; r < json_array_get_length (rules); r++)
-    if (!is_classifier_rule (json_array_get_object_element (rules, r)))
-      json_array_add_object_element (kept, json_object_ref (json_array_get_object_element (rules, r)));
-  json_object_set_array_member (top, "rules", kept);
-  return profile_from_node (json_parser_get_root (parser));
-}
-
 /* The synthetic profile at @path (bench-profile.h), with the shipped classifier rules added
  * when @classifier. */
 static TactProfile *
@@ -166,7 +138,7 @@ synthetic_profile (const char *path,
   rules = json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)), "rules");
   meaning = shipped_rules (shipped);
   for (guint r = 0; classifier && r < json_array_get_length (meaning); r++)
-    if (is_classifier_rule (json_array_get_object_element (meaning, r)))
+    if (tact_test_is_classifier_rule (json_array_get_object_element (meaning, r)))
       json_array_add_object_element (rules, json_object_ref (json_array_get_object_element (meaning, r)));
   return profile_from_node (json_parser_get_root (parser));
 }
@@ -280,7 +252,7 @@ main (int   argc,
 
   with = tact_profile_new_default (&error);
   g_assert_no_error (error);
-  without = profile_without_classifier ();
+  without = tact_test_profile_words_only ();
 
   {
     g_autofree char *dir = g_dir_make_tmp ("tact-bench-classifier-XXXXXX", &error);

@@ -39,17 +39,6 @@ typedef struct {
 } Training;
 
 
-static gboolean
-valid_class (const char *name)
-{
-  if (name[0] == '\0' || strlen (name) > 32)
-    return FALSE;
-  for (const char *p = name; *p != '\0'; p++)
-    if (!(g_ascii_islower (*p) || g_ascii_isdigit (*p) || *p == '_'))
-      return FALSE;
-  return TRUE;
-}
-
 static int
 compare_buckets (gconstpointer a,
                  gconstpointer b)
@@ -190,7 +179,7 @@ tact_policy_cmd_train (int    argc,
     }
   n_classes = t.classes->len;
   for (guint c = 0; c < n_classes; c++)
-    if (!valid_class (g_ptr_array_index (t.classes, c)))
+    if (!tact_classifier_name_is_valid (g_ptr_array_index (t.classes, c)))
       {
         g_printerr ("tact-policy: %s: %s\n", (char *) g_ptr_array_index (t.classes, c),
                     _("a category must be 1–32 characters of a–z, 0–9 and _"));

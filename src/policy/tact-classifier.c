@@ -415,6 +415,12 @@ weights_new (gsize n)
   return p;
 }
 
+gboolean
+tact_classifier_name_is_valid (const char *name)
+{
+  return valid_class_name ((const guint8 *) name, strlen (name));
+}
+
 static void
 classifier_free (TactClassifier *self)
 {
@@ -681,6 +687,8 @@ struct _TactReading {
   GArray *buckets;
   GArray *hits;
   double  scores[TACT_CLASSIFIER_MAX_CLASSES];
+  double  violation;   /* tact_classifier_violation() of the scores */
+  guint   top;
 };
 
 TactReading *
@@ -694,7 +702,16 @@ tact_classifier_read (TactClassifier *self,
   reading->hits = g_array_new (FALSE, FALSE, sizeof (TactFeatureHit));
   tact_classifier_features (norm, len, reading->buckets, reading->hits);
   score_buckets (self, reading->buckets, reading->scores);
+  reading->violation = tact_classifier_violation (self, reading->scores, &reading->top);
   return reading;
+}
+
+double
+tact_reading_get_violation (const TactReading *reading,
+                            guint             *top)
+{
+  *top = reading->top;
+  return reading->violation;
 }
 
 const double *

@@ -46,6 +46,8 @@ typedef struct _TactClassifier TactClassifier;
 
 TactClassifier *tact_classifier_new_from_bytes (GBytes  *bytes,
                                                 GError **error);
+/* Whether @name can be a class: 1–32 characters of a–z, 0–9 and _. */
+gboolean        tact_classifier_name_is_valid  (const char *name);
 /* The shipped model: $TACT_CLASSIFIER_MODEL when set, else the installed one, else the
  * build tree's; loaded once per process and shared. */
 TactClassifier *tact_classifier_load_default   (GError **error);
@@ -90,6 +92,9 @@ TactReading  *tact_classifier_read    (TactClassifier    *self,
                                        gsize              len);
 /* n_classes probabilities, as tact_classifier_score() gives them. */
 const double *tact_reading_get_scores (const TactReading *reading);
+/* tact_classifier_violation() of the reading, computed once when it was read. */
+double        tact_reading_get_violation (const TactReading *reading,
+                                          guint             *top);
 void          tact_reading_free       (TactReading       *reading);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TactReading, tact_reading_free)
 

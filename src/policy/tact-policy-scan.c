@@ -181,9 +181,8 @@ collect_classifier_matches (TactProfile        *self,
                             const TactReading  *reading,
                             GArray             *matches)
 {
-  const double *scores = tact_reading_get_scores (reading);
   guint top;
-  double score = tact_classifier_violation (self->classifier, scores, &top);
+  double score = tact_reading_get_violation (reading, &top);
   TactConfidence confidence = score >= 0.9 ? TACT_CONFIDENCE_HIGH
                               : score >= 0.7 ? TACT_CONFIDENCE_MEDIUM : TACT_CONFIDENCE_LOW;
   g_autoptr(GArray) spans = NULL;
@@ -353,7 +352,7 @@ tact_profile_scan_text (TactProfile        *self,
       reading = tact_classifier_read (self->classifier, ntext, nlen);
       scores = tact_reading_get_scores (reading);
       have_scores = TRUE;
-      p_harmless = 1.0 - tact_classifier_violation (self->classifier, scores, &top);
+      p_harmless = 1.0 - tact_reading_get_violation (reading, &top);
       harmless = self->data->harmless_min_score > 0 &&
                  p_harmless >= self->data->harmless_min_score &&
                  ((self->data->without_cue_min_score > 0 &&

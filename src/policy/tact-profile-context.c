@@ -1,5 +1,5 @@
-/* tact-profile-context.c: what the classifier's reading of a message does to other rules
- * (format 2; docs/profile.md, docs/classifier.md): the "context" section (when a message
+/* tact-profile-context.c: the classifier's keys in a profile (docs/profile.md,
+ * docs/classifier.md): the "classifier" detector, the "context" section (when a message
  * read as harmless lowers the words of which rules; parsed after the rules) and a rule's
  * "unless" (its words drop when the message reads as one harmless kind). Split from
  * tact-profile-loader.c. */
@@ -21,6 +21,68 @@ validate_cue (Ctx        *ctx,
       return FALSE;
     }
   return TRUE;
+}
+
+/* A classifier score: a number in (0, 1]. */
+gboolean
+tact_loader_parse_score (Ctx        *ctx,
+                         const char *path,
+                         JsonNode   *node,
+                         double     *out)
+{
+  double value;
+
+  if (!JSON_NODE_HOLDS_VALUE (node) || (json_node_get_value_type (node) != G_TYPE_DOUBLE &&
+                                        json_node_get_value_type (node) != G_TYPE_INT64))
+    {
+      tact_loader_error (ctx, path, "expected a number between 0 and 1, got %s", tact_loader_node_kind (node));
+      return FALSE;
+    }
+  value = json_node_get_value_type (node) == G_TYPE_DOUBLE ? json_node_get_double (node)
+                                                           : (double) json_node_get_int (node);
+  if (!(value > 0 && value <= 1))
+    {
+      tact_loader_error (ctx, path, "expected a number above 0 and at most 1, got %g", value);
+      return FALSE;
+    }
+  *out = value;
+  return TRUE;
+}
+
+/* {"type": "classifier", "category": "pay_hr", "min_score": 0.5, "max_score": 0.75}; the
+ * model's classes are checked when the profile is compiled (tact-policy.c). */
+gboolean
+tact_classifier_detector_parse (Ctx          *ctx,
+                                const char   *path,
+                                JsonObject   *object,
+                                TactDetector *detector)
+{
+  static const char * const keys[] = { "type", "category", "min_score", "max_score", NULL };
+  g_autofree char *min_path = g_strdup_printf ("%s.min_score", path);
+  g_autofree char *max_path = g_strdup_printf ("%s.max_score", path);
+  JsonNode *member;
+
+  detector->type = TACT_DETECTOR_CLASSIFIER;
+  detector->items = g_new0 (char *, 1);
+  detector->min_score = 0.5;
+  detector->max_score = 1.0;
+  tact_loader_check_keys (ctx, path, object, keys);
+  if ((member = tact_loader_get_member (ctx, path, object, "category", TRUE)) != NULL)
+    {
+      if (!JSON_NODE_HOLDS_VALUE (member) || json_node_get_value_type (member) != G_TYPE_STRING ||
+          json_node_get_string (member)[0] == '\0')
+        tact_loader_error (ctx, path, "category: expected a category name, got %s",
+                           tact_loader_node_kind (member));
+      else
+        detector->category = g_strdup (json_node_get_string (member));
+    }
+  if ((member = tact_loader_get_member (ctx, path, object, "min_score", FALSE)) != NULL)
+    tact_loader_parse_score (ctx, min_path, member, &detector->min_score);
+  if ((member = tact_loader_get_member (ctx, path, object, "max_score", FALSE)) != NULL &&
+      tact_loader_parse_score (ctx, max_path, member, &detector->max_score) &&
+      detector->max_score <= detector->min_score)
+    tact_loader_error (ctx, max_path, "must be above min_score");
+  return detector->category != NULL;
 }
 
 /* Format 2: "context": {"harmless_min_score": 0.5, "cues": ["不得", "must not", "《", …],

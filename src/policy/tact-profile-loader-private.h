@@ -57,6 +57,11 @@ gboolean   tact_nearby_parse              (Ctx                *ctx,
                                            JsonObject         *object,
                                            TactDetector       *detector);
 
+/* The "classifier" detector's keys (tact-profile-context.c); FALSE when it cannot be used. */
+gboolean   tact_classifier_detector_parse (Ctx                *ctx,
+                                           const char         *path,
+                                           JsonObject         *object,
+                                           TactDetector       *detector);
 /* A rule's "unless" (tact-profile-context.c): {"category": "price_quote", "min_score": 0.6}. */
 void       tact_rule_parse_unless         (Ctx                *ctx,
                                            const char         *path,

@@ -302,32 +302,6 @@ parse_positive (Ctx        *ctx,
   return TRUE;
 }
 
-/* A classifier score: a number in (0, 1]. */
-gboolean
-tact_loader_parse_score (Ctx        *ctx,
-             const char *path,
-             JsonNode   *node,
-             double     *out)
-{
-  double value;
-
-  if (!JSON_NODE_HOLDS_VALUE (node) || (json_node_get_value_type (node) != G_TYPE_DOUBLE &&
-                                        json_node_get_value_type (node) != G_TYPE_INT64))
-    {
-      tact_loader_error (ctx, path, "expected a number between 0 and 1, got %s", tact_loader_node_kind (node));
-      return FALSE;
-    }
-  value = json_node_get_value_type (node) == G_TYPE_DOUBLE ? json_node_get_double (node)
-                                                           : (double) json_node_get_int (node);
-  if (!(value > 0 && value <= 1))
-    {
-      tact_loader_error (ctx, path, "expected a number above 0 and at most 1, got %g", value);
-      return FALSE;
-    }
-  *out = value;
-  return TRUE;
-}
-
 /* A Matrix user id: ^@[^:]+:.+$ */
 static gboolean
 validate_user_id (Ctx        *ctx,
@@ -702,7 +676,6 @@ parse_detector (Ctx        *ctx,
   static const char * const regex_keys[] = { "type", "patterns", "support", NULL };
   static const char * const identifier_keys[] = { "type", "kinds", "known_hosts", "support", NULL };
   static const char * const exact_keys[] = { "type", "salt", "hashes", "token_kinds", "support", NULL };
-  static const char * const classifier_keys[] = { "type", "category", "min_score", "max_score", NULL };
   g_autofree char *type = NULL;
   g_autofree char *sub = NULL;
   TactDetector *detector;
@@ -788,29 +761,7 @@ parse_detector (Ctx        *ctx,
       ok = detector->salt != NULL && detector->hashes != NULL && detector->token_kinds != 0;
     }
   else if (g_str_equal (type, "classifier"))
-    {
-      /* The model's classes are checked when the profile is compiled (tact-policy.c). */
-      detector->type = TACT_DETECTOR_CLASSIFIER;
-      detector->items = g_new0 (char *, 1);
-      detector->min_score = 0.5;
-      tact_loader_check_keys (ctx, path, object, classifier_keys);
-      g_free (sub);
-      sub = g_strdup_printf ("%s.category", path);
-      if ((member = tact_loader_get_member (ctx, path, object, "category", TRUE)) != NULL)
-        detector->category = parse_string (ctx, sub, member);
-      g_free (sub);
-      sub = g_strdup_printf ("%s.min_score", path);
-      if ((member = tact_loader_get_member (ctx, path, object, "min_score", FALSE)) != NULL)
-        tact_loader_parse_score (ctx, sub, member, &detector->min_score);
-      detector->max_score = 1.0;
-      g_free (sub);
-      sub = g_strdup_printf ("%s.max_score", path);
-      if ((member = tact_loader_get_member (ctx, path, object, "max_score", FALSE)) != NULL &&
-          tact_loader_parse_score (ctx, sub, member, &detector->max_score) &&
-          detector->max_score <= detector->min_score)
-        tact_loader_error (ctx, sub, "must be above min_score");
-      ok = detector->category != NULL;
-    }
+    ok = tact_classifier_detector_parse (ctx, path, object, detector);
   else if (g_str_equal (type, "nearby"))
     ok = tact_nearby_parse (ctx, path, object, detector);
   else if (g_str_equal (type, "classification") || g_str_equal (type, "file_type") ||

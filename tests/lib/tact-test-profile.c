@@ -3,8 +3,8 @@
 
 #include "tact-test-profile.h"
 
-static gboolean
-is_classifier_rule (JsonObject *rule)
+gboolean
+tact_test_is_classifier_rule (JsonObject *rule)
 {
   JsonArray *detectors = json_object_get_array_member (rule, "detectors");
 
@@ -41,7 +41,7 @@ tact_test_profile_words_only (void)
       JsonObject *rule = json_array_get_object_element (rules, r);
 
       json_object_remove_member (rule, "unless");
-      if (!is_classifier_rule (rule))
+      if (!tact_test_is_classifier_rule (rule))
         json_array_add_object_element (kept, json_object_ref (rule));
     }
   json_object_set_array_member (top, "rules", kept);
