@@ -108,6 +108,47 @@ feature_char (gunichar c)
   return c > HAN_LAST ? tact_han_simplify (c) : c;
 }
 
+/* A Latin word of at least ID_MIN_CHARS mixing letters and digits — an order number, a
+ * hash, a ticket, a token — becomes one feature character, ID_CHAR: its letters are
+ * arbitrary, and their n-grams swung readings ("…见附件 APPROVAL-7778219c" read as a trade
+ * secret for some ids and not others). What is around it still counts. */
+#define ID_MIN_CHARS 5
+#define ID_CHAR      0xE000  /* a private-use code point: never in normalised text's features */
+
+static guint
+collapse_ids (FeatChar *s,
+              guint     n)
+{
+  guint w = 0;
+
+  for (guint i = 0; i < n;)
+    {
+      guint j = i;
+      gboolean letter = FALSE, digit = FALSE;
+
+      while (j < n && s[j].c < 128 && g_ascii_isalnum (s[j].c))
+        {
+          digit = digit || s[j].c == '0';
+          letter = letter || g_ascii_isalpha (s[j].c);
+          j++;
+        }
+      if (j - i >= ID_MIN_CHARS && letter && digit)
+        {
+          s[w++] = (FeatChar) { ID_CHAR, s[i].from, s[j - 1].to };
+          i = j;
+        }
+      else if (j > i)
+        {
+          memmove (s + w, s + i, (j - i) * sizeof (FeatChar));
+          w += j - i;
+          i = j;
+        }
+      else
+        s[w++] = s[i++];
+    }
+  return w;
+}
+
 /* The feature characters of @norm, framed by a space on each side, in a buffer of the
  * calling thread's that is reused (a check allocated and faulted in tens of KB each time). */
 static GPrivate seq_key = G_PRIVATE_INIT ((GDestroyNotify) g_array_unref);
@@ -146,6 +187,7 @@ feature_chars (const char *norm,
     }
   if (out[n - 1].c != ' ')
     out[n++] = (FeatChar) { ' ', len, len };
+  n = collapse_ids (out, n);
   g_array_set_size (seq, n);
   return seq;
 }
