@@ -335,7 +335,7 @@ tact_exact_scan (const TactDetector *detector,
     scan_alnum_ids (&e);
   if (kinds & (1u << TACT_TOKEN_EMAIL))
     {
-      g_autoptr(GArray) emails = tact_identifiers_scan (text, len, 1u << TACT_ID_EMAIL);
+      g_autoptr(GArray) emails = tact_identifiers_scan (text, len, NULL, 1u << TACT_ID_EMAIL);
 
       for (guint i = 0; i < emails->len; i++)
         {

@@ -647,6 +647,9 @@ scan_prefixed_token (Scan  *s,
   static const char * const slack[] = { "xoxa-", "xoxb-", "xoxp-", "xoxr-", "xoxs-" };
   gsize j;
 
+  /* Every prefix below starts with one of these: most words end here. */
+  if (s->t[i] != 'g' && s->t[i] != 'x' && s->t[i] != 's' && s->t[i] != 'e')
+    return 0;
   for (guint k = 0; k < G_N_ELEMENTS (github); k++)
     if (has_prefix_at (s, i, github[k]) && (j = span_while (s, i + 4, "")) - (i + 4) >= 36)
       {
@@ -999,6 +1002,7 @@ compare_candidates (gconstpointer a,
 GArray *
 tact_identifiers_scan (const char *text,
                        gsize       len,
+                       const char *leet,
                        guint       kinds)
 {
   GArray *out = g_array_new (FALSE, FALSE, sizeof (TactCandidate));
@@ -1059,8 +1063,6 @@ tact_identifiers_scan (const char *text,
     scan_urls (&s);
   if (WANT (&s, TACT_ID_PASSWORD))
     {
-      g_autofree char *leet = tact_leet_view (text, len);
-
       scan_passwords (&s);
       /* Leetspeak keywords (p4ss 1s …, p@$$w0rd 是 …): the same scan over the
        * folded view, whose offsets are the text's; a span found twice counts once. */

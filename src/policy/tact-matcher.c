@@ -466,11 +466,11 @@ GArray *
 tact_matcher_scan_checked (TactMatcher *self,
                            const char  *text,
                            gsize        len,
+                           const char  *leet,
                            GError     **error)
 {
   g_autoptr(GArray) raw = g_array_new (FALSE, FALSE, sizeof (RawMatch));
   g_autoptr(GArray) raw_leet = g_array_new (FALSE, FALSE, sizeof (RawMatch));
-  g_autofree char *leet = NULL;
   g_autoptr(GArray) allowed = g_array_new (FALSE, FALSE, sizeof (RawMatch));
   g_autoptr(GArray) hits = g_array_new (FALSE, FALSE, sizeof (TactHit));
   GArray *result;
@@ -489,7 +489,8 @@ tact_matcher_scan_checked (TactMatcher *self,
                            "cannot allocate vectorscan scratch space");
       return NULL;
     }
-  leet = self->literal_db != NULL ? tact_leet_view (text, len) : NULL;
+  if (self->literal_db == NULL)
+    leet = NULL;
   if ((self->literal_db != NULL &&
        (err = hs_scan (self->literal_db, text, len, 0, scratch, on_match, raw)) != HS_SUCCESS) ||
       (self->regex_db != NULL &&
@@ -552,21 +553,6 @@ tact_matcher_scan_checked (TactMatcher *self,
 
 /* Kept for callers that cannot fail closed (benchmarks): on failure an empty
  * array, and a warning without any text. */
-GArray *
-tact_matcher_scan (TactMatcher *self,
-                   const char  *text,
-                   gsize        len)
-{
-  g_autoptr(GError) error = NULL;
-  GArray *hits = tact_matcher_scan_checked (self, text, len, &error);
-
-  if (hits == NULL)
-    {
-      g_warning ("Scan failed: %s", error->message);
-      hits = g_array_new (FALSE, FALSE, sizeof (TactHit));
-    }
-  return hits;
-}
 
 /* ------------------------------------------------------------------------- */
 /* The matcher's part of the profile cache (tact_profile_dup_compiled)       */

@@ -466,10 +466,19 @@ tact_nearby_scan (const TactDetector *detector,
 
   guint counts[NEARBY_MAX_GROUPS] = { 0 };
 
+  /* A group with nothing found means no stretch can hold them all: the words first
+   * (one pass for every group), and the shapes only when no group of words only is
+   * empty, group by group. */
   scan_words (detector->nearby_index, text, len, all);
+  for (guint i = 0; i < all->len; i++)
+    counts[g_array_index (all, Occurrence, i).group]++;
+  for (guint g = 0; g < n_groups; g++)
+    if (counts[g] == 0 && ((const TactNearbyGroup *) g_ptr_array_index (detector->groups, g))->shapes == 0)
+      return spans;
   for (guint g = 0; g < n_groups; g++)
     {
       const TactNearbyGroup *group = g_ptr_array_index (detector->groups, g);
+      guint before = all->len;
 
       if (group->shapes & (SHAPE_FIGURE | SHAPE_MONEY))
         scan_figures (text, len, group->shapes, g, all);
@@ -477,12 +486,10 @@ tact_nearby_scan (const TactDetector *detector,
         scan_levels (text, len, g, all);
       if (group->shapes & SHAPE_NAME)
         scan_names (text, len, g, all);
+      counts[g] += all->len - before;
+      if (counts[g] == 0)
+        return spans;
     }
-  for (guint i = 0; i < all->len; i++)
-    counts[g_array_index (all, Occurrence, i).group]++;
-  for (guint g = 0; g < n_groups; g++)
-    if (counts[g] == 0)
-      return spans;  /* a group with nothing: no stretch can hold them all */
   g_array_sort (all, compare_occurrences);
 
   /* Character offsets, for the window. */

@@ -334,16 +334,14 @@ const TactLoadTimings *tact_matcher_get_timings (TactMatcher *matcher);
 /* The whole load of @self, parse included. */
 const TactLoadTimings *tact_profile_get_load_timings (TactProfile *self);
 
-/* Thread-safe. Returns element-type TactHit, sorted by rule then start. */
-GArray      *tact_matcher_scan (TactMatcher *matcher,
-                                const char  *norm_text,
-                                gsize        len);
-
-/* Like tact_matcher_scan(), but returns NULL and sets @error when vectorscan
- * cannot scan (no scratch, scan error): the caller must fail closed. */
+/* Thread-safe. Returns element-type TactHit, sorted by rule then start, or NULL
+ * with @error when vectorscan cannot scan (no scratch, scan error): the caller must
+ * fail closed. @leet is tact_leet_view() of @norm_text, computed once by the caller
+ * for this scan and the identifiers' (NULL: the text has no leetspeak word). */
 GArray      *tact_matcher_scan_checked (TactMatcher *matcher,
                                         const char  *norm_text,
                                         gsize        len,
+                                        const char  *leet,
                                         GError     **error);
 
 /* Scans a UTF-8 text stream through the message path (normalise, match) in
@@ -454,9 +452,11 @@ void    tact_candidate_clear   (TactCandidate *candidate);
 
 /* All identifiers of the kinds in @kinds (bit mask of 1 << TactIdKind) in
  * normalised @text. Returns element-type TactCandidate (with a clear func),
- * in text order. Validation (check digits, dates, lengths) is done here. */
+ * in text order. Validation (check digits, dates, lengths) is done here.
+ * @leet: tact_leet_view() of @text, for passwords keyed in leetspeak (NULL: none). */
 GArray *tact_identifiers_scan  (const char *text,
                                 gsize       len,
+                                const char *leet,
                                 guint       kinds);
 
 /* Validators, on upper- or lower-case input without separators. */

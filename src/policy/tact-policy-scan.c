@@ -300,6 +300,7 @@ tact_profile_scan_text (TactProfile        *self,
   g_autoptr(GArray) ids = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *valid_text = NULL;
+  g_autofree char *leet = NULL;       /* the leetspeak view, for terms and passwords */
   g_autofree gsize *char_bytes = NULL;  /* built for the first finding */
   const char *ntext;
   gsize nlen;
@@ -323,11 +324,12 @@ tact_profile_scan_text (TactProfile        *self,
   norm = tact_normalized_new (text, -1);
   ntext = norm->text->str;
   nlen = norm->text->len;
+  leet = tact_leet_view (ntext, nlen);
 
   if (self->fail_scan)
     g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_FAILED, "scan failure injected by a test");
   else
-    hits = tact_matcher_scan_checked (self->matcher, ntext, nlen, &error);
+    hits = tact_matcher_scan_checked (self->matcher, ntext, nlen, leet, &error);
   if (hits == NULL)
     {
       tact_verdict_add_guard_error (verdict, attachment, error->message);
@@ -335,7 +337,7 @@ tact_profile_scan_text (TactProfile        *self,
     }
 
   if (self->id_kinds != 0)
-    ids = tact_identifiers_scan (ntext, nlen, self->id_kinds);
+    ids = tact_identifiers_scan (ntext, nlen, leet, self->id_kinds);
 
   /* The classifier reads the message's own text; a file's text up to
    * TACT_CLASSIFIER_MAX_FILE_BYTES (a notice, notes) only for its context — a training

@@ -22,6 +22,7 @@ scan_chunk (TactMatcher  *matcher,
             GError      **error)
 {
   g_autofree char *valid = NULL;
+  g_autofree char *leet = NULL;
   GArray *hits;
 
   if (len == 0)
@@ -34,7 +35,8 @@ scan_chunk (TactMatcher  *matcher,
     }
 
   tact_normalize_into (norm, text, len);
-  hits = tact_matcher_scan_checked (matcher, norm->str, norm->len, error);
+  leet = tact_leet_view (norm->str, norm->len);
+  hits = tact_matcher_scan_checked (matcher, norm->str, norm->len, leet, error);
   if (hits == NULL)
     return FALSE;
   *n_hits += hits->len;

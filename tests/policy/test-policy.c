@@ -1208,7 +1208,9 @@ test_identifier_table (void)
   for (guint i = 0; i < G_N_ELEMENTS (identifier_cases); i++)
     {
       g_autoptr(TactNormalized) norm = tact_normalized_new (identifier_cases[i].text, -1);
-      g_autoptr(GArray) found = tact_identifiers_scan (norm->text->str, norm->text->len, ALL_ID_KINDS);
+      g_autofree char *leet = tact_leet_view (norm->text->str, norm->text->len);
+      g_autoptr(GArray) found = tact_identifiers_scan (norm->text->str, norm->text->len, leet,
+                                                       ALL_ID_KINDS);
       const TactCandidate *first = NULL;
       guint count = 0;
 
