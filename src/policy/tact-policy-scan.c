@@ -154,15 +154,20 @@ compare_rule_matches (gconstpointer a,
  * is not asked, as its reading of a word or two is mostly its bias. Identifiers and
  * terms still see such a message. */
 #define TACT_CLASSIFIER_MIN_LETTERS 4
+/* Nor is a reading of fewer letters than this trusted to lower words without a cue: "密级：
+ * 秘密级" read as a title. */
+#define TACT_CONTEXT_WITHOUT_CUE_MIN_LETTERS 12
 #define TACT_CLASSIFIER_MAX_FILE_BYTES (16 * 1024)
 
+/* The letters of @text, counted up to @most. */
 static guint
 count_letters (const char *text,
-               gsize       len)
+               gsize       len,
+               guint       most)
 {
   guint n = 0;
 
-  for (const char *p = text; p < text + len && n < TACT_CLASSIFIER_MIN_LETTERS;
+  for (const char *p = text; p < text + len && n < most;
        p = g_utf8_next_char (p))
     n += g_unichar_isalpha (g_utf8_get_char (p));
   return n;
@@ -346,19 +351,27 @@ tact_profile_scan_text (TactProfile        *self,
    * something (docs/classifier.md). */
   if (self->classifier != NULL &&
       (attachment == NULL || nlen <= TACT_CLASSIFIER_MAX_FILE_BYTES) &&
-      count_letters (ntext, nlen) >= TACT_CLASSIFIER_MIN_LETTERS)
+      count_letters (ntext, nlen, TACT_CLASSIFIER_MIN_LETTERS) >= TACT_CLASSIFIER_MIN_LETTERS)
     {
       guint top;
-      double p_harmless;
+      double p_harmless, p_kind = 0;
 
       reading = tact_classifier_read (self->classifier, ntext, nlen);
       scores = tact_reading_get_scores (reading);
       have_scores = TRUE;
       p_harmless = 1.0 - tact_reading_get_violation (reading, &top);
+      /* Without a cue, the reading must also say which harmless kind the text is: a
+       * short "this is confidential" is harmless by the sum (department, policy talk,
+       * title…) and sure of none of them. */
+      for (guint c = 0; c < tact_classifier_get_n_classes (self->classifier); c++)
+        if (tact_classifier_is_harmless (self->classifier, c))
+          p_kind = MAX (p_kind, scores[c]);
       harmless = self->data->harmless_min_score > 0 &&
                  p_harmless >= self->data->harmless_min_score &&
                  ((self->data->without_cue_min_score > 0 &&
-                   p_harmless >= self->data->without_cue_min_score) ||
+                   p_kind >= self->data->without_cue_min_score &&
+                   count_letters (ntext, nlen, TACT_CONTEXT_WITHOUT_CUE_MIN_LETTERS) >=
+                   TACT_CONTEXT_WITHOUT_CUE_MIN_LETTERS) ||
                   has_cue (self->data->context_cues, ntext, nlen)) &&
                  !has_cue (self->data->context_sending_cues, ntext, nlen);
     }
@@ -400,12 +413,6 @@ tact_profile_scan_text (TactProfile        *self,
           if (m->confidence < TACT_CONFIDENCE_HIGH &&
               has_support (detector, ntext, nlen, m->from, m->to))
             m->confidence++;
-          /* A message that reads as harmless and shows why — talk about the policy
-           * ("客户名单不得外传"), a training notice, a film title in 《》, a department's
-           * name (the profile's context cues) — and hands nothing over ("这份…", "附件",
-           * "attached": its sending cues) lowers words one level, and a word left at low
-           * is dropped; but only words: identifiers, exact data and the classifier's own
-           * findings stand. */
           /* The rule's own exception: its words drop when the message reads as one
            * harmless kind ("unless": an ordinary list-price quote). */
           if (excused &&
@@ -414,8 +421,16 @@ tact_profile_scan_text (TactProfile        *self,
               m->confidence = TACT_CONFIDENCE_DROPPED;
               continue;
             }
+          /* A message that reads as harmless and shows why — talk about the policy
+           * ("客户名单不得外传"), a training notice, a film title in 《》, a department's
+           * name (the profile's context cues), or that reads clearly as one harmless
+           * kind — and hands nothing over ("这份…", "附件", "attached": its sending cues)
+           * lowers words and nearby shapes ("工资什么时候发？这个月15号…") one level, and
+           * one left at low is dropped; identifiers, exact data and the classifier's own
+           * findings stand. */
           if (harmless && rule->lowered_in_context &&
-              (detector->type == TACT_DETECTOR_TERMS || detector->type == TACT_DETECTOR_REGEX))
+              (detector->type == TACT_DETECTOR_TERMS || detector->type == TACT_DETECTOR_REGEX ||
+               detector->type == TACT_DETECTOR_NEARBY))
             {
               if (m->confidence == TACT_CONFIDENCE_LOW)
                 m->confidence = TACT_CONFIDENCE_DROPPED;
