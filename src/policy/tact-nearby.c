@@ -336,8 +336,11 @@ scan_levels (const char *text, gsize len, guint group, GArray *out)
     {
       gsize end = i + 1;
 
-      if (!strchr ("pmtld", text[i]) || (i > 0 && is_ascii_alnum (text[i - 1])) ||
-          !g_ascii_isdigit (text[end]))
+      char c = text[i];
+
+      if (!g_ascii_isdigit (text[end]) ||
+          (c != 'p' && c != 'm' && c != 't' && c != 'l' && c != 'd') ||
+          (i > 0 && is_ascii_alnum (text[i - 1])))
         continue;
       while (end < len && g_ascii_isdigit (text[end]) && end - i <= 2)
         end++;
@@ -426,6 +429,10 @@ scan_words (const TactNearbyIndex *index, const char *text, gsize len, GArray *o
       GPtrArray *list;
       gsize from = p - text;
 
+      /* Inside a Latin word: no word starts here (Latin words match whole words, and
+       * a word that starts with a letter or digit is one). */
+      if (c < 0x80 && from > 0 && is_ascii_alnum (c) && is_ascii_alnum (text[from - 1]))
+        continue;
       if (!(index->bits[(c & 0xFFFF) / 8] & (1 << (c % 8))) ||
           (list = g_hash_table_lookup (index->by_first, GUINT_TO_POINTER (c))) == NULL)
         continue;
