@@ -9,7 +9,8 @@
  * Messages are made of corpus lines (data/corpus, via TACT_SOURCE_ROOT) joined up to the
  * size, drawn with a fixed seed. Goal (issue 10): a full check of 2 KB with the 100k-term
  * profile and the classifier, p99 < 200 µs thread CPU; the model ≤ 10 MB.
- * TACT_BENCH_CLASSIFIER_ROUNDS overrides the rounds (default 6).
+ * TACT_BENCH_CLASSIFIER_ROUNDS overrides the rounds (default 6); TACT_BENCH_CLASSIFIER_ONLY
+ * runs only the checks whose label contains it ("100k terms, classifier"), for a profiler.
  */
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
@@ -155,7 +156,10 @@ time_checks (const char  *label,
   g_autofree double *cpu = g_new (double, messages->len * rounds);
   guint n = 0, flagged = 0;
   char what[96], goal[32];
+  const char *only = g_getenv ("TACT_BENCH_CLASSIFIER_ONLY");
 
+  if (only != NULL && strstr (label, only) == NULL)
+    return;
   for (guint round = 0; round < rounds; round++)
     for (guint i = 0; i < messages->len; i++)
       {

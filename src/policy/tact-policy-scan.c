@@ -362,13 +362,15 @@ tact_profile_scan_text (TactProfile        *self,
       p_harmless = 1.0 - tact_reading_get_violation (reading, &top);
       /* Without a cue, the reading must also say which harmless kind the text is: a
        * short "this is confidential" is harmless by the sum (department, policy talk,
-       * title…) and sure of none of them. */
+       * title…) and sure of none of them. And it must be a message: a file's name or
+       * text is not what the classifier learnt from ("confidential_report.txt" read
+       * as a department), so files need a cue. */
       for (guint c = 0; c < tact_classifier_get_n_classes (self->classifier); c++)
         if (tact_classifier_is_harmless (self->classifier, c))
           p_kind = MAX (p_kind, scores[c]);
       harmless = self->data->harmless_min_score > 0 &&
                  p_harmless >= self->data->harmless_min_score &&
-                 ((self->data->without_cue_min_score > 0 &&
+                 ((self->data->without_cue_min_score > 0 && attachment == NULL &&
                    p_kind >= self->data->without_cue_min_score &&
                    count_letters (ntext, nlen, TACT_CONTEXT_WITHOUT_CUE_MIN_LETTERS) >=
                    TACT_CONTEXT_WITHOUT_CUE_MIN_LETTERS) ||

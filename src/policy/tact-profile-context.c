@@ -88,9 +88,10 @@ tact_classifier_detector_parse (Ctx          *ctx,
 /* Format 2: "context": {"harmless_min_score": 0.5, "cues": ["不得", "must not", "《", …],
  * "without_cue_min_score": 0.95, "sending_cues": ["这份", "附件", "attached", …],
  * "rules": ["pub1-secrets", …]} — a message the classifier reads as harmless (talk about
- * the policy, training, a title…) and that has one of the cues, or that it reads as
- * harmless at without_cue_min_score, lowers the word findings of those rules, unless it
- * has a sending cue (docs/classifier.md). Parsed after the rules. */
+ * the policy, training, a title…) and that has one of the cues, or that it reads as one
+ * harmless kind at without_cue_min_score (a message, not a file), lowers the word and
+ * nearby findings of those rules, unless it has a sending cue (docs/classifier.md,
+ * docs/profile.md). Parsed after the rules. */
 #define MAX_CONTEXT_CUES 1000
 
 void

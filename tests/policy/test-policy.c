@@ -62,7 +62,7 @@ test_default_loads (void)
   g_autoptr(TactProfile) profile = load_default ();
 
   g_assert_cmpstr (tact_profile_get_id (profile), ==, "tact-default");
-  g_assert_cmpstr (tact_profile_get_version (profile), ==, "4");
+  g_assert_cmpstr (tact_profile_get_version (profile), ==, "5");
   g_assert_cmpuint (tact_profile_get_n_rules (profile), >=, 19);
 
   /* Every rule traces to the digest. */
@@ -970,7 +970,7 @@ test_cli_check_json (void)
 
   profile = json_object_get_object_member (root, "profile");
   g_assert_cmpstr (json_object_get_string_member (profile, "id"), ==, "tact-default");
-  g_assert_cmpstr (json_object_get_string_member (profile, "version"), ==, "4");
+  g_assert_cmpstr (json_object_get_string_member (profile, "version"), ==, "5");
 
   /* Exit 0 whatever the verdict. */
   run_cli ((const char *[]) { "check", "明天开会", NULL }, &clean);
