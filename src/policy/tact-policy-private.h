@@ -267,7 +267,17 @@ typedef struct {
   double         without_cue_min_score;     /* "context": harmless enough without a cue; 0: never */
   GPtrArray     *context_sending_cues;      /* owned, may be NULL: words of handing something
                                              * over (这份, 附件, attached): no lowering */
+  /* "training" (tact-profile-training.c) */
+  guint          training_pass_mark;        /* percent; TACT_TRAINING_DEFAULT_PASS_MARK */
+  guint          training_interval_days;    /* 0: a completion counts for ever */
+  char          *training_since_version;    /* owned, may be NULL */
+  TactTrainingGate training_gate;
+  GPtrArray     *training_cases;            /* owned, element-type TactTrainingCase */
+  GPtrArray     *training_modules;          /* owned, element-type TactTrainingModule */
 } TactProfileData;
+
+void tact_training_case_free   (TactTrainingCase   *training_case);
+void tact_training_module_free (TactTrainingModule *module);
 
 void              tact_profile_data_free (TactProfileData *data);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TactProfileData, tact_profile_data_free)

@@ -371,6 +371,20 @@ tact_rule_get_example (const TactRule *rule)
 }
 
 gboolean
+tact_rule_is_lower_tier (const TactRule *rule)
+{
+  g_return_val_if_fail (rule != NULL, FALSE);
+  for (guint d = 0; d < rule->detectors->len; d++)
+    {
+      const TactDetector *detector = g_ptr_array_index (rule->detectors, d);
+
+      if (detector->type != TACT_DETECTOR_CLASSIFIER || detector->max_score >= 1.0)
+        return FALSE;
+    }
+  return rule->detectors->len > 0;
+}
+
+gboolean
 tact_rule_applies (const TactRule     *rule,
                    const TactOutgoing *outgoing)
 {

@@ -235,6 +235,10 @@ GStrv               tact_rule_dup_approvers        (const TactRule *rule);
 GStrv               tact_rule_dup_terms            (const TactRule *rule);
 /* The rule's own example sentence ("example" key), or NULL. */
 const char         *tact_rule_get_example          (const TactRule *rule);
+/* TRUE for a lower tier of a classifier reading: every detector is a classifier detector with
+ * a max_score below 1 ("meaning-pay-hr-maybe" warns below where "meaning-pay-hr" acts). The
+ * tutorial teaches the rule, not each tier. */
+gboolean            tact_rule_is_lower_tier        (const TactRule *rule);
 /* TRUE if the rule's conditions hold for @outgoing (its text is ignored). */
 gboolean            tact_rule_applies              (const TactRule     *rule,
                                                     const TactOutgoing *outgoing);
@@ -268,6 +272,46 @@ gboolean     tact_profile_get_company_pinned (TactProfile *self);
  * irrecoverably. Carried for the retention work; nothing acts on it yet. */
 void         tact_profile_get_retention  (TactProfile *self, guint *keep_days, guint *findings_days,
                                           gboolean *delete_expired);
+
+/* Added ("training", format 2; issue 9, TRN-1…TRN-4; tact-profile-training.c): the policy
+ * tutorial's pass mark (percent of the quiz), how long a completion counts (0: for ever), the
+ * oldest version of this profile whose completion still counts (NULL: any), and what waits
+ * until the tutorial is passed. */
+typedef enum {
+  TACT_TRAINING_GATE_NONE,      /* nothing waits */
+  TACT_TRAINING_GATE_EXTERNAL,  /* no sending to people outside the company until passed */
+  TACT_TRAINING_GATE_ALL,       /* no sending at all until passed */
+} TactTrainingGate;
+#define TACT_TRAINING_DEFAULT_PASS_MARK 80
+
+guint            tact_profile_get_training_pass_mark     (TactProfile *self);
+guint            tact_profile_get_training_interval_days (TactProfile *self);
+const char      *tact_profile_get_training_since_version (TactProfile *self);
+TactTrainingGate tact_profile_get_training_gate          (TactProfile *self);
+/* Whether a completion of profile @profile_id at @version, on @completed, still counts @now:
+ * the same profile id, a version not older than since_version, within interval_days. */
+gboolean         tact_profile_training_counts            (TactProfile *self,
+                                                          const char  *profile_id,
+                                                          const char  *version,
+                                                          GDateTime   *completed,
+                                                          GDateTime   *now);
+
+/* The company's own cases (TRN-4) and role modules (TRN-3), owned by the profile; texts in
+ * the user's language. A case may name the rule it illustrates (NULL otherwise). */
+typedef struct _TactTrainingCase   TactTrainingCase;
+typedef struct _TactTrainingModule TactTrainingModule;
+
+guint                     tact_profile_get_n_training_cases   (TactProfile *self);
+const TactTrainingCase   *tact_profile_get_training_case      (TactProfile *self, guint i);
+const char               *tact_training_case_get_title        (const TactTrainingCase *training_case);
+const char               *tact_training_case_get_text         (const TactTrainingCase *training_case);
+const char               *tact_training_case_get_rule_id      (const TactTrainingCase *training_case);
+guint                     tact_profile_get_n_training_modules (TactProfile *self);
+const TactTrainingModule *tact_profile_get_training_module    (TactProfile *self, guint i);
+const char               *tact_training_module_get_id         (const TactTrainingModule *module);
+const char               *tact_training_module_get_title      (const TactTrainingModule *module);
+const char               *tact_training_module_get_text       (const TactTrainingModule *module);
+const char * const       *tact_training_module_get_rule_ids   (const TactTrainingModule *module);
 
 /* Added (issue 8): several profiles that apply to one person (an assignment names more than one),
  * merged so that the most restrictive wins rule by rule; see tact-profile-merge.c for each field.

@@ -43,6 +43,22 @@ GStrv      tact_loader_parse_string_array (Ctx                *ctx,
                                            JsonNode           *node,
                                            gboolean            allow_empty,
                                            ItemValidator       validate);
+/* A non-empty string; an identifier ([A-Za-z0-9._-]+); a positive integer. */
+char      *tact_loader_parse_string       (Ctx                *ctx,
+                                           const char         *path,
+                                           JsonNode           *node);
+char      *tact_loader_parse_identifier   (Ctx                *ctx,
+                                           const char         *path,
+                                           JsonNode           *node);
+gboolean   tact_loader_parse_positive     (Ctx                *ctx,
+                                           const char         *path,
+                                           JsonNode           *node,
+                                           guint              *out);
+/* {"en": …, "zh_CN": …, "zh_TW": …}: all three or none. */
+void       tact_loader_parse_localized    (Ctx                *ctx,
+                                           const char         *path,
+                                           JsonNode           *node,
+                                           TactLocalized      *out);
 /* A number in (0, 1]. */
 gboolean   tact_loader_parse_score        (Ctx                *ctx,
                                            const char         *path,
@@ -67,6 +83,11 @@ void       tact_rule_parse_unless         (Ctx                *ctx,
                                            const char         *path,
                                            JsonNode           *node,
                                            TactRule           *rule);
+
+/* The "training" section (tact-profile-training.c), after the rules are parsed. */
+void       tact_profile_parse_training    (Ctx                *ctx,
+                                           JsonNode           *node,
+                                           TactProfileData    *data);
 
 /* The "context" section (tact-profile-context.c), after the rules are parsed. */
 void       tact_profile_parse_context     (Ctx                *ctx,

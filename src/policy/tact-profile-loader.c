@@ -126,10 +126,10 @@ tact_loader_get_member (Ctx        *ctx,
 }
 
 /* A non-empty string. */
-static char *
-parse_string (Ctx        *ctx,
-              const char *path,
-              JsonNode   *node)
+char *
+tact_loader_parse_string (Ctx        *ctx,
+                          const char *path,
+                          JsonNode   *node)
 {
   const char *str;
 
@@ -148,12 +148,12 @@ parse_string (Ctx        *ctx,
 }
 
 /* An identifier: [A-Za-z0-9._-]+ */
-static char *
-parse_identifier (Ctx        *ctx,
-                  const char *path,
-                  JsonNode   *node)
+char *
+tact_loader_parse_identifier (Ctx        *ctx,
+                              const char *path,
+                              JsonNode   *node)
 {
-  g_autofree char *str = parse_string (ctx, path, node);
+  g_autofree char *str = tact_loader_parse_string (ctx, path, node);
 
   if (str == NULL)
     return NULL;
@@ -166,11 +166,11 @@ parse_identifier (Ctx        *ctx,
   return g_steal_pointer (&str);
 }
 
-static void
-parse_localized (Ctx           *ctx,
-                 const char    *path,
-                 JsonNode      *node,
-                 TactLocalized *out)
+void
+tact_loader_parse_localized (Ctx           *ctx,
+                             const char    *path,
+                             JsonNode      *node,
+                             TactLocalized *out)
 {
   JsonObject *object;
   gboolean ok = TRUE;
@@ -189,7 +189,7 @@ parse_localized (Ctx           *ctx,
       g_autofree char *sub = g_strdup_printf ("%s.%s", path, tact_lang_keys[i]);
       JsonNode *member = tact_loader_get_member (ctx, path, object, tact_lang_keys[i], TRUE);
 
-      if (member == NULL || (out->text[i] = parse_string (ctx, sub, member)) == NULL)
+      if (member == NULL || (out->text[i] = tact_loader_parse_string (ctx, sub, member)) == NULL)
         ok = FALSE;
     }
 
@@ -229,7 +229,7 @@ tact_loader_parse_string_array (Ctx           *ctx,
   for (guint i = 0; i < n; i++)
     {
       g_autofree char *sub = g_strdup_printf ("%s[%u]", path, i);
-      g_autofree char *item = parse_string (ctx, sub, json_array_get_element (array, i));
+      g_autofree char *item = tact_loader_parse_string (ctx, sub, json_array_get_element (array, i));
 
       if (item == NULL || (validate != NULL && !validate (ctx, sub, item)))
         {
@@ -271,7 +271,7 @@ parse_action (Ctx        *ctx,
               JsonNode   *node,
               TactAction *out)
 {
-  g_autofree char *str = parse_string (ctx, path, node);
+  g_autofree char *str = tact_loader_parse_string (ctx, path, node);
 
   if (str == NULL)
     return FALSE;
@@ -284,11 +284,11 @@ parse_action (Ctx        *ctx,
 }
 
 /* A positive integer (> 0, <= G_MAXINT). */
-static gboolean
-parse_positive (Ctx        *ctx,
-                const char *path,
-                JsonNode   *node,
-                guint      *out)
+gboolean
+tact_loader_parse_positive (Ctx        *ctx,
+                            const char *path,
+                            JsonNode   *node,
+                            guint      *out)
 {
   if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64 ||
       json_node_get_int (node) <= 0 || json_node_get_int (node) > G_MAXINT)
@@ -325,7 +325,7 @@ parse_room (Ctx        *ctx,
             const char *path,
             JsonNode   *node)
 {
-  g_autofree char *room = parse_string (ctx, path, node);
+  g_autofree char *room = tact_loader_parse_string (ctx, path, node);
   const char *colon;
 
   if (room == NULL)
@@ -561,7 +561,7 @@ parse_exact (Ctx          *ctx,
   if ((member = tact_loader_get_member (ctx, path, object, "salt", TRUE)) != NULL)
     {
       g_autofree char *sub = g_strdup_printf ("%s.salt", path);
-      g_autofree char *salt = parse_string (ctx, sub, member);
+      g_autofree char *salt = tact_loader_parse_string (ctx, sub, member);
 
       if (salt != NULL)
         {
@@ -693,7 +693,7 @@ parse_detector (Ctx        *ctx,
 
   sub = g_strdup_printf ("%s.type", path);
   if ((member = tact_loader_get_member (ctx, path, object, "type", TRUE)) == NULL ||
-      (type = parse_string (ctx, sub, member)) == NULL)
+      (type = tact_loader_parse_string (ctx, sub, member)) == NULL)
     return NULL;
 
   detector = g_new0 (TactDetector, 1);
@@ -809,7 +809,7 @@ parse_approver (Ctx        *ctx,
   if ((member = tact_loader_get_member (ctx, path, object, "role", TRUE)) != NULL)
     {
       g_autofree char *sub = g_strdup_printf ("%s.role", path);
-      rule->approver_role = parse_identifier (ctx, sub, member);
+      rule->approver_role = tact_loader_parse_identifier (ctx, sub, member);
     }
   if ((member = tact_loader_get_member (ctx, path, object, "users", FALSE)) != NULL)
     {
@@ -944,11 +944,11 @@ parse_rule (Ctx        *ctx,
   SUB (approver);
 
   if ((member = tact_loader_get_member (ctx, path, object, "id", TRUE)) != NULL)
-    rule->id = parse_identifier (ctx, sub_id, member);
+    rule->id = tact_loader_parse_identifier (ctx, sub_id, member);
   if ((member = tact_loader_get_member (ctx, path, object, "title", TRUE)) != NULL)
-    parse_localized (ctx, sub_title, member, &rule->title);
+    tact_loader_parse_localized (ctx, sub_title, member, &rule->title);
   if ((member = tact_loader_get_member (ctx, path, object, "explanation", TRUE)) != NULL)
-    parse_localized (ctx, sub_explanation, member, &rule->explanation);
+    tact_loader_parse_localized (ctx, sub_explanation, member, &rule->explanation);
   if ((member = tact_loader_get_member (ctx, path, object, "clauses", TRUE)) != NULL)
     rule->clauses = tact_loader_parse_string_array (ctx, sub_clauses, member, FALSE, validate_clause);
 
@@ -992,18 +992,18 @@ parse_rule (Ctx        *ctx,
     }
 
   if ((member = tact_loader_get_member (ctx, path, object, "alternative", FALSE)) != NULL)
-    parse_localized (ctx, sub_alternative, member, &rule->alternative);
+    tact_loader_parse_localized (ctx, sub_alternative, member, &rule->alternative);
   else if ((has_action && rule->action == TACT_ACTION_BLOCK) ||
            (has_if_external && rule->action_if_external == TACT_ACTION_BLOCK))
     tact_loader_error (ctx, path, "missing required key \"alternative\" (a rule that can block "
                "must say what to do instead)");
 
   if ((member = tact_loader_get_member (ctx, path, object, "example", FALSE)) != NULL)
-    rule->example = parse_string (ctx, sub_example, member);
+    rule->example = tact_loader_parse_string (ctx, sub_example, member);
 
   if ((member = tact_loader_get_member (ctx, path, object, "min_confidence", FALSE)) != NULL)
     {
-      g_autofree char *str = parse_string (ctx, sub_min_confidence, member);
+      g_autofree char *str = tact_loader_parse_string (ctx, sub_min_confidence, member);
 
       if (str != NULL && !tact_confidence_from_string (str, &rule->min_confidence))
         tact_loader_error (ctx, sub_min_confidence, "expected one of low, medium, high, got \"%s\"", str);
@@ -1058,6 +1058,9 @@ tact_profile_data_free (TactProfileData *data)
   g_strfreev (data->company_outsiders);
   g_clear_pointer (&data->context_cues, g_ptr_array_unref);
   g_clear_pointer (&data->context_sending_cues, g_ptr_array_unref);
+  g_free (data->training_since_version);
+  g_clear_pointer (&data->training_cases, g_ptr_array_unref);
+  g_clear_pointer (&data->training_modules, g_ptr_array_unref);
   g_free (data);
 }
 
@@ -1082,7 +1085,7 @@ parse_roles (Ctx             *ctx,
     {
       g_autofree char *path = g_strdup_printf ("$.roles.%s", role);
       g_autoptr(JsonNode) name = json_node_init_string (json_node_alloc (), role);
-      g_autofree char *id = parse_identifier (ctx, path, name);
+      g_autofree char *id = tact_loader_parse_identifier (ctx, path, name);
       GStrv list = tact_loader_parse_string_array (ctx, path, users, FALSE, validate_user_id);
 
       if (id != NULL && list != NULL)
@@ -1112,7 +1115,7 @@ parse_approvals (Ctx             *ctx,
   if ((member = tact_loader_get_member (ctx, "$.approvals", object, "room", FALSE)) != NULL)
     data->approvals_room = parse_room (ctx, "$.approvals.room", member);
   if ((member = tact_loader_get_member (ctx, "$.approvals", object, "expiry_hours", FALSE)) != NULL)
-    parse_positive (ctx, "$.approvals.expiry_hours", member, &data->approval_expiry_hours);
+    tact_loader_parse_positive (ctx, "$.approvals.expiry_hours", member, &data->approval_expiry_hours);
 }
 
 /* Format 2: "audit": {"supervision_room": "!abc:corp.test", "include_content": false} */
@@ -1213,9 +1216,9 @@ parse_retention (Ctx             *ctx,
   object = json_node_get_object (node);
   tact_loader_check_keys (ctx, "$.retention", object, keys);
   if ((member = tact_loader_get_member (ctx, "$.retention", object, "keep_days", FALSE)) != NULL)
-    parse_positive (ctx, "$.retention.keep_days", member, &data->retention_keep_days);
+    tact_loader_parse_positive (ctx, "$.retention.keep_days", member, &data->retention_keep_days);
   if ((member = tact_loader_get_member (ctx, "$.retention", object, "findings_days", FALSE)) != NULL)
-    parse_positive (ctx, "$.retention.findings_days", member, &data->retention_findings_days);
+    tact_loader_parse_positive (ctx, "$.retention.findings_days", member, &data->retention_findings_days);
   if ((member = tact_loader_get_member (ctx, "$.retention", object, "delete_expired", FALSE)) != NULL)
     parse_bool (ctx, "$.retention.delete_expired", member, &data->retention_delete_expired);
   /* REC-1: what touches secrets is kept at least as long as the rest. */
@@ -1243,7 +1246,7 @@ parse_announcement (Ctx             *ctx,
   object = json_node_get_object (node);
   tact_loader_check_keys (ctx, "$.announcement", object, keys);
   if ((member = tact_loader_get_member (ctx, "$.announcement", object, "min_members", TRUE)) != NULL)
-    parse_positive (ctx, "$.announcement.min_members", member, &data->announcement_min_members);
+    tact_loader_parse_positive (ctx, "$.announcement.min_members", member, &data->announcement_min_members);
 }
 
 /* Each rule's approvers: its own users, then those of its role, once each. In
@@ -1289,7 +1292,8 @@ tact_profile_data_parse (GBytes  *json,
   };
   static const char * const keys_2[] = {
     "format", "id", "version", "name", "rules", "allow_terms",
-    "roles", "approvals", "audit", "announcement", "company", "retention", "context", NULL
+    "roles", "approvals", "audit", "announcement", "company", "retention", "context",
+    "training", NULL
   };
   g_autoptr(JsonParser) parser = json_parser_new_immutable ();
   g_autoptr(TactProfileData) data = NULL;
@@ -1398,13 +1402,16 @@ tact_profile_data_parse (GBytes  *json,
   data->roles = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                        (GDestroyNotify) g_strfreev);
   data->approval_expiry_hours = TACT_APPROVAL_EXPIRY_DEFAULT;
+  data->training_pass_mark = TACT_TRAINING_DEFAULT_PASS_MARK;
+  data->training_cases = g_ptr_array_new_with_free_func ((GDestroyNotify) tact_training_case_free);
+  data->training_modules = g_ptr_array_new_with_free_func ((GDestroyNotify) tact_training_module_free);
 
   if ((member = tact_loader_get_member (&ctx, "$", object, "id", TRUE)) != NULL)
-    data->id = parse_identifier (&ctx, "$.id", member);
+    data->id = tact_loader_parse_identifier (&ctx, "$.id", member);
   if ((member = tact_loader_get_member (&ctx, "$", object, "version", TRUE)) != NULL)
-    data->version = parse_string (&ctx, "$.version", member);
+    data->version = tact_loader_parse_string (&ctx, "$.version", member);
   if ((member = tact_loader_get_member (&ctx, "$", object, "name", TRUE)) != NULL)
-    parse_localized (&ctx, "$.name", member, &data->name);
+    tact_loader_parse_localized (&ctx, "$.name", member, &data->name);
 
   if ((member = tact_loader_get_member (&ctx, "$", object, "rules", TRUE)) != NULL)
     {
@@ -1454,6 +1461,8 @@ tact_profile_data_parse (GBytes  *json,
         parse_retention (&ctx, member, data);
       if ((member = tact_loader_get_member (&ctx, "$", object, "context", FALSE)) != NULL)
         tact_profile_parse_context (&ctx, member, data);
+      if ((member = tact_loader_get_member (&ctx, "$", object, "training", FALSE)) != NULL)
+        tact_profile_parse_training (&ctx, member, data);
     }
   resolve_approvers (&ctx, data, format >= 2 && json_object_has_member (object, "roles"));
 

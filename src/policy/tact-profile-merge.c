@@ -12,6 +12,9 @@
  *   announcement the lowest threshold;
  *   company      the homeservers all profiles count as the company's, the outsider patterns of
  *                any of them;
+ *   training     the highest pass mark, the shortest interval, the strictest gate, every
+ *                case and module (a module id taken once, the first's); when any asks for
+ *                retraining from a version, the merged one does from the merged version;
  *   format       the highest; ids joined with ".", versions with "+".
  */
 #include "tact-policy.h"
@@ -116,6 +119,67 @@ unite (JsonArray *a, JsonArray *b)
   return out;
 }
 
+static int
+gate_rank (JsonObject *training)
+{
+  const char *gate = json_object_get_string_member_with_default (training, "gate", "none");
+
+  return g_str_equal (gate, "all") ? 2 : g_str_equal (gate, "external") ? 1 : 0;
+}
+
+/* "training": the stricter of each setting, and both profiles' cases and modules. */
+static void
+merge_training (JsonObject *merged, JsonObject *other)
+{
+  JsonObject *a = member_object (merged, "training");
+  JsonObject *b = member_object (other, "training");
+  static const char * const lists[] = { "cases", "modules" };
+
+  if (b == NULL)
+    return;
+  if (a == NULL)
+    {
+      json_object_set_member (merged, "training", json_node_copy (json_object_get_member (other, "training")));
+      return;
+    }
+  if (json_object_has_member (b, "pass_mark") &&
+      json_object_get_int_member (b, "pass_mark") >
+      json_object_get_int_member_with_default (a, "pass_mark", TACT_TRAINING_DEFAULT_PASS_MARK))
+    json_object_set_int_member (a, "pass_mark", json_object_get_int_member (b, "pass_mark"));
+  if (json_object_has_member (b, "interval_days") &&
+      json_object_get_int_member (b, "interval_days") <
+      json_object_get_int_member_with_default (a, "interval_days", G_MAXINT))
+    json_object_set_int_member (a, "interval_days", json_object_get_int_member (b, "interval_days"));
+  if (gate_rank (b) > gate_rank (a))
+    json_object_set_string_member (a, "gate", json_object_get_string_member (b, "gate"));
+  if (json_object_has_member (b, "since_version"))
+    json_object_set_string_member (a, "since_version", json_object_get_string_member (b, "since_version"));
+  for (guint l = 0; l < G_N_ELEMENTS (lists); l++)
+    {
+      JsonArray *to = member_array (a, lists[l]);
+      JsonArray *from = member_array (b, lists[l]);
+
+      if (from == NULL)
+        continue;
+      if (to == NULL)
+        {
+          to = json_array_new ();
+          json_object_set_array_member (a, lists[l], to);
+        }
+      for (guint i = 0; i < json_array_get_length (from); i++)
+        {
+          JsonObject *item = json_array_get_object_element (from, i);
+          gboolean taken = FALSE;
+
+          for (guint k = 0; g_str_equal (lists[l], "modules") && k < json_array_get_length (to); k++)
+            taken |= g_strcmp0 (json_object_get_string_member (json_array_get_object_element (to, k), "id"),
+                                json_object_get_string_member (item, "id")) == 0;
+          if (!taken)
+            json_array_add_object_element (to, json_object_ref (item));
+        }
+    }
+}
+
 static void
 merge_into (JsonObject *merged, JsonObject *other)
 {
@@ -200,6 +264,8 @@ merge_into (JsonObject *merged, JsonObject *other)
       json_object_set_member (merged, "company", json_node_copy (json_object_get_member (other, "company")));
   }
 
+  merge_training (merged, other);
+
   /* Identity. */
   json_object_set_int_member (merged, "format",
                               MAX (json_object_get_int_member_with_default (merged, "format", 1),
@@ -243,6 +309,15 @@ tact_profile_merge_json (GBytes * const *jsons, guint n, GError **error)
         return NULL;
       merge_into (json_node_get_object (merged), json_node_get_object (other));
     }
+  /* A completion is of the merged profile: "retrain from version 5" of one input means
+   * from this combination. */
+  {
+    JsonObject *training = member_object (json_node_get_object (merged), "training");
+
+    if (training != NULL && json_object_has_member (training, "since_version"))
+      json_object_set_string_member (training, "since_version",
+                                     json_object_get_string_member (json_node_get_object (merged), "version"));
+  }
   json_generator_set_root (generator, merged);
   text = json_generator_to_data (generator, &length);
   return g_bytes_new_take (text, length);

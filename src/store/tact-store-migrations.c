@@ -291,6 +291,29 @@ migrate_to_8 (sqlite3 *db, GError **error)
   return tact_store_exec (db, sql, error);
 }
 
+static gboolean
+migrate_to_9 (sqlite3 *db, GError **error)
+{
+  /* The policy tutorial's completions (issue 9, docs/database.md): one row per quiz taken,
+   * passed or not; whether one still counts is the profile's business (training section). */
+  static const char sql[] =
+    "CREATE TABLE training ("
+    "  id              INTEGER PRIMARY KEY,"
+    "  ts              INTEGER NOT NULL,"
+    "  profile_id      TEXT NOT NULL,"
+    "  profile_version TEXT NOT NULL,"
+    "  score           INTEGER NOT NULL,"
+    "  pass_mark       INTEGER NOT NULL,"
+    "  passed          INTEGER NOT NULL,"
+    "  lessons_done    INTEGER NOT NULL,"
+    "  lessons_total   INTEGER NOT NULL,"
+    "  module          TEXT"
+    ");"
+    "CREATE INDEX training_ts ON training (ts);";
+
+  return tact_store_exec (db, sql, error);
+}
+
 static const MigrationStep steps[] = {
   { 1, "rooms, events, outbox, meta, audit", migrate_to_1 },
   { 2, "full-text search (FTS4, CJK bigrams)", migrate_to_2 },
@@ -300,6 +323,7 @@ static const MigrationStep steps[] = {
   { 6, "outbox review and approval states", migrate_to_6 },
   { 7, "approval requests and audit details", migrate_to_7 },
   { 8, "compiled profile cache", migrate_to_8 },
+  { 9, "policy tutorial completions", migrate_to_9 },
 };
 
 guint

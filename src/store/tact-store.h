@@ -144,6 +144,26 @@ TactStoreProfileCache *tact_store_profile_cache_copy (const TactStoreProfileCach
 void                   tact_store_profile_cache_free (TactStoreProfileCache *entry);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TactStoreProfileCache, tact_store_profile_cache_free)
 
+/* A policy tutorial result (table training, schema version 9; issue 9). ts in ms since
+ * the epoch (set by the store when 0); score and pass_mark in percent; module: the role
+ * module chosen (TRN-3), or NULL. */
+typedef struct {
+  gint64  id;
+  gint64  ts;
+  char   *profile_id;
+  char   *profile_version;
+  guint   score;
+  guint   pass_mark;
+  gboolean passed;
+  guint   lessons_done;
+  guint   lessons_total;
+  char   *module;
+} TactStoreTraining;
+
+TactStoreTraining *tact_store_training_copy (const TactStoreTraining *training);
+void               tact_store_training_free (TactStoreTraining *training);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TactStoreTraining, tact_store_training_free)
+
 TactStoreApproval    *tact_store_approval_copy (const TactStoreApproval *approval);
 void                  tact_store_approval_free (TactStoreApproval *approval);
 TactStoreAuditRecord *tact_store_audit_record_copy (const TactStoreAuditRecord *record);
@@ -277,6 +297,15 @@ GPtrArray *tact_store_audit_list_finish (TactStore *self, GAsyncResult *result, 
 void     tact_store_profile_cache_put_async  (TactStore *self, const TactStoreProfileCache *entry,
                                               GCancellable *cancellable,
                                               GAsyncReadyCallback callback, gpointer user_data);
+/* Records a tutorial result; the newest limit results, newest first
+ * (element-type TactStoreTraining). */
+void       tact_store_training_add_async   (TactStore *self, const TactStoreTraining *training,
+                                            GCancellable *cancellable,
+                                            GAsyncReadyCallback callback, gpointer user_data);
+gboolean   tact_store_training_add_finish  (TactStore *self, GAsyncResult *result, GError **error);
+void       tact_store_training_list_async  (TactStore *self, guint limit, GCancellable *cancellable,
+                                            GAsyncReadyCallback callback, gpointer user_data);
+GPtrArray *tact_store_training_list_finish (TactStore *self, GAsyncResult *result, GError **error);
 gboolean tact_store_profile_cache_put_finish (TactStore *self, GAsyncResult *result,
                                               GError **error);
 /* The row of @sha256, or the newest row (the last active profile: an offline start) when

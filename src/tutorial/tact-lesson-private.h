@@ -5,7 +5,7 @@
 
 G_BEGIN_DECLS
 
-/* Builds the lesson for @rule of @profile, generating and verifying its example. */
+/* Builds the lesson for @rule of @profile, generating and verifying its examples. */
 TactLesson *tact_lesson_new_for_rule (TactProfile    *profile,
                                       const TactRule *rule);
 

@@ -1,4 +1,6 @@
-/* tact-tutorial.c: the policy tutorial model — one lesson per profile rule. */
+/* tact-tutorial.c: the policy tutorial model — one lesson per profile rule, grouped by theme
+ * (tact-clauses.h) and in profile order within a theme. A lower tier of a classifier reading
+ * ("meaning-pay-hr-maybe") gets no lesson of its own: the rule it is a tier of has one. */
 #include "tutorial/tact-tutorial.h"
 #include "tutorial/tact-lesson-private.h"
 
@@ -26,14 +28,19 @@ static void
 tact_tutorial_build (TactTutorial *self)
 {
   guint n = tact_profile_get_n_rules (self->profile);
+  g_autoptr(GPtrArray) built = g_ptr_array_new_with_free_func (g_object_unref);
 
   for (guint i = 0; i < n; i++)
     {
-      g_autoptr(TactLesson) lesson =
-        tact_lesson_new_for_rule (self->profile, tact_profile_get_rule (self->profile, i));
+      const TactRule *rule = tact_profile_get_rule (self->profile, i);
 
-      g_list_store_append (self->lessons, lesson);
+      if (!tact_rule_is_lower_tier (rule) && !tact_rule_is_shadow (rule))
+        g_ptr_array_add (built, tact_lesson_new_for_rule (self->profile, rule));
     }
+  for (guint theme = 0; theme < TACT_N_THEMES; theme++)
+    for (guint i = 0; i < built->len; i++)
+      if (tact_lesson_get_theme (g_ptr_array_index (built, i)) == theme)
+        g_list_store_append (self->lessons, g_ptr_array_index (built, i));
 }
 
 static void
@@ -144,4 +151,23 @@ tact_tutorial_get_lessons (TactTutorial *self)
 {
   g_return_val_if_fail (TACT_IS_TUTORIAL (self), NULL);
   return G_LIST_MODEL (self->lessons);
+}
+
+gboolean
+tact_tutorial_lesson_in_module (TactTutorial *self,
+                                TactLesson   *lesson,
+                                const char   *module_id)
+{
+  g_return_val_if_fail (TACT_IS_TUTORIAL (self), FALSE);
+  g_return_val_if_fail (TACT_IS_LESSON (lesson), FALSE);
+
+  for (guint m = 0; module_id != NULL && m < tact_profile_get_n_training_modules (self->profile); m++)
+    {
+      const TactTrainingModule *module = tact_profile_get_training_module (self->profile, m);
+
+      if (g_strcmp0 (tact_training_module_get_id (module), module_id) == 0)
+        return g_strv_contains (tact_training_module_get_rule_ids (module),
+                                tact_lesson_get_rule_id (lesson));
+    }
+  return FALSE;
 }

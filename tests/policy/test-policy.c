@@ -1,4 +1,4 @@
-/* test-policy.c: the compliance engine, its CLI and the tutorial model.
+/* test-policy.c: the compliance engine and its CLI (the tutorial model: test-tutorial.c).
  *
  * Clause ids in test names and comments trace each case to the policy digest.
  */
@@ -11,7 +11,6 @@
 #include "tact-test-attachment.h"
 #include "tact-test-profile.h"
 #include "policy/tact-policy-private.h"
-#include "tutorial/tact-tutorial.h"
 
 /* A fresh default profile per test: loading is part of what is tested. */
 static TactProfile *
@@ -1019,56 +1018,6 @@ test_cli_explain (void)
 }
 
 /* ------------------------------------------------------------------------- */
-
-/* TRN-1/TRN-4: one lesson per rule, each with an example the engine flags. */
-static void
-test_tutorial_lessons (void)
-{
-  g_autoptr(TactProfile) profile = load_default ();
-  g_autoptr(TactTutorial) tutorial = tact_tutorial_new (profile);
-  GListModel *lessons = tact_tutorial_get_lessons (tutorial);
-
-  g_assert_cmpuint (g_list_model_get_n_items (lessons), ==, tact_profile_get_n_rules (profile));
-  g_assert_true (g_list_model_get_item_type (lessons) == TACT_TYPE_LESSON);
-
-  for (guint i = 0; i < g_list_model_get_n_items (lessons); i++)
-    {
-      g_autoptr(TactLesson) lesson = g_list_model_get_item (lessons, i);
-      const TactRule *rule = tact_profile_get_rule (profile, i);
-      TactOutgoing outgoing = *tact_lesson_get_example_outgoing (lesson);
-      g_autoptr(TactVerdict) verdict = NULL;
-
-      g_test_message ("lesson %u", i);
-      g_assert_cmpstr (tact_lesson_get_rule_id (lesson), ==, tact_rule_get_id (rule));
-      {
-        /* Attachment-only rules (no terms, no example) have no text example. */
-        g_auto(GStrv) terms = tact_rule_dup_terms (rule);
-        if (terms[0] == NULL && tact_rule_get_example (rule) == NULL)
-          continue;
-      }
-      g_assert_cmpstr (tact_lesson_get_title (lesson), ==, tact_rule_get_title (rule));
-      g_assert_nonnull (tact_lesson_get_clauses (lesson)[0]);
-      g_assert_nonnull (tact_lesson_get_example (lesson));
-
-      outgoing.text = tact_lesson_get_example (lesson);
-      verdict = tact_profile_check (profile, &outgoing);
-      g_assert_nonnull (tact_test_find_rule (verdict, tact_rule_get_id (rule)));
-      g_assert_cmpint (verdict->action, ==, tact_lesson_get_expected_action (lesson));
-      g_assert_cmpint (tact_lesson_get_expected_action (lesson), >=, tact_rule_get_action (rule));
-    }
-}
-
-/* A generated example uses the rule's first term in a carrier sentence. */
-static void
-test_tutorial_generated_example (void)
-{
-  g_autoptr(TactProfile) profile = load_default ();
-  g_autoptr(TactTutorial) tutorial = tact_tutorial_new (profile);
-  g_autoptr(TactLesson) lesson = g_list_model_get_item (tact_tutorial_get_lessons (tutorial), 0);
-
-  g_assert_cmpstr (tact_lesson_get_example (lesson), ==, "这份机密请不要外传");
-  g_assert_cmpint (tact_lesson_get_expected_action (lesson), ==, TACT_ACTION_JUSTIFY);
-}
 
 /* ------------------------------------------------------------------------- */
 /* §3 Identifiers                                                            */
@@ -2706,8 +2655,6 @@ main (int    argc,
   g_test_add_func ("/policy/cli/check-json", test_cli_check_json);
   g_test_add_func ("/policy/cli/usage-errors", test_cli_usage_errors);
   g_test_add_func ("/policy/cli/explain", test_cli_explain);
-  g_test_add_func ("/policy/tutorial/lessons", test_tutorial_lessons);
-  g_test_add_func ("/policy/tutorial/generated-example", test_tutorial_generated_example);
 
   g_test_add_func ("/policy/identifiers/table", test_identifier_table);
   g_test_add_func ("/policy/identifiers/validators", test_identifier_validators);

@@ -499,7 +499,7 @@ test_open_create_reopen (Fixture *f, gconstpointer data)
   /* Fully migrated, in WAL mode. */
   db = raw_open (f->path, f->key);
   g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, tact_store_get_schema_version ());
-  g_assert_cmpint (tact_store_get_schema_version (), ==, 8);
+  g_assert_cmpint (tact_store_get_schema_version (), ==, 9);
   g_assert_cmpint (raw_int (db, "SELECT count(*) FROM sqlite_master WHERE name = 'events_fts'"),
                    ==, 1);
   sqlite3_close (db);
@@ -1207,7 +1207,7 @@ test_pragmas (Fixture *f, gconstpointer data)
     { "PRAGMA cache_size", "-131072" },     /* 128 MB */
     { "PRAGMA temp_store", "2" },           /* MEMORY */
     { "PRAGMA foreign_keys", "1" },
-    { "PRAGMA user_version", "8" },
+    { "PRAGMA user_version", "9" },
   };
   g_autoptr(TactStore) store = NULL;
   g_autoptr(GError) error = NULL;
@@ -1735,9 +1735,111 @@ test_migration_from_v7 (Fixture *f, gconstpointer data)
   assert_no_plaintext (f->path);
 
   db = raw_open (f->path, f->key);
-  g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, 8);
+  g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, tact_store_get_schema_version ());
   g_assert_cmpint (raw_int (db, "SELECT count(*) FROM profile_cache"), ==,
                    TACT_STORE_PROFILE_CACHE_KEEP);
+  sqlite3_close (db);
+}
+
+/* A version-8 database: the version-7 fixture brought to 8 by the store's own steps, with
+ * step 9 made to fail (it rolls back, leaving 8). */
+static void
+write_v8_fixture (Fixture *f)
+{
+  g_autoptr(TactStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  sqlite3 *db;
+
+  write_v7_fixture (f);
+  tact_store_test_set_failing_migration (9);
+  store = open_store (f->path, f->key, &error);
+  tact_store_test_set_failing_migration (0);
+  g_assert_error (error, TACT_STORE_ERROR, TACT_STORE_ERROR_MIGRATION);
+  db = raw_open (f->path, f->key);
+  g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, 8);
+  sqlite3_close (db);
+}
+
+static TactStoreTraining *
+training_row (const char *version, guint score, gboolean passed, gint64 ts)
+{
+  TactStoreTraining *t = g_new0 (TactStoreTraining, 1);
+
+  t->ts = ts;
+  t->profile_id = g_strdup ("tact-default");
+  t->profile_version = g_strdup (version);
+  t->score = score;
+  t->pass_mark = 80;
+  t->passed = passed;
+  t->lessons_done = 7;
+  t->lessons_total = 26;
+  t->module = passed ? g_strdup ("sales") : NULL;
+  return t;
+}
+
+/* Version 9: the tutorial's results. The version-8 rows stay (the profile cache); results
+ * come back newest first with every field, a failed attempt as well as a pass; encrypted on
+ * disk like everything else. */
+static void
+test_migration_from_v8 (Fixture *f, gconstpointer data)
+{
+  g_autoptr(TactStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(TactStoreTraining) failed = training_row ("4", 60, FALSE, 1000);
+  g_autoptr(TactStoreTraining) passed = training_row ("5", 90, TRUE, 2000);
+  const TactStoreTraining *t;
+  sqlite3 *db;
+
+  write_v8_fixture (f);
+  store = open_store (f->path, f->key, &error);
+  g_assert_no_error (error);
+
+  tact_store_training_list_async (store, 10, NULL, tact_test_store_result_cb, &result);
+  rows = tact_store_training_list_finish (store, tact_test_wait_result (&result, "training list"), &error);
+  g_clear_object (&result);
+  g_assert_no_error (error);
+  g_assert_cmpuint (rows->len, ==, 0);
+  g_clear_pointer (&rows, g_ptr_array_unref);
+
+  tact_store_training_add_async (store, passed, NULL, tact_test_store_result_cb, &result);
+  tact_store_training_add_finish (store, tact_test_wait_result (&result, "training add"), &error);
+  g_clear_object (&result);
+  g_assert_no_error (error);
+  tact_store_training_add_async (store, failed, NULL, tact_test_store_result_cb, &result);
+  tact_store_training_add_finish (store, tact_test_wait_result (&result, "training add"), &error);
+  g_clear_object (&result);
+  g_assert_no_error (error);
+
+  tact_store_training_list_async (store, 10, NULL, tact_test_store_result_cb, &result);
+  rows = tact_store_training_list_finish (store, tact_test_wait_result (&result, "training list"), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (rows->len, ==, 2);
+  t = rows->pdata[0];
+  g_assert_cmpint (t->ts, ==, 2000);
+  g_assert_cmpstr (t->profile_id, ==, "tact-default");
+  g_assert_cmpstr (t->profile_version, ==, "5");
+  g_assert_cmpuint (t->score, ==, 90);
+  g_assert_cmpuint (t->pass_mark, ==, 80);
+  g_assert_true (t->passed);
+  g_assert_cmpuint (t->lessons_done, ==, 7);
+  g_assert_cmpuint (t->lessons_total, ==, 26);
+  g_assert_cmpstr (t->module, ==, "sales");
+  t = rows->pdata[1];
+  g_assert_cmpstr (t->profile_version, ==, "4");
+  g_assert_false (t->passed);
+  g_assert_null (t->module);
+
+  assert_no_plaintext (f->path);
+  tact_store_close (store);
+  g_clear_object (&store);
+  assert_no_plaintext (f->path);
+
+  db = raw_open (f->path, f->key);
+  g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, 9);
+  g_assert_cmpint (raw_int (db, "SELECT count(*) FROM profile_cache"), ==, 0);
+  g_assert_cmpint (raw_int (db, "SELECT count(*) FROM training"), ==, 2);
   sqlite3_close (db);
 }
 
@@ -1775,6 +1877,7 @@ test_migration_each_step_rolls_back (Fixture *f, gconstpointer data)
     { 6, write_v5_fixture, "SELECT count(*) FROM outbox" },
     { 7, write_v6_fixture, "SELECT count(*) FROM audit" },
     { 8, write_v7_fixture, "SELECT count(*) FROM approvals" },
+    { 9, write_v8_fixture, "SELECT count(*) FROM approvals" },
   };
 
   g_assert_cmpuint (G_N_ELEMENTS (cases), ==, tact_store_get_schema_version ());
@@ -2125,6 +2228,7 @@ main (int argc, char **argv)
   ADD ("/store/migrations/from-v5-fixture", test_migration_from_v5);
   ADD ("/store/migrations/from-v6-fixture", test_migration_from_v6);
   ADD ("/store/migrations/from-v7-fixture", test_migration_from_v7);
+  ADD ("/store/migrations/from-v8-fixture", test_migration_from_v8);
   ADD ("/store/migrations/each-step-rolls-back", test_migration_each_step_rolls_back);
   ADD ("/store/open/pragmas", test_pragmas);
   ADD ("/store/open/move-aside", test_move_aside);
