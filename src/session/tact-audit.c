@@ -205,6 +205,50 @@ tact_audit_publish (TactAudit *self, const char *kind, TactRoom *room, const cha
   record_full (self, FALSE, kind, room, txn_id, verdict, content, justification, NULL);
 }
 
+void
+tact_audit_record_training (TactAudit *self, const TactStoreTraining *result)
+{
+  TactStoreAuditRecord record = { 0 };
+  const char *kind = result->passed ? "tutorial-passed" : "tutorial-failed";
+  g_autofree char *comment = g_strdup_printf ("profile %s %s: score %u%% (pass mark %u%%), %u of %u lessons%s%s",
+                                              result->profile_id, result->profile_version,
+                                              result->score, result->pass_mark,
+                                              result->lessons_done, result->lessons_total,
+                                              result->module ? ", module " : "",
+                                              result->module ? result->module : "");
+
+  g_return_if_fail (TACT_IS_AUDIT (self));
+  g_return_if_fail (result != NULL);
+
+  record.ts = result->ts != 0 ? result->ts : g_get_real_time () / 1000;
+  record.kind = (char *) kind;
+  record.clauses = (char *) "TRN-1,TRN-5";
+  record.comment = comment;
+  tact_store_audit_add_async (self->store, &record, NULL, audit_added_cb, NULL);
+
+  if (ensure_supervision_room (self))
+    {
+      JsonObject *event = json_object_new ();
+
+      json_object_set_string_member (event, "kind", kind);
+      json_object_set_int_member (event, "ts", record.ts);
+      json_object_set_array_member (event, "rule_ids", json_array_new ());
+      json_object_set_array_member (event, "clauses", split_array (record.clauses));
+      json_object_set_string_member (event, "profile_id", result->profile_id);
+      json_object_set_string_member (event, "profile_version", result->profile_version);
+      json_object_set_int_member (event, "score", result->score);
+      json_object_set_int_member (event, "pass_mark", result->pass_mark);
+      json_object_set_boolean_member (event, "passed", result->passed);
+      json_object_set_int_member (event, "lessons_done", result->lessons_done);
+      json_object_set_int_member (event, "lessons_total", result->lessons_total);
+      if (result->module != NULL)
+        json_object_set_string_member (event, "module", result->module);
+      json_object_set_string_member (event, "comment", comment);
+      g_ptr_array_add (self->waiting, event);
+      post_waiting (self);
+    }
+}
+
 static void
 record_full (TactAudit *self, gboolean local, const char *kind, TactRoom *room, const char *txn_id,
              const TactVerdict *verdict, const char *content, const char *justification,

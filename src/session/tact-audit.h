@@ -34,6 +34,10 @@ void       tact_audit_record (TactAudit *self, const char *kind, TactRoom *room,
 void       tact_audit_publish (TactAudit *self, const char *kind, TactRoom *room, const char *txn_id,
                                const TactVerdict *verdict, const char *content,
                                const char *justification);
+/* A policy tutorial result (issue 9): a local record ("tutorial-passed" or "tutorial-failed",
+ * clauses TRN-1 and TRN-5) and an event in the supervision room with the profile, the score,
+ * the pass mark, the lessons read and the role module. */
+void       tact_audit_record_training (TactAudit *self, const TactStoreTraining *result);
 /* The newest records of this device, newest first (element-type TactStoreAuditRecord). */
 void       tact_audit_list_async  (TactAudit *self, guint limit, GCancellable *cancellable,
                                    GAsyncReadyCallback callback, gpointer user_data);

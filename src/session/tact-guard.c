@@ -16,6 +16,10 @@ struct _TactGuard
   TactRoomList *rooms;
   TactProfile  *profile;        /* NULL: nothing may leave */
   char         *profile_error;  /* why there is no usable profile, or NULL */
+  GPtrArray    *passed;         /* element-type TactStoreTraining: the tutorial passes on
+                                 * record; replaced whole, so a judging thread's reference
+                                 * stays valid (under lock) */
+  GMutex        lock;
 };
 
 G_DEFINE_FINAL_TYPE (TactGuard, tact_guard, G_TYPE_OBJECT)
@@ -41,7 +45,11 @@ tact_guard_dispose (GObject *object)
 static void
 tact_guard_finalize (GObject *object)
 {
-  g_free (TACT_GUARD (object)->profile_error);
+  TactGuard *self = TACT_GUARD (object);
+
+  g_free (self->profile_error);
+  g_clear_pointer (&self->passed, g_ptr_array_unref);
+  g_mutex_clear (&self->lock);
   G_OBJECT_CLASS (tact_guard_parent_class)->finalize (object);
 }
 
@@ -73,6 +81,7 @@ tact_guard_class_init (TactGuardClass *klass)
 static void
 tact_guard_init (TactGuard *self)
 {
+  g_mutex_init (&self->lock);
 }
 
 TactGuard *
@@ -153,15 +162,86 @@ pinned_verdict (TactGuard *self, TactProfile *profile)
   return verdict;
 }
 
+void
+tact_guard_set_training (TactGuard *self, GPtrArray *results)
+{
+  GPtrArray *passed = g_ptr_array_new_with_free_func ((GDestroyNotify) tact_store_training_free);
+  GPtrArray *old;
+
+  g_return_if_fail (TACT_IS_GUARD (self));
+  for (guint i = 0; results != NULL && i < results->len; i++)
+    {
+      const TactStoreTraining *result = g_ptr_array_index (results, i);
+
+      if (result->passed)
+        g_ptr_array_add (passed, tact_store_training_copy (result));
+    }
+  g_mutex_lock (&self->lock);
+  old = self->passed;
+  self->passed = passed;
+  g_mutex_unlock (&self->lock);
+  g_clear_pointer (&old, g_ptr_array_unref);
+}
+
+gboolean
+tact_guard_training_passed (TactGuard *self, TactProfile *profile)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr(GPtrArray) passed = NULL;
+
+  g_return_val_if_fail (TACT_IS_GUARD (self), FALSE);
+  if (profile == NULL)
+    return FALSE;
+  g_mutex_lock (&self->lock);
+  passed = self->passed ? g_ptr_array_ref (self->passed) : NULL;
+  g_mutex_unlock (&self->lock);
+  for (guint i = 0; passed != NULL && i < passed->len; i++)
+    {
+      const TactStoreTraining *result = g_ptr_array_index (passed, i);
+      g_autoptr(GDateTime) when = g_date_time_new_from_unix_utc (result->ts / 1000);
+
+      if (when != NULL &&
+          tact_profile_training_counts (profile, result->profile_id, result->profile_version, when, now))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* TRN-1: until the policy tutorial is passed, the profile's gate holds every message, or
+ * every message to someone from outside; the finding says why and how to pass. */
+static TactVerdict *
+training_verdict (TactGuard *self, TactProfile *profile, const TactOutgoing *outgoing)
+{
+  TactTrainingGate gate = tact_profile_get_training_gate (profile);
+  TactVerdict *verdict;
+  TactFinding *finding;
+
+  if (gate == TACT_TRAINING_GATE_NONE ||
+      (gate == TACT_TRAINING_GATE_EXTERNAL && (outgoing == NULL || outgoing->external_count == 0)) ||
+      tact_guard_training_passed (self, profile))
+    return NULL;
+  verdict = tact_verdict_new_block (TACT_GUARD_RULE_TRAINING, _("Policy tutorial not passed yet"),
+                                    gate == TACT_TRAINING_GATE_ALL
+                                    ? _("Your company asks every employee to pass the policy tutorial before sending messages.")
+                                    : _("Your company asks every employee to pass the policy tutorial before sending messages to people outside the company."),
+                                    _("Open the Policy Tutorial from the main menu, read the lessons and pass the quiz; then send again. Your message is kept."));
+  finding = g_ptr_array_index (verdict->findings, 0);
+  g_strfreev (finding->clauses);
+  finding->clauses = g_strsplit ("TRN-1", ",", -1);
+  return verdict;
+}
+
 TactVerdict *
 tact_guard_judge (TactGuard *self, TactProfile *profile, const TactOutgoing *outgoing)
 {
-  TactVerdict *pinned;
+  TactVerdict *pinned, *training;
 
   if (profile == NULL)
     return fail_closed_verdict (self->profile_error);
   if ((pinned = pinned_verdict (self, profile)) != NULL)
     return pinned;
+  if ((training = training_verdict (self, profile, outgoing)) != NULL)
+    return training;
   return tact_profile_check (profile, outgoing);
 }
 

@@ -10,6 +10,7 @@
 
 #include <gio/gio.h>
 #include "policy/tact-policy.h"
+#include "store/tact-store.h"
 #include "tact-room-list.h"
 #include "tact-send-check.h"
 
@@ -20,6 +21,9 @@ G_BEGIN_DECLS
 /* The rule id of the finding that blocks an account outside the company's pinned homeservers
  * (ACC-1). */
 #define TACT_GUARD_RULE_PINNED "tact.pinned-homeserver"
+/* The rule id of the finding that holds messages until the policy tutorial is passed, when
+ * the profile's training section says so (TRN-1). */
+#define TACT_GUARD_RULE_TRAINING "tact.training-required"
 
 #define TACT_TYPE_GUARD (tact_guard_get_type ())
 G_DECLARE_FINAL_TYPE (TactGuard, tact_guard, TACT, GUARD, GObject)
@@ -30,6 +34,11 @@ TactProfile   *tact_guard_get_profile   (TactGuard *self);
 void           tact_guard_set_profile   (TactGuard *self, TactProfile *profile);
 /* No usable profile, and why (the loader's error): shown in every blocked verdict. */
 void           tact_guard_set_profile_error (TactGuard *self, const GError *error);
+
+/* The tutorial results on record (element-type TactStoreTraining; the passed ones are kept,
+ * copied). Whether one of them counts for a profile now: tact_profile_training_counts(). */
+void           tact_guard_set_training    (TactGuard *self, GPtrArray *results);
+gboolean       tact_guard_training_passed (TactGuard *self, TactProfile *profile);
 
 /* The verdict for outgoing under profile (NULL: the fail-closed verdict). Thread-safe for a
  * profile reference the caller holds. */

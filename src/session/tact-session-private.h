@@ -24,4 +24,8 @@ void     tact_session_process_sync_async  (TactSession *self, TactSyncResponse *
 gboolean tact_session_process_sync_finish (TactSession *self, GAsyncResult *result,
                                            GError **error);
 
+/* The session's guard (tests judge an audience no room has). */
+typedef struct _TactGuard TactGuard;
+TactGuard *tact_session_get_guard (TactSession *self);
+
 G_END_DECLS

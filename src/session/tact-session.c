@@ -15,6 +15,7 @@
 #include "tact-session.h"
 #include "tact-session-private.h"
 #include "tact-approvals.h"
+#include "tact-training.h"
 #include "tact-audit.h"
 #include "tact-guard.h"
 #include "tact-history.h"
@@ -44,6 +45,7 @@ struct _TactSession
   TactOutbox       *outbox;
   TactAudit        *audit;
   TactApprovals    *approvals;
+  TactTraining     *training;
   TactPolicyRoom   *policy_room;
   GCancellable     *cancellable;  /* between start and stop */
   gboolean          logged_out;   /* a refused token has been reported since start */
@@ -154,6 +156,7 @@ tact_session_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->policy_room, self);
   g_clear_object (&self->policy_room);
   g_clear_object (&self->approvals);
+  g_clear_object (&self->training);
   g_clear_object (&self->audit);
   g_clear_object (&self->outbox);
   g_clear_object (&self->sync);
@@ -264,6 +267,8 @@ tact_session_new (TactMatrixClient *client, TactStore *store, TactProfile *profi
   self->approvals = tact_approvals_new (client, store, self->rooms, self->guard, self->outbox,
                                         self->audit);
   tact_guard_set_profile (self->guard, profile);
+  self->training = tact_training_new (store, self->guard, self->audit);
+  tact_training_load (self->training);
   g_signal_connect_swapped (self->sync, "protocol-event", G_CALLBACK (tact_approvals_handle_event),
                             self->approvals);
   self->policy_room = tact_policy_room_new (client, store, self->rooms, self->guard, self->outbox);
@@ -612,6 +617,8 @@ tact_session_discard_message (TactSession *self, TactRoom *room, TactMessage *me
 /* ---- Approvals and the audit trail ----------------------------------------------------- */
 
 TactApprovals *tact_session_get_approvals (TactSession *self) { return self->approvals; }
+TactTraining *tact_session_get_training (TactSession *self) { return self->training; }
+TactGuard *tact_session_get_guard (TactSession *self) { return self->guard; }
 
 static void
 approval_requested_cb (GObject *source, GAsyncResult *result, gpointer user_data)

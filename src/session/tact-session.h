@@ -161,6 +161,11 @@ gint64            tact_session_get_policy_version (TactSession *self);
 
 /* ---- Approvals (docs/approval-protocol.md) and the audit trail (docs/audit.md) ---- */
 
+/* The person's policy tutorial record (tact-training.h): results, whether a pass counts now,
+ * recording a new one. */
+typedef struct _TactTraining TactTraining;
+TactTraining     *tact_session_get_training   (TactSession *self);
+
 /* The approvals workflow: requests addressed to us (the Approvals page), our own, decisions. */
 typedef struct _TactApprovals TactApprovals;
 TactApprovals    *tact_session_get_approvals  (TactSession *self);
