@@ -32,6 +32,7 @@
 #include "tact-corpus.h"
 #include "tact-policy-eval.h"
 #include "tact-policy-train.h"
+#include "tutorial/tact-quiz.h"
 
 #define EXIT_USAGE 2
 
@@ -702,6 +703,99 @@ cmd_classify (int    argc,
   return 0;
 }
 
+/* tact-policy quiz [--profile P] [--seed N] [--items N] [--json]: the policy tutorial's quiz
+ * as the app generates it (TRN-5), with the answers and their explanations: an administrator
+ * previews what a profile teaches; the UI test uses it to answer. Seed 1 is the first attempt
+ * in the app. */
+static int
+cmd_quiz (int    argc,
+          char **argv)
+{
+  g_autofree char *profile_path = NULL;
+  gint64 seed = 1, items = 10;
+  gboolean json = FALSE;
+  GOptionEntry entries[] = {
+    { "profile", 'p', 0, G_OPTION_ARG_FILENAME, &profile_path, N_("Profile to use (default: the shipped profile)"), N_("FILE") },
+    { "seed", 's', 0, G_OPTION_ARG_INT64, &seed, N_("Which quiz: 1 is the first attempt in the app"), N_("N") },
+    { "items", 'n', 0, G_OPTION_ARG_INT64, &items, N_("How many questions at most (default 10)"), N_("N") },
+    { "json", 'j', 0, G_OPTION_ARG_NONE, &json, N_("Print the quiz as JSON"), NULL },
+    G_OPTION_ENTRY_NULL
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new (_("— the policy tutorial's quiz, with its answers"));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TactProfile) profile = NULL;
+  g_autoptr(TactTutorial) tutorial = NULL;
+  g_autoptr(TactQuiz) quiz = NULL;
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, &argc, &argv, &error) || argc > 1 ||
+      seed < 0 || seed > G_MAXUINT32 || items < 1 || items > 1000)
+    {
+      usage_error (context, error != NULL ? error->message : _("expected no argument, a seed from 0 and 1 to 1000 questions"));
+      return EXIT_USAGE;
+    }
+  if ((profile = load_profile (profile_path)) == NULL)
+    return EXIT_USAGE;
+  tutorial = tact_tutorial_new (profile);
+  quiz = tact_quiz_new (tutorial, (guint) items, (guint32) seed);
+
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < tact_quiz_get_n_items (quiz); i++)
+    {
+      const TactQuizItem *item = tact_quiz_get_item (quiz, i);
+
+      if (!json)
+        {
+          g_print ("%u. %s\n", i + 1, item->question);
+          if (item->message != NULL)
+            g_print ("   “%s”\n", item->message);
+          for (guint k = 0; item->options[k] != NULL; k++)
+            g_print ("   %c %s\n", k == item->correct ? '*' : '-', item->options[k]);
+          g_print ("   %s\n\n", item->explanation);
+          continue;
+        }
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "kind");
+      json_builder_add_string_value (builder, item->kind == TACT_QUIZ_WHAT_HAPPENS ? "what-happens" : "which-one");
+      json_builder_set_member_name (builder, "question");
+      json_builder_add_string_value (builder, item->question);
+      json_builder_set_member_name (builder, "message");
+      if (item->message != NULL)
+        json_builder_add_string_value (builder, item->message);
+      else
+        json_builder_add_null_value (builder);
+      json_builder_set_member_name (builder, "options");
+      json_builder_begin_array (builder);
+      for (guint k = 0; item->options[k] != NULL; k++)
+        json_builder_add_string_value (builder, item->options[k]);
+      json_builder_end_array (builder);
+      json_builder_set_member_name (builder, "correct");
+      json_builder_add_int_value (builder, item->correct);
+      json_builder_set_member_name (builder, "rule");
+      if (item->rule_id != NULL)
+        json_builder_add_string_value (builder, item->rule_id);
+      else
+        json_builder_add_null_value (builder);
+      json_builder_set_member_name (builder, "explanation");
+      json_builder_add_string_value (builder, item->explanation);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  if (json)
+    {
+      g_autoptr(JsonGenerator) generator = json_generator_new ();
+      g_autoptr(JsonNode) root = json_builder_get_root (builder);
+      g_autofree char *text = NULL;
+
+      json_generator_set_pretty (generator, TRUE);
+      json_generator_set_root (generator, root);
+      text = json_generator_to_data (generator, NULL);
+      g_print ("%s\n", text);
+    }
+  return 0;
+}
+
 static void
 print_usage (void)
 {
@@ -713,6 +807,7 @@ print_usage (void)
               "  tact-policy eval [--profile P] [--json] [--min-recall R] [--max-fp-rate R] CORPUS.jsonl\n"
               "  tact-policy train --output MODEL [--cost C] CORPUS.jsonl...\n"
               "  tact-policy classify [TEXT | -]\n"
+              "  tact-policy quiz [--profile P] [--seed N] [--items N] [--json]\n"
               "%s\n",
               _("Usage:"),
               _("Run “tact-policy COMMAND --help” for a command's options."));
@@ -757,6 +852,8 @@ main (int    argc,
     return cmd_classify (argc - 1, argv + 1);
   if (g_str_equal (command, "train"))
     return tact_policy_cmd_train (argc - 1, argv + 1);
+  if (g_str_equal (command, "quiz"))
+    return cmd_quiz (argc - 1, argv + 1);
   if (g_str_equal (command, "--help") || g_str_equal (command, "-h") ||
       g_str_equal (command, "help"))
     {

@@ -548,6 +548,19 @@ sb_actors_seed_demo (SbState *state)
     say (state, room, me, "谢谢王总！");
   }
 
+  /* The supervision room (AUD-1): the department head reads the audit trail there; the
+   * trainee posts to it (warnings, overrides, the tutorial's result) and reads nothing back
+   * that matters. The practice account announces it in .well-known. */
+  {
+    const char *const invite[] = { me, NULL };
+    g_autofree char *alias = g_strdup_printf ("#%s:%s", TACT_SANDBOX_SUPERVISION_ALIAS, server);
+    SbCreateRoom o = { .creator = wang, .name = "Supervision",
+                       .topic = "Audit trail: warnings, overrides, approvals, tutorial results",
+                       .alias = alias, .invite = invite };
+    room = sb_state_create_room (state, &o);
+    sb_state_set_membership (state, room, me, me, "join", FALSE);
+  }
+
   /* A pending invitation from Li Wei. */
   {
     const char *const invite[] = { me, NULL };

@@ -19,6 +19,7 @@ G_BEGIN_DECLS
 #define TACT_SANDBOX_COLLEAGUE    "@li.wei:corp.test"
 #define TACT_SANDBOX_HEAD         "@wang.fang:corp.test"   /* department head */
 #define TACT_SANDBOX_CUSTOMER     "@zhang:partner.test"    /* external customer */
+#define TACT_SANDBOX_SUPERVISION_ALIAS "supervision"       /* #supervision:corp.test, 王芳's */
 
 #define TACT_TYPE_SANDBOX_SERVER (tact_sandbox_server_get_type ())
 G_DECLARE_FINAL_TYPE (TactSandboxServer, tact_sandbox_server, TACT, SANDBOX_SERVER, GObject)

@@ -72,6 +72,14 @@ tact_practice_account_start (guint16 port, GError **error)
    * caller may say so. */
   tact_sandbox_server_set_state_file (self->server, state_file, &self->state_error);
   tact_sandbox_server_seed_demo (self->server);
+  /* The practice company's supervision room, announced as a company's homeserver would
+   * (.well-known): the audit trail and the tutorial's result go there. */
+  {
+    g_autofree char *supervision = g_strdup_printf ("#%s:%s", TACT_SANDBOX_SUPERVISION_ALIAS,
+                                                    TACT_SANDBOX_SERVER_NAME);
+
+    tact_sandbox_server_set_company_rooms (self->server, NULL, supervision);
+  }
   if (!tact_sandbox_server_listen (self->server, port, error))
     return NULL;
   self->url = tact_sandbox_server_dup_base_url (self->server);

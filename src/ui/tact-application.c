@@ -13,6 +13,7 @@ struct _TactApplication
 
   /* owned */
   TactPracticeAccount *practice;   /* the built-in sandbox; NULL when disabled or it failed to start */
+  gboolean             tutorial_pending;  /* app.tutorial before the window had a page */
 };
 
 G_DEFINE_FINAL_TYPE (TactApplication, tact_application, ADW_TYPE_APPLICATION)
@@ -127,6 +128,11 @@ restored_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     show_restore_error (self, window, error);
   else
     tact_window_show_login (window, self ? self->practice : NULL, NULL);
+  if (self && self->tutorial_pending)
+    {
+      self->tutorial_pending = FALSE;
+      tact_window_show_tutorial (window, NULL);
+    }
 }
 
 static void
@@ -171,12 +177,52 @@ about_action (GSimpleAction *action, GVariant *parameter, gpointer user_data)
                          NULL);
 }
 
+/* Where yelp is not installed, gtk_show_uri() fails with "Operation not supported" and
+ * nothing happens: say so, and where the pages are. */
+static void
+help_shown_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GtkWindow *parent = GTK_WINDOW (source);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *where = NULL;
+  g_autofree char *body = NULL;
+  AdwMessageDialog *dialog;
+
+  if (gtk_show_uri_full_finish (parent, result, &error))
+    return;
+  where = g_build_filename (g_get_system_data_dirs ()[0], "help", "C", "tact", NULL);
+  /* Translators: %s: the error; %s: a folder. */
+  body = g_strdup_printf (_("No help viewer could open it (%s). Install the GNOME help viewer, Yelp (on Debian: sudo apt install yelp), then press F1 again. The pages are also in %s and on the project’s website."),
+                          error->message, where);
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (parent, _("Help Could Not Be Shown"), body));
+  adw_message_dialog_add_response (dialog, "close", _("_Close"));
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 static void
 help_action (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
   GtkApplication *app = user_data;
+  GtkWindow *parent = gtk_application_get_active_window (app);
 
-  gtk_show_uri (gtk_application_get_active_window (app), "help:tact", GDK_CURRENT_TIME);
+  if (parent != NULL)
+    gtk_show_uri_full (parent, "help:tact", GDK_CURRENT_TIME, NULL, help_shown_cb, NULL);
+  else
+    gtk_show_uri (NULL, "help:tact", GDK_CURRENT_TIME);
+}
+
+/* app.tutorial (tact --tutorial, also to a running Tact): the Policy Tutorial in the window,
+ * once it shows a page (start-up restores the account first). */
+static void
+tutorial_action (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  TactApplication *self = TACT_APPLICATION (user_data);
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  if (window == NULL || !gtk_widget_get_visible (GTK_WIDGET (window)))
+    self->tutorial_pending = TRUE;
+  else
+    tact_window_show_tutorial (TACT_WINDOW (window), NULL);
 }
 
 static void
@@ -191,6 +237,7 @@ tact_application_startup (GApplication *app)
   static const GActionEntry entries[] = {
     { "about", about_action },
     { "help", help_action },
+    { "tutorial", tutorial_action },
     { "quit", quit_action },
   };
   static const char *quit_accels[] = { "<Control>q", NULL };
@@ -225,12 +272,25 @@ tact_application_finalize (GObject *object)
 }
 
 /* --new-instance: a second Tact beside a running one, for another profile (its own
- * XDG_DATA_HOME, so its own history and sign-in): not handed over to the running instance. */
+ * XDG_DATA_HOME, so its own history and sign-in): not handed over to the running instance.
+ * --tutorial: app.tutorial, in this instance or the running one. (--sandbox-server is
+ * handled by main() before the application starts; it is listed here for --help.) */
 static int
 tact_application_handle_local_options (GApplication *app, GVariantDict *options)
 {
+  g_autoptr(GError) error = NULL;
+
   if (g_variant_dict_contains (options, "new-instance"))
     g_application_set_flags (app, g_application_get_flags (app) | G_APPLICATION_NON_UNIQUE);
+  if (g_variant_dict_contains (options, "tutorial"))
+    {
+      if (!g_application_register (app, NULL, &error))
+        {
+          g_printerr ("%s\n", error->message);
+          return 1;
+        }
+      g_action_group_activate_action (G_ACTION_GROUP (app), "tutorial", NULL);
+    }
   return -1;   /* go on */
 }
 
@@ -254,6 +314,16 @@ tact_application_init (TactApplication *self)
                                  G_OPTION_ARG_NONE,
                                  _("Run a separate instance beside a running one (for another profile: set XDG_DATA_HOME)"),
                                  NULL);
+  g_application_add_main_option (G_APPLICATION (self), "tutorial", 0, G_OPTION_FLAG_NONE,
+                                 G_OPTION_ARG_NONE,
+                                 _("Open the Policy Tutorial: lessons from your company’s messaging policy and a quiz"),
+                                 NULL);
+  g_application_add_main_option (G_APPLICATION (self), "sandbox-server", 0, G_OPTION_FLAG_NONE,
+                                 G_OPTION_ARG_STRING,
+                                 _("Run only the built-in sandbox homeserver on PORT, keeping its world in STATE-FILE (must be the first option)"),
+                                 _("PORT [STATE-FILE]"));
+  g_application_set_option_context_summary (G_APPLICATION (self),
+                                            _("Chat at work with the company’s messaging policy checked on your computer."));
 }
 
 TactApplication *

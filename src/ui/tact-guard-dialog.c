@@ -42,6 +42,7 @@ G_DEFINE_FINAL_TYPE (TactGuardDialog, tact_guard_dialog, ADW_TYPE_MESSAGE_DIALOG
 
 enum {
   SIGNAL_REPORT_FALSE_POSITIVE,
+  SIGNAL_LEARN,
   N_SIGNALS
 };
 
@@ -207,6 +208,9 @@ tact_guard_dialog_class_init (TactGuardDialogClass *klass)
   /* See tact-guard-dialog.h. */
   signals[SIGNAL_REPORT_FALSE_POSITIVE] =
     g_signal_new ("report-false-positive", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[SIGNAL_LEARN] =
+    g_signal_new ("learn", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/tactchat/Tact/tact-guard-dialog.ui");
@@ -633,4 +637,32 @@ tact_guard_dialog_get_reported (TactGuardDialog *self)
   g_return_val_if_fail (TACT_IS_GUARD_DIALOG (self), FALSE);
 
   return self->reported;
+}
+
+static void
+learn_clicked_cb (GtkButton *button, TactGuardDialog *self)
+{
+  g_signal_emit (self, signals[SIGNAL_LEARN], 0, g_object_get_data (G_OBJECT (button), "rule-id"));
+}
+
+void
+tact_guard_dialog_offer_lesson (TactGuardDialog *self, const char *rule_id, const char *title)
+{
+  g_autofree char *label = NULL;
+  GtkWidget *button;
+
+  g_return_if_fail (TACT_IS_GUARD_DIALOG (self));
+  g_return_if_fail (rule_id != NULL && title != NULL);
+  if (self->disposed)
+    return;
+  /* Translators: %s is a rule's title; opens a short lesson on it in the Policy Tutorial. */
+  label = g_strdup_printf (_("Learn About “%s”"), title);
+  button = gtk_button_new_with_label (label);
+  gtk_widget_set_name (button, "learn");
+  gtk_widget_set_halign (button, GTK_ALIGN_START);
+  gtk_widget_add_css_class (button, "flat");
+  gtk_widget_set_tooltip_text (button, _("A short lesson on this rule: what it asks, why, examples and what to do instead"));
+  g_object_set_data_full (G_OBJECT (button), "rule-id", g_strdup (rule_id), g_free);
+  g_signal_connect (button, "clicked", G_CALLBACK (learn_clicked_cb), self);
+  gtk_box_prepend (GTK_BOX (self->report_box), button);
 }

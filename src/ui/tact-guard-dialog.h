@@ -53,4 +53,13 @@ char       *tact_guard_dialog_dup_report_comment (TactGuardDialog *self);   /* N
 /* TRUE once the report was made (it can be made once per dialog). */
 gboolean    tact_guard_dialog_get_reported       (TactGuardDialog *self);
 
+/* The micro-lesson (issue 9, item 5): offers "Learn About “title”"; a click emits
+ *
+ *   void learn (TactGuardDialog *dialog, const char *rule_id, gpointer data)
+ *
+ * and leaves the dialog open (the caller opens the lesson beside it). */
+void        tact_guard_dialog_offer_lesson       (TactGuardDialog *self,
+                                                  const char      *rule_id,
+                                                  const char      *title);
+
 G_END_DECLS

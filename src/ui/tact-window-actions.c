@@ -6,6 +6,7 @@
 #include "tact-approvals-window.h"
 #include "tact-preferences-window.h"
 #include "tact-records-window.h"
+#include "tact-tutorial-window.h"
 #include "tact-window-private.h"
 
 /* ---- composer.attach: a file chooser (or the tests' list) -> the window's attach workflow ---- */
@@ -253,6 +254,49 @@ focus_composer_action (GtkWidget *widget, const char *action_name, GVariant *par
     gtk_widget_grab_focus (GTK_WIDGET (self->composer));
 }
 
+/* ---- win.show-tutorial, win.show-lesson ---- */
+
+/* The Policy Tutorial for the profile in force (the shipped one when no session has one: then
+ * the result cannot be recorded, and the window says so); @rule_id: open at its lesson. */
+void
+tact_window_show_tutorial (TactWindow *self, const char *rule_id)
+{
+  TactProfile *profile = self->session ? tact_session_get_profile (self->session) : NULL;
+  TactTraining *training = profile != NULL ? tact_session_get_training (self->session) : NULL;
+  g_autoptr(TactProfile) shipped = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (profile == NULL && (profile = shipped = tact_profile_new_default (&error)) == NULL)
+    {
+      AdwMessageDialog *dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self),
+                                                                             _("The Tutorial Cannot Open"),
+                                                                             error->message));
+      adw_message_dialog_add_response (dialog, "close", _("_Close"));
+      gtk_window_present (GTK_WINDOW (dialog));
+      return;
+    }
+  if (!self->tutorial_window)
+    {
+      self->tutorial_window = tact_tutorial_window_new (GTK_WINDOW (self), profile, training);
+      g_object_add_weak_pointer (G_OBJECT (self->tutorial_window), (gpointer *) &self->tutorial_window);
+    }
+  if (rule_id != NULL)
+    tact_tutorial_window_show_lesson (TACT_TUTORIAL_WINDOW (self->tutorial_window), rule_id);
+  gtk_window_present (GTK_WINDOW (self->tutorial_window));
+}
+
+static void
+show_tutorial_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  tact_window_show_tutorial (TACT_WINDOW (widget), NULL);
+}
+
+static void
+show_lesson_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  tact_window_show_tutorial (TACT_WINDOW (widget), g_variant_get_string (parameter, NULL));
+}
+
 /* ---- win.show-approvals, win.show-held, win.show-audit-log, win.show-supervision,
  *      win.show-rule-stats ---- */
 
@@ -369,6 +413,8 @@ _tact_window_class_actions_init (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "composer.attach", NULL, attach_action);
   gtk_widget_class_install_action (widget_class, "room.save-file", "s", save_file_action);
   gtk_widget_class_install_action (widget_class, "win.show-approvals", NULL, show_approvals_action);
+  gtk_widget_class_install_action (widget_class, "win.show-tutorial", NULL, show_tutorial_action);
+  gtk_widget_class_install_action (widget_class, "win.show-lesson", "s", show_lesson_action);
   gtk_widget_class_install_action (widget_class, "win.show-held", NULL, show_held_action);
   gtk_widget_class_install_action (widget_class, "win.show-audit-log", NULL, show_audit_log_action);
   gtk_widget_class_install_action (widget_class, "win.show-supervision", NULL, show_supervision_action);

@@ -27,6 +27,9 @@ struct _TactWindow
   GtkLabel       *sync_label;
   GtkListBox     *room_list;
   AdwWindowTitle *room_title;
+  GtkRevealer    *tutorial_banner;    /* the first-run welcome (show-tutorial-on-start) */
+  gboolean        tutorial_dismissed; /* "Not Now" for this run */
+  GSignalGroup   *training_signals;   /* follows the session's TactTraining */
   GtkRevealer    *external_banner;
   GtkLabel       *external_label;
   GtkStack       *room_stack;
@@ -58,6 +61,7 @@ struct _TactWindow
   GSignalGroup   *approvals_signals;  /* follows the session's TactApprovals (the badge) */
   GSignalGroup   *incoming_signals;   /* follows its incoming requests (the button) */
   GtkWidget      *approvals_window;   /* the Approvals page while open (weak pointer) */
+  GtkWidget      *tutorial_window;    /* the Policy Tutorial while open (weak pointer) */
   GtkWidget      *records_window;     /* Held, My Audit Log, Supervision while open (weak pointer) */
   GtkWidget      *preferences_window; /* Preferences while open (weak pointer) */
   GSignalGroup   *session_signals;    /* follows the session: policy notices, a new profile */

@@ -6,6 +6,7 @@
 
 #include "session/tact-account.h"
 #include "session/tact-approvals.h"
+#include "session/tact-training.h"
 #include "tact-guard-dialog.h"
 #include "tact-message-row.h"
 #include "tact-window-private.h"
@@ -508,6 +509,43 @@ guard_report_cb (TactGuardDialog *dialog, const char *comment, GuardState *state
  * record that it was shown, and for an approve verdict who can approve (or why nobody can). A
  * check that cannot be sent for approval (a file, a held message) says so instead. */
 static void
+learn_cb (TactGuardDialog *dialog, const char *rule_id, TactWindow *self)
+{
+  tact_window_show_tutorial (self, rule_id);
+}
+
+/* The micro-lesson (issue 9, item 5): the first time a profile rule stops one of the person's
+ * messages, the dialog offers its lesson; the rules offered are kept in "lessons-offered".
+ * The guard's own findings (no profile, the tutorial gate) have no lesson. */
+static void
+offer_lesson (TactWindow *self, TactGuardDialog *dialog, const TactVerdict *verdict)
+{
+  g_auto(GStrv) offered = NULL;
+  g_autoptr(GStrvBuilder) builder = NULL;
+  g_auto(GStrv) updated = NULL;
+
+  if (self->settings == NULL || !g_settings_is_writable (self->settings, "lessons-offered"))
+    return;
+  offered = g_settings_get_strv (self->settings, "lessons-offered");
+  for (guint i = 0; i < verdict->findings->len; i++)
+    {
+      const TactFinding *finding = g_ptr_array_index (verdict->findings, i);
+
+      if (finding->rule_id == NULL || g_str_has_prefix (finding->rule_id, "tact.") ||
+          g_strv_contains ((const char * const *) offered, finding->rule_id))
+        continue;
+      tact_guard_dialog_offer_lesson (dialog, finding->rule_id, finding->title);
+      g_signal_connect_object (dialog, "learn", G_CALLBACK (learn_cb), self, 0);
+      builder = g_strv_builder_new ();
+      g_strv_builder_addv (builder, (const char **) offered);
+      g_strv_builder_add (builder, finding->rule_id);
+      updated = g_strv_builder_end (builder);
+      g_settings_set_strv (self->settings, "lessons-offered", (const char * const *) updated);
+      return;
+    }
+}
+
+static void
 prepare_guard_dialog (TactWindow *self, TactGuardDialog *dialog, TactRoom *room, TactSendCheck *check)
 {
   const TactVerdict *verdict = tact_send_check_get_verdict (check);
@@ -515,6 +553,7 @@ prepare_guard_dialog (TactWindow *self, TactGuardDialog *dialog, TactRoom *room,
   g_signal_connect_data (dialog, "report-false-positive", G_CALLBACK (guard_report_cb),
                          guard_state_new (self, room, check), guard_state_closure_free, 0);
   tact_session_record_shown (self->session, room, check);
+  offer_lesson (self, dialog, verdict);
   if (verdict->action != TACT_ACTION_APPROVE)
     return;
   if (tact_send_check_get_kind (check) == TACT_SEND_KIND_TEXT)
@@ -967,6 +1006,36 @@ logged_in_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   tact_window_set_session (self, session);
 }
 
+/* ---- The first-run welcome: the tutorial offered until it is passed ---- */
+
+static void
+update_tutorial_banner (TactWindow *self)
+{
+  TactTraining *training = self->session ? tact_session_get_training (self->session) : NULL;
+  gboolean offer = training != NULL && tact_training_get_loaded (training) &&
+                   !tact_training_get_passed (training) && !self->tutorial_dismissed &&
+                   tact_session_get_profile (self->session) != NULL &&
+                   (self->settings == NULL || g_settings_get_boolean (self->settings, "show-tutorial-on-start"));
+
+  gtk_revealer_set_reveal_child (self->tutorial_banner, offer);
+}
+
+static void
+on_tutorial_later (TactWindow *self)
+{
+  self->tutorial_dismissed = TRUE;
+  update_tutorial_banner (self);
+}
+
+static void
+on_tutorial_never (TactWindow *self)
+{
+  if (self->settings != NULL && g_settings_is_writable (self->settings, "show-tutorial-on-start"))
+    g_settings_set_boolean (self->settings, "show-tutorial-on-start", FALSE);
+  self->tutorial_dismissed = TRUE;
+  update_tutorial_banner (self);
+}
+
 static void
 on_sign_in (TactWindow *self)
 {
@@ -1150,11 +1219,15 @@ tact_window_set_session (TactWindow *self, TactSession *session)
   g_clear_pointer (&self->restore_room_id, g_free);
   g_set_object (&self->session, session);
   g_signal_group_set_target (self->session_signals, session);
+  g_signal_group_set_target (self->training_signals, session ? tact_session_get_training (session) : NULL);
+  update_tutorial_banner (self);
   g_signal_group_set_target (self->approvals_signals, session ? tact_session_get_approvals (session) : NULL);
   g_signal_group_set_target (self->incoming_signals,
                              session ? tact_approvals_get_incoming (tact_session_get_approvals (session)) : NULL);
   if (self->approvals_window)
     gtk_window_destroy (GTK_WINDOW (self->approvals_window));
+  if (self->tutorial_window)
+    gtk_window_destroy (GTK_WINDOW (self->tutorial_window));
   if (self->records_window)
     gtk_window_destroy (GTK_WINDOW (self->records_window));
   _tact_window_update_approvals (self);
@@ -1318,6 +1391,7 @@ tact_window_dispose (GObject *object)
     }
   g_clear_object (&self->session);
   g_clear_object (&self->session_signals);
+  g_clear_object (&self->training_signals);
   g_clear_object (&self->room);
   g_clear_object (&self->room_signals);
   g_clear_object (&self->approvals_signals);
@@ -1354,6 +1428,7 @@ tact_window_class_init (TactWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TactWindow, room_list);
   gtk_widget_class_bind_template_child (widget_class, TactWindow, room_title);
   gtk_widget_class_bind_template_child (widget_class, TactWindow, external_banner);
+  gtk_widget_class_bind_template_child (widget_class, TactWindow, tutorial_banner);
   gtk_widget_class_bind_template_child (widget_class, TactWindow, external_label);
   gtk_widget_class_bind_template_child (widget_class, TactWindow, room_stack);
   gtk_widget_class_bind_template_child (widget_class, TactWindow, invite_page);
@@ -1366,6 +1441,8 @@ tact_window_class_init (TactWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TactWindow, approvals_badge);
   gtk_widget_class_bind_template_child (widget_class, TactWindow, menu_button);
   gtk_widget_class_bind_template_callback (widget_class, on_sign_in);
+  gtk_widget_class_bind_template_callback (widget_class, on_tutorial_later);
+  gtk_widget_class_bind_template_callback (widget_class, on_tutorial_never);
   gtk_widget_class_bind_template_callback (widget_class, on_room_selected);
   gtk_widget_class_bind_template_callback (widget_class, on_back);
   gtk_widget_class_bind_template_callback (widget_class, on_send);
@@ -1408,6 +1485,9 @@ tact_window_init (TactWindow *self)
   self->session_signals = g_signal_group_new (TACT_TYPE_SESSION);
   g_signal_group_connect_swapped (self->session_signals, "policy-notice", G_CALLBACK (policy_notice_cb), self);
   g_signal_group_connect_swapped (self->session_signals, "notify::profile", G_CALLBACK (profile_changed_cb), self);
+  self->training_signals = g_signal_group_new (TACT_TYPE_TRAINING);
+  g_signal_group_connect_swapped (self->training_signals, "notify::loaded", G_CALLBACK (update_tutorial_banner), self);
+  g_signal_group_connect_swapped (self->training_signals, "notify::passed", G_CALLBACK (update_tutorial_banner), self);
   gtk_menu_button_set_create_popup_func (self->menu_button, menu_popup_cb, self, NULL);
   _tact_window_update_supervision (self);
   self->room_signals = g_signal_group_new (TACT_TYPE_ROOM);

@@ -17,6 +17,9 @@ void         tact_window_show_loading (TactWindow *self);
 void         tact_window_show_login   (TactWindow *self, TactPracticeAccount *practice,
                                        const char *message);
 void         tact_window_set_session  (TactWindow *self, TactSession *session);
+/* The Policy Tutorial, at the lesson of @rule_id when not NULL (win.show-tutorial,
+ * win.show-lesson, tact --tutorial). */
+void         tact_window_show_tutorial (TactWindow *self, const char *rule_id);
 TactSession *tact_window_get_session  (TactWindow *self);
 
 G_END_DECLS

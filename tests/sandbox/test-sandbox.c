@@ -1184,9 +1184,16 @@ test_seeded_world (Fixture *f, gconstpointer data)
   rooms = json_object_get_object_member (call_object (sync), "rooms");
   join_rooms = json_object_get_object_member (rooms, "join");
   invites = json_object_get_object_member (rooms, "invite");
-  g_assert_cmpuint (json_object_get_size (join_rooms), ==, 3);
+  /* Project Falcon, Sales team, the DM with Wang Fang, and the supervision room. */
+  g_assert_cmpuint (json_object_get_size (join_rooms), ==, 4);
   g_assert_true (json_object_has_member (join_rooms, falcon));
   g_assert_true (json_object_has_member (join_rooms, sales));
+  {
+    g_autofree char *supervision = tact_sandbox_server_dup_room_id (f->server, "Supervision");
+
+    g_assert_nonnull (supervision);
+    g_assert_true (json_object_has_member (join_rooms, supervision));
+  }
   g_assert_false (json_object_has_member (rooms, "leave"));
   g_assert_cmpuint (json_object_get_size (invites), ==, 1);
   invite_state = json_object_get_array_member (json_object_get_object_member (

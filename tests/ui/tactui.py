@@ -207,3 +207,13 @@ class App:
             self.proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
             self.proc.kill()
+
+
+def query(db, sql, *params):
+    """Rows of SQL run on the encrypted history with the key from the keyring
+    (tact-history-query, TACT_HISTORY_QUERY)."""
+    out = subprocess.run([os.environ["TACT_HISTORY_QUERY"], db, sql, *params], check=False,
+                         capture_output=True, text=True, timeout=30)
+    if out.returncode != 0:
+        fail("tact-history-query failed: " + out.stderr.strip())
+    return out.stdout.splitlines()

@@ -21,7 +21,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from tactui import (App, button_named, click, fail, find, free_port, fresh_env,  # noqa: E402
                     has_size, http, open_room as open_named_room, poll, press_keys, role,
-                    sandbox_login, set_text, sign_in, text_of)
+                    query, sandbox_login, set_text, sign_in, text_of)
 
 MESSAGE = "这份机密报价单请查收 UI-CANARY-" + os.urandom(4).hex()
 REASON = "客户已签保密协议 (NDA signed)"
@@ -159,15 +159,6 @@ def main():
 def sensitive(node):
     # GTK 4.8 reports a disabled widget by leaving out SENSITIVE (it never sets ENABLED).
     return node.getState().contains(pyatspi.STATE_SENSITIVE)
-
-
-def query(db, sql, *params):
-    """Rows of SQL run on the encrypted history with the key from the keyring."""
-    out = subprocess.run([os.environ["TACT_HISTORY_QUERY"], db, sql, *params], check=False,
-                         capture_output=True, text=True, timeout=30)
-    if out.returncode != 0:
-        fail("tact-history-query failed: " + out.stderr.strip())
-    return out.stdout.splitlines()
 
 
 def open_room(app):
