@@ -48,6 +48,8 @@ tact_audit_kind_in_words (const char *kind, gboolean own)
     { "approval-decision-ignored", N_("A decision was ignored") },
     /* Translators: a rule an administrator is trying out matched; nothing was shown. */
     { "shadow-hit", N_("Matched a rule on trial (not shown)") },
+    { "tutorial-passed", N_("You passed the policy tutorial"), N_("Passed the policy tutorial") },
+    { "tutorial-failed", N_("You took the policy tutorial; not passed yet"), N_("Took the policy tutorial; not passed yet") },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
