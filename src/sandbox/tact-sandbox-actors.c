@@ -487,6 +487,17 @@ set_m_direct (SbState *state, const char *owner, const char *other, const char *
   sb_state_set_account_data (state, user, "m.direct", content);
 }
 
+gboolean
+sb_actors_say (SbState *state, const char *sender, const char *room_id, const char *body)
+{
+  SbRoom *room = sb_state_lookup_room (state, room_id);
+
+  if (room == NULL || g_strcmp0 (sb_room_membership (room, sender), "join") != 0)
+    return FALSE;
+  say (state, room, sender, body);
+  return TRUE;
+}
+
 void
 sb_actors_seed_demo (SbState *state)
 {

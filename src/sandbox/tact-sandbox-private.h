@@ -219,6 +219,9 @@ void       sb_actors_observe       (SbActors *actors, SbEvent *event);
  * accept and approval requests not decided yet. Nothing already scheduled or done twice. */
 void       sb_actors_resume        (SbActors *actors);
 void       sb_actors_seed_demo     (SbState *state);
+/* @sender (a member) says @body in @room_id now; FALSE when it is not a member. */
+gboolean   sb_actors_say           (SbState *state, const char *sender, const char *room_id,
+                                    const char *body);
 
 /* ---- Small JSON helpers ----------------------------------------------------------------- */
 

@@ -2486,6 +2486,17 @@ tact_sandbox_server_dup_bodies (TactSandboxServer *self, const char *room_id)
   return bodies;
 }
 
+gboolean
+tact_sandbox_server_say (TactSandboxServer *self, const char *sender, const char *room_name,
+                         const char *body)
+{
+  g_autofree char *room_id = NULL;
+
+  g_return_val_if_fail (TACT_IS_SANDBOX_SERVER (self), FALSE);
+  room_id = tact_sandbox_server_dup_room_id (self, room_name);
+  return room_id != NULL && sb_actors_say (self->state, sender, room_id, body);
+}
+
 char *
 tact_sandbox_server_dup_room_id (TactSandboxServer *self, const char *room_name)
 {

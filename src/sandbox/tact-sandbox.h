@@ -24,6 +24,11 @@ G_BEGIN_DECLS
 #define TACT_TYPE_SANDBOX_SERVER (tact_sandbox_server_get_type ())
 G_DECLARE_FINAL_TYPE (TactSandboxServer, tact_sandbox_server, TACT, SANDBOX_SERVER, GObject)
 
+/* @sender, a member of the room named @room_name, says @body there now (the tutorial's
+ * practice scenarios). FALSE when there is no such room or @sender is not in it. */
+gboolean           tact_sandbox_server_say (TactSandboxServer *self, const char *sender,
+                                            const char *room_name, const char *body);
+
 /* server_name: the homeserver's name (user ids are @local:server_name). */
 TactSandboxServer *tact_sandbox_server_new (const char *server_name);
 

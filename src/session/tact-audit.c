@@ -23,6 +23,13 @@ struct _TactAudit
 
 G_DEFINE_FINAL_TYPE (TactAudit, tact_audit, G_TYPE_OBJECT)
 
+enum {
+  SIGNAL_RECORDED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 static void
 tact_audit_dispose (GObject *object)
 {
@@ -53,6 +60,10 @@ tact_audit_class_init (TactAuditClass *klass)
 {
   G_OBJECT_CLASS (klass)->dispose = tact_audit_dispose;
   G_OBJECT_CLASS (klass)->finalize = tact_audit_finalize;
+  /* See tact-audit.h. */
+  signals[SIGNAL_RECORDED] =
+    g_signal_new ("recorded", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
 }
 
 static void
@@ -266,6 +277,7 @@ record_full (TactAudit *self, gboolean local, const char *kind, TactRoom *room, 
   record.ts = g_get_real_time () / 1000;
   record.kind = (char *) kind;
   record.room_id = room ? (char *) tact_room_get_id (room) : NULL;
+  g_signal_emit (self, signals[SIGNAL_RECORDED], 0, kind, record.room_id);
   record.txn_id = (char *) txn_id;
   record.rule_ids = rule_ids;
   record.clauses = clauses;

@@ -23,6 +23,11 @@ G_DECLARE_FINAL_TYPE (TactAudit, tact_audit, TACT, AUDIT, GObject)
 
 TactAudit *tact_audit_new    (TactMatrixClient *client, TactStore *store, TactRoomList *rooms,
                               TactGuard *guard, TactOutbox *outbox);
+/* Every record about a message, as it is made (the practice scenarios judge by them):
+ *
+ *   void recorded (TactAudit *audit, const char *kind, const char *room_id, gpointer data)
+ *
+ * room_id may be NULL. */
 /* Records what happened. room, txn_id, verdict, content, justification and comment may be NULL.
  * content is hashed (SHA-256) for the record; it is posted to the supervision room only when the
  * profile's audit.include_content is set, and never logged. */

@@ -173,3 +173,11 @@ tact_practice_account_login_finish (TactPracticeAccount *self, GAsyncResult *res
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == tact_practice_account_login_async, NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
 }
+
+gboolean
+tact_practice_account_say (TactPracticeAccount *self, const char *actor, const char *room_name,
+                           const char *text)
+{
+  g_return_val_if_fail (TACT_IS_PRACTICE_ACCOUNT (self), FALSE);
+  return self->server != NULL && tact_sandbox_server_say (self->server, actor, room_name, text);
+}

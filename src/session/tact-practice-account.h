@@ -32,6 +32,14 @@ const char          *tact_practice_account_get_user_id    (TactPracticeAccount *
 /* Why the saved practice world was not loaded (a fresh one was started), or NULL. */
 const GError        *tact_practice_account_get_state_error (TactPracticeAccount *self);
 
+/* A scripted colleague or customer (@actor, e.g. TACT_SANDBOX_CUSTOMER) says @text in the room
+ * named @room_name: the tutorial's practice scenarios start this way. FALSE when the room or
+ * the actor is not there (a practice world saved before the scenario's room existed). */
+gboolean             tact_practice_account_say            (TactPracticeAccount *self,
+                                                           const char          *actor,
+                                                           const char          *room_name,
+                                                           const char          *text);
+
 /* Saves the world and stops listening. Safe to call more than once. */
 void                 tact_practice_account_stop           (TactPracticeAccount *self);
 

@@ -15,6 +15,7 @@
 #include "tact-session.h"
 #include "tact-session-private.h"
 #include "tact-approvals.h"
+#include "tact-practice.h"
 #include "tact-training.h"
 #include "tact-audit.h"
 #include "tact-guard.h"
@@ -46,6 +47,7 @@ struct _TactSession
   TactAudit        *audit;
   TactApprovals    *approvals;
   TactTraining     *training;
+  TactPractice     *practice;   /* the tutorial's practice scenarios, made on first use */
   TactPolicyRoom   *policy_room;
   GCancellable     *cancellable;  /* between start and stop */
   gboolean          logged_out;   /* a refused token has been reported since start */
@@ -68,6 +70,7 @@ enum {
   SIGNAL_LOGGED_OUT,
   SIGNAL_ACCOUNT_CLEARED,
   SIGNAL_POLICY_NOTICE,
+  SIGNAL_SENT,
   N_SIGNALS
 };
 
@@ -157,6 +160,7 @@ tact_session_dispose (GObject *object)
   g_clear_object (&self->policy_room);
   g_clear_object (&self->approvals);
   g_clear_object (&self->training);
+  g_clear_object (&self->practice);
   g_clear_object (&self->audit);
   g_clear_object (&self->outbox);
   g_clear_object (&self->sync);
@@ -239,6 +243,16 @@ tact_session_class_init (TactSessionClass *klass)
   signals[SIGNAL_POLICY_NOTICE] =
     g_signal_new ("policy-notice", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                   NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  /**
+   * TactSession::sent:
+   * @room_id: the room
+   * @action: the verdict's action it was sent with ("allow", "warn", "justify")
+   *
+   * A message or file was handed to the outbox after the guard's verdict (tact_session_send).
+   */
+  signals[SIGNAL_SENT] =
+    g_signal_new ("sent", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
 }
 
 static void
@@ -619,6 +633,15 @@ tact_session_discard_message (TactSession *self, TactRoom *room, TactMessage *me
 TactApprovals *tact_session_get_approvals (TactSession *self) { return self->approvals; }
 TactTraining *tact_session_get_training (TactSession *self) { return self->training; }
 TactGuard *tact_session_get_guard (TactSession *self) { return self->guard; }
+
+TactPractice *
+tact_session_get_practice (TactSession *self)
+{
+  g_return_val_if_fail (TACT_IS_SESSION (self), NULL);
+  if (self->practice == NULL)
+    self->practice = tact_practice_new (self, self->audit);
+  return self->practice;
+}
 
 static void
 approval_requested_cb (GObject *source, GAsyncResult *result, gpointer user_data)
@@ -1165,6 +1188,8 @@ tact_session_send (TactSession *self, TactRoom *room, TactSendCheck *check,
     {
       publish_decision (self, room, check, reason, echo);
       record_shadow (self, room, check, echo ? tact_message_get_txn_id (echo) : NULL);
+      g_signal_emit (self, signals[SIGNAL_SENT], 0, tact_room_get_id (room),
+                     tact_action_to_string (check->verdict->action));
     }
   return echo;
 }

@@ -165,6 +165,9 @@ gint64            tact_session_get_policy_version (TactSession *self);
  * recording a new one. */
 typedef struct _TactTraining TactTraining;
 TactTraining     *tact_session_get_training   (TactSession *self);
+/* The tutorial's practice scenarios in this session's rooms (tact-practice.h). */
+typedef struct _TactPractice TactPractice;
+TactPractice     *tact_session_get_practice   (TactSession *self);
 
 /* The approvals workflow: requests addressed to us (the Approvals page), our own, decisions. */
 typedef struct _TactApprovals TactApprovals;

@@ -155,6 +155,7 @@ tact_application_activate (GApplication *app)
       return;
     }
   window = GTK_WINDOW (tact_window_new (GTK_APPLICATION (app)));
+  tact_window_set_practice_account (TACT_WINDOW (window), self->practice);
   gtk_window_present (window);
   restore (self, TACT_WINDOW (window));
 }

@@ -4,6 +4,7 @@
  * quiz goes to the session's TactTraining, which records it; this view only shows and asks. */
 #include <glib/gi18n-lib.h>
 
+#include "session/tact-practice.h"
 #include "tact-tutorial-window.h"
 #include "tutorial/tact-quiz.h"
 
@@ -42,6 +43,13 @@ struct _TactTutorialWindow
 
 G_DEFINE_FINAL_TYPE (TactTutorialWindow, tact_tutorial_window, ADW_TYPE_WINDOW)
 
+enum {
+  SIGNAL_PRACTICE,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 static void
 tact_tutorial_window_dispose (GObject *object)
 {
@@ -62,6 +70,10 @@ static void
 tact_tutorial_window_class_init (TactTutorialWindowClass *klass)
 {
   G_OBJECT_CLASS (klass)->dispose = tact_tutorial_window_dispose;
+  /* See tact-tutorial-window.h. */
+  signals[SIGNAL_PRACTICE] =
+    g_signal_new ("practice", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_UINT);
 }
 
 static void
@@ -339,6 +351,37 @@ cases_page_new (TactTutorialWindow *self)
       gtk_box_append (GTK_BOX (column), label_new (tact_training_case_get_text (training_case), NULL));
     }
   gtk_box_append (GTK_BOX (column), next_button_new (self, _("_Next")));
+  return page;
+}
+
+/* ---- Practice ---------------------------------------------------------------------------- */
+
+static void
+practice_clicked_cb (GtkButton *button, TactTutorialWindow *self)
+{
+  g_signal_emit (self, signals[SIGNAL_PRACTICE], 0,
+                 GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (button), "scenario")));
+}
+
+static GtkWidget *
+practice_page_new (TactTutorialWindow *self, guint index)
+{
+  const TactPracticeScenario *scenario = tact_practice_get_scenario (index);
+  GtkWidget *column;
+  GtkWidget *page = page_new (&column);
+  GtkWidget *start = gtk_button_new_with_mnemonic (_("Start _Practice"));
+
+  gtk_box_append (GTK_BOX (column), label_new (tact_practice_scenario_get_title (scenario), "title-2"));
+  gtk_box_append (GTK_BOX (column), label_new (tact_practice_scenario_get_task (scenario), NULL));
+  gtk_box_append (GTK_BOX (column),
+                  label_new (_("It happens in the main window, in the practice world: the guard answers as it always does, and nothing reaches your company’s server. When you have answered, Tact says whether that was what the policy asks."),
+                             "dim-label"));
+  g_object_set_data (G_OBJECT (start), "scenario", GUINT_TO_POINTER (index));
+  gtk_widget_set_halign (start, GTK_ALIGN_END);
+  gtk_widget_add_css_class (start, "suggested-action");
+  gtk_widget_add_css_class (start, "pill");
+  g_signal_connect (start, "clicked", G_CALLBACK (practice_clicked_cb), self);
+  gtk_box_append (GTK_BOX (column), start);
   return page;
 }
 
@@ -667,6 +710,14 @@ build (TactTutorialWindow *self)
     {
       add_heading (self, _("From Experience"));
       add_entry (self, "cases", _("Real Cases"), cases_page_new (self));
+    }
+  add_heading (self, _("Practice"));
+  for (guint i = 0; i < tact_practice_get_n_scenarios (); i++)
+    {
+      const TactPracticeScenario *scenario = tact_practice_get_scenario (i);
+      g_autofree char *name = g_strdup_printf ("practice:%s", tact_practice_scenario_get_id (scenario));
+
+      add_entry (self, name, tact_practice_scenario_get_title (scenario), practice_page_new (self, i));
     }
   add_heading (self, _("Check Yourself"));
   add_entry (self, "quiz", _("Quiz"), quiz_page_new (self));

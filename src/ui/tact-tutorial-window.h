@@ -16,6 +16,12 @@ G_DECLARE_FINAL_TYPE (TactTutorialWindow, tact_tutorial_window, TACT, TUTORIAL_W
 GtkWidget *tact_tutorial_window_new        (GtkWindow    *parent,
                                             TactProfile  *profile,
                                             TactTraining *training);
+/* "Start Practice" on a scenario's page:
+ *
+ *   void practice (TactTutorialWindow *window, guint scenario, gpointer data)
+ *
+ * (an index for tact_practice_get_scenario()); the main window runs it. */
+
 /* Shows the lesson of @rule_id (the guard dialog's "Learn About This Rule"). */
 void       tact_tutorial_window_show_lesson (TactTutorialWindow *self,
                                              const char         *rule_id);

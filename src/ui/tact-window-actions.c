@@ -279,6 +279,8 @@ tact_window_show_tutorial (TactWindow *self, const char *rule_id)
     {
       self->tutorial_window = tact_tutorial_window_new (GTK_WINDOW (self), profile, training);
       g_object_add_weak_pointer (G_OBJECT (self->tutorial_window), (gpointer *) &self->tutorial_window);
+      g_signal_connect_object (self->tutorial_window, "practice", G_CALLBACK (tact_window_start_practice),
+                               self, G_CONNECT_SWAPPED);
     }
   if (rule_id != NULL)
     tact_tutorial_window_show_lesson (TACT_TUTORIAL_WINDOW (self->tutorial_window), rule_id);

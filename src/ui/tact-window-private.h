@@ -28,6 +28,9 @@ struct _TactWindow
   GtkListBox     *room_list;
   AdwWindowTitle *room_title;
   GtkRevealer    *tutorial_banner;    /* the first-run welcome (show-tutorial-on-start) */
+  GtkRevealer    *practice_banner;    /* "Practice: …" while a scenario runs, then its judgment */
+  GtkLabel       *practice_label;
+  GtkButton      *practice_end;
   gboolean        tutorial_dismissed; /* "Not Now" for this run */
   GSignalGroup   *training_signals;   /* follows the session's TactTraining */
   GtkRevealer    *external_banner;

@@ -6,6 +6,7 @@
 
 #include "session/tact-account.h"
 #include "session/tact-approvals.h"
+#include "session/tact-practice.h"
 #include "session/tact-training.h"
 #include "tact-guard-dialog.h"
 #include "tact-message-row.h"
@@ -1036,6 +1037,73 @@ on_tutorial_never (TactWindow *self)
   update_tutorial_banner (self);
 }
 
+/* ---- Practice scenarios (issue 9, item 2): in this window, on the practice account ---- */
+
+static void
+practice_finished_cb (TactPractice *practice, guint outcome, gboolean right, const char *explanation,
+                      TactWindow *self)
+{
+  gtk_label_set_text (self->practice_label, explanation);
+  gtk_button_set_label (self->practice_end, _("_Close"));
+  gtk_revealer_set_reveal_child (self->practice_banner, TRUE);
+}
+
+static void
+on_practice_end (TactWindow *self)
+{
+  if (self->session != NULL)
+    tact_practice_stop (tact_session_get_practice (self->session));
+  gtk_revealer_set_reveal_child (self->practice_banner, FALSE);
+}
+
+void
+tact_window_start_practice (TactWindow *self, guint index)
+{
+  const TactPracticeScenario *scenario = tact_practice_get_scenario (index);
+  TactPractice *practice;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  GListModel *rooms;
+
+  if (self->session == NULL || scenario == NULL)
+    return;
+  practice = tact_session_get_practice (self->session);
+  if (!tact_practice_start (practice, scenario, self->practice, &error))
+    {
+      AdwMessageDialog *dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (
+        GTK_WINDOW (self->tutorial_window ? self->tutorial_window : GTK_WIDGET (self)),
+        _("Practice Cannot Start"), error->message));
+      adw_message_dialog_add_response (dialog, "close", _("_Close"));
+      gtk_window_present (GTK_WINDOW (dialog));
+      return;
+    }
+  g_signal_handlers_disconnect_by_func (practice, practice_finished_cb, self);
+  g_signal_connect_object (practice, "finished", G_CALLBACK (practice_finished_cb), self, 0);
+  /* Translators: %s: what the trainee is asked to do. */
+  text = g_strdup_printf (_("Practice: %s"), tact_practice_scenario_get_task (scenario));
+  gtk_label_set_text (self->practice_label, text);
+  gtk_button_set_label (self->practice_end, _("_End Practice"));
+  gtk_revealer_set_reveal_child (self->practice_banner, TRUE);
+  rooms = tact_session_get_rooms (self->session);
+  for (guint i = 0; i < g_list_model_get_n_items (rooms); i++)
+    {
+      g_autoptr(TactRoom) room = g_list_model_get_item (rooms, i);
+      GtkListBoxRow *row;
+
+      if (g_strcmp0 (tact_room_get_display_name (room), tact_practice_scenario_get_room (scenario)) == 0 &&
+          (row = gtk_list_box_get_row_at_index (self->room_list, (int) i)) != NULL)
+        gtk_list_box_select_row (self->room_list, row);   /* opens it, as a click does */
+    }
+  gtk_window_present (GTK_WINDOW (self));
+}
+
+void
+tact_window_set_practice_account (TactWindow *self, TactPracticeAccount *practice)
+{
+  g_return_if_fail (TACT_IS_WINDOW (self));
+  g_set_object (&self->practice, practice);
+}
+
 static void
 on_sign_in (TactWindow *self)
 {
@@ -1429,6 +1497,9 @@ tact_window_class_init (TactWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TactWindow, room_title);
   gtk_widget_class_bind_template_child (widget_class, TactWindow, external_banner);
   gtk_widget_class_bind_template_child (widget_class, TactWindow, tutorial_banner);
+  gtk_widget_class_bind_template_child (widget_class, TactWindow, practice_banner);
+  gtk_widget_class_bind_template_child (widget_class, TactWindow, practice_label);
+  gtk_widget_class_bind_template_child (widget_class, TactWindow, practice_end);
   gtk_widget_class_bind_template_child (widget_class, TactWindow, external_label);
   gtk_widget_class_bind_template_child (widget_class, TactWindow, room_stack);
   gtk_widget_class_bind_template_child (widget_class, TactWindow, invite_page);
@@ -1442,6 +1513,7 @@ tact_window_class_init (TactWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TactWindow, menu_button);
   gtk_widget_class_bind_template_callback (widget_class, on_sign_in);
   gtk_widget_class_bind_template_callback (widget_class, on_tutorial_later);
+  gtk_widget_class_bind_template_callback (widget_class, on_practice_end);
   gtk_widget_class_bind_template_callback (widget_class, on_tutorial_never);
   gtk_widget_class_bind_template_callback (widget_class, on_room_selected);
   gtk_widget_class_bind_template_callback (widget_class, on_back);

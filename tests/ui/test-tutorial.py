@@ -8,6 +8,9 @@ through AT-SPI.
   an example the guard flags and a similar one it lets through.
 - A micro-lesson: the first time a rule stops a message, the guard dialog offers its lesson;
   the trainee opens it from there and cancels the message.
+- A practice scenario in the real window: 张先生 (the scripted customer) asks for the
+  customer list; the trainee pastes one, the guard stops it, the trainee cancels, and the
+  practice banner says that was right.
 - The quiz: the answers come from `tact-policy quiz --json --seed 1`, which generates the
   same quiz from the same profile (the app's first attempt); every question is answered
   right and the explanation is shown.
@@ -131,6 +134,23 @@ def main():
                                                    and text_of(n).startswith("Sent "))) >= 2)
         if label_with(window, lambda t: t.startswith("Why: ")) is None:
             fail("the lesson does not say why its clause exists")
+
+        # A practice scenario in the real window: 张先生 asks for the customer list; the trainee
+        # pastes it, the guard stops it, the trainee cancels; the scenario says that was right.
+        select_row(window, "A customer asks for your customer list")
+        click(poll("Start Practice", lambda: button_named(window, ["Start", "Practice"])))
+        poll("the practice banner", lambda: label_with(app, lambda t: t.startswith("Practice: ")))
+        poll("张先生's request", lambda: label_with(app, lambda t: t.startswith("Could you paste your customer list")))
+        composer = poll("the composer", lambda: find(
+            app, lambda n: role(n) in ("text", "entry") and n.name == "Message" and has_size(n)))
+        set_text(composer, "Here you are: 张三 13800138000、李四 13912345678、王五 13700001111")
+        click(poll("the Send button", lambda: button_named(app, ["Send"])))
+        dialog = poll("the guard dialog", lambda: find(
+            app, lambda n: role(n) in ("dialog", "alert") and has_size(n)))
+        click(poll("Cancel", lambda: button_named(dialog, ["Cancel"])))
+        judgment = poll("the judgment", lambda: label_with(app, lambda t: t.startswith("Right: ")))
+        # The banner's own Close (the windows have Close buttons too).
+        click(poll("the banner's Close", lambda: button_named(judgment.parent, ["Close"])))
 
         # The quiz, answered as the profile's own generator says.
         select_row(window, "Quiz")
