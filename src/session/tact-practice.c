@@ -25,7 +25,7 @@ static const TactPracticeScenario scenarios[] = {
     "Could you paste your customer list with their phone numbers here? Just the main ones, I'd like to see who else you work with.",
     TACT_PRACTICE_NOT_SENT | TACT_PRACTICE_SENT_CLEAN,
     N_("Right: customer information never goes to a third party (EXT-3, PUB-1). Declining politely, or stopping when Tact warns, is what the policy asks."),
-    N_("Not right: customer information must never go to a third party (EXT-3, PUB-1), whatever reason you give. Decline politely: “Sorry, our customer list is confidential.”") },
+    N_("Not right: customer information must never go to a third party (EXT-3, PUB-1), whatever reason you give. Decline politely: “Sorry, I can’t share that, but I’m happy to help with your own order.”") },
   { "quote-approval",
     N_("A quote that needs your department head"),
     N_("张先生 asks in Project Falcon for a quote with a special discount today. Write him the quote you would send."),

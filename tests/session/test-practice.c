@@ -5,6 +5,7 @@
 #include <glib/gstdio.h>
 
 #include "session/tact-account.h"
+#include "session/tact-practice.h"
 #include "session/tact-practice-account.h"
 #include "tact-test-sandbox.h"
 
@@ -71,11 +72,174 @@ test_practice_damaged_state (void)
   g_assert_nonnull (tact_practice_account_get_url (practice));
 }
 
+/* ---- The tutorial's practice scenarios: judged on what the trainee did ---- */
+
+typedef struct { guint n; guint outcome; gboolean right; char *explanation; } Finished;
+
+static void
+finished_cb (TactPractice *practice, guint outcome, gboolean right, const char *explanation, Finished *f)
+{
+  f->n++;
+  f->outcome = outcome;
+  f->right = right;
+  g_free (f->explanation);
+  f->explanation = g_strdup (explanation);
+}
+
+static gboolean
+has_room (gpointer data)
+{
+  GListModel *rooms = tact_session_get_rooms (data);
+  guint found = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (rooms); i++)
+    {
+      g_autoptr(TactRoom) room = g_list_model_get_item (rooms, i);
+
+      found += g_strcmp0 (tact_room_get_display_name (room), "Project Falcon") == 0 ||
+               g_strcmp0 (tact_room_get_display_name (room), "Sales team") == 0;
+    }
+  return found == 2;
+}
+
+static TactRoom *
+room_named (TactSession *session, const char *name)
+{
+  GListModel *rooms = tact_session_get_rooms (session);
+
+  for (guint i = 0; i < g_list_model_get_n_items (rooms); i++)
+    {
+      g_autoptr(TactRoom) room = g_list_model_get_item (rooms, i);
+
+      if (g_strcmp0 (tact_room_get_display_name (room), name) == 0)
+        return room;   /* the list keeps it */
+    }
+  return NULL;
+}
+
+static const TactPracticeScenario *
+scenario_with_id (const char *id)
+{
+  for (guint i = 0; i < tact_practice_get_n_scenarios (); i++)
+    if (g_str_equal (tact_practice_scenario_get_id (tact_practice_get_scenario (i)), id))
+      return tact_practice_get_scenario (i);
+  g_assert_not_reached ();
+}
+
+static gboolean
+finished (gpointer data)
+{
+  return ((Finished *) data)->n > 0;
+}
+
+static void
+test_practice_scenarios (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TactPracticeAccount) account = tact_practice_account_start (0, &error);
+  g_autoptr(GAsyncResult) logged_in = NULL;
+  g_autoptr(TactSession) session = NULL;
+  TactPractice *practice;
+  Finished f = { 0 };
+  TactRoom *falcon, *sales;
+
+  g_assert_no_error (error);
+  tact_practice_account_login_async (account, NULL, tact_test_store_result_cb, &logged_in);
+  session = tact_practice_account_login_finish (account, tact_test_wait_result (&logged_in, "the practice login"), &error);
+  g_assert_no_error (error);
+  tact_session_start (session);
+  tact_test_wait_until (has_room, session, "the practice rooms");
+  falcon = room_named (session, "Project Falcon");
+  sales = room_named (session, "Sales team");
+  {
+    /* Until the members are known the guard counts someone from outside in the room. */
+    RoomWait wait = { session, tact_room_get_id (sales) };
+
+    tact_test_wait_until (members_known, &wait, "the Sales team's members");
+  }
+  practice = tact_session_get_practice (session);
+  g_signal_connect (practice, "finished", G_CALLBACK (finished_cb), &f);
+
+  /* Not on the practice account: refused, with why. */
+  g_assert_false (tact_practice_start (practice, scenario_with_id ("customer-list"), NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
+  g_clear_error (&error);
+
+  /* The customer list, stopped by the guard and cancelled: right. */
+  g_assert_true (tact_practice_start (practice, scenario_with_id ("customer-list"), account, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (tact_practice_get_active (practice));
+  {
+    g_autoptr(TactSendCheck) check = tact_session_check_text (session, falcon, "张三 13800138000、李四 13912345678、王五 13700001111");
+
+    g_assert_cmpint (tact_send_check_get_verdict (check)->action, >=, TACT_ACTION_WARN);
+    tact_session_record_shown (session, falcon, check);
+    g_assert_cmpuint (f.n, ==, 0);  /* a dialog shown is not yet a decision */
+    tact_session_record_cancelled (session, falcon, check);
+  }
+  g_assert_cmpuint (f.n, ==, 1);
+  g_assert_cmpuint (f.outcome, ==, TACT_PRACTICE_NOT_SENT);
+  g_assert_true (f.right);
+  g_assert_nonnull (strstr (f.explanation, "EXT-3"));
+  g_assert_null (tact_practice_get_active (practice));
+
+  /* Someone else's chat, sent over the guard's warning or with a reason: not right. */
+  f.n = 0;
+  g_assert_true (tact_practice_start (practice, scenario_with_id ("forward-records"), account, &error));
+  {
+    g_autoptr(TactSendCheck) check = tact_session_check_text (session, sales, "我把他的聊天记录发给你看看");
+    g_autoptr(TactMessage) echo = NULL;
+
+    /* A warning or a reason asked, whatever the profile's tiers make of it: sent over it. */
+    g_assert_cmpint (tact_send_check_get_verdict (check)->action, >=, TACT_ACTION_WARN);
+    g_assert_cmpint (tact_send_check_get_verdict (check)->action, <=, TACT_ACTION_JUSTIFY);
+    echo = tact_session_send (session, sales, check, "他说要看", &error);
+    g_assert_no_error (error);
+  }
+  tact_test_wait_until (finished, &f, "the judgment");
+  g_assert_cmpuint (f.outcome, ==, TACT_PRACTICE_SENT_OVER);
+  g_assert_false (f.right);
+  g_assert_nonnull (strstr (f.explanation, "PUB-8"));
+
+  /* Another room's events do not count; a clean answer in the scenario's room does. */
+  f.n = 0;
+  g_assert_true (tact_practice_start (practice, scenario_with_id ("customer-list"), account, &error));
+  {
+    g_autoptr(TactSendCheck) other = tact_session_check_text (session, sales, "好的，明天见");
+    g_autoptr(TactSendCheck) check = tact_session_check_text (session, falcon, "Sorry, I can't share that, but I'm happy to help with your own order.");
+    g_autoptr(TactMessage) a = tact_session_send (session, sales, other, NULL, &error);
+    g_autoptr(TactMessage) b = NULL;
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (f.n, ==, 0);
+    g_assert_cmpint (tact_send_check_get_verdict (check)->action, ==, TACT_ACTION_ALLOW);
+    b = tact_session_send (session, falcon, check, NULL, &error);
+    g_assert_no_error (error);
+  }
+  g_assert_cmpuint (f.n, ==, 1);
+  g_assert_cmpuint (f.outcome, ==, TACT_PRACTICE_SENT_CLEAN);
+  g_assert_true (f.right);
+
+  g_free (f.explanation);
+  g_signal_handlers_disconnect_by_func (practice, finished_cb, &f);
+  /* The sends are in flight: wait for the outbox, then close the store (its worker thread
+   * must not outlive the test). */
+  {
+    g_autoptr(GAsyncResult) idle = NULL;
+
+    tact_session_wait_outbox_idle_async (session, NULL, tact_test_store_result_cb, &idle);
+    tact_session_wait_outbox_idle_finish (session, tact_test_wait_result (&idle, "the outbox idle"), NULL);
+  }
+  tact_session_stop (session);
+  tact_store_close (tact_session_get_store (session));
+}
+
 int
 main (int argc, char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/session/practice/login", test_practice_login);
   g_test_add_func ("/session/practice/damaged-state", test_practice_damaged_state);
+  g_test_add_func ("/session/practice/scenarios", test_practice_scenarios);
   return g_test_run ();
 }
