@@ -181,7 +181,7 @@ int
 main (int argc, char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
-  g_test_add ("/session/training/gate-and-record", Fixture, NULL, fixture_setup,
+  g_test_add ("/session/training/gate-and-record", Fixture, EXTERNAL_OK, fixture_setup,
               test_training_gate_and_record, fixture_teardown);
   g_test_add ("/session/training/gate-external", Fixture, NULL, fixture_setup,
               test_training_gate_external, fixture_teardown);
