@@ -4,6 +4,7 @@
 
 #include "session/tact-practice-account.h"
 #include "tact-composer.h"
+#include "tact-guard-dialog.h"
 #include "tact-window.h"
 
 G_BEGIN_DECLS
@@ -81,6 +82,14 @@ void _tact_window_attach_file        (TactWindow *self, GFile *file);
 void _tact_window_review_message     (TactWindow *self, TactMessage *message);
 /* The badge and the Approvals button follow the session's approvals. */
 void _tact_window_update_approvals   (TactWindow *self);
+
+/* tact-window-tutorial.c: the first-run banner, the micro-lesson, the practice banner. */
+void _tact_window_update_tutorial_banner (TactWindow *self);
+void _tact_window_on_tutorial_later      (TactWindow *self);
+void _tact_window_on_tutorial_never      (TactWindow *self);
+void _tact_window_on_practice_end        (TactWindow *self);
+void _tact_window_offer_lesson           (TactWindow *self, TactGuardDialog *dialog,
+                                          const TactVerdict *verdict);
 
 /* tact-window-actions.c */
 /* win.show-supervision is enabled for supervisors only. */

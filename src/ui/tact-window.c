@@ -6,7 +6,6 @@
 
 #include "session/tact-account.h"
 #include "session/tact-approvals.h"
-#include "session/tact-practice.h"
 #include "session/tact-training.h"
 #include "tact-guard-dialog.h"
 #include "tact-message-row.h"
@@ -510,43 +509,6 @@ guard_report_cb (TactGuardDialog *dialog, const char *comment, GuardState *state
  * record that it was shown, and for an approve verdict who can approve (or why nobody can). A
  * check that cannot be sent for approval (a file, a held message) says so instead. */
 static void
-learn_cb (TactGuardDialog *dialog, const char *rule_id, TactWindow *self)
-{
-  tact_window_show_tutorial (self, rule_id);
-}
-
-/* The micro-lesson (issue 9, item 5): the first time a profile rule stops one of the person's
- * messages, the dialog offers its lesson; the rules offered are kept in "lessons-offered".
- * The guard's own findings (no profile, the tutorial gate) have no lesson. */
-static void
-offer_lesson (TactWindow *self, TactGuardDialog *dialog, const TactVerdict *verdict)
-{
-  g_auto(GStrv) offered = NULL;
-  g_autoptr(GStrvBuilder) builder = NULL;
-  g_auto(GStrv) updated = NULL;
-
-  if (self->settings == NULL || !g_settings_is_writable (self->settings, "lessons-offered"))
-    return;
-  offered = g_settings_get_strv (self->settings, "lessons-offered");
-  for (guint i = 0; i < verdict->findings->len; i++)
-    {
-      const TactFinding *finding = g_ptr_array_index (verdict->findings, i);
-
-      if (finding->rule_id == NULL || g_str_has_prefix (finding->rule_id, "tact.") ||
-          g_strv_contains ((const char * const *) offered, finding->rule_id))
-        continue;
-      tact_guard_dialog_offer_lesson (dialog, finding->rule_id, finding->title);
-      g_signal_connect_object (dialog, "learn", G_CALLBACK (learn_cb), self, 0);
-      builder = g_strv_builder_new ();
-      g_strv_builder_addv (builder, (const char **) offered);
-      g_strv_builder_add (builder, finding->rule_id);
-      updated = g_strv_builder_end (builder);
-      g_settings_set_strv (self->settings, "lessons-offered", (const char * const *) updated);
-      return;
-    }
-}
-
-static void
 prepare_guard_dialog (TactWindow *self, TactGuardDialog *dialog, TactRoom *room, TactSendCheck *check)
 {
   const TactVerdict *verdict = tact_send_check_get_verdict (check);
@@ -554,7 +516,7 @@ prepare_guard_dialog (TactWindow *self, TactGuardDialog *dialog, TactRoom *room,
   g_signal_connect_data (dialog, "report-false-positive", G_CALLBACK (guard_report_cb),
                          guard_state_new (self, room, check), guard_state_closure_free, 0);
   tact_session_record_shown (self->session, room, check);
-  offer_lesson (self, dialog, verdict);
+  _tact_window_offer_lesson (self, dialog, verdict);
   if (verdict->action != TACT_ACTION_APPROVE)
     return;
   if (tact_send_check_get_kind (check) == TACT_SEND_KIND_TEXT)
@@ -1007,103 +969,6 @@ logged_in_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   tact_window_set_session (self, session);
 }
 
-/* ---- The first-run welcome: the tutorial offered until it is passed ---- */
-
-static void
-update_tutorial_banner (TactWindow *self)
-{
-  TactTraining *training = self->session ? tact_session_get_training (self->session) : NULL;
-  gboolean offer = training != NULL && tact_training_get_loaded (training) &&
-                   !tact_training_get_passed (training) && !self->tutorial_dismissed &&
-                   tact_session_get_profile (self->session) != NULL &&
-                   (self->settings == NULL || g_settings_get_boolean (self->settings, "show-tutorial-on-start"));
-
-  gtk_revealer_set_reveal_child (self->tutorial_banner, offer);
-}
-
-static void
-on_tutorial_later (TactWindow *self)
-{
-  self->tutorial_dismissed = TRUE;
-  update_tutorial_banner (self);
-}
-
-static void
-on_tutorial_never (TactWindow *self)
-{
-  if (self->settings != NULL && g_settings_is_writable (self->settings, "show-tutorial-on-start"))
-    g_settings_set_boolean (self->settings, "show-tutorial-on-start", FALSE);
-  self->tutorial_dismissed = TRUE;
-  update_tutorial_banner (self);
-}
-
-/* ---- Practice scenarios (issue 9, item 2): in this window, on the practice account ---- */
-
-static void
-practice_finished_cb (TactPractice *practice, guint outcome, gboolean right, const char *explanation,
-                      TactWindow *self)
-{
-  gtk_label_set_text (self->practice_label, explanation);
-  gtk_button_set_label (self->practice_end, _("_Close"));
-  gtk_revealer_set_reveal_child (self->practice_banner, TRUE);
-}
-
-static void
-on_practice_end (TactWindow *self)
-{
-  if (self->session != NULL)
-    tact_practice_stop (tact_session_get_practice (self->session));
-  gtk_revealer_set_reveal_child (self->practice_banner, FALSE);
-}
-
-void
-tact_window_start_practice (TactWindow *self, guint index)
-{
-  const TactPracticeScenario *scenario = tact_practice_get_scenario (index);
-  TactPractice *practice;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *text = NULL;
-  GListModel *rooms;
-
-  if (self->session == NULL || scenario == NULL)
-    return;
-  practice = tact_session_get_practice (self->session);
-  if (!tact_practice_start (practice, scenario, self->practice, &error))
-    {
-      AdwMessageDialog *dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (
-        GTK_WINDOW (self->tutorial_window ? self->tutorial_window : GTK_WIDGET (self)),
-        _("Practice Cannot Start"), error->message));
-      adw_message_dialog_add_response (dialog, "close", _("_Close"));
-      gtk_window_present (GTK_WINDOW (dialog));
-      return;
-    }
-  g_signal_handlers_disconnect_by_func (practice, practice_finished_cb, self);
-  g_signal_connect_object (practice, "finished", G_CALLBACK (practice_finished_cb), self, 0);
-  /* Translators: %s: what the trainee is asked to do. */
-  text = g_strdup_printf (_("Practice: %s"), tact_practice_scenario_get_task (scenario));
-  gtk_label_set_text (self->practice_label, text);
-  gtk_button_set_label (self->practice_end, _("_End Practice"));
-  gtk_revealer_set_reveal_child (self->practice_banner, TRUE);
-  rooms = tact_session_get_rooms (self->session);
-  for (guint i = 0; i < g_list_model_get_n_items (rooms); i++)
-    {
-      g_autoptr(TactRoom) room = g_list_model_get_item (rooms, i);
-      GtkListBoxRow *row;
-
-      if (g_strcmp0 (tact_room_get_display_name (room), tact_practice_scenario_get_room (scenario)) == 0 &&
-          (row = gtk_list_box_get_row_at_index (self->room_list, (int) i)) != NULL)
-        gtk_list_box_select_row (self->room_list, row);   /* opens it, as a click does */
-    }
-  gtk_window_present (GTK_WINDOW (self));
-}
-
-void
-tact_window_set_practice_account (TactWindow *self, TactPracticeAccount *practice)
-{
-  g_return_if_fail (TACT_IS_WINDOW (self));
-  g_set_object (&self->practice, practice);
-}
-
 static void
 on_sign_in (TactWindow *self)
 {
@@ -1288,7 +1153,7 @@ tact_window_set_session (TactWindow *self, TactSession *session)
   g_set_object (&self->session, session);
   g_signal_group_set_target (self->session_signals, session);
   g_signal_group_set_target (self->training_signals, session ? tact_session_get_training (session) : NULL);
-  update_tutorial_banner (self);
+  _tact_window_update_tutorial_banner (self);
   g_signal_group_set_target (self->approvals_signals, session ? tact_session_get_approvals (session) : NULL);
   g_signal_group_set_target (self->incoming_signals,
                              session ? tact_approvals_get_incoming (tact_session_get_approvals (session)) : NULL);
@@ -1512,9 +1377,9 @@ tact_window_class_init (TactWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TactWindow, approvals_badge);
   gtk_widget_class_bind_template_child (widget_class, TactWindow, menu_button);
   gtk_widget_class_bind_template_callback (widget_class, on_sign_in);
-  gtk_widget_class_bind_template_callback (widget_class, on_tutorial_later);
-  gtk_widget_class_bind_template_callback (widget_class, on_practice_end);
-  gtk_widget_class_bind_template_callback (widget_class, on_tutorial_never);
+  gtk_widget_class_bind_template_callback_full (widget_class, "on_tutorial_later", G_CALLBACK (_tact_window_on_tutorial_later));
+  gtk_widget_class_bind_template_callback_full (widget_class, "on_practice_end", G_CALLBACK (_tact_window_on_practice_end));
+  gtk_widget_class_bind_template_callback_full (widget_class, "on_tutorial_never", G_CALLBACK (_tact_window_on_tutorial_never));
   gtk_widget_class_bind_template_callback (widget_class, on_room_selected);
   gtk_widget_class_bind_template_callback (widget_class, on_back);
   gtk_widget_class_bind_template_callback (widget_class, on_send);
@@ -1558,8 +1423,8 @@ tact_window_init (TactWindow *self)
   g_signal_group_connect_swapped (self->session_signals, "policy-notice", G_CALLBACK (policy_notice_cb), self);
   g_signal_group_connect_swapped (self->session_signals, "notify::profile", G_CALLBACK (profile_changed_cb), self);
   self->training_signals = g_signal_group_new (TACT_TYPE_TRAINING);
-  g_signal_group_connect_swapped (self->training_signals, "notify::loaded", G_CALLBACK (update_tutorial_banner), self);
-  g_signal_group_connect_swapped (self->training_signals, "notify::passed", G_CALLBACK (update_tutorial_banner), self);
+  g_signal_group_connect_swapped (self->training_signals, "notify::loaded", G_CALLBACK (_tact_window_update_tutorial_banner), self);
+  g_signal_group_connect_swapped (self->training_signals, "notify::passed", G_CALLBACK (_tact_window_update_tutorial_banner), self);
   gtk_menu_button_set_create_popup_func (self->menu_button, menu_popup_cb, self, NULL);
   _tact_window_update_supervision (self);
   self->room_signals = g_signal_group_new (TACT_TYPE_ROOM);
