@@ -234,3 +234,19 @@ count_room_events (Fixture *f, TactMatrixClient *reader, const char *room_id, co
     n += g_strcmp0 (((TactEvent *) g_ptr_array_index (page->chunk, i))->type, type) == 0;
   return n;
 }
+
+guint
+supervision_count (TactSession *session, const char *sender, const char *rule_id,
+                   const char *action, const char *kind)
+{
+  GAsyncResult *result = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+  guint n = 0;
+
+  tact_session_list_supervision_async (session, sender, rule_id, action, NULL, tact_test_store_result_cb, &result);
+  rows = tact_session_list_supervision_finish (session, tact_test_wait_result (&result, "the supervision room"), NULL);
+  g_clear_object (&result);
+  for (guint i = 0; rows != NULL && i < rows->len; i++)
+    n += kind == NULL || g_strcmp0 (((TactStoreAuditRecord *) rows->pdata[i])->kind, kind) == 0;
+  return n;
+}

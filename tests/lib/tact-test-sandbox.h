@@ -55,6 +55,10 @@ TactRoom         *start_in_room   (Fixture *f, char **room_id_out);
  * reader (a member) reads through /messages (the newest 1,000). */
 guint             count_room_events (Fixture *f, TactMatrixClient *reader, const char *room_id,
                                      const char *type);
+/* How many of the supervision room's records @session reads match the filters (NULL: any):
+ * sender, a rule id, an action, a kind. 0 when it cannot read the room. */
+guint             supervision_count (TactSession *session, const char *sender, const char *rule_id,
+                                     const char *action, const char *kind);
 /* A new session on the same store file and user (f->profile), not started. */
 void              restart_session (Fixture *f);
 

@@ -695,13 +695,8 @@ static gboolean
 supervision_has (gpointer d)
 {
   SupervisionWait *w = d;
-  GAsyncResult *result = NULL;
-  g_autoptr(GPtrArray) rows = NULL;
 
-  tact_session_list_supervision_async (w->session, w->sender, w->rule, w->action, NULL, tact_test_store_result_cb, &result);
-  rows = tact_session_list_supervision_finish (w->session, tact_test_wait_result (&result, "the supervision room"), NULL);
-  g_clear_object (&result);
-  return rows && rows->len >= w->n;
+  return supervision_count (w->session, w->sender, w->rule, w->action, NULL) >= w->n;
 }
 
 static void

@@ -63,16 +63,8 @@ static gboolean
 supervision_has_kind (gpointer d)
 {
   KindWait *w = d;
-  GAsyncResult *result = NULL;
-  g_autoptr(GPtrArray) rows = NULL;
-  gboolean found = FALSE;
 
-  tact_session_list_supervision_async (w->session, NULL, NULL, NULL, NULL, tact_test_store_result_cb, &result);
-  rows = tact_session_list_supervision_finish (w->session, tact_test_wait_result (&result, "the supervision room"), NULL);
-  g_clear_object (&result);
-  for (guint i = 0; rows != NULL && i < rows->len; i++)
-    found |= g_strcmp0 (((TactStoreAuditRecord *) rows->pdata[i])->kind, w->kind) == 0;
-  return found;
+  return supervision_count (w->session, NULL, NULL, NULL, w->kind) > 0;
 }
 
 static void
