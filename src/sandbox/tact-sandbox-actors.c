@@ -572,6 +572,35 @@ sb_actors_seed_demo (SbState *state)
     sb_state_set_membership (state, room, me, me, "join", FALSE);
   }
 
+  /* All staff: a group of 24 (twenty-one more colleagues), big enough that an important notice
+   * needs the department head's review (PUB-4): the tutorial's announcement scenario. */
+  {
+    GStrvBuilder *builder = g_strv_builder_new ();
+    g_auto(GStrv) invite = NULL;
+
+    g_strv_builder_add (builder, me);
+    g_strv_builder_add (builder, li);
+    for (guint i = 1; i <= 21; i++)
+      {
+        g_autofree char *staff = g_strdup_printf ("@staff%02u:%s", i, server);
+        g_autofree char *name = g_strdup_printf ("Staff %02u", i);
+
+        sb_state_add_user (state, staff, TACT_SANDBOX_PASSWORD, name);
+        g_strv_builder_add (builder, staff);
+      }
+    invite = g_strv_builder_end (builder);
+    g_strv_builder_unref (builder);
+    {
+      SbCreateRoom o = { .creator = wang, .name = "All staff",
+                         .topic = "Company-wide notices (24 members)",
+                         .invite = (const char *const *) invite };
+      room = sb_state_create_room (state, &o);
+    }
+    for (guint i = 0; invite[i] != NULL; i++)
+      sb_state_set_membership (state, room, invite[i], invite[i], "join", FALSE);
+    say (state, room, wang, "各位，公司通知都会发在这个群里，请留意。");
+  }
+
   /* A pending invitation from Li Wei. */
   {
     const char *const invite[] = { me, NULL };

@@ -1,5 +1,7 @@
 /* tact-practice.c: the policy tutorial's practice scenarios (tact-practice.h). */
+#include <errno.h>
 #include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
 
 #include "sandbox/tact-sandbox.h"
 #include "tact-audit.h"
@@ -15,6 +17,8 @@ struct _TactPracticeScenario {
   guint       right;        /* TactPracticeOutcome bits that are right */
   const char *right_why;    /* N_(): why that was right */
   const char *wrong_why;    /* N_(): what the policy asks instead */
+  const char *file_name;    /* a file the practice world gives the trainee, or NULL */
+  const char *file_text;    /* its content */
 };
 
 static const TactPracticeScenario scenarios[] = {
@@ -42,6 +46,24 @@ static const TactPracticeScenario scenarios[] = {
     TACT_PRACTICE_NOT_SENT | TACT_PRACTICE_SENT_CLEAN,
     N_("Right: other people’s chat records are not forwarded without their consent (PUB-8). Ask 王芳, or tell 李伟 what you may."),
     N_("Not right: other people’s chat records and personal information are not forwarded without their consent (PUB-8). Ask the person first, or say the point in your own words.") },
+  { "confidential-file",
+    N_("A confidential file for a customer"),
+    N_("张先生 asks in Project Falcon for the Falcon technical specification. The file is in your practice folder (shown below): send it to him if you think you may, or answer him as you would."),
+    TACT_SANDBOX_CUSTOMER, "Project Falcon",
+    "Could you send me the Falcon technical specification file? The internal version is fine, I won't share it.",
+    TACT_PRACTICE_NOT_SENT | TACT_PRACTICE_SENT_CLEAN,
+    N_("Right: confidential files do not go through chat (FILE-1); they go through the secure channel the company names, to people cleared for them, and a customer is not."),
+    N_("Not right: confidential files must not be sent over chat (FILE-1), and never to someone from outside without authorisation (EXT-1). Say you will check what can be shared, and use the channel the company names."),
+    "Falcon-技术规格-机密.txt",
+    "机密 CONFIDENTIAL\nFalcon 技术规格 v2.3（内部）\n电池容量 5200 mAh，续航 40 小时，目标成本 312 元\n" },
+  { "announcement",
+    N_("An announcement to the whole company"),
+    N_("李伟 asks you in All staff (24 people) to post the notice that office hours change from Monday. Write the notice as you would post it."),
+    TACT_SANDBOX_COLLEAGUE, "All staff",
+    "你把周一起上班时间调整的通知发到全员群吧，大家都等着呢。",
+    TACT_PRACTICE_APPROVAL,
+    N_("Right: important notices to a big internal group are reviewed by the department head before they are posted (PUB-4); the notice waits until 王芳 approves it."),
+    N_("Not right: an important notice to a big group is reviewed by the department head before it is posted (PUB-4). Send it for approval: Tact offers “Request Approval”.") },
 };
 
 guint
@@ -61,6 +83,14 @@ const char *tact_practice_scenario_get_id (const TactPracticeScenario *s) { retu
 const char *tact_practice_scenario_get_title (const TactPracticeScenario *s) { return g_dgettext (GETTEXT_PACKAGE, s->title); }
 const char *tact_practice_scenario_get_task (const TactPracticeScenario *s) { return g_dgettext (GETTEXT_PACKAGE, s->task); }
 const char *tact_practice_scenario_get_room (const TactPracticeScenario *s) { return s->room; }
+
+char *
+tact_practice_scenario_dup_file_path (const TactPracticeScenario *s)
+{
+  if (s->file_name == NULL)
+    return NULL;
+  return g_build_filename (g_get_user_data_dir (), "tact", "practice", s->file_name, NULL);
+}
 
 struct _TactPractice
 {
@@ -190,6 +220,21 @@ tact_practice_start (TactPractice *self, const TactPracticeScenario *scenario,
 
       if (g_strcmp0 (tact_room_get_display_name (room), scenario->room) == 0)
         room_id = tact_room_get_id (room);
+    }
+  /* The practice world's file, where the task says it is (written again each time). */
+  if (scenario->file_name != NULL)
+    {
+      g_autofree char *path = tact_practice_scenario_dup_file_path (scenario);
+      g_autofree char *dir = g_path_get_dirname (path);
+
+      if (g_mkdir_with_parents (dir, 0700) != 0 ||
+          !g_file_set_contents (path, scenario->file_text, -1, error))
+        {
+          if (error != NULL && *error == NULL)
+            g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno),
+                         _("The practice file could not be written in %s."), dir);
+          return FALSE;
+        }
     }
   if (room_id == NULL || !tact_practice_account_say (account, scenario->actor, scenario->room, scenario->line))
     {

@@ -36,6 +36,8 @@ const char *tact_practice_scenario_get_title (const TactPracticeScenario *scenar
 const char *tact_practice_scenario_get_task  (const TactPracticeScenario *scenario);
 /* The room it happens in ("Project Falcon"). */
 const char *tact_practice_scenario_get_room  (const TactPracticeScenario *scenario);
+/* Where the practice world puts the scenario's file when it starts, or NULL (no file). */
+char       *tact_practice_scenario_dup_file_path (const TactPracticeScenario *scenario);
 
 #define TACT_TYPE_PRACTICE (tact_practice_get_type ())
 G_DECLARE_FINAL_TYPE (TactPractice, tact_practice, TACT, PRACTICE, GObject)

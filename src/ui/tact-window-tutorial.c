@@ -122,6 +122,18 @@ tact_window_start_practice (TactWindow *self, guint index)
   g_signal_connect_object (practice, "finished", G_CALLBACK (practice_finished_cb), self, 0);
   /* Translators: %s: what the trainee is asked to do. */
   text = g_strdup_printf (_("Practice: %s"), tact_practice_scenario_get_task (scenario));
+  {
+    g_autofree char *file = tact_practice_scenario_dup_file_path (scenario);
+
+    if (file != NULL)
+      {
+        /* Translators: the practice text, then the path of the practice file. */
+        g_autofree char *with_file = g_strdup_printf (_("%s The file: %s"), text, file);
+
+        g_free (text);
+        text = g_steal_pointer (&with_file);
+      }
+  }
   gtk_label_set_text (self->practice_label, text);
   gtk_button_set_label (self->practice_end, _("_End Practice"));
   gtk_revealer_set_reveal_child (self->practice_banner, TRUE);

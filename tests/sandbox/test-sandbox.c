@@ -1184,8 +1184,8 @@ test_seeded_world (Fixture *f, gconstpointer data)
   rooms = json_object_get_object_member (call_object (sync), "rooms");
   join_rooms = json_object_get_object_member (rooms, "join");
   invites = json_object_get_object_member (rooms, "invite");
-  /* Project Falcon, Sales team, the DM with Wang Fang, and the supervision room. */
-  g_assert_cmpuint (json_object_get_size (join_rooms), ==, 4);
+  /* Project Falcon, Sales team, the DM with Wang Fang, the supervision room and All staff. */
+  g_assert_cmpuint (json_object_get_size (join_rooms), ==, 5);
   g_assert_true (json_object_has_member (join_rooms, falcon));
   g_assert_true (json_object_has_member (join_rooms, sales));
   {

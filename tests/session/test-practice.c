@@ -97,9 +97,10 @@ has_room (gpointer data)
       g_autoptr(TactRoom) room = g_list_model_get_item (rooms, i);
 
       found += g_strcmp0 (tact_room_get_display_name (room), "Project Falcon") == 0 ||
-               g_strcmp0 (tact_room_get_display_name (room), "Sales team") == 0;
+               g_strcmp0 (tact_room_get_display_name (room), "Sales team") == 0 ||
+               g_strcmp0 (tact_room_get_display_name (room), "All staff") == 0;
     }
-  return found == 2;
+  return found == 3;
 }
 
 static TactRoom *
@@ -219,6 +220,52 @@ test_practice_scenarios (void)
   g_assert_cmpuint (f.n, ==, 1);
   g_assert_cmpuint (f.outcome, ==, TACT_PRACTICE_SENT_CLEAN);
   g_assert_true (f.right);
+
+  /* The confidential file: the practice world writes it where the task says; offered to the
+   * customer, the guard stops it, and cancelling is right. */
+  f.n = 0;
+  g_assert_true (tact_practice_start (practice, scenario_with_id ("confidential-file"), account, &error));
+  g_assert_no_error (error);
+  {
+    g_autofree char *path = tact_practice_scenario_dup_file_path (scenario_with_id ("confidential-file"));
+    g_autoptr(GFile) file = g_file_new_for_path (path);
+    g_autoptr(GAsyncResult) checked = NULL;
+    g_autoptr(TactSendCheck) check = NULL;
+
+    g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+    tact_session_check_file_async (session, falcon, file, NULL, NULL, tact_test_store_result_cb, &checked);
+    check = tact_session_check_file_finish (session, tact_test_wait_result (&checked, "the file check"), &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (tact_send_check_get_verdict (check)->action, ==, TACT_ACTION_BLOCK);
+    tact_session_record_shown (session, falcon, check);
+    tact_session_record_cancelled (session, falcon, check);
+  }
+  g_assert_cmpuint (f.outcome, ==, TACT_PRACTICE_NOT_SENT);
+  g_assert_true (f.right);
+  g_assert_nonnull (strstr (f.explanation, "FILE-1"));
+
+  /* The announcement to All staff (24 people): held for the department head; asking her is
+   * right. */
+  f.n = 0;
+  {
+    TactRoom *all = room_named (session, "All staff");
+    RoomWait wait = { session, tact_room_get_id (all) };
+    g_autoptr(TactSendCheck) check = NULL;
+    g_autoptr(GAsyncResult) requested = NULL;
+    g_autoptr(TactMessage) echo = NULL;
+
+    tact_test_wait_until (members_known, &wait, "All staff's members");
+    g_assert_true (tact_practice_start (practice, scenario_with_id ("announcement"), account, &error));
+    check = tact_session_check_text (session, all, "重要通知：下周一起全员调整上班时间，9:30 到岗");
+    g_assert_cmpint (tact_send_check_get_verdict (check)->action, ==, TACT_ACTION_APPROVE);
+    tact_session_request_approval_async (session, all, check, "周一生效", NULL, tact_test_store_result_cb, &requested);
+    echo = tact_session_request_approval_finish (session, tact_test_wait_result (&requested, "the request"), &error);
+    g_assert_no_error (error);
+  }
+  tact_test_wait_until (finished, &f, "the judgment");
+  g_assert_cmpuint (f.outcome, ==, TACT_PRACTICE_APPROVAL);
+  g_assert_true (f.right);
+  g_assert_nonnull (strstr (f.explanation, "PUB-4"));
 
   g_free (f.explanation);
   g_signal_handlers_disconnect_by_func (practice, finished_cb, &f);
