@@ -218,12 +218,16 @@ static void
 tutorial_action (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
   TactApplication *self = TACT_APPLICATION (user_data);
-  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  TactWindow *window = NULL;
 
+  /* The main window (the tutorial's own window belongs to the application too). */
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL && window == NULL; l = l->next)
+    if (TACT_IS_WINDOW (l->data))
+      window = l->data;
   if (window == NULL || !gtk_widget_get_visible (GTK_WIDGET (window)))
     self->tutorial_pending = TRUE;
   else
-    tact_window_show_tutorial (TACT_WINDOW (window), NULL);
+    tact_window_show_tutorial (window, NULL);
 }
 
 static void

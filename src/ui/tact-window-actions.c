@@ -278,6 +278,11 @@ tact_window_show_tutorial (TactWindow *self, const char *rule_id)
   if (!self->tutorial_window)
     {
       self->tutorial_window = tact_tutorial_window_new (GTK_WINDOW (self), profile, training);
+      /* The application's accelerators (F1 for help, Ctrl+Q) work in it too; it goes with
+       * the main window. */
+      gtk_window_set_application (GTK_WINDOW (self->tutorial_window),
+                                  gtk_window_get_application (GTK_WINDOW (self)));
+      gtk_window_set_destroy_with_parent (GTK_WINDOW (self->tutorial_window), TRUE);
       g_object_add_weak_pointer (G_OBJECT (self->tutorial_window), (gpointer *) &self->tutorial_window);
       g_signal_connect_object (self->tutorial_window, "practice", G_CALLBACK (tact_window_start_practice),
                                self, G_CONNECT_SWAPPED);

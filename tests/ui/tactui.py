@@ -111,7 +111,7 @@ def button_named(root, words):
 # X keycodes of Xvfb's default (evdev, pc105 us) keymap, for key combinations: AT-SPI synthesises
 # them with XTest into the window that has the keyboard focus.
 KEYCODES = {"Control": 37, "Shift": 50, "Alt": 64, "Escape": 9, "slash": 61, "comma": 59, "h": 43,
-            "l": 46}
+            "l": 46, "F1": 67}
 
 
 def press_keys(*names):
