@@ -216,6 +216,28 @@ tact_audit_publish (TactAudit *self, const char *kind, TactRoom *room, const cha
   record_full (self, FALSE, kind, room, txn_id, verdict, content, justification, NULL);
 }
 
+/* An event for the supervision room: its kind, time, rule ids and clauses (comma-separated,
+ * may be NULL), the rest for the caller to add. */
+static JsonObject *
+event_new (const char *kind, gint64 ts, const char *rule_ids, const char *clauses)
+{
+  JsonObject *event = json_object_new ();
+
+  json_object_set_string_member (event, "kind", kind);
+  json_object_set_int_member (event, "ts", ts);
+  json_object_set_array_member (event, "rule_ids", split_array (rule_ids));
+  json_object_set_array_member (event, "clauses", split_array (clauses));
+  return event;
+}
+
+/* Posts @event (taken) once the supervision room is joined. */
+static void
+queue_event (TactAudit *self, JsonObject *event)
+{
+  g_ptr_array_add (self->waiting, event);
+  post_waiting (self);
+}
+
 void
 tact_audit_record_training (TactAudit *self, const TactStoreTraining *result)
 {
@@ -239,12 +261,8 @@ tact_audit_record_training (TactAudit *self, const TactStoreTraining *result)
 
   if (ensure_supervision_room (self))
     {
-      JsonObject *event = json_object_new ();
+      JsonObject *event = event_new (kind, record.ts, NULL, record.clauses);
 
-      json_object_set_string_member (event, "kind", kind);
-      json_object_set_int_member (event, "ts", record.ts);
-      json_object_set_array_member (event, "rule_ids", json_array_new ());
-      json_object_set_array_member (event, "clauses", split_array (record.clauses));
       json_object_set_string_member (event, "profile_id", result->profile_id);
       json_object_set_string_member (event, "profile_version", result->profile_version);
       json_object_set_int_member (event, "score", result->score);
@@ -255,8 +273,7 @@ tact_audit_record_training (TactAudit *self, const TactStoreTraining *result)
       if (result->module != NULL)
         json_object_set_string_member (event, "module", result->module);
       json_object_set_string_member (event, "comment", comment);
-      g_ptr_array_add (self->waiting, event);
-      post_waiting (self);
+      queue_event (self, event);
     }
 }
 
@@ -290,12 +307,8 @@ record_full (TactAudit *self, gboolean local, const char *kind, TactRoom *room, 
 
   if (ensure_supervision_room (self))
     {
-      JsonObject *event = json_object_new ();
+      JsonObject *event = event_new (kind, record.ts, rule_ids, clauses);
 
-      json_object_set_string_member (event, "kind", kind);
-      json_object_set_int_member (event, "ts", record.ts);
-      json_object_set_array_member (event, "rule_ids", split_array (rule_ids));
-      json_object_set_array_member (event, "clauses", split_array (clauses));
       if (record.action)
         json_object_set_string_member (event, "action", record.action);
       if (record.room_id)
@@ -313,8 +326,7 @@ record_full (TactAudit *self, gboolean local, const char *kind, TactRoom *room, 
           if (content && tact_profile_get_audit_include_content (profile))
             json_object_set_string_member (event, "content", content);
         }
-      g_ptr_array_add (self->waiting, event);
-      post_waiting (self);
+      queue_event (self, event);
     }
 }
 
