@@ -250,3 +250,16 @@ supervision_count (TactSession *session, const char *sender, const char *rule_id
     n += kind == NULL || g_strcmp0 (((TactStoreAuditRecord *) rows->pdata[i])->kind, kind) == 0;
   return n;
 }
+
+TactSession *
+bob_session_start (Fixture *f, TactProfile *profile, TactStore **store_out)
+{
+  g_autoptr(GBytes) key = tact_test_random_key ();
+  g_autofree char *path = g_build_filename (f->tmpdir, "bob.db", NULL);
+  TactSession *session;
+
+  *store_out = open_store (path, key);
+  session = tact_session_new (f->bob, *store_out, profile);
+  tact_session_start (session);
+  return session;
+}

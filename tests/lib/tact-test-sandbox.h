@@ -59,6 +59,9 @@ guint             count_room_events (Fixture *f, TactMatrixClient *reader, const
  * sender, a rule id, an action, a kind. 0 when it cannot read the room. */
 guint             supervision_count (TactSession *session, const char *sender, const char *rule_id,
                                      const char *action, const char *kind);
+/* Bob's own session (a supervisor, say) under @profile, on a new encrypted store in f->tmpdir,
+ * started; *store_out is the store, to close at the end. */
+TactSession      *bob_session_start (Fixture *f, TactProfile *profile, TactStore **store_out);
 /* A new session on the same store file and user (f->profile), not started. */
 void              restart_session (Fixture *f);
 

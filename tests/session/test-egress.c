@@ -708,8 +708,6 @@ test_supervision_room (Fixture *f, gconstpointer data)
   g_autoptr(GError) error = NULL;
   g_autoptr(TactStore) bob_store = NULL;
   g_autoptr(TactSession) bob_session = NULL;
-  g_autoptr(GBytes) bob_key = tact_test_random_key ();
-  g_autofree char *bob_db = g_build_filename (f->tmpdir, "bob.db", NULL);
   g_autoptr(TactSendCheck) blocked = NULL;
   TactRoom *room;
   SupervisionWait sw;
@@ -748,9 +746,7 @@ test_supervision_room (Fixture *f, gconstpointer data)
   tact_session_record_shown (f->session, room, blocked);
   tact_session_report_false_positive (f->session, room, blocked, "a film title");
 
-  bob_store = open_store (bob_db, bob_key);
-  bob_session = tact_session_new (f->bob, bob_store, profile);
-  tact_session_start (bob_session);
+  bob_session = bob_session_start (f, profile, &bob_store);
   sw = (SupervisionWait) { bob_session, tact_matrix_client_get_user_id (f->alice), NULL, NULL, 3 };
   tact_test_wait_until (supervision_has, &sw, "alice's records in the supervision room");
   g_assert_true (tact_session_is_supervisor (bob_session));
@@ -803,8 +799,6 @@ test_supervision_stats (Fixture *f, gconstpointer data)
   g_autoptr(GError) error = NULL;
   g_autoptr(TactStore) bob_store = NULL;
   g_autoptr(TactSession) bob_session = NULL;
-  g_autoptr(GBytes) bob_key = tact_test_random_key ();
-  g_autofree char *bob_db = g_build_filename (f->tmpdir, "bob.db", NULL);
   g_autoptr(TactSendCheck) warned = NULL;
   g_autoptr(TactSendCheck) blocked = NULL;
   g_autoptr(TactSendCheck) both = NULL;
@@ -864,9 +858,7 @@ test_supervision_stats (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
 
   /* Bob, the supervisor, counts them once all seven are in his store. */
-  bob_store = open_store (bob_db, bob_key);
-  bob_session = tact_session_new (f->bob, bob_store, profile);
-  tact_session_start (bob_session);
+  bob_session = bob_session_start (f, profile, &bob_store);
   sw = (SupervisionWait) { bob_session, NULL, NULL, NULL, 7 };
   tact_test_wait_until (supervision_has, &sw, "alice's seven records in the supervision room");
   tact_session_supervision_stats_async (bob_session, NULL, tact_test_store_result_cb, &result);

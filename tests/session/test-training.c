@@ -76,8 +76,6 @@ test_training_gate_and_record (Fixture *f, gconstpointer data)
   g_autoptr(TactProfile) v2 = NULL;
   g_autoptr(TactStore) bob_store = NULL;
   g_autoptr(TactSession) bob_session = NULL;
-  g_autoptr(GBytes) bob_key = tact_test_random_key ();
-  g_autofree char *bob_db = g_build_filename (f->tmpdir, "bob.db", NULL);
   TactTraining *training = tact_session_get_training (f->session);
   g_autofree char *reason = NULL;
   const char *rule_id = NULL;
@@ -118,9 +116,7 @@ test_training_gate_and_record (Fixture *f, gconstpointer data)
   g_assert_null (tact_training_dup_reason (training));
 
   /* Both results reached the supervision room, where a supervisor reads them. */
-  bob_store = open_store (bob_db, bob_key);
-  bob_session = tact_session_new (f->bob, bob_store, v1);
-  tact_session_start (bob_session);
+  bob_session = bob_session_start (f, v1, &bob_store);
   kw = (KindWait) { bob_session, "tutorial-passed" };
   tact_test_wait_until (supervision_has_kind, &kw, "the pass in the supervision room");
   kw = (KindWait) { bob_session, "tutorial-failed" };
