@@ -14,6 +14,7 @@
 
 #include "tact-session.h"
 #include "tact-session-private.h"
+#include "tact-session-object.h"
 #include "tact-approvals.h"
 #include "tact-practice.h"
 #include "tact-training.h"
@@ -32,31 +33,9 @@
 
 G_DEFINE_QUARK (tact-session-error-quark, tact_session_error)
 
-struct _TactSession
-{
-  GObject parent_instance;
-
-  /* owned */
-  TactMatrixClient *client;
-  TactStore        *store;
-  TactRoomList     *rooms;
-  TactHistory      *history;
-  TactSyncLoop     *sync;
-  TactGuard        *guard;
-  TactOutbox       *outbox;
-  TactAudit        *audit;
-  TactApprovals    *approvals;
-  TactTraining     *training;
-  TactPractice     *practice;   /* the tutorial's practice scenarios, made on first use */
-  TactPolicyRoom   *policy_room;
-  GCancellable     *cancellable;  /* between start and stop */
-  gboolean          logged_out;   /* a refused token has been reported since start */
-};
 
 G_DEFINE_FINAL_TYPE (TactSession, tact_session, G_TYPE_OBJECT)
 
-static const char *check_content (TactSendCheck *check);
-static void record_shadow (TactSession *self, TactRoom *room, TactSendCheck *check, const char *txn_id);
 
 enum {
   PROP_0,
@@ -628,202 +607,6 @@ tact_session_discard_message (TactSession *self, TactRoom *room, TactMessage *me
   tact_outbox_discard (self->outbox, room, message);
 }
 
-/* ---- Approvals and the audit trail ----------------------------------------------------- */
-
-TactApprovals *tact_session_get_approvals (TactSession *self) { return self->approvals; }
-TactTraining *tact_session_get_training (TactSession *self) { return self->training; }
-TactGuard *tact_session_get_guard (TactSession *self) { return self->guard; }
-
-TactPractice *
-tact_session_get_practice (TactSession *self)
-{
-  g_return_val_if_fail (TACT_IS_SESSION (self), NULL);
-  if (self->practice == NULL)
-    self->practice = tact_practice_new (self, self->audit);
-  return self->practice;
-}
-
-static void
-approval_requested_cb (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  GError *error = NULL;
-  TactMessage *echo = tact_approvals_request_finish (TACT_APPROVALS (source), result, &error);
-
-  if (echo)
-    g_task_return_pointer (task, echo, g_object_unref);
-  else
-    g_task_return_error (task, error);
-}
-
-void
-tact_session_request_approval_async (TactSession *self, TactRoom *room, TactSendCheck *check,
-                                     const char *note, GCancellable *cancellable,
-                                     GAsyncReadyCallback callback, gpointer user_data)
-{
-  g_autoptr(GTask) task = NULL;
-
-  g_return_if_fail (TACT_IS_SESSION (self));
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, tact_session_request_approval_async);
-  tact_approvals_request_async (self->approvals, room, check, note, cancellable,
-                                approval_requested_cb, g_steal_pointer (&task));
-}
-
-TactMessage *
-tact_session_request_approval_finish (TactSession *self, GAsyncResult *result, GError **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-/* The text a check is about, for the audit's hash. */
-static const char *
-check_content (TactSendCheck *check)
-{
-  return check->text ? check->text : check->file_name;
-}
-
-void
-tact_session_record_shown (TactSession *self, TactRoom *room, TactSendCheck *check)
-{
-  static const char * const kinds[] = {
-    [TACT_ACTION_ALLOW] = NULL, [TACT_ACTION_WARN] = "warning-shown",
-    [TACT_ACTION_JUSTIFY] = "justification-asked", [TACT_ACTION_APPROVE] = "approval-needed",
-    [TACT_ACTION_BLOCK] = "blocked",
-  };
-  const char *kind = kinds[check->verdict->action];
-
-  g_return_if_fail (TACT_IS_SESSION (self));
-  if (kind)
-    tact_audit_record (self->audit, kind, room, NULL, check->verdict, check_content (check), NULL, NULL);
-  record_shadow (self, room, check, NULL);
-}
-
-void
-tact_session_record_cancelled (TactSession *self, TactRoom *room, TactSendCheck *check)
-{
-  g_return_if_fail (TACT_IS_SESSION (self));
-  tact_audit_record (self->audit, "cancelled", room, check->txn_id, check->verdict,
-                     check_content (check), NULL, NULL);
-}
-
-void
-tact_session_report_false_positive (TactSession *self, TactRoom *room, TactSendCheck *check,
-                                    const char *comment)
-{
-  g_autofree char *stripped = comment ? g_strstrip (g_strdup (comment)) : NULL;
-
-  g_return_if_fail (TACT_IS_SESSION (self));
-  tact_audit_record (self->audit, "false-positive", room, check->txn_id, check->verdict,
-                     check_content (check), NULL, stripped && *stripped ? stripped : NULL);
-}
-
-static void
-audit_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  GError *error = NULL;
-  GPtrArray *rows = tact_audit_list_finish (TACT_AUDIT (source), result, &error);
-
-  if (rows)
-    g_task_return_pointer (task, rows, (GDestroyNotify) g_ptr_array_unref);
-  else
-    g_task_return_error (task, error);
-}
-
-gboolean
-tact_session_is_supervisor (TactSession *self)
-{
-  g_return_val_if_fail (TACT_IS_SESSION (self), FALSE);
-  return tact_audit_is_supervisor (self->audit);
-}
-
-static void
-supervision_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  GError *error = NULL;
-  GPtrArray *rows = tact_audit_list_supervision_finish (TACT_AUDIT (source), result, &error);
-
-  if (rows)
-    g_task_return_pointer (task, rows, (GDestroyNotify) g_ptr_array_unref);
-  else
-    g_task_return_error (task, error);
-}
-
-void
-tact_session_list_supervision_async (TactSession *self, const char *sender, const char *rule_id,
-                                     const char *action, GCancellable *cancellable,
-                                     GAsyncReadyCallback callback, gpointer user_data)
-{
-  g_autoptr(GTask) task = NULL;
-
-  g_return_if_fail (TACT_IS_SESSION (self));
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, tact_session_list_supervision_async);
-  tact_audit_list_supervision_async (self->audit, sender, rule_id, action, cancellable,
-                                     supervision_listed_cb, g_steal_pointer (&task));
-}
-
-GPtrArray *
-tact_session_list_supervision_finish (TactSession *self, GAsyncResult *result, GError **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-static void
-supervision_stats_cb (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  GError *error = NULL;
-  GPtrArray *rows = tact_audit_stats_finish (TACT_AUDIT (source), result, &error);
-
-  if (rows)
-    g_task_return_pointer (task, rows, (GDestroyNotify) g_ptr_array_unref);
-  else
-    g_task_return_error (task, error);
-}
-
-void
-tact_session_supervision_stats_async (TactSession *self, GCancellable *cancellable,
-                                      GAsyncReadyCallback callback, gpointer user_data)
-{
-  g_autoptr(GTask) task = NULL;
-
-  g_return_if_fail (TACT_IS_SESSION (self));
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, tact_session_supervision_stats_async);
-  tact_audit_stats_async (self->audit, cancellable, supervision_stats_cb, g_steal_pointer (&task));
-}
-
-GPtrArray *
-tact_session_supervision_stats_finish (TactSession *self, GAsyncResult *result, GError **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-void
-tact_session_list_audit_async (TactSession *self, guint limit, GCancellable *cancellable,
-                               GAsyncReadyCallback callback, gpointer user_data)
-{
-  g_autoptr(GTask) task = NULL;
-
-  g_return_if_fail (TACT_IS_SESSION (self));
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, tact_session_list_audit_async);
-  tact_audit_list_async (self->audit, limit, cancellable, audit_listed_cb, g_steal_pointer (&task));
-}
-
-GPtrArray *
-tact_session_list_audit_finish (TactSession *self, GAsyncResult *result, GError **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
 /* ---- Sending: the guard's check, the person's decision, the outbox --------------------- */
 
 static gboolean
@@ -1148,15 +931,15 @@ static TactMessage *send_checked (TactSession *self, TactRoom *room, TactSendChe
 
 /* Rules in shadow mode that matched: recorded (locally and for the supervision room), never
  * shown to the person. */
-static void
-record_shadow (TactSession *self, TactRoom *room, TactSendCheck *check, const char *txn_id)
+void
+_tact_session_record_shadow (TactSession *self, TactRoom *room, TactSendCheck *check, const char *txn_id)
 {
   TactVerdict shadow = { TACT_ACTION_ALLOW, NULL, NULL };
 
   if (!check->verdict->shadow_findings || check->verdict->shadow_findings->len == 0)
     return;
   shadow.findings = check->verdict->shadow_findings;
-  tact_audit_record (self->audit, "shadow-hit", room, txn_id, &shadow, check_content (check), NULL, NULL);
+  tact_audit_record (self->audit, "shadow-hit", room, txn_id, &shadow, _tact_session_check_content (check), NULL, NULL);
 }
 
 /* A warned or justified send: the store wrote its audit row with the outbox row; the supervision
@@ -1170,7 +953,7 @@ publish_decision (TactSession *self, TactRoom *room, TactSendCheck *check, const
 
   if (kind)
     tact_audit_publish (self->audit, kind, room, echo ? tact_message_get_txn_id (echo) : NULL,
-                        check->verdict, check_content (check), reason && *reason ? reason : NULL);
+                        check->verdict, _tact_session_check_content (check), reason && *reason ? reason : NULL);
 }
 
 TactMessage *
@@ -1187,7 +970,7 @@ tact_session_send (TactSession *self, TactRoom *room, TactSendCheck *check,
   if (check->sent && !sent_before && check->kind != TACT_SEND_KIND_HELD)
     {
       publish_decision (self, room, check, reason, echo);
-      record_shadow (self, room, check, echo ? tact_message_get_txn_id (echo) : NULL);
+      _tact_session_record_shadow (self, room, check, echo ? tact_message_get_txn_id (echo) : NULL);
       g_signal_emit (self, signals[SIGNAL_SENT], 0, tact_room_get_id (room),
                      tact_action_to_string (check->verdict->action));
     }
