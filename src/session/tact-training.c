@@ -83,14 +83,12 @@ tact_training_init (TactTraining *self)
   self->results = g_ptr_array_new_with_free_func ((GDestroyNotify) tact_store_training_free);
 }
 
-/* Hands the results to the guard and notifies "passed" when it changed. */
+/* Notifies "passed" when it changed (the results or the profile in force did). */
 static void
-update (TactTraining *self)
+notify_passed (TactTraining *self)
 {
-  gboolean passed;
+  gboolean passed = tact_training_get_passed (self);
 
-  tact_guard_set_training (self->guard, self->results);
-  passed = tact_training_get_passed (self);
   if (passed != self->passed)
     {
       self->passed = passed;
@@ -98,10 +96,19 @@ update (TactTraining *self)
     }
 }
 
+/* The results changed: the guard gets them, and "passed" may change. */
+static void
+update (TactTraining *self)
+{
+  tact_guard_set_training (self->guard, self->results);
+  notify_passed (self);
+}
+
+/* A new profile: the guard already has the results; only whether they count changed. */
 static void
 profile_changed_cb (TactGuard *guard, GParamSpec *pspec, TactTraining *self)
 {
-  update (self);
+  notify_passed (self);
 }
 
 TactTraining *

@@ -169,11 +169,10 @@ check_example (TactProfile        *profile,
 
   example->text = g_strdup (text);
   example->outgoing = *outgoing;
-  example->outgoing.text = NULL;
   example->spans = g_array_new (FALSE, FALSE, sizeof (TactSpan));
   example->outgoing.text = text;
   verdict = tact_profile_check (profile, &example->outgoing);
-  example->outgoing.text = NULL;
+  example->outgoing.text = NULL;   /* the example keeps its own copy of the text */
   example->action = verdict->action;
   for (guint i = 0; i < verdict->findings->len; i++)
     {

@@ -67,10 +67,10 @@ tact_quiz_action_answer (TactAction action)
     }
 }
 
-/* Why @verdict is what it is: the strictest finding's rule, explained, and what to do
- * instead; or that nothing in the message breaks a rule for this audience. */
-static char *
-explain_verdict (const TactVerdict *verdict)
+/* The finding whose action is the verdict's (the first of the strictest), or NULL when the
+ * message goes out as written. */
+static const TactFinding *
+strictest_finding (const TactVerdict *verdict)
 {
   const TactFinding *top = NULL;
 
@@ -81,28 +81,23 @@ explain_verdict (const TactVerdict *verdict)
       if (top == NULL || finding->action > top->action)
         top = finding;
     }
-  if (top == NULL || verdict->action == TACT_ACTION_ALLOW)
+  return verdict->action != TACT_ACTION_ALLOW ? top : NULL;
+}
+
+/* Why @verdict is what it is: the strictest finding's rule, explained, and what to do
+ * instead; or that nothing in the message breaks a rule for this audience. */
+static char *
+explain_verdict (const TactVerdict *verdict)
+{
+  const TactFinding *top = strictest_finding (verdict);
+
+  if (top == NULL)
     return g_strdup (_("Nothing in it breaks a rule for this audience, so it goes out as written."));
   if (top->alternative != NULL)
     /* Translators: the rule's title, its explanation, then what to do instead. */
     return g_strdup_printf (_("%s: %s Instead: %s"), top->title, top->explanation, top->alternative);
   /* Translators: the rule's title, then its explanation. */
   return g_strdup_printf (_("%s: %s"), top->title, top->explanation);
-}
-
-static const char *
-top_rule_id (const TactVerdict *verdict)
-{
-  const TactFinding *top = NULL;
-
-  for (guint i = 0; i < verdict->findings->len; i++)
-    {
-      const TactFinding *finding = g_ptr_array_index (verdict->findings, i);
-
-      if (top == NULL || finding->action > top->action)
-        top = finding;
-    }
-  return verdict->action != TACT_ACTION_ALLOW && top != NULL ? top->rule_id : NULL;
 }
 
 static TactVerdict *
@@ -121,6 +116,7 @@ what_happens (TactProfile       *profile,
               const TactExample *example)
 {
   g_autoptr(TactVerdict) verdict = check_in (profile, example->text, &example->outgoing);
+  const TactFinding *top = strictest_finding (verdict);
   g_autofree char *audience = tact_outgoing_describe_audience (&example->outgoing);
   TactQuizItem *item = g_new0 (TactQuizItem, 1);
   GStrvBuilder *options = g_strv_builder_new ();
@@ -136,7 +132,7 @@ what_happens (TactProfile       *profile,
   g_strv_builder_unref (options);
   item->correct = verdict->action;
   item->explanation = explain_verdict (verdict);
-  item->rule_id = g_strdup (top_rule_id (verdict));
+  item->rule_id = g_strdup (top != NULL ? top->rule_id : NULL);
   item->answer = -1;
   return item;
 }
