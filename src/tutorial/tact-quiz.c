@@ -157,7 +157,10 @@ which_one (TactProfile       *profile,
       const char *text = g_ptr_array_index (pool, (start + k) % pool->len);
       g_autoptr(TactVerdict) other = check_in (profile, text, &flagged->outgoing);
 
-      if (other->action == TACT_ACTION_ALLOW && !g_str_equal (text, flagged->text))
+      /* The pool has a text once per example: a lesson's message to a colleague repeats its
+       * flagged one. An option is offered once. */
+      if (other->action == TACT_ACTION_ALLOW && !g_str_equal (text, flagged->text) &&
+          !g_ptr_array_find_with_equal_func (texts, text, g_str_equal, NULL))
         g_ptr_array_add (texts, (gpointer) text);
     }
   if (texts->len < WHICH_ONE_OPTIONS - 1)

@@ -213,6 +213,9 @@ assert_quiz_true (TactProfile *profile, TactQuiz *quiz)
           g_assert_cmpuint (g_strv_length (item->options), ==, 4);
           g_assert_nonnull (item->rule_id);
           g_assert_nonnull (strstr (item->explanation, item->options[item->correct]));
+          for (guint a = 0; item->options[a] != NULL; a++)
+            for (guint b = a + 1; item->options[b] != NULL; b++)
+              g_assert_cmpstr (item->options[a], !=, item->options[b]);
         }
     }
   g_assert_cmpuint (what, >, 0);
